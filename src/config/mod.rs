@@ -1,0 +1,639 @@
+//! Configuration: TOML files, overridden by `PHONGHOP_<SECTION>_<KEY>` environment variables,
+//! validated as a whole so that one run of `phonghop check-config` lists every problem.
+
+mod reader;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use toml::{Table, Value};
+
+pub use reader::ConfigProblem;
+use reader::{Problems, Section, to};
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{file}: cannot read: {source}")]
+    Read {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error("{file}: not valid TOML: {message}")]
+    Syntax { file: String, message: String },
+    #[error("{}", render_problems(file, problems))]
+    Invalid {
+        file: String,
+        problems: Vec<ConfigProblem>,
+    },
+}
+
+fn render_problems(file: &str, problems: &[ConfigProblem]) -> String {
+    let mut out = String::new();
+    for (i, p) in problems.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&format!("{file}: {p}"));
+    }
+    out
+}
+
+/// Level of a committee in the unit tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitLevel {
+    Province,
+    Commune,
+}
+
+/// One committee (a *room* is the box it owns).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Unit {
+    pub id: String,
+    pub name: String,
+    pub level: UnitLevel,
+    /// The province a commune belongs to; `None` for the province itself.
+    pub parent: Option<String>,
+}
+
+/// Certificate and key the hub serves HTTPS with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// `phonghop hub`: the province's server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HubConfig {
+    pub listen: SocketAddr,
+    /// How rooms and browsers reach the hub; printed in enrollment codes and links.
+    pub public_url: url::Url,
+    pub data_dir: PathBuf,
+    pub tls: Option<TlsFiles>,
+    /// The province first, then its communes, in file order.
+    pub units: Vec<Unit>,
+}
+
+impl HubConfig {
+    pub fn unit(&self, id: &str) -> Option<&Unit> {
+        self.units.iter().find(|u| u.id == id)
+    }
+
+    pub fn province(&self) -> &Unit {
+        // Invariant: validation guarantees exactly one province, listed first.
+        &self.units[0]
+    }
+}
+
+/// Language the kiosk starts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    Vietnamese,
+    English,
+    Hmong,
+}
+
+impl Language {
+    pub const CODES: &'static [&'static str] = &["vi", "en", "hmn"];
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "vi" => Some(Self::Vietnamese),
+            "en" => Some(Self::English),
+            "hmn" => Some(Self::Hmong),
+            _ => None,
+        }
+    }
+}
+
+/// Which capture/playback device to use; `Auto` picks the first found and falls back to a
+/// test source, `Test` always uses the test source (demos, CI).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceChoice {
+    Auto,
+    Test,
+    Named(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaConfig {
+    pub camera: DeviceChoice,
+    pub microphone: DeviceChoice,
+    pub speaker: DeviceChoice,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskConfig {
+    pub language: Language,
+    pub idle_reset_secs: u64,
+}
+
+/// `phonghop room`: the box in a committee office.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomConfig {
+    /// Unit id this box serves; enrollment refuses a code issued for another unit.
+    pub unit: String,
+    pub data_dir: PathBuf,
+    /// Local health and metrics endpoint; loopback by default so it is not exposed.
+    pub health_listen: SocketAddr,
+    pub hub_url: url::Url,
+    /// Extra trust anchor for a hub with a self-signed certificate (`phonghop hub gen-cert`).
+    pub hub_ca_cert: Option<PathBuf>,
+    pub media: MediaConfig,
+    pub kiosk: KioskConfig,
+    /// argon2 PHC string of the staff PIN (`phonghop hash-pin`).
+    pub staff_pin_hash: String,
+}
+
+/// A configuration of either kind, as `check-config` sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnyConfig {
+    Hub(HubConfig),
+    Room(RoomConfig),
+}
+
+impl AnyConfig {
+    pub fn data_dir(&self) -> &Path {
+        match self {
+            AnyConfig::Hub(h) => &h.data_dir,
+            AnyConfig::Room(r) => &r.data_dir,
+        }
+    }
+}
+
+const HUB_SECTIONS: &[&str] = &["hub", "tls", "unit"];
+const ROOM_SECTIONS: &[&str] = &["room", "hub", "media", "kiosk", "staff"];
+
+/// Reads and validates a hub configuration file, with environment overrides applied.
+pub fn load_hub(path: &Path) -> Result<HubConfig, ConfigError> {
+    let (file, table) = read_table(path)?;
+    parse_hub_table(&file, table, &env_overrides())
+}
+
+/// Reads and validates a room configuration file, with environment overrides applied.
+pub fn load_room(path: &Path) -> Result<RoomConfig, ConfigError> {
+    let (file, table) = read_table(path)?;
+    parse_room_table(&file, table, &env_overrides())
+}
+
+/// Reads a file of either kind: a `[room]` section makes it a room's, `[[unit]]` a hub's.
+pub fn load_any(path: &Path) -> Result<AnyConfig, ConfigError> {
+    let (file, table) = read_table(path)?;
+    let env = env_overrides();
+    if table.contains_key("room") {
+        parse_room_table(&file, table, &env).map(AnyConfig::Room)
+    } else if table.contains_key("unit") {
+        parse_hub_table(&file, table, &env).map(AnyConfig::Hub)
+    } else {
+        Err(ConfigError::Invalid {
+            file,
+            problems: vec![ConfigProblem {
+                section: String::new(),
+                key: String::new(),
+                message: "cannot tell a hub config from a room config: a room config has a [room] \
+                          section, a hub config lists its committees as [[unit]] tables"
+                    .to_owned(),
+            }],
+        })
+    }
+}
+
+/// Parses hub configuration text; `file` names it in messages. Used for the embedded demo.
+pub fn parse_hub_str(file: &str, text: &str) -> Result<HubConfig, ConfigError> {
+    let table = parse_toml(file, text)?;
+    parse_hub_table(file, table, &[])
+}
+
+/// Parses room configuration text; `file` names it in messages.
+pub fn parse_room_str(file: &str, text: &str) -> Result<RoomConfig, ConfigError> {
+    let table = parse_toml(file, text)?;
+    parse_room_table(file, table, &[])
+}
+
+fn read_table(path: &Path) -> Result<(String, Table), ConfigError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        file: file.clone(),
+        source,
+    })?;
+    let table = parse_toml(&file, &text)?;
+    Ok((file, table))
+}
+
+fn parse_toml(file: &str, text: &str) -> Result<Table, ConfigError> {
+    text.parse::<Table>().map_err(|e| ConfigError::Syntax {
+        file: file.to_owned(),
+        message: e.to_string().trim().replace('\n', " "),
+    })
+}
+
+/// `PHONGHOP_<SECTION>_<KEY>=value` pairs from the process environment.
+fn env_overrides() -> Vec<(String, String)> {
+    std::env::vars()
+        .filter(|(k, _)| k.starts_with("PHONGHOP_"))
+        .collect()
+}
+
+/// Applies environment overrides for the sections this kind of file knows; returns which
+/// `(section, key)` each variable set. Variables naming no known section (such as
+/// `PHONGHOP_LOG`) are not configuration and are left alone.
+fn apply_env(
+    table: &mut Table,
+    sections: &[&str],
+    env: &[(String, String)],
+) -> BTreeMap<(String, String), String> {
+    let mut applied = BTreeMap::new();
+    for (var, raw) in env {
+        let rest = &var["PHONGHOP_".len()..];
+        let Some(section) = sections
+            .iter()
+            .filter(|s| **s != "unit")
+            .find(|s| rest.to_ascii_lowercase().starts_with(&format!("{s}_")))
+        else {
+            continue;
+        };
+        let key = rest[section.len() + 1..].to_ascii_lowercase();
+        let entry = table
+            .entry(section.to_string())
+            .or_insert_with(|| Value::Table(Table::new()));
+        let Value::Table(section_table) = entry else {
+            continue;
+        };
+        let value = match section_table.get(&key) {
+            Some(Value::String(_)) | None if raw.parse::<i64>().is_err() && !is_bool(raw) => {
+                Value::String(raw.clone())
+            }
+            Some(Value::String(_)) => Value::String(raw.clone()),
+            _ => literal(raw),
+        };
+        section_table.insert(key.clone(), value);
+        applied.insert((section.to_string(), key), var.clone());
+    }
+    applied
+}
+
+fn is_bool(raw: &str) -> bool {
+    raw == "true" || raw == "false"
+}
+
+fn literal(raw: &str) -> Value {
+    if let Ok(i) = raw.parse::<i64>() {
+        Value::Integer(i)
+    } else if is_bool(raw) {
+        Value::Boolean(raw == "true")
+    } else {
+        Value::String(raw.to_owned())
+    }
+}
+
+fn sub_table<'a>(table: &'a Table, name: &str, problems: &Problems) -> Option<&'a Table> {
+    match table.get(name) {
+        None => None,
+        Some(Value::Table(t)) => Some(t),
+        Some(other) => {
+            problems.push(
+                &format!("[{name}]"),
+                "",
+                format!("is {}, expected a [{name}] section", reader::shown(other)),
+            );
+            None
+        }
+    }
+}
+
+fn unknown_sections(table: &Table, known: &[&str], problems: &Problems) {
+    for key in table.keys().filter(|k| !known.contains(&k.as_str())) {
+        problems.push(
+            &format!("[{key}]"),
+            "",
+            format!("unknown section (known sections: {})", known.join(", ")),
+        );
+    }
+}
+
+fn finish<T>(file: &str, problems: Problems, value: Option<T>) -> Result<T, ConfigError> {
+    match value {
+        Some(v) if problems.is_empty() => Ok(v),
+        _ => Err(ConfigError::Invalid {
+            file: file.to_owned(),
+            problems: problems.into_vec(),
+        }),
+    }
+}
+
+fn parse_hub_table(
+    file: &str,
+    mut table: Table,
+    env: &[(String, String)],
+) -> Result<HubConfig, ConfigError> {
+    let from_env = apply_env(&mut table, HUB_SECTIONS, env);
+    let problems = Problems::new(from_env);
+    unknown_sections(&table, HUB_SECTIONS, &problems);
+
+    let hub = Section::new("[hub]".into(), sub_table(&table, "hub", &problems), &problems);
+    if !table.contains_key("hub") {
+        problems.push("[hub]", "", "missing section; expected listen, public_url, data_dir");
+    }
+    let listen = hub.required("listen", "an address such as \"0.0.0.0:8443\"", to::socket_addr);
+    let public_url = hub.required(
+        "public_url",
+        "the URL rooms use, such as \"https://hub.example.vn:8443\"",
+        to::http_url,
+    );
+    let data_dir = hub.required("data_dir", "an absolute path", to::path);
+    hub.finish();
+
+    let tls = sub_table(&table, "tls", &problems).and_then(|t| {
+        let s = Section::new("[tls]".into(), Some(t), &problems);
+        let cert = s.required("cert", "the PEM certificate file", to::path);
+        let key = s.required("key", "the PEM private key file", to::path);
+        s.finish();
+        Some(TlsFiles {
+            cert: cert?,
+            key: key?,
+        })
+    });
+    if let (Some(url), Some(_)) = (&public_url, &tls)
+        && url.scheme() != "https"
+    {
+        problems.push(
+            "[hub]",
+            "public_url",
+            format!("\"{url}\" uses http but [tls] is set; use https://"),
+        );
+    }
+
+    let units = parse_units(&table, &problems);
+    let value = (|| {
+        Some(HubConfig {
+            listen: listen?,
+            public_url: public_url?,
+            data_dir: data_dir?,
+            tls: match table.get("tls") {
+                Some(_) => Some(tls?),
+                None => None,
+            },
+            units: units?,
+        })
+    })();
+    finish(file, problems, value)
+}
+
+fn parse_units(table: &Table, problems: &Problems) -> Option<Vec<Unit>> {
+    let list = match table.get("unit") {
+        None => {
+            problems.push(
+                "[[unit]]",
+                "",
+                "missing; list the province and each commune as a [[unit]] table",
+            );
+            return None;
+        }
+        Some(Value::Array(items)) => items,
+        Some(_) => {
+            problems.push("[[unit]]", "", "expected [[unit]] tables (an array of tables)");
+            return None;
+        }
+    };
+    let mut units = Vec::new();
+    for (i, item) in list.iter().enumerate() {
+        let label = format!("[[unit]] #{}", i + 1);
+        let Value::Table(t) = item else {
+            problems.push(&label, "", "expected a table");
+            continue;
+        };
+        let s = Section::new(label, Some(t), problems);
+        let id = s.required("id", "an id like \"lao-chai\"", to::identifier);
+        let name = s.required("name", "the committee's name", to::non_empty_string);
+        let level = s
+            .required("level", "\"province\" or \"commune\"", to::one_of(&["province", "commune"]))
+            .map(|l| match l.as_str() {
+                "province" => UnitLevel::Province,
+                _ => UnitLevel::Commune,
+            });
+        let parent = s.optional("parent", to::identifier);
+        if level == Some(UnitLevel::Commune) && parent.is_none() && t.get("parent").is_none() {
+            s.problem("parent", "missing; a commune names its province's id as parent");
+        }
+        if level == Some(UnitLevel::Province) && parent.is_some() {
+            s.problem("parent", "a province has no parent; remove this key");
+        }
+        s.finish();
+        if let (Some(id), Some(name), Some(level)) = (id, name, level) {
+            units.push((i + 1, Unit {
+                id,
+                name,
+                level,
+                parent,
+            }));
+        }
+    }
+
+    let mut seen = BTreeSet::new();
+    for (n, unit) in &units {
+        if !seen.insert(unit.id.clone()) {
+            problems.push(
+                &format!("[[unit]] #{n}"),
+                "id",
+                format!("{:?} is used by another unit; each unit id must be unique", unit.id),
+            );
+        }
+    }
+    let provinces: Vec<_> = units
+        .iter()
+        .filter(|(_, u)| u.level == UnitLevel::Province)
+        .collect();
+    match provinces.as_slice() {
+        [] if !units.is_empty() => problems.push(
+            "[[unit]]",
+            "level",
+            "no unit has level = \"province\"; exactly one is required",
+        ),
+        [_, extra, ..] => problems.push(
+            &format!("[[unit]] #{}", extra.0),
+            "level",
+            "a second province; a hub serves exactly one province",
+        ),
+        _ => {}
+    }
+    for (n, unit) in &units {
+        if let Some(parent) = &unit.parent {
+            let found = units
+                .iter()
+                .find(|(_, u)| &u.id == parent)
+                .map(|(_, u)| u.level);
+            match found {
+                None => problems.push(
+                    &format!("[[unit]] #{n}"),
+                    "parent",
+                    format!("{parent:?} names no unit in this file"),
+                ),
+                Some(UnitLevel::Commune) => problems.push(
+                    &format!("[[unit]] #{n}"),
+                    "parent",
+                    format!("{parent:?} is a commune; a commune's parent is the province"),
+                ),
+                Some(UnitLevel::Province) => {}
+            }
+        }
+    }
+    let mut ordered: Vec<Unit> = units.into_iter().map(|(_, u)| u).collect();
+    ordered.sort_by_key(|u| u.level != UnitLevel::Province);
+    Some(ordered)
+}
+
+fn device(value: &Value) -> Result<DeviceChoice, String> {
+    let s = to::non_empty_string(value)?;
+    Ok(match s.as_str() {
+        "auto" => DeviceChoice::Auto,
+        "test" => DeviceChoice::Test,
+        _ => DeviceChoice::Named(s),
+    })
+}
+
+fn pin_hash(value: &Value) -> Result<String, String> {
+    let s = to::string(value)?;
+    match argon2::password_hash::PasswordHash::new(&s) {
+        Ok(h) if h.algorithm.as_str().starts_with("argon2") => Ok(s),
+        _ => Err(
+            "is not an argon2 hash; make one with `phonghop hash-pin` and paste its output"
+                .to_owned(),
+        ),
+    }
+}
+
+fn parse_room_table(
+    file: &str,
+    mut table: Table,
+    env: &[(String, String)],
+) -> Result<RoomConfig, ConfigError> {
+    let from_env = apply_env(&mut table, ROOM_SECTIONS, env);
+    let problems = Problems::new(from_env);
+    unknown_sections(&table, ROOM_SECTIONS, &problems);
+    for required in ["room", "hub", "staff"] {
+        if !table.contains_key(required) {
+            problems.push(&format!("[{required}]"), "", "missing section");
+        }
+    }
+
+    let room = Section::new("[room]".into(), sub_table(&table, "room", &problems), &problems);
+    let unit = room.required("unit", "the unit id this box serves, like \"lao-chai\"", to::identifier);
+    let data_dir = room.required("data_dir", "an absolute path", to::path);
+    let health_listen = room
+        .optional("health_listen", to::socket_addr)
+        .or_else(|| "127.0.0.1:9180".parse().ok());
+    room.finish();
+
+    let hub = Section::new("[hub]".into(), sub_table(&table, "hub", &problems), &problems);
+    let hub_url = hub.required("url", "the hub's URL, such as \"https://hub.example.vn:8443\"", to::http_url);
+    let hub_ca_cert = hub.optional("ca_cert", to::path);
+    hub.finish();
+
+    let media = Section::new("[media]".into(), sub_table(&table, "media", &problems), &problems);
+    let camera = media.optional("camera", device).unwrap_or(DeviceChoice::Auto);
+    let microphone = media.optional("microphone", device).unwrap_or(DeviceChoice::Auto);
+    let speaker = media.optional("speaker", device).unwrap_or(DeviceChoice::Auto);
+    media.finish();
+
+    let kiosk = Section::new("[kiosk]".into(), sub_table(&table, "kiosk", &problems), &problems);
+    let language = kiosk
+        .optional("language", to::one_of(Language::CODES))
+        .and_then(|c| Language::from_code(&c))
+        .unwrap_or(Language::Vietnamese);
+    let idle_reset_secs = kiosk
+        .optional("idle_reset_secs", to::integer_in(15, 3600))
+        .unwrap_or(90);
+    kiosk.finish();
+
+    let staff = Section::new("[staff]".into(), sub_table(&table, "staff", &problems), &problems);
+    let staff_pin_hash = staff.required("pin_hash", "an argon2 hash from `phonghop hash-pin`", pin_hash);
+    staff.finish();
+
+    let value = (|| {
+        Some(RoomConfig {
+            unit: unit?,
+            data_dir: data_dir?,
+            health_listen: health_listen?,
+            hub_url: hub_url?,
+            hub_ca_cert,
+            media: MediaConfig {
+                camera,
+                microphone,
+                speaker,
+            },
+            kiosk: KioskConfig {
+                language,
+                idle_reset_secs,
+            },
+            staff_pin_hash: staff_pin_hash?,
+        })
+    })();
+    finish(file, problems, value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HUB: &str = r#"
+[hub]
+listen = "127.0.0.1:8443"
+public_url = "http://127.0.0.1:8443"
+data_dir = "/tmp/x"
+[[unit]]
+id = "lao-cai"
+name = "Lào Cai"
+level = "province"
+[[unit]]
+id = "lao-chai"
+name = "Lao Chải"
+level = "commune"
+parent = "lao-cai"
+"#;
+
+    fn hub_with_env(env: &[(&str, &str)]) -> Result<HubConfig, ConfigError> {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        parse_hub_table("hub.toml", parse_toml("hub.toml", HUB).expect("valid toml"), &env)
+    }
+
+    #[test]
+    fn environment_overrides_a_key_of_the_file() {
+        let c = hub_with_env(&[("PHONGHOP_HUB_LISTEN", "0.0.0.0:9000")]).expect("valid");
+        assert_eq!(c.listen.port(), 9000);
+    }
+
+    #[test]
+    fn a_bad_environment_value_names_the_variable() {
+        let err = hub_with_env(&[("PHONGHOP_HUB_PUBLIC_URL", "htp://x")]).expect_err("invalid");
+        let text = err.to_string();
+        assert!(text.contains("[hub] public_url: \"htp://x\" is not an http(s) URL"), "{text}");
+        assert!(text.contains("PHONGHOP_HUB_PUBLIC_URL"), "{text}");
+    }
+
+    #[test]
+    fn environment_variables_of_no_section_are_not_configuration() {
+        hub_with_env(&[("PHONGHOP_LOG", "debug")]).expect("PHONGHOP_LOG is not a config key");
+    }
+
+    #[test]
+    fn a_mistyped_environment_key_is_an_error() {
+        let err = hub_with_env(&[("PHONGHOP_HUB_LISTN", "0.0.0.0:1")]).expect_err("typo");
+        assert!(err.to_string().contains("[hub] listn: unknown key"), "{err}");
+    }
+
+    #[test]
+    fn the_province_comes_first_whatever_the_file_order() {
+        let text = HUB.replace(
+            "[[unit]]\nid = \"lao-cai\"\nname = \"Lào Cai\"\nlevel = \"province\"\n",
+            "",
+        ) + "[[unit]]\nid = \"lao-cai\"\nname = \"Lào Cai\"\nlevel = \"province\"\n";
+        let c = parse_hub_str("hub.toml", &text).expect("valid");
+        assert_eq!(c.province().id, "lao-cai");
+    }
+}

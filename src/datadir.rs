@@ -1,0 +1,133 @@
+//! The box's data directory: its database, its device credential, and the lock that says
+//! an appliance is running on it.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DataDirError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "{path}: another phonghop is running on this data directory (stop it first, e.g. \
+         `systemctl stop phonghop-hub` or `systemctl stop phonghop-room`)"
+    )]
+    InUse { path: String },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> DataDirError + '_ {
+    move |source| DataDirError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+/// Held while an appliance runs; released when dropped (or when the process dies, so a
+/// crash never leaves a stale lock).
+#[derive(Debug)]
+pub struct DataDirLock {
+    _file: File,
+}
+
+impl DataDir {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.root.join("phonghop.db")
+    }
+
+    /// Where a room keeps the credential it got at enrollment (mode 0600).
+    pub fn credential_path(&self) -> PathBuf {
+        self.root.join("credential.json")
+    }
+
+    /// Creates the directory (mode 0700: it holds personal data and secrets).
+    pub fn create(&self) -> Result<(), DataDirError> {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.root)
+            .map_err(io(&self.root))
+    }
+
+    /// Takes the exclusive lock, or says who holds it.
+    pub fn lock(&self) -> Result<DataDirLock, DataDirError> {
+        self.create()?;
+        let path = self.root.join("phonghop.lock");
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io(&path))?;
+        match file.try_lock() {
+            Ok(()) => Ok(DataDirLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(DataDirError::InUse {
+                path: self.root.display().to_string(),
+            }),
+            Err(std::fs::TryLockError::Error(e)) => Err(io(&path)(e)),
+        }
+    }
+
+    /// Writes a secret file atomically with mode 0600 (temp file, fsync, rename).
+    pub fn write_secret(&self, path: &Path, contents: &[u8]) -> Result<(), DataDirError> {
+        use std::os::unix::fs::OpenOptionsExt;
+        self.create()?;
+        let tmp = path.with_extension("tmp");
+        let mut f = OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .write(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(io(&tmp))?;
+        f.write_all(contents).map_err(io(&tmp))?;
+        f.sync_all().map_err(io(&tmp))?;
+        std::fs::rename(&tmp, path).map_err(io(path))?;
+        File::open(&self.root)
+            .and_then(|d| d.sync_all())
+            .map_err(io(&self.root))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_lock_on_the_same_directory_is_refused_until_the_first_is_dropped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = DataDir::new(dir.path());
+        let first = data.lock().expect("first lock");
+        assert!(matches!(data.lock(), Err(DataDirError::InUse { .. })));
+        drop(first);
+        data.lock().expect("lock again after release");
+    }
+
+    #[test]
+    fn secrets_are_written_readable_by_the_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = DataDir::new(dir.path());
+        let path = data.credential_path();
+        data.write_secret(&path, b"secret").expect("write");
+        let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}

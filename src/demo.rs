@@ -1,0 +1,168 @@
+//! `phonghop demo`: a hub and two rooms (province Lào Cai, commune Lao Chải) on this
+//! machine, enrolled and connected, in a temporary data directory.
+
+use std::io::Write;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{DeviceChoice, KioskConfig, Language, MediaConfig, RoomConfig};
+use crate::room::{HubLink, RoomStatus};
+
+/// The hub configuration the demo runs, also shipped as `config/demo.toml`.
+pub const DEMO_HUB_TOML: &str = include_str!("../config/demo.toml");
+
+/// Rooms the demo enrolls: (unit id, room name).
+const DEMO_ROOMS: &[(&str, &str)] = &[
+    ("lao-cai", "Phòng họp số tỉnh Lào Cai"),
+    ("lao-chai", "Phòng họp số xã Lao Chải"),
+];
+
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Stop after this many seconds; run until Ctrl-C when `None`.
+    pub seconds: Option<u64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("demo setup: {0}")]
+    Setup(String),
+    #[error("after {seconds} s only {connected} of {total} rooms were connected")]
+    NotConnected {
+        seconds: u64,
+        connected: usize,
+        total: usize,
+    },
+}
+
+fn setup<E: std::fmt::Display>(e: E) -> DemoError {
+    DemoError::Setup(e.to_string())
+}
+
+/// Runs the demo, printing a status line a second to `out`.
+pub async fn run(
+    options: DemoOptions,
+    out: &mut (dyn Write + Send),
+    stop: CancellationToken,
+) -> Result<(), DemoError> {
+    let dir = tempfile::Builder::new()
+        .prefix("phonghop-demo-")
+        .tempdir()
+        .map_err(setup)?;
+    let mut hub_config =
+        crate::config::parse_hub_str("config/demo.toml", DEMO_HUB_TOML).map_err(setup)?;
+    hub_config.data_dir = dir.path().join("hub");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(setup)?;
+    let hub_addr = listener.local_addr().map_err(setup)?;
+    let hub_url: url::Url = format!("http://{hub_addr}/").parse().map_err(setup)?;
+    hub_config.public_url = hub_url.clone();
+
+    let hub_stop = CancellationToken::new();
+    let hub_task = tokio::spawn(crate::hub::run(
+        listener,
+        hub_config.clone(),
+        hub_stop.clone().cancelled_owned(),
+    ));
+
+    let pin_hash = crate::auth::hash_pin("2468").map_err(setup)?;
+    let room_stop = CancellationToken::new();
+    let mut rooms: Vec<(String, watch::Receiver<RoomStatus>, tokio::task::JoinHandle<_>)> =
+        Vec::new();
+    for (unit, name) in DEMO_ROOMS {
+        let (_, code) = crate::hub::admin::add_room(&hub_config, "config/demo.toml", unit, name)
+            .map_err(setup)?;
+        let config = RoomConfig {
+            unit: (*unit).to_owned(),
+            data_dir: dir.path().join(format!("room-{unit}")),
+            health_listen: "127.0.0.1:0".parse().map_err(setup)?,
+            hub_url: hub_url.clone(),
+            hub_ca_cert: None,
+            media: MediaConfig {
+                camera: DeviceChoice::Test,
+                microphone: DeviceChoice::Test,
+                speaker: DeviceChoice::Auto,
+            },
+            kiosk: KioskConfig {
+                language: Language::Vietnamese,
+                idle_reset_secs: 90,
+            },
+            staff_pin_hash: pin_hash.clone(),
+        };
+        crate::room::enroll::enroll(&config, None, &code)
+            .await
+            .map_err(setup)?;
+        let health = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(setup)?;
+        let (status_tx, status_rx) = crate::room::status_channel(unit);
+        let unit_name = hub_config
+            .unit(unit)
+            .map(|u| u.name.clone())
+            .unwrap_or_default();
+        let task = tokio::spawn(crate::room::run(
+            health,
+            config,
+            status_tx,
+            room_stop.clone().cancelled_owned(),
+        ));
+        rooms.push((unit_name, status_rx, task));
+    }
+
+    let _ = writeln!(out, "phonghop demo: hub at {hub_url} (data in {})", dir.path().display());
+    let started = tokio::time::Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.tick().await;
+    let mut connected = 0;
+    let mut elapsed_secs = 0;
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = tick.tick() => {}
+        }
+        elapsed_secs = started.elapsed().as_secs();
+        connected = rooms.iter().filter(|(_, rx, _)| rx.borrow().connected()).count();
+        let parts: Vec<String> = rooms
+            .iter()
+            .map(|(name, rx, _)| format!("{name}: {}", link_word(&rx.borrow().link)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "[{elapsed_secs:>3} s] rooms connected {connected}/{} | {}",
+            rooms.len(),
+            parts.join(" | ")
+        );
+        let _ = out.flush();
+        if options.seconds.is_some_and(|s| elapsed_secs >= s) {
+            break;
+        }
+    }
+
+    room_stop.cancel();
+    for (_, _, task) in rooms.drain(..) {
+        let _ = task.await;
+    }
+    hub_stop.cancel();
+    let _ = hub_task.await;
+    if connected < DEMO_ROOMS.len() {
+        return Err(DemoError::NotConnected {
+            seconds: elapsed_secs,
+            connected,
+            total: DEMO_ROOMS.len(),
+        });
+    }
+    Ok(())
+}
+
+fn link_word(link: &HubLink) -> String {
+    match link {
+        HubLink::NotEnrolled => "not enrolled".into(),
+        HubLink::Connecting { attempt } => format!("connecting (attempt {attempt})"),
+        HubLink::Connected { .. } => "connected".into(),
+        HubLink::Retrying { retry_in_ms, .. } => format!("retrying in {} s", retry_in_ms / 1000),
+        HubLink::Rejected { reason } => format!("refused: {reason}"),
+    }
+}

@@ -1,0 +1,204 @@
+//! Hub mode: the province's server. Rooms enroll and keep an authenticated WebSocket here;
+//! staff and monitoring use its JSON API, `/healthz` and `/metrics`.
+//!
+//! `run` takes a bound listener and a shutdown future, so a test can start a hub on
+//! `127.0.0.1:0` and stop it when it likes.
+
+pub mod admin;
+mod api;
+mod auth;
+pub mod presence;
+pub mod session;
+pub mod tls;
+mod ws;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::HubConfig;
+use crate::datadir::{DataDir, DataDirError};
+use crate::metrics::HubMetrics;
+use crate::store::{Store, StoreError};
+use crate::wire::{ErrorCode, PresenceEntry};
+use presence::{PresenceBoard, SessionId};
+
+/// How often the hub looks for changes other processes made to the database (a room
+/// revoked or added from the command line).
+const DB_WATCH_INTERVAL: Duration = Duration::from_millis(250);
+
+/// How long open connections get to finish when the hub stops.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("TLS: {0}")]
+    Tls(String),
+    #[error("serving: {0}")]
+    Serve(#[from] std::io::Error),
+}
+
+/// State shared by every request handler and session.
+#[derive(Debug)]
+pub(crate) struct Hub {
+    config: HubConfig,
+    store: Store,
+    started: Instant,
+    metrics: HubMetrics,
+    board: Mutex<PresenceBoard>,
+    /// Open sessions, so one can be told to end (replaced, revoked).
+    sessions: Mutex<std::collections::HashMap<SessionId, tokio::sync::mpsc::Sender<ErrorCode>>>,
+    /// Latest presence; sessions watch it and forward changes to their room.
+    presence: tokio::sync::watch::Sender<Vec<PresenceEntry>>,
+    next_session: std::sync::atomic::AtomicU64,
+    /// Failed enrollment attempts per client address, to slow down code guessing.
+    enroll_failures: Mutex<auth::FailureLimiter>,
+    shutdown: CancellationToken,
+}
+
+impl Hub {
+    fn lock_board(&self) -> std::sync::MutexGuard<'_, PresenceBoard> {
+        self.board.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn lock_sessions(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<SessionId, tokio::sync::mpsc::Sender<ErrorCode>>>
+    {
+        self.sessions.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Publishes the board to every session and the metrics.
+    fn publish_presence(&self) {
+        let (snapshot, connected) = {
+            let board = self.lock_board();
+            (board.snapshot(), board.connected_count())
+        };
+        self.metrics.rooms_connected.set(connected as i64);
+        self.presence.send_replace(snapshot);
+    }
+
+    /// Tells a session to end with `code`; it sends the reason to its room and closes.
+    fn end_session(&self, session: SessionId, code: ErrorCode) {
+        if let Some(tx) = self.lock_sessions().get(&session) {
+            let _ = tx.try_send(code);
+        }
+    }
+
+    /// Reloads rooms from the database and cuts off revoked ones.
+    async fn sync_rooms(&self) -> Result<(), StoreError> {
+        let rooms = self.store.call(|s| s.rooms()).await?;
+        let cut = self.lock_board().sync_rooms(&rooms, crate::clock::now_ms());
+        for session in cut {
+            tracing::warn!(session, "cutting off a revoked room");
+            self.end_session(session, ErrorCode::Revoked);
+        }
+        self.publish_presence();
+        Ok(())
+    }
+}
+
+/// Runs the hub until `shutdown` completes, then closes sessions and returns.
+pub async fn run(
+    listener: TcpListener,
+    config: HubConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), HubError> {
+    let data_dir = DataDir::new(&config.data_dir);
+    let _lock = data_dir.lock()?;
+    let store = Store::open(&data_dir.db_path())?;
+    let closed = store.close_dangling_sessions(crate::clock::now_ms())?;
+    if closed > 0 {
+        tracing::info!(closed, "closed room sessions left open by the previous run");
+    }
+    let tls = match &config.tls {
+        Some(files) => Some(tls::server_config(files).map_err(HubError::Tls)?),
+        None => None,
+    };
+
+    let cancel = CancellationToken::new();
+    let hub = Arc::new(Hub {
+        config,
+        store,
+        started: Instant::now(),
+        metrics: HubMetrics::new(),
+        board: Mutex::new(PresenceBoard::default()),
+        sessions: Mutex::new(Default::default()),
+        presence: tokio::sync::watch::Sender::new(Vec::new()),
+        next_session: 1.into(),
+        enroll_failures: Mutex::new(auth::FailureLimiter::default()),
+        shutdown: cancel.clone(),
+    });
+    hub.sync_rooms().await?;
+    tokio::spawn(watch_database(hub.clone()));
+    {
+        let store = hub.store.clone();
+        crate::systemd::spawn_watchdog(move || store.ping(), cancel.clone());
+    }
+
+    let app = api::router(hub.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let local = listener.local_addr()?;
+    {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            cancel.cancel();
+        });
+    }
+    tracing::info!(%local, tls = tls.is_some(), province = %hub.config.province().name, "hub listening");
+    crate::systemd::notify_ready();
+
+    match tls {
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(cancel.clone().cancelled_owned())
+                .await?;
+        }
+        Some(server_config) => {
+            let handle = axum_server::Handle::new();
+            {
+                let handle = handle.clone();
+                let cancel = cancel.clone();
+                tokio::spawn(async move {
+                    cancel.cancelled().await;
+                    handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
+                });
+            }
+            let rustls = axum_server::tls_rustls::RustlsConfig::from_config(server_config);
+            axum_server::from_tcp_rustls(listener.into_std()?, rustls)?
+                .handle(handle)
+                .serve(app)
+                .await?;
+        }
+    }
+    crate::systemd::notify_stopping();
+    tracing::info!("hub stopped");
+    Ok(())
+}
+
+/// Notices changes other processes commit (`phonghop hub revoke-room`, `add-room`).
+async fn watch_database(hub: Arc<Hub>) {
+    let mut last = hub.store.call(|s| s.data_version()).await.ok();
+    let mut tick = tokio::time::interval(DB_WATCH_INTERVAL);
+    loop {
+        tokio::select! {
+            _ = hub.shutdown.cancelled() => break,
+            _ = tick.tick() => {}
+        }
+        let now = hub.store.call(|s| s.data_version()).await.ok();
+        if now != last {
+            last = now;
+            if let Err(e) = hub.sync_rooms().await {
+                tracing::error!(error = %e, "cannot reload rooms from the database");
+            }
+        }
+    }
+}

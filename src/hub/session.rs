@@ -1,0 +1,109 @@
+//! What the hub answers to each message a room sends: a pure transformer, tested without
+//! sockets.
+
+use crate::store::RoomRecord;
+use crate::wire::{ErrorCode, HubMessage, PROTOCOL_VERSION, RoomMessage};
+
+/// What to do after one incoming message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub send: Vec<HubMessage>,
+    /// The room said hello: from now on it gets presence updates.
+    pub welcomed: bool,
+    /// End the session after sending.
+    pub close: bool,
+}
+
+/// Handles one text frame from an authenticated room.
+pub fn on_text(room: &RoomRecord, text: &str) -> Step {
+    match serde_json::from_str::<RoomMessage>(text) {
+        Ok(RoomMessage::Hello { protocol, .. }) if protocol == PROTOCOL_VERSION => Step {
+            send: vec![HubMessage::Welcome {
+                protocol: PROTOCOL_VERSION,
+                room_id: room.id.clone(),
+                unit_id: room.unit_id.clone(),
+                room_name: room.name.clone(),
+            }],
+            welcomed: true,
+            close: false,
+        },
+        Ok(RoomMessage::Hello { protocol, .. }) => refuse(
+            ErrorCode::UnsupportedProtocol,
+            format!(
+                "this hub speaks protocol {PROTOCOL_VERSION}, the room {protocol}; update the older of the two"
+            ),
+        ),
+        Err(e) => refuse(ErrorCode::Malformed, format!("cannot read message: {e}")),
+    }
+}
+
+fn refuse(code: ErrorCode, message: String) -> Step {
+    Step {
+        send: vec![HubMessage::Error { code, message }],
+        welcomed: false,
+        close: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn room() -> RoomRecord {
+        RoomRecord {
+            id: "r1".into(),
+            unit_id: "lao-chai".into(),
+            name: "Lao Chải".into(),
+            created_at_ms: 0,
+            revoked_at_ms: None,
+        }
+    }
+
+    #[test]
+    fn each_kind_of_message_gets_its_answer() {
+        struct Case {
+            input: &'static str,
+            welcomed: bool,
+            close: bool,
+            first: fn(&HubMessage) -> bool,
+        }
+        let cases = [
+            Case {
+                input: r#"{"type":"hello","protocol":1,"software_version":"0.1.0"}"#,
+                welcomed: true,
+                close: false,
+                first: |m| matches!(m, HubMessage::Welcome { room_id, .. } if room_id == "r1"),
+            },
+            Case {
+                input: r#"{"type":"hello","protocol":99,"software_version":"9"}"#,
+                welcomed: false,
+                close: true,
+                first: |m| matches!(m, HubMessage::Error { code: ErrorCode::UnsupportedProtocol, .. }),
+            },
+            Case {
+                input: "not json",
+                welcomed: false,
+                close: true,
+                first: |m| matches!(m, HubMessage::Error { code: ErrorCode::Malformed, .. }),
+            },
+            Case {
+                input: r#"{"type":"take_over_the_hub"}"#,
+                welcomed: false,
+                close: true,
+                first: |m| matches!(m, HubMessage::Error { code: ErrorCode::Malformed, .. }),
+            },
+            Case {
+                input: r#"{"type":"hello","protocol":"1"}"#,
+                welcomed: false,
+                close: true,
+                first: |m| matches!(m, HubMessage::Error { code: ErrorCode::Malformed, .. }),
+            },
+        ];
+        for case in cases {
+            let step = on_text(&room(), case.input);
+            assert_eq!(step.welcomed, case.welcomed, "{}", case.input);
+            assert_eq!(step.close, case.close, "{}", case.input);
+            assert!((case.first)(&step.send[0]), "{}: {:?}", case.input, step.send);
+        }
+    }
+}

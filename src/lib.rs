@@ -1,0 +1,19 @@
+//! phonghop: the appliance of the Fatherland Front "digital meeting room".
+//!
+//! See `ARCHITECTURE.md` for the bird's-eye view and the code map.
+
+pub mod auth;
+pub mod backoff;
+pub mod cli_qr;
+pub mod clock;
+pub mod config;
+pub mod datadir;
+pub mod demo;
+pub mod hub;
+pub mod metrics;
+pub mod room;
+pub mod store;
+pub mod systemd;
+pub mod text;
+pub mod vietqr;
+pub mod wire;

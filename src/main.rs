@@ -1,0 +1,388 @@
+//! The `phonghop` binary: parses the command line, sets up logging, and calls the library.
+//!
+//! Exit codes: 0 success; 1 runtime failure; 2 invalid input or configuration; 3 the
+//! database is damaged or from a newer phonghop.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+use phonghop::config::{self, AnyConfig, ConfigError};
+use phonghop::store::StoreError;
+
+#[derive(Debug, Parser)]
+#[command(name = "phonghop", version, about = "Digital meeting room appliance: hub and room modes")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the province hub, or manage its rooms and certificate.
+    Hub(HubArgs),
+    /// Run a room box (the kiosk needs a display; --headless runs without), or enroll it.
+    Room(RoomArgs),
+    /// Start a hub and two rooms on this machine and show them connected.
+    Demo {
+        /// No window: print a status line every second.
+        #[arg(long)]
+        headless: bool,
+        /// Stop after this many seconds (default: run until Ctrl-C).
+        #[arg(long)]
+        seconds: Option<u64>,
+    },
+    /// Validate a hub or room configuration file; exit 0 when valid, 2 when not.
+    CheckConfig { file: PathBuf },
+    /// Copy the database to FILE while the appliance runs.
+    Backup {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Replace the database with a backup (the appliance must be stopped).
+    Restore {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        from: PathBuf,
+    },
+    /// Read a staff PIN on standard input and print its hash for [staff] pin_hash.
+    HashPin,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct HubArgs {
+    #[command(subcommand)]
+    command: Option<HubCommand>,
+    /// The hub configuration file.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum HubCommand {
+    /// Register a room for a unit and print its one-time enrollment code (valid 24 hours).
+    AddRoom {
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Cut a room off: its credential stops working and its session is closed at once.
+    RevokeRoom {
+        #[arg(long)]
+        room: String,
+    },
+    /// List rooms with their ids, units and state.
+    ListRooms,
+    /// Write a self-signed certificate and key to the paths in [tls].
+    GenCert {
+        /// Extra DNS names or IP addresses the certificate is valid for.
+        #[arg(long, value_delimiter = ',')]
+        names: Vec<String>,
+        /// Replace existing files.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct RoomArgs {
+    #[command(subcommand)]
+    command: Option<RoomCommand>,
+    /// The room configuration file.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Run without the kiosk window.
+    #[arg(long)]
+    headless: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum RoomCommand {
+    /// Exchange a one-time code from `phonghop hub add-room` for this box's credential.
+    Enroll {
+        /// The hub's URL (must match [hub] url in the config; defaults to it).
+        #[arg(long)]
+        hub: Option<url::Url>,
+        #[arg(long)]
+        code: String,
+    },
+}
+
+/// An error that already knows its exit code.
+struct Failure {
+    code: u8,
+    error: anyhow::Error,
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        let error = e.into();
+        let code = exit_code_for(&error);
+        Failure { code, error }
+    }
+}
+
+fn exit_code_for(error: &anyhow::Error) -> u8 {
+    for cause in error.chain() {
+        if cause.is::<ConfigError>() {
+            return 2;
+        }
+        if let Some(store) = cause.downcast_ref::<StoreError>() {
+            return match store {
+                StoreError::Corrupt { .. } | StoreError::NewerSchema { .. } => 3,
+                StoreError::Refused(_) => 2,
+                _ => 1,
+            };
+        }
+    }
+    1
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure {
+        code: 2,
+        error: anyhow::anyhow!(message.into()),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(matches!(cli.command, Command::Demo { .. }));
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("phonghop: {:#}", failure.error);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// Logs go to stderr; under systemd (JOURNAL_STREAM set) without colours or timestamps,
+/// which journald adds. `PHONGHOP_LOG` takes a tracing filter such as `debug`.
+fn init_logging(quiet: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = if quiet { "warn" } else { "info" };
+    let filter = EnvFilter::try_from_env("PHONGHOP_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var_os("JOURNAL_STREAM").is_some() {
+        builder.with_ansi(false).without_time().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?)
+}
+
+/// Completes on SIGTERM (systemd stop) or Ctrl-C.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    tracing::info!("stop requested");
+}
+
+fn need_config(config: Option<PathBuf>, command: &str) -> Result<PathBuf, Failure> {
+    config.ok_or_else(|| usage(format!("{command} needs --config FILE")))
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Hub(args) => hub(args),
+        Command::Room(args) => room(args),
+        Command::Demo { headless, seconds } => {
+            if !headless {
+                println!(
+                    "phonghop demo: the kiosk window arrives with the kiosk shell; \
+                     showing the status in this terminal"
+                );
+            }
+            let rt = runtime()?;
+            rt.block_on(async {
+                let stop = CancellationToken::new();
+                let trigger = stop.clone();
+                tokio::spawn(async move {
+                    shutdown_signal().await;
+                    trigger.cancel();
+                });
+                let mut out = std::io::stdout();
+                phonghop::demo::run(phonghop::demo::DemoOptions { seconds }, &mut out, stop).await
+            })?;
+            Ok(())
+        }
+        Command::CheckConfig { file } => {
+            let kind = match config::load_any(&file)? {
+                AnyConfig::Hub(h) => format!("hub config for {} ({} units)", h.province().name, h.units.len()),
+                AnyConfig::Room(r) => format!("room config for unit {}", r.unit),
+            };
+            println!("{}: valid {kind}", file.display());
+            Ok(())
+        }
+        Command::Backup { config, to } => {
+            let loaded = config::load_any(&config)?;
+            let data = phonghop::datadir::DataDir::new(loaded.data_dir());
+            let version = phonghop::store::backup_to(&data.db_path(), &to)?;
+            println!("backed up {} to {} (schema {version})", data.db_path().display(), to.display());
+            Ok(())
+        }
+        Command::Restore { config, from } => {
+            let loaded = config::load_any(&config)?;
+            let data = phonghop::datadir::DataDir::new(loaded.data_dir());
+            let _lock = data.lock().map_err(|e| usage(format!("refusing to restore: {e}")))?;
+            let aside = phonghop::store::restore_from(&data.db_path(), &from)?;
+            println!("restored {} from {}", data.db_path().display(), from.display());
+            if let Some(aside) = aside {
+                println!("the previous database was kept as {}", aside.display());
+            }
+            Ok(())
+        }
+        Command::HashPin => {
+            let mut pin = String::new();
+            std::io::stdin().read_line(&mut pin).context("reading the PIN")?;
+            let hash = phonghop::auth::hash_pin(pin.trim()).map_err(usage)?;
+            println!("{hash}");
+            Ok(())
+        }
+    }
+}
+
+fn hub(args: HubArgs) -> Result<(), Failure> {
+    let path = need_config(args.config, "phonghop hub")?;
+    let config = config::load_hub(&path)?;
+    let shown = path.display().to_string();
+    match args.command {
+        None => {
+            let rt = runtime()?;
+            rt.block_on(async {
+                let listener = tokio::net::TcpListener::bind(config.listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {} ([hub] listen)", config.listen))?;
+                phonghop::hub::run(listener, config, shutdown_signal()).await?;
+                Ok::<_, Failure>(())
+            })
+        }
+        Some(HubCommand::AddRoom { unit, name }) => {
+            let (room, code) = phonghop::hub::admin::add_room(&config, &shown, &unit, &name)?;
+            let link = config
+                .public_url
+                .join(&format!("enroll?code={code}"))
+                .map(|u| u.to_string())
+                .unwrap_or_default();
+            println!("Room {} ({}) added for unit {}.", room.id, room.name, room.unit_id);
+            println!("Enrollment code (one use, valid 24 hours): {code}");
+            println!("On the box: phonghop room enroll --config /etc/phonghop/room.toml --hub {} --code {code}", config.public_url);
+            if let Ok(qr) = qrcode::QrCode::new(link.as_bytes()) {
+                println!("{}", qr.render::<qrcode::render::unicode::Dense1x2>().quiet_zone(true).build());
+                println!("(the QR opens {link})");
+            }
+            Ok(())
+        }
+        Some(HubCommand::RevokeRoom { room }) => {
+            let revoked = phonghop::hub::admin::revoke_room(&config, &room)?;
+            println!("Room {} ({}) revoked; a running hub closes its session now.", revoked.id, revoked.name);
+            Ok(())
+        }
+        Some(HubCommand::ListRooms) => {
+            for r in phonghop::hub::admin::list_rooms(&config)? {
+                let state = match r.revoked_at_ms {
+                    Some(ms) => format!("revoked {}", phonghop::clock::rfc3339(ms)),
+                    None => "active".to_owned(),
+                };
+                println!("{}\t{}\t{}\t{state}", r.id, r.unit_id, r.name);
+            }
+            Ok(())
+        }
+        Some(HubCommand::GenCert { names, force }) => gen_cert(&config, &shown, names, force),
+    }
+}
+
+fn gen_cert(config: &config::HubConfig, shown: &str, extra: Vec<String>, force: bool) -> Result<(), Failure> {
+    let Some(tls) = &config.tls else {
+        return Err(usage(format!("{shown}: add a [tls] section with cert and key paths first")));
+    };
+    for path in [&tls.cert, &tls.key] {
+        if path.exists() && !force {
+            return Err(usage(format!("{} exists; pass --force to replace it", path.display())));
+        }
+    }
+    let mut names: Vec<String> = config.public_url.host_str().map(|h| h.trim_matches(['[', ']']).to_owned()).into_iter().collect();
+    names.extend(["localhost".to_owned(), "127.0.0.1".to_owned()]);
+    names.extend(extra);
+    names.dedup();
+    let (cert, key) = phonghop::hub::tls::self_signed(&names).map_err(|e| anyhow::anyhow!(e))?;
+    write_file(&tls.cert, cert.as_bytes(), 0o644)?;
+    write_file(&tls.key, key.as_bytes(), 0o600)?;
+    println!("wrote {} and {} for {}", tls.cert.display(), tls.key.display(), names.join(", "));
+    println!("copy {} to each room and set [hub] ca_cert to its path", tls.cert.display());
+    Ok(())
+}
+
+fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Failure> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(mode)
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    f.write_all(bytes).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+fn room(args: RoomArgs) -> Result<(), Failure> {
+    let path = need_config(args.config, "phonghop room")?;
+    let config = config::load_room(&path)?;
+    let rt = runtime()?;
+    match args.command {
+        Some(RoomCommand::Enroll { hub, code }) => {
+            let credential = rt.block_on(phonghop::room::enroll::enroll(&config, hub.as_ref(), &code))?;
+            println!(
+                "Enrolled as room {} ({}) of {}. Start the room: systemctl start phonghop-room",
+                credential.room_id, credential.room_name, credential.unit_name
+            );
+            Ok(())
+        }
+        None => {
+            if !args.headless {
+                tracing::warn!("the kiosk window arrives with the kiosk shell; running headless");
+            }
+            rt.block_on(async {
+                let listener = tokio::net::TcpListener::bind(config.health_listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {} ([room] health_listen)", config.health_listen))?;
+                let (status, _watch) = phonghop::room::status_channel(&config.unit);
+                phonghop::room::run(listener, config, status, shutdown_signal()).await?;
+                Ok::<_, Failure>(())
+            })
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! The room's session with the hub: connect, authenticate, keep alive, and come back by
+//! itself after any outage, with exponential backoff and jitter.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message, http};
+
+use super::credential::{self, Credential};
+use super::{HubLink, Room};
+use crate::backoff::Backoff;
+use crate::wire::{ErrorCode, HubMessage, PROTOCOL_VERSION, RoomMessage};
+
+/// First retry after about a second, then doubling up to a minute.
+const RETRY_BASE: Duration = Duration::from_secs(1);
+const RETRY_MAX: Duration = Duration::from_secs(60);
+/// A refused credential is retried rarely: it needs a person to fix it.
+const REJECTED_RETRY: Duration = Duration::from_secs(300);
+/// How often an unenrolled box looks for a credential written by `room enroll`.
+const ENROLL_POLL: Duration = Duration::from_secs(2);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// The hub pings every 10 s; silence for this long means the link is dead.
+const SILENCE_LIMIT: Duration = Duration::from_secs(35);
+
+/// How one session ended.
+enum Ended {
+    /// Lost or failed; retry with backoff.
+    Lost(String),
+    /// The hub refused the credential; retry slowly.
+    Rejected(String),
+    Shutdown,
+}
+
+pub(super) async fn maintain(room: Arc<Room>, tls: Arc<rustls::ClientConfig>) {
+    let mut backoff = Backoff::new(RETRY_BASE, RETRY_MAX);
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_os_rng();
+    loop {
+        let credential = match credential::load(&room.data) {
+            Ok(Some(c)) => c,
+            Ok(None) => {
+                set_link(&room, HubLink::NotEnrolled);
+                if wait(&room, ENROLL_POLL).await {
+                    return;
+                }
+                continue;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot use the credential");
+                set_link(&room, HubLink::Rejected { reason: e.to_string() });
+                if wait(&room, ENROLL_POLL * 5).await {
+                    return;
+                }
+                continue;
+            }
+        };
+        room.status.send_modify(|s| {
+            s.room_id = Some(credential.room_id.clone());
+            s.room_name = Some(credential.room_name.clone());
+        });
+        set_link(&room, HubLink::Connecting { attempt: backoff.attempts() + 1 });
+        let delay = match session(&room, &credential, &tls, &mut backoff).await {
+            Ended::Shutdown => return,
+            Ended::Rejected(reason) => {
+                room.metrics.hub_rejections.inc();
+                tracing::error!(%reason, "the hub refused this room's credential");
+                set_link(&room, HubLink::Rejected { reason });
+                REJECTED_RETRY
+            }
+            Ended::Lost(why) => {
+                let delay = backoff.next_delay(&mut rng);
+                tracing::warn!(%why, retry_in_ms = delay.as_millis() as u64, "hub link down");
+                set_link(
+                    &room,
+                    HubLink::Retrying { retry_in_ms: delay.as_millis() as u64, last_error: why },
+                );
+                delay
+            }
+        };
+        if wait(&room, delay).await {
+            return;
+        }
+    }
+}
+
+fn set_link(room: &Room, link: HubLink) {
+    let connected = matches!(link, HubLink::Connected { .. });
+    room.metrics.hub_connected.set(connected as i64);
+    room.status.send_if_modified(|s| {
+        let changed = s.link != link;
+        s.link = link;
+        if !connected && !s.presence.is_empty() {
+            s.presence.clear();
+            return true;
+        }
+        changed
+    });
+}
+
+/// Sleeps for `delay`; returns true if the room is shutting down.
+async fn wait(room: &Room, delay: Duration) -> bool {
+    tokio::select! {
+        _ = room.shutdown.cancelled() => true,
+        _ = tokio::time::sleep(delay) => false,
+    }
+}
+
+fn ws_url(hub: &url::Url) -> Result<url::Url, String> {
+    let mut url = hub.join("api/v1/ws").map_err(|e| e.to_string())?;
+    let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
+    url.set_scheme(scheme).map_err(|_| "cannot make a WebSocket URL".to_owned())?;
+    Ok(url)
+}
+
+async fn session(
+    room: &Room,
+    credential: &Credential,
+    tls: &Arc<rustls::ClientConfig>,
+    backoff: &mut Backoff,
+) -> Ended {
+    let url = match ws_url(&room.config.hub_url) {
+        Ok(u) => u,
+        Err(e) => return Ended::Lost(e),
+    };
+    let mut request = match url.as_str().into_client_request() {
+        Ok(r) => r,
+        Err(e) => return Ended::Lost(e.to_string()),
+    };
+    let Ok(auth) = http::HeaderValue::from_str(&format!("Bearer {}", credential.credential)) else {
+        return Ended::Rejected("the stored credential is not valid text; enroll again".into());
+    };
+    request.headers_mut().insert(http::header::AUTHORIZATION, auth);
+    let connector = tokio_tungstenite::Connector::Rustls(tls.clone());
+    let connect =
+        tokio_tungstenite::connect_async_tls_with_config(request, None, false, Some(connector));
+    let ws = tokio::select! {
+        _ = room.shutdown.cancelled() => return Ended::Shutdown,
+        r = tokio::time::timeout(CONNECT_TIMEOUT, connect) => match r {
+            Err(_) => return Ended::Lost("timed out connecting".into()),
+            Ok(Err(WsError::Http(response))) if response.status() == http::StatusCode::UNAUTHORIZED => {
+                let body = response
+                    .body()
+                    .as_ref()
+                    .and_then(|b| serde_json::from_slice::<crate::wire::ApiError>(b).ok())
+                    .map(|e| e.message)
+                    .unwrap_or_else(|| "credential refused".into());
+                return Ended::Rejected(body);
+            }
+            Ok(Err(e)) => return Ended::Lost(crate::room::enroll::error_chain(&e)),
+            Ok(Ok((ws, _))) => ws,
+        }
+    };
+    let (mut sink, mut stream) = ws.split();
+    let hello = RoomMessage::Hello {
+        protocol: PROTOCOL_VERSION,
+        software_version: env!("CARGO_PKG_VERSION").into(),
+    };
+    let Ok(hello) = serde_json::to_string(&hello) else {
+        return Ended::Lost("cannot encode hello".into());
+    };
+    if let Err(e) = sink.send(Message::Text(hello.into())).await {
+        return Ended::Lost(e.to_string());
+    }
+    let mut last_heard = Instant::now();
+    let mut check = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            _ = room.shutdown.cancelled() => {
+                let _ = sink.send(Message::Close(None)).await;
+                return Ended::Shutdown;
+            }
+            _ = check.tick() => {
+                if last_heard.elapsed() > SILENCE_LIMIT {
+                    return Ended::Lost("the hub went silent".into());
+                }
+            }
+            incoming = stream.next() => {
+                last_heard = Instant::now();
+                let text = match incoming {
+                    Some(Ok(Message::Text(t))) => t,
+                    Some(Ok(Message::Close(frame))) => {
+                        let why = frame.map(|f| f.reason.to_string()).unwrap_or_default();
+                        return Ended::Lost(format!("the hub closed the session: {why}"));
+                    }
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => return Ended::Lost(e.to_string()),
+                    None => return Ended::Lost("connection closed".into()),
+                };
+                match serde_json::from_str::<HubMessage>(text.as_str()) {
+                    Ok(HubMessage::Welcome { room_id, room_name, .. }) => {
+                        backoff.reset();
+                        room.metrics.hub_connects.inc();
+                        tracing::info!(%room_id, %room_name, "connected to the hub");
+                        set_link(room, HubLink::Connected { since_ms: crate::clock::now_ms() });
+                    }
+                    Ok(HubMessage::Presence { rooms }) => {
+                        room.status.send_modify(|s| s.presence = rooms);
+                    }
+                    Ok(HubMessage::Error { code: ErrorCode::Revoked, message }) => {
+                        room.metrics.hub_disconnects.inc();
+                        return Ended::Rejected(message);
+                    }
+                    Ok(HubMessage::Error { code, message }) => {
+                        room.metrics.hub_disconnects.inc();
+                        return Ended::Lost(format!("{code:?}: {message}"));
+                    }
+                    Err(e) => tracing::warn!(error = %e, "ignoring a message this version cannot read"),
+                }
+            }
+        }
+    }
+}

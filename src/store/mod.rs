@@ -1,0 +1,342 @@
+//! The only module that holds SQL.
+//!
+//! One SQLite file per box, in WAL mode with `synchronous=FULL`: a box can lose power the
+//! second after a resident presses Send, and what the screen called "sent" must survive.
+//! Migrations are append-only numbered files embedded in the binary.
+
+mod backup;
+mod rooms;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use uuid::Uuid;
+
+pub use backup::{backup_to, restore_from};
+pub use rooms::{EnrollRefusal, RoomRecord};
+
+/// Append-only: never edit or reorder a released migration; add a new file.
+const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (
+        1,
+        "rooms_and_enrollment",
+        include_str!("migrations/0001_rooms_and_enrollment.sql"),
+    ),
+    (2, "outbox", include_str!("migrations/0002_outbox.sql")),
+];
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// How long a writer waits for another connection's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "{path}: the database is damaged ({detail}); it was left untouched. Restore the latest \
+         backup with `phonghop restore --from FILE`, or move the file aside to start empty"
+    )]
+    Corrupt { path: String, detail: String },
+    #[error(
+        "{path}: the database has schema version {found} but this phonghop knows only up to \
+         {supported}; it was written by a newer phonghop. Install that version (or newer) instead"
+    )]
+    NewerSchema {
+        path: String,
+        found: u32,
+        supported: u32,
+    },
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// A handle to the box's database; cheap to clone, one connection behind a mutex (SQLite
+/// serialises writers anyway, and one connection keeps `synchronous=FULL` semantics simple).
+#[derive(Debug, Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+    path: Option<PathBuf>,
+}
+
+/// One item waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    pub id: Uuid,
+    pub kind: String,
+    pub body: String,
+    pub created_at_ms: i64,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file, checks it, and brings its schema up to
+    /// date. A damaged file or one from a newer phonghop is refused and left as it is.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        let shown = path.display().to_string();
+        check_integrity(&conn, &shown)?;
+        configure(&conn)?;
+        migrate(&conn, &shown)?;
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+            path: Some(path.to_owned()),
+        })
+    }
+
+    /// An empty database in memory, for unit tests.
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        let conn = Connection::open_in_memory()?;
+        configure(&conn)?;
+        migrate(&conn, ":memory:")?;
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+            path: None,
+        })
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves the connection usable: SQLite rolls back
+        // an open transaction when its statement handle is dropped.
+        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs blocking store work off the async runtime's worker threads (every commit is an
+    /// fsync with `synchronous=FULL`).
+    pub async fn call<R, F>(&self, f: F) -> R
+    where
+        F: FnOnce(&Store) -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let store = self.clone();
+        match tokio::task::spawn_blocking(move || f(&store)).await {
+            Ok(r) => r,
+            Err(join) => std::panic::resume_unwind(join.into_panic()),
+        }
+    }
+
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        Ok(current_version(&self.lock())?)
+    }
+
+    /// Cheap liveness probe for `/healthz` and the systemd watchdog.
+    pub fn ping(&self) -> bool {
+        self.lock()
+            .query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+            .is_ok()
+    }
+
+    /// Changes whenever *another* connection (a CLI command such as `hub revoke-room`)
+    /// commits to the file; polling it is how a running hub notices such changes.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .lock()
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
+    /// Appends an item to the outbox; when this returns Ok the item is on disk.
+    pub fn enqueue(&self, kind: &str, body: &str, now_ms: i64) -> Result<Uuid, StoreError> {
+        let id = Uuid::now_v7();
+        self.lock().execute(
+            "INSERT INTO outbox (id, kind, body, created_at_ms) VALUES (?1, ?2, ?3, ?4)",
+            params![id.to_string(), kind, body, now_ms],
+        )?;
+        Ok(id)
+    }
+
+    /// Oldest undelivered items first.
+    pub fn pending(&self, limit: usize) -> Result<Vec<OutboxItem>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, kind, body, created_at_ms FROM outbox
+             WHERE delivered_at_ms IS NULL ORDER BY id LIMIT ?1",
+        )?;
+        let rows = stmt.query_map(params![limit as i64], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, kind, body, created_at_ms) = row?;
+            let id = Uuid::parse_str(&id)
+                .map_err(|e| StoreError::Refused(format!("outbox id {id:?} is not a UUID: {e}")))?;
+            out.push(OutboxItem {
+                id,
+                kind,
+                body,
+                created_at_ms,
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn outbox_item(&self, id: Uuid) -> Result<Option<OutboxItem>, StoreError> {
+        Ok(self
+            .lock()
+            .query_row(
+                "SELECT kind, body, created_at_ms FROM outbox WHERE id = ?1",
+                params![id.to_string()],
+                |r| {
+                    Ok(OutboxItem {
+                        id,
+                        kind: r.get(0)?,
+                        body: r.get(1)?,
+                        created_at_ms: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub fn mark_delivered(&self, id: Uuid, now_ms: i64) -> Result<(), StoreError> {
+        self.lock().execute(
+            "UPDATE outbox SET delivered_at_ms = ?2 WHERE id = ?1 AND delivered_at_ms IS NULL",
+            params![id.to_string(), now_ms],
+        )?;
+        Ok(())
+    }
+
+    pub fn outbox_len(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .lock()
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get::<_, i64>(0))?
+            as u64)
+    }
+
+    pub fn outbox_pending_len(&self) -> Result<u64, StoreError> {
+        Ok(self.lock().query_row(
+            "SELECT count(*) FROM outbox WHERE delivered_at_ms IS NULL",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+}
+
+fn check_integrity(conn: &Connection, path: &str) -> Result<(), StoreError> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let corrupt = |detail: String| StoreError::Corrupt {
+        path: path.to_owned(),
+        detail,
+    };
+    let mut stmt = conn
+        .prepare("PRAGMA quick_check")
+        .map_err(|e| corrupt(e.to_string()))?;
+    let findings: Vec<String> = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .and_then(|rows| rows.collect())
+        .map_err(|e| corrupt(e.to_string()))?;
+    if findings.len() == 1 && findings[0] == "ok" {
+        Ok(())
+    } else {
+        Err(corrupt(findings.join("; ")))
+    }
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if mode != "wal" && mode != "memory" {
+        return Err(StoreError::Refused(format!(
+            "the database refused WAL mode (got {mode:?}); is it on a network file system?"
+        )));
+    }
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+    Ok(())
+}
+
+fn current_version(conn: &Connection) -> Result<u32, rusqlite::Error> {
+    let has_table: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_table {
+        return Ok(0);
+    }
+    conn.query_row(
+        "SELECT coalesce(max(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )
+}
+
+fn migrate(conn: &Connection, path: &str) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version       INTEGER PRIMARY KEY,
+             name          TEXT NOT NULL,
+             applied_at_ms INTEGER NOT NULL
+         );",
+    )?;
+    let found = current_version(conn)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            path: path.to_owned(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (version, name, sql) in MIGRATIONS.iter().filter(|(v, _, _)| *v > found) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?1, ?2, ?3)",
+            params![version, name, crate::clock::now_ms()],
+        )?;
+        tx.commit()?;
+        tracing::info!(version, name, "applied database migration");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_from_one_without_gaps() {
+        for (i, (version, _, _)) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(*version as usize, i + 1);
+        }
+    }
+
+    #[test]
+    fn an_empty_database_is_brought_to_the_current_schema() {
+        let store = Store::open_in_memory().expect("open");
+        assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn the_outbox_hands_back_items_oldest_first_until_delivered() {
+        let store = Store::open_in_memory().expect("open");
+        let a = store.enqueue("feedback", "{\"n\":1}", 1).expect("a");
+        let b = store.enqueue("feedback", "{\"n\":2}", 2).expect("b");
+        let ids: Vec<Uuid> = store.pending(10).expect("pending").iter().map(|i| i.id).collect();
+        assert_eq!(ids, vec![a, b]);
+        store.mark_delivered(a, 3).expect("deliver");
+        let ids: Vec<Uuid> = store.pending(10).expect("pending").iter().map(|i| i.id).collect();
+        assert_eq!(ids, vec![b]);
+        assert_eq!(store.outbox_len().expect("len"), 2);
+    }
+}

@@ -1,0 +1,300 @@
+//! Rooms, enrollment codes, device credentials and the presence log.
+
+use rusqlite::{OptionalExtension, params};
+use uuid::Uuid;
+
+use super::{Store, StoreError};
+
+/// A room as the hub knows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RoomRecord {
+    pub id: String,
+    pub unit_id: String,
+    pub name: String,
+    pub created_at_ms: i64,
+    pub revoked_at_ms: Option<i64>,
+}
+
+/// Why an enrollment code was not accepted. Said to the installer, so each names its fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnrollRefusal {
+    #[error("unknown enrollment code; check it was typed as printed by `phonghop hub add-room`")]
+    UnknownCode,
+    #[error("this enrollment code was already used; issue a new one with `phonghop hub add-room`")]
+    AlreadyUsed,
+    #[error("this enrollment code expired; issue a new one with `phonghop hub add-room`")]
+    Expired,
+    #[error("this room was revoked; add the box again with `phonghop hub add-room`")]
+    RoomRevoked,
+    #[error("this code is for unit {code_unit:?} but this box is configured as unit {box_unit:?}; fix [room] unit or use the right code")]
+    WrongUnit { code_unit: String, box_unit: String },
+}
+
+const ROOM_COLUMNS: &str = "id, unit_id, name, created_at_ms, revoked_at_ms";
+
+fn room_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RoomRecord> {
+    Ok(RoomRecord {
+        id: r.get(0)?,
+        unit_id: r.get(1)?,
+        name: r.get(2)?,
+        created_at_ms: r.get(3)?,
+        revoked_at_ms: r.get(4)?,
+    })
+}
+
+impl Store {
+    /// Creates a room and its one-time enrollment code (stored as a hash) in one transaction.
+    pub fn create_room(
+        &self,
+        unit_id: &str,
+        name: &str,
+        code_hash: &str,
+        code_expires_at_ms: i64,
+        now_ms: i64,
+    ) -> Result<RoomRecord, StoreError> {
+        let room = RoomRecord {
+            id: Uuid::now_v7().to_string(),
+            unit_id: unit_id.to_owned(),
+            name: name.to_owned(),
+            created_at_ms: now_ms,
+            revoked_at_ms: None,
+        };
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO rooms (id, unit_id, name, created_at_ms) VALUES (?1, ?2, ?3, ?4)",
+            params![room.id, room.unit_id, room.name, now_ms],
+        )?;
+        tx.execute(
+            "INSERT INTO enrollment_codes (code_hash, room_id, expires_at_ms) VALUES (?1, ?2, ?3)",
+            params![code_hash, room.id, code_expires_at_ms],
+        )?;
+        tx.commit()?;
+        Ok(room)
+    }
+
+    /// Exchanges an enrollment code for a device credential, once. The outer `Result` is a
+    /// database failure; the inner one is the installer's mistake.
+    pub fn redeem_enrollment(
+        &self,
+        code_hash: &str,
+        box_unit: Option<&str>,
+        credential_hash: &str,
+        now_ms: i64,
+    ) -> Result<Result<RoomRecord, EnrollRefusal>, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let found = tx
+            .query_row(
+                "SELECT room_id, expires_at_ms, used_at_ms FROM enrollment_codes WHERE code_hash = ?1",
+                params![code_hash],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<i64>>(2)?)),
+            )
+            .optional()?;
+        let Some((room_id, expires_at_ms, used_at_ms)) = found else {
+            return Ok(Err(EnrollRefusal::UnknownCode));
+        };
+        if used_at_ms.is_some() {
+            return Ok(Err(EnrollRefusal::AlreadyUsed));
+        }
+        if now_ms >= expires_at_ms {
+            return Ok(Err(EnrollRefusal::Expired));
+        }
+        let room = tx.query_row(
+            &format!("SELECT {ROOM_COLUMNS} FROM rooms WHERE id = ?1"),
+            params![room_id],
+            room_from_row,
+        )?;
+        if room.revoked_at_ms.is_some() {
+            return Ok(Err(EnrollRefusal::RoomRevoked));
+        }
+        if let Some(box_unit) = box_unit
+            && box_unit != room.unit_id
+        {
+            return Ok(Err(EnrollRefusal::WrongUnit {
+                code_unit: room.unit_id,
+                box_unit: box_unit.to_owned(),
+            }));
+        }
+        tx.execute(
+            "UPDATE enrollment_codes SET used_at_ms = ?2 WHERE code_hash = ?1",
+            params![code_hash, now_ms],
+        )?;
+        tx.execute(
+            "INSERT INTO room_credentials (credential_hash, room_id, issued_at_ms) VALUES (?1, ?2, ?3)",
+            params![credential_hash, room.id, now_ms],
+        )?;
+        tx.commit()?;
+        Ok(Ok(room))
+    }
+
+    /// The room a credential belongs to, revoked or not (the caller decides what revoked means).
+    pub fn room_by_credential(&self, credential_hash: &str) -> Result<Option<RoomRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .query_row(
+                &format!(
+                    "SELECT r.{} FROM room_credentials c JOIN rooms r ON r.id = c.room_id
+                     WHERE c.credential_hash = ?1",
+                    ROOM_COLUMNS.replace(", ", ", r.")
+                ),
+                params![credential_hash],
+                room_from_row,
+            )
+            .optional()?)
+    }
+
+    pub fn room(&self, id: &str) -> Result<Option<RoomRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .query_row(
+                &format!("SELECT {ROOM_COLUMNS} FROM rooms WHERE id = ?1"),
+                params![id],
+                room_from_row,
+            )
+            .optional()?)
+    }
+
+    pub fn rooms(&self) -> Result<Vec<RoomRecord>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {ROOM_COLUMNS} FROM rooms ORDER BY created_at_ms, id"
+        ))?;
+        let rows = stmt.query_map([], room_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Marks a room revoked; returns false when no such room exists. Revoking twice keeps
+    /// the first time.
+    pub fn revoke_room(&self, id: &str, now_ms: i64) -> Result<bool, StoreError> {
+        let conn = self.lock();
+        conn.execute(
+            "UPDATE rooms SET revoked_at_ms = ?2 WHERE id = ?1 AND revoked_at_ms IS NULL",
+            params![id, now_ms],
+        )?;
+        Ok(conn.query_row(
+            "SELECT count(*) > 0 FROM rooms WHERE id = ?1",
+            params![id],
+            |r| r.get(0),
+        )?)
+    }
+
+    pub fn revoked_room_ids(&self) -> Result<Vec<String>, StoreError> {
+        let conn = self.lock();
+        let mut stmt =
+            conn.prepare_cached("SELECT id FROM rooms WHERE revoked_at_ms IS NOT NULL")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records that a room connected; returns the session id to close later.
+    pub fn open_session(&self, room_id: &str, now_ms: i64) -> Result<String, StoreError> {
+        let id = Uuid::now_v7().to_string();
+        self.lock().execute(
+            "INSERT INTO room_sessions (id, room_id, connected_at_ms) VALUES (?1, ?2, ?3)",
+            params![id, room_id, now_ms],
+        )?;
+        Ok(id)
+    }
+
+    pub fn close_session(&self, session_id: &str, now_ms: i64) -> Result<(), StoreError> {
+        self.lock().execute(
+            "UPDATE room_sessions SET disconnected_at_ms = ?2
+             WHERE id = ?1 AND disconnected_at_ms IS NULL",
+            params![session_id, now_ms],
+        )?;
+        Ok(())
+    }
+
+    /// Closes sessions a crashed hub left open, so the presence log never shows a room
+    /// connected forever. Returns how many were closed.
+    pub fn close_dangling_sessions(&self, now_ms: i64) -> Result<usize, StoreError> {
+        Ok(self.lock().execute(
+            "UPDATE room_sessions SET disconnected_at_ms = ?1 WHERE disconnected_at_ms IS NULL",
+            params![now_ms],
+        )?)
+    }
+
+    /// `(connected_at_ms, disconnected_at_ms)` of a room's sessions, oldest first.
+    pub fn sessions_of(&self, room_id: &str) -> Result<Vec<(i64, Option<i64>)>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT connected_at_ms, disconnected_at_ms FROM room_sessions
+             WHERE room_id = ?1 ORDER BY connected_at_ms, id",
+        )?;
+        let rows = stmt.query_map(params![room_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store_with_room() -> (Store, RoomRecord) {
+        let store = Store::open_in_memory().expect("open");
+        let room = store
+            .create_room("lao-chai", "Lao Chải", "codehash", 1_000, 0)
+            .expect("room");
+        (store, room)
+    }
+
+    #[test]
+    fn a_code_is_redeemed_once() {
+        let (store, room) = store_with_room();
+        let got = store
+            .redeem_enrollment("codehash", Some("lao-chai"), "cred1", 10)
+            .expect("db")
+            .expect("accepted");
+        assert_eq!(got.id, room.id);
+        let again = store
+            .redeem_enrollment("codehash", Some("lao-chai"), "cred2", 11)
+            .expect("db");
+        assert_eq!(again, Err(EnrollRefusal::AlreadyUsed));
+        assert_eq!(
+            store.room_by_credential("cred1").expect("db").map(|r| r.id),
+            Some(room.id)
+        );
+        assert_eq!(store.room_by_credential("cred2").expect("db"), None);
+    }
+
+    #[test]
+    fn an_expired_or_unknown_or_misdirected_code_is_refused() {
+        let (store, _) = store_with_room();
+        assert_eq!(
+            store.redeem_enrollment("codehash", None, "c", 1_000).expect("db"),
+            Err(EnrollRefusal::Expired)
+        );
+        assert_eq!(
+            store.redeem_enrollment("nope", None, "c", 1).expect("db"),
+            Err(EnrollRefusal::UnknownCode)
+        );
+        assert!(matches!(
+            store.redeem_enrollment("codehash", Some("sa-pa"), "c", 1).expect("db"),
+            Err(EnrollRefusal::WrongUnit { .. })
+        ));
+    }
+
+    #[test]
+    fn revoking_keeps_the_first_time_and_reports_unknown_rooms() {
+        let (store, room) = store_with_room();
+        assert!(store.revoke_room(&room.id, 5).expect("db"));
+        assert!(store.revoke_room(&room.id, 9).expect("db"));
+        assert_eq!(store.room(&room.id).expect("db").and_then(|r| r.revoked_at_ms), Some(5));
+        assert!(!store.revoke_room("no-such-room", 9).expect("db"));
+        assert_eq!(store.revoked_room_ids().expect("db"), vec![room.id]);
+    }
+
+    #[test]
+    fn sessions_left_open_by_a_crash_are_closed_at_start() {
+        let (store, room) = store_with_room();
+        let s1 = store.open_session(&room.id, 10).expect("open");
+        store.close_session(&s1, 20).expect("close");
+        store.open_session(&room.id, 30).expect("open");
+        assert_eq!(store.close_dangling_sessions(40).expect("close"), 1);
+        assert_eq!(
+            store.sessions_of(&room.id).expect("db"),
+            vec![(10, Some(20)), (30, Some(40))]
+        );
+    }
+}

@@ -1,0 +1,128 @@
+//! Every message that crosses the wire between a room and the hub, in one place.
+//!
+//! Messages are tagged serde enums (`{"type": "hello", ...}`). The protocol version rides in
+//! `hello`/`welcome`; a change that old boxes cannot read gets a new variant or a new
+//! version number, never a silent change of an existing variant's meaning.
+
+use serde::{Deserialize, Serialize};
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Room → hub over the WebSocket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RoomMessage {
+    /// First message of every session.
+    Hello {
+        protocol: u32,
+        software_version: String,
+    },
+}
+
+/// Hub → room over the WebSocket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum HubMessage {
+    /// Answer to `hello`: who the hub believes this room is.
+    Welcome {
+        protocol: u32,
+        room_id: String,
+        unit_id: String,
+        room_name: String,
+    },
+    /// Which rooms are connected now; sent on join and on every change.
+    Presence { rooms: Vec<PresenceEntry> },
+    /// The hub will not go on with this session; `code` is machine-readable.
+    Error { code: ErrorCode, message: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresenceEntry {
+    pub room_id: String,
+    pub unit_id: String,
+    pub name: String,
+    pub connected: bool,
+    /// When the current state began (connect or disconnect), Unix ms.
+    pub since_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The room sent something the hub cannot parse.
+    Malformed,
+    /// The room speaks a protocol version the hub does not.
+    UnsupportedProtocol,
+    /// The room's credential was revoked while connected.
+    Revoked,
+    /// Another session of the same room replaced this one.
+    Replaced,
+}
+
+/// `POST /api/v1/enroll` request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    pub code: String,
+    /// The unit the box is configured for; the hub refuses a code issued for another.
+    pub unit: Option<String>,
+}
+
+/// `POST /api/v1/enroll` answer: the device credential, shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub room_id: String,
+    pub unit_id: String,
+    pub unit_name: String,
+    pub room_name: String,
+    pub credential: String,
+}
+
+/// Body of every 4xx/5xx answer of the JSON API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub error: String,
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hello_has_a_stable_json_shape() {
+        let json = serde_json::to_string(&RoomMessage::Hello {
+            protocol: 1,
+            software_version: "0.1.0".into(),
+        })
+        .expect("serialise");
+        assert_eq!(json, r#"{"type":"hello","protocol":1,"software_version":"0.1.0"}"#);
+    }
+
+    #[test]
+    fn unknown_message_types_and_fields_are_rejected() {
+        assert!(serde_json::from_str::<RoomMessage>(r#"{"type":"shout"}"#).is_err());
+        assert!(
+            serde_json::from_str::<RoomMessage>(
+                r#"{"type":"hello","protocol":1,"software_version":"x","extra":1}"#
+            )
+            .is_err()
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_never_panics_the_parser(text in ".{0,200}") {
+            let _ = serde_json::from_str::<RoomMessage>(&text);
+        }
+
+        #[test]
+        fn presence_round_trips(id in "[a-z0-9-]{1,20}", name in "\\PC{0,30}", connected: bool, since in 0i64..i64::MAX) {
+            let msg = HubMessage::Presence { rooms: vec![PresenceEntry {
+                room_id: id.clone(), unit_id: id, name, connected, since_ms: since }] };
+            let json = serde_json::to_string(&msg).expect("serialise");
+            proptest::prop_assert_eq!(serde_json::from_str::<HubMessage>(&json).expect("parse"), msg);
+        }
+    }
+}
