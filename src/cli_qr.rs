@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::vietqr::render::{self, QrUse, RenderError};
-use crate::vietqr::{self, AmountError, AmountVnd, BuildError, ParseError, Parsed, Service, VietQr};
+use crate::vietqr::{
+    self, AmountError, AmountVnd, BuildError, ParseError, Parsed, Service, VietQr,
+};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum QrCommand {
@@ -66,30 +68,44 @@ pub enum UseArg {
     Poster,
 }
 
-/// Why a `qr` command failed; the message is meant for the person at the terminal.
+/// Why a `qr` command failed. The message is complete and meant for the person at the terminal; inner errors
+/// are not also exposed as `source()`, so `{}` and anyhow's `{:#}` print the same single line.
 #[derive(Debug, thiserror::Error)]
 pub enum QrCliError {
     #[error("--bank: unknown bank {query:?}; {}", bank_hint(.suggestions))]
-    UnknownBank { query: String, suggestions: Vec<String> },
+    UnknownBank {
+        query: String,
+        suggestions: Vec<String>,
+    },
     #[error("--amount: {0}")]
-    Amount(#[from] AmountError),
-    #[error("{flag}: {source}")]
-    Build { flag: &'static str, source: BuildError },
+    Amount(AmountError),
+    #[error("{flag}: {error}")]
+    Build {
+        flag: &'static str,
+        error: BuildError,
+    },
     #[error("not a valid VietQR payload: {0}")]
-    Decode(#[from] ParseError),
+    Decode(ParseError),
     #[error("cannot draw the QR code: {0}")]
-    Render(#[from] RenderError),
-    #[error("cannot write {}: {source}; check that the folder exists and is writable", .path.display())]
-    WriteFile { path: PathBuf, source: std::io::Error },
+    Render(RenderError),
+    #[error("cannot write {}: {error}; check that the folder exists and is writable", .path.display())]
+    WriteFile {
+        path: PathBuf,
+        error: std::io::Error,
+    },
     #[error("cannot write to standard output: {0}")]
-    Stdout(#[source] std::io::Error),
+    Stdout(std::io::Error),
     #[error("cannot format the decoded fields as JSON: {0}")]
-    Json(#[from] serde_json::Error),
+    Json(serde_json::Error),
 }
 
 fn bank_hint(suggestions: &[String]) -> String {
     let list = "give its BIN or short name as in the bank list shipped with phonghop";
-    if suggestions.is_empty() { list.to_string() } else { format!("did you mean {}? ({list})", suggestions.join(", ")) }
+    if suggestions.is_empty() {
+        list.to_string()
+    } else {
+        format!("did you mean {}? ({list})", suggestions.join(", "))
+    }
 }
 
 /// Runs one `qr` subcommand, writing its result to `stdout` only when it succeeded.
@@ -98,7 +114,10 @@ pub fn run(cmd: QrCommand, stdout: &mut dyn Write) -> Result<(), QrCliError> {
         QrCommand::Vietqr(args) => vietqr_command(&args)?,
         QrCommand::Decode { payload } => decode_command(&payload)?,
     };
-    stdout.write_all(output.as_bytes()).and_then(|()| stdout.flush()).map_err(QrCliError::Stdout)
+    stdout
+        .write_all(output.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(QrCliError::Stdout)
 }
 
 fn vietqr_command(args: &VietqrArgs) -> Result<String, QrCliError> {
@@ -119,15 +138,25 @@ fn vietqr_command(args: &VietqrArgs) -> Result<String, QrCliError> {
     if let Some(purpose) = &args.purpose {
         builder = builder.purpose(purpose);
     }
-    let qr = builder.build().map_err(|source| QrCliError::Build { flag: flag_for(&source), source })?;
+    let qr = builder.build().map_err(|source| QrCliError::Build {
+        flag: flag_for(&source),
+        source,
+    })?;
     let qr_use = match args.qr_use {
         UseArg::Screen => QrUse::Screen,
         UseArg::Poster => QrUse::Poster,
     };
     // Draw everything before writing anything, so a drawing error leaves no half-made set of files.
-    let png = args.png.as_ref().map(|path| Ok::<_, QrCliError>((path, render::png_bytes(qr.payload(), qr_use, args.size_px)?)));
+    let png = args.png.as_ref().map(|path| {
+        Ok::<_, QrCliError>((path, render::png_bytes(qr.payload(), qr_use, args.size_px)?))
+    });
     let png = png.transpose()?;
-    let svg = args.svg.as_ref().map(|path| Ok::<_, QrCliError>((path, render::svg_string(qr.payload(), qr_use, args.size_px)?)));
+    let svg = args.svg.as_ref().map(|path| {
+        Ok::<_, QrCliError>((
+            path,
+            render::svg_string(qr.payload(), qr_use, args.size_px)?,
+        ))
+    });
     let svg = svg.transpose()?;
     if let Some((path, bytes)) = png {
         write_file(path, &bytes)?;
@@ -144,14 +173,17 @@ fn flag_for(error: &BuildError) -> &'static str {
         BuildError::Account(_) => "--account",
         BuildError::NothingLeft { .. } | BuildError::TooLong { .. } => "--purpose",
         BuildError::BadBin { .. } => "--bank",
-        BuildError::BadMerchantCategory { .. } | BuildError::Encoding(_) | BuildError::PayloadTooLong { .. } => {
-            "vietqr"
-        }
+        BuildError::BadMerchantCategory { .. }
+        | BuildError::Encoding(_)
+        | BuildError::PayloadTooLong { .. } => "vietqr",
     }
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), QrCliError> {
-    std::fs::write(path, bytes).map_err(|source| QrCliError::WriteFile { path: path.to_path_buf(), source })
+    std::fs::write(path, bytes).map_err(|source| QrCliError::WriteFile {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// The fields `qr decode` prints. Keys are stable: absent optional fields print as `null`, except the extras.
@@ -239,14 +271,19 @@ mod tests {
 
     #[test]
     fn vietqr_prints_one_line_payload() {
-        let out = run_to_string(QrCommand::Vietqr(vietqr_args("TPBank", "0099999999"))).expect("valid");
-        assert_eq!(out, "00020101021138540010A00000072701240006970423011000999999990208QRIBFTTA53037045802VN6304CBB4\n");
+        let out =
+            run_to_string(QrCommand::Vietqr(vietqr_args("TPBank", "0099999999"))).expect("valid");
+        assert_eq!(
+            out,
+            "00020101021138540010A00000072701240006970423011000999999990208QRIBFTTA53037045802VN6304CBB4\n"
+        );
     }
 
     #[test]
     fn unknown_bank_suggests_close_names_and_prints_nothing() {
         let mut out = Vec::new();
-        let err = run(QrCommand::Vietqr(vietqr_args("Vietcombnk", "1")), &mut out).expect_err("unknown");
+        let err =
+            run(QrCommand::Vietqr(vietqr_args("Vietcombnk", "1")), &mut out).expect_err("unknown");
         assert!(out.is_empty());
         let message = err.to_string();
         assert!(message.contains("Vietcombank (970436)"), "{message}");
@@ -266,7 +303,10 @@ mod tests {
     #[test]
     fn decode_prints_fields_as_json() {
         let payload = "00020101021238540010A00000072701240006970436011010175956000208QRIBFTTA530370454061800005802VN62230819thanh toan don hang630470FA";
-        let out = run_to_string(QrCommand::Decode { payload: format!("{payload}\n") }).expect("valid");
+        let out = run_to_string(QrCommand::Decode {
+            payload: format!("{payload}\n"),
+        })
+        .expect("valid");
         let json: serde_json::Value = serde_json::from_str(&out).expect("json");
         assert_eq!(json["bank_bin"], "970436");
         assert_eq!(json["bank_short_name"], "Vietcombank");

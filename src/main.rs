@@ -132,16 +132,36 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 }
 
 fn exit_code_for(error: &anyhow::Error) -> u8 {
+    use phonghop::hub::{HubError, admin::AdminError};
+    use phonghop::room::RoomError;
     for cause in error.chain() {
         if cause.is::<ConfigError>() {
             return 2;
         }
-        if let Some(store) = cause.downcast_ref::<StoreError>() {
+        // Library errors wrap StoreError transparently, which hides it from the chain.
+        let store = cause
+            .downcast_ref::<StoreError>()
+            .or_else(|| match cause.downcast_ref::<HubError>() {
+                Some(HubError::Store(e)) => Some(e),
+                _ => None,
+            })
+            .or_else(|| match cause.downcast_ref::<RoomError>() {
+                Some(RoomError::Store(e)) => Some(e),
+                _ => None,
+            })
+            .or_else(|| match cause.downcast_ref::<AdminError>() {
+                Some(AdminError::Store(e)) => Some(e),
+                _ => None,
+            });
+        if let Some(store) = store {
             return match store {
                 StoreError::Corrupt { .. } | StoreError::NewerSchema { .. } => 3,
                 StoreError::Refused(_) => 2,
                 _ => 1,
             };
+        }
+        if cause.is::<AdminError>() {
+            return 2;
         }
     }
     1

@@ -222,8 +222,12 @@ async fn websocket(
     State(hub): State<Arc<Hub>>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiFailure> {
+    // Authenticate before looking at the upgrade, so a stranger learns nothing else.
     let room = authenticate(&hub, &headers, client.ip()).await?;
+    let upgrade = upgrade.map_err(|e| {
+        ApiFailure::new(StatusCode::BAD_REQUEST, "not_websocket", &e.body_text())
+    })?;
     Ok(upgrade.on_upgrade(move |socket| super::ws::serve(hub, room, socket)))
 }

@@ -89,6 +89,9 @@ fn set_link(room: &Room, link: HubLink) {
     let connected = matches!(link, HubLink::Connected { .. });
     room.metrics.hub_connected.set(connected as i64);
     room.status.send_if_modified(|s| {
+        if !connected && matches!(s.link, HubLink::Connected { .. }) {
+            room.metrics.hub_disconnects.inc();
+        }
         let changed = s.link != link;
         s.link = link;
         if !connected && !s.presence.is_empty() {
@@ -199,11 +202,9 @@ async fn session(
                         room.status.send_modify(|s| s.presence = rooms);
                     }
                     Ok(HubMessage::Error { code: ErrorCode::Revoked, message }) => {
-                        room.metrics.hub_disconnects.inc();
                         return Ended::Rejected(message);
                     }
                     Ok(HubMessage::Error { code, message }) => {
-                        room.metrics.hub_disconnects.inc();
                         return Ended::Lost(format!("{code:?}: {message}"));
                     }
                     Err(e) => tracing::warn!(error = %e, "ignoring a message this version cannot read"),

@@ -136,6 +136,15 @@ impl Store {
         Ok(current_version(&self.lock())?)
     }
 
+    /// `(journal_mode, synchronous)` as SQLite reports them for this connection; `("wal", 2)`
+    /// is what survives a power cut.
+    pub fn durability(&self) -> Result<(String, i64), StoreError> {
+        let conn = self.lock();
+        let mode = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        let sync = conn.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+        Ok((mode, sync))
+    }
+
     /// Cheap liveness probe for `/healthz` and the systemd watchdog.
     pub fn ping(&self) -> bool {
         self.lock()
@@ -289,23 +298,41 @@ fn migrate(conn: &Connection, path: &str) -> Result<(), StoreError> {
              applied_at_ms INTEGER NOT NULL
          );",
     )?;
-    let found = current_version(conn)?;
-    if found > SCHEMA_VERSION {
-        return Err(StoreError::NewerSchema {
-            path: path.to_owned(),
-            found,
-            supported: SCHEMA_VERSION,
-        });
-    }
-    for (version, name, sql) in MIGRATIONS.iter().filter(|(v, _, _)| *v > found) {
-        let tx = conn.unchecked_transaction()?;
-        tx.execute_batch(sql)?;
-        tx.execute(
-            "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?1, ?2, ?3)",
-            params![version, name, crate::clock::now_ms()],
-        )?;
-        tx.commit()?;
-        tracing::info!(version, name, "applied database migration");
+    for (version, name, sql) in MIGRATIONS {
+        // IMMEDIATE takes the write lock before reading the version, so a hub starting
+        // while `phonghop hub add-room` opens the same file never applies a step twice.
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let step = (|| {
+            let found = current_version(conn)?;
+            if found > SCHEMA_VERSION {
+                return Err(StoreError::NewerSchema {
+                    path: path.to_owned(),
+                    found,
+                    supported: SCHEMA_VERSION,
+                });
+            }
+            if found >= *version {
+                return Ok(false);
+            }
+            conn.execute_batch(sql)?;
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?1, ?2, ?3)",
+                params![version, name, crate::clock::now_ms()],
+            )?;
+            Ok(true)
+        })();
+        match step {
+            Ok(applied) => {
+                conn.execute_batch("COMMIT")?;
+                if applied {
+                    tracing::info!(version, name, "applied database migration");
+                }
+            }
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
     }
     Ok(())
 }

@@ -37,7 +37,11 @@ pub fn all() -> &'static [Bank] {
 
 /// The first comment line of the snapshot: its date and sources, for `--help` texts and error messages.
 pub fn snapshot_note() -> &'static str {
-    BANKS_TSV.lines().next().and_then(|line| line.strip_prefix('#')).map_or("", str::trim)
+    BANKS_TSV
+        .lines()
+        .next()
+        .and_then(|line| line.strip_prefix('#'))
+        .map_or("", str::trim)
 }
 
 /// The bank with this BIN, if it is in the snapshot.
@@ -89,13 +93,19 @@ pub fn suggest(query: &str, max: usize) -> Vec<&'static Bank> {
 impl Bank {
     /// Normalised names this bank answers to.
     fn keys(&self) -> impl Iterator<Item = String> + '_ {
-        std::iter::once(&self.short_name).chain(self.aliases.iter()).map(|name| lookup_key(name))
+        std::iter::once(&self.short_name)
+            .chain(self.aliases.iter())
+            .map(|name| lookup_key(name))
     }
 }
 
 /// Lower-case ASCII letters and digits only: `"MB Bank"` and `"mbbank"` compare equal.
 fn lookup_key(name: &str) -> String {
-    ascii_fold(name).chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
+    ascii_fold(name)
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 /// Levenshtein distance over characters; the names are short, so the quadratic cost is nothing.
@@ -122,7 +132,9 @@ fn parse_tsv(text: &str) -> Result<Vec<Bank>, String> {
         }
         let columns: Vec<&str> = line.split('\t').collect();
         let [bin, short_name, name, rest @ ..] = columns.as_slice() else {
-            return Err(format!("line {line_number}: expected BIN, short name and name separated by tabs"));
+            return Err(format!(
+                "line {line_number}: expected BIN, short name and name separated by tabs"
+            ));
         };
         if bin.len() != 6 || !bin.bytes().all(|b| b.is_ascii_digit()) {
             return Err(format!("line {line_number}: BIN {bin:?} is not 6 digits"));
@@ -132,7 +144,14 @@ fn parse_tsv(text: &str) -> Result<Vec<Bank>, String> {
         }
         let aliases = rest
             .first()
-            .map(|aliases| aliases.split(',').map(str::trim).filter(|a| !a.is_empty()).map(String::from).collect())
+            .map(|aliases| {
+                aliases
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
             .unwrap_or_default();
         banks.push(Bank {
             bin: (*bin).to_string(),
@@ -153,8 +172,16 @@ mod tests {
     #[test]
     fn embedded_list_is_well_formed() {
         let banks = parse_tsv(BANKS_TSV).expect("banks.tsv parses");
-        assert!(banks.len() >= 50, "only {} banks in the snapshot", banks.len());
-        assert!(snapshot_note().contains("20"), "first line must carry the snapshot date: {}", snapshot_note());
+        assert!(
+            banks.len() >= 50,
+            "only {} banks in the snapshot",
+            banks.len()
+        );
+        assert!(
+            snapshot_note().contains("20"),
+            "first line must carry the snapshot date: {}",
+            snapshot_note()
+        );
     }
 
     #[test]
@@ -162,10 +189,18 @@ mod tests {
         let mut bins = HashMap::new();
         let mut keys: HashMap<String, &str> = HashMap::new();
         for bank in all() {
-            assert!(bins.insert(bank.bin.as_str(), ()).is_none(), "BIN {} listed twice", bank.bin);
+            assert!(
+                bins.insert(bank.bin.as_str(), ()).is_none(),
+                "BIN {} listed twice",
+                bank.bin
+            );
             for key in bank.keys() {
                 if let Some(other) = keys.insert(key.clone(), bank.bin.as_str()) {
-                    assert_eq!(other, bank.bin, "name {key:?} is ambiguous: {other} and {}", bank.bin);
+                    assert_eq!(
+                        other, bank.bin,
+                        "name {key:?} is ambiguous: {other} and {}",
+                        bank.bin
+                    );
                 }
             }
         }

@@ -3,14 +3,17 @@
 use super::tlv::{DataObject, ValueTooLong, encode_objects};
 use super::values::{AccountError, AccountId, AmountVnd, AsciiText, TextError};
 use super::{
-    ADDITIONAL_DATA_ITEM_MAX_CHARS, Bank, COUNTRY_VN, CURRENCY_VND, Initiation, MERCHANT_CITY_MAX_CHARS,
-    MERCHANT_NAME_MAX_CHARS, NAPAS_GUID, PAYLOAD_MAX_CHARS, PURPOSE_MAX_CHARS, Service, crc16_hex, ids,
+    ADDITIONAL_DATA_ITEM_MAX_CHARS, Bank, COUNTRY_VN, CURRENCY_VND, Initiation,
+    MERCHANT_CITY_MAX_CHARS, MERCHANT_NAME_MAX_CHARS, NAPAS_GUID, PAYLOAD_MAX_CHARS,
+    PURPOSE_MAX_CHARS, Service, crc16_hex, ids,
 };
 
 /// Why a VietQR could not be built; each message says what to change.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BuildError {
-    #[error("bank BIN {found:?} is not 6 digits; pick the bank from the shipped list (by BIN or short name)")]
+    #[error(
+        "bank BIN {found:?} is not 6 digits; pick the bank from the shipped list (by BIN or short name)"
+    )]
     BadBin { found: String },
     #[error(transparent)]
     Account(#[from] AccountError),
@@ -18,15 +21,28 @@ pub enum BuildError {
         "the {field} {original:?} has no letters or digits left once Vietnamese marks and punctuation are removed; \
          write at least one letter or digit (for a purpose, put the pledge code first)"
     )]
-    NothingLeft { field: &'static str, original: String },
-    #[error("the {field} is {chars} characters once written in plain ASCII; at most {max_chars} fit, shorten it")]
-    TooLong { field: &'static str, chars: usize, max_chars: usize },
-    #[error("merchant category code {found:?} must be exactly 4 digits (ISO 18245), e.g. 8398 for charities")]
+    NothingLeft {
+        field: &'static str,
+        original: String,
+    },
+    #[error(
+        "the {field} is {chars} characters once written in plain ASCII; at most {max_chars} fit, shorten it"
+    )]
+    TooLong {
+        field: &'static str,
+        chars: usize,
+        max_chars: usize,
+    },
+    #[error(
+        "merchant category code {found:?} must be exactly 4 digits (ISO 18245), e.g. 8398 for charities"
+    )]
     BadMerchantCategory { found: String },
     /// Cannot happen with validated values; kept so an oversight shows up as an error, not a malformed code.
     #[error("internal error: {0}")]
-    Encoding(#[from] ValueTooLong),
-    #[error("internal error: the payload came out {chars} characters long; at most {PAYLOAD_MAX_CHARS} are allowed")]
+    Encoding(ValueTooLong),
+    #[error(
+        "internal error: the payload came out {chars} characters long; at most {PAYLOAD_MAX_CHARS} are allowed"
+    )]
     PayloadTooLong { chars: usize },
 }
 
@@ -97,7 +113,11 @@ impl VietQr {
 
     /// Static without an amount (the payer types it), dynamic with one: the rule banking apps expect.
     pub fn initiation(&self) -> Initiation {
-        if self.amount.is_some() { Initiation::Dynamic } else { Initiation::Static }
+        if self.amount.is_some() {
+            Initiation::Dynamic
+        } else {
+            Initiation::Static
+        }
     }
 
     /// The purpose as written into 62.08: ASCII, at most 25 characters.
@@ -247,7 +267,9 @@ impl VietQrBuilder {
     /// Checks every input and computes the payload.
     pub fn build(self) -> Result<VietQr, BuildError> {
         if self.bank_bin.len() != 6 || !self.bank_bin.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(BuildError::BadBin { found: self.bank_bin });
+            return Err(BuildError::BadBin {
+                found: self.bank_bin,
+            });
         }
         let account = AccountId::new(&self.account)?;
         if let Some(mcc) = &self.merchant_category
@@ -268,7 +290,7 @@ impl VietQrBuilder {
             merchant_category: self.merchant_category,
             payload: String::new(),
         };
-        let payload = with_crc(&qr.objects()?);
+        let payload = with_crc(&qr.objects().map_err(BuildError::Encoding)?);
         let chars = payload.chars().count();
         if chars > PAYLOAD_MAX_CHARS {
             return Err(BuildError::PayloadTooLong { chars });
@@ -278,22 +300,39 @@ impl VietQrBuilder {
     }
 }
 
-fn capped<const MAX: usize>(field: &'static str, text: Option<String>) -> Result<Option<AsciiText<MAX>>, BuildError> {
+fn capped<const MAX: usize>(
+    field: &'static str,
+    text: Option<String>,
+) -> Result<Option<AsciiText<MAX>>, BuildError> {
     text.map(|original| {
         AsciiText::folded_capped(&original).map_err(|error| text_error(field, original, MAX, error))
     })
     .transpose()
 }
 
-fn exact<const MAX: usize>(field: &'static str, text: Option<String>) -> Result<Option<AsciiText<MAX>>, BuildError> {
-    text.map(|original| AsciiText::folded_exact(&original).map_err(|error| text_error(field, original, MAX, error)))
-        .transpose()
+fn exact<const MAX: usize>(
+    field: &'static str,
+    text: Option<String>,
+) -> Result<Option<AsciiText<MAX>>, BuildError> {
+    text.map(|original| {
+        AsciiText::folded_exact(&original).map_err(|error| text_error(field, original, MAX, error))
+    })
+    .transpose()
 }
 
-fn text_error(field: &'static str, original: String, max_chars: usize, error: TextError) -> BuildError {
+fn text_error(
+    field: &'static str,
+    original: String,
+    max_chars: usize,
+    error: TextError,
+) -> BuildError {
     match error {
         TextError::NothingLeft => BuildError::NothingLeft { field, original },
-        TextError::TooLong { chars } => BuildError::TooLong { field, chars, max_chars },
+        TextError::TooLong { chars } => BuildError::TooLong {
+            field,
+            chars,
+            max_chars,
+        },
     }
 }
 
@@ -308,7 +347,9 @@ mod tests {
 
     #[test]
     fn static_code_without_amount_matches_the_public_vector() {
-        let qr = VietQr::builder(bank("TPBank"), "0099999999").build().expect("valid");
+        let qr = VietQr::builder(bank("TPBank"), "0099999999")
+            .build()
+            .expect("valid");
         assert_eq!(qr.initiation(), Initiation::Static);
         assert_eq!(
             qr.payload(),
@@ -333,7 +374,10 @@ mod tests {
 
     #[test]
     fn card_service_writes_qribfttc() {
-        let qr = VietQr::builder(bank("BIDV"), "9704180000000018").service(Service::Card).build().expect("valid");
+        let qr = VietQr::builder(bank("BIDV"), "9704180000000018")
+            .service(Service::Card)
+            .build()
+            .expect("valid");
         assert!(qr.payload().contains("0208QRIBFTTC"), "{}", qr.payload());
     }
 
@@ -350,29 +394,64 @@ mod tests {
             .expect("valid");
         let payload = qr.payload();
         let order = ["5204", "5303", "5802", "5925", "6011", "6232"];
-        let positions: Vec<usize> = order.iter().map(|tag| payload.find(tag).expect(tag)).collect();
+        let positions: Vec<usize> = order
+            .iter()
+            .map(|tag| payload.find(tag).expect(tag))
+            .collect();
         assert!(positions.windows(2).all(|w| w[0] < w[1]), "{payload}");
-        assert!(payload.contains("0106HD 001") && payload.contains("0508PLEDGE42") && payload.contains("0806Ung ho"));
+        assert!(
+            payload.contains("0106HD 001")
+                && payload.contains("0508PLEDGE42")
+                && payload.contains("0806Ung ho")
+        );
         assert_eq!(qr.merchant_name(), Some("Mat tran To quoc phuong 7"));
     }
 
     #[test]
     fn empty_purpose_after_transliteration_is_refused() {
-        let err = VietQr::builder(bank("VCB"), "1").purpose("!!! ???").build().expect_err("nothing left");
-        assert!(matches!(err, BuildError::NothingLeft { field: "purpose", .. }), "{err:?}");
+        let err = VietQr::builder(bank("VCB"), "1")
+            .purpose("!!! ???")
+            .build()
+            .expect_err("nothing left");
+        assert!(
+            matches!(
+                err,
+                BuildError::NothingLeft {
+                    field: "purpose",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn long_reference_is_refused_not_cut() {
-        let err = VietQr::builder(bank("VCB"), "1").reference_label(&"A".repeat(26)).build().expect_err("too long");
-        assert_eq!(err, BuildError::TooLong { field: "reference label", chars: 26, max_chars: 25 });
+        let err = VietQr::builder(bank("VCB"), "1")
+            .reference_label(&"A".repeat(26))
+            .build()
+            .expect_err("too long");
+        assert_eq!(
+            err,
+            BuildError::TooLong {
+                field: "reference label",
+                chars: 26,
+                max_chars: 25
+            }
+        );
     }
 
     #[test]
     fn bad_account_and_mcc_are_refused() {
         let err = VietQr::builder(bank("VCB"), "").build().expect_err("empty");
         assert_eq!(err, BuildError::Account(AccountError::Empty));
-        let err = VietQr::builder(bank("VCB"), "1").merchant_category("83").build().expect_err("short mcc");
-        assert!(matches!(err, BuildError::BadMerchantCategory { .. }), "{err:?}");
+        let err = VietQr::builder(bank("VCB"), "1")
+            .merchant_category("83")
+            .build()
+            .expect_err("short mcc");
+        assert!(
+            matches!(err, BuildError::BadMerchantCategory { .. }),
+            "{err:?}"
+        );
     }
 }

@@ -15,13 +15,17 @@ mod tlv;
 mod transliterate;
 mod values;
 
-pub use banks::{Bank, all as all_banks, by_bin as bank_by_bin, find as find_bank, snapshot_note as banks_snapshot_note,
-    suggest as suggest_banks};
+pub use banks::{
+    Bank, all as all_banks, by_bin as bank_by_bin, find as find_bank,
+    snapshot_note as banks_snapshot_note, suggest as suggest_banks,
+};
 pub use build::{BuildError, VietQr, VietQrBuilder};
 pub use parse::{ParseError, Parsed, parse};
-pub use tlv::{DataObject, Id, MAX_VALUE_CHARS, TlvError, Value};
+pub use tlv::{DataObject, Id, MAX_VALUE_CHARS, TlvError, Value, ValueTooLong};
 pub use transliterate::{PURPOSE_MAX_CHARS, ascii_fold, purpose_ascii};
-pub use values::{ACCOUNT_MAX_CHARS, AccountError, AccountId, AmountError, AmountVnd, AsciiText, TextError};
+pub use values::{
+    ACCOUNT_MAX_CHARS, AccountError, AccountId, AmountError, AmountVnd, AsciiText, TextError,
+};
 
 /// Longest payload EMVCo allows, in characters.
 pub const PAYLOAD_MAX_CHARS: usize = 512;

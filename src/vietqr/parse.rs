@@ -4,8 +4,9 @@
 use super::build::with_crc;
 use super::tlv::{self, DataObject, Id, TlvError};
 use super::{
-    ACCOUNT_MAX_CHARS, ADDITIONAL_DATA_ITEM_MAX_CHARS, COUNTRY_VN, CURRENCY_VND, Initiation, MERCHANT_CITY_MAX_CHARS,
-    MERCHANT_NAME_MAX_CHARS, NAPAS_GUID, PAYLOAD_MAX_CHARS, Service, crc16_hex, ids, is_template,
+    ACCOUNT_MAX_CHARS, ADDITIONAL_DATA_ITEM_MAX_CHARS, COUNTRY_VN, CURRENCY_VND, Initiation,
+    MERCHANT_CITY_MAX_CHARS, MERCHANT_NAME_MAX_CHARS, NAPAS_GUID, PAYLOAD_MAX_CHARS, Service,
+    crc16_hex, ids, is_template,
 };
 
 /// What is wrong with a payload, precisely enough to fix it or to tell whoever made the code.
@@ -20,20 +21,30 @@ pub enum ParseError {
          mis-copied (or made by a generator with a CRC bug), regenerate it"
     )]
     CrcMismatch { expected: String, found: String },
-    #[error("the CRC (63) value {found:?} is not 4 hexadecimal digits; a valid payload ends in 6304 and 4 hex digits")]
+    #[error(
+        "the CRC (63) value {found:?} is not 4 hexadecimal digits; a valid payload ends in 6304 and 4 hex digits"
+    )]
     BadCrcFormat { found: String },
-    #[error("the payload has no CRC object (63) at its end; a valid payload ends in 6304 and 4 hex digits")]
+    #[error(
+        "the payload has no CRC object (63) at its end; a valid payload ends in 6304 and 4 hex digits"
+    )]
     MissingCrc,
     #[error(transparent)]
     Structure(#[from] TlvError),
-    #[error("the payload must start with 000201 (payload format indicator 01); it starts with {found:?}")]
+    #[error(
+        "the payload must start with 000201 (payload format indicator 01); it starts with {found:?}"
+    )]
     BadPayloadFormat { found: String },
     #[error("not a VietQR code: {reason}")]
     NotVietQr { reason: String },
     #[error("missing field {0}; the generator of this code left it out, a VietQR needs it")]
     MissingField(&'static str),
     #[error("field {field} is {found:?}; expected {expected}")]
-    InvalidField { field: &'static str, found: String, expected: &'static str },
+    InvalidField {
+        field: &'static str,
+        found: String,
+        expected: String,
+    },
 }
 
 /// A parsed VietQR: the NAPAS fields, read for people, plus the full object tree for exact re-serialisation.
@@ -82,7 +93,12 @@ impl Parsed {
 
     /// Re-serialises the payload: identical to the input, except that a lower-case CRC comes out upper-case.
     pub fn to_payload(&self) -> String {
-        let body: Vec<DataObject> = self.objects.iter().filter(|o| o.id() != ids::CRC).cloned().collect();
+        let body: Vec<DataObject> = self
+            .objects
+            .iter()
+            .filter(|o| o.id() != ids::CRC)
+            .cloned()
+            .collect();
         with_crc(&body)
     }
 }
@@ -99,7 +115,8 @@ pub fn parse(payload: &str) -> Result<Parsed, ParseError> {
     if chars.len() > PAYLOAD_MAX_CHARS {
         return Err(ParseError::TooLong { chars: chars.len() });
     }
-    let tail_is_crc = chars.len() >= 8 && chars[chars.len() - 8..chars.len() - 4] == ['6', '3', '0', '4'];
+    let tail_is_crc =
+        chars.len() >= 8 && chars[chars.len() - 8..chars.len() - 4] == ['6', '3', '0', '4'];
     if tail_is_crc {
         let found: String = chars[chars.len() - 4..].iter().collect();
         if !found.chars().all(|c| c.is_ascii_hexdigit()) {
@@ -115,12 +132,20 @@ pub fn parse(payload: &str) -> Result<Parsed, ParseError> {
     let objects = tlv::parse_objects(&chars, is_template)?;
     match objects.first() {
         Some(first) if first.id() == ids::PAYLOAD_FORMAT && first.as_text() == Some("01") => {}
-        _ => return Err(ParseError::BadPayloadFormat { found: chars.iter().take(6).collect() }),
+        _ => {
+            return Err(ParseError::BadPayloadFormat {
+                found: chars.iter().take(6).collect(),
+            });
+        }
     }
     let crc = match objects.last() {
-        Some(last) if last.id() == ids::CRC && tail_is_crc => last.as_text().unwrap_or_default().to_string(),
+        Some(last) if last.id() == ids::CRC && tail_is_crc => {
+            last.as_text().unwrap_or_default().to_string()
+        }
         Some(last) if last.id() == ids::CRC => {
-            return Err(ParseError::BadCrcFormat { found: last.as_text().unwrap_or_default().to_string() });
+            return Err(ParseError::BadCrcFormat {
+                found: last.as_text().unwrap_or_default().to_string(),
+            });
         }
         _ => return Err(ParseError::MissingCrc),
     };
@@ -129,12 +154,14 @@ pub fn parse(payload: &str) -> Result<Parsed, ParseError> {
         return Err(ParseError::MissingCrc);
     }
 
-    let initiation_code = text(&objects, ids::INITIATION).ok_or(ParseError::MissingField("01 point of initiation"))?;
-    let initiation = Initiation::from_code(initiation_code).ok_or_else(|| ParseError::InvalidField {
-        field: "01 point of initiation",
-        found: initiation_code.to_string(),
-        expected: "11 (static) or 12 (dynamic)",
-    })?;
+    let initiation_code = text(&objects, ids::INITIATION)
+        .ok_or(ParseError::MissingField("01 point of initiation"))?;
+    let initiation =
+        Initiation::from_code(initiation_code).ok_or_else(|| ParseError::InvalidField {
+            field: "01 point of initiation",
+            found: initiation_code.to_string(),
+            expected: "11 (static) or 12 (dynamic)".to_string(),
+        })?;
 
     let napas = find(&objects, ids::NAPAS).ok_or_else(|| ParseError::NotVietQr {
         reason: "it has no NAPAS merchant account information (ID 38); it may be another scheme's code (VNPAY uses 26)"
@@ -143,29 +170,52 @@ pub fn parse(payload: &str) -> Result<Parsed, ParseError> {
     let napas = napas.children().unwrap_or_default();
     let guid = text(napas, ids::NAPAS_GUID).ok_or(ParseError::MissingField("38.00 GUID"))?;
     if guid != NAPAS_GUID {
-        return Err(ParseError::NotVietQr { reason: format!("38.00 GUID is {guid:?}, not {NAPAS_GUID} (NAPAS)") });
+        return Err(ParseError::NotVietQr {
+            reason: format!("38.00 GUID is {guid:?}, not {NAPAS_GUID} (NAPAS)"),
+        });
     }
     let beneficiary = find(napas, ids::BENEFICIARY)
         .and_then(DataObject::children)
         .ok_or(ParseError::MissingField("38.01 beneficiary organisation"))?;
-    let bank_bin = text(beneficiary, ids::BANK_BIN).ok_or(ParseError::MissingField("38.01.00 bank BIN"))?;
+    let bank_bin =
+        text(beneficiary, ids::BANK_BIN).ok_or(ParseError::MissingField("38.01.00 bank BIN"))?;
     if bank_bin.len() != 6 || !bank_bin.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(invalid("38.01.00 bank BIN", bank_bin, "6 digits, e.g. 970436"));
+        return Err(invalid(
+            "38.01.00 bank BIN",
+            bank_bin,
+            "6 digits, e.g. 970436",
+        ));
     }
-    let account = text(beneficiary, ids::CONSUMER_ID).ok_or(ParseError::MissingField("38.01.01 account or card number"))?;
+    let account = text(beneficiary, ids::CONSUMER_ID)
+        .ok_or(ParseError::MissingField("38.01.01 account or card number"))?;
     if account.chars().count() > ACCOUNT_MAX_CHARS {
-        return Err(invalid("38.01.01 account or card number", account, "at most 19 characters"));
+        return Err(invalid(
+            "38.01.01 account or card number",
+            account,
+            "at most 19 characters",
+        ));
     }
-    let service_code = text(napas, ids::SERVICE_CODE).ok_or(ParseError::MissingField("38.02 service code"))?;
+    let service_code =
+        text(napas, ids::SERVICE_CODE).ok_or(ParseError::MissingField("38.02 service code"))?;
     let service = Service::from_code(service_code).ok_or_else(|| {
-        invalid("38.02 service code", service_code, "QRIBFTTA (to an account) or QRIBFTTC (to a card)")
+        invalid(
+            "38.02 service code",
+            service_code,
+            "QRIBFTTA (to an account) or QRIBFTTC (to a card)",
+        )
     })?;
 
-    let currency = text(&objects, ids::CURRENCY).ok_or(ParseError::MissingField("53 transaction currency"))?;
+    let currency =
+        text(&objects, ids::CURRENCY).ok_or(ParseError::MissingField("53 transaction currency"))?;
     if currency != CURRENCY_VND {
-        return Err(invalid("53 transaction currency", currency, "704 (Vietnamese dong)"));
+        return Err(invalid(
+            "53 transaction currency",
+            currency,
+            "704 (Vietnamese dong)",
+        ));
     }
-    let country = text(&objects, ids::COUNTRY).ok_or(ParseError::MissingField("58 country code"))?;
+    let country =
+        text(&objects, ids::COUNTRY).ok_or(ParseError::MissingField("58 country code"))?;
     if country != COUNTRY_VN {
         return Err(invalid("58 country code", country, "VN"));
     }
@@ -179,11 +229,25 @@ pub fn parse(payload: &str) -> Result<Parsed, ParseError> {
             }
         })
         .transpose()?;
-    let merchant_name = capped_text(&objects, ids::MERCHANT_NAME, "59 merchant name", MERCHANT_NAME_MAX_CHARS)?;
-    let merchant_city = capped_text(&objects, ids::MERCHANT_CITY, "60 merchant city", MERCHANT_CITY_MAX_CHARS)?;
+    let merchant_name = capped_text(
+        &objects,
+        ids::MERCHANT_NAME,
+        "59 merchant name",
+        MERCHANT_NAME_MAX_CHARS,
+    )?;
+    let merchant_city = capped_text(
+        &objects,
+        ids::MERCHANT_CITY,
+        "60 merchant city",
+        MERCHANT_CITY_MAX_CHARS,
+    )?;
 
-    let additional = find(&objects, ids::ADDITIONAL_DATA).and_then(DataObject::children).unwrap_or_default();
-    let item = |id: Id, field: &'static str| capped_text(additional, id, field, ADDITIONAL_DATA_ITEM_MAX_CHARS);
+    let additional = find(&objects, ids::ADDITIONAL_DATA)
+        .and_then(DataObject::children)
+        .unwrap_or_default();
+    let item = |id: Id, field: &'static str| {
+        capped_text(additional, id, field, ADDITIONAL_DATA_ITEM_MAX_CHARS)
+    };
     let bill_number = item(ids::BILL_NUMBER, "62.01 bill number")?;
     let reference_label = item(ids::REFERENCE_LABEL, "62.05 reference label")?;
     let purpose = item(ids::PURPOSE, "62.08 purpose of transaction")?;
@@ -215,19 +279,25 @@ fn text(objects: &[DataObject], id: Id) -> Option<&str> {
     find(objects, id).and_then(DataObject::as_text)
 }
 
-fn invalid(field: &'static str, found: &str, expected: &'static str) -> ParseError {
-    ParseError::InvalidField { field, found: found.to_string(), expected }
+fn invalid(field: &'static str, found: &str, expected: &str) -> ParseError {
+    ParseError::InvalidField {
+        field,
+        found: found.to_string(),
+        expected: expected.to_string(),
+    }
 }
 
-fn capped_text(objects: &[DataObject], id: Id, field: &'static str, max_chars: usize) -> Result<Option<String>, ParseError> {
+fn capped_text(
+    objects: &[DataObject],
+    id: Id,
+    field: &'static str,
+    max_chars: usize,
+) -> Result<Option<String>, ParseError> {
     match text(objects, id) {
         Some(value) if value.chars().count() > max_chars => Err(ParseError::InvalidField {
             field,
             found: value.to_string(),
-            expected: match max_chars {
-                15 => "at most 15 characters",
-                _ => "at most 25 characters",
-            },
+            expected: format!("at most {max_chars} characters"),
         }),
         other => Ok(other.map(str::to_string)),
     }
@@ -241,7 +311,9 @@ fn parse_amount(text: &str) -> Result<u64, ParseError> {
         "an amount of at least 1 dong"
     } else {
         // At most 13 characters, so at most 13 digits: fits in u64.
-        return text.parse().map_err(|_| invalid("54 transaction amount", text, "digits only"));
+        return text
+            .parse()
+            .map_err(|_| invalid("54 transaction amount", text, "digits only"));
     };
     Err(invalid("54 transaction amount", text, reason))
 }
@@ -264,18 +336,29 @@ mod tests {
         let good = "00020101021138540010A00000072701240006970423011000999999990208QRIBFTTA53037045802VN6304CBB4";
         let bad = good.replace("6304CBB4", "6304CBB5");
         let err = parse(&bad).expect_err("bad crc");
-        assert_eq!(err, ParseError::CrcMismatch { expected: "CBB4".into(), found: "CBB5".into() });
+        assert_eq!(
+            err,
+            ParseError::CrcMismatch {
+                expected: "CBB4".into(),
+                found: "CBB5".into()
+            }
+        );
         assert!(err.to_string().contains("CBB5") && err.to_string().contains("CBB4"));
         // An edited account breaks the CRC too, and that is what gets reported.
         let edited = good.replace("0099999999", "0099999998");
-        assert!(matches!(parse(&edited), Err(ParseError::CrcMismatch { .. })));
+        assert!(matches!(
+            parse(&edited),
+            Err(ParseError::CrcMismatch { .. })
+        ));
     }
 
     #[test]
     fn truncated_payload_reports_the_object() {
         let err = parse("00020101021138540010A000000727012400069704").expect_err("cut off");
-        assert!(matches!(err, ParseError::Structure(TlvError::TruncatedObject { ref path, at: 12, .. }) if path == "38"),
-            "{err:?}");
+        assert!(
+            matches!(err, ParseError::Structure(TlvError::TruncatedObject { ref path, at: 12, .. }) if path == "38"),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -291,8 +374,14 @@ mod tests {
     fn other_scheme_is_not_vietqr() {
         let payload = sealed("00020101021126280010A0000007750110010531314453037045802VN");
         assert!(matches!(parse(&payload), Err(ParseError::NotVietQr { .. })));
-        let wrong_guid = sealed(&format!("000201010211{}5303704", NAPAS_TPBANK.replace("A000000727", "A000000775")));
-        assert!(matches!(parse(&wrong_guid), Err(ParseError::NotVietQr { .. })));
+        let wrong_guid = sealed(&format!(
+            "000201010211{}5303704",
+            NAPAS_TPBANK.replace("A000000727", "A000000775")
+        ));
+        assert!(matches!(
+            parse(&wrong_guid),
+            Err(ParseError::NotVietQr { .. })
+        ));
     }
 
     #[test]
@@ -300,24 +389,57 @@ mod tests {
         for amount in ["5408100000.0", "5407100,000", "54010"] {
             let payload = sealed(&format!("000201010212{NAPAS_TPBANK}5303704{amount}5802VN"));
             let err = parse(&payload).expect_err(amount);
-            assert!(matches!(err, ParseError::InvalidField { field: "54 transaction amount", .. }), "{err:?}");
+            assert!(
+                matches!(
+                    err,
+                    ParseError::InvalidField {
+                        field: "54 transaction amount",
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
         }
     }
 
     #[test]
     fn wrong_currency_country_service_and_initiation_are_invalid_fields() {
         let cases = [
-            ("000201010211", "5303840", "5802VN", "53 transaction currency"),
+            (
+                "000201010211",
+                "5303840",
+                "5802VN",
+                "53 transaction currency",
+            ),
             ("000201010211", "5303704", "5802US", "58 country code"),
-            ("000201010213", "5303704", "5802VN", "01 point of initiation"),
+            (
+                "000201010213",
+                "5303704",
+                "5802VN",
+                "01 point of initiation",
+            ),
         ];
         for (head, currency, country, field) in cases {
-            let err = parse(&sealed(&format!("{head}{NAPAS_TPBANK}{currency}{country}"))).expect_err(field);
-            assert!(matches!(err, ParseError::InvalidField { field: f, .. } if f == field), "{err:?}");
+            let err = parse(&sealed(&format!("{head}{NAPAS_TPBANK}{currency}{country}")))
+                .expect_err(field);
+            assert!(
+                matches!(err, ParseError::InvalidField { field: f, .. } if f == field),
+                "{err:?}"
+            );
         }
         let card_x = NAPAS_TPBANK.replace("QRIBFTTA", "QRIBFTTX");
-        let err = parse(&sealed(&format!("000201010211{card_x}53037045802VN"))).expect_err("service");
-        assert!(matches!(err, ParseError::InvalidField { field: "38.02 service code", .. }), "{err:?}");
+        let err =
+            parse(&sealed(&format!("000201010211{card_x}53037045802VN"))).expect_err("service");
+        assert!(
+            matches!(
+                err,
+                ParseError::InvalidField {
+                    field: "38.02 service code",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -325,20 +447,39 @@ mod tests {
         let no_crc = format!("000201010211{NAPAS_TPBANK}53037045802VN");
         assert_eq!(parse(&no_crc), Err(ParseError::MissingCrc));
         let bad_hex = format!("000201010211{NAPAS_TPBANK}53037045802VN6304CBBG");
-        assert_eq!(parse(&bad_hex), Err(ParseError::BadCrcFormat { found: "CBBG".into() }));
+        assert_eq!(
+            parse(&bad_hex),
+            Err(ParseError::BadCrcFormat {
+                found: "CBBG".into()
+            })
+        );
         let short_crc = format!("000201010211{NAPAS_TPBANK}53037045802VN6303CBB");
-        assert_eq!(parse(&short_crc), Err(ParseError::BadCrcFormat { found: "CBB".into() }));
+        assert_eq!(
+            parse(&short_crc),
+            Err(ParseError::BadCrcFormat {
+                found: "CBB".into()
+            })
+        );
     }
 
     #[test]
     fn payload_format_must_come_first() {
-        let err = parse(&sealed(&format!("010211000201{NAPAS_TPBANK}53037045802VN"))).expect_err("order");
-        assert_eq!(err, ParseError::BadPayloadFormat { found: "010211".into() });
+        let err =
+            parse(&sealed(&format!("010211000201{NAPAS_TPBANK}53037045802VN"))).expect_err("order");
+        assert_eq!(
+            err,
+            ParseError::BadPayloadFormat {
+                found: "010211".into()
+            }
+        );
     }
 
     #[test]
     fn empty_and_overlong_payloads_are_refused() {
         assert_eq!(parse(""), Err(ParseError::Empty));
-        assert_eq!(parse(&"0".repeat(513)), Err(ParseError::TooLong { chars: 513 }));
+        assert_eq!(
+            parse(&"0".repeat(513)),
+            Err(ParseError::TooLong { chars: 513 })
+        );
     }
 }

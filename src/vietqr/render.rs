@@ -31,18 +31,19 @@ impl QrUse {
     }
 }
 
-/// Why a code could not be drawn.
+/// Why a code could not be drawn. Messages are complete for people; the inner errors are not also exposed as
+/// `source()`, so chain printing (`{:#}`) does not repeat them.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
     #[error("the payload is too long to fit in a QR code at this error-correction level ({0})")]
-    Encode(#[from] qrcode::types::QrError),
+    Encode(qrcode::types::QrError),
     #[error(
         "{size_px} px is too small: this code is {modules} modules wide with its quiet zone, so it needs at least \
          {modules} px (one pixel per module); ask for a larger size"
     )]
     TooSmall { size_px: u32, modules: usize },
     #[error("could not encode the PNG: {0}")]
-    Png(#[from] image::ImageError),
+    Png(image::ImageError),
 }
 
 /// The code as a grid of modules, quiet zone included, row by row: for drawing crisp squares in any toolkit.
@@ -64,7 +65,10 @@ impl ModuleMatrix {
     pub fn pixels_per_module(&self, size_px: u32) -> Result<u32, RenderError> {
         let modules = u32::try_from(self.width_modules).unwrap_or(u32::MAX);
         match size_px / modules.max(1) {
-            0 => Err(RenderError::TooSmall { size_px, modules: self.width_modules }),
+            0 => Err(RenderError::TooSmall {
+                size_px,
+                modules: self.width_modules,
+            }),
             ppm => Ok(ppm),
         }
     }
@@ -72,16 +76,23 @@ impl ModuleMatrix {
 
 /// Encodes `payload` at the error-correction level for `qr_use` and returns its modules with the quiet zone.
 pub fn module_matrix(payload: &str, qr_use: QrUse) -> Result<ModuleMatrix, RenderError> {
-    let code = QrCode::with_error_correction_level(payload.as_bytes(), qr_use.ec_level())?;
+    let code = QrCode::with_error_correction_level(payload.as_bytes(), qr_use.ec_level())
+        .map_err(RenderError::Encode)?;
     let inner = code.width();
     let colors = code.to_colors();
     let width_modules = inner + 2 * QUIET_ZONE_MODULES;
     let mut dark = vec![false; width_modules * width_modules];
     for (index, color) in colors.iter().enumerate() {
-        let (x, y) = (index % inner + QUIET_ZONE_MODULES, index / inner + QUIET_ZONE_MODULES);
+        let (x, y) = (
+            index % inner + QUIET_ZONE_MODULES,
+            index / inner + QUIET_ZONE_MODULES,
+        );
         dark[y * width_modules + x] = *color == Color::Dark;
     }
-    Ok(ModuleMatrix { width_modules, dark })
+    Ok(ModuleMatrix {
+        width_modules,
+        dark,
+    })
 }
 
 /// A PNG of the code, 8-bit grey, pure black and white. It is `width_modules × ppm` pixels square, where `ppm`
@@ -96,7 +107,9 @@ pub fn png_bytes(payload: &str, qr_use: QrUse, size_px: u32) -> Result<Vec<u8>, 
         Luma([if dark { 0 } else { 255 }])
     });
     let mut png = Cursor::new(Vec::new());
-    image.write_to(&mut png, ImageFormat::Png)?;
+    image
+        .write_to(&mut png, ImageFormat::Png)
+        .map_err(RenderError::Png)?;
     Ok(png.into_inner())
 }
 
@@ -130,8 +143,7 @@ pub fn svg_string(payload: &str, qr_use: QrUse, size_px: u32) -> Result<String, 
 mod tests {
     use super::*;
 
-    const PAYLOAD: &str =
-        "00020101021238540010A00000072701240006970436011010175956000208QRIBFTTA530370454061800005802VN62230819thanh toan don hang630470FA";
+    const PAYLOAD: &str = "00020101021238540010A00000072701240006970436011010175956000208QRIBFTTA530370454061800005802VN62230819thanh toan don hang630470FA";
 
     #[test]
     fn matrix_has_a_light_quiet_zone_and_a_dark_finder_corner() {
@@ -140,7 +152,9 @@ mod tests {
         assert_eq!(matrix.dark.len(), n * n);
         for i in 0..n {
             for q in 0..QUIET_ZONE_MODULES {
-                assert!(!matrix.is_dark(i, q) && !matrix.is_dark(q, i) && !matrix.is_dark(i, n - 1 - q));
+                assert!(
+                    !matrix.is_dark(i, q) && !matrix.is_dark(q, i) && !matrix.is_dark(i, n - 1 - q)
+                );
             }
         }
         // The top-left finder pattern starts right inside the quiet zone.
@@ -164,10 +178,19 @@ mod tests {
 
     #[test]
     fn scale_is_the_largest_whole_number_that_fits() {
-        let matrix = ModuleMatrix { width_modules: 45, dark: vec![false; 45 * 45] };
+        let matrix = ModuleMatrix {
+            width_modules: 45,
+            dark: vec![false; 45 * 45],
+        };
         assert_eq!(matrix.pixels_per_module(512).expect("fits"), 11);
         assert_eq!(matrix.pixels_per_module(45).expect("fits"), 1);
-        assert!(matches!(matrix.pixels_per_module(44), Err(RenderError::TooSmall { size_px: 44, modules: 45 })));
+        assert!(matches!(
+            matrix.pixels_per_module(44),
+            Err(RenderError::TooSmall {
+                size_px: 44,
+                modules: 45
+            })
+        ));
     }
 
     #[test]

@@ -52,7 +52,9 @@ pub struct DataObject {
 
 /// A value too long for the two-digit length field (more than 99 characters).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("data object {id} would be {value_chars} characters long; at most {MAX_VALUE_CHARS} fit its length field")]
+#[error(
+    "data object {id} would be {value_chars} characters long; at most {MAX_VALUE_CHARS} fit its length field"
+)]
 pub struct ValueTooLong {
     pub id: Id,
     pub value_chars: usize,
@@ -66,7 +68,11 @@ impl DataObject {
         if value_chars > MAX_VALUE_CHARS {
             return Err(ValueTooLong { id, value_chars });
         }
-        Ok(DataObject { id, value: Value::Text(value), value_chars })
+        Ok(DataObject {
+            id,
+            value: Value::Text(value),
+            value_chars,
+        })
     }
 
     /// A template object; its length is computed from the final children, never before.
@@ -75,7 +81,11 @@ impl DataObject {
         if value_chars > MAX_VALUE_CHARS {
             return Err(ValueTooLong { id, value_chars });
         }
-        Ok(DataObject { id, value: Value::Template(children), value_chars })
+        Ok(DataObject {
+            id,
+            value: Value::Template(children),
+            value_chars,
+        })
     }
 
     pub fn id(&self) -> Id {
@@ -173,15 +183,25 @@ pub enum TlvError {
         "the payload ends inside data object {path} at character {at}: the object needs {needed_chars} more \
          characters than are left; the payload was probably cut off when copied"
     )]
-    TruncatedObject { path: String, at: usize, needed_chars: usize },
+    TruncatedObject {
+        path: String,
+        at: usize,
+        needed_chars: usize,
+    },
     #[error("at character {at} a data object ID should be two digits but is {found:?}")]
     BadId { at: usize, found: String },
     #[error(
         "data object {path} at character {at} has length field {found:?}; a length is two digits from 01 to 99 \
          counting characters"
     )]
-    BadLength { path: String, at: usize, found: String },
-    #[error("data object {path} appears twice (second time at character {at}); each ID may appear once per level")]
+    BadLength {
+        path: String,
+        at: usize,
+        found: String,
+    },
+    #[error(
+        "data object {path} appears twice (second time at character {at}); each ID may appear once per level"
+    )]
     DuplicateObject { path: String, at: usize },
 }
 
@@ -193,34 +213,61 @@ pub fn parse_objects(chars: &[char], is_template: IsTemplate) -> Result<Vec<Data
     parse_level(chars, 0, &Path::root(), is_template)
 }
 
-fn parse_level(chars: &[char], offset: usize, parent: &Path, is_template: IsTemplate) -> Result<Vec<DataObject>, TlvError> {
+fn parse_level(
+    chars: &[char],
+    offset: usize,
+    parent: &Path,
+    is_template: IsTemplate,
+) -> Result<Vec<DataObject>, TlvError> {
     let mut objects: Vec<DataObject> = Vec::new();
     let mut pos = 0;
     while pos < chars.len() {
         let at = offset + pos;
         let rest = &chars[pos..];
         if rest.len() < 2 {
-            return Err(TlvError::TruncatedObject { path: parent.to_string(), at, needed_chars: 4 - rest.len() });
+            return Err(TlvError::TruncatedObject {
+                path: parent.to_string(),
+                at,
+                needed_chars: 4 - rest.len(),
+            });
         }
         let id = two_digits(&rest[..2])
             .and_then(Id::new)
-            .ok_or_else(|| TlvError::BadId { at, found: rest[..2].iter().collect() })?;
+            .ok_or_else(|| TlvError::BadId {
+                at,
+                found: rest[..2].iter().collect(),
+            })?;
         let path = parent.child(id);
         if rest.len() < 4 {
-            return Err(TlvError::TruncatedObject { path: path.to_string(), at, needed_chars: 4 - rest.len() });
+            return Err(TlvError::TruncatedObject {
+                path: path.to_string(),
+                at,
+                needed_chars: 4 - rest.len(),
+            });
         }
         let value_chars = match two_digits(&rest[2..4]) {
             Some(n) if n >= 1 => usize::from(n),
             _ => {
-                return Err(TlvError::BadLength { path: path.to_string(), at: at + 2, found: rest[2..4].iter().collect() });
+                return Err(TlvError::BadLength {
+                    path: path.to_string(),
+                    at: at + 2,
+                    found: rest[2..4].iter().collect(),
+                });
             }
         };
         let available = rest.len() - 4;
         if value_chars > available {
-            return Err(TlvError::TruncatedObject { path: path.to_string(), at, needed_chars: value_chars - available });
+            return Err(TlvError::TruncatedObject {
+                path: path.to_string(),
+                at,
+                needed_chars: value_chars - available,
+            });
         }
         if objects.iter().any(|o| o.id == id) {
-            return Err(TlvError::DuplicateObject { path: path.to_string(), at });
+            return Err(TlvError::DuplicateObject {
+                path: path.to_string(),
+                at,
+            });
         }
         let value_slice = &rest[4..4 + value_chars];
         let value = if is_template(path.ids()) {
@@ -228,7 +275,11 @@ fn parse_level(chars: &[char], offset: usize, parent: &Path, is_template: IsTemp
         } else {
             Value::Text(value_slice.iter().collect())
         };
-        objects.push(DataObject { id, value, value_chars });
+        objects.push(DataObject {
+            id,
+            value,
+            value_chars,
+        });
         pos += 4 + value_chars;
     }
     Ok(objects)
@@ -289,7 +340,14 @@ mod tests {
         let whole = parse_objects(&chars("000201010212"), flat).expect("valid");
         assert_eq!(whole.len(), 2);
         let err = parse_objects(&chars("0002010102"), flat).expect_err("cut off");
-        assert_eq!(err, TlvError::TruncatedObject { path: "01".into(), at: 6, needed_chars: 2 });
+        assert_eq!(
+            err,
+            TlvError::TruncatedObject {
+                path: "01".into(),
+                at: 6,
+                needed_chars: 2
+            }
+        );
     }
 
     #[test]
@@ -303,13 +361,22 @@ mod tests {
     #[test]
     fn non_digit_id_is_reported() {
         let err = parse_objects(&chars("000201X10211"), flat).expect_err("bad id");
-        assert_eq!(err, TlvError::BadId { at: 6, found: "X1".into() });
+        assert_eq!(
+            err,
+            TlvError::BadId {
+                at: 6,
+                found: "X1".into()
+            }
+        );
     }
 
     #[test]
     fn duplicate_id_is_reported() {
         let err = parse_objects(&chars("000201000201"), flat).expect_err("duplicate");
-        assert!(matches!(err, TlvError::DuplicateObject { at: 6, .. }), "{err:?}");
+        assert!(
+            matches!(err, TlvError::DuplicateObject { at: 6, .. }),
+            "{err:?}"
+        );
     }
 
     #[test]

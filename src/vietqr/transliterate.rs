@@ -41,7 +41,12 @@ fn fold_char(c: char) -> Option<char> {
     if ('\u{0300}'..='\u{036F}').contains(&c) {
         return None;
     }
-    Some(FOLDS.iter().find(|(marked, _)| marked.contains(c)).map_or(' ', |&(_, plain)| plain))
+    Some(
+        FOLDS
+            .iter()
+            .find(|(marked, _)| marked.contains(c))
+            .map_or(' ', |&(_, plain)| plain),
+    )
 }
 
 /// Folds `text` to `[A-Za-z0-9 ]`, with single spaces and no leading or trailing space, but no length cap.
@@ -71,7 +76,10 @@ mod tests {
     #[test]
     fn vietnamese_marks_are_removed_and_d_bar_becomes_d() {
         assert_eq!(ascii_fold("Đóng góp Quỹ đoàn kết"), "Dong gop Quy doan ket");
-        assert_eq!(ascii_fold("ỨNG HỘ ĐỒNG BÀO LŨ LỤT"), "UNG HO DONG BAO LU LUT");
+        assert_eq!(
+            ascii_fold("ỨNG HỘ ĐỒNG BÀO LŨ LỤT"),
+            "UNG HO DONG BAO LU LUT"
+        );
         assert_eq!(ascii_fold("ăâđêôơư ĂÂĐÊÔƠƯ"), "aadeoou AADEOOU");
     }
 

@@ -15,7 +15,9 @@ pub struct AccountId(String);
 /// Why an account number was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AccountError {
-    #[error("the account number is empty; give the number printed on the bank statement (letters and digits)")]
+    #[error(
+        "the account number is empty; give the number printed on the bank statement (letters and digits)"
+    )]
     Empty,
     #[error(
         "the account number has {chars} characters; NAPAS allows at most {ACCOUNT_MAX_CHARS}: check for a pasted \
@@ -34,8 +36,15 @@ impl AccountId {
         if text.is_empty() {
             return Err(AccountError::Empty);
         }
-        if let Some((index, found)) = text.chars().enumerate().find(|(_, c)| !c.is_ascii_alphanumeric()) {
-            return Err(AccountError::BadCharacter { found, position: index + 1 });
+        if let Some((index, found)) = text
+            .chars()
+            .enumerate()
+            .find(|(_, c)| !c.is_ascii_alphanumeric())
+        {
+            return Err(AccountError::BadCharacter {
+                found,
+                position: index + 1,
+            });
         }
         if text.len() > ACCOUNT_MAX_CHARS {
             return Err(AccountError::TooLong { chars: text.len() });
@@ -59,7 +68,10 @@ impl AmountVnd {
     pub fn new(amount_vnd: u64) -> Result<AmountVnd, AmountError> {
         match amount_vnd {
             0 => Err(AmountError::Zero),
-            n if n > Self::MAX => Err(AmountError::TooManyDigits { input: n.to_string(), digits: n.to_string().len() }),
+            n if n > Self::MAX => Err(AmountError::TooManyDigits {
+                input: n.to_string(),
+                digits: n.to_string().len(),
+            }),
             n => Ok(AmountVnd(n)),
         }
     }
@@ -78,22 +90,33 @@ impl fmt::Display for AmountVnd {
 /// Why an amount was refused; each says what to type instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AmountError {
-    #[error("the amount is empty; write a whole number of dong such as 50000, or leave the amount out")]
+    #[error(
+        "the amount is empty; write a whole number of dong such as 50000, or leave the amount out"
+    )]
     Empty,
     #[error(
         "the amount is 0; write at least 1 dong, or leave the amount out for a static code where the payer types it"
     )]
     Zero,
-    #[error("the amount {input:?} is negative; write a positive whole number of dong such as 50000")]
+    #[error(
+        "the amount {input:?} is negative; write a positive whole number of dong such as 50000"
+    )]
     Negative { input: String },
     #[error("the amount {input:?} has a decimal part; dong have no subunit, write a whole number{}",
         .suggestion.as_ref().map(|s| format!(" such as {s}")).unwrap_or_default())]
-    Fractional { input: String, suggestion: Option<String> },
+    Fractional {
+        input: String,
+        suggestion: Option<String>,
+    },
     #[error("the amount {input:?} has thousands separators; write digits only: {digits}")]
     Separators { input: String, digits: String },
-    #[error("the amount {input:?} has {digits} digits; VietQR allows at most 13 (up to 9999999999999 dong)")]
+    #[error(
+        "the amount {input:?} has {digits} digits; VietQR allows at most 13 (up to 9999999999999 dong)"
+    )]
     TooManyDigits { input: String, digits: usize },
-    #[error("the amount {input:?} is not a number; write digits only, such as 50000 (no currency sign or letters)")]
+    #[error(
+        "the amount {input:?} is not a number; write digits only, such as 50000 (no currency sign or letters)"
+    )]
     NotANumber { input: String },
 }
 
@@ -116,20 +139,34 @@ impl FromStr for AmountVnd {
                 return Err(AmountError::Zero);
             }
             if significant.len() > 13 {
-                return Err(AmountError::TooManyDigits { input: owned(), digits: significant.len() });
+                return Err(AmountError::TooManyDigits {
+                    input: owned(),
+                    digits: significant.len(),
+                });
             }
             // At most 13 digits, so it fits in u64.
-            return significant.parse().map(AmountVnd).map_err(|_| AmountError::NotANumber { input: owned() });
+            return significant
+                .parse()
+                .map(AmountVnd)
+                .map_err(|_| AmountError::NotANumber { input: owned() });
         }
         if let Some(digits) = thousands_grouped(text) {
-            return Err(AmountError::Separators { input: owned(), digits });
+            return Err(AmountError::Separators {
+                input: owned(),
+                digits,
+            });
         }
         if let Some((whole, fraction)) = text.split_once(['.', ',']) {
             let is_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-            if is_digits(whole) && is_digits(fraction) && !(whole.is_empty() && fraction.is_empty()) {
-                let suggestion = (fraction.bytes().all(|b| b == b'0') && !whole.trim_start_matches('0').is_empty())
-                    .then(|| whole.trim_start_matches('0').to_string());
-                return Err(AmountError::Fractional { input: owned(), suggestion });
+            if is_digits(whole) && is_digits(fraction) && !(whole.is_empty() && fraction.is_empty())
+            {
+                let suggestion = (fraction.bytes().all(|b| b == b'0')
+                    && !whole.trim_start_matches('0').is_empty())
+                .then(|| whole.trim_start_matches('0').to_string());
+                return Err(AmountError::Fractional {
+                    input: owned(),
+                    suggestion,
+                });
             }
         }
         Err(AmountError::NotANumber { input: owned() })
@@ -171,7 +208,11 @@ impl<const MAX_CHARS: usize> AsciiText<MAX_CHARS> {
     /// Folds to ASCII and cuts to `MAX_CHARS`: right for free text such as the purpose or a name.
     pub fn folded_capped(text: &str) -> Result<Self, TextError> {
         let folded = ascii_fold_capped(text, MAX_CHARS);
-        if folded.is_empty() { Err(TextError::NothingLeft) } else { Ok(AsciiText(folded)) }
+        if folded.is_empty() {
+            Err(TextError::NothingLeft)
+        } else {
+            Ok(AsciiText(folded))
+        }
     }
 
     /// Folds to ASCII and refuses, rather than cuts, text that is too long: right for codes that are matched later.
@@ -180,7 +221,9 @@ impl<const MAX_CHARS: usize> AsciiText<MAX_CHARS> {
         if folded.is_empty() {
             Err(TextError::NothingLeft)
         } else if folded.len() > MAX_CHARS {
-            Err(TextError::TooLong { chars: folded.len() })
+            Err(TextError::TooLong {
+                chars: folded.len(),
+            })
         } else {
             Ok(AsciiText(folded))
         }
@@ -199,7 +242,10 @@ mod tests {
     fn plain_amounts_parse() {
         assert_eq!("50000".parse::<AmountVnd>().map(AmountVnd::get), Ok(50_000));
         assert_eq!(" 1 ".parse::<AmountVnd>().map(AmountVnd::get), Ok(1));
-        assert_eq!("9999999999999".parse::<AmountVnd>().map(AmountVnd::get), Ok(AmountVnd::MAX));
+        assert_eq!(
+            "9999999999999".parse::<AmountVnd>().map(AmountVnd::get),
+            Ok(AmountVnd::MAX)
+        );
     }
 
     #[test]
@@ -211,21 +257,64 @@ mod tests {
         assert_eq!(err("-5"), AmountError::Negative { input: "-5".into() });
         assert_eq!(
             err("100000.0"),
-            AmountError::Fractional { input: "100000.0".into(), suggestion: Some("100000".into()) }
+            AmountError::Fractional {
+                input: "100000.0".into(),
+                suggestion: Some("100000".into())
+            }
         );
-        assert_eq!(err("12.5"), AmountError::Fractional { input: "12.5".into(), suggestion: None });
-        assert_eq!(err("100,000"), AmountError::Separators { input: "100,000".into(), digits: "100000".into() });
-        assert_eq!(err("1.500.000"), AmountError::Separators { input: "1.500.000".into(), digits: "1500000".into() });
-        assert_eq!(err("10000000000000"), AmountError::TooManyDigits { input: "10000000000000".into(), digits: 14 });
-        assert_eq!(err("50k"), AmountError::NotANumber { input: "50k".into() });
-        assert_eq!(err("1e5"), AmountError::NotANumber { input: "1e5".into() });
+        assert_eq!(
+            err("12.5"),
+            AmountError::Fractional {
+                input: "12.5".into(),
+                suggestion: None
+            }
+        );
+        assert_eq!(
+            err("100,000"),
+            AmountError::Separators {
+                input: "100,000".into(),
+                digits: "100000".into()
+            }
+        );
+        assert_eq!(
+            err("1.500.000"),
+            AmountError::Separators {
+                input: "1.500.000".into(),
+                digits: "1500000".into()
+            }
+        );
+        assert_eq!(
+            err("10000000000000"),
+            AmountError::TooManyDigits {
+                input: "10000000000000".into(),
+                digits: 14
+            }
+        );
+        assert_eq!(
+            err("50k"),
+            AmountError::NotANumber {
+                input: "50k".into()
+            }
+        );
+        assert_eq!(
+            err("1e5"),
+            AmountError::NotANumber {
+                input: "1e5".into()
+            }
+        );
     }
 
     #[test]
     fn amount_messages_say_what_to_type() {
-        let message = "100,000".parse::<AmountVnd>().expect_err("separators").to_string();
+        let message = "100,000"
+            .parse::<AmountVnd>()
+            .expect_err("separators")
+            .to_string();
         assert!(message.contains("digits only: 100000"), "{message}");
-        let message = "100000.0".parse::<AmountVnd>().expect_err("fraction").to_string();
+        let message = "100000.0"
+            .parse::<AmountVnd>()
+            .expect_err("fraction")
+            .to_string();
         assert!(message.contains("such as 100000"), "{message}");
     }
 
@@ -237,19 +326,47 @@ mod tests {
 
     #[test]
     fn account_rules() {
-        assert_eq!(AccountId::new("0011001234567").map(|a| a.as_str().to_string()), Ok("0011001234567".into()));
-        assert_eq!(AccountId::new("VQRQ00ABC123").map(|a| a.as_str().len()), Ok(12));
+        assert_eq!(
+            AccountId::new("0011001234567").map(|a| a.as_str().to_string()),
+            Ok("0011001234567".into())
+        );
+        assert_eq!(
+            AccountId::new("VQRQ00ABC123").map(|a| a.as_str().len()),
+            Ok(12)
+        );
         assert_eq!(AccountId::new(""), Err(AccountError::Empty));
-        assert_eq!(AccountId::new(&"1".repeat(20)), Err(AccountError::TooLong { chars: 20 }));
-        assert_eq!(AccountId::new("0011 0012"), Err(AccountError::BadCharacter { found: ' ', position: 5 }));
-        assert_eq!(AccountId::new("123-45"), Err(AccountError::BadCharacter { found: '-', position: 4 }));
+        assert_eq!(
+            AccountId::new(&"1".repeat(20)),
+            Err(AccountError::TooLong { chars: 20 })
+        );
+        assert_eq!(
+            AccountId::new("0011 0012"),
+            Err(AccountError::BadCharacter {
+                found: ' ',
+                position: 5
+            })
+        );
+        assert_eq!(
+            AccountId::new("123-45"),
+            Err(AccountError::BadCharacter {
+                found: '-',
+                position: 4
+            })
+        );
     }
 
     #[test]
     fn ascii_text_caps_or_refuses() {
-        let purpose = AsciiText::<25>::folded_capped("Đóng góp quỹ khuyến học phường 7").expect("has letters");
+        let purpose = AsciiText::<25>::folded_capped("Đóng góp quỹ khuyến học phường 7")
+            .expect("has letters");
         assert_eq!(purpose.as_str(), "Dong gop quy khuyen hoc p");
-        assert_eq!(AsciiText::<25>::folded_capped("?!"), Err(TextError::NothingLeft));
-        assert_eq!(AsciiText::<5>::folded_exact("ABCDEF"), Err(TextError::TooLong { chars: 6 }));
+        assert_eq!(
+            AsciiText::<25>::folded_capped("?!"),
+            Err(TextError::NothingLeft)
+        );
+        assert_eq!(
+            AsciiText::<5>::folded_exact("ABCDEF"),
+            Err(TextError::TooLong { chars: 6 })
+        );
     }
 }
