@@ -1,0 +1,42 @@
+#!/bin/sh
+# Installs what building and testing phonghop needs on Debian 12, and nothing that is
+# already there. Idempotent; run as root (CI is root). Used by `make demo` and `make test`.
+set -eu
+
+# Build: a C compiler for the bundled SQLite and ring; pkg-config for -sys crates.
+BUILD="build-essential pkg-config ca-certificates"
+# Tests: systemd-analyze (unit checks), zbarimg (QR codes decode), Node.js + npm (an
+# independent VietQR implementation cross-checks ours).
+TEST="systemd zbar-tools nodejs npm"
+
+missing=""
+for pkg in $BUILD $TEST; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
+done
+# The machine image may ship Node.js outside Debian's packages: a working node and npm will do.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  missing=$(printf '%s\n' $missing | grep -v -x -e nodejs -e npm | tr '\n' ' ')
+fi
+missing=$(echo $missing)
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages: $missing; run as root (or: sudo $0)" >&2
+    exit 1
+  fi
+  echo "install-deps: installing $missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+command -v cargo >/dev/null 2>&1 || { echo "install-deps: cargo not found; install Rust 1.95 (rustup)" >&2; exit 1; }
+
+# The npm package used as an independent VietQR decoder, in a scratch folder.
+npm_dir="$(cd "$(dirname "$0")/.." && pwd)/.scratch/npm"
+if [ ! -d "$npm_dir/node_modules/vietnam-qr-pay" ]; then
+  mkdir -p "$npm_dir"
+  (cd "$npm_dir" && [ -f package.json ] || echo '{"name":"phonghop-scratch","private":true}' > "$npm_dir/package.json")
+  (cd "$npm_dir" && npm install --silent --no-audit --no-fund vietnam-qr-pay@1 >/dev/null)
+fi
+echo "install-deps: ready"
