@@ -37,6 +37,6 @@ npm_dir="$(cd "$(dirname "$0")/.." && pwd)/.scratch/npm"
 if [ ! -d "$npm_dir/node_modules/vietnam-qr-pay" ]; then
   mkdir -p "$npm_dir"
   (cd "$npm_dir" && [ -f package.json ] || echo '{"name":"phonghop-scratch","private":true}' > "$npm_dir/package.json")
-  (cd "$npm_dir" && npm install --silent --no-audit --no-fund vietnam-qr-pay@1 >/dev/null)
+  (cd "$npm_dir" && npm install --silent --no-audit --no-fund vietnam-qr-pay@1.5.1 >/dev/null)
 fi
 echo "install-deps: ready"

@@ -56,7 +56,8 @@ pub fn hash_pin(pin: &str) -> Result<String, String> {
         return Err("a staff PIN is at least 4 digits (0-9), typed on the kiosk keypad".to_owned());
     }
     let salt_bytes: [u8; 16] = rand::random();
-    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| format!("cannot make a salt: {e}"))?;
+    let salt =
+        SaltString::encode_b64(&salt_bytes).map_err(|e| format!("cannot make a salt: {e}"))?;
     argon2::Argon2::default()
         .hash_password(pin.as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -67,7 +68,11 @@ pub fn hash_pin(pin: &str) -> Result<String, String> {
 pub fn verify_pin(pin: &str, hash: &str) -> bool {
     use argon2::password_hash::{PasswordHash, PasswordVerifier};
     PasswordHash::new(hash)
-        .map(|h| argon2::Argon2::default().verify_password(pin.as_bytes(), &h).is_ok())
+        .map(|h| {
+            argon2::Argon2::default()
+                .verify_password(pin.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

@@ -133,31 +133,32 @@ fn vietqr_command(args: &VietqrArgs) -> Result<String, QrCliError> {
         ServiceArg::Card => Service::Card,
     });
     if let Some(amount) = &args.amount_vnd {
-        builder = builder.amount(amount.parse::<AmountVnd>()?);
+        builder = builder.amount(amount.parse::<AmountVnd>().map_err(QrCliError::Amount)?);
     }
     if let Some(purpose) = &args.purpose {
         builder = builder.purpose(purpose);
     }
-    let qr = builder.build().map_err(|source| QrCliError::Build {
-        flag: flag_for(&source),
-        source,
+    let qr = builder.build().map_err(|error| QrCliError::Build {
+        flag: flag_for(&error),
+        error,
     })?;
     let qr_use = match args.qr_use {
         UseArg::Screen => QrUse::Screen,
         UseArg::Poster => QrUse::Poster,
     };
     // Draw everything before writing anything, so a drawing error leaves no half-made set of files.
-    let png = args.png.as_ref().map(|path| {
-        Ok::<_, QrCliError>((path, render::png_bytes(qr.payload(), qr_use, args.size_px)?))
-    });
-    let png = png.transpose()?;
-    let svg = args.svg.as_ref().map(|path| {
-        Ok::<_, QrCliError>((
-            path,
-            render::svg_string(qr.payload(), qr_use, args.size_px)?,
-        ))
-    });
-    let svg = svg.transpose()?;
+    let png = args
+        .png
+        .as_ref()
+        .map(|path| render::png_bytes(qr.payload(), qr_use, args.size_px).map(|png| (path, png)))
+        .transpose()
+        .map_err(QrCliError::Render)?;
+    let svg = args
+        .svg
+        .as_ref()
+        .map(|path| render::svg_string(qr.payload(), qr_use, args.size_px).map(|svg| (path, svg)))
+        .transpose()
+        .map_err(QrCliError::Render)?;
     if let Some((path, bytes)) = png {
         write_file(path, &bytes)?;
     }
@@ -180,9 +181,9 @@ fn flag_for(error: &BuildError) -> &'static str {
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), QrCliError> {
-    std::fs::write(path, bytes).map_err(|source| QrCliError::WriteFile {
+    std::fs::write(path, bytes).map_err(|error| QrCliError::WriteFile {
         path: path.to_path_buf(),
-        source,
+        error,
     })
 }
 
@@ -220,7 +221,7 @@ struct Decoded<'a> {
 
 fn decode_command(payload: &str) -> Result<String, QrCliError> {
     // A payload pasted from a terminal or a file often carries a trailing newline; it is never part of the code.
-    let parsed: Parsed = vietqr::parse(payload.trim())?;
+    let parsed: Parsed = vietqr::parse(payload.trim()).map_err(QrCliError::Decode)?;
     let bank = vietqr::bank_by_bin(&parsed.bank_bin);
     let decoded = Decoded {
         bank_bin: &parsed.bank_bin,
@@ -242,7 +243,8 @@ fn decode_command(payload: &str) -> Result<String, QrCliError> {
         crc: &parsed.crc,
         crc_ok: true,
     };
-    Ok(format!("{}\n", serde_json::to_string_pretty(&decoded)?))
+    let json = serde_json::to_string_pretty(&decoded).map_err(QrCliError::Json)?;
+    Ok(format!("{json}\n"))
 }
 
 #[cfg(test)]

@@ -70,8 +70,11 @@ pub async fn run(
 
     let pin_hash = crate::auth::hash_pin("2468").map_err(setup)?;
     let room_stop = CancellationToken::new();
-    let mut rooms: Vec<(String, watch::Receiver<RoomStatus>, tokio::task::JoinHandle<_>)> =
-        Vec::new();
+    let mut rooms: Vec<(
+        String,
+        watch::Receiver<RoomStatus>,
+        tokio::task::JoinHandle<_>,
+    )> = Vec::new();
     for (unit, name) in DEMO_ROOMS {
         let (_, code) = crate::hub::admin::add_room(&hub_config, "config/demo.toml", unit, name)
             .map_err(setup)?;
@@ -112,7 +115,11 @@ pub async fn run(
         rooms.push((unit_name, status_rx, task));
     }
 
-    let _ = writeln!(out, "phonghop demo: hub at {hub_url} (data in {})", dir.path().display());
+    let _ = writeln!(
+        out,
+        "phonghop demo: hub at {hub_url} (data in {})",
+        dir.path().display()
+    );
     let started = tokio::time::Instant::now();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.tick().await;
@@ -124,7 +131,10 @@ pub async fn run(
             _ = tick.tick() => {}
         }
         elapsed_secs = started.elapsed().as_secs();
-        connected = rooms.iter().filter(|(_, rx, _)| rx.borrow().connected()).count();
+        connected = rooms
+            .iter()
+            .filter(|(_, rx, _)| rx.borrow().connected())
+            .count();
         let parts: Vec<String> = rooms
             .iter()
             .map(|(name, rx, _)| format!("{name}: {}", link_word(&rx.borrow().link)))

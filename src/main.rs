@@ -14,7 +14,11 @@ use phonghop::config::{self, AnyConfig, ConfigError};
 use phonghop::store::StoreError;
 
 #[derive(Debug, Parser)]
-#[command(name = "phonghop", version, about = "Digital meeting room appliance: hub and room modes")]
+#[command(
+    name = "phonghop",
+    version,
+    about = "Digital meeting room appliance: hub and room modes"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -53,6 +57,9 @@ enum Command {
     },
     /// Read a staff PIN on standard input and print its hash for [staff] pin_hash.
     HashPin,
+    /// VietQR payloads and QR images for contributions by bank transfer.
+    #[command(subcommand)]
+    Qr(phonghop::cli_qr::QrCommand),
 }
 
 #[derive(Debug, Args)]
@@ -191,7 +198,8 @@ fn main() -> ExitCode {
 fn init_logging(quiet: bool) {
     use tracing_subscriber::EnvFilter;
     let default = if quiet { "warn" } else { "info" };
-    let filter = EnvFilter::try_from_env("PHONGHOP_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let filter =
+        EnvFilter::try_from_env("PHONGHOP_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -256,7 +264,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::CheckConfig { file } => {
             let kind = match config::load_any(&file)? {
-                AnyConfig::Hub(h) => format!("hub config for {} ({} units)", h.province().name, h.units.len()),
+                AnyConfig::Hub(h) => format!(
+                    "hub config for {} ({} units)",
+                    h.province().name,
+                    h.units.len()
+                ),
                 AnyConfig::Room(r) => format!("room config for unit {}", r.unit),
             };
             println!("{}: valid {kind}", file.display());
@@ -266,23 +278,41 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let loaded = config::load_any(&config)?;
             let data = phonghop::datadir::DataDir::new(loaded.data_dir());
             let version = phonghop::store::backup_to(&data.db_path(), &to)?;
-            println!("backed up {} to {} (schema {version})", data.db_path().display(), to.display());
+            println!(
+                "backed up {} to {} (schema {version})",
+                data.db_path().display(),
+                to.display()
+            );
             Ok(())
         }
         Command::Restore { config, from } => {
             let loaded = config::load_any(&config)?;
             let data = phonghop::datadir::DataDir::new(loaded.data_dir());
-            let _lock = data.lock().map_err(|e| usage(format!("refusing to restore: {e}")))?;
+            let _lock = data
+                .lock()
+                .map_err(|e| usage(format!("refusing to restore: {e}")))?;
             let aside = phonghop::store::restore_from(&data.db_path(), &from)?;
-            println!("restored {} from {}", data.db_path().display(), from.display());
+            println!(
+                "restored {} from {}",
+                data.db_path().display(),
+                from.display()
+            );
             if let Some(aside) = aside {
                 println!("the previous database was kept as {}", aside.display());
             }
             Ok(())
         }
+        Command::Qr(cmd) => {
+            phonghop::cli_qr::run(cmd, &mut std::io::stdout().lock()).map_err(|e| Failure {
+                code: 2,
+                error: anyhow::Error::new(e),
+            })
+        }
         Command::HashPin => {
             let mut pin = String::new();
-            std::io::stdin().read_line(&mut pin).context("reading the PIN")?;
+            std::io::stdin()
+                .read_line(&mut pin)
+                .context("reading the PIN")?;
             let hash = phonghop::auth::hash_pin(pin.trim()).map_err(usage)?;
             println!("{hash}");
             Ok(())
@@ -300,7 +330,9 @@ fn hub(args: HubArgs) -> Result<(), Failure> {
             rt.block_on(async {
                 let listener = tokio::net::TcpListener::bind(config.listen)
                     .await
-                    .with_context(|| format!("cannot listen on {} ([hub] listen)", config.listen))?;
+                    .with_context(|| {
+                        format!("cannot listen on {} ([hub] listen)", config.listen)
+                    })?;
                 phonghop::hub::run(listener, config, shutdown_signal()).await?;
                 Ok::<_, Failure>(())
             })
@@ -312,18 +344,32 @@ fn hub(args: HubArgs) -> Result<(), Failure> {
                 .join(&format!("enroll?code={code}"))
                 .map(|u| u.to_string())
                 .unwrap_or_default();
-            println!("Room {} ({}) added for unit {}.", room.id, room.name, room.unit_id);
+            println!(
+                "Room {} ({}) added for unit {}.",
+                room.id, room.name, room.unit_id
+            );
             println!("Enrollment code (one use, valid 24 hours): {code}");
-            println!("On the box: phonghop room enroll --config /etc/phonghop/room.toml --hub {} --code {code}", config.public_url);
+            println!(
+                "On the box: phonghop room enroll --config /etc/phonghop/room.toml --hub {} --code {code}",
+                config.public_url
+            );
             if let Ok(qr) = qrcode::QrCode::new(link.as_bytes()) {
-                println!("{}", qr.render::<qrcode::render::unicode::Dense1x2>().quiet_zone(true).build());
+                println!(
+                    "{}",
+                    qr.render::<qrcode::render::unicode::Dense1x2>()
+                        .quiet_zone(true)
+                        .build()
+                );
                 println!("(the QR opens {link})");
             }
             Ok(())
         }
         Some(HubCommand::RevokeRoom { room }) => {
             let revoked = phonghop::hub::admin::revoke_room(&config, &room)?;
-            println!("Room {} ({}) revoked; a running hub closes its session now.", revoked.id, revoked.name);
+            println!(
+                "Room {} ({}) revoked; a running hub closes its session now.",
+                revoked.id, revoked.name
+            );
             Ok(())
         }
         Some(HubCommand::ListRooms) => {
@@ -340,24 +386,47 @@ fn hub(args: HubArgs) -> Result<(), Failure> {
     }
 }
 
-fn gen_cert(config: &config::HubConfig, shown: &str, extra: Vec<String>, force: bool) -> Result<(), Failure> {
+fn gen_cert(
+    config: &config::HubConfig,
+    shown: &str,
+    extra: Vec<String>,
+    force: bool,
+) -> Result<(), Failure> {
     let Some(tls) = &config.tls else {
-        return Err(usage(format!("{shown}: add a [tls] section with cert and key paths first")));
+        return Err(usage(format!(
+            "{shown}: add a [tls] section with cert and key paths first"
+        )));
     };
     for path in [&tls.cert, &tls.key] {
         if path.exists() && !force {
-            return Err(usage(format!("{} exists; pass --force to replace it", path.display())));
+            return Err(usage(format!(
+                "{} exists; pass --force to replace it",
+                path.display()
+            )));
         }
     }
-    let mut names: Vec<String> = config.public_url.host_str().map(|h| h.trim_matches(['[', ']']).to_owned()).into_iter().collect();
+    let mut names: Vec<String> = config
+        .public_url
+        .host_str()
+        .map(|h| h.trim_matches(['[', ']']).to_owned())
+        .into_iter()
+        .collect();
     names.extend(["localhost".to_owned(), "127.0.0.1".to_owned()]);
     names.extend(extra);
     names.dedup();
     let (cert, key) = phonghop::hub::tls::self_signed(&names).map_err(|e| anyhow::anyhow!(e))?;
     write_file(&tls.cert, cert.as_bytes(), 0o644)?;
     write_file(&tls.key, key.as_bytes(), 0o600)?;
-    println!("wrote {} and {} for {}", tls.cert.display(), tls.key.display(), names.join(", "));
-    println!("copy {} to each room and set [hub] ca_cert to its path", tls.cert.display());
+    println!(
+        "wrote {} and {} for {}",
+        tls.cert.display(),
+        tls.key.display(),
+        names.join(", ")
+    );
+    println!(
+        "copy {} to each room and set [hub] ca_cert to its path",
+        tls.cert.display()
+    );
     Ok(())
 }
 
@@ -365,7 +434,8 @@ fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Failure> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
     }
     let mut f = std::fs::OpenOptions::new()
         .create(true)
@@ -374,7 +444,8 @@ fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Failure> {
         .mode(mode)
         .open(path)
         .with_context(|| format!("writing {}", path.display()))?;
-    f.write_all(bytes).with_context(|| format!("writing {}", path.display()))?;
+    f.write_all(bytes)
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 
@@ -384,7 +455,8 @@ fn room(args: RoomArgs) -> Result<(), Failure> {
     let rt = runtime()?;
     match args.command {
         Some(RoomCommand::Enroll { hub, code }) => {
-            let credential = rt.block_on(phonghop::room::enroll::enroll(&config, hub.as_ref(), &code))?;
+            let credential =
+                rt.block_on(phonghop::room::enroll::enroll(&config, hub.as_ref(), &code))?;
             println!(
                 "Enrolled as room {} ({}) of {}. Start the room: systemctl start phonghop-room",
                 credential.room_id, credential.room_name, credential.unit_name
@@ -398,7 +470,12 @@ fn room(args: RoomArgs) -> Result<(), Failure> {
             rt.block_on(async {
                 let listener = tokio::net::TcpListener::bind(config.health_listen)
                     .await
-                    .with_context(|| format!("cannot listen on {} ([room] health_listen)", config.health_listen))?;
+                    .with_context(|| {
+                        format!(
+                            "cannot listen on {} ([room] health_listen)",
+                            config.health_listen
+                        )
+                    })?;
                 let (status, _watch) = phonghop::room::status_channel(&config.unit);
                 phonghop::room::run(listener, config, status, shutdown_signal()).await?;
                 Ok::<_, Failure>(())

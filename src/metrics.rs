@@ -26,7 +26,11 @@ fn common(registry: &mut Registry) -> Gauge {
     .set(1);
     registry.register("phonghop_build_info", "Version of this phonghop", info);
     let uptime = Gauge::default();
-    registry.register("phonghop_uptime_seconds", "Seconds since start", uptime.clone());
+    registry.register(
+        "phonghop_uptime_seconds",
+        "Seconds since start",
+        uptime.clone(),
+    );
     uptime
 }
 

@@ -97,7 +97,10 @@ mod tests {
             software_version: "0.1.0".into(),
         })
         .expect("serialise");
-        assert_eq!(json, r#"{"type":"hello","protocol":1,"software_version":"0.1.0"}"#);
+        assert_eq!(
+            json,
+            r#"{"type":"hello","protocol":1,"software_version":"0.1.0"}"#
+        );
     }
 
     #[test]

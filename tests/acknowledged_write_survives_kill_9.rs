@@ -31,7 +31,13 @@ fn acknowledged_writes_survive_kill_9() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("phonghop.db");
     let mut child = Command::new(std::env::current_exe().expect("exe"))
-        .args(["--exact", "writer_child", "--nocapture", "--test-threads", "1"])
+        .args([
+            "--exact",
+            "writer_child",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
         .env(CHILD_ENV, &db)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -56,13 +62,25 @@ fn acknowledged_writes_survive_kill_9() {
         }
     }
     child.wait().expect("reap");
-    assert_eq!(durability.as_deref(), Some("wal 2"), "WAL with synchronous=FULL");
+    assert_eq!(
+        durability.as_deref(),
+        Some("wal 2"),
+        "WAL with synchronous=FULL"
+    );
     let acked = acked.expect("the writer acknowledged something");
 
     let store = phonghop::store::Store::open(&db).expect("reopen after kill");
     let items = store.pending(100_000).expect("read back");
-    assert!(items.len() as u64 > acked, "all {acked}+1 acknowledged items are present, found {}", items.len());
+    assert!(
+        items.len() as u64 > acked,
+        "all {acked}+1 acknowledged items are present, found {}",
+        items.len()
+    );
     for (n, item) in items.iter().take(acked as usize + 1).enumerate() {
-        assert_eq!(item.body, format!("{{\"n\":{n}}}"), "item {n} intact and in order");
+        assert_eq!(
+            item.body,
+            format!("{{\"n\":{n}}}"),
+            "item {n} intact and in order"
+        );
     }
 }

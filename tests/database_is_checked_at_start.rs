@@ -7,7 +7,10 @@ use std::process::{Command, Output};
 fn hub_config(dir: &Path) -> std::path::PathBuf {
     let text = include_str!("../config/demo.toml")
         .replace("listen = \"127.0.0.1:0\"", "listen = \"127.0.0.1:0\"")
-        .replace("data_dir = \"/tmp/phonghop-demo\"", &format!("data_dir = {:?}", dir.join("data")));
+        .replace(
+            "data_dir = \"/tmp/phonghop-demo\"",
+            &format!("data_dir = {:?}", dir.join("data")),
+        );
     let path = dir.join("hub.toml");
     std::fs::write(&path, text).expect("write config");
     path
@@ -39,12 +42,18 @@ fn an_empty_file_is_migrated_to_the_current_schema() {
     let db = dir.path().join("phonghop.db");
     std::fs::File::create(&db).expect("empty file");
     let store = phonghop::store::Store::open(&db).expect("open");
-    assert_eq!(store.schema_version().expect("version"), phonghop::store::SCHEMA_VERSION);
+    assert_eq!(
+        store.schema_version().expect("version"),
+        phonghop::store::SCHEMA_VERSION
+    );
     drop(store);
     // Opening again applies nothing and keeps the data.
     let store = phonghop::store::Store::open(&db).expect("reopen");
     store.enqueue("k", "{}", 1).expect("write");
-    assert_eq!(store.schema_version().expect("version"), phonghop::store::SCHEMA_VERSION);
+    assert_eq!(
+        store.schema_version().expect("version"),
+        phonghop::store::SCHEMA_VERSION
+    );
 }
 
 #[test]
@@ -63,7 +72,13 @@ fn a_database_from_a_newer_phonghop_is_refused_with_exit_code_3() {
     drop(conn);
 
     let err = phonghop::store::Store::open(&db).expect_err("refused");
-    assert!(matches!(err, phonghop::store::StoreError::NewerSchema { found: 999, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            phonghop::store::StoreError::NewerSchema { found: 999, .. }
+        ),
+        "{err}"
+    );
 
     let out = start_hub(&config);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -85,7 +100,11 @@ fn a_file_that_is_not_a_database_is_reported_and_left_untouched() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("damaged"), "{stderr}");
-    assert_eq!(std::fs::read(&db).expect("read"), garbage, "the damaged file was not modified");
+    assert_eq!(
+        std::fs::read(&db).expect("read"),
+        garbage,
+        "the damaged file was not modified"
+    );
 }
 
 #[test]
@@ -95,7 +114,9 @@ fn a_database_with_damaged_pages_is_reported_and_left_untouched() {
     {
         let store = phonghop::store::Store::open(&db).expect("create");
         for n in 0..3000 {
-            store.enqueue("feedback", &format!("{{\"text\":\"góp ý số {n}\"}}"), n).expect("write");
+            store
+                .enqueue("feedback", &format!("{{\"text\":\"góp ý số {n}\"}}"), n)
+                .expect("write");
         }
     }
     // Make sure everything is in the main file, then scribble over a page in the middle.
@@ -105,14 +126,27 @@ fn a_database_with_damaged_pages_is_reported_and_left_untouched() {
         .expect("checkpoint");
     let mut bytes = std::fs::read(&db).expect("read");
     let page = 4096;
-    assert!(bytes.len() > page * 20, "database large enough to damage a middle page");
+    assert!(
+        bytes.len() > page * 20,
+        "database large enough to damage a middle page"
+    );
     for b in &mut bytes[page * 10..page * 11] {
         *b = 0xA5;
     }
     std::fs::write(&db, &bytes).expect("damage");
 
     let err = phonghop::store::Store::open(&db).expect_err("damage detected");
-    assert!(matches!(err, phonghop::store::StoreError::Corrupt { .. }), "{err}");
-    assert!(err.to_string().contains("phonghop restore"), "the message says how to recover: {err}");
-    assert_eq!(std::fs::read(&db).expect("read"), bytes, "the damaged file was not modified");
+    assert!(
+        matches!(err, phonghop::store::StoreError::Corrupt { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("phonghop restore"),
+        "the message says how to recover: {err}"
+    );
+    assert_eq!(
+        std::fs::read(&db).expect("read"),
+        bytes,
+        "the damaged file was not modified"
+    );
 }

@@ -15,7 +15,10 @@ async fn a_room_trusting_the_generated_certificate_connects_over_https() {
     let config_text = include_str!("../config/hub.toml")
         .replace("/etc/phonghop/tls/hub.crt", cert.to_str().expect("utf-8"))
         .replace("/etc/phonghop/tls/hub.key", key.to_str().expect("utf-8"))
-        .replace("/var/lib/phonghop/hub", dir.path().join("hub").to_str().expect("utf-8"));
+        .replace(
+            "/var/lib/phonghop/hub",
+            dir.path().join("hub").to_str().expect("utf-8"),
+        );
     let config_path = dir.path().join("hub.toml");
     std::fs::write(&config_path, config_text).expect("write");
 
@@ -24,32 +27,59 @@ async fn a_room_trusting_the_generated_certificate_connects_over_https() {
         .arg(&config_path)
         .output()
         .expect("gen-cert");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&key).expect("key").permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&key).expect("key").permissions().mode() & 0o777,
+        0o600
+    );
     let again = std::process::Command::new(env!("CARGO_BIN_EXE_phonghop"))
         .args(["hub", "gen-cert", "--config"])
         .arg(&config_path)
         .output()
         .expect("gen-cert");
-    assert_eq!(again.status.code(), Some(2), "an existing certificate is not replaced without --force");
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "an existing certificate is not replaced without --force"
+    );
 
     let config = phonghop::config::load_hub(&config_path).expect("config");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let hub = start_hub_on(listener, config).await;
     assert_eq!(hub.url.scheme(), "https");
 
     // Without the certificate, enrollment fails and says it is about the certificate.
-    let (_, code) = phonghop::hub::admin::add_room(&hub.config, "hub.toml", "lao-chai", "Lao Chải").expect("add");
+    let (_, code) = phonghop::hub::admin::add_room(&hub.config, "hub.toml", "lao-chai", "Lao Chải")
+        .expect("add");
     let untrusting = room_config("lao-chai", dir.path().join("untrusting"), &hub.url);
-    let err = phonghop::room::enroll::enroll(&untrusting, None, &code).await.expect_err("untrusted");
-    assert!(err.to_string().to_lowercase().contains("certificate"), "{err}");
+    let err = phonghop::room::enroll::enroll(&untrusting, None, &code)
+        .await
+        .expect_err("untrusted");
+    assert!(
+        err.to_string().to_lowercase().contains("certificate"),
+        "{err}"
+    );
 
     let mut trusting = room_config("lao-chai", dir.path().join("room"), &hub.url);
     trusting.hub_ca_cert = Some(cert.clone());
-    phonghop::room::enroll::enroll(&trusting, None, &code).await.expect("enroll over https");
+    phonghop::room::enroll::enroll(&trusting, None, &code)
+        .await
+        .expect("enroll over https");
     let mut room = start_room(trusting).await;
-    wait_for(&mut room.status, "connected over wss", Duration::from_secs(15), |s| s.connected()).await;
+    wait_for(
+        &mut room.status,
+        "connected over wss",
+        Duration::from_secs(15),
+        |s| s.connected(),
+    )
+    .await;
     room.stop().await;
     hub.stop().await;
 }

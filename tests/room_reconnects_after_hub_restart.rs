@@ -16,23 +16,45 @@ async fn a_room_reconnects_by_itself_after_the_hub_restarts() {
     let port = hub.url.port().expect("port");
     let (config, room_id) = enrolled_room(&hub, "ban-ho", dir.path().join("room")).await;
     let mut room = start_room(config).await;
-    wait_for(&mut room.status, "first connection", Duration::from_secs(15), |s| s.connected()).await;
+    wait_for(
+        &mut room.status,
+        "first connection",
+        Duration::from_secs(15),
+        |s| s.connected(),
+    )
+    .await;
 
     hub.stop().await;
-    let status = wait_for(&mut room.status, "the room to notice", Duration::from_secs(10), |s| {
-        matches!(s.link, HubLink::Retrying { .. })
-    })
+    let status = wait_for(
+        &mut room.status,
+        "the room to notice",
+        Duration::from_secs(10),
+        |s| matches!(s.link, HubLink::Retrying { .. }),
+    )
     .await;
-    assert!(status.presence.is_empty(), "no stale presence shown while away");
+    assert!(
+        status.presence.is_empty(),
+        "no stale presence shown while away"
+    );
     // Stay down long enough for several failed attempts.
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert!(!room.status.borrow().connected());
 
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("same port");
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .expect("same port");
     let hub = start_hub_on(listener, hub_config(&dir.path().join("hub"))).await;
-    wait_for(&mut room.status, "reconnection", Duration::from_secs(20), |s| {
-        s.connected() && s.presence.iter().any(|p| p.room_id == room_id && p.connected)
-    })
+    wait_for(
+        &mut room.status,
+        "reconnection",
+        Duration::from_secs(20),
+        |s| {
+            s.connected()
+                && s.presence
+                    .iter()
+                    .any(|p| p.room_id == room_id && p.connected)
+        },
+    )
     .await;
 
     let health: serde_json::Value = http()
@@ -52,8 +74,14 @@ async fn a_room_reconnects_by_itself_after_the_hub_restarts() {
         .text()
         .await
         .expect("text");
-    assert!(metrics.contains("phonghop_room_hub_connects_total 2"), "{metrics}");
-    assert!(metrics.contains("phonghop_room_hub_connected 1"), "{metrics}");
+    assert!(
+        metrics.contains("phonghop_room_hub_connects_total 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("phonghop_room_hub_connected 1"),
+        "{metrics}"
+    );
     room.stop().await;
     hub.stop().await;
 }

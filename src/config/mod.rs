@@ -333,11 +333,23 @@ fn parse_hub_table(
     let problems = Problems::new(from_env);
     unknown_sections(&table, HUB_SECTIONS, &problems);
 
-    let hub = Section::new("[hub]".into(), sub_table(&table, "hub", &problems), &problems);
+    let hub = Section::new(
+        "[hub]".into(),
+        sub_table(&table, "hub", &problems),
+        &problems,
+    );
     if !table.contains_key("hub") {
-        problems.push("[hub]", "", "missing section; expected listen, public_url, data_dir");
+        problems.push(
+            "[hub]",
+            "",
+            "missing section; expected listen, public_url, data_dir",
+        );
     }
-    let listen = hub.required("listen", "an address such as \"0.0.0.0:8443\"", to::socket_addr);
+    let listen = hub.required(
+        "listen",
+        "an address such as \"0.0.0.0:8443\"",
+        to::socket_addr,
+    );
     let public_url = hub.required(
         "public_url",
         "the URL rooms use, such as \"https://hub.example.vn:8443\"",
@@ -394,7 +406,11 @@ fn parse_units(table: &Table, problems: &Problems) -> Option<Vec<Unit>> {
         }
         Some(Value::Array(items)) => items,
         Some(_) => {
-            problems.push("[[unit]]", "", "expected [[unit]] tables (an array of tables)");
+            problems.push(
+                "[[unit]]",
+                "",
+                "expected [[unit]] tables (an array of tables)",
+            );
             return None;
         }
     };
@@ -409,26 +425,36 @@ fn parse_units(table: &Table, problems: &Problems) -> Option<Vec<Unit>> {
         let id = s.required("id", "an id like \"lao-chai\"", to::identifier);
         let name = s.required("name", "the committee's name", to::non_empty_string);
         let level = s
-            .required("level", "\"province\" or \"commune\"", to::one_of(&["province", "commune"]))
+            .required(
+                "level",
+                "\"province\" or \"commune\"",
+                to::one_of(&["province", "commune"]),
+            )
             .map(|l| match l.as_str() {
                 "province" => UnitLevel::Province,
                 _ => UnitLevel::Commune,
             });
         let parent = s.optional("parent", to::identifier);
         if level == Some(UnitLevel::Commune) && parent.is_none() && t.get("parent").is_none() {
-            s.problem("parent", "missing; a commune names its province's id as parent");
+            s.problem(
+                "parent",
+                "missing; a commune names its province's id as parent",
+            );
         }
         if level == Some(UnitLevel::Province) && parent.is_some() {
             s.problem("parent", "a province has no parent; remove this key");
         }
         s.finish();
         if let (Some(id), Some(name), Some(level)) = (id, name, level) {
-            units.push((i + 1, Unit {
-                id,
-                name,
-                level,
-                parent,
-            }));
+            units.push((
+                i + 1,
+                Unit {
+                    id,
+                    name,
+                    level,
+                    parent,
+                },
+            ));
         }
     }
 
@@ -438,7 +464,10 @@ fn parse_units(table: &Table, problems: &Problems) -> Option<Vec<Unit>> {
             problems.push(
                 &format!("[[unit]] #{n}"),
                 "id",
-                format!("{:?} is used by another unit; each unit id must be unique", unit.id),
+                format!(
+                    "{:?} is used by another unit; each unit id must be unique",
+                    unit.id
+                ),
             );
         }
     }
@@ -519,26 +548,56 @@ fn parse_room_table(
         }
     }
 
-    let room = Section::new("[room]".into(), sub_table(&table, "room", &problems), &problems);
-    let unit = room.required("unit", "the unit id this box serves, like \"lao-chai\"", to::identifier);
+    let room = Section::new(
+        "[room]".into(),
+        sub_table(&table, "room", &problems),
+        &problems,
+    );
+    let unit = room.required(
+        "unit",
+        "the unit id this box serves, like \"lao-chai\"",
+        to::identifier,
+    );
     let data_dir = room.required("data_dir", "an absolute path", to::path);
     let health_listen = room
         .optional("health_listen", to::socket_addr)
         .or_else(|| "127.0.0.1:9180".parse().ok());
     room.finish();
 
-    let hub = Section::new("[hub]".into(), sub_table(&table, "hub", &problems), &problems);
-    let hub_url = hub.required("url", "the hub's URL, such as \"https://hub.example.vn:8443\"", to::http_url);
+    let hub = Section::new(
+        "[hub]".into(),
+        sub_table(&table, "hub", &problems),
+        &problems,
+    );
+    let hub_url = hub.required(
+        "url",
+        "the hub's URL, such as \"https://hub.example.vn:8443\"",
+        to::http_url,
+    );
     let hub_ca_cert = hub.optional("ca_cert", to::path);
     hub.finish();
 
-    let media = Section::new("[media]".into(), sub_table(&table, "media", &problems), &problems);
-    let camera = media.optional("camera", device).unwrap_or(DeviceChoice::Auto);
-    let microphone = media.optional("microphone", device).unwrap_or(DeviceChoice::Auto);
-    let speaker = media.optional("speaker", device).unwrap_or(DeviceChoice::Auto);
+    let media = Section::new(
+        "[media]".into(),
+        sub_table(&table, "media", &problems),
+        &problems,
+    );
+    let camera = media
+        .optional("camera", device)
+        .unwrap_or(DeviceChoice::Auto);
+    let microphone = media
+        .optional("microphone", device)
+        .unwrap_or(DeviceChoice::Auto);
+    let speaker = media
+        .optional("speaker", device)
+        .unwrap_or(DeviceChoice::Auto);
     media.finish();
 
-    let kiosk = Section::new("[kiosk]".into(), sub_table(&table, "kiosk", &problems), &problems);
+    let kiosk = Section::new(
+        "[kiosk]".into(),
+        sub_table(&table, "kiosk", &problems),
+        &problems,
+    );
     let language = kiosk
         .optional("language", to::one_of(Language::CODES))
         .and_then(|c| Language::from_code(&c))
@@ -548,8 +607,16 @@ fn parse_room_table(
         .unwrap_or(90);
     kiosk.finish();
 
-    let staff = Section::new("[staff]".into(), sub_table(&table, "staff", &problems), &problems);
-    let staff_pin_hash = staff.required("pin_hash", "an argon2 hash from `phonghop hash-pin`", pin_hash);
+    let staff = Section::new(
+        "[staff]".into(),
+        sub_table(&table, "staff", &problems),
+        &problems,
+    );
+    let staff_pin_hash = staff.required(
+        "pin_hash",
+        "an argon2 hash from `phonghop hash-pin`",
+        pin_hash,
+    );
     staff.finish();
 
     let value = (|| {
@@ -599,7 +666,11 @@ parent = "lao-cai"
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        parse_hub_table("hub.toml", parse_toml("hub.toml", HUB).expect("valid toml"), &env)
+        parse_hub_table(
+            "hub.toml",
+            parse_toml("hub.toml", HUB).expect("valid toml"),
+            &env,
+        )
     }
 
     #[test]
@@ -612,7 +683,10 @@ parent = "lao-cai"
     fn a_bad_environment_value_names_the_variable() {
         let err = hub_with_env(&[("PHONGHOP_HUB_PUBLIC_URL", "htp://x")]).expect_err("invalid");
         let text = err.to_string();
-        assert!(text.contains("[hub] public_url: \"htp://x\" is not an http(s) URL"), "{text}");
+        assert!(
+            text.contains("[hub] public_url: \"htp://x\" is not an http(s) URL"),
+            "{text}"
+        );
         assert!(text.contains("PHONGHOP_HUB_PUBLIC_URL"), "{text}");
     }
 
@@ -624,7 +698,10 @@ parent = "lao-cai"
     #[test]
     fn a_mistyped_environment_key_is_an_error() {
         let err = hub_with_env(&[("PHONGHOP_HUB_LISTN", "0.0.0.0:1")]).expect_err("typo");
-        assert!(err.to_string().contains("[hub] listn: unknown key"), "{err}");
+        assert!(
+            err.to_string().contains("[hub] listn: unknown key"),
+            "{err}"
+        );
     }
 
     #[test]

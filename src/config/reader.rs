@@ -236,9 +236,7 @@ pub mod to {
     pub fn http_url(value: &Value) -> Result<url::Url, String> {
         let s = string(value)?;
         match url::Url::parse(&s) {
-            Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.host().is_some() => {
-                Ok(u)
-            }
+            Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.host().is_some() => Ok(u),
             _ => Err(format!("{s:?} is not an http(s) URL")),
         }
     }

@@ -104,9 +104,8 @@ async fn enroll(
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     body: Result<Json<EnrollRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<EnrollResponse>, ApiFailure> {
-    let Json(request) = body.map_err(|e| {
-        ApiFailure::new(StatusCode::BAD_REQUEST, "bad_request", &e.body_text())
-    })?;
+    let Json(request) =
+        body.map_err(|e| ApiFailure::new(StatusCode::BAD_REQUEST, "bad_request", &e.body_text()))?;
     let now = crate::clock::now_ms();
     let client = client.ip();
     let limited = || {
@@ -226,8 +225,7 @@ async fn websocket(
 ) -> Result<Response, ApiFailure> {
     // Authenticate before looking at the upgrade, so a stranger learns nothing else.
     let room = authenticate(&hub, &headers, client.ip()).await?;
-    let upgrade = upgrade.map_err(|e| {
-        ApiFailure::new(StatusCode::BAD_REQUEST, "not_websocket", &e.body_text())
-    })?;
+    let upgrade = upgrade
+        .map_err(|e| ApiFailure::new(StatusCode::BAD_REQUEST, "not_websocket", &e.body_text()))?;
     Ok(upgrade.on_upgrade(move |socket| super::ws::serve(hub, room, socket)))
 }

@@ -22,7 +22,10 @@ pub(crate) async fn authenticate(
         ApiFailure::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
     };
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Err(reject("missing", "no credential; send Authorization: Bearer <credential>"));
+        return Err(reject(
+            "missing",
+            "no credential; send Authorization: Bearer <credential>",
+        ));
     };
     let Some(token) = value
         .to_str()
@@ -31,7 +34,10 @@ pub(crate) async fn authenticate(
         .map(str::trim)
         .filter(|t| !t.is_empty())
     else {
-        return Err(reject("malformed", "Authorization must be: Bearer <credential>"));
+        return Err(reject(
+            "malformed",
+            "Authorization must be: Bearer <credential>",
+        ));
     };
     let hash = crate::auth::secret_hash(token);
     let found = hub
@@ -43,7 +49,10 @@ pub(crate) async fn authenticate(
             ApiFailure::internal()
         })?;
     match found {
-        None => Err(reject("unknown", "unknown credential; enroll this box again")),
+        None => Err(reject(
+            "unknown",
+            "unknown credential; enroll this box again",
+        )),
         Some(room) if room.revoked_at_ms.is_some() => {
             tracing::warn!(%client, room_id = %room.id, "revoked room tried to connect");
             Err(reject("revoked", "this room was revoked at the hub"))

@@ -71,8 +71,10 @@ impl Hub {
 
     fn lock_sessions(
         &self,
-    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<SessionId, tokio::sync::mpsc::Sender<ErrorCode>>>
-    {
+    ) -> std::sync::MutexGuard<
+        '_,
+        std::collections::HashMap<SessionId, tokio::sync::mpsc::Sender<ErrorCode>>,
+    > {
         self.sessions.lock().unwrap_or_else(|p| p.into_inner())
     }
 

@@ -46,7 +46,12 @@ impl PresenceBoard {
 
     /// A room's session starts. Returns the session it replaces, if the room was still
     /// connected (a box that rebooted before the hub noticed it was gone).
-    pub fn connect(&mut self, room: &RoomRecord, session: SessionId, now_ms: i64) -> Option<SessionId> {
+    pub fn connect(
+        &mut self,
+        room: &RoomRecord,
+        session: SessionId,
+        now_ms: i64,
+    ) -> Option<SessionId> {
         let entry = self.rooms.entry(room.id.clone()).or_insert_with(|| Entry {
             unit_id: room.unit_id.clone(),
             name: room.name.clone(),
@@ -109,7 +114,10 @@ mod tests {
         let a = room("a");
         assert_eq!(board.connect(&a, 1, 10), None);
         assert_eq!(board.connect(&a, 2, 20), Some(1));
-        assert!(!board.disconnect("a", 1, 30), "stale close must not mark the room away");
+        assert!(
+            !board.disconnect("a", 1, 30),
+            "stale close must not mark the room away"
+        );
         assert_eq!(board.connected_count(), 1);
         assert!(board.disconnect("a", 2, 40));
         assert_eq!(board.connected_count(), 0);

@@ -78,32 +78,69 @@ mod tests {
                 input: r#"{"type":"hello","protocol":99,"software_version":"9"}"#,
                 welcomed: false,
                 close: true,
-                first: |m| matches!(m, HubMessage::Error { code: ErrorCode::UnsupportedProtocol, .. }),
+                first: |m| {
+                    matches!(
+                        m,
+                        HubMessage::Error {
+                            code: ErrorCode::UnsupportedProtocol,
+                            ..
+                        }
+                    )
+                },
             },
             Case {
                 input: "not json",
                 welcomed: false,
                 close: true,
-                first: |m| matches!(m, HubMessage::Error { code: ErrorCode::Malformed, .. }),
+                first: |m| {
+                    matches!(
+                        m,
+                        HubMessage::Error {
+                            code: ErrorCode::Malformed,
+                            ..
+                        }
+                    )
+                },
             },
             Case {
                 input: r#"{"type":"take_over_the_hub"}"#,
                 welcomed: false,
                 close: true,
-                first: |m| matches!(m, HubMessage::Error { code: ErrorCode::Malformed, .. }),
+                first: |m| {
+                    matches!(
+                        m,
+                        HubMessage::Error {
+                            code: ErrorCode::Malformed,
+                            ..
+                        }
+                    )
+                },
             },
             Case {
                 input: r#"{"type":"hello","protocol":"1"}"#,
                 welcomed: false,
                 close: true,
-                first: |m| matches!(m, HubMessage::Error { code: ErrorCode::Malformed, .. }),
+                first: |m| {
+                    matches!(
+                        m,
+                        HubMessage::Error {
+                            code: ErrorCode::Malformed,
+                            ..
+                        }
+                    )
+                },
             },
         ];
         for case in cases {
             let step = on_text(&room(), case.input);
             assert_eq!(step.welcomed, case.welcomed, "{}", case.input);
             assert_eq!(step.close, case.close, "{}", case.input);
-            assert!((case.first)(&step.send[0]), "{}: {:?}", case.input, step.send);
+            assert!(
+                (case.first)(&step.send[0]),
+                "{}: {:?}",
+                case.input,
+                step.send
+            );
         }
     }
 }

@@ -49,7 +49,12 @@ pub fn load(data: &DataDir) -> Result<Option<Credential>, CredentialError> {
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(CredentialError::Read { path: shown(), source }),
+        Err(source) => {
+            return Err(CredentialError::Read {
+                path: shown(),
+                source,
+            });
+        }
     };
     serde_json::from_slice(&bytes)
         .map(Some)

@@ -10,7 +10,9 @@ use super::credential::{self, Credential};
 pub enum EnrollError {
     #[error("--hub {given} differs from [hub] url {configured} in the config; fix one of them")]
     HubMismatch { given: String, configured: String },
-    #[error("this box is already enrolled as room {room_id} ({room_name}); to enroll again, move {path} aside first")]
+    #[error(
+        "this box is already enrolled as room {room_id} ({room_name}); to enroll again, move {path} aside first"
+    )]
     AlreadyEnrolled {
         room_id: String,
         room_name: String,

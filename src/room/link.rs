@@ -49,7 +49,12 @@ pub(super) async fn maintain(room: Arc<Room>, tls: Arc<rustls::ClientConfig>) {
             }
             Err(e) => {
                 tracing::error!(error = %e, "cannot use the credential");
-                set_link(&room, HubLink::Rejected { reason: e.to_string() });
+                set_link(
+                    &room,
+                    HubLink::Rejected {
+                        reason: e.to_string(),
+                    },
+                );
                 if wait(&room, ENROLL_POLL * 5).await {
                     return;
                 }
@@ -60,7 +65,12 @@ pub(super) async fn maintain(room: Arc<Room>, tls: Arc<rustls::ClientConfig>) {
             s.room_id = Some(credential.room_id.clone());
             s.room_name = Some(credential.room_name.clone());
         });
-        set_link(&room, HubLink::Connecting { attempt: backoff.attempts() + 1 });
+        set_link(
+            &room,
+            HubLink::Connecting {
+                attempt: backoff.attempts() + 1,
+            },
+        );
         let delay = match session(&room, &credential, &tls, &mut backoff).await {
             Ended::Shutdown => return,
             Ended::Rejected(reason) => {
@@ -74,7 +84,10 @@ pub(super) async fn maintain(room: Arc<Room>, tls: Arc<rustls::ClientConfig>) {
                 tracing::warn!(%why, retry_in_ms = delay.as_millis() as u64, "hub link down");
                 set_link(
                     &room,
-                    HubLink::Retrying { retry_in_ms: delay.as_millis() as u64, last_error: why },
+                    HubLink::Retrying {
+                        retry_in_ms: delay.as_millis() as u64,
+                        last_error: why,
+                    },
                 );
                 delay
             }
@@ -113,7 +126,8 @@ async fn wait(room: &Room, delay: Duration) -> bool {
 fn ws_url(hub: &url::Url) -> Result<url::Url, String> {
     let mut url = hub.join("api/v1/ws").map_err(|e| e.to_string())?;
     let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
-    url.set_scheme(scheme).map_err(|_| "cannot make a WebSocket URL".to_owned())?;
+    url.set_scheme(scheme)
+        .map_err(|_| "cannot make a WebSocket URL".to_owned())?;
     Ok(url)
 }
 
@@ -134,7 +148,9 @@ async fn session(
     let Ok(auth) = http::HeaderValue::from_str(&format!("Bearer {}", credential.credential)) else {
         return Ended::Rejected("the stored credential is not valid text; enroll again".into());
     };
-    request.headers_mut().insert(http::header::AUTHORIZATION, auth);
+    request
+        .headers_mut()
+        .insert(http::header::AUTHORIZATION, auth);
     let connector = tokio_tungstenite::Connector::Rustls(tls.clone());
     let connect =
         tokio_tungstenite::connect_async_tls_with_config(request, None, false, Some(connector));

@@ -42,13 +42,22 @@ pub enum RoomError {
 pub enum HubLink {
     /// No credential yet: `phonghop room enroll` has not been run.
     NotEnrolled,
-    Connecting { attempt: u32 },
-    Connected { since_ms: i64 },
+    Connecting {
+        attempt: u32,
+    },
+    Connected {
+        since_ms: i64,
+    },
     /// Waiting before the next attempt; `last_error` says why the last one failed.
-    Retrying { retry_in_ms: u64, last_error: String },
+    Retrying {
+        retry_in_ms: u64,
+        last_error: String,
+    },
     /// The hub refused the credential (revoked or unknown); retried slowly in case it
     /// was a hub-side mistake that gets fixed.
-    Rejected { reason: String },
+    Rejected {
+        reason: String,
+    },
 }
 
 /// What the room knows right now; the kiosk and the demo read it.
@@ -106,7 +115,8 @@ pub async fn run(
     let data = DataDir::new(&config.data_dir);
     let _lock = data.lock()?;
     let store = Store::open(&data.db_path())?;
-    let tls = crate::hub::tls::client_config(config.hub_ca_cert.as_deref()).map_err(RoomError::Tls)?;
+    let tls =
+        crate::hub::tls::client_config(config.hub_ca_cert.as_deref()).map_err(RoomError::Tls)?;
     let cancel = CancellationToken::new();
     let room = Arc::new(Room {
         config,

@@ -89,7 +89,9 @@ pub fn restore_from(db: &Path, from: &Path) -> Result<Option<PathBuf>, StoreErro
     }
 
     let kept_aside = if db.exists() {
-        let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string();
+        let stamp = jiff::Timestamp::now()
+            .strftime("%Y%m%dT%H%M%SZ")
+            .to_string();
         let aside = with_suffix(db, &format!(".before-restore-{stamp}"));
         std::fs::rename(db, &aside).map_err(io(db))?;
         // The WAL holds committed pages not yet in the main file: it travels with it.

@@ -115,7 +115,9 @@ impl Store {
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves the connection usable: SQLite rolls back
         // an open transaction when its statement handle is dropped.
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Runs blocking store work off the async runtime's worker threads (every commit is an
@@ -359,10 +361,20 @@ mod tests {
         let store = Store::open_in_memory().expect("open");
         let a = store.enqueue("feedback", "{\"n\":1}", 1).expect("a");
         let b = store.enqueue("feedback", "{\"n\":2}", 2).expect("b");
-        let ids: Vec<Uuid> = store.pending(10).expect("pending").iter().map(|i| i.id).collect();
+        let ids: Vec<Uuid> = store
+            .pending(10)
+            .expect("pending")
+            .iter()
+            .map(|i| i.id)
+            .collect();
         assert_eq!(ids, vec![a, b]);
         store.mark_delivered(a, 3).expect("deliver");
-        let ids: Vec<Uuid> = store.pending(10).expect("pending").iter().map(|i| i.id).collect();
+        let ids: Vec<Uuid> = store
+            .pending(10)
+            .expect("pending")
+            .iter()
+            .map(|i| i.id)
+            .collect();
         assert_eq!(ids, vec![b]);
         assert_eq!(store.outbox_len().expect("len"), 2);
     }

@@ -26,7 +26,9 @@ pub enum EnrollRefusal {
     Expired,
     #[error("this room was revoked; add the box again with `phonghop hub add-room`")]
     RoomRevoked,
-    #[error("this code is for unit {code_unit:?} but this box is configured as unit {box_unit:?}; fix [room] unit or use the right code")]
+    #[error(
+        "this code is for unit {code_unit:?} but this box is configured as unit {box_unit:?}; fix [room] unit or use the right code"
+    )]
     WrongUnit { code_unit: String, box_unit: String },
 }
 
@@ -129,7 +131,10 @@ impl Store {
     }
 
     /// The room a credential belongs to, revoked or not (the caller decides what revoked means).
-    pub fn room_by_credential(&self, credential_hash: &str) -> Result<Option<RoomRecord>, StoreError> {
+    pub fn room_by_credential(
+        &self,
+        credential_hash: &str,
+    ) -> Result<Option<RoomRecord>, StoreError> {
         Ok(self
             .lock()
             .query_row(
@@ -262,7 +267,9 @@ mod tests {
     fn an_expired_or_unknown_or_misdirected_code_is_refused() {
         let (store, _) = store_with_room();
         assert_eq!(
-            store.redeem_enrollment("codehash", None, "c", 1_000).expect("db"),
+            store
+                .redeem_enrollment("codehash", None, "c", 1_000)
+                .expect("db"),
             Err(EnrollRefusal::Expired)
         );
         assert_eq!(
@@ -270,7 +277,9 @@ mod tests {
             Err(EnrollRefusal::UnknownCode)
         );
         assert!(matches!(
-            store.redeem_enrollment("codehash", Some("sa-pa"), "c", 1).expect("db"),
+            store
+                .redeem_enrollment("codehash", Some("sa-pa"), "c", 1)
+                .expect("db"),
             Err(EnrollRefusal::WrongUnit { .. })
         ));
     }
@@ -280,7 +289,13 @@ mod tests {
         let (store, room) = store_with_room();
         assert!(store.revoke_room(&room.id, 5).expect("db"));
         assert!(store.revoke_room(&room.id, 9).expect("db"));
-        assert_eq!(store.room(&room.id).expect("db").and_then(|r| r.revoked_at_ms), Some(5));
+        assert_eq!(
+            store
+                .room(&room.id)
+                .expect("db")
+                .and_then(|r| r.revoked_at_ms),
+            Some(5)
+        );
         assert!(!store.revoke_room("no-such-room", 9).expect("db"));
         assert_eq!(store.revoked_room_ids().expect("db"), vec![room.id]);
     }

@@ -40,7 +40,7 @@ pub enum Value {
     Template(Vec<DataObject>),
 }
 
-/// One data object. Built only through [`DataObject::text`], [`DataObject::template`] or [`parse_objects`], each
+/// One data object. Built only through [`DataObject::text`], [`DataObject::template`] or `parse_objects`, each
 /// of which checks the value fits the two-digit length field, so [`DataObject::encode`] cannot fail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataObject {

@@ -34,17 +34,38 @@ pub fn hub_config(data_dir: &Path) -> HubConfig {
 /// Starts a hub on `listener` (bind `127.0.0.1:0`, or a fixed port to restart on it).
 pub async fn start_hub_on(listener: tokio::net::TcpListener, mut config: HubConfig) -> TestHub {
     let addr = listener.local_addr().expect("addr");
-    let scheme = if config.tls.is_some() { "https" } else { "http" };
-    let host = if config.tls.is_some() { "localhost" } else { "127.0.0.1" };
-    let url: url::Url = format!("{scheme}://{host}:{}/", addr.port()).parse().expect("url");
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let host = if config.tls.is_some() {
+        "localhost"
+    } else {
+        "127.0.0.1"
+    };
+    let url: url::Url = format!("{scheme}://{host}:{}/", addr.port())
+        .parse()
+        .expect("url");
     config.public_url = url.clone();
     let stop = CancellationToken::new();
-    let task = tokio::spawn(phonghop::hub::run(listener, config.clone(), stop.clone().cancelled_owned()));
-    TestHub { config, url, stop, task }
+    let task = tokio::spawn(phonghop::hub::run(
+        listener,
+        config.clone(),
+        stop.clone().cancelled_owned(),
+    ));
+    TestHub {
+        config,
+        url,
+        stop,
+        task,
+    }
 }
 
 pub async fn start_hub(data_dir: &Path) -> TestHub {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     start_hub_on(listener, hub_config(data_dir)).await
 }
 
@@ -70,9 +91,12 @@ pub fn room_config(unit: &str, data_dir: PathBuf, hub_url: &url::Url) -> RoomCon
 /// `phonghop room enroll` does, over HTTP).
 pub async fn enrolled_room(hub: &TestHub, unit: &str, data_dir: PathBuf) -> (RoomConfig, String) {
     let (record, code) =
-        phonghop::hub::admin::add_room(&hub.config, "demo.toml", unit, &format!("Room of {unit}")).expect("add room");
+        phonghop::hub::admin::add_room(&hub.config, "demo.toml", unit, &format!("Room of {unit}"))
+            .expect("add room");
     let config = room_config(unit, data_dir, &hub.url);
-    phonghop::room::enroll::enroll(&config, None, &code).await.expect("enroll");
+    phonghop::room::enroll::enroll(&config, None, &code)
+        .await
+        .expect("enroll");
     (config, record.id)
 }
 
@@ -86,17 +110,34 @@ pub struct TestRoom {
 impl TestRoom {
     pub async fn stop(self) {
         self.stop.cancel();
-        self.task.await.expect("room task").expect("room ran cleanly");
+        self.task
+            .await
+            .expect("room task")
+            .expect("room ran cleanly");
     }
 }
 
 pub async fn start_room(config: RoomConfig) -> TestRoom {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let health_url = format!("http://{}/", listener.local_addr().expect("addr")).parse().expect("url");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let health_url = format!("http://{}/", listener.local_addr().expect("addr"))
+        .parse()
+        .expect("url");
     let (tx, rx) = phonghop::room::status_channel(&config.unit);
     let stop = CancellationToken::new();
-    let task = tokio::spawn(phonghop::room::run(listener, config, tx, stop.clone().cancelled_owned()));
-    TestRoom { status: rx, health_url, stop, task }
+    let task = tokio::spawn(phonghop::room::run(
+        listener,
+        config,
+        tx,
+        stop.clone().cancelled_owned(),
+    ));
+    TestRoom {
+        status: rx,
+        health_url,
+        stop,
+        task,
+    }
 }
 
 /// Waits until the room's status satisfies `pred`, failing with the last status seen.
@@ -111,13 +152,19 @@ pub async fn wait_for(
         .map(|r| r.map(|s| s.clone()));
     match result {
         Ok(Ok(status)) => status,
-        _ => panic!("timed out after {timeout:?} waiting for {what}; last status: {:?}", *rx.borrow()),
+        _ => panic!(
+            "timed out after {timeout:?} waiting for {what}; last status: {:?}",
+            *rx.borrow()
+        ),
     }
 }
 
 /// A temporary directory that is kept (and its path printed) when the test fails.
 pub fn tempdir() -> tempfile::TempDir {
-    tempfile::Builder::new().prefix("phonghop-test-").tempdir().expect("tempdir")
+    tempfile::Builder::new()
+        .prefix("phonghop-test-")
+        .tempdir()
+        .expect("tempdir")
 }
 
 /// An HTTP client for tests (TLS through the same ring provider the appliance uses).
