@@ -6,8 +6,9 @@ set -eu
 # Build: a C compiler for the bundled SQLite and ring; pkg-config for -sys crates.
 BUILD="build-essential pkg-config ca-certificates"
 # Tests: systemd-analyze (unit checks), zbarimg (QR codes decode), Node.js + npm (an
-# independent VietQR implementation cross-checks ours).
-TEST="systemd zbar-tools nodejs npm"
+# independent VietQR implementation cross-checks ours), a virtual display with Mesa's
+# software OpenGL for the kiosk window (glow renderer).
+TEST="systemd zbar-tools nodejs npm xvfb xauth libgl1-mesa-dri libegl1"
 
 missing=""
 for pkg in $BUILD $TEST; do

@@ -23,6 +23,8 @@ const DEMO_ROOMS: &[(&str, &str)] = &[
 pub struct DemoOptions {
     /// Stop after this many seconds; run until Ctrl-C when `None`.
     pub seconds: Option<u64>,
+    /// Where to hand the rooms' status channels once they run (for the kiosk window).
+    pub rooms: Option<std::sync::mpsc::Sender<Vec<watch::Receiver<RoomStatus>>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -115,6 +117,9 @@ pub async fn run(
         rooms.push((unit_name, status_rx, task));
     }
 
+    if let Some(tx) = &options.rooms {
+        let _ = tx.send(rooms.iter().map(|(_, rx, _)| rx.clone()).collect());
+    }
     let _ = writeln!(
         out,
         "phonghop demo: hub at {hub_url} (data in {})",

@@ -10,6 +10,7 @@ pub mod config;
 pub mod datadir;
 pub mod demo;
 pub mod hub;
+pub mod kiosk;
 pub mod metrics;
 pub mod room;
 pub mod store;

@@ -243,23 +243,49 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Hub(args) => hub(args),
         Command::Room(args) => room(args),
         Command::Demo { headless, seconds } => {
-            if !headless {
-                println!(
-                    "phonghop demo: the kiosk window arrives with the kiosk shell; \
-                     showing the status in this terminal"
-                );
-            }
             let rt = runtime()?;
-            rt.block_on(async {
-                let stop = CancellationToken::new();
+            let stop = CancellationToken::new();
+            {
                 let trigger = stop.clone();
-                tokio::spawn(async move {
+                rt.spawn(async move {
                     shutdown_signal().await;
                     trigger.cancel();
                 });
-                let mut out = std::io::stdout();
-                phonghop::demo::run(phonghop::demo::DemoOptions { seconds }, &mut out, stop).await
-            })?;
+            }
+            let (rooms_tx, rooms_rx) = std::sync::mpsc::channel();
+            let window_stop = CancellationToken::new();
+            let task = rt.spawn({
+                let (stop, window_stop) = (stop.clone(), window_stop.clone());
+                async move {
+                    let mut out = std::io::stdout();
+                    let options = phonghop::demo::DemoOptions {
+                        seconds,
+                        rooms: Some(rooms_tx),
+                    };
+                    let result = phonghop::demo::run(options, &mut out, stop).await;
+                    window_stop.cancel();
+                    result
+                }
+            });
+            if !headless {
+                match rooms_rx.recv() {
+                    Ok(rooms) => {
+                        let options = phonghop::kiosk::WindowOptions {
+                            fullscreen: false,
+                            ..Default::default()
+                        };
+                        match phonghop::kiosk::run_window(rooms, options, rt.handle(), window_stop)
+                        {
+                            Ok(()) => stop.cancel(),
+                            Err(e) => {
+                                eprintln!("phonghop demo: {e}; showing the status in this terminal")
+                            }
+                        }
+                    }
+                    Err(_) => tracing::debug!("the demo ended before its rooms started"),
+                }
+            }
+            rt.block_on(task).context("demo task")??;
             Ok(())
         }
         Command::CheckConfig { file } => {
@@ -464,22 +490,55 @@ fn room(args: RoomArgs) -> Result<(), Failure> {
             Ok(())
         }
         None => {
-            if !args.headless {
-                tracing::warn!("the kiosk window arrives with the kiosk shell; running headless");
+            let unit = config.unit.clone();
+            let health_listen = config.health_listen;
+            let (status_tx, status_rx) = phonghop::room::status_channel(&unit);
+            let room_stop = CancellationToken::new();
+            let window_stop = CancellationToken::new();
+            {
+                let stop = room_stop.clone();
+                rt.spawn(async move {
+                    shutdown_signal().await;
+                    stop.cancel();
+                });
             }
-            rt.block_on(async {
-                let listener = tokio::net::TcpListener::bind(config.health_listen)
-                    .await
-                    .with_context(|| {
-                        format!(
-                            "cannot listen on {} ([room] health_listen)",
-                            config.health_listen
+            let task = rt.spawn({
+                let (room_stop, window_stop) = (room_stop.clone(), window_stop.clone());
+                async move {
+                    let result = async {
+                        let listener = tokio::net::TcpListener::bind(health_listen)
+                            .await
+                            .with_context(|| {
+                                format!("cannot listen on {health_listen} ([room] health_listen)")
+                            })?;
+                        phonghop::room::run(
+                            listener,
+                            config,
+                            status_tx,
+                            room_stop.cancelled_owned(),
                         )
-                    })?;
-                let (status, _watch) = phonghop::room::status_channel(&config.unit);
-                phonghop::room::run(listener, config, status, shutdown_signal()).await?;
-                Ok::<_, Failure>(())
-            })
+                        .await?;
+                        Ok::<_, Failure>(())
+                    }
+                    .await;
+                    window_stop.cancel();
+                    result
+                }
+            });
+            if !args.headless {
+                let options = phonghop::kiosk::WindowOptions::default();
+                match phonghop::kiosk::run_window(
+                    vec![status_rx],
+                    options,
+                    rt.handle(),
+                    window_stop,
+                ) {
+                    // Closing the window (staff, or the compositor) stops the room.
+                    Ok(()) => room_stop.cancel(),
+                    Err(e) => tracing::error!("{e}; the room goes on without a window"),
+                }
+            }
+            rt.block_on(task).context("room task")?
         }
     }
 }
