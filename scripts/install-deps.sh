@@ -9,9 +9,13 @@ BUILD="build-essential pkg-config ca-certificates"
 # independent VietQR implementation cross-checks ours), a virtual display with Mesa's
 # software OpenGL for the kiosk window (glow renderer).
 TEST="systemd zbar-tools nodejs npm xvfb xauth libgl1-mesa-dri libegl1"
+# Media: GStreamer headers for gstreamer-rs, its base and good plugins (appsrc, wavparse,
+# audioconvert, wavenc), audio outputs (ALSA, PulseAudio), gst-inspect/gst-launch for
+# debugging, and espeak-ng, which reads kiosk screens aloud (Vietnamese and English voices).
+MEDIA="espeak-ng libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-tools gstreamer1.0-alsa gstreamer1.0-pulseaudio"
 
 missing=""
-for pkg in $BUILD $TEST; do
+for pkg in $BUILD $TEST $MEDIA; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
 done
 # The machine image may ship Node.js outside Debian's packages: a working node and npm will do.

@@ -13,6 +13,9 @@ use crate::room::{HubLink, RoomStatus};
 /// The hub configuration the demo runs, also shipped as `config/demo.toml`.
 pub const DEMO_HUB_TOML: &str = include_str!("../config/demo.toml");
 
+/// The staff PIN of the demo's rooms (and of the example configs).
+pub const DEMO_STAFF_PIN: &str = "2468";
+
 /// Rooms the demo enrolls: (unit id, room name).
 const DEMO_ROOMS: &[(&str, &str)] = &[
     ("lao-cai", "Phòng họp số tỉnh Lào Cai"),
@@ -70,7 +73,7 @@ pub async fn run(
         hub_stop.clone().cancelled_owned(),
     ));
 
-    let pin_hash = crate::auth::hash_pin("2468").map_err(setup)?;
+    let pin_hash = crate::auth::hash_pin(DEMO_STAFF_PIN).map_err(setup)?;
     let room_stop = CancellationToken::new();
     let mut rooms: Vec<(
         String,
@@ -180,4 +183,30 @@ fn link_word(link: &HubLink) -> String {
         HubLink::Retrying { retry_in_ms, .. } => format!("retrying in {} s", retry_in_ms / 1000),
         HubLink::Rejected { reason } => format!("refused: {reason}"),
     }
+}
+
+/// A connected commune room with the province online, for screenshots and benchmarks.
+pub fn sample_room_status() -> RoomStatus {
+    use crate::wire::PresenceEntry;
+    let mut status = RoomStatus::new("lao-chai");
+    status.room_id = Some("demo".into());
+    status.room_name = Some("Phòng họp số xã Lao Chải".into());
+    status.link = HubLink::Connected { since_ms: 0 };
+    status.presence = vec![
+        PresenceEntry {
+            room_id: "demo".into(),
+            unit_id: "lao-chai".into(),
+            name: "Phòng họp số xã Lao Chải".into(),
+            connected: true,
+            since_ms: 0,
+        },
+        PresenceEntry {
+            room_id: "province".into(),
+            unit_id: "lao-cai".into(),
+            name: "Phòng họp số tỉnh Lào Cai".into(),
+            connected: true,
+            since_ms: 0,
+        },
+    ];
+    status
 }

@@ -11,6 +11,7 @@ pub mod datadir;
 pub mod demo;
 pub mod hub;
 pub mod kiosk;
+pub mod media;
 pub mod metrics;
 pub mod room;
 pub mod store;

@@ -110,6 +110,28 @@ struct RoomArgs {
     /// Run without the kiosk window.
     #[arg(long)]
     headless: bool,
+    /// Render one kiosk screen with demo data into this PNG and exit (needs a display,
+    /// e.g. Xvfb).
+    #[arg(long, value_name = "FILE.png")]
+    screenshot: Option<PathBuf>,
+    /// The screen for --screenshot: home, feedback, rating, ticket, contribute, news,
+    /// staff, staff-panel, fault.
+    #[arg(long, default_value = "home")]
+    screen: String,
+    /// Language for --screenshot and --bench-ui: vi, en or hmn.
+    #[arg(long, default_value = "vi")]
+    lang: String,
+    /// Logical window size for --screenshot and --bench-ui, e.g. 1280x800 or 1080x1920.
+    #[arg(long, default_value = "1280x800")]
+    size: String,
+    /// Print which kiosk texts each language lacks (shown in Vietnamese instead).
+    #[arg(long)]
+    i18n_report: bool,
+    /// Render the Home screen --frames times as fast as possible and print frame times.
+    #[arg(long)]
+    bench_ui: bool,
+    #[arg(long, default_value_t = 600)]
+    frames: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -274,6 +296,18 @@ fn run(cli: Cli) -> Result<(), Failure> {
                             fullscreen: false,
                             ..Default::default()
                         };
+                        let pin_hash = phonghop::auth::hash_pin(phonghop::demo::DEMO_STAFF_PIN)
+                            .map_err(usage)?;
+                        let rooms = rooms
+                            .into_iter()
+                            .map(|status| phonghop::kiosk::KioskRoom {
+                                status,
+                                language: phonghop::config::Language::Vietnamese,
+                                idle_reset_secs: 90,
+                                staff_pin_hash: pin_hash.clone(),
+                                start_screen: phonghop::kiosk::shell::Screen::Home,
+                            })
+                            .collect();
                         match phonghop::kiosk::run_window(rooms, options, rt.handle(), window_stop)
                         {
                             Ok(()) => stop.cancel(),
@@ -476,6 +510,13 @@ fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Failure> {
 }
 
 fn room(args: RoomArgs) -> Result<(), Failure> {
+    if args.i18n_report {
+        print!("{}", phonghop::kiosk::i18n::report());
+        return Ok(());
+    }
+    if args.screenshot.is_some() || args.bench_ui {
+        return kiosk_preview(&args);
+    }
     let path = need_config(args.config, "phonghop room")?;
     let config = config::load_room(&path)?;
     let rt = runtime()?;
@@ -492,6 +533,9 @@ fn room(args: RoomArgs) -> Result<(), Failure> {
         None => {
             let unit = config.unit.clone();
             let health_listen = config.health_listen;
+            let kiosk_language = config.kiosk.language;
+            let idle_reset_secs = config.kiosk.idle_reset_secs;
+            let staff_pin_hash = config.staff_pin_hash.clone();
             let (status_tx, status_rx) = phonghop::room::status_channel(&unit);
             let room_stop = CancellationToken::new();
             let window_stop = CancellationToken::new();
@@ -527,12 +571,14 @@ fn room(args: RoomArgs) -> Result<(), Failure> {
             });
             if !args.headless {
                 let options = phonghop::kiosk::WindowOptions::default();
-                match phonghop::kiosk::run_window(
-                    vec![status_rx],
-                    options,
-                    rt.handle(),
-                    window_stop,
-                ) {
+                let kiosk = phonghop::kiosk::KioskRoom {
+                    status: status_rx,
+                    language: kiosk_language,
+                    idle_reset_secs,
+                    staff_pin_hash,
+                    start_screen: phonghop::kiosk::shell::Screen::Home,
+                };
+                match phonghop::kiosk::run_window(vec![kiosk], options, rt.handle(), window_stop) {
                     // Closing the window (staff, or the compositor) stops the room.
                     Ok(()) => room_stop.cancel(),
                     Err(e) => tracing::error!("{e}; the room goes on without a window"),
@@ -541,4 +587,50 @@ fn room(args: RoomArgs) -> Result<(), Failure> {
             rt.block_on(task).context("room task")?
         }
     }
+}
+
+/// `--screenshot` and `--bench-ui`: the kiosk with demo data, no hub, no config.
+fn kiosk_preview(args: &RoomArgs) -> Result<(), Failure> {
+    use phonghop::kiosk::shell::Screen;
+    let screen = Screen::from_name(&args.screen).ok_or_else(|| {
+        usage(format!(
+            "--screen {:?} is not a screen; choose one of: {}",
+            args.screen,
+            Screen::NAMES.join(", ")
+        ))
+    })?;
+    let language = phonghop::config::Language::from_code(&args.lang)
+        .ok_or_else(|| usage(format!("--lang {:?} is not one of: vi, en, hmn", args.lang)))?;
+    let size = args
+        .size
+        .split_once('x')
+        .and_then(|(w, h)| Some([w.parse::<f32>().ok()?, h.parse::<f32>().ok()?]))
+        .filter(|[w, h]| *w >= 320.0 && *h >= 320.0)
+        .ok_or_else(|| {
+            usage(format!(
+                "--size {:?} is not WIDTHxHEIGHT such as 1280x800",
+                args.size
+            ))
+        })?;
+    let (_status_tx, status_rx) = tokio::sync::watch::channel(phonghop::demo::sample_room_status());
+    let rt = runtime()?;
+    let kiosk = phonghop::kiosk::KioskRoom {
+        status: status_rx,
+        language,
+        idle_reset_secs: 90,
+        staff_pin_hash: String::new(),
+        start_screen: screen,
+    };
+    let options = phonghop::kiosk::WindowOptions {
+        fullscreen: false,
+        size_px: size,
+        scale: None,
+        screenshot: args.screenshot.clone(),
+        bench_frames: args.bench_ui.then_some(args.frames),
+    };
+    phonghop::kiosk::run_window(vec![kiosk], options, rt.handle(), CancellationToken::new())?;
+    if let Some(path) = &args.screenshot {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
 }

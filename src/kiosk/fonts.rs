@@ -6,6 +6,9 @@ use std::sync::Arc;
 
 pub const NOTO_SANS_REGULAR: &[u8] = include_bytes!("../../kiosk/fonts/NotoSans-Regular.ttf");
 pub const NOTO_SANS_BOLD: &[u8] = include_bytes!("../../kiosk/fonts/NotoSans-Bold.ttf");
+/// Icons (home, back, speaker, lock, tiles): egui 0.37 ships no emoji font.
+pub const NOTO_SANS_SYMBOLS_2: &[u8] =
+    include_bytes!("../../kiosk/fonts/NotoSansSymbols2-Regular.ttf");
 
 /// The font setup every kiosk context (window or test harness) uses.
 pub fn definitions() -> egui::FontDefinitions {
@@ -18,12 +21,14 @@ pub fn definitions() -> egui::FontDefinitions {
         "NotoSans-Bold".to_owned(),
         Arc::new(egui::FontData::from_static(NOTO_SANS_BOLD)),
     );
+    fonts.font_data.insert(
+        "NotoSansSymbols2".to_owned(),
+        Arc::new(egui::FontData::from_static(NOTO_SANS_SYMBOLS_2)),
+    );
     for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
-        fonts
-            .families
-            .entry(family)
-            .or_default()
-            .insert(0, "NotoSans-Regular".to_owned());
+        let list = fonts.families.entry(family).or_default();
+        list.insert(0, "NotoSans-Regular".to_owned());
+        list.insert(1, "NotoSansSymbols2".to_owned());
     }
     fonts.families.insert(
         egui::FontFamily::Name("bold".into()),

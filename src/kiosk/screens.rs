@@ -1,0 +1,437 @@
+//! The kiosk screens. Each `*_ui` function draws from the shell's state and returns the
+//! command the user gave, if any; the app applies it. Text fields edit the shell's draft in
+//! place (that is how egui text editing works); nothing here does I/O.
+
+use egui::{Align, Layout, RichText, Ui, vec2};
+
+use super::i18n::{Arg, tr, tr_args};
+use super::keyboard::{self, KeyboardEvent};
+use super::shell::{Command, PinOutcome, Screen, Shell, Tile};
+use super::style::{
+    self, BODY_PT, MIN_TARGET, TILE_TITLE_PT, big_button, big_button_enabled, body, heading,
+};
+use crate::config::Language;
+use crate::room::HubLink;
+
+/// The whole kiosk: top bar, the current screen, the bottom bar and the idle warning.
+pub fn shell_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
+    let mut command = None;
+    egui::Panel::top("top-bar")
+        .exact_size(84.0)
+        .show(ui, |ui| command = command.take().or(top_bar_ui(ui, shell)));
+    egui::Panel::bottom("bottom-bar")
+        .exact_size(76.0)
+        .show(ui, |ui| {
+            command = command.take().or(bottom_bar_ui(ui, shell))
+        });
+    egui::CentralPanel::default().show(ui, |ui| {
+        let screen_command = guarded_ui(ui, shell, screen_ui);
+        command = command.take().or(screen_command);
+    });
+    if let Some(seconds) = shell.idle_warning() {
+        command = command.or(idle_warning_ui(ui.ctx(), shell.lang, seconds));
+    }
+    command
+}
+
+/// Runs a screen; a panic inside becomes the fault screen instead of a blank window.
+pub fn guarded_ui(
+    ui: &mut Ui,
+    shell: &mut Shell,
+    screen: impl FnOnce(&mut Ui, &mut Shell) -> Option<Command>,
+) -> Option<Command> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| screen(ui, shell))) {
+        Ok(command) => command,
+        Err(_) => {
+            tracing::error!(screen = ?shell.screen, "a kiosk screen failed; showing the fault screen");
+            Some(Command::ScreenFailed)
+        }
+    }
+}
+
+fn screen_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
+    match shell.screen.clone() {
+        Screen::Home => home_screen_ui(ui, shell),
+        Screen::Feedback => feedback_screen_ui(ui, shell),
+        Screen::Coming(tile) => coming_screen_ui(ui, shell.lang, tile),
+        Screen::StaffPin => staff_pin_screen_ui(ui, shell),
+        Screen::StaffPanel => staff_panel_screen_ui(ui, shell),
+        Screen::Fault => fault_screen_ui(ui, shell.lang),
+    }
+}
+
+fn top_bar_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
+    let lang = shell.lang;
+    let mut command = None;
+    ui.horizontal_centered(|ui| {
+        if big_button(ui, format!("🏠 {}", tr(lang, "nav-home"))).clicked() {
+            command = Some(Command::Home);
+        }
+        if big_button_enabled(
+            ui,
+            shell.can_go_back(),
+            format!("⬅ {}", tr(lang, "nav-back")),
+        )
+        .clicked()
+        {
+            command = Some(Command::Back);
+        }
+        ui.label(body(clock_text(shell.now_ms)));
+        ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+            for (code, name) in [
+                (Language::Hmong, "Hmoob"),
+                (Language::English, "English"),
+                (Language::Vietnamese, "Tiếng Việt"),
+            ] {
+                if ui
+                    .add(
+                        egui::Button::selectable(lang == code, RichText::new(name).size(BODY_PT))
+                            .min_size(vec2(MIN_TARGET, MIN_TARGET)),
+                    )
+                    .clicked()
+                {
+                    command = Some(Command::SetLanguage(code));
+                }
+            }
+            let speak = big_button_enabled(
+                ui,
+                shell.speech_unavailable.is_none(),
+                format!("🔊 {}", tr(lang, "speak")),
+            );
+            if speak.clicked() {
+                command = Some(Command::Speak);
+            }
+        });
+    });
+    command
+}
+
+fn bottom_bar_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
+    let lang = shell.lang;
+    let mut command = None;
+    ui.horizontal_centered(|ui| {
+        let (text, color) = link_text(lang, &shell.room.link);
+        ui.label(body(text).color(color));
+        if shell.room.connected() {
+            let online = shell.room.presence.iter().filter(|p| p.connected).count() as i64;
+            ui.label(body(tr_args(
+                lang,
+                "online-count",
+                &[("count", Arg::Number(online))],
+            )));
+        }
+        ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+            if big_button(ui, format!("🔒 {}", tr(lang, "staff"))).clicked() {
+                command = Some(Command::OpenStaff);
+            }
+            // Why the speaker button is greyed out, in words a resident understands; the
+            // technical reason is on the staff panel.
+            if shell.speech_unavailable.is_some() {
+                ui.label(body(tr(lang, "speak-no-audio")).color(egui::Color32::DARK_GRAY));
+            }
+        });
+    });
+    command
+}
+
+fn clock_text(now_ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(now_ms)
+        .map(|t| {
+            t.to_zoned_datetime(jiff::tz::TimeZone::system())
+                .strftime("%H:%M  %d/%m/%Y")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// The words and colour for the state of the link with the province.
+pub fn link_text(lang: Language, link: &HubLink) -> (String, egui::Color32) {
+    let green = egui::Color32::from_rgb(0, 110, 50);
+    let amber = egui::Color32::from_rgb(150, 95, 0);
+    let red = egui::Color32::from_rgb(170, 30, 30);
+    match link {
+        HubLink::Connected { .. } => (tr(lang, "hub-connected"), green),
+        HubLink::Connecting { .. } => (tr(lang, "hub-connecting"), amber),
+        HubLink::Retrying { retry_in_ms, .. } => (
+            tr_args(
+                lang,
+                "hub-retrying",
+                &[("seconds", Arg::Number(retry_in_ms.div_ceil(1000) as i64))],
+            ),
+            red,
+        ),
+        HubLink::NotEnrolled => (tr(lang, "hub-not-enrolled"), red),
+        HubLink::Rejected { .. } => (tr(lang, "hub-rejected"), red),
+    }
+}
+
+pub fn home_screen_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
+    let lang = shell.lang;
+    let mut command = None;
+    ui.vertical_centered(|ui| {
+        let name = shell
+            .room
+            .room_name
+            .clone()
+            .unwrap_or_else(|| shell.room.unit.clone());
+        ui.label(heading(name));
+        ui.label(body(tr(lang, "home-greeting")));
+        ui.label(body(tr(lang, "no-meeting")).color(egui::Color32::DARK_GRAY));
+        ui.add_space(16.0);
+    });
+    let gap = 20.0;
+    let columns = 3.0;
+    let tile_w = ((ui.available_width() - gap * (columns - 1.0)) / columns).max(MIN_TARGET);
+    let tile_h = ((ui.available_height() - gap * 2.0) / 2.0).clamp(MIN_TARGET * 2.0, 240.0);
+    for row in Tile::ALL.chunks(3) {
+        ui.horizontal(|ui| {
+            ui.spacing_mut().item_spacing.x = gap;
+            for tile in row {
+                if tile_ui(ui, lang, *tile, vec2(tile_w, tile_h)).clicked() {
+                    command = Some(Command::OpenTile(*tile));
+                }
+            }
+        });
+        ui.add_space(gap);
+    }
+    command
+}
+
+/// A big tile: the button carries the title (its accessible name); icon and hint are
+/// painted on it.
+fn tile_ui(ui: &mut Ui, lang: Language, tile: Tile, size: egui::Vec2) -> egui::Response {
+    let title = tr(lang, tile.title_key());
+    let button = egui::Button::new(RichText::new(&title).size(TILE_TITLE_PT).strong())
+        .min_size(size)
+        .corner_radius(16.0)
+        .fill(egui::Color32::from_rgb(226, 238, 250));
+    let response = ui.add(button);
+    let rect = response.rect;
+    let painter = ui.painter();
+    painter.text(
+        rect.center_top() + vec2(0.0, rect.height() * 0.2),
+        egui::Align2::CENTER_CENTER,
+        tile.icon(),
+        egui::FontId::proportional(48.0),
+        egui::Color32::from_rgb(20, 70, 130),
+    );
+    painter.text(
+        rect.center_bottom() - vec2(0.0, rect.height() * 0.18),
+        egui::Align2::CENTER_CENTER,
+        tr(lang, tile.hint_key()),
+        egui::FontId::proportional(style::MIN_TEXT_PT),
+        egui::Color32::from_rgb(40, 40, 40),
+    );
+    response
+}
+
+pub fn feedback_screen_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
+    let lang = shell.lang;
+    let mut command = None;
+    // The keyboard gets the room it needs at the bottom; the text field takes what is left.
+    let keyboard_height = keyboard::Layout::Text.min_size_pt().y + 8.0;
+    egui::Panel::bottom("feedback-keyboard")
+        .exact_size(keyboard_height)
+        .show(ui, |ui| {
+            let labels = keyboard_labels(lang);
+            if let Some(KeyboardEvent::Done) = keyboard::keyboard_ui(
+                ui,
+                &mut shell.keyboard,
+                keyboard::Layout::Text,
+                &mut shell.draft,
+                &labels,
+            ) {
+                command = Some(Command::Home);
+            }
+        });
+    egui::CentralPanel::default().show(ui, |ui| {
+        let title = ui
+            .horizontal(|ui| {
+                let title = ui.label(body(tr(lang, "feedback-title")).strong());
+                // Until the feedback issue lands nothing is sent: say so where it is seen.
+                ui.label(
+                    body(tr(lang, "feedback-draft-only"))
+                        .color(egui::Color32::from_rgb(150, 95, 0)),
+                );
+                title
+            })
+            .inner;
+        ui.add(
+            egui::TextEdit::multiline(&mut shell.draft)
+                .font(egui::FontId::proportional(BODY_PT))
+                .hint_text(tr(lang, "feedback-type-hint"))
+                .desired_rows(2)
+                .desired_width(f32::INFINITY)
+                .lock_focus(true),
+        )
+        .labelled_by(title.id);
+        ui.label(
+            RichText::new(tr(lang, "feedback-not-sent-yet"))
+                .size(style::MIN_TEXT_PT)
+                .color(egui::Color32::DARK_GRAY),
+        );
+    });
+    command
+}
+
+/// Keyboard captions from the translations.
+pub fn keyboard_labels(lang: Language) -> keyboard::KeyboardLabels {
+    keyboard::KeyboardLabels {
+        space: tr(lang, "kb-space"),
+        done: tr(lang, "kb-done"),
+        backspace: tr(lang, "kb-backspace"),
+        shift: tr(lang, "kb-shift"),
+        telex: tr(lang, "kb-telex"),
+        vni: tr(lang, "kb-vni"),
+        tone_names: [
+            "tone-sac",
+            "tone-huyen",
+            "tone-hoi",
+            "tone-nga",
+            "tone-nang",
+        ]
+        .map(|k| tr(lang, k)),
+    }
+}
+
+pub fn coming_screen_ui(ui: &mut Ui, lang: Language, tile: Tile) -> Option<Command> {
+    ui.vertical_centered(|ui| {
+        ui.add_space(24.0);
+        ui.label(RichText::new(tile.icon()).size(96.0));
+        ui.label(heading(tr(lang, tile.title_key())));
+        ui.add_space(16.0);
+        ui.label(body(tr(lang, tile.coming_key())));
+    });
+    None
+}
+
+pub fn staff_pin_screen_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
+    let lang = shell.lang;
+    let mut command = None;
+    ui.vertical_centered(|ui| {
+        ui.label(heading(tr(lang, "staff-pin-title")));
+        if let Some(until_ms) = shell.staff.locked_until(shell.now_ms) {
+            let minutes = ((until_ms - shell.now_ms) as u64).div_ceil(60_000) as i64;
+            ui.label(
+                body(tr_args(
+                    lang,
+                    "staff-locked",
+                    &[("minutes", Arg::Number(minutes))],
+                ))
+                .color(egui::Color32::DARK_RED),
+            );
+            return;
+        }
+        ui.label(RichText::new("●  ".repeat(shell.pin_entry.chars().count()) + " ").size(40.0));
+        if let Some(PinOutcome::Wrong { tries_left }) = &shell.last_pin_outcome {
+            ui.label(
+                body(tr_args(
+                    lang,
+                    "staff-pin-wrong",
+                    &[("left", Arg::Number(*tries_left as i64))],
+                ))
+                .color(egui::Color32::DARK_RED),
+            );
+        }
+        let labels = keyboard_labels(lang);
+        if let Some(KeyboardEvent::Done) = keyboard::keyboard_ui(
+            ui,
+            &mut shell.pin_keyboard,
+            keyboard::Layout::Numeric,
+            &mut shell.pin_entry,
+            &labels,
+        ) {
+            command = Some(Command::SubmitPin);
+        }
+    });
+    command
+}
+
+pub fn staff_panel_screen_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
+    let lang = shell.lang;
+    let mut command = None;
+    ui.label(heading(tr(lang, "staff-title")));
+    ui.label(body(tr_args(
+        lang,
+        "staff-device",
+        &[("version", Arg::Text(env!("CARGO_PKG_VERSION")))],
+    )));
+    let unit = shell
+        .room
+        .room_name
+        .clone()
+        .unwrap_or_else(|| shell.room.unit.clone());
+    ui.label(body(tr_args(
+        lang,
+        "staff-unit",
+        &[("unit", Arg::Text(&unit))],
+    )));
+    let (link, _) = link_text(lang, &shell.room.link);
+    ui.label(body(tr_args(
+        lang,
+        "staff-hub",
+        &[("state", Arg::Text(&link))],
+    )));
+    if let Some(reason) = &shell.speech_unavailable {
+        ui.label(body(tr_args(
+            lang,
+            "speak-unavailable",
+            &[("reason", Arg::Text(reason))],
+        )));
+    }
+    ui.add_space(12.0);
+    ui.label(body(tr(lang, "staff-default-language")));
+    ui.horizontal(|ui| {
+        for (code, name) in [
+            (Language::Vietnamese, "Tiếng Việt"),
+            (Language::English, "English"),
+            (Language::Hmong, "Hmoob"),
+        ] {
+            let selected = shell.default_lang == code;
+            if ui
+                .add(
+                    egui::Button::selectable(selected, RichText::new(name).size(BODY_PT))
+                        .min_size(vec2(MIN_TARGET, MIN_TARGET)),
+                )
+                .clicked()
+            {
+                command = Some(Command::SetDefaultLanguage(code));
+            }
+        }
+    });
+    ui.add_space(12.0);
+    if big_button(ui, tr(lang, "staff-exit")).clicked() {
+        command = Some(Command::ExitStaff);
+    }
+    command
+}
+
+pub fn fault_screen_ui(ui: &mut Ui, lang: Language) -> Option<Command> {
+    ui.vertical_centered(|ui| {
+        ui.add_space(48.0);
+        ui.label(heading(tr(lang, "fault-title")));
+        ui.add_space(16.0);
+        ui.label(body(tr(lang, "fault-body")));
+    });
+    None
+}
+
+fn idle_warning_ui(ctx: &egui::Context, lang: Language, seconds: u64) -> Option<Command> {
+    let mut command = None;
+    egui::Modal::new(egui::Id::unique("idle-warning")).show(ctx, |ui| {
+        ui.set_width(560.0);
+        ui.vertical_centered(|ui| {
+            ui.label(heading(tr(lang, "idle-question")));
+            ui.label(body(tr_args(
+                lang,
+                "idle-countdown",
+                &[("seconds", Arg::Number(seconds as i64))],
+            )));
+            ui.add_space(12.0);
+            if big_button(ui, tr(lang, "idle-stay")).clicked() {
+                command = Some(Command::StayHere);
+            }
+        });
+    });
+    command
+}

@@ -1,0 +1,141 @@
+//! A GStreamer pipeline that is brought to `Null` when dropped, and whose bus messages become
+//! typed errors instead of panics.
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+
+/// Why a pipeline could not be built or stopped playing early.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PipelineError {
+    /// Elements could not be created, added or linked.
+    #[error("could not build the GStreamer pipeline: {0}")]
+    Build(String),
+    /// An element refused a state change (for example a sink whose device cannot open).
+    #[error("GStreamer could not bring the pipeline to {state}: {detail}")]
+    StateChange {
+        /// The target state, e.g. `Playing`.
+        state: String,
+        /// The element's own error message, when it posted one.
+        detail: String,
+    },
+    /// An element posted an error on the bus while running.
+    #[error("GStreamer element {element} failed: {message}")]
+    Element {
+        /// Path of the element that posted the error, e.g. `/GstPipeline:read-aloud/GstAlsaSink:alsasink0`.
+        element: String,
+        /// The human-readable error.
+        message: String,
+        /// GStreamer's debug details (source file, function), for the log.
+        debug: Option<String>,
+    },
+}
+
+/// What a pipeline is doing, as seen from its bus.
+#[derive(Debug)]
+pub(crate) enum PipelineProgress {
+    /// Neither end-of-stream nor an error yet.
+    Running,
+    /// End-of-stream reached the sinks: everything was played.
+    Finished,
+    /// An element posted an error; the pipeline should be dropped.
+    Failed(PipelineError),
+}
+
+/// Owns a pipeline; dropping it sets the pipeline to `Null`, releasing devices and files.
+#[derive(Debug)]
+pub(crate) struct OwnedPipeline {
+    pipeline: gst::Pipeline,
+    /// Kept so that polling does not need to ask the pipeline for it each time.
+    bus: gst::Bus,
+}
+
+impl OwnedPipeline {
+    pub(crate) fn new(pipeline: gst::Pipeline) -> Self {
+        // Invariant: a `gst::Pipeline` always has a bus (GstPipeline creates one in its init).
+        let bus = pipeline.bus().expect("a GstPipeline always has a bus");
+        OwnedPipeline { pipeline, bus }
+    }
+
+    pub(crate) fn pipeline(&self) -> &gst::Pipeline {
+        &self.pipeline
+    }
+
+    /// Sets the state; on failure the element's own error message (from the bus) is the detail.
+    pub(crate) fn set_state(&self, state: gst::State) -> Result<(), PipelineError> {
+        match self.pipeline.set_state(state) {
+            Ok(_) => Ok(()),
+            Err(_) => {
+                let detail = self
+                    .bus
+                    .pop_filtered(&[gst::MessageType::Error])
+                    .and_then(|msg| element_error(&msg))
+                    .map(|e| e.to_string())
+                    .unwrap_or_else(|| "no element said why".to_string());
+                Err(PipelineError::StateChange {
+                    state: format!("{state:?}"),
+                    detail,
+                })
+            }
+        }
+    }
+
+    /// Looks at the bus without blocking.
+    pub(crate) fn poll(&self) -> PipelineProgress {
+        while let Some(msg) = self
+            .bus
+            .pop_filtered(&[gst::MessageType::Eos, gst::MessageType::Error])
+        {
+            if let gst::MessageView::Eos(_) = msg.view() {
+                return PipelineProgress::Finished;
+            }
+            if let Some(error) = element_error(&msg) {
+                return PipelineProgress::Failed(error);
+            }
+        }
+        PipelineProgress::Running
+    }
+
+    /// Error and warning messages posted so far, as typed errors, oldest first.
+    pub(crate) fn drain_problems(&self) -> Vec<PipelineError> {
+        let mut problems = Vec::new();
+        while let Some(msg) = self
+            .bus
+            .pop_filtered(&[gst::MessageType::Error, gst::MessageType::Warning])
+        {
+            problems.extend(element_error(&msg));
+        }
+        problems
+    }
+}
+
+impl Drop for OwnedPipeline {
+    fn drop(&mut self) {
+        // Going to Null cannot be refused by well-behaved elements; if one does, there is
+        // nothing more to do than say so.
+        if self.pipeline.set_state(gst::State::Null).is_err() {
+            tracing::warn!(
+                pipeline = %self.pipeline.name(),
+                "GStreamer pipeline refused to stop"
+            );
+        }
+    }
+}
+
+/// Turns an error or warning message into a [`PipelineError::Element`]; `None` for other kinds.
+fn element_error(msg: &gst::Message) -> Option<PipelineError> {
+    let element = msg
+        .src()
+        .map(|s| s.path_string().to_string())
+        .unwrap_or_else(|| "(unknown element)".to_string());
+    let (error, debug) = match msg.view() {
+        gst::MessageView::Error(e) => (e.error(), e.debug()),
+        gst::MessageView::Warning(w) => (w.error(), w.debug()),
+        _ => return None,
+    };
+    Some(PipelineError::Element {
+        element,
+        // GStreamer's messages end with a full stop; ours are embedded in longer sentences.
+        message: error.message().trim_end_matches('.').to_string(),
+        debug: debug.map(|d| d.to_string()),
+    })
+}

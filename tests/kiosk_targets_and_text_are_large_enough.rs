@@ -1,0 +1,82 @@
+//! On every screen, in every language, at both panel sizes: everything a finger can tap is
+//! at least 64×64 logical px, and no text is drawn smaller than 22 pt. The checks walk the
+//! accessibility tree and the drawn shapes, so new screens are covered automatically.
+
+mod kiosk_common;
+
+use egui_kittest::kittest::{By, NodeT, Queryable};
+use kiosk_common::*;
+use phonghop::config::Language;
+use phonghop::kiosk::shell::Screen;
+use phonghop::kiosk::style::{MIN_TARGET, MIN_TEXT_PT};
+
+const TAPPABLE: &[egui::accesskit::Role] = &[
+    egui::accesskit::Role::Button,
+    egui::accesskit::Role::CheckBox,
+    egui::accesskit::Role::RadioButton,
+    egui::accesskit::Role::Link,
+    egui::accesskit::Role::ComboBox,
+    egui::accesskit::Role::TextInput,
+    egui::accesskit::Role::MultilineTextInput,
+];
+
+fn smallest_text_pt(output: &egui::FullOutput) -> f32 {
+    let mut smallest = f32::INFINITY;
+    for clipped in &output.shapes {
+        visit(&clipped.shape, &mut |size| smallest = smallest.min(size));
+    }
+    smallest
+}
+
+fn visit(shape: &egui::Shape, sizes: &mut dyn FnMut(f32)) {
+    match shape {
+        egui::Shape::Text(text) => {
+            for section in &text.galley.job.sections {
+                // An empty section (an empty text field) draws nothing.
+                if !section.byte_range.is_empty() {
+                    sizes(section.format.font_id.size);
+                }
+            }
+        }
+        egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| visit(s, sizes)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_target_is_at_least_64_px_and_every_text_at_least_22_pt_on_every_screen() {
+    let mut checked_targets = 0;
+    for (width, height) in [(1280.0, 800.0), (1920.0, 1080.0)] {
+        for lang in [Language::Vietnamese, Language::English, Language::Hmong] {
+            for name in Screen::NAMES {
+                let mut s = shell(lang);
+                s.screen = Screen::from_name(name).expect("screen");
+                let mut h = harness_sized(s, width, height);
+                h.run();
+                for role in TAPPABLE {
+                    for node in h.query_all(By::new().role(*role)) {
+                        let rect = node.rect();
+                        assert!(
+                            rect.width() >= MIN_TARGET - 0.5 && rect.height() >= MIN_TARGET - 0.5,
+                            "{name} ({lang:?}, {width}x{height}): {:?} {:?} is {:.0}x{:.0}",
+                            role,
+                            node.accesskit_node().label(),
+                            rect.width(),
+                            rect.height()
+                        );
+                        checked_targets += 1;
+                    }
+                }
+                let smallest = smallest_text_pt(h.output());
+                assert!(
+                    smallest >= MIN_TEXT_PT,
+                    "{name} ({lang:?}): text drawn at {smallest} pt"
+                );
+            }
+        }
+    }
+    assert!(
+        checked_targets > 100,
+        "the walk found the buttons ({checked_targets})"
+    );
+}
