@@ -9,13 +9,16 @@ BUILD="build-essential pkg-config ca-certificates"
 # independent VietQR implementation cross-checks ours), a virtual display with Mesa's
 # software OpenGL for the kiosk window (glow renderer).
 TEST="systemd zbar-tools nodejs npm xvfb xauth libgl1-mesa-dri libegl1"
+# Contributions: Debian's Chromium (the public campaign page seen in a real browser, driven by
+# playwright-core) and poppler-utils (pdftotext/pdftoppm read back the printed poster).
+CONTRIB="chromium poppler-utils"
 # Media: GStreamer headers for gstreamer-rs, its base and good plugins (appsrc, wavparse,
 # audioconvert, wavenc), audio outputs (ALSA, PulseAudio), gst-inspect/gst-launch for
 # debugging, and espeak-ng, which reads kiosk screens aloud (Vietnamese and English voices).
 MEDIA="espeak-ng libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-tools gstreamer1.0-alsa gstreamer1.0-pulseaudio"
 
 missing=""
-for pkg in $BUILD $TEST $MEDIA; do
+for pkg in $BUILD $TEST $MEDIA $CONTRIB; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
 done
 # The machine image may ship Node.js outside Debian's packages: a working node and npm will do.
@@ -37,11 +40,12 @@ fi
 
 command -v cargo >/dev/null 2>&1 || { echo "install-deps: cargo not found; install Rust 1.95 (rustup)" >&2; exit 1; }
 
-# The npm package used as an independent VietQR decoder, in a scratch folder.
+# npm packages for tests, in a scratch folder: an independent VietQR decoder, and
+# playwright-core, which drives /usr/bin/chromium (it never downloads a browser of its own).
 npm_dir="$(cd "$(dirname "$0")/.." && pwd)/.scratch/npm"
-if [ ! -d "$npm_dir/node_modules/vietnam-qr-pay" ]; then
+if [ ! -d "$npm_dir/node_modules/vietnam-qr-pay" ] || [ ! -d "$npm_dir/node_modules/playwright-core" ]; then
   mkdir -p "$npm_dir"
   (cd "$npm_dir" && [ -f package.json ] || echo '{"name":"phonghop-scratch","private":true}' > "$npm_dir/package.json")
-  (cd "$npm_dir" && npm install --silent --no-audit --no-fund vietnam-qr-pay@1.5.1 >/dev/null)
+  (cd "$npm_dir" && npm install --silent --no-audit --no-fund vietnam-qr-pay@1.5.1 playwright-core@1.65.1 >/dev/null)
 fi
 echo "install-deps: ready"

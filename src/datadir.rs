@@ -56,6 +56,16 @@ impl DataDir {
         self.root.join("credential.json")
     }
 
+    /// A voice recording, named by its SHA-256 (at a room: waiting to be sent or kept).
+    pub fn voice_path(&self, sha256: &str) -> PathBuf {
+        self.root.join("voice").join(format!("{sha256}.ogg"))
+    }
+
+    /// Where recordings in progress go before they are kept.
+    pub fn recording_dir(&self) -> PathBuf {
+        self.root.join("recording")
+    }
+
     /// Creates the directory (mode 0700: it holds personal data and secrets).
     pub fn create(&self) -> Result<(), DataDirError> {
         use std::os::unix::fs::DirBuilderExt;
@@ -100,9 +110,8 @@ impl DataDir {
         f.write_all(contents).map_err(io(&tmp))?;
         f.sync_all().map_err(io(&tmp))?;
         std::fs::rename(&tmp, path).map_err(io(path))?;
-        File::open(&self.root)
-            .and_then(|d| d.sync_all())
-            .map_err(io(&self.root))
+        let dir = path.parent().unwrap_or(&self.root);
+        File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
     }
 }
 

@@ -4,17 +4,21 @@
 
 pub mod auth;
 pub mod backoff;
+pub mod bench;
 pub mod cli_qr;
 pub mod clock;
 pub mod config;
+pub mod contrib;
 pub mod datadir;
 pub mod demo;
+pub mod feedback;
 pub mod hub;
 pub mod kiosk;
 pub mod media;
 pub mod metrics;
 pub mod room;
 pub mod store;
+pub mod sync;
 pub mod systemd;
 pub mod text;
 pub mod vietqr;

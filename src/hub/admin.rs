@@ -17,6 +17,8 @@ pub enum AdminError {
     UnknownRoom(String),
     #[error("a room name cannot be empty")]
     EmptyName,
+    #[error("no free ticket prefix found for a new room; too many rooms in this province")]
+    NoTicketPrefixLeft,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -56,14 +58,22 @@ pub fn add_room(
     let code = crate::auth::new_enrollment_code(&mut rand::rng());
     let normalized = crate::auth::normalize_enrollment_code(&code).unwrap_or_default();
     let now = crate::clock::now_ms();
-    let room = store.create_room(
-        unit,
-        &name,
-        &crate::auth::secret_hash(&normalized),
-        now + crate::auth::ENROLLMENT_CODE_TTL_MS,
-        now,
-    )?;
-    Ok((room, code))
+    let province = crate::feedback::ticket::province_prefix(&config.province().id);
+    let mut rng = rand::rng();
+    for _ in 0..64 {
+        let prefix = crate::feedback::ticket::room_prefix(&province, &mut rng);
+        if let Some(room) = store.create_room(
+            unit,
+            &name,
+            &prefix,
+            &crate::auth::secret_hash(&normalized),
+            now + crate::auth::ENROLLMENT_CODE_TTL_MS,
+            now,
+        )? {
+            return Ok((room, code));
+        }
+    }
+    Err(AdminError::NoTicketPrefixLeft)
 }
 
 /// Revokes a room: its credential stops working and a running hub closes its session.

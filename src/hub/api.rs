@@ -55,6 +55,8 @@ pub(crate) fn router(hub: Arc<Hub>) -> Router {
         .route("/api/v1/rooms/me", get(me))
         .route("/api/v1/presence", get(presence))
         .route("/api/v1/ws", get(websocket))
+        .merge(super::contrib_api::routes())
+        .merge(super::feedback_api::routes())
         .fallback(|| async {
             ApiFailure::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
         })
@@ -127,7 +129,7 @@ async fn enroll(
         hub.enroll_failures
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .record_failure(client, now);
+            .record(client, now);
         hub.metrics.reject("enrollment");
         tracing::warn!(%client, reason = message, "enrollment refused");
         ApiFailure::new(StatusCode::UNAUTHORIZED, "enrollment_refused", message)
@@ -167,6 +169,7 @@ async fn enroll(
         room_id: room.id,
         unit_id: room.unit_id,
         unit_name,
+        ticket_prefix: room.ticket_prefix.clone().unwrap_or_default(),
         room_name: room.name,
         credential,
     }))

@@ -61,27 +61,62 @@ pub(crate) async fn authenticate(
     }
 }
 
-/// Counts failed enrollment attempts per client address in a sliding window.
-#[derive(Debug, Default)]
-pub(crate) struct FailureLimiter {
-    failures: HashMap<IpAddr, (i64, u32)>,
+/// Staff APIs are served to this machine only until staff accounts exist: an operator
+/// uses them over SSH or through the CLI.
+pub(crate) fn require_loopback(client: std::net::SocketAddr) -> Result<(), ApiFailure> {
+    let ip = client.ip();
+    let loopback = ip.is_loopback()
+        || matches!(ip, IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()));
+    if loopback {
+        Ok(())
+    } else {
+        Err(ApiFailure::new(
+            StatusCode::FORBIDDEN,
+            "staff_only",
+            "staff endpoints answer on the hub machine itself only (127.0.0.1)",
+        ))
+    }
 }
 
-impl FailureLimiter {
-    /// Failures allowed per window before a client is told to wait.
-    pub const MAX_FAILURES: u32 = 10;
-    pub const WINDOW_MS: i64 = 10 * 60 * 1000;
+/// Counts events (failed enrollments, public page views) per client address in a fixed
+/// window, to slow down guessing and scraping.
+#[derive(Debug)]
+pub(crate) struct RateLimiter {
+    max_per_window: u32,
+    window_ms: i64,
+    counts: HashMap<IpAddr, (i64, u32)>,
+}
 
-    pub fn allowed(&mut self, client: IpAddr, now_ms: i64) -> bool {
-        self.failures
-            .retain(|_, (start, _)| now_ms - *start < Self::WINDOW_MS);
-        self.failures
-            .get(&client)
-            .is_none_or(|(_, n)| *n < Self::MAX_FAILURES)
+impl RateLimiter {
+    /// Wrong enrollment codes allowed per address before it must wait.
+    pub fn enrollment() -> Self {
+        Self::new(10, 10 * 60 * 1000)
     }
 
-    pub fn record_failure(&mut self, client: IpAddr, now_ms: i64) {
-        self.failures.entry(client).or_insert((now_ms, 0)).1 += 1;
+    /// Public ticket page views per address and minute.
+    pub fn public_pages() -> Self {
+        Self::new(60, 60 * 1000)
+    }
+
+    pub fn new(max_per_window: u32, window_ms: i64) -> Self {
+        Self {
+            max_per_window,
+            window_ms,
+            counts: HashMap::new(),
+        }
+    }
+
+    pub fn allowed(&mut self, client: IpAddr, now_ms: i64) -> bool {
+        let window_ms = self.window_ms;
+        self.counts
+            .retain(|_, (start, _)| now_ms - *start < window_ms);
+        self.counts
+            .get(&client)
+            .is_none_or(|(_, n)| *n < self.max_per_window)
+    }
+
+    pub fn record(&mut self, client: IpAddr, now_ms: i64) {
+        self.counts.entry(client).or_insert((now_ms, 0)).1 += 1;
     }
 }
 
@@ -91,14 +126,14 @@ mod tests {
 
     #[test]
     fn a_guessing_client_is_slowed_down_and_forgiven_after_the_window() {
-        let mut limiter = FailureLimiter::default();
+        let mut limiter = RateLimiter::enrollment();
         let ip: IpAddr = [10, 0, 0, 9].into();
-        for _ in 0..FailureLimiter::MAX_FAILURES {
+        for _ in 0..10 {
             assert!(limiter.allowed(ip, 0));
-            limiter.record_failure(ip, 0);
+            limiter.record(ip, 0);
         }
         assert!(!limiter.allowed(ip, 1));
         assert!(limiter.allowed([10, 0, 0, 8].into(), 1));
-        assert!(limiter.allowed(ip, FailureLimiter::WINDOW_MS));
+        assert!(limiter.allowed(ip, 10 * 60 * 1000));
     }
 }

@@ -7,6 +7,9 @@
 pub mod admin;
 mod api;
 mod auth;
+mod contrib_api;
+mod feedback_api;
+pub mod feedback_cli;
 pub mod presence;
 pub mod session;
 pub mod tls;
@@ -60,7 +63,9 @@ pub(crate) struct Hub {
     presence: tokio::sync::watch::Sender<Vec<PresenceEntry>>,
     next_session: std::sync::atomic::AtomicU64,
     /// Failed enrollment attempts per client address, to slow down code guessing.
-    enroll_failures: Mutex<auth::FailureLimiter>,
+    enroll_failures: Mutex<auth::RateLimiter>,
+    /// Views of public ticket pages per client address.
+    public_views: Mutex<auth::RateLimiter>,
     shutdown: CancellationToken,
 }
 
@@ -136,7 +141,8 @@ pub async fn run(
         sessions: Mutex::new(Default::default()),
         presence: tokio::sync::watch::Sender::new(Vec::new()),
         next_session: 1.into(),
-        enroll_failures: Mutex::new(auth::FailureLimiter::default()),
+        enroll_failures: Mutex::new(auth::RateLimiter::enrollment()),
+        public_views: Mutex::new(auth::RateLimiter::public_pages()),
         shutdown: cancel.clone(),
     });
     hub.sync_rooms().await?;

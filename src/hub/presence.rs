@@ -105,6 +105,7 @@ mod tests {
             name: format!("Room {id}"),
             created_at_ms: 0,
             revoked_at_ms: None,
+            ticket_prefix: None,
         }
     }
 

@@ -56,6 +56,7 @@ mod tests {
             name: "Lao Chải".into(),
             created_at_ms: 0,
             revoked_at_ms: None,
+            ticket_prefix: None,
         }
     }
 

@@ -7,9 +7,13 @@
 //! - [`speech`]: "read aloud" for the kiosk: espeak-ng synthesises, GStreamer plays.
 
 mod pipeline;
+pub mod player;
+pub mod recorder;
 pub mod speech;
 
 pub use pipeline::PipelineError;
+pub use player::Player;
+pub use recorder::{MicSource, RecordError, Recorder, Recording, probe_ogg_opus};
 pub use speech::{
     AudioOutput, PlaybackError, Speaker, SpeechLanguage, SpeechUnavailable, synthesize_wav,
 };

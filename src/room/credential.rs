@@ -14,6 +14,9 @@ pub struct Credential {
     pub room_name: String,
     pub hub_url: String,
     pub enrolled_at_ms: i64,
+    /// Start of this room's ticket codes (`LC-7K`), given by the hub at enrollment.
+    #[serde(default)]
+    pub ticket_prefix: String,
     /// The secret; never logged (see the Debug impl).
     pub credential: String,
 }

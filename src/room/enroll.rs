@@ -97,6 +97,7 @@ pub async fn enroll(
         room_name: answer.room_name,
         hub_url: config.hub_url.to_string(),
         enrolled_at_ms: crate::clock::now_ms(),
+        ticket_prefix: answer.ticket_prefix,
         credential: answer.credential,
     };
     credential::save(&data, &credential)?;

@@ -4,6 +4,8 @@
 pub mod credential;
 pub mod enroll;
 mod link;
+pub mod service;
+pub mod sync_task;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -97,6 +99,8 @@ struct Room {
     metrics: RoomMetrics,
     status: watch::Sender<RoomStatus>,
     shutdown: CancellationToken,
+    /// Rung when something is submitted, so it leaves for the hub at once.
+    sync_wake: tokio::sync::Notify,
 }
 
 /// A channel the caller keeps the receiving end of, to watch the room's status.
@@ -110,6 +114,18 @@ pub async fn run(
     health_listener: TcpListener,
     config: RoomConfig,
     status: watch::Sender<RoomStatus>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), RoomError> {
+    let (_kiosk, requests) = service::channel();
+    run_with_kiosk(health_listener, config, status, requests, shutdown).await
+}
+
+/// `run`, also serving the kiosk's requests (submissions, ticket look-ups).
+pub async fn run_with_kiosk(
+    health_listener: TcpListener,
+    config: RoomConfig,
+    status: watch::Sender<RoomStatus>,
+    requests: tokio::sync::mpsc::UnboundedReceiver<service::KioskRequest>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RoomError> {
     let data = DataDir::new(&config.data_dir);
@@ -126,6 +142,7 @@ pub async fn run(
         metrics: RoomMetrics::new(),
         status,
         shutdown: cancel.clone(),
+        sync_wake: tokio::sync::Notify::new(),
     });
     {
         let cancel = cancel.clone();
@@ -138,7 +155,14 @@ pub async fn run(
         let store = room.store.clone();
         crate::systemd::spawn_watchdog(move || store.ping(), cancel.clone());
     }
-    let link = tokio::spawn(link::maintain(room.clone(), tls));
+    let link = tokio::spawn(link::maintain(room.clone(), tls.clone()));
+    let http = reqwest::Client::builder()
+        .tls_backend_preconfigured((*tls).clone())
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .map_err(|e| RoomError::Tls(e.to_string()))?;
+    let sync = tokio::spawn(sync_task::run(room.clone(), http));
+    let kiosk = tokio::spawn(service::serve(room.clone(), requests));
 
     let app = Router::new()
         .route("/healthz", get(healthz))
@@ -155,6 +179,8 @@ pub async fn run(
         .with_graceful_shutdown(cancel.clone().cancelled_owned())
         .await?;
     let _ = link.await;
+    let _ = sync.await;
+    let _ = kiosk.await;
     crate::systemd::notify_stopping();
     tracing::info!("room stopped");
     Ok(())

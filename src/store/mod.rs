@@ -5,6 +5,8 @@
 //! Migrations are append-only numbered files embedded in the binary.
 
 mod backup;
+mod contrib;
+mod feedback;
 mod rooms;
 
 use std::path::{Path, PathBuf};
@@ -15,6 +17,11 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use uuid::Uuid;
 
 pub use backup::{backup_to, restore_from};
+pub use contrib::{
+    Campaign, CampaignReport, CampaignTotals, ImportSummary, LedgerEntry, NewCampaign, Pledge,
+    ReportLine, StaffNote, Transfer, TransferOutcome,
+};
+pub use feedback::{FeedbackFilter, FeedbackRow, RoomTicket, StatusRefusal};
 pub use rooms::{EnrollRefusal, RoomRecord};
 
 /// Append-only: never edit or reorder a released migration; add a new file.
@@ -25,6 +32,12 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("migrations/0001_rooms_and_enrollment.sql"),
     ),
     (2, "outbox", include_str!("migrations/0002_outbox.sql")),
+    (
+        3,
+        "contributions",
+        include_str!("migrations/0003_contributions.sql"),
+    ),
+    (4, "feedback", include_str!("migrations/0004_feedback.sql")),
 ];
 
 /// The schema version this binary writes.
@@ -72,6 +85,8 @@ pub struct Store {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxItem {
     pub id: Uuid,
+    /// Position in the outbox (SQLite rowid): the order of submission.
+    pub seq: i64,
     pub kind: String,
     pub body: String,
     pub created_at_ms: i64,
@@ -176,8 +191,8 @@ impl Store {
     pub fn pending(&self, limit: usize) -> Result<Vec<OutboxItem>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(
-            "SELECT id, kind, body, created_at_ms FROM outbox
-             WHERE delivered_at_ms IS NULL ORDER BY id LIMIT ?1",
+            "SELECT id, kind, body, created_at_ms, rowid FROM outbox
+             WHERE delivered_at_ms IS NULL ORDER BY rowid LIMIT ?1",
         )?;
         let rows = stmt.query_map(params![limit as i64], |r| {
             Ok((
@@ -185,15 +200,17 @@ impl Store {
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, kind, body, created_at_ms) = row?;
+            let (id, kind, body, created_at_ms, seq) = row?;
             let id = Uuid::parse_str(&id)
                 .map_err(|e| StoreError::Refused(format!("outbox id {id:?} is not a UUID: {e}")))?;
             out.push(OutboxItem {
                 id,
+                seq,
                 kind,
                 body,
                 created_at_ms,
@@ -206,11 +223,12 @@ impl Store {
         Ok(self
             .lock()
             .query_row(
-                "SELECT kind, body, created_at_ms FROM outbox WHERE id = ?1",
+                "SELECT kind, body, created_at_ms, rowid FROM outbox WHERE id = ?1",
                 params![id.to_string()],
                 |r| {
                     Ok(OutboxItem {
                         id,
+                        seq: r.get(3)?,
                         kind: r.get(0)?,
                         body: r.get(1)?,
                         created_at_ms: r.get(2)?,

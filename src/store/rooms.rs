@@ -13,6 +13,8 @@ pub struct RoomRecord {
     pub name: String,
     pub created_at_ms: i64,
     pub revoked_at_ms: Option<i64>,
+    /// Start of this room's ticket codes, e.g. `LC-7K`.
+    pub ticket_prefix: Option<String>,
 }
 
 /// Why an enrollment code was not accepted. Said to the installer, so each names its fix.
@@ -32,7 +34,7 @@ pub enum EnrollRefusal {
     WrongUnit { code_unit: String, box_unit: String },
 }
 
-const ROOM_COLUMNS: &str = "id, unit_id, name, created_at_ms, revoked_at_ms";
+const ROOM_COLUMNS: &str = "id, unit_id, name, created_at_ms, revoked_at_ms, ticket_prefix";
 
 fn room_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RoomRecord> {
     Ok(RoomRecord {
@@ -41,38 +43,50 @@ fn room_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RoomRecord> {
         name: r.get(2)?,
         created_at_ms: r.get(3)?,
         revoked_at_ms: r.get(4)?,
+        ticket_prefix: r.get(5)?,
     })
 }
 
 impl Store {
     /// Creates a room and its one-time enrollment code (stored as a hash) in one transaction.
+    /// `ticket_prefix` must be unique; `Ok(None)` when another room has it (pick another).
     pub fn create_room(
         &self,
         unit_id: &str,
         name: &str,
+        ticket_prefix: &str,
         code_hash: &str,
         code_expires_at_ms: i64,
         now_ms: i64,
-    ) -> Result<RoomRecord, StoreError> {
+    ) -> Result<Option<RoomRecord>, StoreError> {
         let room = RoomRecord {
             id: Uuid::now_v7().to_string(),
             unit_id: unit_id.to_owned(),
             name: name.to_owned(),
             created_at_ms: now_ms,
             revoked_at_ms: None,
+            ticket_prefix: Some(ticket_prefix.to_owned()),
         };
         let mut conn = self.lock();
         let tx = conn.transaction()?;
+        let taken: bool = tx.query_row(
+            "SELECT count(*) > 0 FROM rooms WHERE ticket_prefix = ?1",
+            params![ticket_prefix],
+            |r| r.get(0),
+        )?;
+        if taken {
+            return Ok(None);
+        }
         tx.execute(
-            "INSERT INTO rooms (id, unit_id, name, created_at_ms) VALUES (?1, ?2, ?3, ?4)",
-            params![room.id, room.unit_id, room.name, now_ms],
+            "INSERT INTO rooms (id, unit_id, name, created_at_ms, ticket_prefix) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![room.id, room.unit_id, room.name, now_ms, ticket_prefix],
         )?;
         tx.execute(
             "INSERT INTO enrollment_codes (code_hash, room_id, expires_at_ms) VALUES (?1, ?2, ?3)",
             params![code_hash, room.id, code_expires_at_ms],
         )?;
         tx.commit()?;
-        Ok(room)
+        Ok(Some(room))
     }
 
     /// Exchanges an enrollment code for a device credential, once. The outer `Result` is a
@@ -239,9 +253,19 @@ mod tests {
     fn store_with_room() -> (Store, RoomRecord) {
         let store = Store::open_in_memory().expect("open");
         let room = store
-            .create_room("lao-chai", "Lao Chải", "codehash", 1_000, 0)
-            .expect("room");
+            .create_room("lao-chai", "Lao Chải", "LC-7K", "codehash", 1_000, 0)
+            .expect("room")
+            .expect("prefix free");
         (store, room)
+    }
+
+    #[test]
+    fn a_ticket_prefix_is_given_to_one_room_only() {
+        let (store, _) = store_with_room();
+        let again = store
+            .create_room("sa-pa", "Sa Pa", "LC-7K", "other", 1_000, 0)
+            .expect("db");
+        assert_eq!(again, None);
     }
 
     #[test]

@@ -32,7 +32,18 @@ pub fn hub_config(data_dir: &Path) -> HubConfig {
 }
 
 /// Starts a hub on `listener` (bind `127.0.0.1:0`, or a fixed port to restart on it).
+/// Logs to the test's output when `PHONGHOP_LOG` is set (e.g. `PHONGHOP_LOG=debug`).
+pub fn init_logs() {
+    if let Ok(filter) = std::env::var("PHONGHOP_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
+}
+
 pub async fn start_hub_on(listener: tokio::net::TcpListener, mut config: HubConfig) -> TestHub {
+    init_logs();
     let addr = listener.local_addr().expect("addr");
     let scheme = if config.tls.is_some() {
         "https"
@@ -175,4 +186,85 @@ pub fn http() -> reqwest::Client {
         .timeout(Duration::from_secs(10))
         .build()
         .expect("client")
+}
+
+/// A room started with its kiosk channel, as `phonghop room` runs it.
+pub async fn start_room_with_kiosk(
+    config: RoomConfig,
+) -> (TestRoom, phonghop::room::service::KioskClient) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let health_url = format!("http://{}/", listener.local_addr().expect("addr"))
+        .parse()
+        .expect("url");
+    let (tx, rx) = phonghop::room::status_channel(&config.unit);
+    let (kiosk, requests) = phonghop::room::service::channel();
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(phonghop::room::run_with_kiosk(
+        listener,
+        config,
+        tx,
+        requests,
+        stop.clone().cancelled_owned(),
+    ));
+    (
+        TestRoom {
+            status: rx,
+            health_url,
+            stop,
+            task,
+        },
+        kiosk,
+    )
+}
+
+/// Submits typed feedback through the kiosk channel and waits for the receipt.
+pub async fn submit_feedback(
+    kiosk: &phonghop::room::service::KioskClient,
+    draft: phonghop::room::service::FeedbackDraft,
+) -> phonghop::room::service::Receipt {
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    kiosk.send(phonghop::room::service::KioskRequest::SubmitFeedback { draft, reply });
+    answer.await.expect("room answered").expect("stored")
+}
+
+pub fn typed(text: &str) -> phonghop::room::service::FeedbackDraft {
+    phonghop::room::service::FeedbackDraft {
+        category: "roads".into(),
+        text: text.into(),
+        voice: None,
+        name: None,
+        phone: None,
+        village: None,
+        language: "vi".into(),
+    }
+}
+
+pub async fn lookup(
+    kiosk: &phonghop::room::service::KioskClient,
+    code: &str,
+) -> Option<phonghop::room::service::TicketView> {
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    kiosk.send(phonghop::room::service::KioskRequest::LookupTicket {
+        code: code.into(),
+        reply,
+    });
+    answer.await.expect("room answered").expect("looked up")
+}
+
+/// Polls `check` every 100 ms until it holds, failing after `timeout` with `what`.
+pub async fn eventually<F, Fut>(what: &str, timeout: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

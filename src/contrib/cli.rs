@@ -1,0 +1,461 @@
+//! What the `phonghop hub campaign|poster|import-statement|transfers|ledger` commands do.
+//! Like `hub::admin`, they work on the hub's database directly, whether or not the hub runs.
+//!
+//! Every refusal says what to type instead and exits 2; nothing half-done is left behind.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::config::HubConfig;
+use crate::datadir::DataDir;
+use crate::store::{StaffNote, Store, StoreError};
+
+use super::campaign::CampaignInput;
+use super::{format_vnd, vietnam_date, vietnam_time};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CampaignCommand {
+    /// Create a campaign; prints its id, public page and poster code.
+    Create(CreateArgs),
+    /// List campaigns with their totals (derived from the ledger).
+    List,
+    /// Close a campaign: later transfers for it wait in the unallocated queue.
+    Close {
+        /// Campaign id or slug.
+        campaign: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CreateArgs {
+    /// The page's address (/c/SLUG): lowercase letters, digits and '-'.
+    #[arg(long)]
+    pub slug: String,
+    #[arg(long)]
+    pub title: String,
+    /// Why the money is raised and for whom (shown on the public page).
+    #[arg(long, default_value = "")]
+    pub story: String,
+    /// Beneficiary bank: BIN (970436) or short name (VCB, BIDV, Agribank, ...).
+    #[arg(long)]
+    pub bank: String,
+    /// Beneficiary account number.
+    #[arg(long)]
+    pub account: String,
+    /// Account holder, as the bank shows it.
+    #[arg(long)]
+    pub account_name: String,
+    /// Goal in whole dong, digits only.
+    #[arg(long = "goal", value_name = "VND")]
+    pub goal_vnd: String,
+    /// First day, YYYY-MM-DD (default: today).
+    #[arg(long, default_value = "")]
+    pub starts: String,
+    /// Last day, YYYY-MM-DD.
+    #[arg(long)]
+    pub ends: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PosterArgs {
+    /// Campaign id or slug.
+    pub campaign: String,
+    /// Where to write the A4 PDF.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportStatementArgs {
+    /// The statement file.
+    pub file: PathBuf,
+    /// Its format; `generic-csv` has the columns date,amount_vnd,reference,description.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(super::statement::FORMATS))]
+    pub format: String,
+    /// The account the statement is of (default: `account` in the hub config's bank section).
+    #[arg(long)]
+    pub account: Option<String>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum TransfersCommand {
+    /// Transfers no campaign was credited with, and why.
+    Unallocated,
+    /// Credit an unallocated transfer to a campaign (and a pledge), with a reason.
+    Assign {
+        /// Transfer id (from `transfers unallocated`).
+        transfer: String,
+        /// Campaign id or slug.
+        #[arg(long)]
+        campaign: String,
+        /// Pledge id or reference code this transfer pays.
+        #[arg(long)]
+        pledge: Option<String>,
+        /// Staff member doing this (kept in the ledger).
+        #[arg(long = "by")]
+        by: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum LedgerCommand {
+    /// Add a signed correction to a campaign's total (e.g. --amount -50000).
+    Correct {
+        #[arg(long)]
+        campaign: String,
+        /// Signed whole dong.
+        #[arg(long = "amount", value_name = "VND", allow_hyphen_values = true)]
+        amount_vnd: String,
+        #[arg(long = "by")]
+        by: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Record that a transfer's money was sent back (a negative entry).
+    Refund {
+        #[arg(long)]
+        transfer: String,
+        #[arg(long = "by")]
+        by: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Print a campaign's ledger.
+    Show {
+        /// Campaign id or slug.
+        campaign: String,
+    },
+}
+
+/// Every contributions command, for [`run`].
+#[derive(Debug)]
+pub enum ContribCommand {
+    Campaign(CampaignCommand),
+    Poster(PosterArgs),
+    ImportStatement(ImportStatementArgs),
+    Transfers(TransfersCommand),
+    Ledger(LedgerCommand),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ContribCliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Statement(#[from] super::statement::StatementError),
+    #[error(transparent)]
+    Poster(#[from] super::poster::PosterError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    DataDir(#[from] crate::datadir::DataDirError),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+impl ContribCliError {
+    /// 2 for input to fix, 3 for a damaged or newer database, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ContribCliError::Usage(_) | ContribCliError::Statement(_) => 2,
+            ContribCliError::Poster(super::poster::PosterError::UnknownBank { .. })
+            | ContribCliError::Poster(super::poster::PosterError::VietQr { .. }) => 2,
+            ContribCliError::Store(StoreError::Refused(_)) => 2,
+            ContribCliError::Store(StoreError::Corrupt { .. })
+            | ContribCliError::Store(StoreError::NewerSchema { .. }) => 3,
+            _ => 1,
+        }
+    }
+}
+
+fn usage(message: impl Into<String>) -> ContribCliError {
+    ContribCliError::Usage(message.into())
+}
+
+fn io(path: impl Into<String>) -> impl FnOnce(std::io::Error) -> ContribCliError {
+    let path = path.into();
+    move |source| ContribCliError::Io { path, source }
+}
+
+fn open(config: &HubConfig) -> Result<Store, ContribCliError> {
+    let data = DataDir::new(&config.data_dir);
+    data.create()?;
+    Ok(Store::open(&data.db_path())?)
+}
+
+/// The public page of a campaign at this hub.
+pub fn page_url(config: &HubConfig, slug: &str) -> String {
+    config
+        .public_url
+        .join(&format!("c/{slug}"))
+        .map(|u| u.to_string())
+        .unwrap_or_else(|_| format!("{}c/{slug}", config.public_url))
+}
+
+fn positive_vnd(flag: &str, text: &str) -> Result<i64, ContribCliError> {
+    let t = text.trim();
+    t.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| t.parse::<i64>().ok())
+        .flatten()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| {
+            usage(format!(
+                "{flag} {text:?}: give whole dong, digits only, such as 50000000"
+            ))
+        })
+}
+
+fn signed_vnd(flag: &str, text: &str) -> Result<i64, ContribCliError> {
+    let t = text.trim();
+    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| t.parse::<i64>().ok())
+        .flatten()
+        .filter(|v| *v != 0)
+        .ok_or_else(|| {
+            usage(format!(
+                "{flag} {text:?}: give signed whole dong, such as -50000 or 20000"
+            ))
+        })
+}
+
+/// Runs one command, writing what people read to `out`.
+pub fn run(
+    config: &HubConfig,
+    command: ContribCommand,
+    out: &mut impl Write,
+) -> Result<(), ContribCliError> {
+    let now = crate::clock::now_ms();
+    let w = |e: std::io::Error| ContribCliError::Io {
+        path: "stdout".into(),
+        source: e,
+    };
+    match command {
+        ContribCommand::Campaign(CampaignCommand::Create(args)) => {
+            let goal_vnd = positive_vnd("--goal", &args.goal_vnd)?;
+            let input = CampaignInput {
+                slug: args.slug,
+                title: args.title,
+                story: args.story,
+                bank: args.bank,
+                account: args.account,
+                account_name: args.account_name,
+                goal_vnd,
+                starts_on: args.starts,
+                ends_on: args.ends,
+            };
+            let new = input
+                .check(&vietnam_date(now))
+                .map_err(|problems| usage(problems.join("\n")))?;
+            let store = open(config)?;
+            let poster_code = super::reference::new_poster_code(&mut rand::rng());
+            let campaign = store.create_campaign(&new, &poster_code, now)?;
+            writeln!(out, "Campaign {} created: {}", campaign.id, campaign.title).map_err(w)?;
+            writeln!(out, "Public page: {}", page_url(config, &campaign.slug)).map_err(w)?;
+            writeln!(
+                out,
+                "Poster code: {} (print the poster: phonghop hub poster {} --out poster.pdf)",
+                campaign.poster_code, campaign.slug
+            )
+            .map_err(w)?;
+            Ok(())
+        }
+        ContribCommand::Campaign(CampaignCommand::List) => {
+            let store = open(config)?;
+            for c in store.campaigns()? {
+                let t = store.campaign_totals(&c.id)?;
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}\traised {} / {} VND\t{} gifts\t{}",
+                    c.id,
+                    c.slug,
+                    c.status,
+                    c.poster_code,
+                    format_vnd(t.raised_vnd),
+                    format_vnd(c.goal_vnd),
+                    t.gifts,
+                    c.title
+                )
+                .map_err(w)?;
+            }
+            Ok(())
+        }
+        ContribCommand::Campaign(CampaignCommand::Close { campaign }) => {
+            let c = open(config)?.close_campaign(&campaign, now)?;
+            writeln!(
+                out,
+                "Campaign {} ({}) closed; later transfers for it go to the unallocated queue.",
+                c.slug, c.title
+            )
+            .map_err(w)?;
+            Ok(())
+        }
+        ContribCommand::Poster(args) => {
+            let store = open(config)?;
+            let campaign = store.campaign(&args.campaign)?.ok_or_else(|| {
+                usage(format!(
+                    "no campaign {:?}; `phonghop hub campaign list` shows ids and slugs",
+                    args.campaign
+                ))
+            })?;
+            let pdf = super::poster::poster_pdf(&campaign, &page_url(config, &campaign.slug))?;
+            std::fs::write(&args.out, pdf).map_err(io(args.out.display().to_string()))?;
+            writeln!(
+                out,
+                "wrote {} (A4, static VietQR with code {})",
+                args.out.display(),
+                campaign.poster_code
+            )
+            .map_err(w)?;
+            Ok(())
+        }
+        ContribCommand::ImportStatement(args) => {
+            let account = args
+                .account
+                .or_else(|| config.bank.as_ref().map(|b| b.account.clone()))
+                .ok_or_else(|| {
+                    usage("--account: say which account the statement is of (or set [bank] account in the hub config)")
+                })?;
+            let bytes = std::fs::read(&args.file).map_err(io(args.file.display().to_string()))?;
+            let statement =
+                super::statement::parse_generic_csv(&bytes, &account).map_err(|mut e| {
+                    e.problems.sort();
+                    e
+                })?;
+            let summary = open(config)?.record_transfers(&statement.transfers, now)?;
+            writeln!(
+                out,
+                "{}: {} new transfers ({} credited, {} unallocated), {} already recorded, {} outgoing lines skipped",
+                args.file.display(),
+                summary.new_credited + summary.new_unallocated,
+                summary.new_credited,
+                summary.new_unallocated,
+                summary.duplicates,
+                statement.skipped_outgoing
+            )
+            .map_err(w)?;
+            Ok(())
+        }
+        ContribCommand::Transfers(TransfersCommand::Unallocated) => {
+            for t in open(config)?.unallocated_transfers()? {
+                writeln!(
+                    out,
+                    "{}\t{}\t{} VND\t{}\t{}\t{}\t{}",
+                    t.id,
+                    vietnam_time(t.occurred_at_ms),
+                    format_vnd(t.amount_vnd),
+                    t.bank_reference.as_deref().unwrap_or("-"),
+                    t.provider,
+                    t.transfer_text,
+                    t.unmatched_reason.as_deref().unwrap_or("")
+                )
+                .map_err(w)?;
+            }
+            Ok(())
+        }
+        ContribCommand::Transfers(TransfersCommand::Assign {
+            transfer,
+            campaign,
+            pledge,
+            by,
+            reason,
+        }) => {
+            let note = StaffNote {
+                staff_member: &by,
+                reason: &reason,
+            };
+            let entry = open(config)?.assign_transfer(
+                &transfer,
+                &campaign,
+                pledge.as_deref(),
+                note,
+                now,
+            )?;
+            writeln!(
+                out,
+                "Transfer {transfer} credited to {campaign}: {} VND (ledger entry {}).",
+                format_vnd(entry.amount_vnd),
+                entry.id
+            )
+            .map_err(w)?;
+            Ok(())
+        }
+        ContribCommand::Ledger(LedgerCommand::Correct {
+            campaign,
+            amount_vnd,
+            by,
+            reason,
+        }) => {
+            let amount = signed_vnd("--amount", &amount_vnd)?;
+            let note = StaffNote {
+                staff_member: &by,
+                reason: &reason,
+            };
+            let entry = open(config)?.correct_campaign(&campaign, amount, note, now)?;
+            writeln!(
+                out,
+                "Correction of {} VND added to {campaign} (ledger entry {}).",
+                format_vnd(entry.amount_vnd),
+                entry.id
+            )
+            .map_err(w)?;
+            Ok(())
+        }
+        ContribCommand::Ledger(LedgerCommand::Refund {
+            transfer,
+            by,
+            reason,
+        }) => {
+            let note = StaffNote {
+                staff_member: &by,
+                reason: &reason,
+            };
+            let entry = open(config)?.refund_transfer(&transfer, note, now)?;
+            writeln!(
+                out,
+                "Refund of {} VND recorded for transfer {transfer} (ledger entry {}).",
+                format_vnd(-entry.amount_vnd),
+                entry.id
+            )
+            .map_err(w)?;
+            Ok(())
+        }
+        ContribCommand::Ledger(LedgerCommand::Show { campaign }) => {
+            let store = open(config)?;
+            let c = store.campaign(&campaign)?.ok_or_else(|| {
+                usage(format!(
+                    "no campaign {campaign:?}; `phonghop hub campaign list` shows ids and slugs"
+                ))
+            })?;
+            for e in store.ledger_of(&c.id)? {
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{} VND\t{}\t{}\t{}",
+                    e.seq,
+                    vietnam_time(e.created_at_ms),
+                    e.kind,
+                    format_vnd(e.amount_vnd),
+                    e.transfer_id.as_deref().unwrap_or("-"),
+                    e.staff_member.as_deref().unwrap_or("(automatic)"),
+                    e.reason
+                )
+                .map_err(w)?;
+            }
+            let t = store.campaign_totals(&c.id)?;
+            writeln!(
+                out,
+                "raised {} VND from {} gifts",
+                format_vnd(t.raised_vnd),
+                t.gifts
+            )
+            .map_err(w)?;
+            Ok(())
+        }
+    }
+}

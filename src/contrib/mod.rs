@@ -1,0 +1,139 @@
+//! Cashless contributions at the hub: campaigns, pledge reference codes, bank-transfer
+//! notifications (webhooks and statement imports), matching transfers to pledges, the
+//! public transparency page and the printable poster.
+//!
+//! Everything here except [`cli`] is logic without I/O: time comes in as `now_ms`, bytes
+//! come in as arguments, and the SQL lives in `crate::store` (`store/contrib.rs`). The hub's
+//! routes are in `crate::hub::contrib_api`.
+
+pub mod campaign;
+pub mod cli;
+pub mod matching;
+pub mod poster;
+pub mod public;
+pub mod reference;
+pub mod statement;
+pub mod webhooks;
+
+/// Vietnam has one time zone, UTC+7, without daylight saving: banks write local times.
+pub const VIETNAM_UTC_OFFSET_HOURS: i8 = 7;
+
+/// One incoming transfer as a provider (webhook or statement line) reported it, checked and
+/// ready to be stored; `crate::store::Store::record_transfer` stores it at most once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingTransfer {
+    /// `sepay`, `casso`, `generic` or `statement:<account>`; with `provider_txn_id` the
+    /// idempotency key of repeated deliveries.
+    pub provider: String,
+    pub provider_txn_id: String,
+    /// The bank's own reference (FT…); donors find themselves on the public page by it.
+    pub bank_reference: Option<String>,
+    pub amount_vnd: i64,
+    /// The memo as the bank wrote it; shown publicly only masked.
+    pub transfer_text: String,
+    /// Everything the provider sent that may contain the reference code (memo, full
+    /// statement line, provider-recognised code), searched by [`matching`].
+    pub match_text: String,
+    /// The sender's account name when the provider tells it: kept for staff, and masked
+    /// out of the public memo.
+    pub sender_name: Option<String>,
+    /// The beneficiary account the money arrived on.
+    pub account: String,
+    pub occurred_at_ms: i64,
+    /// What the provider sent, verbatim, for audits.
+    pub raw_json: String,
+}
+
+/// `0011 0012-34567` → `0011001234567`: accounts compare without spaces, dashes or dots and
+/// without regard to case.
+pub fn normalize_account(account: &str) -> String {
+    account
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// Parses a bank's local time (`2026-11-23 10:15:00`, `2026-11-23 10:15`, `2026-11-23`, or
+/// `2026-11-23T10:15:00`) as Vietnam time, or an RFC 3339 time with an offset; returns Unix ms.
+pub fn parse_bank_time(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(ts) = text.parse::<jiff::Timestamp>() {
+        return Some(ts.as_millisecond());
+    }
+    let civil = text
+        .replacen('T', " ", 1)
+        .parse::<jiff::civil::DateTime>()
+        .ok()
+        .or_else(|| {
+            text.parse::<jiff::civil::Date>()
+                .ok()
+                .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+        })?;
+    let zone = jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(VIETNAM_UTC_OFFSET_HOURS));
+    civil
+        .to_zoned_datetime(zone)
+        .ok()
+        .map(|z| z.timestamp().as_millisecond())
+}
+
+/// `2026-11-23 10:15` in Vietnam time, for pages, CSV and the CLI.
+pub fn vietnam_time(ms: i64) -> String {
+    let zone = jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(VIETNAM_UTC_OFFSET_HOURS));
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(ts) => ts
+            .to_zoned_datetime(zone)
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string(),
+        Err(_) => format!("{ms} ms"),
+    }
+}
+
+/// Today's date in Vietnam, `YYYY-MM-DD`.
+pub fn vietnam_date(ms: i64) -> String {
+    vietnam_time(ms).chars().take(10).collect()
+}
+
+/// `1234567` → `1.234.567` (Vietnamese thousands separator), signed.
+pub fn format_vnd(amount_vnd: i64) -> String {
+    let digits = amount_vnd.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    if amount_vnd < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bank_local_time_is_vietnam_time() {
+        let ms = parse_bank_time("2026-11-23 10:15:00").expect("parses");
+        assert_eq!(crate::clock::rfc3339(ms), "2026-11-23T03:15:00Z");
+        assert_eq!(parse_bank_time("2026-11-23T03:15:00Z"), Some(ms));
+        assert_eq!(parse_bank_time("2026-11-23 10:15"), Some(ms));
+        assert!(parse_bank_time("23/11/2026").is_none());
+        assert_eq!(vietnam_time(ms), "2026-11-23 10:15");
+    }
+
+    #[test]
+    fn amounts_are_grouped_with_dots() {
+        assert_eq!(format_vnd(0), "0");
+        assert_eq!(format_vnd(100_000), "100.000");
+        assert_eq!(format_vnd(-1_234_567), "-1.234.567");
+    }
+
+    #[test]
+    fn accounts_compare_without_separators() {
+        assert_eq!(normalize_account(" 0011 0012-34567 "), "0011001234567");
+    }
+}

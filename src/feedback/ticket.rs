@@ -1,0 +1,87 @@
+//! Ticket codes such as `LC-7K3P9`: the province's letters, the room's two-character code
+//! (unique in the province, given at enrollment), and three random characters. Codes are
+//! made offline and never clash between rooms; a room checks its own for repeats.
+
+use rand::Rng;
+
+/// No 0/O, 1/I/L, U/V: a code is read off a receipt and typed on a keypad by residents.
+pub const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTWXYZ";
+const ROOM_CODE_LEN: usize = 2;
+const RANDOM_LEN: usize = 3;
+
+/// `lao-cai` → `LC`: the initials of the province id.
+pub fn province_prefix(province_id: &str) -> String {
+    let initials: String = province_id
+        .split('-')
+        .filter_map(|part| part.chars().next())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if initials.is_empty() {
+        "PH".to_owned()
+    } else {
+        initials
+    }
+}
+
+fn pick(rng: &mut impl Rng, n: usize) -> String {
+    (0..n)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// A candidate room prefix, `LC-7K`; the caller makes sure no other room has it.
+pub fn room_prefix(province: &str, rng: &mut impl Rng) -> String {
+    format!("{province}-{}", pick(rng, ROOM_CODE_LEN))
+}
+
+/// A candidate ticket code under a room prefix.
+pub fn new_code(room_prefix: &str, rng: &mut impl Rng) -> String {
+    format!("{room_prefix}{}", pick(rng, RANDOM_LEN))
+}
+
+/// Canonical form of a typed code: upper case, no spaces, the dash put back. `None` when it
+/// cannot be a ticket code.
+pub fn normalize(typed: &str) -> Option<String> {
+    let compact: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let tail_len = ROOM_CODE_LEN + RANDOM_LEN;
+    if !compact.is_ascii() || compact.len() <= tail_len {
+        return None;
+    }
+    let (province, tail) = compact.split_at(compact.len() - tail_len);
+    let ok = province.chars().all(|c| c.is_ascii_uppercase())
+        && tail.bytes().all(|b| ALPHABET.contains(&b));
+    ok.then(|| format!("{province}-{tail}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    use super::*;
+
+    #[test]
+    fn a_code_has_the_province_the_room_and_three_characters() {
+        let mut rng = StdRng::seed_from_u64(1);
+        let prefix = room_prefix(&province_prefix("lao-cai"), &mut rng);
+        assert!(prefix.starts_with("LC-") && prefix.len() == 5, "{prefix}");
+        let code = new_code(&prefix, &mut rng);
+        assert_eq!(code.len(), 8);
+        assert_eq!(normalize(&code), Some(code.clone()));
+    }
+
+    #[test]
+    fn typed_codes_are_normalised() {
+        assert_eq!(normalize("lc 7k3p9").as_deref(), Some("LC-7K3P9"));
+        assert_eq!(normalize("LC7K3P9").as_deref(), Some("LC-7K3P9"));
+        assert_eq!(normalize(" LC-7K3P9 ").as_deref(), Some("LC-7K3P9"));
+        assert_eq!(normalize("LC-ABCDE").as_deref(), Some("LC-ABCDE"));
+        assert_eq!(normalize("LC-7K3P0"), None, "0 is not in the alphabet");
+        assert_eq!(normalize("7K3P9"), None, "no province");
+        assert_eq!(normalize(""), None);
+    }
+}

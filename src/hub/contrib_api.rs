@@ -1,0 +1,339 @@
+//! Contribution routes of the hub: bank webhooks, the public transparency page and its CSV,
+//! and the staff campaign API (served to loopback clients only: staff authentication does
+//! not exist yet, so staff use it from the hub box itself, e.g. through an SSH tunnel).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+
+use super::Hub;
+use super::api::ApiFailure;
+use crate::contrib::webhooks::{self, Notification, Rejection};
+use crate::store::TransferOutcome;
+
+pub(crate) fn routes() -> Router<Arc<Hub>> {
+    Router::new()
+        .route("/webhooks/sepay", post(sepay))
+        .route("/webhooks/casso", post(casso))
+        .route("/webhooks/generic", post(generic))
+        .route("/c/{page}", get(public_page))
+        .route(
+            "/api/v1/campaigns",
+            get(list_campaigns).post(create_campaign),
+        )
+        .route("/api/v1/campaigns/{campaign}/close", post(close_campaign))
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Provider {
+    Sepay,
+    Casso,
+    Generic,
+}
+
+impl Provider {
+    fn name(self) -> &'static str {
+        match self {
+            Provider::Sepay => "sepay",
+            Provider::Casso => "casso",
+            Provider::Generic => "generic",
+        }
+    }
+}
+
+async fn sepay(state: State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
+    webhook(state, Provider::Sepay, headers, body).await
+}
+
+async fn casso(state: State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
+    webhook(state, Provider::Casso, headers, body).await
+}
+
+async fn generic(state: State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
+    webhook(state, Provider::Generic, headers, body).await
+}
+
+fn header_str(headers: &HeaderMap, name: impl axum::http::header::AsHeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Authenticates, parses and records one notification. Answers 200 `{"success":true}` when
+/// it is recorded (or was already), a 4xx JSON error with nothing recorded otherwise.
+async fn webhook(
+    State(hub): State<Arc<Hub>>,
+    provider: Provider,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let not_configured = |what: &str| {
+        ApiFailure::new(
+            StatusCode::NOT_FOUND,
+            "not_configured",
+            &format!(
+                "{} webhooks are off at this hub: set {what} in its [bank] section",
+                provider.name()
+            ),
+        )
+        .into_response()
+    };
+    let Some(bank) = hub.config.bank.as_ref() else {
+        return not_configured("account and the provider's secret");
+    };
+    let now = crate::clock::now_ms();
+    let parsed = match provider {
+        Provider::Sepay => {
+            let Some(key) = &bank.sepay_api_key else {
+                return not_configured("sepay_api_key");
+            };
+            webhooks::sepay(
+                header_str(&headers, header::AUTHORIZATION),
+                &body,
+                key.expose(),
+                &bank.account,
+                now,
+            )
+        }
+        Provider::Casso => {
+            let Some(secret) = &bank.casso_secret else {
+                return not_configured("casso_secret");
+            };
+            webhooks::casso(
+                header_str(&headers, webhooks::CASSO_SIGNATURE_HEADER),
+                &body,
+                secret.expose(),
+                &bank.account,
+                now,
+            )
+        }
+        Provider::Generic => {
+            let Some(secret) = &bank.generic_secret else {
+                return not_configured("generic_secret");
+            };
+            webhooks::generic(
+                header_str(&headers, webhooks::GENERIC_SIGNATURE_HEADER),
+                &body,
+                secret.expose(),
+                &bank.account,
+                now,
+            )
+        }
+    };
+    let transfer = match parsed {
+        Ok(Notification::Transfer(t)) => t,
+        Ok(Notification::Ignored(why)) => {
+            tracing::info!(provider = provider.name(), why, "bank notification ignored");
+            return success();
+        }
+        Err(rejection) => return refuse(provider, rejection),
+    };
+    let outcome = hub
+        .store
+        .call(move |s| s.record_transfer(&transfer, now))
+        .await;
+    match outcome {
+        Ok(outcome) => {
+            match &outcome {
+                TransferOutcome::Duplicate { transfer_id } => {
+                    tracing::info!(provider = provider.name(), %transfer_id, "transfer delivered again; counted once")
+                }
+                TransferOutcome::Credited {
+                    transfer_id,
+                    campaign_id,
+                    ..
+                } => {
+                    tracing::info!(provider = provider.name(), %transfer_id, %campaign_id, "transfer credited")
+                }
+                TransferOutcome::Unallocated {
+                    transfer_id,
+                    reason,
+                } => {
+                    tracing::info!(provider = provider.name(), %transfer_id, %reason, "transfer unallocated")
+                }
+            }
+            success()
+        }
+        Err(e) => {
+            tracing::error!(provider = provider.name(), error = %e, "cannot record a transfer");
+            ApiFailure::internal().into_response()
+        }
+    }
+}
+
+fn success() -> Response {
+    Json(serde_json::json!({"success": true})).into_response()
+}
+
+fn refuse(provider: Provider, rejection: Rejection) -> Response {
+    // The reason is logged, never the key, signature or body (they may hold names).
+    tracing::warn!(provider = provider.name(), reason = %rejection, "bank notification refused");
+    let status = StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    ApiFailure::new(status, rejection.code(), &rejection.to_string()).into_response()
+}
+
+/// `/c/<slug>` (HTML) and `/c/<slug>.csv`.
+async fn public_page(State(hub): State<Arc<Hub>>, Path(page): Path<String>) -> Response {
+    let (slug, csv) = match page.strip_suffix(".csv") {
+        Some(slug) => (slug.to_owned(), true),
+        None => (page, false),
+    };
+    let lookup = slug.clone();
+    let report = match hub.store.call(move |s| s.campaign_report(&lookup)).await {
+        Ok(Some(report)) => report,
+        Ok(None) => {
+            return ApiFailure::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                &format!("no campaign {slug:?}; check the address on the poster"),
+            )
+            .into_response();
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read a campaign page");
+            return ApiFailure::internal().into_response();
+        }
+    };
+    if csv {
+        (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{slug}.csv\""),
+                ),
+            ],
+            crate::contrib::public::render_csv(&report),
+        )
+            .into_response()
+    } else {
+        Html(crate::contrib::public::render_html(&report)).into_response()
+    }
+}
+
+/// The staff API answers only clients on the hub itself.
+fn staff_only(client: SocketAddr) -> Result<(), ApiFailure> {
+    let ip = client.ip();
+    let loopback = ip.is_loopback()
+        || matches!(ip, std::net::IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()));
+    if loopback {
+        Ok(())
+    } else {
+        tracing::warn!(%client, "staff API refused to a remote client");
+        Err(ApiFailure::new(
+            StatusCode::FORBIDDEN,
+            "staff_only",
+            "the campaign API is served only on the hub itself (127.0.0.1 or ::1); use it there, \
+             or through an SSH tunnel, or use `phonghop hub campaign`",
+        ))
+    }
+}
+
+fn store_failure(e: crate::store::StoreError) -> ApiFailure {
+    match e {
+        crate::store::StoreError::Refused(message) => {
+            ApiFailure::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", &message)
+        }
+        other => {
+            tracing::error!(error = %other, "campaign API");
+            ApiFailure::internal()
+        }
+    }
+}
+
+#[derive(Debug, serde::Serialize)]
+struct CampaignView {
+    #[serde(flatten)]
+    campaign: crate::store::Campaign,
+    totals: crate::store::CampaignTotals,
+    page_url: String,
+}
+
+async fn list_campaigns(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+) -> Result<Response, ApiFailure> {
+    staff_only(client)?;
+    let list = hub
+        .store
+        .call(|s| {
+            s.campaigns()?
+                .into_iter()
+                .map(|c| {
+                    let totals = s.campaign_totals(&c.id)?;
+                    Ok((c, totals))
+                })
+                .collect::<Result<Vec<_>, crate::store::StoreError>>()
+        })
+        .await
+        .map_err(store_failure)?;
+    let views: Vec<CampaignView> = list
+        .into_iter()
+        .map(|(campaign, totals)| CampaignView {
+            page_url: crate::contrib::cli::page_url(&hub.config, &campaign.slug),
+            campaign,
+            totals,
+        })
+        .collect();
+    Ok(Json(views).into_response())
+}
+
+async fn create_campaign(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    body: Result<
+        Json<crate::contrib::campaign::CampaignInput>,
+        axum::extract::rejection::JsonRejection,
+    >,
+) -> Result<Response, ApiFailure> {
+    staff_only(client)?;
+    let Json(input) =
+        body.map_err(|e| ApiFailure::new(StatusCode::BAD_REQUEST, "bad_request", &e.body_text()))?;
+    let now = crate::clock::now_ms();
+    let new = input
+        .check(&crate::contrib::vietnam_date(now))
+        .map_err(|problems| {
+            ApiFailure::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_campaign",
+                &problems.join("; "),
+            )
+        })?;
+    let poster_code = crate::contrib::reference::new_poster_code(&mut rand::rng());
+    let campaign = hub
+        .store
+        .call(move |s| s.create_campaign(&new, &poster_code, now))
+        .await
+        .map_err(store_failure)?;
+    tracing::info!(campaign = %campaign.slug, "campaign created through the staff API");
+    let view = CampaignView {
+        page_url: crate::contrib::cli::page_url(&hub.config, &campaign.slug),
+        campaign,
+        totals: Default::default(),
+    };
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+async fn close_campaign(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Path(campaign): Path<String>,
+) -> Result<Response, ApiFailure> {
+    staff_only(client)?;
+    let now = crate::clock::now_ms();
+    let closed = hub
+        .store
+        .call(move |s| s.close_campaign(&campaign, now))
+        .await
+        .map_err(|e| match e {
+            crate::store::StoreError::Refused(m) => {
+                ApiFailure::new(StatusCode::NOT_FOUND, "not_found", &m)
+            }
+            other => store_failure(other),
+        })?;
+    Ok(Json(closed).into_response())
+}

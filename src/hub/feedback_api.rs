@@ -1,0 +1,503 @@
+//! The people's voice at the hub: store-and-forward sync for rooms, voice uploads, the staff
+//! feedback API (loopback only until staff accounts exist), and the public ticket page.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use sha2::{Digest, Sha256};
+
+use super::Hub;
+use super::api::ApiFailure;
+use super::auth::{authenticate, require_loopback};
+use crate::feedback::Status;
+use crate::store::{FeedbackFilter, FeedbackRow, StoreError};
+use crate::wire::{DownSync, Record, UploadBatch};
+
+/// Three minutes of Opus voice is about 0.6 MB; leave room, refuse anything absurd.
+const VOICE_MAX_BYTES: usize = 8 * 1024 * 1024;
+/// A comment longer than this is not typed on a kiosk.
+const TEXT_MAX_CHARS: usize = 5_000;
+
+pub(crate) fn routes() -> Router<Arc<Hub>> {
+    Router::new()
+        .route("/api/v1/sync/up", post(sync_up))
+        .route("/api/v1/sync/down", get(sync_down))
+        .route(
+            "/api/v1/voice/{sha256}",
+            put(put_voice).layer(DefaultBodyLimit::max(VOICE_MAX_BYTES)),
+        )
+        .route("/api/v1/feedback", get(list))
+        .route("/api/v1/feedback/{code}", get(show).post(update))
+        .route("/api/v1/feedback/{code}/voice", get(voice))
+        .route("/t/{code}", get(public_ticket))
+}
+
+fn failed(e: StoreError) -> ApiFailure {
+    tracing::error!(error = %e, "feedback store failure");
+    ApiFailure::internal()
+}
+
+fn bad(message: String) -> ApiFailure {
+    ApiFailure::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", &message)
+}
+
+fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+/// Checks what a room uploads before anything is stored: a faulty box must not write
+/// nonsense into the province's records.
+fn validate(batch: &UploadBatch, ticket_prefix: Option<&str>) -> Result<(), String> {
+    for item in &batch.items {
+        match &item.record {
+            Record::Feedback(f) => {
+                if let Some(prefix) = ticket_prefix
+                    && !f.ticket_code.starts_with(prefix)
+                {
+                    return Err(format!(
+                        "ticket {} is not under this room's prefix {prefix}",
+                        f.ticket_code
+                    ));
+                }
+                if f.text.chars().count() > TEXT_MAX_CHARS {
+                    return Err(format!(
+                        "feedback {} is longer than {TEXT_MAX_CHARS} characters",
+                        item.id
+                    ));
+                }
+                if f.text.trim().is_empty() && f.voice_sha256.is_none() {
+                    return Err(format!("feedback {} has neither text nor voice", item.id));
+                }
+                if let Some(sha) = &f.voice_sha256
+                    && !is_sha256_hex(sha)
+                {
+                    return Err(format!(
+                        "feedback {} names voice {sha:?}, not a SHA-256",
+                        item.id
+                    ));
+                }
+            }
+            Record::Rating(r) => {
+                if !(1..=5).contains(&r.score) {
+                    return Err(format!(
+                        "rating {} has score {}, expected 1 to 5",
+                        item.id, r.score
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn sync_up(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Json<UploadBatch>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiFailure> {
+    let room = authenticate(&hub, &headers, client.ip()).await?;
+    let Json(batch) = body.map_err(|e| bad(e.body_text()))?;
+    validate(&batch, room.ticket_prefix.as_deref()).map_err(bad)?;
+    let now = crate::clock::now_ms();
+    let ack = hub
+        .store
+        .call(move |s| s.store_upload(&room.id, &batch.items, now))
+        .await
+        .map_err(failed)?;
+    hub.metrics.sync_items.inc_by(ack.stored.len() as u64);
+    Ok(Json(ack).into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct DownQuery {
+    #[serde(default)]
+    cursor: i64,
+}
+
+async fn sync_down(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(query): Query<DownQuery>,
+) -> Result<Response, ApiFailure> {
+    let room = authenticate(&hub, &headers, client.ip()).await?;
+    let (cursor, tickets) = hub
+        .store
+        .call(move |s| s.ticket_updates_for_room(&room.id, query.cursor))
+        .await
+        .map_err(failed)?;
+    Ok(Json(DownSync {
+        cursor,
+        tickets,
+        categories: crate::feedback::default_categories(),
+        rating_question: crate::feedback::default_rating_question(),
+    })
+    .into_response())
+}
+
+fn voice_path(hub: &Hub, sha256: &str) -> std::path::PathBuf {
+    hub.config
+        .data_dir
+        .join("voice")
+        .join(format!("{sha256}.ogg"))
+}
+
+async fn put_voice(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(sha256): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiFailure> {
+    authenticate(&hub, &headers, client.ip()).await?;
+    if !is_sha256_hex(&sha256) {
+        return Err(bad(format!("{sha256:?} is not a lowercase hex SHA-256")));
+    }
+    let actual = hex::encode(Sha256::digest(&body));
+    if actual != sha256 {
+        return Err(bad(format!(
+            "the upload's SHA-256 is {actual}, not {sha256}: damaged in transit, send it again"
+        )));
+    }
+    let path = voice_path(&hub, &sha256);
+    let bytes = body.len() as u64;
+    let now = crate::clock::now_ms();
+    let store = hub.store.clone();
+    tokio::task::spawn_blocking(move || -> Result<(), String> {
+        write_durably(&path, &body).map_err(|e| format!("{}: {e}", path.display()))?;
+        store
+            .add_voice(&sha256, bytes, now)
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|_| ApiFailure::internal())?
+    .map_err(|e| {
+        tracing::error!(error = %e, "cannot store a voice file");
+        ApiFailure::internal()
+    })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "stored": true })),
+    )
+        .into_response())
+}
+
+/// Temp file, fsync, rename, fsync the directory: the database only names complete files.
+fn write_durably(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = path.with_extension("partial");
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    std::fs::File::open(dir)?.sync_all()
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    unit: Option<String>,
+    /// `YYYY-MM-DD`
+    since: Option<String>,
+}
+
+async fn list(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, ApiFailure> {
+    require_loopback(client)?;
+    let filter =
+        filter_from(query.status.as_deref(), query.unit, query.since.as_deref()).map_err(bad)?;
+    let rows = hub
+        .store
+        .call(move |s| s.feedback_list(&filter))
+        .await
+        .map_err(failed)?;
+    Ok(Json(rows).into_response())
+}
+
+/// Builds a list filter from what staff typed (`--status`, `--unit`, `--since`).
+pub fn filter_from(
+    status: Option<&str>,
+    unit: Option<String>,
+    since: Option<&str>,
+) -> Result<FeedbackFilter, String> {
+    let status = match status {
+        None => None,
+        Some(s) => Some(Status::parse(s).ok_or_else(|| {
+            let all: Vec<_> = Status::ALL.iter().map(|s| s.as_str()).collect();
+            format!("status {s:?} is not one of: {}", all.join(", "))
+        })?),
+    };
+    let since_ms = match since {
+        None => None,
+        Some(d) => Some(
+            d.parse::<jiff::civil::Date>()
+                .ok()
+                .and_then(|date| date.to_zoned_datetime(jiff::tz::TimeZone::system()).ok())
+                .map(|z| z.timestamp().as_millisecond())
+                .ok_or_else(|| format!("since {d:?} is not a date like 2026-11-01"))?,
+        ),
+    };
+    Ok(FeedbackFilter {
+        status,
+        unit_id: unit,
+        since_ms,
+        include_hidden: false,
+    })
+}
+
+async fn show(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Path(code): Path<String>,
+) -> Result<Response, ApiFailure> {
+    require_loopback(client)?;
+    let row = find(&hub, code).await?;
+    Ok(Json(row).into_response())
+}
+
+async fn find(hub: &Hub, code: String) -> Result<FeedbackRow, ApiFailure> {
+    let normalized = crate::feedback::ticket::normalize(&code)
+        .ok_or_else(|| ApiFailure::new(StatusCode::NOT_FOUND, "not_found", "not a ticket code"))?;
+    hub.store
+        .call(move |s| s.feedback_by_ticket(&normalized))
+        .await
+        .map_err(failed)?
+        .ok_or_else(|| ApiFailure::new(StatusCode::NOT_FOUND, "not_found", "no such ticket"))
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRequest {
+    pub status: Option<String>,
+    pub reply: Option<String>,
+    /// The staff member making the change, kept in the history.
+    pub by: String,
+}
+
+async fn update(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Path(code): Path<String>,
+    body: Result<Json<UpdateRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiFailure> {
+    require_loopback(client)?;
+    let Json(request) = body.map_err(|e| bad(e.body_text()))?;
+    if request.by.trim().is_empty() {
+        return Err(bad("say who makes the change in \"by\"".into()));
+    }
+    let status = match request.status.as_deref() {
+        None => None,
+        Some(s) => {
+            Some(Status::parse(s).ok_or_else(|| bad(format!("status {s:?} is not a status")))?)
+        }
+    };
+    let code = find(&hub, code).await?.ticket_code;
+    let now = crate::clock::now_ms();
+    let outcome = hub
+        .store
+        .call(move |s| s.update_feedback(&code, status, request.reply.as_deref(), &request.by, now))
+        .await
+        .map_err(failed)?;
+    match outcome {
+        Ok(row) => Ok(Json(row).into_response()),
+        Err(refusal) => Err(ApiFailure::new(
+            StatusCode::CONFLICT,
+            "refused",
+            &refusal.to_string(),
+        )),
+    }
+}
+
+async fn voice(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Path(code): Path<String>,
+) -> Result<Response, ApiFailure> {
+    require_loopback(client)?;
+    let row = find(&hub, code).await?;
+    let sha = row.voice_sha256.ok_or_else(|| {
+        ApiFailure::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "this feedback has no voice",
+        )
+    })?;
+    let bytes = tokio::fs::read(voice_path(&hub, &sha)).await.map_err(|e| {
+        tracing::error!(error = %e, "voice file missing");
+        ApiFailure::internal()
+    })?;
+    Ok(([(header::CONTENT_TYPE, "audio/ogg")], bytes).into_response())
+}
+
+/// What anyone with the code may see: status, dates, the reply. Never the text (it may
+/// name people), never a name, phone or village.
+async fn public_ticket(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Path(code): Path<String>,
+) -> Response {
+    let now = crate::clock::now_ms();
+    {
+        let mut limiter = hub.public_views.lock().unwrap_or_else(|p| p.into_inner());
+        if !limiter.allowed(client.ip(), now) {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                Html(page(
+                    "Quá nhiều yêu cầu",
+                    "<p>Vui lòng thử lại sau một phút.</p>",
+                )),
+            )
+                .into_response();
+        }
+        limiter.record(client.ip(), now);
+    }
+    let row = match find(&hub, code).await {
+        Ok(row) if !row.hidden => row,
+        _ => {
+            return (
+                StatusCode::NOT_FOUND,
+                Html(page(
+                    "Không tìm thấy phiếu",
+                    "<p>Hãy kiểm tra lại mã phiếu.</p>",
+                )),
+            )
+                .into_response();
+        }
+    };
+    let status = Status::parse(&row.status).unwrap_or(Status::New);
+    let reply = row
+        .reply
+        .as_deref()
+        .map(|r| format!("<h2>Trả lời của Ủy ban</h2><p>{}</p>", escape(r)))
+        .unwrap_or_else(|| "<p>Chưa có trả lời.</p>".to_owned());
+    let body = format!(
+        "<p>Mã phiếu: <b>{code}</b></p><p>Trạng thái: <b>{status}</b> ({open})</p>\
+         <p>Gửi lúc: {sent}</p><p>Cập nhật: {updated}</p>{reply}",
+        code = escape(&row.ticket_code),
+        status = status_vi(status),
+        open = status.open311(),
+        sent = crate::clock::rfc3339(row.submitted_at_ms),
+        updated = crate::clock::rfc3339(row.updated_at_ms),
+    );
+    Html(page(&format!("Phiếu {}", row.ticket_code), &body)).into_response()
+}
+
+fn status_vi(status: Status) -> &'static str {
+    match status {
+        Status::New => "Mới nhận",
+        Status::Acknowledged => "Đã tiếp nhận",
+        Status::InProgress => "Đang xử lý",
+        Status::Resolved => "Đã giải quyết",
+        Status::Rejected => "Không giải quyết",
+        Status::Duplicate => "Trùng với phiếu khác",
+        Status::Closed => "Đã đóng",
+    }
+}
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=vi><meta charset=utf-8><meta name=viewport content='width=device-width'>\
+         <title>{t}</title><style>body{{font-family:sans-serif;max-width:40em;margin:2em auto;padding:0 1em;font-size:1.2em}}</style>\
+         <h1>{t}</h1>{body}</html>",
+        t = escape(title)
+    )
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{FeedbackRecord, RatingRecord, UploadItem};
+
+    fn item(record: Record) -> UploadItem {
+        UploadItem {
+            id: uuid::Uuid::now_v7(),
+            seq: 1,
+            record,
+        }
+    }
+
+    fn feedback(code: &str, text: &str) -> Record {
+        Record::Feedback(FeedbackRecord {
+            ticket_code: code.into(),
+            category: "roads".into(),
+            text: text.into(),
+            voice_sha256: None,
+            name: None,
+            phone: None,
+            village: None,
+            language: "vi".into(),
+            submitted_at_ms: 0,
+        })
+    }
+
+    #[test]
+    fn uploads_are_checked_before_anything_is_stored() {
+        let ok = UploadBatch {
+            items: vec![item(feedback("LC-7KABC", "Đường hỏng"))],
+        };
+        assert!(validate(&ok, Some("LC-7K")).is_ok());
+        let cases = [
+            (feedback("LC-9ZABC", "x"), "prefix"),
+            (feedback("LC-7KABC", " "), "neither text nor voice"),
+            (
+                feedback("LC-7KABC", &"a".repeat(TEXT_MAX_CHARS + 1)),
+                "longer",
+            ),
+            (
+                Record::Rating(RatingRecord {
+                    question: "q".into(),
+                    score: 6,
+                    filtered: false,
+                    submitted_at_ms: 0,
+                }),
+                "score 6",
+            ),
+        ];
+        for (record, expected) in cases {
+            let err = validate(
+                &UploadBatch {
+                    items: vec![item(record)],
+                },
+                Some("LC-7K"),
+            )
+            .expect_err(expected);
+            assert!(err.contains(expected), "{err}");
+        }
+    }
+
+    #[test]
+    fn staff_filters_are_parsed_with_clear_errors() {
+        assert!(filter_from(Some("in_progress"), None, Some("2026-11-01")).is_ok());
+        assert!(
+            filter_from(Some("done"), None, None)
+                .expect_err("bad status")
+                .contains("is not one of")
+        );
+        assert!(
+            filter_from(None, None, Some("01/11/2026"))
+                .expect_err("bad date")
+                .contains("not a date")
+        );
+    }
+}

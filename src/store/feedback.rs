@@ -1,0 +1,433 @@
+//! Feedback, ratings, voice files and sync state: the room's side (outbox, its tickets) and
+//! the hub's side (what rooms uploaded, statuses, replies).
+
+use rusqlite::{OptionalExtension, Transaction, params};
+use uuid::Uuid;
+
+use super::{Store, StoreError};
+use crate::feedback::Status;
+use crate::wire::{FeedbackRecord, Record, TicketUpdate, UploadAck, UploadItem};
+
+/// A room's own copy of one of its tickets.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RoomTicket {
+    pub ticket_code: String,
+    pub category: String,
+    pub submitted_at_ms: i64,
+    pub status: String,
+    pub reply: Option<String>,
+    pub updated_at_ms: Option<i64>,
+    /// When the hub last confirmed or updated it; `None`: not yet at the hub.
+    pub synced_at_ms: Option<i64>,
+}
+
+/// Feedback as staff see it at the hub (personal data included: staff only).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FeedbackRow {
+    pub id: String,
+    pub room_id: String,
+    pub unit_id: String,
+    pub room_seq: i64,
+    pub ticket_code: String,
+    pub category: String,
+    pub text: String,
+    pub voice_sha256: Option<String>,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub village: Option<String>,
+    pub language: String,
+    pub submitted_at_ms: i64,
+    pub received_at_ms: i64,
+    pub status: String,
+    pub reply: Option<String>,
+    pub replied_at_ms: Option<i64>,
+    pub updated_at_ms: i64,
+    pub hidden: bool,
+}
+
+/// Which feedback to list.
+#[derive(Debug, Clone, Default)]
+pub struct FeedbackFilter {
+    pub status: Option<Status>,
+    pub unit_id: Option<String>,
+    pub since_ms: Option<i64>,
+    pub include_hidden: bool,
+}
+
+/// Why a status change or reply was refused; said to staff.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StatusRefusal {
+    #[error("no feedback with ticket code {0}")]
+    UnknownTicket(String),
+    #[error(
+        "a {from} item cannot become {to}; the order is new → acknowledged → in_progress → resolved | rejected | duplicate → closed"
+    )]
+    NotAllowed { from: String, to: String },
+    #[error("a reply cannot be empty")]
+    EmptyReply,
+}
+
+const FEEDBACK_COLUMNS: &str = "f.id, f.room_id, r.unit_id, f.room_seq, f.ticket_code, f.category, f.text, \
+     f.voice_sha256, f.name, f.phone, f.village, f.language, f.submitted_at_ms, f.received_at_ms, \
+     f.status, f.reply, f.replied_at_ms, f.updated_at_ms, f.hidden";
+
+fn feedback_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedbackRow> {
+    Ok(FeedbackRow {
+        id: r.get(0)?,
+        room_id: r.get(1)?,
+        unit_id: r.get(2)?,
+        room_seq: r.get(3)?,
+        ticket_code: r.get(4)?,
+        category: r.get(5)?,
+        text: r.get(6)?,
+        voice_sha256: r.get(7)?,
+        name: r.get(8)?,
+        phone: r.get(9)?,
+        village: r.get(10)?,
+        language: r.get(11)?,
+        submitted_at_ms: r.get(12)?,
+        received_at_ms: r.get(13)?,
+        status: r.get(14)?,
+        reply: r.get(15)?,
+        replied_at_ms: r.get(16)?,
+        updated_at_ms: r.get(17)?,
+        hidden: r.get(18)?,
+    })
+}
+
+fn next_version(tx: &Transaction<'_>) -> rusqlite::Result<i64> {
+    tx.query_row(
+        "UPDATE sync_counter SET value = value + 1 WHERE id = 1 RETURNING value",
+        [],
+        |r| r.get(0),
+    )
+}
+
+impl Store {
+    // ----- room side -----
+
+    /// Stores a resident's submission at the room: its ticket (for "Check my ticket") and
+    /// its outbox item, in one transaction. `Ok(false)` when the ticket code is already
+    /// used here (make another). When this returns `Ok(true)` it is on disk.
+    pub fn submit(&self, id: Uuid, record: &Record, now_ms: i64) -> Result<bool, StoreError> {
+        let body = serde_json::to_string(record)
+            .map_err(|e| StoreError::Refused(format!("cannot encode the submission: {e}")))?;
+        let kind = match record {
+            Record::Feedback(_) => "feedback",
+            Record::Rating(_) => "rating",
+        };
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        if let Record::Feedback(FeedbackRecord {
+            ticket_code,
+            category,
+            submitted_at_ms,
+            ..
+        }) = record
+        {
+            let inserted = tx.execute(
+                "INSERT OR IGNORE INTO room_tickets (ticket_code, feedback_id, category, submitted_at_ms)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![ticket_code, id.to_string(), category, submitted_at_ms],
+            )?;
+            if inserted == 0 {
+                return Ok(false);
+            }
+        }
+        tx.execute(
+            "INSERT INTO outbox (id, kind, body, created_at_ms) VALUES (?1, ?2, ?3, ?4)",
+            params![id.to_string(), kind, body, now_ms],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    pub fn room_ticket(&self, code: &str) -> Result<Option<RoomTicket>, StoreError> {
+        Ok(self
+            .lock()
+            .query_row(
+                "SELECT ticket_code, category, submitted_at_ms, status, reply, updated_at_ms, synced_at_ms
+                 FROM room_tickets WHERE ticket_code = ?1",
+                params![code],
+                |r| {
+                    Ok(RoomTicket {
+                        ticket_code: r.get(0)?,
+                        category: r.get(1)?,
+                        submitted_at_ms: r.get(2)?,
+                        status: r.get(3)?,
+                        reply: r.get(4)?,
+                        updated_at_ms: r.get(5)?,
+                        synced_at_ms: r.get(6)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Marks tickets the hub has stored as synced (they are at the province now).
+    pub fn mark_tickets_synced(
+        &self,
+        feedback_ids: &[Uuid],
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        for id in feedback_ids {
+            tx.execute(
+                "UPDATE room_tickets SET synced_at_ms = ?2 WHERE feedback_id = ?1",
+                params![id.to_string(), now_ms],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Applies what the hub sent down: statuses and replies of this room's tickets.
+    pub fn apply_ticket_updates(
+        &self,
+        updates: &[TicketUpdate],
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        for u in updates {
+            tx.execute(
+                "UPDATE room_tickets SET status = ?2, reply = ?3, updated_at_ms = ?4, synced_at_ms = ?5
+                 WHERE ticket_code = ?1",
+                params![u.ticket_code, u.status, u.reply, u.updated_at_ms, now_ms],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn kv_get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .lock()
+            .query_row("SELECT value FROM kv WHERE key = ?1", params![key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    pub fn kv_set(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.lock().execute(
+            "INSERT INTO kv (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    // ----- hub side -----
+
+    pub fn has_voice(&self, sha256: &str) -> Result<bool, StoreError> {
+        Ok(self.lock().query_row(
+            "SELECT count(*) > 0 FROM voice_blobs WHERE sha256 = ?1",
+            params![sha256],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Records that the voice file with this hash is complete on disk.
+    pub fn add_voice(&self, sha256: &str, bytes: u64, now_ms: i64) -> Result<(), StoreError> {
+        self.lock().execute(
+            "INSERT OR IGNORE INTO voice_blobs (sha256, bytes, received_at_ms) VALUES (?1, ?2, ?3)",
+            params![sha256, bytes as i64, now_ms],
+        )?;
+        Ok(())
+    }
+
+    /// Applies a room's upload in order, each id once. Stops at the first feedback whose
+    /// voice file has not arrived, and says which file is needed.
+    pub fn store_upload(
+        &self,
+        room_id: &str,
+        items: &[UploadItem],
+        now_ms: i64,
+    ) -> Result<UploadAck, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let mut ack = UploadAck::default();
+        for item in items {
+            let id = item.id.to_string();
+            match &item.record {
+                Record::Feedback(f) => {
+                    if let Some(sha) = &f.voice_sha256 {
+                        let have: bool = tx.query_row(
+                            "SELECT count(*) > 0 FROM voice_blobs WHERE sha256 = ?1",
+                            params![sha],
+                            |r| r.get(0),
+                        )?;
+                        if !have {
+                            ack.need_voice.push(sha.clone());
+                            break;
+                        }
+                    }
+                    let exists: bool = tx.query_row(
+                        "SELECT count(*) > 0 FROM feedback WHERE id = ?1",
+                        params![id],
+                        |r| r.get(0),
+                    )?;
+                    if !exists {
+                        let version = next_version(&tx)?;
+                        tx.execute(
+                            "INSERT INTO feedback (id, room_id, room_seq, ticket_code, category, text, voice_sha256,
+                                name, phone, village, language, submitted_at_ms, received_at_ms, updated_at_ms, version)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)",
+                            params![
+                                id, room_id, item.seq, f.ticket_code, f.category, f.text, f.voice_sha256,
+                                f.name, f.phone, f.village, f.language, f.submitted_at_ms, now_ms, version
+                            ],
+                        )?;
+                    }
+                }
+                Record::Rating(r) => {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO ratings (id, room_id, room_seq, question, score, filtered,
+                            submitted_at_ms, received_at_ms)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        params![id, room_id, item.seq, r.question, r.score, r.filtered, r.submitted_at_ms, now_ms],
+                    )?;
+                }
+            }
+            ack.stored.push(item.id);
+        }
+        tx.commit()?;
+        Ok(ack)
+    }
+
+    /// Statuses and replies of a room's tickets changed after `cursor`; returns the new cursor.
+    pub fn ticket_updates_for_room(
+        &self,
+        room_id: &str,
+        cursor: i64,
+    ) -> Result<(i64, Vec<TicketUpdate>), StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT ticket_code, status, reply, updated_at_ms, version FROM feedback
+             WHERE room_id = ?1 AND version > ?2 ORDER BY version LIMIT 500",
+        )?;
+        let rows = stmt.query_map(params![room_id, cursor], |r| {
+            Ok((
+                TicketUpdate {
+                    ticket_code: r.get(0)?,
+                    status: r.get(1)?,
+                    reply: r.get(2)?,
+                    updated_at_ms: r.get(3)?,
+                },
+                r.get::<_, i64>(4)?,
+            ))
+        })?;
+        let mut updates = Vec::new();
+        let mut new_cursor = cursor;
+        for row in rows {
+            let (update, version) = row?;
+            new_cursor = new_cursor.max(version);
+            updates.push(update);
+        }
+        Ok((new_cursor, updates))
+    }
+
+    pub fn feedback_list(&self, filter: &FeedbackFilter) -> Result<Vec<FeedbackRow>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {FEEDBACK_COLUMNS} FROM feedback f JOIN rooms r ON r.id = f.room_id
+             WHERE (?1 IS NULL OR f.status = ?1) AND (?2 IS NULL OR r.unit_id = ?2)
+               AND (?3 IS NULL OR f.submitted_at_ms >= ?3) AND (?4 OR f.hidden = 0)
+             ORDER BY f.submitted_at_ms, f.room_id, f.room_seq"
+        ))?;
+        let rows = stmt.query_map(
+            params![
+                filter.status.map(Status::as_str),
+                filter.unit_id,
+                filter.since_ms,
+                filter.include_hidden
+            ],
+            feedback_from_row,
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn feedback_by_ticket(&self, code: &str) -> Result<Option<FeedbackRow>, StoreError> {
+        Ok(self
+            .lock()
+            .query_row(
+                &format!("SELECT {FEEDBACK_COLUMNS} FROM feedback f JOIN rooms r ON r.id = f.room_id WHERE f.ticket_code = ?1"),
+                params![code],
+                feedback_from_row,
+            )
+            .optional()?)
+    }
+
+    /// Changes a ticket's status and/or sets its reply, recording who did it.
+    pub fn update_feedback(
+        &self,
+        code: &str,
+        status: Option<Status>,
+        reply: Option<&str>,
+        by_staff: &str,
+        now_ms: i64,
+    ) -> Result<Result<FeedbackRow, StatusRefusal>, StoreError> {
+        {
+            let mut conn = self.lock();
+            let tx = conn.transaction()?;
+            let current: Option<(String, String, Option<String>)> = tx
+                .query_row(
+                    "SELECT id, status, reply FROM feedback WHERE ticket_code = ?1",
+                    params![code],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let Some((id, current_status, current_reply)) = current else {
+                return Ok(Err(StatusRefusal::UnknownTicket(code.to_owned())));
+            };
+            let mut new_status = current_status.clone();
+            if let Some(next) = status {
+                let from = Status::parse(&current_status).unwrap_or(Status::New);
+                if !from.can_become(next) {
+                    return Ok(Err(StatusRefusal::NotAllowed {
+                        from: current_status,
+                        to: next.as_str().to_owned(),
+                    }));
+                }
+                new_status = next.as_str().to_owned();
+            }
+            let new_reply = match reply {
+                Some(text) if text.trim().is_empty() => return Ok(Err(StatusRefusal::EmptyReply)),
+                Some(text) => Some(crate::text::nfc(text.trim())),
+                None => current_reply,
+            };
+            let version = next_version(&tx)?;
+            tx.execute(
+                "UPDATE feedback SET status = ?2, reply = ?3, updated_at_ms = ?4, version = ?5,
+                    replied_at_ms = CASE WHEN ?6 THEN ?4 ELSE replied_at_ms END
+                 WHERE id = ?1",
+                params![id, new_status, new_reply, now_ms, version, reply.is_some()],
+            )?;
+            tx.execute(
+                "INSERT INTO feedback_history (feedback_id, status, reply, by_staff, at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, new_status, reply, by_staff, now_ms],
+            )?;
+            tx.commit()?;
+        }
+        match self.feedback_by_ticket(code)? {
+            Some(row) => Ok(Ok(row)),
+            None => Ok(Err(StatusRefusal::UnknownTicket(code.to_owned()))),
+        }
+    }
+
+    /// Ratings per score, and how many repeated taps were filtered.
+    pub fn rating_counts(&self) -> Result<(Vec<(u8, u64)>, u64), StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT score, count(*) FROM ratings WHERE filtered = 0 GROUP BY score ORDER BY score",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, u8>(0)?, r.get::<_, i64>(1)? as u64)))?;
+        let counts = rows.collect::<Result<_, _>>()?;
+        let filtered: i64 =
+            conn.query_row("SELECT count(*) FROM ratings WHERE filtered = 1", [], |r| {
+                r.get(0)
+            })?;
+        Ok((counts, filtered as u64))
+    }
+}

@@ -1,0 +1,304 @@
+//! Store-and-forward sync between a room and the hub, as a state machine without I/O.
+//!
+//! The room writes everything to its outbox first (durable before the screen says "sent"),
+//! then this machine decides what to send. Exactly-once rests on three rules:
+//! 1. every item carries the room's UUIDv7 and the hub applies an id once (a retried or
+//!    duplicated upload changes nothing);
+//! 2. an item leaves the outbox only after the hub acknowledged storing it;
+//! 3. items go in outbox order, one batch in flight, and the hub stops at the first item it
+//!    cannot store yet (a voice file it lacks), so order holds.
+//!
+//! A crash anywhere only means a batch is sent again. The driver (`room::sync_task`) does the
+//! HTTP and the database work and feeds the results back here with the time.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use uuid::Uuid;
+
+use crate::backoff::Backoff;
+
+/// How many items go in one upload.
+pub const BATCH_MAX: usize = 100;
+/// How often the room asks for replies and settings when nothing else happens.
+pub const DOWN_EVERY_MS: i64 = 30_000;
+
+/// What the driver should do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Upload these outbox items (in this order).
+    Upload(Vec<Uuid>),
+    /// Upload the voice file with this SHA-256 first.
+    UploadVoice(String),
+    /// Fetch ticket updates, categories and the rating question.
+    Download,
+    /// Nothing to do before this time (or before new items are enqueued).
+    SleepUntil(i64),
+}
+
+/// What came of an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The hub stored these items (now or earlier) and lacks these voice files.
+    Uploaded {
+        stored: Vec<Uuid>,
+        need_voice: Vec<String>,
+    },
+    VoiceUploaded(String),
+    Downloaded,
+    /// Transport or server failure: try again after a backoff.
+    Failed(String),
+}
+
+#[derive(Debug)]
+pub struct SyncMachine {
+    backoff: Backoff,
+    rng: StdRng,
+    /// Earliest time for the next network attempt (backoff after failures).
+    not_before_ms: i64,
+    next_down_ms: i64,
+    need_voice: VecDeque<String>,
+    in_flight: bool,
+    /// Why the last attempt failed, for the kiosk's staff panel and metrics.
+    pub last_error: Option<String>,
+}
+
+impl SyncMachine {
+    pub fn new(seed: u64, now_ms: i64) -> Self {
+        Self {
+            backoff: Backoff::new(Duration::from_secs(1), Duration::from_secs(120)),
+            rng: StdRng::seed_from_u64(seed),
+            not_before_ms: now_ms,
+            next_down_ms: now_ms,
+            need_voice: VecDeque::new(),
+            in_flight: false,
+            last_error: None,
+        }
+    }
+
+    /// Decides the next action. `pending` is the head of the outbox, oldest first.
+    pub fn next(&mut self, now_ms: i64, pending: &[Uuid]) -> Action {
+        if self.in_flight {
+            // The driver runs one action at a time; asking again means it lost track.
+            return Action::SleepUntil(now_ms + 1_000);
+        }
+        if now_ms < self.not_before_ms {
+            return Action::SleepUntil(self.not_before_ms);
+        }
+        let action = if let Some(sha) = self.need_voice.front() {
+            Action::UploadVoice(sha.clone())
+        } else if !pending.is_empty() {
+            Action::Upload(pending.iter().take(BATCH_MAX).copied().collect())
+        } else if now_ms >= self.next_down_ms {
+            Action::Download
+        } else {
+            return Action::SleepUntil(self.next_down_ms);
+        };
+        self.in_flight = true;
+        action
+    }
+
+    /// Feeds back the result of the last action; returns the ids the driver must now mark
+    /// delivered in the outbox.
+    pub fn done(&mut self, now_ms: i64, outcome: Outcome) -> Vec<Uuid> {
+        self.in_flight = false;
+        match outcome {
+            Outcome::Uploaded { stored, need_voice } => {
+                self.succeeded(now_ms);
+                for sha in need_voice {
+                    if !self.need_voice.contains(&sha) {
+                        self.need_voice.push_back(sha);
+                    }
+                }
+                // Replies may be waiting for what was just stored: ask soon.
+                self.next_down_ms = self.next_down_ms.min(now_ms + 2_000);
+                stored
+            }
+            Outcome::VoiceUploaded(sha) => {
+                self.succeeded(now_ms);
+                self.need_voice.retain(|s| s != &sha);
+                Vec::new()
+            }
+            Outcome::Downloaded => {
+                self.succeeded(now_ms);
+                self.next_down_ms = now_ms + DOWN_EVERY_MS;
+                Vec::new()
+            }
+            Outcome::Failed(why) => {
+                let delay = self.backoff.next_delay(&mut self.rng);
+                self.not_before_ms = now_ms + delay.as_millis() as i64;
+                self.last_error = Some(why);
+                Vec::new()
+            }
+        }
+    }
+
+    fn succeeded(&mut self, now_ms: i64) {
+        self.backoff.reset();
+        self.not_before_ms = now_ms;
+        self.last_error = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! A simulated hub and a lossy link in virtual time: every item arrives exactly once and
+    //! in order, whatever is lost, duplicated or crashed.
+
+    use std::collections::{BTreeMap, HashSet};
+
+    use proptest::prelude::*;
+    use rand::Rng;
+
+    use super::*;
+
+    /// The hub's side of the contract: stores an id once, in arrival order, and refuses an
+    /// item whose voice it lacks (stopping there).
+    #[derive(Default)]
+    struct Hub {
+        stored: Vec<Uuid>,
+        seen: HashSet<Uuid>,
+        voices: HashSet<String>,
+    }
+
+    impl Hub {
+        fn upload(
+            &mut self,
+            batch: &[Uuid],
+            voice_of: &BTreeMap<Uuid, String>,
+        ) -> (Vec<Uuid>, Vec<String>) {
+            let mut stored = Vec::new();
+            for id in batch {
+                if let Some(sha) = voice_of.get(id)
+                    && !self.voices.contains(sha)
+                {
+                    return (stored, vec![sha.clone()]);
+                }
+                if self.seen.insert(*id) {
+                    self.stored.push(*id);
+                }
+                stored.push(*id);
+            }
+            (stored, Vec::new())
+        }
+    }
+
+    /// The room's outbox: ids in order, delivered ones removed; survives a crash.
+    struct Room {
+        outbox: Vec<Uuid>,
+    }
+
+    fn run(
+        seed: u64,
+        items: usize,
+        loss_pct: u32,
+        crash_pct: u32,
+        voice_every: usize,
+    ) -> (Vec<Uuid>, Hub, i64) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let ids: Vec<Uuid> = (0..items).map(|i| Uuid::from_u128(i as u128 + 1)).collect();
+        let voice_of: BTreeMap<Uuid, String> = ids
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| voice_every > 0 && i % voice_every == 0)
+            .map(|(i, id)| (*id, format!("sha{i}")))
+            .collect();
+        let mut room = Room {
+            outbox: ids.clone(),
+        };
+        let mut hub = Hub::default();
+        let mut now = 0i64;
+        let mut machine = SyncMachine::new(seed, now);
+        for _step in 0..200_000 {
+            if room.outbox.is_empty() {
+                break;
+            }
+            match machine.next(now, &room.outbox) {
+                Action::SleepUntil(t) => now = t.max(now + 1),
+                action => {
+                    let lost_request = rng.random_ratio(loss_pct, 100);
+                    let lost_answer = rng.random_ratio(loss_pct, 100);
+                    let outcome = if lost_request {
+                        Outcome::Failed("request lost".into())
+                    } else {
+                        let outcome = match &action {
+                            Action::Upload(batch) => {
+                                let (stored, need_voice) = hub.upload(batch, &voice_of);
+                                Outcome::Uploaded { stored, need_voice }
+                            }
+                            Action::UploadVoice(sha) => {
+                                hub.voices.insert(sha.clone());
+                                Outcome::VoiceUploaded(sha.clone())
+                            }
+                            Action::Download => Outcome::Downloaded,
+                            Action::SleepUntil(_) => unreachable!("handled above"),
+                        };
+                        if lost_answer {
+                            Outcome::Failed("answer lost".into())
+                        } else {
+                            outcome
+                        }
+                    };
+                    now += 50;
+                    let delivered = machine.done(now, outcome);
+                    room.outbox.retain(|id| !delivered.contains(id));
+                    if rng.random_ratio(crash_pct, 100) {
+                        // The room restarts: the outbox is on disk, the machine is new.
+                        machine = SyncMachine::new(rng.random(), now);
+                    }
+                }
+            }
+        }
+        (ids, hub, now)
+    }
+
+    #[test]
+    fn without_loss_everything_arrives_in_order_quickly() {
+        let (ids, hub, now_ms) = run(1, 500, 0, 0, 50);
+        assert_eq!(hub.stored, ids);
+        assert!(now_ms < 10_000, "{now_ms} ms of virtual time");
+    }
+
+    proptest! {
+        #[test]
+        fn every_item_arrives_exactly_once_and_in_order_under_loss_and_crashes(
+            seed in any::<u64>(), loss in 0u32..60, crash in 0u32..20, voice_every in 0usize..7,
+        ) {
+            let (ids, hub, _) = run(seed, 120, loss, crash, voice_every);
+            prop_assert_eq!(hub.stored, ids);
+        }
+    }
+
+    #[test]
+    fn failures_back_off_and_success_resets() {
+        let mut m = SyncMachine::new(7, 0);
+        let id = Uuid::from_u128(1);
+        assert_eq!(m.next(0, &[id]), Action::Upload(vec![id]));
+        m.done(0, Outcome::Failed("down".into()));
+        let Action::SleepUntil(t1) = m.next(0, &[id]) else {
+            panic!("must wait")
+        };
+        assert!(t1 >= 500);
+        assert_eq!(m.next(t1, &[id]), Action::Upload(vec![id]));
+        let delivered = m.done(
+            t1,
+            Outcome::Uploaded {
+                stored: vec![id],
+                need_voice: vec![],
+            },
+        );
+        assert_eq!(delivered, vec![id]);
+        assert!(m.last_error.is_none());
+    }
+
+    #[test]
+    fn with_nothing_pending_it_downloads_every_thirty_seconds() {
+        let mut m = SyncMachine::new(7, 0);
+        assert_eq!(m.next(0, &[]), Action::Download);
+        m.done(100, Outcome::Downloaded);
+        assert_eq!(m.next(200, &[]), Action::SleepUntil(100 + DOWN_EVERY_MS));
+        assert_eq!(m.next(100 + DOWN_EVERY_MS, &[]), Action::Download);
+    }
+}

@@ -1,0 +1,222 @@
+//! A hub with `[bank]` configured on 127.0.0.1:0, a campaign, pledges, and signed bank
+//! notifications as SePay, Casso and our generic format send them. Signatures are computed
+//! here with `hmac`/`sha2` directly, independently of the hub's own code.
+#![allow(dead_code)]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+pub use common::{TestHub, http, start_hub_on, tempdir};
+
+use hmac::{Hmac, Mac};
+use phonghop::config::{BankConfig, Secret};
+use phonghop::store::{Campaign, NewCampaign, Pledge, Store};
+use sha2::{Sha256, Sha512};
+
+pub const ACCOUNT: &str = "0011001234567";
+pub const SEPAY_KEY: &str = "sepay-key-0123456789abcdef";
+pub const CASSO_SECRET: &str = "casso-secret-0123456789abcdef";
+pub const GENERIC_SECRET: &str = "generic-secret-0123456789abcdef";
+pub const SLUG: &str = "vi-nguoi-ngheo-2026";
+pub const POSTER_CODE: &str = "QV7N2B";
+
+/// A hub whose `[bank]` accepts all three providers for [`ACCOUNT`].
+pub async fn start_hub(data_dir: &std::path::Path) -> TestHub {
+    let mut config = common::hub_config(data_dir);
+    config.bank = Some(BankConfig {
+        account: ACCOUNT.to_owned(),
+        sepay_api_key: Some(Secret::new(SEPAY_KEY)),
+        casso_secret: Some(Secret::new(CASSO_SECRET)),
+        generic_secret: Some(Secret::new(GENERIC_SECRET)),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    start_hub_on(listener, config).await
+}
+
+/// The hub's database, opened beside the running hub as the CLI does.
+pub fn store(hub: &TestHub) -> Store {
+    Store::open(&phonghop::datadir::DataDir::new(&hub.config.data_dir).db_path()).expect("store")
+}
+
+pub fn campaign(store: &Store) -> Campaign {
+    store
+        .create_campaign(
+            &NewCampaign {
+                slug: SLUG.to_owned(),
+                title: "Quỹ Vì người nghèo xã Lao Chải 2026".to_owned(),
+                story: "Sửa nhà cho 12 hộ nghèo trước mùa mưa.".to_owned(),
+                bank_bin: "970436".to_owned(),
+                account: ACCOUNT.to_owned(),
+                account_name: "UY BAN MTTQ XA LAO CHAI".to_owned(),
+                goal_vnd: 50_000_000,
+                starts_on: "2026-11-01".to_owned(),
+                ends_on: "2026-12-31".to_owned(),
+            },
+            POSTER_CODE,
+            phonghop::clock::now_ms(),
+        )
+        .expect("campaign")
+}
+
+/// A pledge as a kiosk would upload it.
+pub fn pledge(
+    store: &Store,
+    campaign: &Campaign,
+    code: &str,
+    amount_vnd: i64,
+    donor: Option<&str>,
+) -> Pledge {
+    let pledge = Pledge {
+        id: uuid::Uuid::now_v7().to_string(),
+        room_id: None,
+        campaign_id: campaign.id.clone(),
+        reference: code.to_owned(),
+        amount_vnd,
+        donor_name: donor.map(str::to_owned),
+        status: "pending".to_owned(),
+        created_at_ms: phonghop::clock::now_ms(),
+    };
+    store.record_pledge(&pledge).expect("pledge").0
+}
+
+pub fn now_secs() -> i64 {
+    phonghop::clock::now_ms() / 1000
+}
+
+/// `X-Phonghop-Signature` for `body` signed at `t_secs`.
+pub fn generic_signature(secret: &str, t_secs: i64, body: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("key");
+    mac.update(format!("{t_secs}.{body}").as_bytes());
+    format!("t={t_secs},v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// A generic-format body.
+pub fn generic_body(id: &str, amount_vnd: i64, description: &str, bank_reference: &str) -> String {
+    serde_json::json!({
+        "id": id,
+        "amount_vnd": amount_vnd,
+        "account": ACCOUNT,
+        "description": description,
+        "bank_reference": bank_reference,
+        "occurred_at": "2026-11-23T10:15:00+07:00",
+    })
+    .to_string()
+}
+
+/// POSTs a correctly signed generic notification; returns status and JSON answer.
+pub async fn post_generic(hub: &TestHub, body: &str) -> (u16, serde_json::Value) {
+    let signature = generic_signature(GENERIC_SECRET, now_secs(), body);
+    post(
+        hub,
+        "webhooks/generic",
+        body,
+        &[("X-Phonghop-Signature", &signature)],
+    )
+    .await
+}
+
+pub async fn post(
+    hub: &TestHub,
+    path: &str,
+    body: &str,
+    headers: &[(&str, &str)],
+) -> (u16, serde_json::Value) {
+    let mut request = http()
+        .post(hub.url.join(path).expect("url"))
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.expect("send");
+    let status = response.status().as_u16();
+    let json = response.json().await.unwrap_or(serde_json::Value::Null);
+    (status, json)
+}
+
+/// A SePay body (its documented fields).
+pub fn sepay_body(id: i64, amount_vnd: i64, content: &str, reference: &str) -> String {
+    serde_json::json!({
+        "id": id,
+        "gateway": "Vietcombank",
+        "transactionDate": "2026-11-23 10:15:00",
+        "accountNumber": ACCOUNT,
+        "code": null,
+        "content": content,
+        "transferType": "in",
+        "transferAmount": amount_vnd,
+        "accumulated": 19_077_000,
+        "subAccount": null,
+        "referenceCode": reference,
+        "description": format!("BankAPINotify {content}"),
+    })
+    .to_string()
+}
+
+/// A Casso v2 body with its `data` keys in the order Casso documents them (not sorted).
+pub fn casso_body(
+    id: i64,
+    amount_vnd: i64,
+    description: &str,
+    reference: &str,
+    sender: &str,
+) -> String {
+    format!(
+        r#"{{"error":0,"data":{{"id":{id},"reference":"{reference}","description":"{description}","amount":{amount_vnd},"runningBalance":25000000,"transactionDateTime":"2026-11-23 10:15:00","accountNumber":"{ACCOUNT}","bankName":"Vietcombank","bankAbbreviation":"VCB","virtualAccountNumber":"","virtualAccountName":"","counterAccountName":"{sender}","counterAccountNumber":"0912345678","counterAccountBankId":"970422","counterAccountBankName":"MB Bank"}}}}"#
+    )
+}
+
+/// Casso's signature: HMAC-SHA512 over `t.` + the `data` object with keys sorted, no spaces.
+pub fn casso_signature(secret: &str, t_ms: i64, body: &str) -> String {
+    let value: serde_json::Value = serde_json::from_str(body).expect("json");
+    let data = value["data"].as_object().expect("data object");
+    let mut keys: Vec<&String> = data.keys().collect();
+    keys.sort();
+    let sorted = keys
+        .iter()
+        .map(|k| format!("{}:{}", serde_json::to_string(k).expect("key"), data[*k]))
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut mac = Hmac::<Sha512>::new_from_slice(secret.as_bytes()).expect("key");
+    mac.update(format!("{t_ms}.{{{sorted}}}").as_bytes());
+    format!("t={t_ms},v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Counts rows of a table through a plain SQLite connection.
+pub fn count(hub: &TestHub, sql: &str) -> i64 {
+    let conn =
+        rusqlite::Connection::open(phonghop::datadir::DataDir::new(&hub.config.data_dir).db_path())
+            .expect("sqlite");
+    conn.query_row(sql, [], |r| r.get(0)).expect("count")
+}
+
+/// A hub config file for the CLI with this data directory and `[bank]`.
+pub fn write_hub_toml(dir: &std::path::Path, data_dir: &std::path::Path) -> std::path::PathBuf {
+    let text =
+        common::HUB_TOML.replace(
+            "data_dir = \"/tmp/phonghop-demo\"",
+            &format!("data_dir = {:?}", data_dir.display().to_string()),
+        ) + &format!("\n[bank]\naccount = \"{ACCOUNT}\"\ngeneric_secret = \"{GENERIC_SECRET}\"\n");
+    let path = dir.join("hub.toml");
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
+/// Runs `phonghop hub --config FILE ARGS...`; returns (exit code, stdout, stderr).
+pub fn phonghop_hub(config: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_phonghop"))
+        .arg("hub")
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .env("PHONGHOP_LOG", "warn")
+        .output()
+        .expect("run phonghop");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -1,0 +1,129 @@
+//! `phonghop hub poster <campaign> --out poster.pdf` writes an A4 PDF whose Vietnamese text
+//! extracts intact (`pdftotext`) and whose QR, rasterised from the PDF itself (`pdftoppm`),
+//! decodes (rqrr) to the campaign's static VietQR, as does the same code drawn to PNG.
+
+mod contrib_common;
+use contrib_common::*;
+
+use phonghop::vietqr::render::{self, QrUse};
+
+fn decode(png: &[u8]) -> Vec<String> {
+    let image = image::load_from_memory(png).expect("png").to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
+        image.width() as usize,
+        image.height() as usize,
+        |x, y| image.get_pixel(x as u32, y as u32).0[0],
+    );
+    prepared
+        .detect_grids()
+        .iter()
+        .filter_map(|g| g.decode().ok().map(|(_, content)| content))
+        .collect()
+}
+
+#[test]
+fn the_poster_is_an_a4_pdf_whose_qr_pays_the_campaign() {
+    let dir = tempdir();
+    let data_dir = dir.path().join("data");
+    let config = write_hub_toml(dir.path(), &data_dir);
+    let (code, _, stderr) = phonghop_hub(
+        &config,
+        &[
+            "campaign",
+            "create",
+            "--slug",
+            SLUG,
+            "--title",
+            "Quỹ Vì người nghèo xã Lao Chải",
+            "--bank",
+            "Vietcombank",
+            "--account",
+            ACCOUNT,
+            "--account-name",
+            "UY BAN MTTQ XA LAO CHAI",
+            "--goal",
+            "50000000",
+            "--ends",
+            "2026-12-31",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let pdf = dir.path().join("poster.pdf");
+    let (code, stdout, stderr) = phonghop_hub(
+        &config,
+        &["poster", SLUG, "--out", pdf.to_str().expect("utf-8")],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("wrote"), "{stdout}");
+    let bytes = std::fs::read(&pdf).expect("pdf written");
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF");
+
+    let store = phonghop::store::Store::open(&phonghop::datadir::DataDir::new(&data_dir).db_path())
+        .expect("store");
+    let campaign = store.campaign(SLUG).expect("db").expect("campaign");
+    let payload = phonghop::contrib::poster::poster_payload(&campaign).expect("payload");
+    let parsed = phonghop::vietqr::parse(&payload).expect("valid VietQR");
+    assert_eq!(parsed.initiation, phonghop::vietqr::Initiation::Static);
+    assert_eq!(parsed.amount_vnd, None);
+    assert!(
+        parsed
+            .purpose
+            .as_deref()
+            .is_some_and(|p| p.starts_with(&campaign.poster_code)),
+        "{payload}"
+    );
+
+    // The same code drawn to PNG decodes.
+    let png = render::png_bytes(&payload, QrUse::Poster, 600).expect("png");
+    assert_eq!(decode(&png), vec![payload.clone()]);
+
+    // The page is A4 and its text is Vietnamese, extractable.
+    let info = std::process::Command::new("pdfinfo")
+        .arg(&pdf)
+        .output()
+        .expect("pdfinfo (poppler-utils; make test installs it)");
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        info.contains("595.276 x 841.89") || info.contains("(A4)"),
+        "{info}"
+    );
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    let text = String::from_utf8_lossy(&text.stdout);
+    for expected in [
+        "Quỹ Vì người nghèo xã Lao Chải",
+        "Số tài khoản: 0011001234567",
+        "Chủ tài khoản: UY BAN MTTQ XA LAO CHAI",
+        "Vietcombank",
+        "Cách ủng hộ",
+        &campaign.poster_code,
+    ] {
+        assert!(
+            text.contains(expected),
+            "expected {expected:?} in the PDF's text:\n{text}"
+        );
+    }
+
+    // The QR printed in the PDF decodes to the same payload.
+    let raster = dir.path().join("page");
+    let status = std::process::Command::new("pdftoppm")
+        .args(["-r", "150", "-gray", "-png", "-singlefile"])
+        .arg(&pdf)
+        .arg(&raster)
+        .status()
+        .expect("pdftoppm");
+    assert!(status.success());
+    let page = std::fs::read(raster.with_extension("png")).expect("rasterised page");
+    assert_eq!(decode(&page), vec![payload]);
+
+    // An unknown campaign is a usage error.
+    let (code, _, stderr) = phonghop_hub(
+        &config,
+        &["poster", "nope", "--out", pdf.to_str().expect("utf-8")],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("campaign list"), "{stderr}");
+}

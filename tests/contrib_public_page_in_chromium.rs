@@ -1,0 +1,147 @@
+//! A visitor's browser (Debian's headless Chromium, driven by playwright-core) shows a gift
+//! staff assigned, with its bank reference; the page's CSV link downloads the same rows; a
+//! screenshot of the page is kept in docs/screenshots/campaign-page.png for the README.
+//!
+//! Needs Node.js, /usr/bin/chromium and playwright-core in `$PHONGHOP_NPM_DIR/node_modules`
+//! (`make test` installs them).
+
+mod contrib_common;
+use contrib_common::*;
+
+const HINT: &str =
+    "run `make test` (it installs chromium and playwright-core) or set PHONGHOP_NPM_DIR";
+
+#[tokio::test]
+async fn chromium_shows_the_assigned_gift_and_downloads_the_same_csv() {
+    let npm_dir = std::env::var_os("PHONGHOP_NPM_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| panic!("PHONGHOP_NPM_DIR is not set: {HINT}"));
+    assert!(
+        npm_dir
+            .join("node_modules/playwright-core/package.json")
+            .exists(),
+        "{} has no node_modules/playwright-core: {HINT}",
+        npm_dir.display()
+    );
+    assert!(
+        std::path::Path::new("/usr/bin/chromium").exists(),
+        "no /usr/bin/chromium: {HINT}"
+    );
+
+    let dir = tempdir();
+    let hub = start_hub(dir.path()).await;
+    let store = store(&hub);
+    let campaign = campaign(&store);
+    pledge(&store, &campaign, "UH7K3P9", 200_000, Some("Cô Hoa"));
+    for (id, amount, memo, reference) in [
+        (
+            "g1",
+            200_000,
+            "MBVCB.3278907687.UH7K3P9 QUY VI NGUOI NGHEO",
+            "FT26327H8K1",
+        ),
+        (
+            "g2",
+            500_000,
+            "QV7N2B ung ho ba con Lao Chai",
+            "FT26327J9K2",
+        ),
+        (
+            "g3",
+            150_000,
+            "ung ho quy vi nguoi ngheo sdt 0912345678",
+            "FT26327K1K3",
+        ),
+    ] {
+        let (status, answer) = post_generic(&hub, &generic_body(id, amount, memo, reference)).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+    // The third had no code: staff assign it.
+    let queue = store.unallocated_transfers().expect("queue");
+    assert_eq!(queue.len(), 1);
+    store
+        .assign_transfer(
+            &queue[0].id,
+            SLUG,
+            None,
+            phonghop::store::StaffNote {
+                staff_member: "Chị Lan",
+                reason: "người ủng hộ gọi điện xác nhận",
+            },
+            phonghop::clock::now_ms(),
+        )
+        .expect("assign");
+
+    let screenshot =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots/campaign-page.png");
+    std::fs::create_dir_all(screenshot.parent().expect("parent")).expect("screenshots dir");
+    let url = hub.url.join(&format!("c/{SLUG}")).expect("url").to_string();
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/campaign-page-check.mjs");
+    let output = tokio::process::Command::new("node")
+        .arg(&script)
+        .arg(&url)
+        .arg(&screenshot)
+        .env("PHONGHOP_NPM_DIR", &npm_dir)
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("cannot run `node` ({e}): {HINT}"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the browser check failed: {stderr}"
+    );
+    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    });
+
+    assert_eq!(seen["title"], "Quỹ Vì người nghèo xã Lao Chải 2026");
+    assert_eq!(seen["raised"], "850.000 ₫");
+    assert_eq!(seen["gifts"], "3");
+    let rows = seen["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 3, "{seen}");
+    let assigned = rows
+        .iter()
+        .find(|r| r[2] == "FT26327K1K3")
+        .unwrap_or_else(|| panic!("the assigned gift is shown with its bank reference: {seen}"));
+    assert_eq!(assigned[1], "150.000");
+    assert_eq!(assigned[3], "ung ho quy vi nguoi ngheo sdt **********");
+    assert!(
+        assigned[5]
+            .as_str()
+            .is_some_and(|k| k.contains("người ủng hộ gọi điện xác nhận")),
+        "{assigned:?}"
+    );
+    assert!(
+        !seen.to_string().contains("Chị Lan"),
+        "staff names stay off the public page"
+    );
+    assert!(rows.iter().any(|r| r[4] == "Cô Hoa"), "{seen}");
+
+    assert_eq!(seen["csvName"], format!("{SLUG}.csv"));
+    let served = http()
+        .get(hub.url.join(&format!("c/{SLUG}.csv")).expect("url"))
+        .send()
+        .await
+        .expect("csv")
+        .text()
+        .await
+        .expect("csv text");
+    assert_eq!(
+        seen["csv"], served,
+        "the link downloads the CSV the hub serves"
+    );
+    assert!(served.contains("FT26327K1K3"));
+    assert!(served.lines().count() == 4, "{served}");
+
+    let png = std::fs::read(&screenshot).expect("screenshot written");
+    assert!(
+        png.starts_with(b"\x89PNG"),
+        "a PNG at {}",
+        screenshot.display()
+    );
+    hub.stop().await;
+}

@@ -1,0 +1,102 @@
+//! SePay and Casso retry a notification until they see a 200; the same transaction delivered
+//! three times is recorded once, credited once, and each delivery is answered 200.
+
+mod contrib_common;
+use contrib_common::*;
+
+#[tokio::test]
+async fn the_same_sepay_transaction_delivered_three_times_counts_once() {
+    let dir = tempdir();
+    let hub = start_hub(dir.path()).await;
+    let store = store(&hub);
+    let campaign = campaign(&store);
+    pledge(&store, &campaign, "UH7K3P9", 100_000, None);
+
+    let body = sepay_body(
+        92_704,
+        100_000,
+        "MBVCB.3278907687.UH7K3P9 QUY VI NGUOI NGHEO",
+        "FT26327A1",
+    );
+    for attempt in 1..=3 {
+        let (status, answer) = post(
+            &hub,
+            "webhooks/sepay",
+            &body,
+            &[("Authorization", &format!("Apikey {SEPAY_KEY}"))],
+        )
+        .await;
+        assert_eq!(status, 200, "attempt {attempt}: {answer}");
+        assert_eq!(answer, serde_json::json!({"success": true}));
+    }
+    assert_eq!(count(&hub, "SELECT count(*) FROM transfers"), 1);
+    assert_eq!(count(&hub, "SELECT count(*) FROM ledger_entries"), 1);
+    let totals = store.campaign_totals(&campaign.id).expect("totals");
+    assert_eq!((totals.raised_vnd, totals.gifts), (100_000, 1));
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn the_same_casso_transaction_delivered_three_times_counts_once() {
+    let dir = tempdir();
+    let hub = start_hub(dir.path()).await;
+    let store = store(&hub);
+    let campaign = campaign(&store);
+
+    let body = casso_body(
+        1_234_567,
+        250_000,
+        &format!("{POSTER_CODE} ung ho xa Lao Chai"),
+        "FT26327B2",
+        "NGUYEN VAN AN",
+    );
+    for attempt in 1..=3 {
+        // Each retry is signed afresh, as Casso does.
+        let signature = casso_signature(CASSO_SECRET, phonghop::clock::now_ms(), &body);
+        let (status, answer) = post(
+            &hub,
+            "webhooks/casso",
+            &body,
+            &[("X-Casso-Signature", &signature)],
+        )
+        .await;
+        assert_eq!(status, 200, "attempt {attempt}: {answer}");
+    }
+    assert_eq!(count(&hub, "SELECT count(*) FROM transfers"), 1);
+    let totals = store.campaign_totals(&campaign.id).expect("totals");
+    assert_eq!((totals.raised_vnd, totals.gifts), (250_000, 1));
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn a_statement_line_for_a_transfer_a_webhook_already_reported_counts_once() {
+    let dir = tempdir();
+    let hub = start_hub(dir.path()).await;
+    let store = store(&hub);
+    let campaign = campaign(&store);
+    let (status, _) = post_generic(
+        &hub,
+        &generic_body(
+            "gw-1",
+            70_000,
+            &format!("{POSTER_CODE} ung ho"),
+            "FT26327C3",
+        ),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let csv = format!(
+        "date,amount_vnd,reference,description\n2026-11-23 10:15,70000,FT26327C3,{POSTER_CODE} ung ho\n"
+    );
+    let statement = phonghop::contrib::statement::parse_generic_csv(csv.as_bytes(), ACCOUNT)
+        .expect("valid statement");
+    let summary = store
+        .record_transfers(&statement.transfers, phonghop::clock::now_ms())
+        .expect("import");
+    assert_eq!(summary.duplicates, 1);
+    assert_eq!(
+        store.campaign_totals(&campaign.id).expect("totals").gifts,
+        1
+    );
+    hub.stop().await;
+}

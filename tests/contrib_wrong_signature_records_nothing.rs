@@ -1,0 +1,178 @@
+//! A notification with a wrong key or signature, a stale timestamp, a malformed body or an
+//! account the hub does not collect for gets a 4xx JSON error, and nothing is recorded.
+
+mod contrib_common;
+use contrib_common::*;
+
+async fn assert_refused(
+    hub: &TestHub,
+    what: &str,
+    path: &str,
+    body: &str,
+    headers: &[(&str, &str)],
+    status: u16,
+    code: &str,
+) {
+    let (got, answer) = post(hub, path, body, headers).await;
+    assert_eq!(got, status, "{what}: {answer}");
+    assert_eq!(answer["error"], code, "{what}: {answer}");
+    assert!(
+        answer["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{what}: the answer says what to fix: {answer}"
+    );
+}
+
+#[tokio::test]
+async fn refused_notifications_record_nothing() {
+    let dir = tempdir();
+    let hub = start_hub(dir.path()).await;
+    let store = store(&hub);
+    campaign(&store);
+    let text = format!("{POSTER_CODE} ung ho");
+
+    let sepay = sepay_body(1, 50_000, &text, "FT1");
+    assert_refused(
+        &hub,
+        "sepay without key",
+        "webhooks/sepay",
+        &sepay,
+        &[],
+        401,
+        "unauthorized",
+    )
+    .await;
+    assert_refused(
+        &hub,
+        "sepay wrong key",
+        "webhooks/sepay",
+        &sepay,
+        &[("Authorization", "Apikey wrong-key-0123456789")],
+        401,
+        "unauthorized",
+    )
+    .await;
+
+    let casso = casso_body(2, 50_000, &text, "FT2", "TRAN THI BINH");
+    let wrong = casso_signature(
+        "another-secret-0123456789",
+        phonghop::clock::now_ms(),
+        &casso,
+    );
+    assert_refused(
+        &hub,
+        "casso wrong secret",
+        "webhooks/casso",
+        &casso,
+        &[("X-Casso-Signature", &wrong)],
+        401,
+        "unauthorized",
+    )
+    .await;
+    let stale = casso_signature(
+        CASSO_SECRET,
+        phonghop::clock::now_ms() - 6 * 60 * 1000,
+        &casso,
+    );
+    assert_refused(
+        &hub,
+        "casso stale",
+        "webhooks/casso",
+        &casso,
+        &[("X-Casso-Signature", &stale)],
+        401,
+        "stale_timestamp",
+    )
+    .await;
+    let tampered = casso.replace("50000", "5000000");
+    let signed = casso_signature(CASSO_SECRET, phonghop::clock::now_ms(), &casso);
+    assert_refused(
+        &hub,
+        "casso body changed after signing",
+        "webhooks/casso",
+        &tampered,
+        &[("X-Casso-Signature", &signed)],
+        401,
+        "unauthorized",
+    )
+    .await;
+
+    let generic = generic_body("g1", 50_000, &text, "FT3");
+    let wrong = generic_signature("another-secret-0123456789", now_secs(), &generic);
+    assert_refused(
+        &hub,
+        "generic wrong secret",
+        "webhooks/generic",
+        &generic,
+        &[("X-Phonghop-Signature", &wrong)],
+        401,
+        "unauthorized",
+    )
+    .await;
+    let stale = generic_signature(GENERIC_SECRET, now_secs() + 301, &generic);
+    assert_refused(
+        &hub,
+        "generic from the future",
+        "webhooks/generic",
+        &generic,
+        &[("X-Phonghop-Signature", &stale)],
+        401,
+        "stale_timestamp",
+    )
+    .await;
+    let broken = "{\"id\": \"g1\", \"amount_vnd\": ";
+    let signed = generic_signature(GENERIC_SECRET, now_secs(), broken);
+    assert_refused(
+        &hub,
+        "generic malformed JSON",
+        "webhooks/generic",
+        broken,
+        &[("X-Phonghop-Signature", &signed)],
+        400,
+        "bad_request",
+    )
+    .await;
+    let elsewhere = generic.replace(ACCOUNT, "9999999999");
+    let signed = generic_signature(GENERIC_SECRET, now_secs(), &elsewhere);
+    assert_refused(
+        &hub,
+        "generic unknown account",
+        "webhooks/generic",
+        &elsewhere,
+        &[("X-Phonghop-Signature", &signed)],
+        422,
+        "unknown_account",
+    )
+    .await;
+    let sepay_elsewhere = sepay.replace(ACCOUNT, "9999999999");
+    assert_refused(
+        &hub,
+        "sepay unknown account",
+        "webhooks/sepay",
+        &sepay_elsewhere,
+        &[("Authorization", &format!("Apikey {SEPAY_KEY}"))],
+        422,
+        "unknown_account",
+    )
+    .await;
+
+    assert_eq!(count(&hub, "SELECT count(*) FROM transfers"), 0);
+    assert_eq!(count(&hub, "SELECT count(*) FROM ledger_entries"), 0);
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn an_outgoing_sepay_transfer_is_acknowledged_but_not_recorded() {
+    let dir = tempdir();
+    let hub = start_hub(dir.path()).await;
+    let body = sepay_body(7, 50_000, "rut tien", "FT7").replace("\"in\"", "\"out\"");
+    let (status, answer) = post(
+        &hub,
+        "webhooks/sepay",
+        &body,
+        &[("Authorization", &format!("Apikey {SEPAY_KEY}"))],
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(count(&hub, "SELECT count(*) FROM transfers"), 0);
+    hub.stop().await;
+}
