@@ -338,6 +338,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
                                 idle_reset_secs: 90,
                                 staff_pin_hash: pin_hash.clone(),
                                 start_screen: phonghop::kiosk::shell::Screen::Home,
+                                service: None,
+                                microphone: phonghop::media::MicSource::Test { freq_hz: 440.0 },
+                                recording_dir: std::env::temp_dir().join("phonghop-demo-recording"),
                             })
                             .collect();
                         match phonghop::kiosk::run_window(rooms, options, rt.handle(), window_stop)
@@ -610,6 +613,17 @@ fn room(args: RoomArgs) -> Result<(), Failure> {
             let kiosk_language = config.kiosk.language;
             let idle_reset_secs = config.kiosk.idle_reset_secs;
             let staff_pin_hash = config.staff_pin_hash.clone();
+            let microphone = match &config.media.microphone {
+                phonghop::config::DeviceChoice::Auto => phonghop::media::MicSource::Auto,
+                phonghop::config::DeviceChoice::Test => {
+                    phonghop::media::MicSource::Test { freq_hz: 440.0 }
+                }
+                phonghop::config::DeviceChoice::Named(name) => {
+                    phonghop::media::MicSource::Named(name.clone())
+                }
+            };
+            let recording_dir = phonghop::datadir::DataDir::new(&config.data_dir).recording_dir();
+            let (kiosk_service, kiosk_requests) = phonghop::room::service::channel();
             let (status_tx, status_rx) = phonghop::room::status_channel(&unit);
             let room_stop = CancellationToken::new();
             let window_stop = CancellationToken::new();
@@ -629,10 +643,11 @@ fn room(args: RoomArgs) -> Result<(), Failure> {
                             .with_context(|| {
                                 format!("cannot listen on {health_listen} ([room] health_listen)")
                             })?;
-                        phonghop::room::run(
+                        phonghop::room::run_with_kiosk(
                             listener,
                             config,
                             status_tx,
+                            kiosk_requests,
                             room_stop.cancelled_owned(),
                         )
                         .await?;
@@ -651,6 +666,9 @@ fn room(args: RoomArgs) -> Result<(), Failure> {
                     idle_reset_secs,
                     staff_pin_hash,
                     start_screen: phonghop::kiosk::shell::Screen::Home,
+                    service: Some(kiosk_service),
+                    microphone,
+                    recording_dir,
                 };
                 match phonghop::kiosk::run_window(vec![kiosk], options, rt.handle(), window_stop) {
                     // Closing the window (staff, or the compositor) stops the room.
@@ -694,6 +712,9 @@ fn kiosk_preview(args: &RoomArgs) -> Result<(), Failure> {
         idle_reset_secs: 90,
         staff_pin_hash: String::new(),
         start_screen: screen,
+        service: None,
+        microphone: phonghop::media::MicSource::Test { freq_hz: 440.0 },
+        recording_dir: std::env::temp_dir().join("phonghop-preview-recording"),
     };
     let options = phonghop::kiosk::WindowOptions {
         fullscreen: false,

@@ -24,6 +24,8 @@ use crate::backoff::Backoff;
 pub const BATCH_MAX: usize = 100;
 /// How often the room asks for replies and settings when nothing else happens.
 pub const DOWN_EVERY_MS: i64 = 30_000;
+/// How often it asks while a donor may be waiting at the kiosk for a pledge's "thank you".
+pub const FAST_DOWN_EVERY_MS: i64 = 3_000;
 
 /// What the driver should do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +63,8 @@ pub struct SyncMachine {
     next_down_ms: i64,
     need_voice: VecDeque<String>,
     in_flight: bool,
+    /// Until then downloads come every `FAST_DOWN_EVERY_MS` (a pledge awaits its transfer).
+    fast_until_ms: i64,
     /// Why the last attempt failed, for the kiosk's staff panel and metrics.
     pub last_error: Option<String>,
 }
@@ -74,7 +78,17 @@ impl SyncMachine {
             next_down_ms: now_ms,
             need_voice: VecDeque::new(),
             in_flight: false,
+            fast_until_ms: i64::MIN,
             last_error: None,
+        }
+    }
+
+    /// Asks the hub every `FAST_DOWN_EVERY_MS` until `until_ms`: a pledge was made and the
+    /// donor may be waiting at the kiosk for the bank's confirmation.
+    pub fn hurry_until(&mut self, now_ms: i64, until_ms: i64) {
+        if until_ms > now_ms {
+            self.fast_until_ms = self.fast_until_ms.max(until_ms);
+            self.next_down_ms = self.next_down_ms.min(now_ms + FAST_DOWN_EVERY_MS);
         }
     }
 
@@ -123,7 +137,12 @@ impl SyncMachine {
             }
             Outcome::Downloaded => {
                 self.succeeded(now_ms);
-                self.next_down_ms = now_ms + DOWN_EVERY_MS;
+                let every = if now_ms < self.fast_until_ms {
+                    FAST_DOWN_EVERY_MS
+                } else {
+                    DOWN_EVERY_MS
+                };
+                self.next_down_ms = now_ms + every;
                 Vec::new()
             }
             Outcome::Failed(why) => {
@@ -133,6 +152,11 @@ impl SyncMachine {
                 Vec::new()
             }
         }
+    }
+
+    /// The hub said something changed: download at the next chance (backoff still holds).
+    pub fn download_soon(&mut self, now_ms: i64) {
+        self.next_down_ms = self.next_down_ms.min(now_ms);
     }
 
     fn succeeded(&mut self, now_ms: i64) {
@@ -291,6 +315,30 @@ mod tests {
         );
         assert_eq!(delivered, vec![id]);
         assert!(m.last_error.is_none());
+    }
+
+    #[test]
+    fn while_a_pledge_waits_it_downloads_every_few_seconds_then_slows_down() {
+        let mut m = SyncMachine::new(7, 0);
+        assert_eq!(m.next(0, &[]), Action::Download);
+        m.done(0, Outcome::Downloaded);
+        m.hurry_until(1_000, 10_000);
+        assert_eq!(
+            m.next(1_000, &[]),
+            Action::SleepUntil(1_000 + FAST_DOWN_EVERY_MS)
+        );
+        assert_eq!(m.next(4_000, &[]), Action::Download);
+        m.done(4_000, Outcome::Downloaded);
+        assert_eq!(
+            m.next(4_000, &[]),
+            Action::SleepUntil(4_000 + FAST_DOWN_EVERY_MS)
+        );
+        assert_eq!(m.next(7_000, &[]), Action::Download);
+        m.done(12_000, Outcome::Downloaded);
+        assert_eq!(
+            m.next(12_000, &[]),
+            Action::SleepUntil(12_000 + DOWN_EVERY_MS)
+        );
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub enum HubMessage {
     },
     /// Which rooms are connected now; sent on join and on every change.
     Presence { rooms: Vec<PresenceEntry> },
+    /// Something for this room changed at the hub (a reply, a status): sync now rather
+    /// than at the next periodic check.
+    SyncHint,
     /// The hub will not go on with this session; `code` is machine-readable.
     Error { code: ErrorCode, message: String },
 }
@@ -104,6 +107,20 @@ pub struct UploadItem {
 pub enum Record {
     Feedback(FeedbackRecord),
     Rating(RatingRecord),
+    Pledge(PledgeRecord),
+}
+
+/// A pledge made at a kiosk; the item's UUIDv7 is the pledge's id at the hub.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PledgeRecord {
+    pub campaign_id: String,
+    /// Made offline at the room (`contrib::reference`), e.g. `UH7K3P9`: first in the QR's purpose.
+    pub reference_code: String,
+    pub amount_vnd: i64,
+    /// Only with the donor's explicit consent tap; `None` is anonymous.
+    pub donor_name: Option<String>,
+    pub created_at_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,6 +165,41 @@ pub struct DownSync {
     pub tickets: Vec<TicketUpdate>,
     pub categories: Vec<Category>,
     pub rating_question: String,
+    /// Every campaign with its totals; `None` from a hub that predates contributions.
+    #[serde(default)]
+    pub campaigns: Option<Vec<CampaignInfo>>,
+    /// Pass back as `confirmations_cursor` next time (a ledger position at the hub).
+    #[serde(default)]
+    pub confirmations_cursor: i64,
+    /// This room's pledges the bank confirmed after the cursor asked for.
+    #[serde(default)]
+    pub confirmations: Vec<PledgeConfirmation>,
+}
+
+/// A campaign as a room keeps and shows it: what the dynamic VietQR needs and the totals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignInfo {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub story: String,
+    pub bank_bin: String,
+    pub account: String,
+    pub account_name: String,
+    pub goal_vnd: i64,
+    pub raised_vnd: i64,
+    pub gifts: u64,
+    pub last_update_ms: Option<i64>,
+    /// `open` or `closed`.
+    pub status: String,
+}
+
+/// A pledge of this room whose transfer arrived.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PledgeConfirmation {
+    pub reference_code: String,
+    pub amount_vnd: i64,
+    pub confirmed_at_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,6 +252,15 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn a_down_sync_from_a_hub_without_contributions_still_parses() {
+        let old = r#"{"cursor":3,"tickets":[],"categories":[],"rating_question":"q"}"#;
+        let down: DownSync = serde_json::from_str(old).expect("parse");
+        assert_eq!(down.campaigns, None);
+        assert!(down.confirmations.is_empty());
+        assert_eq!(down.confirmations_cursor, 0);
     }
 
     proptest::proptest! {

@@ -14,6 +14,7 @@ fn an_idle_kiosk_warns_then_returns_home_and_forgets_the_draft() {
     h.run();
     click(&mut h, "English");
     click(&mut h, "Give feedback");
+    click(&mut h, "🛣 Roads and infrastructure");
     for key in ["d", "u", "o", "w", "f"] {
         click(&mut h, key);
     }
@@ -44,6 +45,7 @@ fn i_am_still_here_keeps_the_draft() {
     let mut h = harness(shell(Language::Vietnamese));
     h.run();
     click(&mut h, "Góp ý");
+    click(&mut h, "🛣 Đường sá, hạ tầng");
     click(&mut h, "a");
     assert_eq!(h.state().draft, "a");
     h.state_mut().tick(85_000);

@@ -52,7 +52,8 @@ fn every_target_is_at_least_64_px_and_every_text_at_least_22_pt_on_every_screen(
                 let mut s = shell(lang);
                 s.screen = Screen::from_name(name).expect("screen");
                 let mut h = harness_sized(s, width, height);
-                h.run();
+                // Some screens animate (the "saving" spinner): a fixed number of frames.
+                h.run_steps(4);
                 for role in TAPPABLE {
                     for node in h.query_all(By::new().role(*role)) {
                         let rect = node.rect();

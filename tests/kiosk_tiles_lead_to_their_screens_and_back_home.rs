@@ -13,10 +13,13 @@ fn every_tile_opens_its_screen_and_back_and_home_return() {
     let mut h = harness(shell(Language::Vietnamese));
     h.run();
     let tiles = [
-        ("Góp ý", Screen::Feedback),
-        ("Đánh giá dịch vụ", Screen::Coming(Tile::Rating)),
-        ("Tra cứu phiếu", Screen::Coming(Tile::Ticket)),
-        ("Ủng hộ", Screen::Coming(Tile::Contribute)),
+        ("Góp ý", Screen::FeedbackCategory),
+        ("Đánh giá dịch vụ", Screen::Rating),
+        ("Tra cứu phiếu", Screen::Ticket),
+        (
+            "Ủng hộ",
+            Screen::Contribute(phonghop::kiosk::contribute::Step::Campaigns),
+        ),
         ("Tin tức", Screen::Coming(Tile::News)),
     ];
     for (label, screen) in tiles {
@@ -34,8 +37,8 @@ fn every_tile_opens_its_screen_and_back_and_home_return() {
 fn a_coming_tile_says_what_it_will_do_instead_of_pretending() {
     let mut h = harness(shell(Language::Vietnamese));
     h.run();
-    click(&mut h, "Ủng hộ");
-    h.get_by_label_contains("Sắp có: chọn cuộc vận động");
+    click(&mut h, "Tin tức");
+    h.get_by_label_contains("Sắp có: thông báo và tin tức");
 }
 
 #[test]

@@ -88,7 +88,7 @@ pub fn default_categories() -> Vec<Category> {
             "Roads and infrastructure",
         ),
         make("welfare", "♥", "An sinh xã hội", "Social welfare"),
-        make("environment", "🌳", "Môi trường", "Environment"),
+        make("environment", "☘", "Môi trường", "Environment"),
         make("services", "🏛", "Dịch vụ công", "Public services"),
         make("security", "🛡", "An ninh, trật tự", "Security and order"),
         make("land", "🗺", "Đất đai", "Land"),

@@ -93,6 +93,7 @@ fn validate(batch: &UploadBatch, ticket_prefix: Option<&str>) -> Result<(), Stri
                     ));
                 }
             }
+            Record::Pledge(p) => super::contrib_sync::validate_pledge(item.id, p)?,
         }
     }
     Ok(())
@@ -121,6 +122,8 @@ async fn sync_up(
 struct DownQuery {
     #[serde(default)]
     cursor: i64,
+    #[serde(default)]
+    confirmations_cursor: i64,
 }
 
 async fn sync_down(
@@ -130,9 +133,13 @@ async fn sync_down(
     Query(query): Query<DownQuery>,
 ) -> Result<Response, ApiFailure> {
     let room = authenticate(&hub, &headers, client.ip()).await?;
+    let room_id = room.id.clone();
     let (cursor, tickets) = hub
         .store
         .call(move |s| s.ticket_updates_for_room(&room.id, query.cursor))
+        .await
+        .map_err(failed)?;
+    let contrib = super::contrib_sync::down(&hub, room_id, query.confirmations_cursor)
         .await
         .map_err(failed)?;
     Ok(Json(DownSync {
@@ -140,6 +147,9 @@ async fn sync_down(
         tickets,
         categories: crate::feedback::default_categories(),
         rating_question: crate::feedback::default_rating_question(),
+        campaigns: Some(contrib.campaigns),
+        confirmations_cursor: contrib.cursor,
+        confirmations: contrib.confirmations,
     })
     .into_response())
 }
@@ -313,7 +323,10 @@ async fn update(
         .await
         .map_err(failed)?;
     match outcome {
-        Ok(row) => Ok(Json(row).into_response()),
+        Ok(row) => {
+            let _ = hub.sync_hints.send(());
+            Ok(Json(row).into_response())
+        }
         Err(refusal) => Err(ApiFailure::new(
             StatusCode::CONFLICT,
             "refused",

@@ -8,6 +8,7 @@ pub mod admin;
 mod api;
 mod auth;
 mod contrib_api;
+mod contrib_sync;
 mod feedback_api;
 pub mod feedback_cli;
 pub mod presence;
@@ -62,6 +63,8 @@ pub(crate) struct Hub {
     /// Latest presence; sessions watch it and forward changes to their room.
     presence: tokio::sync::watch::Sender<Vec<PresenceEntry>>,
     next_session: std::sync::atomic::AtomicU64,
+    /// Rung when data rooms download changed (replies, statuses); sessions pass it on.
+    sync_hints: tokio::sync::broadcast::Sender<()>,
     /// Failed enrollment attempts per client address, to slow down code guessing.
     enroll_failures: Mutex<auth::RateLimiter>,
     /// Views of public ticket pages per client address.
@@ -141,6 +144,7 @@ pub async fn run(
         sessions: Mutex::new(Default::default()),
         presence: tokio::sync::watch::Sender::new(Vec::new()),
         next_session: 1.into(),
+        sync_hints: tokio::sync::broadcast::Sender::new(16),
         enroll_failures: Mutex::new(auth::RateLimiter::enrollment()),
         public_views: Mutex::new(auth::RateLimiter::public_pages()),
         shutdown: cancel.clone(),
@@ -207,6 +211,8 @@ async fn watch_database(hub: Arc<Hub>) {
             if let Err(e) = hub.sync_rooms().await {
                 tracing::error!(error = %e, "cannot reload rooms from the database");
             }
+            // Another process (`phonghop hub feedback reply`) may have answered a ticket.
+            let _ = hub.sync_hints.send(());
         }
     }
 }

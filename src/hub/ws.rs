@@ -92,6 +92,7 @@ async fn run_session(
 ) -> &'static str {
     let (mut sink, mut stream) = socket.split();
     let mut presence_rx = hub.presence.subscribe();
+    let mut hints = hub.sync_hints.subscribe();
     let mut welcomed = false;
     let mut last_heard = Instant::now();
     let mut ping = tokio::time::interval(PING_EVERY);
@@ -117,6 +118,14 @@ async fn run_session(
                 if changed.is_err() { return "hub stopping"; }
                 let rooms = presence_rx.borrow_and_update().clone();
                 if !send(&mut sink, &HubMessage::Presence { rooms }).await {
+                    return "send failed";
+                }
+            }
+            hint = hints.recv(), if welcomed => {
+                if matches!(hint, Err(tokio::sync::broadcast::error::RecvError::Closed)) {
+                    return "hub stopping";
+                }
+                if !send(&mut sink, &HubMessage::SyncHint).await {
                     return "send failed";
                 }
             }

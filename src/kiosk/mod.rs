@@ -4,6 +4,8 @@
 //! window only reads its status channel.
 
 mod bench;
+pub mod contribute;
+mod feedback_screens;
 pub mod fonts;
 pub mod i18n;
 pub mod keyboard;
@@ -68,12 +70,37 @@ pub struct KioskRoom {
     pub staff_pin_hash: String,
     /// The screen to start on (screenshots); Home otherwise.
     pub start_screen: shell::Screen,
+    /// The room's service for submissions and look-ups; `None` in previews (screenshots,
+    /// benchmarks), where sending says the box is not connected to a room.
+    pub service: Option<crate::room::service::KioskClient>,
+    pub microphone: crate::media::MicSource,
+    /// Where recordings in progress are written (the room's data directory).
+    pub recording_dir: PathBuf,
 }
 
-struct RoomKiosk {
+/// An answer the kiosk is waiting for.
+enum Pending {
+    Feedback(tokio::sync::oneshot::Receiver<Result<crate::room::service::Receipt, String>>),
+    Ticket(
+        tokio::sync::oneshot::Receiver<Result<Option<crate::room::service::TicketView>, String>>,
+    ),
+    Rating(tokio::sync::oneshot::Receiver<Result<(), String>>),
+}
+
+/// One room's kiosk: the shell plus what carries out its effects (the room service, the
+/// recorder, the player). The window runs one per room; tests drive one directly.
+pub struct RoomKiosk {
     status: watch::Receiver<RoomStatus>,
     shell: Shell,
     pin_hash: String,
+    service: Option<crate::room::service::KioskClient>,
+    pending: Vec<Pending>,
+    microphone: crate::media::MicSource,
+    recording_dir: PathBuf,
+    recorder: Option<crate::media::Recorder>,
+    player: Option<crate::media::Player>,
+    /// Contribution requests waiting for the room's answers.
+    contrib: contribute::RoomCalls,
 }
 
 struct KioskApp {
@@ -109,7 +136,12 @@ impl KioskApp {
         if touched {
             room.shell.touched(now);
         }
-        let mut effects = room.shell.tick(now);
+        room.poll_answers();
+        let contrib_waiting = room
+            .contrib
+            .poll(room.service.as_ref(), &mut room.shell, now);
+        let mut effects = room.poll_recorder();
+        effects.extend(room.shell.tick(now));
         if let Some(command) = screens::shell_ui(ui, &mut room.shell) {
             let hash = room.pin_hash.clone();
             effects.extend(
@@ -117,11 +149,223 @@ impl KioskApp {
                     .apply(command, &|pin| crate::auth::verify_pin(pin, &hash)),
             );
         }
+        if !room.pending.is_empty() || room.recorder.is_some() || contrib_waiting {
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(50));
+        }
         for effect in effects {
-            match (effect, speaker) {
-                (Effect::Speak { text, lang }, Some(s)) => s.speak(&text, speech_language(lang)),
-                (Effect::StopSpeaking, Some(s)) => s.stop(),
-                (_, None) => {}
+            room.apply(effect, speaker);
+        }
+    }
+}
+
+impl std::fmt::Debug for RoomKiosk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RoomKiosk")
+            .field("screen", &self.shell.screen)
+            .field("pending", &self.pending.len())
+            .field("recording", &self.recorder.is_some())
+            .finish()
+    }
+}
+
+impl RoomKiosk {
+    pub fn new(room: KioskRoom, speech_unavailable: Option<String>) -> Self {
+        let mut shell = Shell::new(
+            room.status.borrow().clone(),
+            room.language,
+            room.idle_reset_secs,
+            crate::clock::now_ms(),
+        );
+        shell.speech_unavailable = speech_unavailable;
+        shell.screen = room.start_screen;
+        if room.service.is_none() {
+            contribute::prime_preview(&mut shell);
+        }
+        RoomKiosk {
+            status: room.status,
+            shell,
+            pin_hash: room.staff_pin_hash,
+            service: room.service,
+            pending: Vec::new(),
+            microphone: room.microphone,
+            recording_dir: room.recording_dir,
+            recorder: None,
+            player: None,
+            contrib: Default::default(),
+        }
+    }
+
+    pub fn shell(&self) -> &Shell {
+        &self.shell
+    }
+
+    pub fn shell_mut(&mut self) -> &mut Shell {
+        &mut self.shell
+    }
+
+    /// One frame: input, answers from the room, the screen, then effects.
+    pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
+        KioskApp::room_ui(ui, self, None);
+    }
+
+    /// Takes answers the room has sent since the last frame.
+    fn poll_answers(&mut self) {
+        use tokio::sync::oneshot::error::TryRecvError;
+        let shell = &mut self.shell;
+        self.pending.retain_mut(|pending| match pending {
+            Pending::Feedback(rx) => match rx.try_recv() {
+                Ok(result) => {
+                    shell.feedback_stored(result);
+                    false
+                }
+                Err(TryRecvError::Empty) => true,
+                Err(TryRecvError::Closed) => {
+                    shell.feedback_stored(Err("the room service stopped".into()));
+                    false
+                }
+            },
+            Pending::Ticket(rx) => match rx.try_recv() {
+                Ok(result) => {
+                    shell.ticket_found(result);
+                    false
+                }
+                Err(TryRecvError::Empty) => true,
+                Err(TryRecvError::Closed) => {
+                    shell.ticket_found(Err("the room service stopped".into()));
+                    false
+                }
+            },
+            Pending::Rating(rx) => match rx.try_recv() {
+                Ok(Err(why)) => {
+                    tracing::error!(%why, "rating not stored");
+                    false
+                }
+                Ok(Ok(())) | Err(TryRecvError::Closed) => false,
+                Err(TryRecvError::Empty) => true,
+            },
+        });
+    }
+
+    /// Moves the level meter; a recording that hit its limit is finished.
+    fn poll_recorder(&mut self) -> Vec<Effect> {
+        let Some(recorder) = &self.recorder else {
+            return Vec::new();
+        };
+        if recorder.is_finished() {
+            return vec![Effect::StopRecording];
+        }
+        self.shell.recording = shell::Recording::Live {
+            level: recorder.level(),
+            elapsed_ms: recorder.elapsed_ms(),
+        };
+        Vec::new()
+    }
+
+    /// Carries out one effect without a speaker (tests, previews).
+    pub fn apply_effect(&mut self, effect: Effect) {
+        self.apply(effect, None);
+    }
+
+    fn apply(&mut self, effect: Effect, speaker: Option<&Speaker>) {
+        use crate::room::service::KioskRequest;
+        let not_connected = || "this screen is a preview, not connected to a room".to_owned();
+        match effect {
+            Effect::Speak { text, lang } => {
+                if let Some(s) = speaker {
+                    s.speak(&text, speech_language(lang));
+                }
+            }
+            Effect::StopSpeaking => {
+                if let Some(s) = speaker {
+                    s.stop();
+                }
+            }
+            Effect::SubmitFeedback(draft) => match &self.service {
+                Some(service) => {
+                    let (reply, rx) = tokio::sync::oneshot::channel();
+                    service.send(KioskRequest::SubmitFeedback { draft, reply });
+                    self.pending.push(Pending::Feedback(rx));
+                }
+                None => self.shell.feedback_stored(Err(not_connected())),
+            },
+            Effect::SubmitRating { score, filtered } => {
+                if let Some(service) = &self.service {
+                    let (reply, rx) = tokio::sync::oneshot::channel();
+                    let question = i18n::tr(Language::Vietnamese, "rating-question");
+                    service.send(KioskRequest::SubmitRating {
+                        question,
+                        score,
+                        filtered,
+                        reply,
+                    });
+                    self.pending.push(Pending::Rating(rx));
+                }
+            }
+            Effect::LookupTicket(code) => match &self.service {
+                Some(service) => {
+                    let (reply, rx) = tokio::sync::oneshot::channel();
+                    service.send(KioskRequest::LookupTicket { code, reply });
+                    self.pending.push(Pending::Ticket(rx));
+                }
+                None => self.shell.ticket_found(Err(not_connected())),
+            },
+            Effect::StartRecording => {
+                self.player = None;
+                let path = self.recording_dir.join("current.ogg");
+                let _ = std::fs::create_dir_all(&self.recording_dir);
+                match crate::media::Recorder::start(
+                    &self.microphone,
+                    &path,
+                    shell::MAX_RECORDING_SECS,
+                ) {
+                    Ok(recorder) => self.recorder = Some(recorder),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot record");
+                        if matches!(e, crate::media::RecordError::NoMicrophone(_)) {
+                            self.shell.mic_unavailable = Some(e.to_string());
+                        }
+                        self.shell.recording_finished(Err(e.to_string()));
+                    }
+                }
+            }
+            Effect::StopRecording => {
+                if let Some(recorder) = self.recorder.take() {
+                    let result = recorder
+                        .finish()
+                        .map(|r| {
+                            // Keep it under a name of its own so re-recording cannot overwrite it.
+                            let kept = self.recording_dir.join(format!("{}.ogg", r.sha256_hex));
+                            match std::fs::rename(&r.path, &kept) {
+                                Ok(()) => (kept, r.duration_ms),
+                                Err(_) => (r.path, r.duration_ms),
+                            }
+                        })
+                        .map_err(|e| e.to_string());
+                    self.shell.recording_finished(result);
+                }
+            }
+            Effect::PlayRecording(path) => {
+                match crate::media::Player::play(&path, &crate::media::AudioOutput::Auto) {
+                    Ok(player) => self.player = Some(player),
+                    Err(e) => tracing::warn!(error = %e, "cannot play the recording back"),
+                }
+            }
+            Effect::Contribute(request) => {
+                self.contrib
+                    .send(request, self.service.as_ref(), &mut self.shell);
+            }
+            Effect::DiscardRecording => {
+                self.player = None;
+                if let Some(recorder) = self.recorder.take() {
+                    recorder.discard();
+                }
+                // Recordings not sent are personal data: nothing stays behind.
+                if let Ok(entries) = std::fs::read_dir(&self.recording_dir) {
+                    for entry in entries.flatten() {
+                        let _ = std::fs::remove_file(entry.path());
+                    }
+                }
             }
         }
     }
@@ -234,7 +478,6 @@ pub fn run_window(
     let runtime = runtime.clone();
     let screenshot_error = std::sync::Arc::new(std::sync::Mutex::new(None));
     let error_slot = screenshot_error.clone();
-    let now = crate::clock::now_ms();
     eframe::run_native(
         "phonghop",
         native,
@@ -274,21 +517,7 @@ pub fn run_window(
             }
             let rooms = rooms
                 .into_iter()
-                .map(|r| {
-                    let mut shell = Shell::new(
-                        r.status.borrow().clone(),
-                        r.language,
-                        r.idle_reset_secs,
-                        now,
-                    );
-                    shell.speech_unavailable = unavailable.clone();
-                    shell.screen = r.start_screen;
-                    RoomKiosk {
-                        status: r.status,
-                        shell,
-                        pin_hash: r.staff_pin_hash,
-                    }
-                })
+                .map(|r| RoomKiosk::new(r, unavailable.clone()))
                 .collect();
             Ok(Box::new(KioskApp {
                 rooms,

@@ -4,6 +4,7 @@
 
 use egui::{Align, Layout, RichText, Ui, vec2};
 
+use super::feedback_screens as fs;
 use super::i18n::{Arg, tr, tr_args};
 use super::keyboard::{self, KeyboardEvent};
 use super::shell::{Command, PinOutcome, Screen, Shell, Tile};
@@ -52,8 +53,19 @@ pub fn guarded_ui(
 fn screen_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
     match shell.screen.clone() {
         Screen::Home => home_screen_ui(ui, shell),
+        Screen::FeedbackCategory => fs::category_screen_ui(ui, shell),
         Screen::Feedback => feedback_screen_ui(ui, shell),
+        Screen::FeedbackSpeak => fs::speak_screen_ui(ui, shell),
+        Screen::FeedbackContact => fs::contact_screen_ui(ui, shell),
+        Screen::FeedbackReview => fs::review_screen_ui(ui, shell),
+        Screen::FeedbackSending => fs::sending_screen_ui(ui, shell.lang),
+        Screen::FeedbackReceipt => fs::receipt_screen_ui(ui, shell),
+        Screen::Rating => fs::rating_screen_ui(ui, shell.lang),
+        Screen::RatingThanks => fs::rating_thanks_screen_ui(ui, shell.lang),
+        Screen::Ticket => fs::ticket_screen_ui(ui, shell),
+        Screen::TicketResult => fs::ticket_result_screen_ui(ui, shell),
         Screen::Coming(tile) => coming_screen_ui(ui, shell.lang, tile),
+        Screen::Contribute(step) => super::contribute::contribute_screen_ui(ui, shell, step),
         Screen::StaffPin => staff_pin_screen_ui(ui, shell),
         Screen::StaffPanel => staff_panel_screen_ui(ui, shell),
         Screen::Fault => fault_screen_ui(ui, shell.lang),
@@ -241,18 +253,27 @@ pub fn feedback_screen_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
                 &mut shell.draft,
                 &labels,
             ) {
-                command = Some(Command::Home);
+                command = Some(Command::ToContact);
             }
         });
     egui::CentralPanel::default().show(ui, |ui| {
+        let ready = shell.feedback_ready();
         let title = ui
             .horizontal(|ui| {
                 let title = ui.label(body(tr(lang, "feedback-title")).strong());
-                // Until the feedback issue lands nothing is sent: say so where it is seen.
-                ui.label(
-                    body(tr(lang, "feedback-draft-only"))
-                        .color(egui::Color32::from_rgb(150, 95, 0)),
-                );
+                if big_button(ui, format!("🗣 {}", tr(lang, "speak-instead"))).clicked() {
+                    command = Some(Command::SpeakInstead);
+                }
+                let next = egui::Button::new(
+                    RichText::new(format!("{} ➜", tr(lang, "next")))
+                        .size(BODY_PT)
+                        .strong(),
+                )
+                .min_size(vec2(MIN_TARGET * 3.0, MIN_TARGET))
+                .fill(egui::Color32::from_rgb(200, 230, 201));
+                if ui.add_enabled(ready, next).clicked() {
+                    command = Some(Command::ToContact);
+                }
                 title
             })
             .inner;
@@ -265,11 +286,6 @@ pub fn feedback_screen_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
                 .lock_focus(true),
         )
         .labelled_by(title.id);
-        ui.label(
-            RichText::new(tr(lang, "feedback-not-sent-yet"))
-                .size(style::MIN_TEXT_PT)
-                .color(egui::Color32::DARK_GRAY),
-        );
     });
     command
 }

@@ -46,9 +46,8 @@ impl Tile {
     /// What the tile's screen says it will do, until its issue builds it.
     pub fn coming_key(self) -> &'static str {
         match self {
-            Tile::Feedback => "feedback-not-sent-yet",
-            Tile::Rating => "coming-rating",
-            Tile::Ticket => "coming-ticket",
+            // These three have their own screens; the generic text is never shown for them.
+            Tile::Feedback | Tile::Rating | Tile::Ticket => "instructions-coming",
             Tile::Contribute => "coming-contribute",
             Tile::News => "coming-news",
         }
@@ -69,10 +68,29 @@ impl Tile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
     Home,
-    /// Typing a comment (sending arrives with the feedback issue).
+    /// Give feedback, step 1: what it is about.
+    FeedbackCategory,
+    /// Step 2a: typing the comment.
     Feedback,
+    /// Step 2b: speaking it instead (up to 3 minutes).
+    FeedbackSpeak,
+    /// Step 3: name, phone, village, only with consent (optional).
+    FeedbackContact,
+    /// Step 4: check and send.
+    FeedbackReview,
+    /// Waiting until the box has stored it durably.
+    FeedbackSending,
+    /// The ticket code and a QR to its public status page.
+    FeedbackReceipt,
+    Rating,
+    RatingThanks,
+    /// Check my ticket: typing the code.
+    Ticket,
+    TicketResult,
     /// A tile whose screen a later issue builds: it says what it will do.
     Coming(Tile),
+    /// Contribute: campaign, amount, name or anonymous, VietQR, thanks (`kiosk::contribute`).
+    Contribute(super::contribute::Step),
     StaffPin,
     StaffPanel,
     /// Something failed; a friendly message and a way Home.
@@ -84,8 +102,16 @@ impl Screen {
     pub fn instructions_key(&self) -> &'static str {
         match self {
             Screen::Home => "instructions-home",
+            Screen::FeedbackCategory => "instructions-category",
             Screen::Feedback => "instructions-feedback",
+            Screen::FeedbackSpeak => "instructions-speak",
+            Screen::FeedbackContact => "instructions-contact",
+            Screen::FeedbackReview | Screen::FeedbackSending => "instructions-review",
+            Screen::FeedbackReceipt => "instructions-receipt",
+            Screen::Rating | Screen::RatingThanks => "instructions-rating",
+            Screen::Ticket | Screen::TicketResult => "instructions-ticket",
             Screen::Coming(_) => "instructions-coming",
+            Screen::Contribute(_) => "instructions-contribute",
             Screen::StaffPin | Screen::StaffPanel => "instructions-staff",
             Screen::Fault => "instructions-fault",
         }
@@ -95,24 +121,43 @@ impl Screen {
     pub fn from_name(name: &str) -> Option<Screen> {
         Some(match name {
             "home" => Screen::Home,
+            "category" => Screen::FeedbackCategory,
             "feedback" => Screen::Feedback,
-            "rating" => Screen::Coming(Tile::Rating),
-            "ticket" => Screen::Coming(Tile::Ticket),
-            "contribute" => Screen::Coming(Tile::Contribute),
+            "speak" => Screen::FeedbackSpeak,
+            "contact" => Screen::FeedbackContact,
+            "review" => Screen::FeedbackReview,
+            "sending" => Screen::FeedbackSending,
+            "receipt" => Screen::FeedbackReceipt,
+            "rating" => Screen::Rating,
+            "rating-thanks" => Screen::RatingThanks,
+            "ticket" => Screen::Ticket,
+            "ticket-result" => Screen::TicketResult,
             "news" => Screen::Coming(Tile::News),
             "staff" => Screen::StaffPin,
             "staff-panel" => Screen::StaffPanel,
             "fault" => Screen::Fault,
-            _ => return None,
+            other => return super::contribute::Step::from_name(other).map(Screen::Contribute),
         })
     }
 
     pub const NAMES: &'static [&'static str] = &[
         "home",
+        "category",
         "feedback",
+        "speak",
+        "contact",
+        "review",
+        "sending",
+        "receipt",
         "rating",
+        "rating-thanks",
         "ticket",
+        "ticket-result",
         "contribute",
+        "contribute-amount",
+        "contribute-name",
+        "contribute-qr",
+        "contribute-thanks",
         "news",
         "staff",
         "staff-panel",
@@ -135,6 +180,23 @@ pub enum Command {
     ExitStaff,
     /// "I am still here" on the idle warning.
     StayHere,
+    PickCategory(String),
+    SpeakInstead,
+    TypeInstead,
+    StartRecording,
+    StopRecording,
+    PlayRecording,
+    /// Throw the recording away (re-record).
+    DiscardRecording,
+    ToContact,
+    SelectField(ContactField),
+    ToggleConsent,
+    ToReview,
+    SendFeedback,
+    /// One tap on a smiley: 1 (very unhappy) to 5 (very happy).
+    Rate(u8),
+    LookUpTicket,
+    Contribute(super::contribute::ContributeCommand),
     /// A screen failed (panicked); show the fault screen.
     ScreenFailed,
 }
@@ -142,9 +204,87 @@ pub enum Command {
 /// What the app must do outside the state (I/O), after applying a command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    Speak { text: String, lang: Language },
+    Speak {
+        text: String,
+        lang: Language,
+    },
     StopSpeaking,
+    /// Store the feedback durably; answer with `Shell::feedback_stored`.
+    SubmitFeedback(crate::room::service::FeedbackDraft),
+    SubmitRating {
+        score: u8,
+        filtered: bool,
+    },
+    /// Answer with `Shell::ticket_found`.
+    LookupTicket(String),
+    StartRecording,
+    /// Finish the recording; answer with `Shell::recording_finished`.
+    StopRecording,
+    PlayRecording(std::path::PathBuf),
+    /// Stop any recording or playback and delete the recording.
+    DiscardRecording,
+    /// Ask the room; answers come back through `Shell::contribute_event`.
+    Contribute(super::contribute::ContributeRequest),
 }
+
+/// Contact fields a resident may fill in after consenting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactField {
+    Name,
+    Phone,
+    Village,
+}
+
+/// Name, phone and village: kept only if `consent` is given when sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub consent: bool,
+    pub name: String,
+    pub phone: String,
+    pub village: String,
+    pub field: ContactField,
+}
+
+impl Default for Contact {
+    fn default() -> Self {
+        Self {
+            consent: false,
+            name: String::new(),
+            phone: String::new(),
+            village: String::new(),
+            field: ContactField::Name,
+        }
+    }
+}
+
+/// The microphone's state on the speak screen (the app updates it from the recorder).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recording {
+    Idle,
+    Live {
+        level: f32,
+        elapsed_ms: u64,
+    },
+    Done {
+        path: std::path::PathBuf,
+        duration_ms: u64,
+    },
+    Failed(String),
+}
+
+/// What "Check my ticket" found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketLookup {
+    Waiting,
+    Found(crate::room::service::TicketView),
+    NotFound,
+    Failed(String),
+}
+
+/// Longest recording a resident can make.
+pub const MAX_RECORDING_SECS: u32 = 180;
+/// A second tap on the smileys within this time is counted as filtered, not as a rating.
+pub const RATING_REPEAT_MS: i64 = 5_000;
 
 /// Seconds of warning before an idle reset.
 pub const IDLE_WARNING_SECS: u64 = 10;
@@ -212,6 +352,21 @@ pub struct Shell {
     /// Why the speaker button is disabled, if it is.
     pub speech_unavailable: Option<String>,
     pub room: RoomStatus,
+    /// Feedback categories (synced from the hub; defaults until then).
+    pub categories: Vec<crate::wire::Category>,
+    pub category: Option<String>,
+    pub recording: Recording,
+    /// Why the microphone cannot be used, if it cannot.
+    pub mic_unavailable: Option<String>,
+    pub contact: Contact,
+    pub contact_keyboard: super::keyboard::KeyboardState,
+    pub receipt: Option<crate::room::service::Receipt>,
+    pub send_error: Option<String>,
+    pub ticket_entry: String,
+    pub ticket: Option<TicketLookup>,
+    /// The contribution flow (choices and the pledge shown): cleared on Home and idle reset.
+    pub contribute: super::contribute::ContributeFlow,
+    last_rating_ms: Option<i64>,
     pub idle_reset_ms: i64,
     last_touch_ms: i64,
     pub now_ms: i64,
@@ -232,31 +387,135 @@ impl Shell {
             pin_keyboard: Default::default(),
             speech_unavailable: None,
             room,
+            categories: crate::feedback::default_categories(),
+            category: None,
+            recording: Recording::Idle,
+            mic_unavailable: None,
+            contact: Contact::default(),
+            contact_keyboard: Default::default(),
+            receipt: None,
+            send_error: None,
+            ticket_entry: String::new(),
+            ticket: None,
+            contribute: Default::default(),
+            last_rating_ms: None,
             idle_reset_ms: idle_reset_secs as i64 * 1000,
             last_touch_ms: now_ms,
             now_ms,
         }
     }
 
-    fn go(&mut self, screen: Screen) {
+    pub(super) fn go(&mut self, screen: Screen) {
         if self.screen != screen {
             let previous = std::mem::replace(&mut self.screen, screen);
             self.history.push(previous);
         }
     }
 
-    fn go_home(&mut self) {
+    fn go_home(&mut self) -> Vec<Effect> {
         self.screen = Screen::Home;
         self.history.clear();
-        self.clear_personal_data();
+        self.clear_personal_data()
     }
 
-    fn clear_personal_data(&mut self) {
+    /// Forgets everything a resident entered; a recording is deleted.
+    fn clear_personal_data(&mut self) -> Vec<Effect> {
+        let had_recording = !matches!(self.recording, Recording::Idle);
         self.draft.clear();
         self.pin_entry.clear();
         self.last_pin_outcome = None;
         self.keyboard = Default::default();
         self.pin_keyboard = Default::default();
+        self.category = None;
+        self.recording = Recording::Idle;
+        self.contact = Contact::default();
+        self.contact_keyboard = Default::default();
+        self.receipt = None;
+        self.send_error = None;
+        self.ticket_entry.clear();
+        self.ticket = None;
+        self.contribute = Default::default();
+        let mut effects = vec![Effect::StopSpeaking];
+        if had_recording {
+            effects.push(Effect::DiscardRecording);
+        }
+        effects
+    }
+
+    /// True while anything a resident entered is on the kiosk.
+    fn has_personal_data(&self) -> bool {
+        !self.draft.is_empty()
+            || !matches!(self.recording, Recording::Idle)
+            || self.contact != Contact::default()
+            || !self.ticket_entry.is_empty()
+            || self.receipt.is_some()
+    }
+
+    /// The composed feedback as the room stores it.
+    pub fn feedback_draft(&self) -> crate::room::service::FeedbackDraft {
+        let keep =
+            |consent: bool, s: &str| (consent && !s.trim().is_empty()).then(|| s.trim().to_owned());
+        crate::room::service::FeedbackDraft {
+            category: self.category.clone().unwrap_or_else(|| "other".into()),
+            text: self.draft.trim().to_owned(),
+            voice: match &self.recording {
+                Recording::Done { path, .. } => Some(path.clone()),
+                _ => None,
+            },
+            name: keep(self.contact.consent, &self.contact.name),
+            phone: keep(self.contact.consent, &self.contact.phone),
+            village: keep(self.contact.consent, &self.contact.village),
+            language: match self.lang {
+                Language::Vietnamese => "vi",
+                Language::English => "en",
+                Language::Hmong => "hmn",
+            }
+            .to_owned(),
+        }
+    }
+
+    /// There is something to send: text or a finished recording.
+    pub fn feedback_ready(&self) -> bool {
+        !self.draft.trim().is_empty() || matches!(self.recording, Recording::Done { .. })
+    }
+
+    /// The room stored the feedback (or could not).
+    pub fn feedback_stored(&mut self, result: Result<crate::room::service::Receipt, String>) {
+        if self.screen != Screen::FeedbackSending {
+            return; // reset while waiting; the item is stored all the same
+        }
+        match result {
+            Ok(receipt) => {
+                self.draft.clear();
+                self.recording = Recording::Idle; // the file now belongs to the room's outbox
+                self.contact = Contact::default();
+                self.receipt = Some(receipt);
+                self.history.clear();
+                self.screen = Screen::FeedbackReceipt;
+            }
+            Err(why) => {
+                self.send_error = Some(why);
+                self.screen = Screen::FeedbackReview;
+            }
+        }
+    }
+
+    pub fn ticket_found(
+        &mut self,
+        result: Result<Option<crate::room::service::TicketView>, String>,
+    ) {
+        self.ticket = Some(match result {
+            Ok(Some(view)) => TicketLookup::Found(view),
+            Ok(None) => TicketLookup::NotFound,
+            Err(why) => TicketLookup::Failed(why),
+        });
+    }
+
+    pub fn recording_finished(&mut self, result: Result<(std::path::PathBuf, u64), String>) {
+        self.recording = match result {
+            Ok((path, duration_ms)) => Recording::Done { path, duration_ms },
+            Err(why) => Recording::Failed(why),
+        };
     }
 
     /// Any touch: postpones the idle reset.
@@ -267,7 +526,10 @@ impl Shell {
 
     /// Seconds left before the idle reset, while the warning shows.
     pub fn idle_warning(&self) -> Option<u64> {
-        if self.screen == Screen::Home && self.draft.is_empty() && self.lang == self.default_lang {
+        if self.screen == Screen::Home
+            && !self.has_personal_data()
+            && self.lang == self.default_lang
+        {
             return None; // nothing to reset
         }
         let left_ms = self.last_touch_ms + self.idle_reset_ms - self.now_ms;
@@ -278,15 +540,19 @@ impl Shell {
     /// Home and drafts and personal data are cleared.
     pub fn tick(&mut self, now_ms: i64) -> Vec<Effect> {
         self.now_ms = now_ms;
+        // Someone speaking does not touch the screen: a live recording holds the reset off
+        // (the recorder stops itself after three minutes, then the countdown runs).
+        let live_recording = matches!(self.recording, Recording::Live { .. });
         if now_ms - self.last_touch_ms >= self.idle_reset_ms
+            && !live_recording
             && (self.screen != Screen::Home
-                || !self.draft.is_empty()
+                || self.has_personal_data()
                 || self.lang != self.default_lang)
         {
-            self.go_home();
+            let effects = self.go_home();
             self.lang = self.default_lang;
             self.last_touch_ms = now_ms;
-            return vec![Effect::StopSpeaking];
+            return effects;
         }
         Vec::new()
     }
@@ -296,16 +562,25 @@ impl Shell {
     pub fn apply(&mut self, command: Command, pin_ok: &dyn Fn(&str) -> bool) -> Vec<Effect> {
         self.last_touch_ms = self.now_ms;
         match command {
-            Command::OpenTile(Tile::Feedback) => self.go(Screen::Feedback),
+            Command::OpenTile(Tile::Feedback) => self.go(Screen::FeedbackCategory),
+            Command::OpenTile(Tile::Rating) => self.go(Screen::Rating),
+            Command::OpenTile(Tile::Ticket) => {
+                self.ticket = None;
+                self.go(Screen::Ticket);
+            }
+            Command::OpenTile(Tile::Contribute) => return self.open_contribute(),
             Command::OpenTile(tile) => self.go(Screen::Coming(tile)),
             Command::Back => match self.history.pop() {
-                Some(Screen::StaffPanel | Screen::StaffPin) | None => self.go_home(),
-                Some(previous) => self.screen = previous,
+                Some(Screen::StaffPanel | Screen::StaffPin) | None => return self.go_home(),
+                Some(Screen::FeedbackSending) => self.screen = Screen::FeedbackReview,
+                Some(previous) => {
+                    if self.screen == Screen::TicketResult {
+                        self.ticket = None;
+                    }
+                    self.screen = previous;
+                }
             },
-            Command::Home | Command::ExitStaff => {
-                self.go_home();
-                return vec![Effect::StopSpeaking];
-            }
+            Command::Home | Command::ExitStaff => return self.go_home(),
             Command::SetLanguage(lang) => self.lang = lang,
             Command::Speak => {
                 if self.speech_unavailable.is_none() {
@@ -338,19 +613,88 @@ impl Shell {
                 self.lang = lang;
             }
             Command::StayHere => {}
-            Command::ScreenFailed => {
-                self.fault();
-                return vec![Effect::StopSpeaking];
+            Command::ScreenFailed => return self.fault(),
+            Command::PickCategory(id) => {
+                self.category = Some(id);
+                self.go(Screen::Feedback);
             }
+            Command::SpeakInstead => self.screen = Screen::FeedbackSpeak,
+            Command::TypeInstead => self.screen = Screen::Feedback,
+            Command::StartRecording => {
+                if self.mic_unavailable.is_none() {
+                    let discard = !matches!(self.recording, Recording::Idle);
+                    self.recording = Recording::Live {
+                        level: 0.0,
+                        elapsed_ms: 0,
+                    };
+                    let mut effects = vec![Effect::StopSpeaking];
+                    if discard {
+                        effects.push(Effect::DiscardRecording);
+                    }
+                    effects.push(Effect::StartRecording);
+                    return effects;
+                }
+            }
+            Command::StopRecording => {
+                if matches!(self.recording, Recording::Live { .. }) {
+                    return vec![Effect::StopRecording];
+                }
+            }
+            Command::PlayRecording => {
+                if let Recording::Done { path, .. } = &self.recording {
+                    return vec![Effect::PlayRecording(path.clone())];
+                }
+            }
+            Command::DiscardRecording => {
+                self.recording = Recording::Idle;
+                return vec![Effect::DiscardRecording];
+            }
+            Command::ToContact => {
+                if self.feedback_ready() {
+                    self.go(Screen::FeedbackContact);
+                }
+            }
+            Command::SelectField(field) => self.contact.field = field,
+            Command::ToggleConsent => self.contact.consent = !self.contact.consent,
+            Command::ToReview => {
+                self.send_error = None;
+                self.go(Screen::FeedbackReview);
+            }
+            Command::SendFeedback => {
+                if self.feedback_ready() && self.screen == Screen::FeedbackReview {
+                    self.send_error = None;
+                    self.screen = Screen::FeedbackSending;
+                    return vec![Effect::SubmitFeedback(self.feedback_draft())];
+                }
+            }
+            Command::Rate(score) => {
+                let score = score.clamp(1, 5);
+                let filtered = self
+                    .last_rating_ms
+                    .is_some_and(|last| self.now_ms - last < RATING_REPEAT_MS);
+                self.last_rating_ms = Some(self.now_ms);
+                self.go(Screen::RatingThanks);
+                return vec![Effect::SubmitRating { score, filtered }];
+            }
+            Command::LookUpTicket => {
+                let code = self.ticket_entry.trim().to_owned();
+                if !code.is_empty() {
+                    self.ticket = Some(TicketLookup::Waiting);
+                    self.go(Screen::TicketResult);
+                    return vec![Effect::LookupTicket(code)];
+                }
+            }
+            Command::Contribute(c) => return self.contribute_command(c),
         }
         Vec::new()
     }
 
     /// Shows the fault screen (a screen panicked or an operation failed).
-    pub fn fault(&mut self) {
+    pub fn fault(&mut self) -> Vec<Effect> {
         self.history.clear();
-        self.clear_personal_data();
+        let effects = self.clear_personal_data();
         self.screen = Screen::Fault;
+        effects
     }
 
     pub fn can_go_back(&self) -> bool {
@@ -374,13 +718,16 @@ mod tests {
     fn back_retraces_the_path_and_home_clears_the_draft() {
         let mut s = shell();
         s.apply(Command::OpenTile(Tile::Feedback), &never);
+        s.apply(Command::PickCategory("roads".into()), &never);
         s.draft.push_str("Đường bị hỏng");
+        s.apply(Command::Back, &never);
+        assert_eq!(s.screen, Screen::FeedbackCategory);
         s.apply(Command::Back, &never);
         assert_eq!(s.screen, Screen::Home);
         s.apply(Command::OpenTile(Tile::Rating), &never);
         s.apply(Command::OpenTile(Tile::News), &never);
         s.apply(Command::Back, &never);
-        assert_eq!(s.screen, Screen::Coming(Tile::Rating));
+        assert_eq!(s.screen, Screen::Rating);
         s.apply(Command::Home, &never);
         assert_eq!(s.screen, Screen::Home);
         assert!(s.draft.is_empty());
@@ -391,6 +738,7 @@ mod tests {
         let mut s = shell();
         s.apply(Command::SetLanguage(Language::English), &never);
         s.apply(Command::OpenTile(Tile::Feedback), &never);
+        s.apply(Command::PickCategory("roads".into()), &never);
         s.draft.push_str("số điện thoại 0912345678");
         let mut resets = 0;
         let mut warned_at = None;
@@ -418,6 +766,7 @@ mod tests {
     fn a_touch_postpones_the_reset() {
         let mut s = shell();
         s.apply(Command::OpenTile(Tile::Feedback), &never);
+        s.apply(Command::PickCategory("roads".into()), &never);
         s.tick(85_000);
         assert_eq!(s.idle_warning(), Some(5));
         s.touched(85_000);
@@ -471,6 +820,62 @@ mod tests {
         );
         s.speech_unavailable = Some("no audio output".into());
         assert!(s.apply(Command::Speak, &never).is_empty());
+    }
+
+    #[test]
+    fn a_repeated_tap_on_the_smileys_is_counted_as_filtered() {
+        let mut s = shell();
+        s.apply(Command::OpenTile(Tile::Rating), &never);
+        assert_eq!(
+            s.apply(Command::Rate(5), &never),
+            vec![Effect::SubmitRating {
+                score: 5,
+                filtered: false
+            }]
+        );
+        s.now_ms += 1_000;
+        s.apply(Command::Back, &never);
+        assert_eq!(
+            s.apply(Command::Rate(5), &never),
+            vec![Effect::SubmitRating {
+                score: 5,
+                filtered: true
+            }]
+        );
+        s.now_ms += RATING_REPEAT_MS;
+        s.apply(Command::Back, &never);
+        assert_eq!(
+            s.apply(Command::Rate(2), &never),
+            vec![Effect::SubmitRating {
+                score: 2,
+                filtered: false
+            }]
+        );
+    }
+
+    #[test]
+    fn contact_details_are_sent_only_with_consent() {
+        let mut s = shell();
+        s.draft = "Cần sửa cầu".into();
+        s.contact.name = "Giàng A Páo".into();
+        s.contact.phone = "0987654321".into();
+        assert_eq!(s.feedback_draft().name, None);
+        s.apply(Command::ToggleConsent, &never);
+        assert_eq!(s.feedback_draft().name.as_deref(), Some("Giàng A Páo"));
+        assert_eq!(s.feedback_draft().phone.as_deref(), Some("0987654321"));
+    }
+
+    #[test]
+    fn an_idle_reset_discards_a_recording() {
+        let mut s = shell();
+        s.apply(Command::OpenTile(Tile::Feedback), &never);
+        s.apply(Command::PickCategory("roads".into()), &never);
+        s.apply(Command::SpeakInstead, &never);
+        s.recording_finished(Ok(("/tmp/x.ogg".into(), 4_000)));
+        let effects = s.tick(90_000);
+        assert!(effects.contains(&Effect::DiscardRecording), "{effects:?}");
+        assert_eq!(s.recording, Recording::Idle);
+        assert_eq!(s.screen, Screen::Home);
     }
 
     #[test]

@@ -217,6 +217,10 @@ async fn session(
                     Ok(HubMessage::Presence { rooms }) => {
                         room.status.send_modify(|s| s.presence = rooms);
                     }
+                    Ok(HubMessage::SyncHint) => {
+                        room.download_requested.store(true, std::sync::atomic::Ordering::Release);
+                        room.sync_wake.notify_one();
+                    }
                     Ok(HubMessage::Error { code: ErrorCode::Revoked, message }) => {
                         return Ended::Rejected(message);
                     }

@@ -1,6 +1,7 @@
 //! Room mode: the box in a committee office. Keeps a session with the hub (reconnecting by
 //! itself), serves `/healthz` and `/metrics` locally, and (with a display) runs the kiosk.
 
+pub mod contrib_service;
 pub mod credential;
 pub mod enroll;
 mod link;
@@ -101,6 +102,8 @@ struct Room {
     shutdown: CancellationToken,
     /// Rung when something is submitted, so it leaves for the hub at once.
     sync_wake: tokio::sync::Notify,
+    /// Set when the hub hints that replies are waiting.
+    download_requested: std::sync::atomic::AtomicBool,
 }
 
 /// A channel the caller keeps the receiving end of, to watch the room's status.
@@ -143,6 +146,7 @@ pub async fn run_with_kiosk(
         status,
         shutdown: cancel.clone(),
         sync_wake: tokio::sync::Notify::new(),
+        download_requested: false.into(),
     });
     {
         let cancel = cancel.clone();

@@ -58,6 +58,8 @@ pub enum KioskRequest {
         code: String,
         reply: oneshot::Sender<Result<Option<TicketView>, String>>,
     },
+    /// Campaigns, pledges and the donor wall (`room::contrib_service`).
+    Contrib(super::contrib_service::ContribRequest),
 }
 
 /// The kiosk's end: cheap to clone, usable from any thread.
@@ -133,6 +135,9 @@ pub(super) async fn serve(room: Arc<Room>, mut requests: mpsc::UnboundedReceiver
                     .await
                     .map_err(|e| e.to_string());
                 let _ = reply.send(result);
+            }
+            KioskRequest::Contrib(request) => {
+                super::contrib_service::handle(&room, request).await;
             }
         }
     }

@@ -15,6 +15,9 @@ pub const KV_DOWN_CURSOR: &str = "sync.down_cursor";
 pub const KV_LAST_SYNC_MS: &str = "sync.last_ok_ms";
 pub const KV_CATEGORIES: &str = "feedback.categories";
 pub const KV_RATING_QUESTION: &str = "feedback.rating_question";
+pub const KV_CONTRIB_CURSOR: &str = "contrib.confirmations_cursor";
+/// How long after a pledge the room keeps asking the hub often for its confirmation.
+pub const PLEDGE_WATCH_MS: i64 = 15 * 60 * 1000;
 
 pub(super) async fn run(room: Arc<Room>, client: reqwest::Client) {
     let seed = rand::random();
@@ -45,6 +48,9 @@ pub(super) async fn run(room: Arc<Room>, client: reqwest::Client) {
         room.metrics.outbox_pending.set(pending.len() as i64);
         let ids: Vec<Uuid> = pending.iter().map(|p| p.id).collect();
         let now = crate::clock::now_ms();
+        if let Ok(Some(pledged_ms)) = room.store.call(|s| s.newest_unconfirmed_pledge_ms()).await {
+            machine.hurry_until(now, pledged_ms + PLEDGE_WATCH_MS);
+        }
         let outcome = match machine.next(now, &ids) {
             Action::SleepUntil(until_ms) => {
                 if sleep_or_wake(&room, (until_ms - now).max(0)).await {
@@ -181,11 +187,20 @@ async fn download(room: &Room, client: &reqwest::Client, credential: &Credential
         .flatten()
         .and_then(|c| c.parse::<i64>().ok())
         .unwrap_or(0);
+    let contrib_cursor = room
+        .store
+        .call(|s| s.kv_get(KV_CONTRIB_CURSOR))
+        .await
+        .ok()
+        .flatten()
+        .and_then(|c| c.parse::<i64>().ok())
+        .unwrap_or(0);
     let Ok(mut url) = url(room, "api/v1/sync/down") else {
         return Outcome::Failed("bad hub URL".into());
     };
     url.query_pairs_mut()
-        .append_pair("cursor", &cursor.to_string());
+        .append_pair("cursor", &cursor.to_string())
+        .append_pair("confirmations_cursor", &contrib_cursor.to_string());
     let down = match client
         .get(url)
         .bearer_auth(&credential.credential)
@@ -205,6 +220,8 @@ async fn download(room: &Room, client: &reqwest::Client, credential: &Credential
         .store
         .call(move |s| {
             s.apply_ticket_updates(&down.tickets, now)?;
+            s.apply_contrib_down(down.campaigns.as_deref(), &down.confirmations, now)?;
+            s.kv_set(KV_CONTRIB_CURSOR, &down.confirmations_cursor.to_string())?;
             s.kv_set(KV_DOWN_CURSOR, &down.cursor.to_string())?;
             s.kv_set(KV_RATING_QUESTION, &down.rating_question)?;
             let categories =

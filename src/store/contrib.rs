@@ -561,69 +561,9 @@ impl Store {
     pub fn record_pledge(&self, pledge: &Pledge) -> Result<(Pledge, bool), StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let existing = tx
-            .query_row(
-                &format!("SELECT {PLEDGE_COLUMNS} FROM pledges WHERE id = ?1"),
-                params![pledge.id],
-                pledge_from_row,
-            )
-            .optional()?;
-        if let Some(existing) = existing {
-            let same = existing.campaign_id == pledge.campaign_id
-                && existing.reference == pledge.reference
-                && existing.amount_vnd == pledge.amount_vnd
-                && existing.donor_name == pledge.donor_name;
-            return if same {
-                Ok((existing, false))
-            } else {
-                Err(refused(format!(
-                    "pledge {} was uploaded before with different content",
-                    pledge.id
-                )))
-            };
-        }
-        let code = crate::contrib::reference::normalize(&pledge.reference, CodeKind::Pledge)
-            .ok_or_else(|| {
-                refused(format!(
-                    "{:?} is not a pledge code (7 letters and digits such as UH7K3P9)",
-                    pledge.reference
-                ))
-            })?;
-        let taken: bool = tx.query_row(
-            "SELECT count(*) > 0 FROM pledges WHERE reference = ?1",
-            params![code],
-            |r| r.get(0),
-        )?;
-        if taken {
-            return Err(refused(format!(
-                "reference code {code} belongs to another pledge; make a new code"
-            )));
-        }
-        if pledge.amount_vnd <= 0 {
-            return Err(refused("a pledge's amount must be positive"));
-        }
-        let campaign = find_campaign(&tx, &pledge.campaign_id)?;
-        tx.execute(
-            &format!(
-                "INSERT INTO pledges ({PLEDGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7)"
-            ),
-            params![
-                pledge.id,
-                pledge.room_id,
-                campaign.id,
-                code,
-                pledge.amount_vnd,
-                pledge.donor_name,
-                pledge.created_at_ms
-            ],
-        )?;
-        let stored = tx.query_row(
-            &format!("SELECT {PLEDGE_COLUMNS} FROM pledges WHERE id = ?1"),
-            params![pledge.id],
-            pledge_from_row,
-        )?;
+        let recorded = record_pledge_in(&tx, pledge)?;
         tx.commit()?;
-        Ok((stored, true))
+        Ok(recorded)
     }
 
     /// A pledge by id or reference code.
@@ -946,6 +886,75 @@ fn totals_in(conn: &rusqlite::Connection, campaign_id: &str) -> Result<CampaignT
             })
         },
     )?)
+}
+
+/// [`Store::record_pledge`] inside the caller's transaction (also used by a room's upload).
+pub(super) fn record_pledge_in(
+    tx: &Transaction<'_>,
+    pledge: &Pledge,
+) -> Result<(Pledge, bool), StoreError> {
+    let existing = tx
+        .query_row(
+            &format!("SELECT {PLEDGE_COLUMNS} FROM pledges WHERE id = ?1"),
+            params![pledge.id],
+            pledge_from_row,
+        )
+        .optional()?;
+    if let Some(existing) = existing {
+        let same = existing.campaign_id == pledge.campaign_id
+            && existing.reference == pledge.reference
+            && existing.amount_vnd == pledge.amount_vnd
+            && existing.donor_name == pledge.donor_name;
+        return if same {
+            Ok((existing, false))
+        } else {
+            Err(refused(format!(
+                "pledge {} was uploaded before with different content",
+                pledge.id
+            )))
+        };
+    }
+    let code = crate::contrib::reference::normalize(&pledge.reference, CodeKind::Pledge)
+        .ok_or_else(|| {
+            refused(format!(
+                "{:?} is not a pledge code (7 letters and digits such as UH7K3P9)",
+                pledge.reference
+            ))
+        })?;
+    let taken: bool = tx.query_row(
+        "SELECT count(*) > 0 FROM pledges WHERE reference = ?1",
+        params![code],
+        |r| r.get(0),
+    )?;
+    if taken {
+        return Err(refused(format!(
+            "reference code {code} belongs to another pledge; make a new code"
+        )));
+    }
+    if pledge.amount_vnd <= 0 {
+        return Err(refused("a pledge's amount must be positive"));
+    }
+    let campaign = find_campaign(tx, &pledge.campaign_id)?;
+    tx.execute(
+        &format!(
+            "INSERT INTO pledges ({PLEDGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7)"
+        ),
+        params![
+            pledge.id,
+            pledge.room_id,
+            campaign.id,
+            code,
+            pledge.amount_vnd,
+            pledge.donor_name,
+            pledge.created_at_ms
+        ],
+    )?;
+    let stored = tx.query_row(
+        &format!("SELECT {PLEDGE_COLUMNS} FROM pledges WHERE id = ?1"),
+        params![pledge.id],
+        pledge_from_row,
+    )?;
+    Ok((stored, true))
 }
 
 #[cfg(test)]

@@ -115,6 +115,7 @@ impl Store {
         let kind = match record {
             Record::Feedback(_) => "feedback",
             Record::Rating(_) => "rating",
+            Record::Pledge(_) => "pledge",
         };
         let mut conn = self.lock();
         let tx = conn.transaction()?;
@@ -133,6 +134,11 @@ impl Store {
             if inserted == 0 {
                 return Ok(false);
             }
+        }
+        if let Record::Pledge(pledge) = record
+            && !super::room_contrib::insert_room_pledge(&tx, id, pledge)?
+        {
+            return Ok(false);
         }
         tx.execute(
             "INSERT INTO outbox (id, kind, body, created_at_ms) VALUES (?1, ?2, ?3, ?4)",
@@ -288,6 +294,9 @@ impl Store {
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                         params![id, room_id, item.seq, r.question, r.score, r.filtered, r.submitted_at_ms, now_ms],
                     )?;
+                }
+                Record::Pledge(p) => {
+                    super::room_contrib::store_uploaded_pledge(&tx, room_id, item.id, p)?;
                 }
             }
             ack.stored.push(item.id);

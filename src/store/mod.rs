@@ -7,6 +7,7 @@
 mod backup;
 mod contrib;
 mod feedback;
+mod room_contrib;
 mod rooms;
 
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ pub use contrib::{
     ReportLine, StaffNote, Transfer, TransferOutcome,
 };
 pub use feedback::{FeedbackFilter, FeedbackRow, RoomTicket, StatusRefusal};
+pub use room_contrib::{PledgeState, WallEntry};
 pub use rooms::{EnrollRefusal, RoomRecord};
 
 /// Append-only: never edit or reorder a released migration; add a new file.
@@ -38,6 +40,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("migrations/0003_contributions.sql"),
     ),
     (4, "feedback", include_str!("migrations/0004_feedback.sql")),
+    (
+        5,
+        "room_contributions",
+        include_str!("migrations/0005_room_contributions.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

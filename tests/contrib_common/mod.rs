@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 #[path = "../common/mod.rs"]
-mod common;
+pub mod common;
 
 pub use common::{TestHub, http, start_hub_on, tempdir};
 

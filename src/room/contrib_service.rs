@@ -1,0 +1,204 @@
+//! What the kiosk asks the room about contributions: the campaigns (the room's copy, so the
+//! list shows with the link down), making a pledge (durable before its QR is shown), whether
+//! a pledge is confirmed yet, and the latest gifts for the donor wall.
+
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+use super::Room;
+use crate::store::{PledgeState, WallEntry};
+use crate::vietqr::{self, AmountVnd, VietQr};
+use crate::wire::{CampaignInfo, PledgeRecord, Record};
+
+/// What the donor chose on the kiosk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PledgeDraft {
+    pub campaign_id: String,
+    pub amount_vnd: i64,
+    /// Only after the donor's explicit consent tap; `None` is anonymous (the default).
+    pub donor_name: Option<String>,
+}
+
+/// What the kiosk shows for a stored pledge: the dynamic VietQR and the words beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PledgeTicket {
+    pub reference_code: String,
+    /// The EMVCo payload to draw (amount fixed, reference code first in the purpose).
+    pub payload: String,
+    pub amount_vnd: i64,
+    pub campaign_title: String,
+    /// The bank as people know it, e.g. `Vietcombank`.
+    pub bank_name: String,
+    pub account: String,
+    pub account_name: String,
+}
+
+#[derive(Debug)]
+pub enum ContribRequest {
+    ListCampaigns {
+        reply: oneshot::Sender<Result<Vec<CampaignInfo>, String>>,
+    },
+    CreatePledge {
+        draft: PledgeDraft,
+        reply: oneshot::Sender<Result<PledgeTicket, String>>,
+    },
+    /// `None`: this room never made a pledge with that code.
+    PledgeStatus {
+        reference_code: String,
+        reply: oneshot::Sender<Result<Option<PledgeState>, String>>,
+    },
+    DonorWall {
+        limit: usize,
+        reply: oneshot::Sender<Result<Vec<WallEntry>, String>>,
+    },
+}
+
+/// The purpose (62.08) of a pledge's QR: the reference code first (some banking apps show
+/// only the first 19 characters of a memo), then the campaign title without marks.
+pub fn pledge_purpose(reference_code: &str, campaign_title: &str) -> String {
+    format!("{reference_code} {campaign_title}")
+}
+
+/// Builds what the kiosk shows for a pledge; pure, so previews and tests make the same.
+pub fn pledge_ticket(
+    campaign: &CampaignInfo,
+    reference_code: &str,
+    amount_vnd: i64,
+) -> Result<PledgeTicket, String> {
+    let bank = vietqr::bank_by_bin(&campaign.bank_bin).ok_or_else(|| {
+        format!(
+            "campaign {}: bank BIN {} is not in the bank list",
+            campaign.slug, campaign.bank_bin
+        )
+    })?;
+    let amount = u64::try_from(amount_vnd)
+        .ok()
+        .and_then(|a| AmountVnd::new(a).ok())
+        .ok_or_else(|| format!("{amount_vnd} VND is not an amount a VietQR can carry"))?;
+    let qr = VietQr::builder(bank, &campaign.account)
+        .amount(amount)
+        .purpose(&pledge_purpose(reference_code, &campaign.title))
+        .build()
+        .map_err(|e| format!("campaign {}: {e}", campaign.slug))?;
+    Ok(PledgeTicket {
+        reference_code: reference_code.to_owned(),
+        payload: qr.to_payload(),
+        amount_vnd,
+        campaign_title: campaign.title.clone(),
+        bank_name: bank.short_name.clone(),
+        account: campaign.account.clone(),
+        account_name: campaign.account_name.clone(),
+    })
+}
+
+pub(super) async fn handle(room: &Arc<Room>, request: ContribRequest) {
+    match request {
+        ContribRequest::ListCampaigns { reply } => {
+            let result = room
+                .store
+                .call(|s| s.room_campaigns())
+                .await
+                .map_err(|e| e.to_string());
+            let _ = reply.send(result);
+        }
+        ContribRequest::CreatePledge { draft, reply } => {
+            let result = create_pledge(room, draft).await;
+            if let Err(e) = &result {
+                tracing::error!(error = %e, "pledge not stored");
+            }
+            let _ = reply.send(result);
+        }
+        ContribRequest::PledgeStatus {
+            reference_code,
+            reply,
+        } => {
+            let result = room
+                .store
+                .call(move |s| s.room_pledge_state(&reference_code))
+                .await
+                .map_err(|e| e.to_string());
+            let _ = reply.send(result);
+        }
+        ContribRequest::DonorWall { limit, reply } => {
+            let result = room
+                .store
+                .call(move |s| s.donor_wall(limit))
+                .await
+                .map_err(|e| e.to_string());
+            let _ = reply.send(result);
+        }
+    }
+}
+
+/// Makes a reference code here (offline), checks the QR can be built, then stores the
+/// pledge and its outbox item together; only then is the QR handed to the kiosk.
+async fn create_pledge(room: &Arc<Room>, draft: PledgeDraft) -> Result<PledgeTicket, String> {
+    let campaigns = room
+        .store
+        .call(|s| s.room_campaigns())
+        .await
+        .map_err(|e| e.to_string())?;
+    let campaign = campaigns
+        .into_iter()
+        .find(|c| c.id == draft.campaign_id && c.status == "open")
+        .ok_or_else(|| format!("campaign {} is not open at this room", draft.campaign_id))?;
+    let donor_name = draft
+        .donor_name
+        .map(|n| crate::text::nfc(n.trim()))
+        .filter(|n| !n.is_empty());
+    let id = Uuid::now_v7();
+    let now = crate::clock::now_ms();
+    for _ in 0..32 {
+        let code = crate::contrib::reference::new_pledge_code(&mut rand::rng());
+        let ticket = pledge_ticket(&campaign, &code, draft.amount_vnd)?;
+        let record = Record::Pledge(PledgeRecord {
+            campaign_id: campaign.id.clone(),
+            reference_code: code,
+            amount_vnd: draft.amount_vnd,
+            donor_name: donor_name.clone(),
+            created_at_ms: now,
+        });
+        let stored = room
+            .store
+            .call(move |s| s.submit(id, &record, now))
+            .await
+            .map_err(|e| e.to_string())?;
+        if stored {
+            room.sync_wake.notify_one();
+            return Ok(ticket);
+        }
+    }
+    Err("could not find a free reference code".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pledge_qr_carries_the_amount_and_the_code_first() {
+        let campaign = CampaignInfo {
+            id: "c1".into(),
+            slug: "vi-nguoi-ngheo".into(),
+            title: "Quỹ Vì người nghèo".into(),
+            story: String::new(),
+            bank_bin: "970436".into(),
+            account: "0011001234567".into(),
+            account_name: "UY BAN MTTQ XA LAO CHAI".into(),
+            goal_vnd: 50_000_000,
+            raised_vnd: 0,
+            gifts: 0,
+            last_update_ms: None,
+            status: "open".into(),
+        };
+        let ticket = pledge_ticket(&campaign, "UH7K3P9", 100_000).expect("ticket");
+        let parsed = vietqr::parse(&ticket.payload).expect("parses");
+        assert_eq!(parsed.amount_vnd, Some(100_000));
+        assert_eq!(parsed.initiation, vietqr::Initiation::Dynamic);
+        let purpose = parsed.purpose.expect("purpose");
+        assert!(purpose.starts_with("UH7K3P9 Quy Vi"), "{purpose}");
+        assert!(pledge_ticket(&campaign, "UH7K3P9", 0).is_err());
+    }
+}

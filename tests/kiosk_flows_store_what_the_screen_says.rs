@@ -1,0 +1,326 @@
+//! The kiosk's flows against a real room and hub: typed and spoken feedback get a ticket
+//! that matches what was stored; a rating is stored (a repeated tap counted as filtered);
+//! "Check my ticket" shows the reply with the hub down; an idle reset deletes a recording.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use phonghop::config::Language;
+use phonghop::kiosk::shell::{Recording, Screen};
+use phonghop::kiosk::{KioskRoom, RoomKiosk};
+
+struct World {
+    rt: tokio::runtime::Runtime,
+    dir: tempfile::TempDir,
+    hub: Option<TestHub>,
+    room: Option<TestRoom>,
+    kiosk: phonghop::room::service::KioskClient,
+}
+
+fn world() -> World {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempdir();
+    let (hub, room, kiosk) = rt.block_on(async {
+        let hub = start_hub(&dir.path().join("hub")).await;
+        let (config, _) = enrolled_room(&hub, "lao-chai", dir.path().join("room")).await;
+        let (room, kiosk) = start_room_with_kiosk(config).await;
+        (hub, room, kiosk)
+    });
+    World {
+        rt,
+        dir,
+        hub: Some(hub),
+        room: Some(room),
+        kiosk,
+    }
+}
+
+impl World {
+    fn harness(&self) -> Harness<'static, RoomKiosk> {
+        let room = self.room.as_ref().expect("room");
+        let kiosk = RoomKiosk::new(
+            KioskRoom {
+                status: room.status.clone(),
+                language: Language::Vietnamese,
+                idle_reset_secs: 90,
+                staff_pin_hash: String::new(),
+                start_screen: Screen::Home,
+                service: Some(self.kiosk.clone()),
+                microphone: phonghop::media::MicSource::Test { freq_hz: 440.0 },
+                recording_dir: self.dir.path().join("room/recording"),
+            },
+            None,
+        );
+        Harness::builder()
+            .with_size(egui::vec2(1280.0, 800.0))
+            .with_context_setup(phonghop::kiosk::style::apply)
+            .build_ui_state(|ui, k: &mut RoomKiosk| k.frame_ui(ui), kiosk)
+    }
+
+    fn hub_store(&self) -> phonghop::store::Store {
+        phonghop::store::Store::open(&self.dir.path().join("hub/phonghop.db")).expect("hub db")
+    }
+
+    fn room_store(&self) -> phonghop::store::Store {
+        phonghop::store::Store::open(&self.dir.path().join("room/phonghop.db")).expect("room db")
+    }
+
+    fn stop(mut self) {
+        let (room, hub) = (self.room.take(), self.hub.take());
+        self.rt.block_on(async {
+            if let Some(r) = room {
+                r.stop().await;
+            }
+            if let Some(h) = hub {
+                h.stop().await;
+            }
+        });
+    }
+}
+
+fn tap(h: &mut Harness<'static, RoomKiosk>, label: &str) {
+    h.get_by_label(label).click();
+    h.run_steps(3);
+}
+
+/// Runs frames (real time passes) until `done` holds.
+fn frames_until(
+    h: &mut Harness<'static, RoomKiosk>,
+    what: &str,
+    timeout: Duration,
+    done: impl Fn(&RoomKiosk) -> bool,
+) {
+    let start = Instant::now();
+    while !done(h.state()) {
+        assert!(
+            start.elapsed() < timeout,
+            "timed out waiting for {what}; screen {:?}",
+            h.state().shell().screen
+        );
+        h.run_steps(1);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn eventually_sync(what: &str, timeout: Duration, check: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !check() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn send_anonymously(h: &mut Harness<'static, RoomKiosk>) -> String {
+    tap(h, "Tiếp ➜");
+    assert_eq!(h.state().shell().screen, Screen::FeedbackContact);
+    tap(h, "Bỏ qua, gửi ẩn danh ➜");
+    assert_eq!(h.state().shell().screen, Screen::FeedbackReview);
+    tap(h, "Gửi ➜");
+    frames_until(h, "the receipt", Duration::from_secs(10), |k| {
+        k.shell().screen == Screen::FeedbackReceipt
+    });
+    let code = h
+        .state()
+        .shell()
+        .receipt
+        .as_ref()
+        .expect("receipt")
+        .ticket_code
+        .clone();
+    h.get_by_label(&code);
+    code
+}
+
+#[test]
+fn typed_feedback_gets_a_ticket_and_the_reply_is_readable_with_the_hub_down() {
+    let mut w = world();
+    let mut h = w.harness();
+    h.run_steps(2);
+    tap(&mut h, "Góp ý");
+    tap(&mut h, "🛣 Đường sá, hạ tầng");
+    for key in ["d", "d", "u", "w", "o", "w", "n", "g", "f"] {
+        tap(&mut h, key);
+    }
+    assert_eq!(h.state().shell().draft, "đường");
+    let code = send_anonymously(&mut h);
+
+    // What the screen showed is what the box stored, and what reached the province.
+    let ticket = w
+        .room_store()
+        .room_ticket(&code)
+        .expect("db")
+        .expect("stored at the box");
+    assert_eq!(ticket.category, "roads");
+    let hub = w.hub_store();
+    eventually_sync("the ticket at the hub", Duration::from_secs(15), || {
+        hub.feedback_by_ticket(&code).ok().flatten().is_some()
+    });
+    assert_eq!(
+        hub.feedback_by_ticket(&code)
+            .expect("db")
+            .expect("row")
+            .text,
+        "đường"
+    );
+
+    // Staff reply from the hub's command line (another process would do the same).
+    hub.update_feedback(
+        &code,
+        Some(phonghop::feedback::Status::Resolved),
+        Some("Đã sửa xong."),
+        "Cán bộ xã",
+        phonghop::clock::now_ms(),
+    )
+    .expect("db")
+    .expect("allowed");
+    let room = w.room_store();
+    eventually_sync("the reply at the box", Duration::from_secs(15), || {
+        room.room_ticket(&code)
+            .ok()
+            .flatten()
+            .and_then(|t| t.reply)
+            .is_some()
+    });
+
+    // The province goes offline; the box still answers from its own copy.
+    let hub_handle = w.hub.take().expect("hub");
+    w.rt.block_on(hub_handle.stop());
+    tap(&mut h, "Xong");
+    tap(&mut h, "Tra cứu phiếu");
+    for c in code.chars() {
+        tap(&mut h, &c.to_string());
+    }
+    tap(&mut h, "Tra cứu ➜");
+    frames_until(&mut h, "the ticket", Duration::from_secs(10), |k| {
+        matches!(
+            k.shell().ticket,
+            Some(phonghop::kiosk::shell::TicketLookup::Found(_))
+        )
+    });
+    h.run_steps(2);
+    h.get_by_label("Đã sửa xong.");
+    h.get_by_label("Trạng thái: Đã giải quyết");
+    h.get_by_label_contains("Cập nhật từ tỉnh lúc");
+    drop(h);
+    w.stop();
+}
+
+#[test]
+fn spoken_feedback_reaches_the_hub_with_a_matching_checksum() {
+    let w = world();
+    let mut h = w.harness();
+    h.run_steps(2);
+    tap(&mut h, "Góp ý");
+    tap(&mut h, "♥ An sinh xã hội");
+    tap(&mut h, "🗣 Nói thay vì gõ");
+    tap(&mut h, "● Ghi âm");
+    frames_until(
+        &mut h,
+        "a second of speech",
+        Duration::from_secs(10),
+        |k| matches!(k.shell().recording, Recording::Live { elapsed_ms, .. } if elapsed_ms >= 1_000),
+    );
+    tap(&mut h, "■ Dừng");
+    let Recording::Done { duration_ms, .. } = h.state().shell().recording.clone() else {
+        panic!("not recorded: {:?}", h.state().shell().recording)
+    };
+    assert!(duration_ms >= 900, "{duration_ms} ms");
+    let code = send_anonymously(&mut h);
+    let hub = w.hub_store();
+    eventually_sync(
+        "the voice feedback at the hub",
+        Duration::from_secs(15),
+        || hub.feedback_by_ticket(&code).ok().flatten().is_some(),
+    );
+    let row = hub.feedback_by_ticket(&code).expect("db").expect("row");
+    let sha = row.voice_sha256.expect("voice");
+    let bytes =
+        std::fs::read(w.dir.path().join(format!("hub/voice/{sha}.ogg"))).expect("voice file");
+    use sha2::Digest;
+    assert_eq!(hex::encode(sha2::Sha256::digest(&bytes)), sha);
+    phonghop::media::probe_ogg_opus(&w.dir.path().join(format!("hub/voice/{sha}.ogg")))
+        .expect("a valid Ogg/Opus file");
+    drop(h);
+    w.stop();
+}
+
+#[test]
+fn a_rating_is_stored_once_and_a_repeated_tap_is_counted_as_filtered() {
+    let w = world();
+    let mut h = w.harness();
+    h.run_steps(2);
+    tap(&mut h, "Đánh giá dịch vụ");
+    tap(&mut h, "★★★★★\nRất hài lòng");
+    h.get_by_label("Cảm ơn bạn đã đánh giá!");
+    tap(&mut h, "⬅ Quay lại");
+    tap(&mut h, "★★★★★\nRất hài lòng");
+    let hub = w.hub_store();
+    eventually_sync("both taps at the hub", Duration::from_secs(15), || {
+        hub.rating_counts()
+            .map(|(scored, filtered)| scored.iter().map(|(_, n)| n).sum::<u64>() + filtered == 2)
+            .unwrap_or(false)
+    });
+    assert_eq!(hub.rating_counts().expect("db"), (vec![(5, 1)], 1));
+    drop(h);
+    w.stop();
+}
+
+#[test]
+fn an_idle_reset_deletes_an_unsent_recording() {
+    let w = world();
+    let mut h = w.harness();
+    h.run_steps(2);
+    tap(&mut h, "Góp ý");
+    tap(&mut h, "✎ Khác");
+    tap(&mut h, "🗣 Nói thay vì gõ");
+    tap(&mut h, "● Ghi âm");
+    frames_until(
+        &mut h,
+        "recording",
+        Duration::from_secs(10),
+        |k| matches!(k.shell().recording, Recording::Live { elapsed_ms, .. } if elapsed_ms >= 300),
+    );
+    tap(&mut h, "■ Dừng");
+    let recording_dir = w.dir.path().join("room/recording");
+    assert_eq!(
+        std::fs::read_dir(&recording_dir).expect("dir").count(),
+        1,
+        "one recording kept for review"
+    );
+    assert!(
+        matches!(h.state().shell().recording, Recording::Done { .. }),
+        "{:?} on {:?}",
+        h.state().shell().recording,
+        h.state().shell().screen
+    );
+    // The resident walks away: 90 s without a touch.
+    let later = phonghop::clock::now_ms() + 91_000;
+    let effects = h.state_mut().shell_mut().tick(later);
+    assert!(
+        effects.contains(&phonghop::kiosk::shell::Effect::DiscardRecording),
+        "{effects:?} {:?} {:?}",
+        h.state().shell().screen,
+        h.state().shell().recording
+    );
+    h.state_mut().shell_mut().touched(later);
+    // Carry the effects out as the window would.
+    for effect in effects {
+        h.state_mut().apply_effect(effect);
+    }
+    assert_eq!(h.state().shell().screen, Screen::Home);
+    assert_eq!(
+        std::fs::read_dir(&recording_dir).expect("dir").count(),
+        0,
+        "the recording is gone"
+    );
+    drop(h);
+    w.stop();
+}
