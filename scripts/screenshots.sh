@@ -7,12 +7,13 @@ out="$here/docs/screenshots"
 mkdir -p "$out"
 runtime=$(mktemp -d)
 trap 'rm -rf "$runtime"' EXIT
-shot() { # screen lang
+shot() { # screen lang [file name, default: screen]
+  name=${3:-$1}
   XDG_RUNTIME_DIR="$runtime" xvfb-run -a -s "-screen 0 2048x2048x24" \
-    "$bin" room --screenshot "$out/$1-$2.png" --screen "$1" --lang "$2" --size 1280x800 >/dev/null 2>&1
-  echo "docs/screenshots/$1-$2.png"
+    "$bin" room --screenshot "$out/$name-$2.png" --screen "$1" --lang "$2" --size 1280x800 >/dev/null 2>&1
+  echo "docs/screenshots/$name-$2.png"
 }
 for lang in vi en hmn; do shot home "$lang"; done
 shot feedback vi
 shot staff en
-shot contribute vi
+shot contribute-qr vi contribute

@@ -77,6 +77,16 @@ pub struct HubConfig {
     pub units: Vec<Unit>,
     /// Bank-transfer notifications for contributions; `None` turns the webhooks off.
     pub bank: Option<BankConfig>,
+    /// What the kiosks ask and offer for feedback; sent to every room.
+    pub feedback: FeedbackSettings,
+}
+
+/// `[feedback]` and `[[category]]`: the rating question and the feedback categories the
+/// kiosks show (built-in defaults when absent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedbackSettings {
+    pub rating_question: String,
+    pub categories: Vec<crate::wire::Category>,
 }
 
 /// A secret from the config: compared and used, never printed (its `Debug` hides it).
@@ -200,7 +210,7 @@ impl AnyConfig {
     }
 }
 
-const HUB_SECTIONS: &[&str] = &["hub", "tls", "unit", "bank"];
+const HUB_SECTIONS: &[&str] = &["hub", "tls", "unit", "bank", "feedback", "category"];
 const ROOM_SECTIONS: &[&str] = &["room", "hub", "media", "kiosk", "staff"];
 
 /// Reads and validates a hub configuration file, with environment overrides applied.
@@ -286,7 +296,7 @@ fn apply_env(
         let rest = &var["PHONGHOP_".len()..];
         let Some(section) = sections
             .iter()
-            .filter(|s| **s != "unit")
+            .filter(|s| **s != "unit" && **s != "category")
             .find(|s| rest.to_ascii_lowercase().starts_with(&format!("{s}_")))
         else {
             continue;
@@ -416,6 +426,7 @@ fn parse_hub_table(
 
     let units = parse_units(&table, &problems);
     let bank = sub_table(&table, "bank", &problems).map(|t| parse_bank(t, &problems));
+    let feedback = parse_feedback(&table, &problems);
     let value = (|| {
         Some(HubConfig {
             listen: listen?,
@@ -430,6 +441,7 @@ fn parse_hub_table(
                 Some(b) => Some(b?),
                 None => None,
             },
+            feedback,
         })
     })();
     finish(file, problems, value)
@@ -474,6 +486,63 @@ fn parse_bank(t: &Table, problems: &Problems) -> Option<BankConfig> {
         casso_secret,
         generic_secret,
     })
+}
+
+fn parse_feedback(table: &Table, problems: &Problems) -> FeedbackSettings {
+    let section = Section::new(
+        "[feedback]".into(),
+        sub_table(table, "feedback", problems),
+        problems,
+    );
+    let rating_question = section
+        .optional("rating_question", to::non_empty_string)
+        .unwrap_or_else(crate::feedback::default_rating_question);
+    section.finish();
+    let categories = match table.get("category") {
+        None => crate::feedback::default_categories(),
+        Some(Value::Array(items)) => {
+            let mut list = Vec::new();
+            let mut seen = BTreeSet::new();
+            for (i, item) in items.iter().enumerate() {
+                let label = format!("[[category]] #{}", i + 1);
+                let Value::Table(t) = item else {
+                    problems.push(&label, "", "expected a table");
+                    continue;
+                };
+                let s = Section::new(label, Some(t), problems);
+                let id = s.required("id", "an id like \"roads\"", to::identifier);
+                let icon = s
+                    .optional("icon", to::non_empty_string)
+                    .unwrap_or_else(|| "✎".to_owned());
+                let vi = s.required("vi", "the name in Vietnamese", to::non_empty_string);
+                let mut names = BTreeMap::new();
+                for lang in ["en", "hmn"] {
+                    if let Some(name) = s.optional(lang, to::non_empty_string) {
+                        names.insert(lang.to_owned(), name);
+                    }
+                }
+                if let Some(id) = &id
+                    && !seen.insert(id.clone())
+                {
+                    s.problem("id", format!("{id:?} is used by another category"));
+                }
+                s.finish();
+                if let (Some(id), Some(vi)) = (id, vi) {
+                    names.insert("vi".to_owned(), vi);
+                    list.push(crate::wire::Category { id, icon, names });
+                }
+            }
+            list
+        }
+        Some(_) => {
+            problems.push("[[category]]", "", "expected [[category]] tables");
+            Vec::new()
+        }
+    };
+    FeedbackSettings {
+        rating_question,
+        categories,
+    }
 }
 
 fn parse_units(table: &Table, problems: &Problems) -> Option<Vec<Unit>> {

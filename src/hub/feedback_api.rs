@@ -145,8 +145,8 @@ async fn sync_down(
     Ok(Json(DownSync {
         cursor,
         tickets,
-        categories: crate::feedback::default_categories(),
-        rating_question: crate::feedback::default_rating_question(),
+        categories: hub.config.feedback.categories.clone(),
+        rating_question: hub.config.feedback.rating_question.clone(),
         campaigns: Some(contrib.campaigns),
         confirmations_cursor: contrib.cursor,
         confirmations: contrib.confirmations,

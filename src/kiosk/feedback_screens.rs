@@ -380,10 +380,19 @@ pub fn qr_ui(ui: &mut Ui, payload: &str, side_px: f32) {
     }
 }
 
-pub fn rating_screen_ui(ui: &mut Ui, lang: Language) -> Option<Command> {
+pub fn rating_screen_ui(
+    ui: &mut Ui,
+    lang: Language,
+    hub_question: Option<&str>,
+) -> Option<Command> {
     let mut command = None;
+    // The hub sets the question in Vietnamese; other languages show the kiosk's own text.
+    let question = match (lang, hub_question) {
+        (Language::Vietnamese, Some(q)) => q.to_owned(),
+        _ => tr(lang, "rating-question"),
+    };
     ui.vertical_centered(|ui| {
-        ui.label(heading(tr(lang, "rating-question")));
+        ui.label(heading(question));
         ui.add_space(24.0);
     });
     ui.horizontal(|ui| {

@@ -85,7 +85,11 @@ enum Pending {
         tokio::sync::oneshot::Receiver<Result<Option<crate::room::service::TicketView>, String>>,
     ),
     Rating(tokio::sync::oneshot::Receiver<Result<(), String>>),
+    Settings(tokio::sync::oneshot::Receiver<crate::room::service::KioskSettings>),
 }
+
+/// How often the kiosk re-reads the categories and question synced from the hub.
+const SETTINGS_EVERY_MS: i64 = 60_000;
 
 /// One room's kiosk: the shell plus what carries out its effects (the room service, the
 /// recorder, the player). The window runs one per room; tests drive one directly.
@@ -101,6 +105,8 @@ pub struct RoomKiosk {
     player: Option<crate::media::Player>,
     /// Contribution requests waiting for the room's answers.
     contrib: contribute::RoomCalls,
+    /// When to re-read the categories and question synced from the hub.
+    settings_due_ms: i64,
 }
 
 struct KioskApp {
@@ -136,6 +142,7 @@ impl KioskApp {
         if touched {
             room.shell.touched(now);
         }
+        room.refresh_settings(now);
         room.poll_answers();
         let contrib_waiting = room
             .contrib
@@ -193,6 +200,7 @@ impl RoomKiosk {
             recorder: None,
             player: None,
             contrib: Default::default(),
+            settings_due_ms: 0,
         }
     }
 
@@ -207,6 +215,19 @@ impl RoomKiosk {
     /// One frame: input, answers from the room, the screen, then effects.
     pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
         KioskApp::room_ui(ui, self, None);
+    }
+
+    /// Asks the room for the synced categories and question now and then.
+    fn refresh_settings(&mut self, now_ms: i64) {
+        if now_ms < self.settings_due_ms {
+            return;
+        }
+        self.settings_due_ms = now_ms + SETTINGS_EVERY_MS;
+        if let Some(service) = &self.service {
+            let (reply, rx) = tokio::sync::oneshot::channel();
+            service.send(crate::room::service::KioskRequest::Settings { reply });
+            self.pending.push(Pending::Settings(rx));
+        }
     }
 
     /// Takes answers the room has sent since the last frame.
@@ -235,6 +256,15 @@ impl RoomKiosk {
                     shell.ticket_found(Err("the room service stopped".into()));
                     false
                 }
+            },
+            Pending::Settings(rx) => match rx.try_recv() {
+                Ok(settings) => {
+                    shell.categories = settings.categories;
+                    shell.rating_question = settings.rating_question;
+                    false
+                }
+                Err(TryRecvError::Empty) => true,
+                Err(TryRecvError::Closed) => false,
             },
             Pending::Rating(rx) => match rx.try_recv() {
                 Ok(Err(why)) => {
@@ -292,7 +322,11 @@ impl RoomKiosk {
             Effect::SubmitRating { score, filtered } => {
                 if let Some(service) = &self.service {
                     let (reply, rx) = tokio::sync::oneshot::channel();
-                    let question = i18n::tr(Language::Vietnamese, "rating-question");
+                    let question = self
+                        .shell
+                        .rating_question
+                        .clone()
+                        .unwrap_or_else(|| i18n::tr(Language::Vietnamese, "rating-question"));
                     service.send(KioskRequest::SubmitRating {
                         question,
                         score,

@@ -60,7 +60,7 @@ fn screen_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
         Screen::FeedbackReview => fs::review_screen_ui(ui, shell),
         Screen::FeedbackSending => fs::sending_screen_ui(ui, shell.lang),
         Screen::FeedbackReceipt => fs::receipt_screen_ui(ui, shell),
-        Screen::Rating => fs::rating_screen_ui(ui, shell.lang),
+        Screen::Rating => fs::rating_screen_ui(ui, shell.lang, shell.rating_question.as_deref()),
         Screen::RatingThanks => fs::rating_thanks_screen_ui(ui, shell.lang),
         Screen::Ticket => fs::ticket_screen_ui(ui, shell),
         Screen::TicketResult => fs::ticket_result_screen_ui(ui, shell),

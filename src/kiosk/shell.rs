@@ -354,6 +354,8 @@ pub struct Shell {
     pub room: RoomStatus,
     /// Feedback categories (synced from the hub; defaults until then).
     pub categories: Vec<crate::wire::Category>,
+    /// The rating question set at the hub (Vietnamese); the kiosk's own text until synced.
+    pub rating_question: Option<String>,
     pub category: Option<String>,
     pub recording: Recording,
     /// Why the microphone cannot be used, if it cannot.
@@ -388,6 +390,7 @@ impl Shell {
             speech_unavailable: None,
             room,
             categories: crate::feedback::default_categories(),
+            rating_question: None,
             category: None,
             recording: Recording::Idle,
             mic_unavailable: None,

@@ -58,8 +58,20 @@ pub enum KioskRequest {
         code: String,
         reply: oneshot::Sender<Result<Option<TicketView>, String>>,
     },
+    /// The feedback categories and rating question last synced from the hub.
+    Settings {
+        reply: oneshot::Sender<KioskSettings>,
+    },
     /// Campaigns, pledges and the donor wall (`room::contrib_service`).
     Contrib(super::contrib_service::ContribRequest),
+}
+
+/// What the hub decides about the kiosk's feedback screens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskSettings {
+    pub categories: Vec<crate::wire::Category>,
+    /// In Vietnamese, as set at the hub; `None` until the first sync.
+    pub rating_question: Option<String>,
 }
 
 /// The kiosk's end: cheap to clone, usable from any thread.
@@ -115,6 +127,31 @@ pub(super) async fn serve(room: Arc<Room>, mut requests: mpsc::UnboundedReceiver
                     .map_err(|e| e.to_string());
                 room.sync_wake.notify_one();
                 let _ = reply.send(result);
+            }
+            KioskRequest::Settings { reply } => {
+                let settings = room
+                    .store
+                    .call(|s| {
+                        let categories = s
+                            .kv_get(super::sync_task::KV_CATEGORIES)
+                            .ok()
+                            .flatten()
+                            .and_then(|json| {
+                                serde_json::from_str::<Vec<crate::wire::Category>>(&json).ok()
+                            })
+                            .filter(|list| !list.is_empty())
+                            .unwrap_or_else(crate::feedback::default_categories);
+                        let rating_question = s
+                            .kv_get(super::sync_task::KV_RATING_QUESTION)
+                            .ok()
+                            .flatten();
+                        KioskSettings {
+                            categories,
+                            rating_question,
+                        }
+                    })
+                    .await;
+                let _ = reply.send(settings);
             }
             KioskRequest::LookupTicket { code, reply } => {
                 let result = room
