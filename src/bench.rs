@@ -124,6 +124,7 @@ pub async fn sync(records: usize) -> Result<SyncReport, String> {
         kiosk: KioskConfig {
             language: Language::Vietnamese,
             idle_reset_secs: 90,
+            zoom_percent: 100,
         },
         staff_pin_hash: String::new(),
     };

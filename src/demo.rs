@@ -97,6 +97,7 @@ pub async fn run(
             kiosk: KioskConfig {
                 language: Language::Vietnamese,
                 idle_reset_secs: 90,
+                zoom_percent: 100,
             },
             staff_pin_hash: pin_hash.clone(),
         };

@@ -612,6 +612,7 @@ fn room(args: RoomArgs) -> Result<(), Failure> {
             let health_listen = config.health_listen;
             let kiosk_language = config.kiosk.language;
             let idle_reset_secs = config.kiosk.idle_reset_secs;
+            let zoom = config.kiosk.zoom_percent as f32 / 100.0;
             let staff_pin_hash = config.staff_pin_hash.clone();
             let microphone = match &config.media.microphone {
                 phonghop::config::DeviceChoice::Auto => phonghop::media::MicSource::Auto,
@@ -659,7 +660,10 @@ fn room(args: RoomArgs) -> Result<(), Failure> {
                 }
             });
             if !args.headless {
-                let options = phonghop::kiosk::WindowOptions::default();
+                let options = phonghop::kiosk::WindowOptions {
+                    scale: Some(zoom),
+                    ..Default::default()
+                };
                 let kiosk = phonghop::kiosk::KioskRoom {
                     status: status_rx,
                     language: kiosk_language,

@@ -175,6 +175,9 @@ pub struct MediaConfig {
 pub struct KioskConfig {
     pub language: Language,
     pub idle_reset_secs: u64,
+    /// Logical-to-physical scale of the panel in percent (100 = as the display reports);
+    /// e.g. 150 on a 1920×1080 panel shows the 1280×720 layout, larger for old eyes.
+    pub zoom_percent: u64,
 }
 
 /// `phonghop room`: the box in a committee office.
@@ -756,6 +759,9 @@ fn parse_room_table(
     let idle_reset_secs = kiosk
         .optional("idle_reset_secs", to::integer_in(15, 3600))
         .unwrap_or(90);
+    let zoom_percent = kiosk
+        .optional("zoom_percent", to::integer_in(50, 300))
+        .unwrap_or(100);
     kiosk.finish();
 
     let staff = Section::new(
@@ -785,6 +791,7 @@ fn parse_room_table(
             kiosk: KioskConfig {
                 language,
                 idle_reset_secs,
+                zoom_percent,
             },
             staff_pin_hash: staff_pin_hash?,
         })

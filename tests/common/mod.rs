@@ -92,7 +92,7 @@ pub fn room_config(unit: &str, data_dir: PathBuf, hub_url: &url::Url) -> RoomCon
             microphone: DeviceChoice::Test,
             speaker: DeviceChoice::Auto,
         },
-        kiosk: KioskConfig { language: Language::Vietnamese, idle_reset_secs: 90 },
+        kiosk: KioskConfig { language: Language::Vietnamese, idle_reset_secs: 90, zoom_percent: 100 },
         // PIN 2468, from config/room-commune.toml.
         staff_pin_hash: "$argon2id$v=19$m=19456,t=2,p=1$mo2uY2ZUhYRP1lMzYksRrg$1tPuSatlaMA8hBlGY5AV+K25FcH7BYQKppXu9Jmowwk".to_owned(),
     }
