@@ -118,7 +118,7 @@ impl Store {
             Record::Pledge(_) => "pledge",
         };
         let mut conn = self.lock();
-        let tx = conn.transaction()?;
+        let tx = Store::write_tx(&mut conn)?;
         if let Record::Feedback(FeedbackRecord {
             ticket_code,
             category,
@@ -177,7 +177,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let mut conn = self.lock();
-        let tx = conn.transaction()?;
+        let tx = Store::write_tx(&mut conn)?;
         for id in feedback_ids {
             tx.execute(
                 "UPDATE room_tickets SET synced_at_ms = ?2 WHERE feedback_id = ?1",
@@ -195,7 +195,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let mut conn = self.lock();
-        let tx = conn.transaction()?;
+        let tx = Store::write_tx(&mut conn)?;
         for u in updates {
             tx.execute(
                 "UPDATE room_tickets SET status = ?2, reply = ?3, updated_at_ms = ?4, synced_at_ms = ?5
@@ -252,7 +252,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<UploadAck, StoreError> {
         let mut conn = self.lock();
-        let tx = conn.transaction()?;
+        let tx = Store::write_tx(&mut conn)?;
         let mut ack = UploadAck::default();
         for item in items {
             let id = item.id.to_string();
@@ -379,7 +379,7 @@ impl Store {
     ) -> Result<Result<FeedbackRow, StatusRefusal>, StoreError> {
         {
             let mut conn = self.lock();
-            let tx = conn.transaction()?;
+            let tx = Store::write_tx(&mut conn)?;
             let current: Option<(String, String, Option<String>)> = tx
                 .query_row(
                     "SELECT id, status, reply FROM feedback WHERE ticket_code = ?1",

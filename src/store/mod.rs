@@ -142,6 +142,13 @@ impl Store {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Starts a write transaction that takes the write lock at once. A deferred one that
+    /// reads first and writes later fails with "database is locked" when another
+    /// connection (a CLI command, the hub) wrote in between; waiting up front does not.
+    pub(crate) fn write_tx(conn: &mut Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+        conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+    }
+
     /// Runs blocking store work off the async runtime's worker threads (every commit is an
     /// fsync with `synchronous=FULL`).
     pub async fn call<R, F>(&self, f: F) -> R

@@ -167,7 +167,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let mut conn = self.lock();
-        let tx = conn.transaction()?;
+        let tx = Store::write_tx(&mut conn)?;
         if let Some(campaigns) = campaigns {
             tx.execute("DELETE FROM room_campaigns", [])?;
             for c in campaigns {

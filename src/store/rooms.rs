@@ -68,7 +68,7 @@ impl Store {
             ticket_prefix: Some(ticket_prefix.to_owned()),
         };
         let mut conn = self.lock();
-        let tx = conn.transaction()?;
+        let tx = Store::write_tx(&mut conn)?;
         let taken: bool = tx.query_row(
             "SELECT count(*) > 0 FROM rooms WHERE ticket_prefix = ?1",
             params![ticket_prefix],
@@ -99,7 +99,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<Result<RoomRecord, EnrollRefusal>, StoreError> {
         let mut conn = self.lock();
-        let tx = conn.transaction()?;
+        let tx = Store::write_tx(&mut conn)?;
         let found = tx
             .query_row(
                 "SELECT room_id, expires_at_ms, used_at_ms FROM enrollment_codes WHERE code_hash = ?1",
