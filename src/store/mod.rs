@@ -103,6 +103,24 @@ impl Store {
     /// Opens (creating if needed) the database file, checks it, and brings its schema up to
     /// date. A damaged file or one from a newer phonghop is refused and left as it is.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        // Switching a new file to WAL and migrating it need the file to themselves for a
+        // moment; SQLite answers "busy" without waiting when two processes (a hub starting,
+        // `phonghop hub add-room`) do it at once. Such a clash is retried, briefly.
+        let mut attempt = 0;
+        loop {
+            match Self::open_once(path) {
+                Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy && attempt < 100 =>
+                {
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<Store, StoreError> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -278,21 +296,28 @@ impl Store {
 
 fn check_integrity(conn: &Connection, path: &str) -> Result<(), StoreError> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
-    let corrupt = |detail: String| StoreError::Corrupt {
-        path: path.to_owned(),
-        detail,
+    // A busy database is not a damaged one: that error is passed on to be retried.
+    let corrupt = |e: rusqlite::Error| match e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DatabaseBusy => {
+            StoreError::Sqlite(e)
+        }
+        other => StoreError::Corrupt {
+            path: path.to_owned(),
+            detail: other.to_string(),
+        },
     };
-    let mut stmt = conn
-        .prepare("PRAGMA quick_check")
-        .map_err(|e| corrupt(e.to_string()))?;
+    let mut stmt = conn.prepare("PRAGMA quick_check").map_err(corrupt)?;
     let findings: Vec<String> = stmt
         .query_map([], |r| r.get::<_, String>(0))
         .and_then(|rows| rows.collect())
-        .map_err(|e| corrupt(e.to_string()))?;
+        .map_err(corrupt)?;
     if findings.len() == 1 && findings[0] == "ok" {
         Ok(())
     } else {
-        Err(corrupt(findings.join("; ")))
+        Err(StoreError::Corrupt {
+            path: path.to_owned(),
+            detail: findings.join("; "),
+        })
     }
 }
 
