@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{DeviceChoice, KioskConfig, Language, MediaConfig, RoomConfig};
+use crate::config::RoomConfig;
 use crate::room::service::{FeedbackDraft, KioskRequest};
 
 #[derive(Debug, serde::Serialize)]
@@ -108,26 +108,8 @@ pub async fn sync(records: usize) -> Result<SyncReport, String> {
     ));
     let (_, code) = crate::hub::admin::add_room(&hub_config, "demo", "lao-chai", "bench")
         .map_err(|e| e.to_string())?;
-    let room_config = RoomConfig {
-        unit: "lao-chai".into(),
-        data_dir: dir.path().join("room"),
-        health_listen: "127.0.0.1:0"
-            .parse()
-            .map_err(|e: std::net::AddrParseError| e.to_string())?,
-        hub_url,
-        hub_ca_cert: None,
-        media: MediaConfig {
-            camera: DeviceChoice::Test,
-            microphone: DeviceChoice::Test,
-            speaker: DeviceChoice::Auto,
-        },
-        kiosk: KioskConfig {
-            language: Language::Vietnamese,
-            idle_reset_secs: 90,
-            zoom_percent: 100,
-        },
-        staff_pin_hash: String::new(),
-    };
+    let room_config =
+        RoomConfig::local("lao-chai", dir.path().join("room"), hub_url, String::new());
     crate::room::enroll::enroll(&room_config, None, &code)
         .await
         .map_err(|e| e.to_string())?;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{DeviceChoice, KioskConfig, Language, MediaConfig, RoomConfig};
+use crate::config::RoomConfig;
 use crate::room::{HubLink, RoomStatus};
 
 /// The hub configuration the demo runs, also shipped as `config/demo.toml`.
@@ -83,24 +83,12 @@ pub async fn run(
     for (unit, name) in DEMO_ROOMS {
         let (_, code) = crate::hub::admin::add_room(&hub_config, "config/demo.toml", unit, name)
             .map_err(setup)?;
-        let config = RoomConfig {
-            unit: (*unit).to_owned(),
-            data_dir: dir.path().join(format!("room-{unit}")),
-            health_listen: "127.0.0.1:0".parse().map_err(setup)?,
-            hub_url: hub_url.clone(),
-            hub_ca_cert: None,
-            media: MediaConfig {
-                camera: DeviceChoice::Test,
-                microphone: DeviceChoice::Test,
-                speaker: DeviceChoice::Auto,
-            },
-            kiosk: KioskConfig {
-                language: Language::Vietnamese,
-                idle_reset_secs: 90,
-                zoom_percent: 100,
-            },
-            staff_pin_hash: pin_hash.clone(),
-        };
+        let config = RoomConfig::local(
+            unit,
+            dir.path().join(format!("room-{unit}")),
+            hub_url.clone(),
+            pin_hash.clone(),
+        );
         crate::room::enroll::enroll(&config, None, &code)
             .await
             .map_err(setup)?;

@@ -197,6 +197,36 @@ pub struct RoomConfig {
     pub staff_pin_hash: String,
 }
 
+impl RoomConfig {
+    /// A room on this machine with test picture and sound, for the demo, benchmarks and
+    /// tests: health on a free loopback port, defaults everywhere else.
+    pub fn local(
+        unit: &str,
+        data_dir: PathBuf,
+        hub_url: url::Url,
+        staff_pin_hash: String,
+    ) -> RoomConfig {
+        RoomConfig {
+            unit: unit.to_owned(),
+            data_dir,
+            health_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            hub_url,
+            hub_ca_cert: None,
+            media: MediaConfig {
+                camera: DeviceChoice::Test,
+                microphone: DeviceChoice::Test,
+                speaker: DeviceChoice::Auto,
+            },
+            kiosk: KioskConfig {
+                language: Language::Vietnamese,
+                idle_reset_secs: 90,
+                zoom_percent: 100,
+            },
+            staff_pin_hash,
+        }
+    }
+}
+
 /// A configuration of either kind, as `check-config` sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnyConfig {

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use phonghop::config::{DeviceChoice, HubConfig, KioskConfig, Language, MediaConfig, RoomConfig};
+use phonghop::config::{HubConfig, RoomConfig};
 use phonghop::room::RoomStatus;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -81,21 +81,9 @@ pub async fn start_hub(data_dir: &Path) -> TestHub {
 }
 
 pub fn room_config(unit: &str, data_dir: PathBuf, hub_url: &url::Url) -> RoomConfig {
-    RoomConfig {
-        unit: unit.to_owned(),
-        data_dir,
-        health_listen: "127.0.0.1:0".parse().expect("addr"),
-        hub_url: hub_url.clone(),
-        hub_ca_cert: None,
-        media: MediaConfig {
-            camera: DeviceChoice::Test,
-            microphone: DeviceChoice::Test,
-            speaker: DeviceChoice::Auto,
-        },
-        kiosk: KioskConfig { language: Language::Vietnamese, idle_reset_secs: 90, zoom_percent: 100 },
-        // PIN 2468, from config/room-commune.toml.
-        staff_pin_hash: "$argon2id$v=19$m=19456,t=2,p=1$mo2uY2ZUhYRP1lMzYksRrg$1tPuSatlaMA8hBlGY5AV+K25FcH7BYQKppXu9Jmowwk".to_owned(),
-    }
+    // PIN 2468, from config/room-commune.toml.
+    let pin_hash = "$argon2id$v=19$m=19456,t=2,p=1$mo2uY2ZUhYRP1lMzYksRrg$1tPuSatlaMA8hBlGY5AV+K25FcH7BYQKppXu9Jmowwk";
+    RoomConfig::local(unit, data_dir, hub_url.clone(), pin_hash.to_owned())
 }
 
 /// Adds a room at the hub (as `phonghop hub add-room` does) and enrolls it (as
