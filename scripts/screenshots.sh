@@ -14,6 +14,9 @@ shot() { # screen lang [file name, default: screen]
   echo "docs/screenshots/$name-$2.png"
 }
 for lang in vi en hmn; do shot home "$lang"; done
+shot category vi
 shot feedback vi
+shot speak en
+shot rating vi
 shot staff en
 shot contribute-qr vi contribute
