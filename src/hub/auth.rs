@@ -70,10 +70,12 @@ pub(crate) fn require_loopback(client: std::net::SocketAddr) -> Result<(), ApiFa
     if loopback {
         Ok(())
     } else {
+        tracing::warn!(%client, "staff API refused to a remote client");
         Err(ApiFailure::new(
             StatusCode::FORBIDDEN,
             "staff_only",
-            "staff endpoints answer on the hub machine itself only (127.0.0.1)",
+            "staff endpoints answer on the hub machine itself only (127.0.0.1 or ::1): use them \
+             there or through an SSH tunnel, or use the `phonghop hub ...` commands",
         ))
     }
 }

@@ -215,24 +215,6 @@ async fn public_page(State(hub): State<Arc<Hub>>, Path(page): Path<String>) -> R
     }
 }
 
-/// The staff API answers only clients on the hub itself.
-fn staff_only(client: SocketAddr) -> Result<(), ApiFailure> {
-    let ip = client.ip();
-    let loopback = ip.is_loopback()
-        || matches!(ip, std::net::IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()));
-    if loopback {
-        Ok(())
-    } else {
-        tracing::warn!(%client, "staff API refused to a remote client");
-        Err(ApiFailure::new(
-            StatusCode::FORBIDDEN,
-            "staff_only",
-            "the campaign API is served only on the hub itself (127.0.0.1 or ::1); use it there, \
-             or through an SSH tunnel, or use `phonghop hub campaign`",
-        ))
-    }
-}
-
 fn store_failure(e: crate::store::StoreError) -> ApiFailure {
     match e {
         crate::store::StoreError::Refused(message) => {
@@ -257,7 +239,7 @@ async fn list_campaigns(
     State(hub): State<Arc<Hub>>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
 ) -> Result<Response, ApiFailure> {
-    staff_only(client)?;
+    super::auth::require_loopback(client)?;
     let list = hub
         .store
         .call(|s| {
@@ -290,7 +272,7 @@ async fn create_campaign(
         axum::extract::rejection::JsonRejection,
     >,
 ) -> Result<Response, ApiFailure> {
-    staff_only(client)?;
+    super::auth::require_loopback(client)?;
     let Json(input) =
         body.map_err(|e| ApiFailure::new(StatusCode::BAD_REQUEST, "bad_request", &e.body_text()))?;
     let now = crate::clock::now_ms();
@@ -323,7 +305,7 @@ async fn close_campaign(
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(campaign): Path<String>,
 ) -> Result<Response, ApiFailure> {
-    staff_only(client)?;
+    super::auth::require_loopback(client)?;
     let now = crate::clock::now_ms();
     let closed = hub
         .store

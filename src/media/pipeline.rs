@@ -139,3 +139,37 @@ fn element_error(msg: &gst::Message) -> Option<PipelineError> {
         debug: debug.map(|d| d.to_string()),
     })
 }
+
+/// The audio output element for `output`; `Err` says, in words, why there is none. Shared
+/// by read-aloud and playback so both refuse a missing device the same way.
+pub(crate) fn audio_sink(output: &super::AudioOutput) -> Result<gst::Element, String> {
+    match output {
+        super::AudioOutput::Auto => gst::ElementFactory::make("autoaudiosink")
+            .name("speaker")
+            .build()
+            .map_err(|_| {
+                "the GStreamer element `autoaudiosink` (package gstreamer1.0-plugins-good) is missing"
+                    .to_owned()
+            }),
+        super::AudioOutput::Sink(description) => {
+            let bin = gst::parse::bin_from_description(description, true)
+                .map_err(|e| format!("the audio sink `{description}` cannot be built ({e})"))?;
+            if bin.static_pad("sink").is_none() {
+                return Err(format!("the audio sink `{description}` has no free input to play into"));
+            }
+            Ok(bin.upcast())
+        }
+    }
+}
+
+/// `autoaudiosink` does not fail when no device works: it warns and plays into a
+/// `fakesink`. That counts as no audio output.
+pub(crate) fn auto_sink_is_fake(sink: &gst::Element) -> bool {
+    sink.downcast_ref::<gst::Bin>().is_some_and(|bin| {
+        bin.children().iter().all(|child| {
+            child
+                .factory()
+                .is_none_or(|factory| factory.name() == "fakesink")
+        })
+    })
+}

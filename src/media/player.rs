@@ -54,7 +54,7 @@ impl Player {
                 describe(output)
             )));
         }
-        if *output == AudioOutput::Auto && auto_sink_is_fake(&sink) {
+        if *output == AudioOutput::Auto && super::pipeline::auto_sink_is_fake(&sink) {
             let why = pipeline
                 .drain_problems()
                 .into_iter()
@@ -137,42 +137,8 @@ fn describe(output: &AudioOutput) -> String {
     }
 }
 
-/// `autoaudiosink` does not fail when no device works: it warns and plays into a `fakesink`.
-fn auto_sink_is_fake(sink: &gst::Element) -> bool {
-    sink.downcast_ref::<gst::Bin>().is_some_and(|bin| {
-        bin.children().iter().all(|child| {
-            child
-                .factory()
-                .is_none_or(|factory| factory.name() == "fakesink")
-        })
-    })
-}
-
 fn build_sink(output: &AudioOutput) -> Result<gst::Element, RecordError> {
-    match output {
-        AudioOutput::Auto => gst::ElementFactory::make("autoaudiosink")
-            .name("speaker")
-            .build()
-            .map_err(|_| {
-                RecordError::NoAudioOutput(
-                    "the GStreamer element `autoaudiosink` (package gstreamer1.0-plugins-good) is missing"
-                        .into(),
-                )
-            }),
-        AudioOutput::Sink(description) => {
-            let bin = gst::parse::bin_from_description(description, true).map_err(|e| {
-                RecordError::NoAudioOutput(format!(
-                    "the audio sink `{description}` cannot be built ({e})"
-                ))
-            })?;
-            if bin.static_pad("sink").is_none() {
-                return Err(RecordError::NoAudioOutput(format!(
-                    "the audio sink `{description}` has no free input to play into"
-                )));
-            }
-            Ok(bin.upcast())
-        }
-    }
+    super::pipeline::audio_sink(output).map_err(RecordError::NoAudioOutput)
 }
 
 /// Builds the playback pipeline; returns it and its sink.

@@ -217,30 +217,7 @@ fn check_gstreamer() -> Result<(), SpeechUnavailable> {
 
 /// Builds the sink for `output`: one element, or a bin with a ghosted sink pad.
 fn build_sink(output: &AudioOutput) -> Result<gst::Element, SpeechUnavailable> {
-    match output {
-        AudioOutput::Auto => gst::ElementFactory::make("autoaudiosink")
-            .name("speaker")
-            .build()
-            .map_err(|_| {
-                SpeechUnavailable::NoAudioOutput(
-                    "the GStreamer element `autoaudiosink` (package gstreamer1.0-plugins-good) is missing"
-                        .into(),
-                )
-            }),
-        AudioOutput::Sink(description) => {
-            let bin = gst::parse::bin_from_description(description, true).map_err(|e| {
-                SpeechUnavailable::NoAudioOutput(format!(
-                    "the audio sink `{description}` cannot be built ({e})"
-                ))
-            })?;
-            if bin.static_pad("sink").is_none() {
-                return Err(SpeechUnavailable::NoAudioOutput(format!(
-                    "the audio sink `{description}` has no free input to play into"
-                )));
-            }
-            Ok(bin.upcast())
-        }
-    }
+    super::pipeline::audio_sink(output).map_err(SpeechUnavailable::NoAudioOutput)
 }
 
 /// Brings the sink to READY once, which opens its device; says why when that fails.
@@ -265,13 +242,7 @@ fn probe_sink(output: &AudioOutput) -> Result<(), SpeechUnavailable> {
         )));
     }
     if *output == AudioOutput::Auto {
-        let chose_fakesink = sink.downcast_ref::<gst::Bin>().is_some_and(|bin| {
-            bin.children().iter().all(|child| {
-                child
-                    .factory()
-                    .is_none_or(|factory| factory.name() == "fakesink")
-            })
-        });
+        let chose_fakesink = super::pipeline::auto_sink_is_fake(&sink);
         if chose_fakesink {
             let why = pipeline
                 .drain_problems()
