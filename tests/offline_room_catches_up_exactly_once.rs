@@ -90,6 +90,21 @@ async fn an_offline_room_catches_up_exactly_once_and_in_order() {
             "checksum matches"
         );
     }
+    // Delivered recordings leave the box: the province has them, checked.
+    let room_voice = dir.path().join("room/voice");
+    eventually(
+        "the box to drop delivered recordings",
+        Duration::from_secs(10),
+        || {
+            let room_voice = room_voice.clone();
+            async move {
+                std::fs::read_dir(&room_voice)
+                    .map(|d| d.count() == 0)
+                    .unwrap_or(true)
+            }
+        },
+    )
+    .await;
     room.stop().await;
     hub.stop().await;
 }

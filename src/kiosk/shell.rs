@@ -281,6 +281,9 @@ pub enum TicketLookup {
     Failed(String),
 }
 
+/// How long the payment QR stays up without a touch (banking apps take a while).
+pub const QR_WAIT_MS: i64 = 5 * 60 * 1000;
+
 /// Longest recording a resident can make.
 pub const MAX_RECORDING_SECS: u32 = 180;
 /// A second tap on the smileys within this time is counted as filtered, not as a rating.
@@ -527,6 +530,15 @@ impl Shell {
         self.last_touch_ms = now_ms;
     }
 
+    /// A donor paying by phone looks at the phone, not the kiosk: the QR waits longer.
+    fn idle_limit_ms(&self) -> i64 {
+        if self.screen == Screen::Contribute(super::contribute::Step::Qr) {
+            self.idle_reset_ms.max(QR_WAIT_MS)
+        } else {
+            self.idle_reset_ms
+        }
+    }
+
     /// Seconds left before the idle reset, while the warning shows.
     pub fn idle_warning(&self) -> Option<u64> {
         if self.screen == Screen::Home
@@ -535,7 +547,7 @@ impl Shell {
         {
             return None; // nothing to reset
         }
-        let left_ms = self.last_touch_ms + self.idle_reset_ms - self.now_ms;
+        let left_ms = self.last_touch_ms + self.idle_limit_ms() - self.now_ms;
         (left_ms <= IDLE_WARNING_SECS as i64 * 1000).then(|| (left_ms.max(0) as u64).div_ceil(1000))
     }
 
@@ -546,7 +558,7 @@ impl Shell {
         // Someone speaking does not touch the screen: a live recording holds the reset off
         // (the recorder stops itself after three minutes, then the countdown runs).
         let live_recording = matches!(self.recording, Recording::Live { .. });
-        if now_ms - self.last_touch_ms >= self.idle_reset_ms
+        if now_ms - self.last_touch_ms >= self.idle_limit_ms()
             && !live_recording
             && (self.screen != Screen::Home
                 || self.has_personal_data()
@@ -878,6 +890,19 @@ mod tests {
         let effects = s.tick(90_000);
         assert!(effects.contains(&Effect::DiscardRecording), "{effects:?}");
         assert_eq!(s.recording, Recording::Idle);
+        assert_eq!(s.screen, Screen::Home);
+    }
+
+    #[test]
+    fn the_payment_qr_waits_five_minutes_before_the_idle_reset() {
+        let mut s = shell();
+        s.screen = Screen::Contribute(crate::kiosk::contribute::Step::Qr);
+        assert!(s.tick(120_000).is_empty(), "still paying after two minutes");
+        assert_eq!(
+            s.screen,
+            Screen::Contribute(crate::kiosk::contribute::Step::Qr)
+        );
+        assert!(!s.tick(QR_WAIT_MS).is_empty());
         assert_eq!(s.screen, Screen::Home);
     }
 

@@ -10,6 +10,9 @@ use super::credential::{self, Credential};
 use crate::sync::{Action, BATCH_MAX, Outcome, SyncMachine};
 use crate::wire::{ApiError, DownSync, Record, UploadAck, UploadBatch, UploadItem};
 
+/// Delivered submissions stay at the box this long (for support), then are forgotten.
+const KEEP_DELIVERED_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
 /// Keys in the room's key/value table.
 pub const KV_DOWN_CURSOR: &str = "sync.down_cursor";
 pub const KV_LAST_SYNC_MS: &str = "sync.last_ok_ms";
@@ -80,6 +83,15 @@ pub(super) async fn run(room: Arc<Room>, client: reqwest::Client) {
         }
         let ok = !matches!(outcome, Outcome::Failed(_));
         let delivered = machine.done(crate::clock::now_ms(), outcome);
+        // The hub checked each voice file's hash before storing the item that names it:
+        // the box's copy of a delivered recording is no longer needed.
+        for item in pending.iter().filter(|p| delivered.contains(&p.id)) {
+            if let Ok(Record::Feedback(f)) = serde_json::from_str::<Record>(&item.body)
+                && let Some(sha) = f.voice_sha256
+            {
+                let _ = tokio::fs::remove_file(room.data.voice_path(&sha)).await;
+            }
+        }
         let now = crate::clock::now_ms();
         let result = room
             .store
@@ -91,6 +103,7 @@ pub(super) async fn run(room: Arc<Room>, client: reqwest::Client) {
                 if ok {
                     s.kv_set(KV_LAST_SYNC_MS, &now.to_string())?;
                 }
+                s.purge_delivered(now - KEEP_DELIVERED_MS)?;
                 Ok::<_, crate::store::StoreError>(())
             })
             .await;

@@ -285,6 +285,15 @@ impl Store {
             as u64)
     }
 
+    /// Forgets delivered items older than `before_ms`: the hub has them, and a box should not
+    /// keep residents' words (and names) longer than it needs to.
+    pub fn purge_delivered(&self, before_ms: i64) -> Result<usize, StoreError> {
+        Ok(self.lock().execute(
+            "DELETE FROM outbox WHERE delivered_at_ms IS NOT NULL AND delivered_at_ms < ?1",
+            params![before_ms],
+        )?)
+    }
+
     pub fn outbox_pending_len(&self) -> Result<u64, StoreError> {
         Ok(self.lock().query_row(
             "SELECT count(*) FROM outbox WHERE delivered_at_ms IS NULL",
