@@ -173,3 +173,39 @@ pub(crate) fn auto_sink_is_fake(sink: &gst::Element) -> bool {
         })
     })
 }
+
+fn describe_output(output: &super::AudioOutput) -> String {
+    match output {
+        super::AudioOutput::Auto => "the automatic audio output".into(),
+        super::AudioOutput::Sink(description) => format!("the audio sink `{description}`"),
+    }
+}
+
+/// Opens `sink` (already in `pipeline`) for `output`; `Err` says why there is no usable
+/// audio output, including `autoaudiosink` quietly falling back to a `fakesink`. Read-aloud
+/// and playback both check this before they promise sound.
+pub(crate) fn open_audio_output(
+    pipeline: &OwnedPipeline,
+    sink: &gst::Element,
+    output: &super::AudioOutput,
+) -> Result<(), String> {
+    if let Err(e) = pipeline.set_state(gst::State::Ready) {
+        let detail = match e {
+            PipelineError::StateChange { detail, .. } => detail,
+            other => other.to_string(),
+        };
+        return Err(format!("{} cannot open: {detail}", describe_output(output)));
+    }
+    if *output == super::AudioOutput::Auto && auto_sink_is_fake(sink) {
+        let why = pipeline
+            .drain_problems()
+            .into_iter()
+            .next()
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| "no sink opened".into());
+        return Err(format!(
+            "no sound card or sound server could be opened ({why})"
+        ));
+    }
+    Ok(())
+}

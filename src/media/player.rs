@@ -44,27 +44,8 @@ impl Player {
         })?;
         let (pipeline, sink) = build_playback(path, output)?;
         // Ready opens the sink's device or file, and only that: the file is read from Paused on.
-        if let Err(e) = pipeline.set_state(gst::State::Ready) {
-            let detail = match e {
-                PipelineError::StateChange { detail, .. } => detail,
-                other => other.to_string(),
-            };
-            return Err(RecordError::NoAudioOutput(format!(
-                "{} cannot open: {detail}",
-                describe(output)
-            )));
-        }
-        if *output == AudioOutput::Auto && super::pipeline::auto_sink_is_fake(&sink) {
-            let why = pipeline
-                .drain_problems()
-                .into_iter()
-                .next()
-                .map(|e| e.to_string())
-                .unwrap_or_else(|| "no sink opened".into());
-            return Err(RecordError::NoAudioOutput(format!(
-                "no sound card or sound server could be opened ({why})"
-            )));
-        }
+        super::pipeline::open_audio_output(&pipeline, &sink, output)
+            .map_err(RecordError::NoAudioOutput)?;
         pipeline.set_state(gst::State::Playing)?;
         Ok(Player {
             pipeline,
@@ -127,13 +108,6 @@ impl Player {
     fn state(&self) -> MutexGuard<'_, PlayState> {
         // Nothing panics while holding the lock; if something did, the data is still valid.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-fn describe(output: &AudioOutput) -> String {
-    match output {
-        AudioOutput::Auto => "the automatic audio output".into(),
-        AudioOutput::Sink(description) => format!("the audio sink `{description}`"),
     }
 }
 

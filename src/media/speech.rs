@@ -231,38 +231,9 @@ fn probe_sink(output: &AudioOutput) -> Result<(), SpeechUnavailable> {
         .pipeline()
         .add(&sink)
         .map_err(|e| SpeechUnavailable::NoAudioOutput(format!("the sink cannot be used ({e})")))?;
-    if let Err(e) = pipeline.set_state(gst::State::Ready) {
-        let detail = match e {
-            PipelineError::StateChange { detail, .. } => detail,
-            other => other.to_string(),
-        };
-        return Err(SpeechUnavailable::NoAudioOutput(format!(
-            "{} cannot open: {detail}",
-            describe(output)
-        )));
-    }
-    if *output == AudioOutput::Auto {
-        let chose_fakesink = super::pipeline::auto_sink_is_fake(&sink);
-        if chose_fakesink {
-            let why = pipeline
-                .drain_problems()
-                .into_iter()
-                .next()
-                .map(|e| e.to_string())
-                .unwrap_or_else(|| "no sink opened".into());
-            return Err(SpeechUnavailable::NoAudioOutput(format!(
-                "no sound card or sound server could be opened ({why})"
-            )));
-        }
-    }
+    super::pipeline::open_audio_output(&pipeline, &sink, output)
+        .map_err(SpeechUnavailable::NoAudioOutput)?;
     Ok(())
-}
-
-fn describe(output: &AudioOutput) -> String {
-    match output {
-        AudioOutput::Auto => "the automatic audio output".into(),
-        AudioOutput::Sink(description) => format!("the audio sink `{description}`"),
-    }
 }
 
 /// Builds and starts the pipeline that plays `wav` into a new sink for `output`.
