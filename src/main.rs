@@ -120,6 +120,9 @@ enum HubCommand {
     /// The append-only contributions ledger: corrections, refunds, listing.
     #[command(subcommand)]
     Ledger(phonghop::contrib::cli::LedgerCommand),
+    /// Meetings between rooms (until scheduling arrives): start, stop, browser links, list.
+    #[command(subcommand)]
+    Meeting(MeetingCommand),
     /// Write a self-signed certificate and key to the paths in [tls].
     GenCert {
         /// Extra DNS names or IP addresses the certificate is valid for.
@@ -129,6 +132,30 @@ enum HubCommand {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum MeetingCommand {
+    /// Start a meeting now; prints its id. The rooms named join by themselves.
+    Start {
+        /// Room id of the host (the chairing room).
+        #[arg(long)]
+        host: String,
+        /// Room ids invited, comma-separated (the host is added if not named).
+        #[arg(long, value_delimiter = ',')]
+        rooms: Vec<String>,
+    },
+    /// End a meeting: every room and browser leaves.
+    Stop { id: String },
+    /// Print a link with which a browser joins this meeting (and only this one).
+    Link {
+        id: String,
+        /// Who the link is for; shown to the others.
+        #[arg(long)]
+        name: String,
+    },
+    /// List running meetings.
+    List,
 }
 
 #[derive(Debug, Args)]
@@ -341,6 +368,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                                 service: None,
                                 microphone: phonghop::media::MicSource::Test { freq_hz: 440.0 },
                                 recording_dir: std::env::temp_dir().join("phonghop-demo-recording"),
+                                call: None,
                             })
                             .collect();
                         match phonghop::kiosk::run_window(rooms, options, rt.handle(), window_stop)
@@ -485,6 +513,40 @@ fn hub(args: HubArgs) -> Result<(), Failure> {
             );
             Ok(())
         }
+        Some(HubCommand::Meeting(command)) => match command {
+            MeetingCommand::Start { host, rooms } => {
+                let meeting = phonghop::hub::meeting_api::start_meeting(&config, &host, &rooms)?;
+                println!("{}", meeting.id);
+                eprintln!(
+                    "Meeting {} started with {} rooms; a running hub invites them now.",
+                    meeting.id,
+                    meeting.rooms.len()
+                );
+                Ok(())
+            }
+            MeetingCommand::Stop { id } => {
+                phonghop::hub::meeting_api::stop_meeting(&config, &id)?;
+                println!("Meeting {id} ended; everyone leaves now.");
+                Ok(())
+            }
+            MeetingCommand::Link { id, name } => {
+                let url = phonghop::hub::meeting_api::meeting_link(&config, &id, &name)?;
+                println!("{url}");
+                Ok(())
+            }
+            MeetingCommand::List => {
+                for m in phonghop::hub::meeting_api::list_meetings(&config)? {
+                    println!(
+                        "{}\thost {}\t{} rooms\tsince {}",
+                        m.id,
+                        m.host_room,
+                        m.rooms.len(),
+                        phonghop::clock::rfc3339(m.started_at_ms)
+                    );
+                }
+                Ok(())
+            }
+        },
         Some(HubCommand::ListRooms) => {
             for r in phonghop::hub::admin::list_rooms(&config)? {
                 let state = match r.revoked_at_ms {
@@ -673,6 +735,7 @@ fn room(args: RoomArgs) -> Result<(), Failure> {
                     service: Some(kiosk_service),
                     microphone,
                     recording_dir,
+                    call: None,
                 };
                 match phonghop::kiosk::run_window(vec![kiosk], options, rt.handle(), window_stop) {
                     // Closing the window (staff, or the compositor) stops the room.
@@ -719,6 +782,7 @@ fn kiosk_preview(args: &RoomArgs) -> Result<(), Failure> {
         service: None,
         microphone: phonghop::media::MicSource::Test { freq_hz: 440.0 },
         recording_dir: std::env::temp_dir().join("phonghop-preview-recording"),
+        call: None,
     };
     let options = phonghop::kiosk::WindowOptions {
         fullscreen: false,

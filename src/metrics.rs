@@ -114,7 +114,28 @@ pub struct RoomMetrics {
     pub hub_disconnects: Counter,
     pub hub_rejections: Counter,
     pub outbox_pending: Gauge,
+    // --- the call (labels: `stream` = slot-0, slot-1, send, received; `device`)
+    pub call_active: Gauge,
+    pub call_connected: Gauge,
+    pub call_test_source: Family<Labels, Gauge>,
+    pub call_frames_decoded: Family<Labels, Gauge>,
+    pub call_audio_frames_decoded: Family<Labels, Gauge>,
+    pub call_fps: Family<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>,
+    pub call_join_to_first_frame_ms: Family<Labels, Gauge>,
+    pub call_bytes: Family<Labels, Gauge>,
+    pub call_encoder_target_bps: Gauge,
+    pub call_available_bps: Gauge,
+    pub call_layer: Gauge,
+    pub call_rtt_ms: Gauge,
+    pub call_jitter_ms: Gauge,
+    pub call_packets_lost: Gauge,
+    pub call_video_loss_ratio: Gauge<f64, std::sync::atomic::AtomicU64>,
+    pub call_reconnects: Counter,
+    pub call_ice_restarts: Counter,
 }
+
+/// Free-form label pairs, e.g. `[("stream", "slot-0")]`.
+pub type Labels = Vec<(String, String)>;
 
 impl RoomMetrics {
     pub fn new() -> Self {
@@ -150,6 +171,98 @@ impl RoomMetrics {
             "Items stored at the room and not yet delivered to the hub",
             outbox_pending.clone(),
         );
+        macro_rules! reg {
+            ($name:literal, $help:literal, $metric:expr) => {{
+                let m = $metric;
+                registry.register($name, $help, m.clone());
+                m
+            }};
+        }
+        let call_active = reg!(
+            "phonghop_room_call_active",
+            "1 while the room is in a meeting",
+            Gauge::default()
+        );
+        let call_connected = reg!(
+            "phonghop_room_call_connected",
+            "1 while media flows with the hub",
+            Gauge::default()
+        );
+        let call_test_source = reg!(
+            "phonghop_room_call_test_source",
+            "1 when a test picture/tone stands in for a missing camera or microphone",
+            Family::<Labels, Gauge>::default()
+        );
+        let call_frames_decoded = reg!(
+            "phonghop_room_call_frames_decoded",
+            "Video frames decoded per received stream",
+            Family::<Labels, Gauge>::default()
+        );
+        let call_audio_frames_decoded = reg!(
+            "phonghop_room_call_audio_frames_decoded",
+            "Opus frames decoded per received stream",
+            Family::<Labels, Gauge>::default()
+        );
+        let call_fps = reg!(
+            "phonghop_room_call_fps",
+            "Video frames decoded per second per received stream",
+            Family::<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>::default()
+        );
+        let call_join_to_first_frame_ms = reg!(
+            "phonghop_room_call_join_to_first_frame_ms",
+            "Milliseconds from joining (or a new source in the slot) to its first decoded frame",
+            Family::<Labels, Gauge>::default()
+        );
+        let call_bytes = reg!(
+            "phonghop_room_call_bytes",
+            "Bytes sent and received on the media connection",
+            Family::<Labels, Gauge>::default()
+        );
+        let call_encoder_target_bps = reg!(
+            "phonghop_room_call_encoder_target_bps",
+            "The VP8 encoder's target bitrate",
+            Gauge::default()
+        );
+        let call_available_bps = reg!(
+            "phonghop_room_call_available_bps",
+            "The congestion controller's estimate, capped by the hub's REMB",
+            Gauge::default()
+        );
+        let call_layer = reg!(
+            "phonghop_room_call_layer",
+            "The layer being sent: 720, 360, 180, or 0 for audio only",
+            Gauge::default()
+        );
+        let call_rtt_ms = reg!(
+            "phonghop_room_call_rtt_ms",
+            "Round-trip time to the hub",
+            Gauge::default()
+        );
+        let call_jitter_ms = reg!(
+            "phonghop_room_call_jitter_ms",
+            "Jitter of received video",
+            Gauge::default()
+        );
+        let call_packets_lost = reg!(
+            "phonghop_room_call_packets_lost",
+            "Packets lost on received streams",
+            Gauge::default()
+        );
+        let call_video_loss_ratio = reg!(
+            "phonghop_room_call_video_loss_ratio",
+            "Fraction of sent video packets the hub reported lost",
+            Gauge::<f64, std::sync::atomic::AtomicU64>::default()
+        );
+        let call_reconnects = reg!(
+            "phonghop_room_call_reconnects",
+            "Media connections replaced after a failure",
+            Counter::default()
+        );
+        let call_ice_restarts = reg!(
+            "phonghop_room_call_ice_restarts",
+            "ICE restarts after a network change",
+            Counter::default()
+        );
         Self {
             registry,
             uptime_seconds,
@@ -158,6 +271,23 @@ impl RoomMetrics {
             hub_disconnects,
             hub_rejections,
             outbox_pending,
+            call_active,
+            call_connected,
+            call_test_source,
+            call_frames_decoded,
+            call_audio_frames_decoded,
+            call_fps,
+            call_join_to_first_frame_ms,
+            call_bytes,
+            call_encoder_target_bps,
+            call_available_bps,
+            call_layer,
+            call_rtt_ms,
+            call_jitter_ms,
+            call_packets_lost,
+            call_video_loss_ratio,
+            call_reconnects,
+            call_ice_restarts,
         }
     }
 }

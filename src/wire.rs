@@ -18,6 +18,11 @@ pub enum RoomMessage {
         protocol: u32,
         software_version: String,
     },
+    /// Media signalling for one meeting the room was invited to.
+    Signal {
+        meeting_id: String,
+        signal: ClientSignal,
+    },
 }
 
 /// Hub → room over the WebSocket.
@@ -36,6 +41,22 @@ pub enum HubMessage {
     /// Something for this room changed at the hub (a reply, a status): sync now rather
     /// than at the next periodic check.
     SyncHint,
+    /// This room is expected in a meeting now: it joins by itself (offer, then trickle).
+    /// Sent when the meeting starts and again whenever the room (re)connects during it.
+    MeetingInvite {
+        meeting_id: String,
+        /// Participant id of the host (a room id).
+        host: String,
+        /// Room ids invited (the host included).
+        rooms: Vec<String>,
+        /// STUN/TURN servers the room should use for this meeting.
+        ice_servers: Vec<IceServer>,
+    },
+    /// Media signalling for a meeting the room is in.
+    Signal {
+        meeting_id: String,
+        signal: ServerSignal,
+    },
     /// The hub will not go on with this session; `code` is machine-readable.
     Error { code: ErrorCode, message: String },
 }
@@ -61,6 +82,102 @@ pub enum ErrorCode {
     Revoked,
     /// Another session of the same room replaced this one.
     Replaced,
+}
+
+/// How many pictures (and voices) a participant receives at once. Every participant's offer
+/// carries this many receiving video and audio sections, so a change of who is shown never
+/// needs a new offer: the hub only changes what it forwards into each slot.
+pub const MEDIA_SLOTS: usize = 2;
+
+/// A participant → hub signalling message: a room over its WebSocket (wrapped in
+/// `RoomMessage::Signal`), or a browser over `/meet/<id>/ws` (bare).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientSignal {
+    /// An SDP offer: one sending video and audio section each, plus receiving sections for
+    /// [`MEDIA_SLOTS`] videos and voices. A second offer on a live session is a renegotiation
+    /// (an ICE restart after a network change).
+    Offer { sdp: String },
+    /// A trickled local ICE candidate.
+    Candidate { candidate: IceCandidate },
+    /// The participant's microphone started or stopped carrying speech.
+    Speaking { active: bool },
+    /// The participant leaves the meeting.
+    Leave,
+}
+
+/// Hub → participant signalling.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ServerSignal {
+    /// The hub's answer to an offer.
+    Answer { sdp: String },
+    /// A trickled hub ICE candidate.
+    Candidate { candidate: IceCandidate },
+    /// Who is shown in each receiving slot now (`slots[i]` is slot `i`; `None` = nobody).
+    /// The stream ids of the hub's tracks are `slot-0`, `slot-1`, ...
+    Slots { slots: Vec<Option<SlotSource>> },
+    /// Everyone in the meeting now.
+    Participants { participants: Vec<ParticipantInfo> },
+    /// The meeting ended (stopped by staff): leave and tear media down.
+    Ended,
+    /// The hub refused a signalling message; the session goes on unless the code says not.
+    Error { code: SignalError, message: String },
+}
+
+/// A browser-style ICE candidate (`RTCIceCandidateInit`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IceCandidate {
+    pub candidate: String,
+    #[serde(default)]
+    pub sdp_mid: Option<String>,
+    #[serde(default)]
+    pub sdp_mline_index: Option<u16>,
+}
+
+/// A STUN or TURN server (`RTCIceServer`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub credential: Option<String>,
+}
+
+/// Whose picture and voice a slot carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotSource {
+    pub participant_id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParticipantInfo {
+    pub participant_id: String,
+    pub name: String,
+    /// `room` or `browser`.
+    pub kind: String,
+    pub host: bool,
+    /// Media connected (ICE + DTLS done).
+    pub connected: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalError {
+    /// The message could not be parsed.
+    Malformed,
+    /// No such meeting, or it has ended.
+    UnknownMeeting,
+    /// This participant is not invited to that meeting.
+    NotInvited,
+    /// A candidate or renegotiation arrived before any offer.
+    NoSession,
+    /// The SDP was refused by the media engine.
+    BadSdp,
 }
 
 /// `POST /api/v1/enroll` request.

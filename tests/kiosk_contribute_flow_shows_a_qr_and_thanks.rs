@@ -92,6 +92,7 @@ fn a_donor_gets_a_qr_with_the_amount_and_code_and_then_thanks() {
             service: Some(service),
             microphone: phonghop::media::MicSource::Test { freq_hz: 440.0 },
             recording_dir: dir.path().join("recording"),
+            call: None,
         },
         Some("no audio in tests".into()),
     );

@@ -56,6 +56,7 @@ impl World {
                 service: Some(self.kiosk.clone()),
                 microphone: phonghop::media::MicSource::Test { freq_hz: 440.0 },
                 recording_dir: self.dir.path().join("room/recording"),
+                call: None,
             },
             None,
         );

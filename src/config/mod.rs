@@ -79,6 +79,33 @@ pub struct HubConfig {
     pub bank: Option<BankConfig>,
     /// What the kiosks ask and offer for feedback; sent to every room.
     pub feedback: FeedbackSettings,
+    /// `[media]`: how the hub's forwarder is reached.
+    pub media: HubMediaConfig,
+}
+
+/// `[media]` of the hub: where its WebRTC forwarder gathers ICE candidates, and the STUN/TURN
+/// servers (e.g. coturn) given to rooms and browsers for each meeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HubMediaConfig {
+    /// "0.0.0.0" gathers on every interface; a box with several should name the one rooms reach.
+    pub bind_ip: std::net::IpAddr,
+    pub ice_servers: Vec<String>,
+    pub turn_username: Option<String>,
+    pub turn_credential: Option<Secret>,
+}
+
+impl HubMediaConfig {
+    /// The servers as the wire carries them.
+    pub fn wire_ice_servers(&self) -> Vec<crate::wire::IceServer> {
+        if self.ice_servers.is_empty() {
+            return Vec::new();
+        }
+        vec![crate::wire::IceServer {
+            urls: self.ice_servers.clone(),
+            username: self.turn_username.clone(),
+            credential: self.turn_credential.as_ref().map(|c| c.expose().to_owned()),
+        }]
+    }
 }
 
 /// `[feedback]` and `[[category]]`: the rating question and the feedback categories the
@@ -169,6 +196,8 @@ pub struct MediaConfig {
     pub camera: DeviceChoice,
     pub microphone: DeviceChoice,
     pub speaker: DeviceChoice,
+    /// Where the room's WebRTC peer gathers ICE candidates ("0.0.0.0": every interface).
+    pub ice_bind: std::net::IpAddr,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,6 +245,7 @@ impl RoomConfig {
                 camera: DeviceChoice::Test,
                 microphone: DeviceChoice::Test,
                 speaker: DeviceChoice::Auto,
+                ice_bind: std::net::IpAddr::from([127, 0, 0, 1]),
             },
             kiosk: KioskConfig {
                 language: Language::Vietnamese,
@@ -243,7 +273,9 @@ impl AnyConfig {
     }
 }
 
-const HUB_SECTIONS: &[&str] = &["hub", "tls", "unit", "bank", "feedback", "category"];
+const HUB_SECTIONS: &[&str] = &[
+    "hub", "tls", "unit", "bank", "feedback", "category", "media",
+];
 const ROOM_SECTIONS: &[&str] = &["room", "hub", "media", "kiosk", "staff"];
 
 /// Reads and validates a hub configuration file, with environment overrides applied.
@@ -457,6 +489,23 @@ fn parse_hub_table(
         );
     }
 
+    let media_section = Section::new(
+        "[media]".into(),
+        sub_table(&table, "media", &problems),
+        &problems,
+    );
+    let media = HubMediaConfig {
+        bind_ip: media_section
+            .optional("bind_ip", to::ip_addr)
+            .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0])),
+        ice_servers: media_section
+            .optional("ice_servers", to::ice_urls)
+            .unwrap_or_default(),
+        turn_username: media_section.optional("turn_username", to::non_empty_string),
+        turn_credential: media_section.optional("turn_credential", secret),
+    };
+    media_section.finish();
+
     let units = parse_units(&table, &problems);
     let bank = sub_table(&table, "bank", &problems).map(|t| parse_bank(t, &problems));
     let feedback = parse_feedback(&table, &problems);
@@ -475,6 +524,7 @@ fn parse_hub_table(
                 None => None,
             },
             feedback,
+            media,
         })
     })();
     finish(file, problems, value)
@@ -775,6 +825,9 @@ fn parse_room_table(
     let speaker = media
         .optional("speaker", device)
         .unwrap_or(DeviceChoice::Auto);
+    let ice_bind = media
+        .optional("ice_bind", to::ip_addr)
+        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
     media.finish();
 
     let kiosk = Section::new(
@@ -817,6 +870,7 @@ fn parse_room_table(
                 camera,
                 microphone,
                 speaker,
+                ice_bind,
             },
             kiosk: KioskConfig {
                 language,

@@ -233,6 +233,34 @@ pub mod to {
         })
     }
 
+    pub fn ip_addr(value: &Value) -> Result<std::net::IpAddr, String> {
+        let s = string(value)?;
+        s.parse().map_err(|_| {
+            format!("{s:?} is not an IP address, expected e.g. \"0.0.0.0\" or \"10.0.0.5\"")
+        })
+    }
+
+    /// A list of STUN/TURN URLs such as `["stun:stun.example.vn:3478"]`.
+    pub fn ice_urls(value: &Value) -> Result<Vec<String>, String> {
+        let Value::Array(items) = value else {
+            return Err(format!(
+                "{} is not a list, expected e.g. [\"stun:stun.example.vn:3478\"]",
+                shown(value)
+            ));
+        };
+        items
+            .iter()
+            .map(|item| {
+                let s = string(item)?;
+                if ["stun:", "stuns:", "turn:", "turns:"].iter().any(|p| s.starts_with(p)) && s.len() > 6 {
+                    Ok(s)
+                } else {
+                    Err(format!("{s:?} is not a STUN/TURN URL; expected \"stun:host:port\" or \"turn:host:port\""))
+                }
+            })
+            .collect()
+    }
+
     pub fn http_url(value: &Value) -> Result<url::Url, String> {
         let s = string(value)?;
         match url::Url::parse(&s) {

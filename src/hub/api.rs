@@ -57,6 +57,7 @@ pub(crate) fn router(hub: Arc<Hub>) -> Router {
         .route("/api/v1/ws", get(websocket))
         .merge(super::contrib_api::routes())
         .merge(super::feedback_api::routes())
+        .merge(super::meeting_api::routes())
         .fallback(|| async {
             ApiFailure::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
         })

@@ -11,6 +11,8 @@ mod contrib_api;
 mod contrib_sync;
 mod feedback_api;
 pub mod feedback_cli;
+pub mod meeting_api;
+pub mod meetings;
 pub mod presence;
 pub mod session;
 pub mod tls;
@@ -69,6 +71,8 @@ pub(crate) struct Hub {
     enroll_failures: Mutex<auth::RateLimiter>,
     /// Views of public ticket pages per client address.
     public_views: Mutex<auth::RateLimiter>,
+    /// Running meetings and their media.
+    meetings: meetings::Meetings,
     shutdown: CancellationToken,
 }
 
@@ -100,6 +104,14 @@ impl Hub {
     fn end_session(&self, session: SessionId, code: ErrorCode) {
         if let Some(tx) = self.lock_sessions().get(&session) {
             let _ = tx.try_send(code);
+        }
+    }
+
+    /// Brings running meetings in line with the database.
+    async fn reload_meetings(&self) {
+        match self.store.call(|s| s.active_meetings()).await {
+            Ok(rows) => self.meetings.reload(rows).await,
+            Err(e) => tracing::error!(error = %e, "cannot read meetings from the database"),
         }
     }
 
@@ -135,6 +147,12 @@ pub async fn run(
     };
 
     let cancel = CancellationToken::new();
+    let forwarder = crate::transport::sfu::Forwarder::new(crate::transport::peer::PeerOptions {
+        bind_ip: config.media.bind_ip,
+        ice_servers: config.media.wire_ice_servers(),
+        congestion_control: false,
+    });
+    let meetings = meetings::Meetings::new(Arc::new(forwarder), config.media.wire_ice_servers());
     let hub = Arc::new(Hub {
         config,
         store,
@@ -147,9 +165,11 @@ pub async fn run(
         sync_hints: tokio::sync::broadcast::Sender::new(16),
         enroll_failures: Mutex::new(auth::RateLimiter::enrollment()),
         public_views: Mutex::new(auth::RateLimiter::public_pages()),
+        meetings,
         shutdown: cancel.clone(),
     });
     hub.sync_rooms().await?;
+    hub.reload_meetings().await;
     tokio::spawn(watch_database(hub.clone()));
     {
         let store = hub.store.clone();
@@ -213,6 +233,8 @@ async fn watch_database(hub: Arc<Hub>) {
             }
             // Another process (`phonghop hub feedback reply`) may have answered a ticket.
             let _ = hub.sync_hints.send(());
+            // ... or started or stopped a meeting.
+            hub.reload_meetings().await;
         }
     }
 }

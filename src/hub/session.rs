@@ -12,6 +12,8 @@ pub struct Step {
     pub welcomed: bool,
     /// End the session after sending.
     pub close: bool,
+    /// Media signalling to hand to the meeting (meeting id, message).
+    pub signals: Vec<(String, crate::wire::ClientSignal)>,
 }
 
 /// Handles one text frame from an authenticated room.
@@ -26,6 +28,13 @@ pub fn on_text(room: &RoomRecord, text: &str) -> Step {
             }],
             welcomed: true,
             close: false,
+            signals: Vec::new(),
+        },
+        Ok(RoomMessage::Signal { meeting_id, signal }) => Step {
+            send: Vec::new(),
+            welcomed: false,
+            close: false,
+            signals: vec![(meeting_id, signal)],
         },
         Ok(RoomMessage::Hello { protocol, .. }) => refuse(
             ErrorCode::UnsupportedProtocol,
@@ -42,6 +51,7 @@ fn refuse(code: ErrorCode, message: String) -> Step {
         send: vec![HubMessage::Error { code, message }],
         welcomed: false,
         close: true,
+        signals: Vec::new(),
     }
 }
 

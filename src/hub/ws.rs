@@ -83,17 +83,39 @@ async fn close(
         .await;
 }
 
-/// Pumps the session until it ends; returns why, for the log.
+/// Runs one room's session; meetings learn where to reach the room while it lasts.
 async fn run_session(
     hub: &Hub,
     room: &RoomRecord,
     socket: WebSocket,
     kick_rx: &mut tokio::sync::mpsc::Receiver<ErrorCode>,
 ) -> &'static str {
+    let (outbox, outgoing) = tokio::sync::mpsc::unbounded_channel::<HubMessage>();
+    let reason = pump(hub, room, socket, kick_rx, &outbox, outgoing).await;
+    hub.meetings
+        .disconnected(&room.id, &outbox, crate::meeting::ParticipantKind::Room)
+        .await;
+    reason
+}
+
+/// Pumps the session until it ends; returns why, for the log.
+async fn pump(
+    hub: &Hub,
+    room: &RoomRecord,
+    socket: WebSocket,
+    kick_rx: &mut tokio::sync::mpsc::Receiver<ErrorCode>,
+    outbox: &tokio::sync::mpsc::UnboundedSender<HubMessage>,
+    mut outgoing: tokio::sync::mpsc::UnboundedReceiver<HubMessage>,
+) -> &'static str {
     let (mut sink, mut stream) = socket.split();
     let mut presence_rx = hub.presence.subscribe();
     let mut hints = hub.sync_hints.subscribe();
     let mut welcomed = false;
+    let sender = crate::meeting::signalling::Sender {
+        participant_id: room.id.clone(),
+        name: room.name.clone(),
+        kind: crate::meeting::ParticipantKind::Room,
+    };
     let mut last_heard = Instant::now();
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
@@ -129,6 +151,11 @@ async fn run_session(
                     return "send failed";
                 }
             }
+            Some(message) = outgoing.recv() => {
+                if !send(&mut sink, &message).await {
+                    return "send failed";
+                }
+            }
             _ = ping.tick() => {
                 if last_heard.elapsed() > DEAD_AFTER {
                     return "no answer to pings";
@@ -149,8 +176,12 @@ async fn run_session(
                             close(&mut sink, CLOSE_POLICY, "protocol error").await;
                             return "protocol error";
                         }
+                        for (meeting_id, signal) in step.signals {
+                            hub.meetings.on_signal(&sender, &meeting_id, signal).await;
+                        }
                         if step.welcomed && !welcomed {
                             welcomed = true;
+                            hub.meetings.connected(&room.id, outbox.clone(), crate::meeting::ParticipantKind::Room);
                             let rooms = presence_rx.borrow_and_update().clone();
                             if !send(&mut sink, &HubMessage::Presence { rooms }).await {
                                 return "send failed";

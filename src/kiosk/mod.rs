@@ -9,6 +9,7 @@ mod feedback_screens;
 pub mod fonts;
 pub mod i18n;
 pub mod keyboard;
+pub mod meeting_screen;
 pub mod screens;
 pub mod shell;
 pub mod style;
@@ -76,6 +77,9 @@ pub struct KioskRoom {
     pub microphone: crate::media::MicSource,
     /// Where recordings in progress are written (the room's data directory).
     pub recording_dir: PathBuf,
+    /// The room's call, written by its call task; `None` in previews and benchmarks (a
+    /// preview of the meeting screen makes up a call with test pictures).
+    pub call: Option<crate::room::call_view::CallView>,
 }
 
 /// An answer the kiosk is waiting for.
@@ -90,6 +94,8 @@ enum Pending {
 
 /// How often the kiosk re-reads the categories and question synced from the hub.
 const SETTINGS_EVERY_MS: i64 = 60_000;
+/// How often the meeting screen looks for new pictures (30 frames a second).
+const MEETING_REPAINT_MS: u64 = 33;
 
 /// One room's kiosk: the shell plus what carries out its effects (the room service, the
 /// recorder, the player). The window runs one per room; tests drive one directly.
@@ -107,6 +113,10 @@ pub struct RoomKiosk {
     contrib: contribute::RoomCalls,
     /// When to re-read the categories and question synced from the hub.
     settings_due_ms: i64,
+    /// The room's call, if it has one.
+    call: Option<crate::room::call_view::CallView>,
+    /// The call's pictures as textures, kept across frames.
+    video: meeting_screen::VideoTextures,
 }
 
 struct KioskApp {
@@ -144,10 +154,11 @@ impl KioskApp {
         }
         room.refresh_settings(now);
         room.poll_answers();
+        let mut effects = room.poll_call(ui.ctx(), now);
         let contrib_waiting = room
             .contrib
             .poll(room.service.as_ref(), &mut room.shell, now);
-        let mut effects = room.poll_recorder();
+        effects.extend(room.poll_recorder());
         effects.extend(room.shell.tick(now));
         if let Some(command) = screens::shell_ui(ui, &mut room.shell) {
             let hash = room.pin_hash.clone();
@@ -156,7 +167,11 @@ impl KioskApp {
                     .apply(command, &|pin| crate::auth::verify_pin(pin, &hash)),
             );
         }
-        if !room.pending.is_empty() || room.recorder.is_some() || contrib_waiting {
+        if room.shell.screen == shell::Screen::Meeting && room.call.is_some() {
+            // New pictures arrive without input: look for them at the video's pace.
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(MEETING_REPAINT_MS));
+        } else if !room.pending.is_empty() || room.recorder.is_some() || contrib_waiting {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(50));
         }
@@ -189,6 +204,10 @@ impl RoomKiosk {
         if room.service.is_none() {
             contribute::prime_preview(&mut shell);
         }
+        let call = match room.call {
+            None if shell.screen == shell::Screen::Meeting => Some(meeting_screen::preview_call()),
+            call => call,
+        };
         RoomKiosk {
             status: room.status,
             shell,
@@ -201,7 +220,34 @@ impl RoomKiosk {
             player: None,
             contrib: Default::default(),
             settings_due_ms: 0,
+            call,
+            video: Default::default(),
         }
+    }
+
+    /// The call's pictures as textures (tests check they are reused).
+    pub fn video_textures(&self) -> &meeting_screen::VideoTextures {
+        &self.video
+    }
+
+    /// Feeds the call's phase to the shell when it changed, and on the meeting screen
+    /// uploads new pictures and refreshes what the screen shows.
+    fn poll_call(&mut self, ctx: &egui::Context, now_ms: i64) -> Vec<Effect> {
+        let Some(call) = &self.call else {
+            return Vec::new();
+        };
+        let snapshot = call.snapshot();
+        let mut effects = Vec::new();
+        if snapshot.phase != self.shell.meeting.phase {
+            effects = self
+                .shell
+                .call_phase_changed(snapshot.phase.clone(), now_ms);
+        }
+        if self.shell.screen == shell::Screen::Meeting {
+            self.video.update(ctx, call);
+            self.shell.meeting.refresh(&snapshot, call, &self.video);
+        }
+        effects
     }
 
     pub fn shell(&self) -> &Shell {
@@ -383,6 +429,16 @@ impl RoomKiosk {
                 match crate::media::Player::play(&path, &crate::media::AudioOutput::Auto) {
                     Ok(player) => self.player = Some(player),
                     Err(e) => tracing::warn!(error = %e, "cannot play the recording back"),
+                }
+            }
+            Effect::SetMicrophone(on) => {
+                if let Some(call) = &self.call {
+                    call.set_microphone(on);
+                }
+            }
+            Effect::SetCamera(on) => {
+                if let Some(call) = &self.call {
+                    call.set_camera(on);
                 }
             }
             Effect::Contribute(request) => {

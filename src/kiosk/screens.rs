@@ -69,6 +69,10 @@ fn screen_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
         Screen::StaffPin => staff_pin_screen_ui(ui, shell),
         Screen::StaffPanel => staff_panel_screen_ui(ui, shell),
         Screen::Fault => fault_screen_ui(ui, shell.lang),
+        Screen::Meeting => {
+            shell.meeting.lang = shell.lang;
+            super::meeting_screen::meeting_screen_ui(ui, &shell.meeting)
+        }
     }
 }
 
@@ -76,7 +80,13 @@ fn top_bar_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
     let lang = shell.lang;
     let mut command = None;
     ui.horizontal_centered(|ui| {
-        if big_button(ui, format!("🏠 {}", tr(lang, "nav-home"))).clicked() {
+        if big_button_enabled(
+            ui,
+            shell.can_go_home(),
+            format!("🏠 {}", tr(lang, "nav-home")),
+        )
+        .clicked()
+        {
             command = Some(Command::Home);
         }
         if big_button_enabled(

@@ -95,6 +95,9 @@ pub enum Screen {
     StaffPanel,
     /// Something failed; a friendly message and a way Home.
     Fault,
+    /// The room is in a call: the pictures, the microphone and the camera
+    /// (`kiosk::meeting_screen`). Opened and closed by `Shell::call_phase_changed`.
+    Meeting,
 }
 
 impl Screen {
@@ -114,6 +117,7 @@ impl Screen {
             Screen::Contribute(_) => "instructions-contribute",
             Screen::StaffPin | Screen::StaffPanel => "instructions-staff",
             Screen::Fault => "instructions-fault",
+            Screen::Meeting => "instructions-meeting",
         }
     }
 
@@ -136,6 +140,7 @@ impl Screen {
             "staff" => Screen::StaffPin,
             "staff-panel" => Screen::StaffPanel,
             "fault" => Screen::Fault,
+            "meeting" => Screen::Meeting,
             other => return super::contribute::Step::from_name(other).map(Screen::Contribute),
         })
     }
@@ -162,6 +167,7 @@ impl Screen {
         "staff",
         "staff-panel",
         "fault",
+        "meeting",
     ];
 }
 
@@ -199,6 +205,10 @@ pub enum Command {
     Contribute(super::contribute::ContributeCommand),
     /// A screen failed (panicked); show the fault screen.
     ScreenFailed,
+    /// The meeting screen's microphone button (off when on, on when off).
+    ToggleMicrophone,
+    /// The meeting screen's camera button.
+    ToggleCamera,
 }
 
 /// What the app must do outside the state (I/O), after applying a command.
@@ -225,6 +235,10 @@ pub enum Effect {
     DiscardRecording,
     /// Ask the room; answers come back through `Shell::contribute_event`.
     Contribute(super::contribute::ContributeRequest),
+    /// Switch the call's microphone on or off (`CallView::set_microphone`).
+    SetMicrophone(bool),
+    /// Switch the call's camera on or off (`CallView::set_camera`).
+    SetCamera(bool),
 }
 
 /// Contact fields a resident may fill in after consenting.
@@ -371,6 +385,11 @@ pub struct Shell {
     pub ticket: Option<TicketLookup>,
     /// The contribution flow (choices and the pledge shown): cleared on Home and idle reset.
     pub contribute: super::contribute::ContributeFlow,
+    /// What the meeting screen shows; `meeting.phase` is the call's phase as last given to
+    /// `call_phase_changed`.
+    pub meeting: super::meeting_screen::MeetingScreenState,
+    /// The screen a call took over (the resident's work on it is kept, not shown).
+    interrupted: Option<Screen>,
     last_rating_ms: Option<i64>,
     pub idle_reset_ms: i64,
     last_touch_ms: i64,
@@ -404,6 +423,8 @@ impl Shell {
             ticket_entry: String::new(),
             ticket: None,
             contribute: Default::default(),
+            meeting: Default::default(),
+            interrupted: None,
             last_rating_ms: None,
             idle_reset_ms: idle_reset_secs as i64 * 1000,
             last_touch_ms: now_ms,
@@ -418,10 +439,66 @@ impl Shell {
         }
     }
 
+    /// Home, or the meeting screen while the room is in a call; clears personal data.
     fn go_home(&mut self) -> Vec<Effect> {
-        self.screen = Screen::Home;
+        self.screen = if self.in_call() {
+            Screen::Meeting
+        } else {
+            Screen::Home
+        };
         self.history.clear();
         self.clear_personal_data()
+    }
+
+    /// True while the room is joining, in, or reconnecting to a call.
+    pub fn in_call(&self) -> bool {
+        self.meeting.phase != crate::room::call_view::CallPhase::Idle
+    }
+
+    /// The room's call moved to `phase` (the app calls this when it sees a change; calling
+    /// it again with the same phase does nothing).
+    ///
+    /// When a call starts, the meeting screen takes over whatever screen was open. What a
+    /// resident had entered there (a typed draft, a finished recording, contact details)
+    /// stays in the shell, hidden and untouched, while the meeting runs: the idle reset is
+    /// held off on the meeting screen. A recording still running is stopped (the call needs
+    /// the microphone) and kept as finished; read-aloud stops. When the call ends the kiosk
+    /// goes Home without clearing anything, and the idle countdown starts from then, so the
+    /// kept draft is forgotten by the usual idle reset unless someone touches the screen.
+    pub fn call_phase_changed(
+        &mut self,
+        phase: crate::room::call_view::CallPhase,
+        now_ms: i64,
+    ) -> Vec<Effect> {
+        self.now_ms = now_ms;
+        let was_in_call = self.in_call();
+        self.meeting.phase = phase;
+        let mut effects = Vec::new();
+        match (was_in_call, self.in_call()) {
+            (false, true) => {
+                if self.screen != Screen::Meeting {
+                    self.interrupted = Some(std::mem::replace(&mut self.screen, Screen::Meeting));
+                }
+                self.history.clear();
+                effects.push(Effect::StopSpeaking);
+                if matches!(self.recording, Recording::Live { .. }) {
+                    effects.push(Effect::StopRecording);
+                }
+            }
+            (true, false) => {
+                // An answer still on its way for feedback being stored is awaited.
+                if self.interrupted != Some(Screen::FeedbackSending) {
+                    self.interrupted = None;
+                }
+                if self.screen == Screen::Meeting {
+                    self.screen = Screen::Home;
+                    self.history.clear();
+                }
+                self.last_touch_ms = now_ms;
+            }
+            _ => {}
+        }
+        effects
     }
 
     /// Forgets everything a resident entered; a recording is deleted.
@@ -487,6 +564,17 @@ impl Shell {
 
     /// The room stored the feedback (or could not).
     pub fn feedback_stored(&mut self, result: Result<crate::room::service::Receipt, String>) {
+        if self.interrupted == Some(Screen::FeedbackSending) {
+            // A call took over while the box was storing it: stored is stored, so it is not
+            // kept as a draft to be sent twice; a failure leaves the draft for later.
+            self.interrupted = None;
+            if result.is_ok() {
+                self.draft.clear();
+                self.recording = Recording::Idle;
+                self.contact = Contact::default();
+            }
+            return;
+        }
         if self.screen != Screen::FeedbackSending {
             return; // reset while waiting; the item is stored all the same
         }
@@ -541,6 +629,9 @@ impl Shell {
 
     /// Seconds left before the idle reset, while the warning shows.
     pub fn idle_warning(&self) -> Option<u64> {
+        if self.screen == Screen::Meeting && self.in_call() {
+            return None; // a meeting is not idling
+        }
         if self.screen == Screen::Home
             && !self.has_personal_data()
             && self.lang == self.default_lang
@@ -558,8 +649,11 @@ impl Shell {
         // Someone speaking does not touch the screen: a live recording holds the reset off
         // (the recorder stops itself after three minutes, then the countdown runs).
         let live_recording = matches!(self.recording, Recording::Live { .. });
+        // The meeting screen stays for the whole call, however long nobody touches it.
+        let meeting = self.screen == Screen::Meeting && self.in_call();
         if now_ms - self.last_touch_ms >= self.idle_limit_ms()
             && !live_recording
+            && !meeting
             && (self.screen != Screen::Home
                 || self.has_personal_data()
                 || self.lang != self.default_lang)
@@ -576,7 +670,22 @@ impl Shell {
     /// (passed in so this state machine stays free of configuration and crypto).
     pub fn apply(&mut self, command: Command, pin_ok: &dyn Fn(&str) -> bool) -> Vec<Effect> {
         self.last_touch_ms = self.now_ms;
+        if self.screen == Screen::Meeting
+            && self.in_call()
+            && matches!(command, Command::Back | Command::Home)
+        {
+            // The call holds the screen; the meeting screen has no way Home or back.
+            return Vec::new();
+        }
         match command {
+            Command::ToggleMicrophone => {
+                self.meeting.microphone_on = !self.meeting.microphone_on;
+                return vec![Effect::SetMicrophone(self.meeting.microphone_on)];
+            }
+            Command::ToggleCamera => {
+                self.meeting.camera_on = !self.meeting.camera_on;
+                return vec![Effect::SetCamera(self.meeting.camera_on)];
+            }
             Command::OpenTile(Tile::Feedback) => self.go(Screen::FeedbackCategory),
             Command::OpenTile(Tile::Rating) => self.go(Screen::Rating),
             Command::OpenTile(Tile::Ticket) => {
@@ -713,7 +822,12 @@ impl Shell {
     }
 
     pub fn can_go_back(&self) -> bool {
-        self.screen != Screen::Home
+        self.screen != Screen::Home && self.can_go_home()
+    }
+
+    /// The Home button works everywhere but on the meeting screen during a call.
+    pub fn can_go_home(&self) -> bool {
+        !(self.screen == Screen::Meeting && self.in_call())
     }
 }
 
@@ -904,6 +1018,88 @@ mod tests {
         );
         assert!(!s.tick(QR_WAIT_MS).is_empty());
         assert_eq!(s.screen, Screen::Home);
+    }
+
+    #[test]
+    fn a_call_takes_over_any_screen_holds_it_while_idle_and_ends_at_home_with_the_draft() {
+        use crate::room::call_view::CallPhase;
+        let mut s = shell();
+        s.apply(Command::OpenTile(Tile::Feedback), &never);
+        s.apply(Command::PickCategory("roads".into()), &never);
+        s.apply(Command::SpeakInstead, &never);
+        s.apply(Command::StartRecording, &never);
+        s.draft.push_str("Cầu bị gãy");
+        let effects = s.call_phase_changed(CallPhase::Joining, 1_000);
+        assert_eq!(effects, vec![Effect::StopSpeaking, Effect::StopRecording]);
+        assert_eq!(s.screen, Screen::Meeting);
+        s.recording_finished(Ok(("/tmp/x.ogg".into(), 4_000))); // the app stopped it
+        assert!(s.call_phase_changed(CallPhase::Live, 2_000).is_empty());
+        // No way out while the call runs, and no idle reset however long it lasts.
+        assert!(s.apply(Command::Home, &never).is_empty());
+        assert!(s.apply(Command::Back, &never).is_empty());
+        assert!(!s.can_go_home() && !s.can_go_back());
+        for minute in 1..=180 {
+            assert!(s.tick(minute * 60_000).is_empty());
+            assert_eq!(s.idle_warning(), None);
+        }
+        assert_eq!(s.screen, Screen::Meeting);
+        assert_eq!(
+            s.apply(Command::ToggleMicrophone, &never),
+            vec![Effect::SetMicrophone(false)]
+        );
+        assert_eq!(
+            s.apply(Command::ToggleMicrophone, &never),
+            vec![Effect::SetMicrophone(true)]
+        );
+        assert_eq!(
+            s.apply(Command::ToggleCamera, &never),
+            vec![Effect::SetCamera(false)]
+        );
+        let end = 3 * 3_600_000;
+        assert!(s.call_phase_changed(CallPhase::Idle, end).is_empty());
+        assert_eq!(s.screen, Screen::Home);
+        assert_eq!(s.draft, "Cầu bị gãy", "kept through the meeting");
+        // The usual idle reset then forgets it, counted from the end of the call.
+        assert!(s.tick(end + 89_000).is_empty());
+        assert!(!s.tick(end + 90_000).is_empty());
+        assert!(s.draft.is_empty());
+    }
+
+    #[test]
+    fn feedback_stored_during_a_call_is_not_kept_as_a_draft_to_send_again() {
+        use crate::room::call_view::CallPhase;
+        let mut s = shell();
+        s.draft = "Cần sửa cầu".into();
+        s.screen = Screen::FeedbackReview;
+        assert!(matches!(
+            s.apply(Command::SendFeedback, &never)[..],
+            [Effect::SubmitFeedback(_)]
+        ));
+        s.call_phase_changed(CallPhase::Live, 1_000);
+        s.feedback_stored(Ok(crate::room::service::Receipt {
+            ticket_code: "LC-7K3P9".into(),
+            status_url: "https://example.invalid/t/LC-7K3P9".into(),
+        }));
+        assert_eq!(s.screen, Screen::Meeting);
+        assert!(s.draft.is_empty());
+    }
+
+    #[test]
+    fn staff_can_open_the_panel_during_a_call_and_come_back_to_the_meeting() {
+        use crate::room::call_view::CallPhase;
+        let mut s = shell();
+        s.call_phase_changed(CallPhase::Live, 0);
+        s.apply(Command::OpenStaff, &never);
+        assert_eq!(s.screen, Screen::StaffPin);
+        s.apply(Command::Back, &never);
+        assert_eq!(s.screen, Screen::Meeting);
+        s.apply(Command::OpenStaff, &never);
+        s.tick(200_000);
+        assert_eq!(
+            s.screen,
+            Screen::Meeting,
+            "idle on another screen: back to the call"
+        );
     }
 
     #[test]

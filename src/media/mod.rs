@@ -5,12 +5,22 @@
 //! brings it to `Null` when dropped, so a pipeline never outlives its owner.
 //!
 //! - [`speech`]: "read aloud" for the kiosk: espeak-ng synthesises, GStreamer plays.
+//! - [`call`]: the meeting's media: camera and microphone encoded (VP8, Opus), incoming
+//!   RTP decoded to pictures and mixed to the speaker; the WebRTC layer sits on top.
 
+pub mod call;
+pub mod frame;
 mod pipeline;
 pub mod player;
 pub mod recorder;
 pub mod speech;
+pub mod stamp;
 
+pub use call::{
+    AudioPlayout, AudioStreamIn, CallMediaError, Capture, CaptureSettings, DeviceKind,
+    EncodedFrame, EncodedKind, SourcesInUse, VideoLayer, VideoReceiver,
+};
+pub use frame::{FrameSlot, VideoFrame};
 pub use pipeline::PipelineError;
 pub use player::Player;
 pub use recorder::{MicSource, RecordError, Recorder, Recording, probe_ogg_opus};

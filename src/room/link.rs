@@ -184,11 +184,18 @@ async fn session(
     }
     let mut last_heard = Instant::now();
     let mut check = tokio::time::interval(Duration::from_secs(5));
+    let mut outgoing = room.signal_out.lock().await;
     loop {
         tokio::select! {
             _ = room.shutdown.cancelled() => {
                 let _ = sink.send(Message::Close(None)).await;
                 return Ended::Shutdown;
+            }
+            Some(message) = outgoing.recv() => {
+                let Ok(text) = serde_json::to_string(&message) else { continue };
+                if let Err(e) = sink.send(Message::Text(text.into())).await {
+                    return Ended::Lost(e.to_string());
+                }
             }
             _ = check.tick() => {
                 if last_heard.elapsed() > SILENCE_LIMIT {
@@ -220,6 +227,14 @@ async fn session(
                     Ok(HubMessage::SyncHint) => {
                         room.download_requested.store(true, std::sync::atomic::Ordering::Release);
                         room.sync_wake.notify_one();
+                    }
+                    Ok(HubMessage::MeetingInvite { meeting_id, host, rooms, ice_servers }) => {
+                        let _ = room.call_events.send(crate::room::call::CallEvent::Invite {
+                            meeting_id, host, rooms, ice_servers,
+                        });
+                    }
+                    Ok(HubMessage::Signal { meeting_id, signal }) => {
+                        let _ = room.call_events.send(crate::room::call::CallEvent::Signal { meeting_id, signal });
                     }
                     Ok(HubMessage::Error { code: ErrorCode::Revoked, message }) => {
                         return Ended::Rejected(message);

@@ -1,6 +1,8 @@
 //! Room mode: the box in a committee office. Keeps a session with the hub (reconnecting by
 //! itself), serves `/healthz` and `/metrics` locally, and (with a display) runs the kiosk.
 
+mod call;
+pub mod call_view;
 pub mod contrib_service;
 pub mod credential;
 pub mod enroll;
@@ -104,6 +106,10 @@ struct Room {
     sync_wake: tokio::sync::Notify,
     /// Set when the hub hints that replies are waiting.
     download_requested: std::sync::atomic::AtomicBool,
+    /// Meeting invitations and signalling from the hub, for the call task.
+    call_events: tokio::sync::mpsc::UnboundedSender<call::CallEvent>,
+    /// Signalling the call task sends; whichever hub session is up carries it.
+    signal_out: tokio::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<crate::wire::RoomMessage>>,
 }
 
 /// A channel the caller keeps the receiving end of, to watch the room's status.
@@ -123,12 +129,33 @@ pub async fn run(
     run_with_kiosk(health_listener, config, status, requests, shutdown).await
 }
 
-/// `run`, also serving the kiosk's requests (submissions, ticket look-ups).
+/// `run_with_kiosk` with the call's view shared with the kiosk's meeting screen.
 pub async fn run_with_kiosk(
     health_listener: TcpListener,
     config: RoomConfig,
     status: watch::Sender<RoomStatus>,
     requests: tokio::sync::mpsc::UnboundedReceiver<service::KioskRequest>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), RoomError> {
+    run_full(
+        health_listener,
+        config,
+        status,
+        requests,
+        call_view::CallView::new(),
+        shutdown,
+    )
+    .await
+}
+
+/// `run`, also serving the kiosk's requests (submissions, ticket look-ups) and joining
+/// meetings, whose pictures and state go to `call`.
+pub async fn run_full(
+    health_listener: TcpListener,
+    config: RoomConfig,
+    status: watch::Sender<RoomStatus>,
+    requests: tokio::sync::mpsc::UnboundedReceiver<service::KioskRequest>,
+    call: call_view::CallView,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RoomError> {
     let data = DataDir::new(&config.data_dir);
@@ -137,6 +164,8 @@ pub async fn run_with_kiosk(
     let tls =
         crate::hub::tls::client_config(config.hub_ca_cert.as_deref()).map_err(RoomError::Tls)?;
     let cancel = CancellationToken::new();
+    let (call_tx, call_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (signal_tx, signal_rx) = tokio::sync::mpsc::unbounded_channel();
     let room = Arc::new(Room {
         config,
         data,
@@ -147,6 +176,8 @@ pub async fn run_with_kiosk(
         shutdown: cancel.clone(),
         sync_wake: tokio::sync::Notify::new(),
         download_requested: false.into(),
+        call_events: call_tx,
+        signal_out: tokio::sync::Mutex::new(signal_rx),
     });
     {
         let cancel = cancel.clone();
@@ -167,6 +198,7 @@ pub async fn run_with_kiosk(
         .map_err(|e| RoomError::Tls(e.to_string()))?;
     let sync = tokio::spawn(sync_task::run(room.clone(), http));
     let kiosk = tokio::spawn(service::serve(room.clone(), requests));
+    let calls = tokio::spawn(call::run(room.clone(), call_rx, signal_tx, call));
 
     let app = Router::new()
         .route("/healthz", get(healthz))
@@ -185,6 +217,7 @@ pub async fn run_with_kiosk(
     let _ = link.await;
     let _ = sync.await;
     let _ = kiosk.await;
+    let _ = calls.await;
     crate::systemd::notify_stopping();
     tracing::info!("room stopped");
     Ok(())

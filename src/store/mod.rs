@@ -7,6 +7,7 @@
 mod backup;
 mod contrib;
 mod feedback;
+mod meetings;
 mod room_contrib;
 mod rooms;
 
@@ -23,6 +24,7 @@ pub use contrib::{
     ReportLine, StaffNote, Transfer, TransferOutcome,
 };
 pub use feedback::{FeedbackFilter, FeedbackRow, RoomTicket, StatusRefusal};
+pub use meetings::MeetingRow;
 pub use room_contrib::{PledgeState, WallEntry};
 pub use rooms::{EnrollRefusal, RoomRecord};
 
@@ -45,6 +47,7 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "room_contributions",
         include_str!("migrations/0005_room_contributions.sql"),
     ),
+    (6, "meetings", include_str!("migrations/0006_meetings.sql")),
 ];
 
 /// The schema version this binary writes.

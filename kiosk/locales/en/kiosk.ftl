@@ -174,3 +174,22 @@ contribute-waiting = Waiting for your transfer…
 contribute-thanks = Thank you!
 contribute-thanks-body = The committee received { $amount } for { $campaign }.
 contribute-done = Done
+
+## Meeting screen
+meeting-idle = No meeting now
+meeting-joining = Joining the meeting…
+meeting-live = In the meeting
+meeting-reconnecting = Connection lost – reconnecting…
+meeting-participants = { $count ->
+    [one] { $count } participant
+   *[other] { $count } participants
+}
+meeting-sources = Picture and sound: { $note }
+meeting-mic-off = Turn microphone off
+meeting-mic-on = Turn microphone on
+meeting-camera-off = Turn camera off
+meeting-camera-on = Turn camera on
+meeting-camera-is-off = Camera is off
+meeting-self-view = This room
+meeting-waiting-picture = Waiting for the picture…
+instructions-meeting = This room is in an online meeting. Touch the microphone button to turn the room's sound off or on, and the camera button to turn its picture off or on.

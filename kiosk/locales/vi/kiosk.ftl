@@ -172,3 +172,19 @@ contribute-waiting = Đang chờ bạn chuyển khoản…
 contribute-thanks = Cảm ơn bạn!
 contribute-thanks-body = Ủy ban đã nhận { $amount } cho { $campaign }.
 contribute-done = Xong
+
+## Meeting screen
+meeting-idle = Chưa có cuộc họp
+meeting-joining = Đang vào cuộc họp…
+meeting-live = Đang họp
+meeting-reconnecting = Mất kết nối – đang nối lại…
+meeting-participants = { $count } điểm cầu
+meeting-sources = Nguồn hình và tiếng: { $note }
+meeting-mic-off = Tắt micro
+meeting-mic-on = Bật micro
+meeting-camera-off = Tắt camera
+meeting-camera-on = Bật camera
+meeting-camera-is-off = Camera đang tắt
+meeting-self-view = Phòng mình
+meeting-waiting-picture = Đang chờ hình…
+instructions-meeting = Phòng đang họp trực tuyến. Chạm Tắt micro hoặc Bật micro để tắt hay bật tiếng của phòng, chạm Tắt camera hoặc Bật camera để tắt hay bật hình.

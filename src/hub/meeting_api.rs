@@ -1,0 +1,389 @@
+//! Meetings over HTTP: the staff API (loopback only, like every staff API until staff
+//! accounts exist), the browser page `/meet/<id>?t=<token>` and its WebSocket, and what
+//! `phonghop hub meeting ...` does to the database.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::ws::{Message, WebSocket};
+use axum::extract::{ConnectInfo, Path, Query, State, WebSocketUpgrade};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use futures_util::{SinkExt, StreamExt};
+use sha2::{Digest, Sha256};
+
+use super::Hub;
+use super::admin::AdminError;
+use super::api::ApiFailure;
+use super::auth::require_loopback;
+use crate::config::HubConfig;
+use crate::meeting::ParticipantKind;
+use crate::meeting::signalling::Sender;
+use crate::store::MeetingRow;
+use crate::wire::{ClientSignal, HubMessage, ServerSignal, SignalError};
+
+const PAGE: &str = include_str!("assets/meet.html");
+
+pub(crate) fn routes() -> Router<Arc<Hub>> {
+    Router::new()
+        .route("/api/v1/meetings", get(list).post(start))
+        .route("/api/v1/meetings/{id}", get(show).delete(stop))
+        .route("/api/v1/meetings/{id}/links", post(link))
+        .route(
+            "/api/v1/meetings/{id}/subscriptions/{participant}",
+            put(subscribe),
+        )
+        .route(
+            "/api/v1/meetings/{id}/participants/{participant}/bitrate_cap",
+            put(cap),
+        )
+        .route("/meet/{id}", get(page))
+        .route("/meet/{id}/ws", get(browser_ws))
+}
+
+fn new_meeting_id() -> String {
+    const ALPHABET: &[u8] = b"23456789abcdefghjkmnpqrstuvwxyz";
+    let mut rng = rand::rng();
+    let tail: String = (0..8)
+        .map(|_| ALPHABET[rand::Rng::random_range(&mut rng, 0..ALPHABET.len())] as char)
+        .collect();
+    format!("hop-{tail}")
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn open(config: &HubConfig) -> Result<crate::store::Store, AdminError> {
+    let data = crate::datadir::DataDir::new(&config.data_dir);
+    data.create()?;
+    Ok(crate::store::Store::open(&data.db_path())?)
+}
+
+/// `phonghop hub meeting start`: stores the meeting; a running hub invites the rooms.
+pub fn start_meeting(
+    config: &HubConfig,
+    host: &str,
+    rooms: &[String],
+) -> Result<MeetingRow, AdminError> {
+    let store = open(config)?;
+    Ok(store.start_meeting(&new_meeting_id(), host, rooms, crate::clock::now_ms())?)
+}
+
+/// `phonghop hub meeting stop`.
+pub fn stop_meeting(config: &HubConfig, id: &str) -> Result<(), AdminError> {
+    let store = open(config)?;
+    if store.end_meeting(id, crate::clock::now_ms())? {
+        Ok(())
+    } else {
+        Err(AdminError::Store(crate::store::StoreError::Refused(
+            format!(
+                "no running meeting {id:?}; `phonghop hub meeting list` shows the running ones"
+            ),
+        )))
+    }
+}
+
+pub fn list_meetings(config: &HubConfig) -> Result<Vec<MeetingRow>, AdminError> {
+    Ok(open(config)?.active_meetings()?)
+}
+
+/// `phonghop hub meeting link`: a browser link for one meeting, for `name`.
+pub fn meeting_link(config: &HubConfig, id: &str, name: &str) -> Result<url::Url, AdminError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(AdminError::Store(crate::store::StoreError::Refused(
+            "give the person's name (1 to 80 characters) with --name".into(),
+        )));
+    }
+    let store = open(config)?;
+    let token = hex::encode(rand::random::<[u8; 24]>());
+    store.add_meeting_link(id, name, &token_hash(&token), crate::clock::now_ms())?;
+    let mut url = config
+        .public_url
+        .join(&format!("meet/{id}"))
+        .map_err(|e| AdminError::Store(crate::store::StoreError::Refused(e.to_string())))?;
+    url.query_pairs_mut().append_pair("t", &token);
+    Ok(url)
+}
+
+fn bad(message: impl Into<String>) -> ApiFailure {
+    ApiFailure::new(StatusCode::BAD_REQUEST, "bad_request", &message.into())
+}
+
+fn not_found(message: impl Into<String>) -> ApiFailure {
+    ApiFailure::new(StatusCode::NOT_FOUND, "not_found", &message.into())
+}
+
+async fn list(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+) -> Result<Response, ApiFailure> {
+    require_loopback(client)?;
+    Ok(Json(hub.meetings.views()).into_response())
+}
+
+async fn show(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiFailure> {
+    require_loopback(client)?;
+    let view = hub
+        .meetings
+        .view(&id)
+        .ok_or_else(|| not_found(format!("no running meeting {id:?}")))?;
+    Ok(Json(view).into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StartRequest {
+    host: String,
+    rooms: Vec<String>,
+}
+
+async fn start(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    body: Result<Json<StartRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiFailure> {
+    require_loopback(client)?;
+    let Json(request) = body.map_err(|e| bad(e.body_text()))?;
+    let id = new_meeting_id();
+    let row = hub
+        .store
+        .call(move |s| s.start_meeting(&id, &request.host, &request.rooms, crate::clock::now_ms()))
+        .await
+        .map_err(|e| bad(e.to_string()))?;
+    hub.reload_meetings().await;
+    Ok((StatusCode::CREATED, Json(row)).into_response())
+}
+
+async fn stop(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiFailure> {
+    require_loopback(client)?;
+    let key = id.clone();
+    let ended = hub
+        .store
+        .call(move |s| s.end_meeting(&key, crate::clock::now_ms()))
+        .await
+        .map_err(|_| ApiFailure::internal())?;
+    if !ended {
+        return Err(not_found(format!("no running meeting {id:?}")));
+    }
+    hub.reload_meetings().await;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkRequest {
+    name: String,
+}
+
+async fn link(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    body: Result<Json<LinkRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiFailure> {
+    require_loopback(client)?;
+    let Json(request) = body.map_err(|e| bad(e.body_text()))?;
+    let config = hub.config.clone();
+    let url = tokio::task::spawn_blocking(move || meeting_link(&config, &id, &request.name))
+        .await
+        .map_err(|_| ApiFailure::internal())?
+        .map_err(|e| bad(e.to_string()))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "url": url.as_str() })),
+    )
+        .into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubscribeRequest {
+    /// Participant ids per slot (`null` = nothing); the whole field `null` returns the
+    /// participant to the automatic choice (host and last speaker).
+    slots: Option<Vec<Option<String>>>,
+}
+
+async fn subscribe(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Path((id, participant)): Path<(String, String)>,
+    body: Result<Json<SubscribeRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiFailure> {
+    require_loopback(client)?;
+    let Json(request) = body.map_err(|e| bad(e.body_text()))?;
+    hub.meetings
+        .set_subscription(&id, &participant, request.slots)
+        .map_err(bad)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CapRequest {
+    /// Bits per second, at least 30 000; `null` lifts the cap.
+    bps: Option<u64>,
+}
+
+async fn cap(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Path((id, participant)): Path<(String, String)>,
+    body: Result<Json<CapRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiFailure> {
+    require_loopback(client)?;
+    let Json(request) = body.map_err(|e| bad(e.body_text()))?;
+    if request.bps.is_some_and(|b| b < 30_000) {
+        return Err(bad(
+            "bps must be at least 30000 (below that not even audio fits)",
+        ));
+    }
+    hub.meetings
+        .cap_bitrate(&id, &participant, request.bps)
+        .map_err(bad)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct TokenQuery {
+    t: Option<String>,
+}
+
+/// The link's holder: (meeting id, name), if the token opens this meeting and it runs.
+async fn admitted(hub: &Hub, id: &str, token: Option<&str>) -> Option<(String, String)> {
+    let hash = token_hash(token?);
+    let (meeting_id, name) = hub
+        .store
+        .call(move |s| s.meeting_link(&hash))
+        .await
+        .ok()??;
+    (meeting_id == id && hub.meetings.is_running(id)).then_some((meeting_id, name))
+}
+
+fn refused_page(message: &str) -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        Html(format!(
+            "<!doctype html><meta charset=utf-8><title>phonghop</title>\
+             <p style=\"font:20px sans-serif\">{message}</p>"
+        )),
+    )
+        .into_response()
+}
+
+async fn page(
+    State(hub): State<Arc<Hub>>,
+    Path(id): Path<String>,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    let Some((meeting_id, name)) = admitted(&hub, &id, query.t.as_deref()).await else {
+        return refused_page(
+            "Liên kết không hợp lệ hoặc cuộc họp đã kết thúc. Xin một liên kết mới từ cán bộ. \
+             (This link is not valid or the meeting has ended; ask staff for a new one.)",
+        );
+    };
+    let config = serde_json::json!({
+        "meetingId": meeting_id,
+        "token": query.t.unwrap_or_default(),
+        "name": name,
+        "iceServers": hub.config.media.wire_ice_servers(),
+        "slots": crate::wire::MEDIA_SLOTS,
+        "lang": "vi",
+    });
+    // Inside a <script>: `<` must not open a tag.
+    let json = config.to_string().replace('<', "\\u003c");
+    let html = PAGE.replacen("/*PHONGHOP_CONFIG*/null", &json, 1);
+    ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
+
+async fn browser_ws(
+    State(hub): State<Arc<Hub>>,
+    Path(id): Path<String>,
+    Query(query): Query<TokenQuery>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let token = query.t.clone();
+    let Some((meeting_id, name)) = admitted(&hub, &id, token.as_deref()).await else {
+        return ApiFailure::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "this link is not valid for a running meeting",
+        )
+        .into_response();
+    };
+    // One participant per link holder; a reload replaces the earlier page's session.
+    let participant_id = format!(
+        "web-{}",
+        &token_hash(token.as_deref().unwrap_or_default())[..10]
+    );
+    upgrade
+        .max_message_size(256 * 1024)
+        .on_upgrade(move |socket| serve_browser(hub, socket, meeting_id, participant_id, name))
+}
+
+async fn serve_browser(
+    hub: Arc<Hub>,
+    socket: WebSocket,
+    meeting_id: String,
+    participant_id: String,
+    name: String,
+) {
+    let (mut sink, mut stream) = socket.split();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<HubMessage>();
+    hub.meetings
+        .connected(&participant_id, tx.clone(), ParticipantKind::Browser);
+    let sender = Sender {
+        participant_id: participant_id.clone(),
+        name,
+        kind: ParticipantKind::Browser,
+    };
+    tracing::info!(%meeting_id, %participant_id, "browser joined");
+    loop {
+        tokio::select! {
+            _ = hub.shutdown.cancelled() => break,
+            Some(message) = rx.recv() => {
+                let HubMessage::Signal { signal, .. } = message else { continue };
+                let ended = signal == ServerSignal::Ended;
+                let Ok(text) = serde_json::to_string(&signal) else { continue };
+                if sink.send(Message::Text(text.into())).await.is_err() || ended {
+                    break;
+                }
+            }
+            incoming = stream.next() => match incoming {
+                Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientSignal>(text.as_str()) {
+                    Ok(signal) => {
+                        let leave = signal == ClientSignal::Leave;
+                        hub.meetings.on_signal(&sender, &meeting_id, signal).await;
+                        if leave { break; }
+                    }
+                    Err(e) => {
+                        let reply = ServerSignal::Error {
+                            code: SignalError::Malformed,
+                            message: format!("cannot read message: {e}"),
+                        };
+                        if let Ok(text) = serde_json::to_string(&reply) {
+                            let _ = sink.send(Message::Text(text.into())).await;
+                        }
+                    }
+                },
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+    hub.meetings
+        .disconnected(&participant_id, &tx, ParticipantKind::Browser)
+        .await;
+    tracing::info!(%meeting_id, %participant_id, "browser left");
+}

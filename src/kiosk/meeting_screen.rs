@@ -1,0 +1,612 @@
+//! The meeting screen: the large picture (slot 0: the host, or whoever spoke last) with the
+//! speaker's name, the other slots smaller, the room's own camera small, and two big
+//! buttons for the microphone and the camera.
+//!
+//! The screen draws from a [`MeetingScreenState`] that `RoomKiosk` fills each frame from the
+//! room's [`CallView`](crate::room::call_view::CallView) and from [`VideoTextures`]; it
+//! returns `Command::ToggleMicrophone` / `Command::ToggleCamera`, the shell turns them into
+//! effects, and `RoomKiosk` flips the call view's flags. Nothing here does I/O.
+
+use std::sync::Arc;
+
+use egui::{Align2, Color32, ColorImage, FontId, Rect, RichText, Sense, Ui, vec2};
+
+use super::i18n::{Arg, tr, tr_args};
+use super::shell::Command;
+use super::style::{BODY_PT, MIN_TARGET, MIN_TEXT_PT, body};
+use crate::config::Language;
+use crate::media::FrameSlot;
+use crate::room::call_view::{CallPhase, CallSnapshot, CallView};
+
+/// A picture uploaded into a texture, ready to draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Picture {
+    pub texture: egui::TextureId,
+    /// Width and height in pixels (for the aspect ratio).
+    pub size: [usize; 2],
+}
+
+/// One receiving slot as the screen shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SlotView {
+    /// Who the slot shows (`None`: nobody yet).
+    pub name: Option<String>,
+    /// The latest picture, if one arrived.
+    pub picture: Option<Picture>,
+}
+
+/// Everything the meeting screen draws. Kept in the shell (`Shell::meeting`); the phase is
+/// set by `Shell::call_phase_changed`, the rest by `RoomKiosk` each frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingScreenState {
+    pub lang: Language,
+    pub phase: CallPhase,
+    /// Receiving slots in order; `slots[0]` is the large picture.
+    pub slots: Vec<SlotView>,
+    /// The room's own camera.
+    pub self_view: Option<Picture>,
+    /// How many take part (rooms and browsers), when known.
+    pub participants: usize,
+    /// What the call task said about its sources (e.g. a test picture), shown as is.
+    pub sources_note: Option<String>,
+    pub microphone_on: bool,
+    pub camera_on: bool,
+}
+
+impl Default for MeetingScreenState {
+    fn default() -> Self {
+        Self {
+            lang: Language::Vietnamese,
+            phase: CallPhase::Idle,
+            slots: Vec::new(),
+            self_view: None,
+            participants: 0,
+            sources_note: None,
+            microphone_on: true,
+            camera_on: true,
+        }
+    }
+}
+
+impl MeetingScreenState {
+    /// Takes over what the call task published (everything but the phase, which goes
+    /// through `Shell::call_phase_changed` so the shell can switch screens).
+    pub fn refresh(&mut self, snapshot: &CallSnapshot, view: &CallView, textures: &VideoTextures) {
+        let count = snapshot.slots.len().max(view.tiles().len());
+        self.slots = (0..count)
+            .map(|i| SlotView {
+                name: snapshot
+                    .slots
+                    .get(i)
+                    .and_then(|s| s.as_ref())
+                    .map(|s| s.name.clone()),
+                picture: textures.tile(i),
+            })
+            .collect();
+        self.self_view = textures.self_view();
+        self.participants = snapshot.participants.len();
+        self.sources_note = snapshot.sources_note.clone();
+        self.microphone_on = view.microphone_on();
+        self.camera_on = view.camera_on();
+    }
+}
+
+// ----- textures -----
+
+/// The GPU textures of a call's pictures, one per receiving slot plus the self-view, kept
+/// for as long as the kiosk runs.
+///
+/// How a new frame reaches the screen, and what it costs:
+/// - a frame is uploaded only when its slot's `generation` changed since the last upload;
+/// - the texture is created once (`Context::load_texture`) and then updated in place: a
+///   frame of the same size goes in with `TextureHandle::set_partial([0, 0], ..)`, which the
+///   glow painter turns into `glTexSubImage2D` on the existing texture (a whole-image `set`
+///   would re-specify its storage with `glTexImage2D`); only a change of size uses `set`;
+/// - egui wants pixels as a `ColorImage` (`Vec<Color32>`), so the RGBA bytes are copied
+///   once, pixel by pixel, into a `ColorImage` kept across frames (its `Vec` is reused; it
+///   grows only when the picture does). egui holds that buffer through an `Arc` until the
+///   painter has uploaded it, which in the window happens within the same frame, so the
+///   next frame gets it back with `Arc::get_mut`; if something still holds it, a new buffer
+///   is made instead of waiting (counted in [`buffer_allocations`](Self::buffer_allocations)).
+///
+/// So a new frame costs one copy into a reused buffer plus the upload. Uploading straight
+/// from `VideoFrame::rgba()` into a native glow texture would save that copy, but needs
+/// the glow context and a second drawing path that tests cannot see; at 2 slots of 720p it
+/// is not worth it yet.
+pub struct VideoTextures {
+    tiles: Vec<VideoTexture>,
+    self_view: VideoTexture,
+    allocations: u64,
+    buffer_allocations: u64,
+    uploads: u64,
+}
+
+impl std::fmt::Debug for VideoTextures {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VideoTextures")
+            .field("tiles", &self.tiles.len())
+            .field("allocations", &self.allocations)
+            .field("buffer_allocations", &self.buffer_allocations)
+            .field("uploads", &self.uploads)
+            .finish()
+    }
+}
+
+impl Default for VideoTextures {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+const TEXTURE_OPTIONS: egui::TextureOptions = egui::TextureOptions::LINEAR;
+
+struct VideoTexture {
+    name: String,
+    handle: Option<egui::TextureHandle>,
+    /// The generation last uploaded.
+    generation: u64,
+    /// The pixels handed to egui, reused from frame to frame.
+    buffer: Arc<ColorImage>,
+}
+
+impl VideoTexture {
+    fn new(name: String) -> Self {
+        Self {
+            name,
+            handle: None,
+            generation: 0,
+            buffer: Arc::new(ColorImage::default()),
+        }
+    }
+
+    fn picture(&self) -> Option<Picture> {
+        self.handle.as_ref().map(|h| Picture {
+            texture: h.id(),
+            size: self.buffer.size,
+        })
+    }
+}
+
+impl VideoTextures {
+    pub fn new() -> Self {
+        Self {
+            tiles: Vec::new(),
+            self_view: VideoTexture::new("call-self-view".into()),
+            allocations: 0,
+            buffer_allocations: 0,
+            uploads: 0,
+        }
+    }
+
+    /// Uploads what changed in the call's slots since the last frame.
+    pub fn update(&mut self, ctx: &egui::Context, view: &CallView) {
+        let tiles = view.tiles();
+        while self.tiles.len() < tiles.len() {
+            let name = format!("call-slot-{}", self.tiles.len());
+            self.tiles.push(VideoTexture::new(name));
+        }
+        for (texture, slot) in self.tiles.iter_mut().zip(tiles) {
+            self.uploads += u64::from(Self::upload(
+                ctx,
+                texture,
+                slot,
+                &mut self.allocations,
+                &mut self.buffer_allocations,
+            ));
+        }
+        let own = view.self_view();
+        self.uploads += u64::from(Self::upload(
+            ctx,
+            &mut self.self_view,
+            &own,
+            &mut self.allocations,
+            &mut self.buffer_allocations,
+        ));
+    }
+
+    /// Returns whether a picture was uploaded.
+    fn upload(
+        ctx: &egui::Context,
+        texture: &mut VideoTexture,
+        slot: &FrameSlot,
+        allocations: &mut u64,
+        buffer_allocations: &mut u64,
+    ) -> bool {
+        let Some(frame) = slot.latest() else {
+            return false;
+        };
+        if texture.handle.is_some() && frame.generation == texture.generation {
+            return false;
+        }
+        let (w, h) = (frame.width as usize, frame.height as usize);
+        let rgba = frame.rgba();
+        if w == 0 || h == 0 || rgba.len() < w * h * 4 {
+            tracing::warn!(
+                w,
+                h,
+                bytes = rgba.len(),
+                "video frame of the wrong size skipped"
+            );
+            texture.generation = frame.generation;
+            return false;
+        }
+        if Arc::get_mut(&mut texture.buffer).is_none() {
+            texture.buffer = Arc::new(ColorImage::default());
+            *buffer_allocations += 1;
+        }
+        let Some(image) = Arc::get_mut(&mut texture.buffer) else {
+            return false; // a fresh Arc is never shared
+        };
+        let same_size = image.size == [w, h];
+        if !same_size {
+            image.size = [w, h];
+            image.source_size = vec2(w as f32, h as f32);
+            image.pixels.resize(w * h, Color32::BLACK);
+        }
+        // Video is opaque: premultiplied and straight alpha are the same, alpha is forced.
+        for (pixel, rgba) in image.pixels.iter_mut().zip(rgba.chunks_exact(4)) {
+            *pixel = Color32::from_rgb(rgba[0], rgba[1], rgba[2]);
+        }
+        let data = egui::ImageData::Color(texture.buffer.clone());
+        match &mut texture.handle {
+            None => {
+                texture.handle = Some(ctx.load_texture(&texture.name, data, TEXTURE_OPTIONS));
+                *allocations += 1;
+            }
+            Some(handle) if same_size && handle.size() == [w, h] => {
+                handle.set_partial([0, 0], data, TEXTURE_OPTIONS);
+            }
+            Some(handle) => handle.set(data, TEXTURE_OPTIONS),
+        }
+        texture.generation = frame.generation;
+        true
+    }
+
+    /// The picture of receiving slot `index`, once one was uploaded.
+    pub fn tile(&self, index: usize) -> Option<Picture> {
+        self.tiles.get(index).and_then(VideoTexture::picture)
+    }
+
+    pub fn self_view(&self) -> Option<Picture> {
+        self.self_view.picture()
+    }
+
+    /// How many textures were ever created (one per slot that showed a picture).
+    pub fn allocations(&self) -> u64 {
+        self.allocations
+    }
+
+    /// How many pictures were uploaded (one per new frame of a slot, none for a frame
+    /// already shown).
+    pub fn uploads(&self) -> u64 {
+        self.uploads
+    }
+
+    /// How many pixel buffers had to be made again because egui still held the previous
+    /// one (0 when the painter keeps up; the buffer each slot starts with is not counted).
+    pub fn buffer_allocations(&self) -> u64 {
+        self.buffer_allocations
+    }
+}
+
+/// Where a picture of `size` goes inside `area`: as large as fits, aspect ratio kept,
+/// centred (the rest stays black).
+pub fn letterbox(area: Rect, size: [usize; 2]) -> Rect {
+    let [w, h] = size;
+    if w == 0 || h == 0 {
+        return area;
+    }
+    let scale = (area.width() / w as f32).min(area.height() / h as f32);
+    Rect::from_center_size(area.center(), vec2(w as f32 * scale, h as f32 * scale))
+}
+
+// ----- drawing -----
+
+const GREEN: Color32 = Color32::from_rgb(0, 110, 50);
+const AMBER: Color32 = Color32::from_rgb(150, 95, 0);
+const RED: Color32 = Color32::from_rgb(170, 30, 30);
+
+/// The Fluent key of the status line.
+pub fn status_key(phase: &CallPhase) -> &'static str {
+    match phase {
+        CallPhase::Idle => "meeting-idle",
+        CallPhase::Joining => "meeting-joining",
+        CallPhase::Live => "meeting-live",
+        CallPhase::Reconnecting => "meeting-reconnecting",
+    }
+}
+
+/// The label of the microphone button: what a tap will do.
+pub fn microphone_key(on: bool) -> &'static str {
+    if on {
+        "meeting-mic-off"
+    } else {
+        "meeting-mic-on"
+    }
+}
+
+/// The label of the camera button: what a tap will do.
+pub fn camera_key(on: bool) -> &'static str {
+    if on {
+        "meeting-camera-off"
+    } else {
+        "meeting-camera-on"
+    }
+}
+
+pub fn meeting_screen_ui(ui: &mut Ui, state: &MeetingScreenState) -> Option<Command> {
+    let lang = state.lang;
+    let mut command = None;
+    let portrait = ui.available_height() > ui.available_width();
+    // Status line and the sources note.
+    ui.horizontal_wrapped(|ui| {
+        let color = match state.phase {
+            CallPhase::Live => GREEN,
+            CallPhase::Joining => AMBER,
+            CallPhase::Reconnecting | CallPhase::Idle => RED,
+        };
+        ui.label(
+            body(tr(lang, status_key(&state.phase)))
+                .strong()
+                .color(color),
+        );
+        if state.participants > 0 {
+            ui.label(body(tr_args(
+                lang,
+                "meeting-participants",
+                &[("count", Arg::Number(state.participants as i64))],
+            )));
+        }
+        if let Some(note) = &state.sources_note {
+            ui.label(
+                body(tr_args(
+                    lang,
+                    "meeting-sources",
+                    &[("note", Arg::Text(note))],
+                ))
+                .color(Color32::DARK_GRAY),
+            );
+        }
+    });
+    // The controls at the bottom: microphone, camera, and the room's own picture.
+    let controls_h = if portrait { 200.0 } else { 150.0 };
+    egui::Panel::bottom("meeting-controls")
+        .exact_size(controls_h)
+        .show(ui, |ui| {
+            ui.horizontal_centered(|ui| {
+                let button_w = if portrait { 220.0 } else { 260.0 };
+                let button_h = MIN_TARGET * 1.5;
+                for (on, key, cmd) in [
+                    (
+                        state.microphone_on,
+                        microphone_key(state.microphone_on),
+                        Command::ToggleMicrophone,
+                    ),
+                    (
+                        state.camera_on,
+                        camera_key(state.camera_on),
+                        Command::ToggleCamera,
+                    ),
+                ] {
+                    // Off is shown red, so the state is seen from across the room.
+                    let fill = if on {
+                        Color32::from_rgb(226, 238, 250)
+                    } else {
+                        Color32::from_rgb(250, 215, 210)
+                    };
+                    let button =
+                        egui::Button::new(RichText::new(tr(lang, key)).size(BODY_PT).strong())
+                            .min_size(vec2(button_w, button_h))
+                            .fill(fill);
+                    if ui.add(button).clicked() {
+                        command = Some(cmd);
+                    }
+                }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    let h = (ui.available_height() - 8.0).max(MIN_TARGET);
+                    let size = vec2((h * 16.0 / 9.0).min(ui.available_width()), h);
+                    let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
+                    let caption = tr(lang, "meeting-self-view");
+                    let empty = if state.camera_on {
+                        tr(lang, "meeting-waiting-picture")
+                    } else {
+                        tr(lang, "meeting-camera-is-off")
+                    };
+                    let picture = state.self_view.filter(|_| state.camera_on);
+                    picture_ui(ui, rect, picture, Some(&caption), &empty);
+                });
+            });
+        });
+    // The pictures take what is left.
+    egui::CentralPanel::default().show(ui, |ui| {
+        let area = ui.available_rect_before_wrap();
+        ui.allocate_rect(area, Sense::hover());
+        let gap = 12.0;
+        let others: Vec<&SlotView> = state.slots.iter().skip(1).collect();
+        let (large, small_area) = if others.is_empty() {
+            (area, None)
+        } else if portrait {
+            let small_h = (area.height() * 0.3).max(MIN_TARGET);
+            let (top, bottom) = area.split_top_bottom_at_y(area.bottom() - small_h);
+            (top.shrink2(vec2(0.0, gap / 2.0)), Some(bottom))
+        } else {
+            let small_w = (area.width() * 0.3).max(MIN_TARGET);
+            let (left, right) = area.split_left_right_at_x(area.right() - small_w);
+            (left.shrink2(vec2(gap / 2.0, 0.0)), Some(right))
+        };
+        let waiting = tr(lang, "meeting-waiting-picture");
+        let first = state.slots.first().cloned().unwrap_or_default();
+        picture_ui(ui, large, first.picture, first.name.as_deref(), &waiting);
+        if let Some(small_area) = small_area {
+            let n = others.len() as f32;
+            for (i, slot) in others.iter().enumerate() {
+                let rect = if portrait {
+                    let w = (small_area.width() - gap * (n - 1.0)) / n;
+                    Rect::from_min_size(
+                        small_area.min + vec2(i as f32 * (w + gap), 0.0),
+                        vec2(w, small_area.height()),
+                    )
+                } else {
+                    let h = (small_area.height() - gap * (n - 1.0)) / n;
+                    Rect::from_min_size(
+                        small_area.min + vec2(0.0, i as f32 * (h + gap)),
+                        vec2(small_area.width(), h),
+                    )
+                };
+                picture_ui(ui, rect, slot.picture, slot.name.as_deref(), &waiting);
+            }
+        }
+    });
+    command
+}
+
+/// A black box with the picture letterboxed in it and the name in a band at the bottom.
+fn picture_ui(ui: &Ui, rect: Rect, picture: Option<Picture>, name: Option<&str>, empty: &str) {
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 8.0, Color32::from_gray(20));
+    match picture {
+        Some(picture) => {
+            let uv = Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
+            painter.image(
+                picture.texture,
+                letterbox(rect, picture.size),
+                uv,
+                Color32::WHITE,
+            );
+        }
+        None => {
+            painter.text(
+                rect.center(),
+                Align2::CENTER_CENTER,
+                empty,
+                FontId::proportional(MIN_TEXT_PT),
+                Color32::from_gray(220),
+            );
+        }
+    }
+    if let Some(name) = name.filter(|n| !n.is_empty()) {
+        let font = FontId::proportional(if rect.height() > 300.0 {
+            BODY_PT
+        } else {
+            MIN_TEXT_PT
+        });
+        let galley = painter.layout_no_wrap(name.to_owned(), font, Color32::WHITE);
+        let pad = vec2(10.0, 4.0);
+        let band = Rect::from_min_size(
+            rect.left_bottom() - vec2(0.0, galley.size().y + pad.y * 2.0),
+            vec2(
+                (galley.size().x + pad.x * 2.0).min(rect.width()),
+                galley.size().y + pad.y * 2.0,
+            ),
+        );
+        painter.rect_filled(band, 0.0, Color32::from_black_alpha(170));
+        painter.galley(band.min + pad, galley, Color32::WHITE);
+    }
+}
+
+// ----- preview -----
+
+/// A call in progress with test pictures, for `--screenshot --screen meeting` (no room).
+pub fn preview_call() -> CallView {
+    use crate::wire::{ParticipantInfo, SlotSource};
+    let view = CallView::new();
+    let people = [
+        ("host", "UBMTTQ tỉnh (chủ trì)", "browser", true),
+        ("lao-chai", "Phòng họp số xã Lao Chải", "room", false),
+        ("ta-van", "Phòng họp số xã Tả Van", "room", false),
+    ];
+    view.update(|s| {
+        s.phase = CallPhase::Live;
+        s.meeting_id = Some("preview".into());
+        s.slots = vec![
+            Some(SlotSource {
+                participant_id: "host".into(),
+                name: people[0].1.into(),
+            }),
+            Some(SlotSource {
+                participant_id: "ta-van".into(),
+                name: people[2].1.into(),
+            }),
+        ];
+        s.participants = people
+            .iter()
+            .map(|(id, name, kind, host)| ParticipantInfo {
+                participant_id: (*id).into(),
+                name: (*name).into(),
+                kind: (*kind).into(),
+                host: *host,
+                connected: true,
+            })
+            .collect();
+        s.sources_note = Some("test picture".into());
+        s.sending_layer = "720p".into();
+    });
+    for (i, slot) in view.tiles().iter().enumerate() {
+        slot.publish_rgba(640, 360, test_bars(640, 360, i as u8));
+    }
+    let own = FrameSlot::new();
+    own.publish_rgba(320, 180, test_bars(320, 180, 7));
+    view.set_self_view(own);
+    view
+}
+
+/// Colour bars, shifted by `seed`, as tightly packed RGBA.
+pub fn test_bars(width: u32, height: u32, seed: u8) -> Vec<u8> {
+    const BARS: [[u8; 3]; 7] = [
+        [192, 192, 192],
+        [192, 192, 0],
+        [0, 192, 192],
+        [0, 192, 0],
+        [192, 0, 192],
+        [192, 0, 0],
+        [0, 0, 192],
+    ];
+    let mut rgba = Vec::with_capacity((width * height * 4) as usize);
+    for _y in 0..height {
+        for x in 0..width {
+            let bar = (x * 7 / width.max(1)) as usize;
+            let [r, g, b] = BARS[(bar + seed as usize) % BARS.len()];
+            rgba.extend_from_slice(&[r, g, b, 255]);
+        }
+    }
+    rgba
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn letterboxing_keeps_the_aspect_ratio_and_centres() {
+        let area = Rect::from_min_size(egui::pos2(0.0, 0.0), vec2(800.0, 800.0));
+        let fitted = letterbox(area, [1280, 720]);
+        assert_eq!(fitted.width(), 800.0);
+        assert_eq!(fitted.height(), 450.0);
+        assert_eq!(fitted.center(), area.center());
+        let tall = letterbox(area, [360, 640]);
+        assert_eq!(tall.height(), 800.0);
+        assert_eq!(tall.width(), 450.0);
+    }
+
+    #[test]
+    fn a_painter_that_took_the_pixels_gives_the_buffer_back_for_the_next_frame() {
+        let ctx = egui::Context::default();
+        let view = CallView::new();
+        let mut textures = VideoTextures::new();
+        for n in 0..10u8 {
+            view.tiles()[0].publish_rgba(64, 36, test_bars(64, 36, n));
+            let mut output = ctx.run_ui(egui::RawInput::default(), |ui| {
+                textures.update(ui.ctx(), &view);
+            });
+            // What the glow painter does at the end of every frame.
+            output.textures_delta.clear();
+        }
+        assert_eq!(textures.allocations(), 1);
+        assert_eq!(
+            textures.buffer_allocations(),
+            0,
+            "the buffer made with the slot is reused"
+        );
+        assert_eq!(textures.tile(0).map(|p| p.size), Some([64, 36]));
+    }
+}

@@ -1,0 +1,936 @@
+//! What leaves the room: camera → VP8 and microphone → Opus, as [`EncodedFrame`]s.
+//!
+//! Video pipeline (rebuilt as a whole when it fails):
+//! ```text
+//! <camera> ! videoconvert ! videoscale ! videorate ! capsfilter(I420, layer size, fps)
+//!   [probe: paints the capture-time stamp, test picture only] ! tee
+//!   tee. ! queue leaky ! valve ! vp8enc ! appsink              → EncodedFrame::Video
+//!   tee. ! queue leaky ! videoscale ! videoconvert ! RGBA 320x180 ! appsink → self-view
+//! ```
+//! Audio pipeline:
+//! ```text
+//! <mic> ! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=1 ! level ! volume
+//!   ! opusenc ! appsink                                        → EncodedFrame::Audio
+//! ```
+//! Layer changes only set the capsfilter's caps: videoscale renegotiates and vp8enc starts
+//! again with a keyframe, without rebuilding anything. Audio only closes the valve in front of
+//! the encoder (nothing is encoded, no CPU spent) while the camera keeps feeding the self-view.
+//!
+//! The capture-time stamp ([`super::super::stamp`]) is painted on the test picture only: on a
+//! real camera it would be a visible bar across the top of people's faces, and it exists for
+//! glass-to-glass measurement and tests, which use the test picture.
+
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::time::Duration;
+
+use gstreamer as gst;
+use gstreamer::glib;
+use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
+use gstreamer_video as gst_video;
+use gstreamer_video::prelude::*;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::super::FrameSlot;
+use super::super::pipeline::OwnedPipeline;
+use super::super::stamp::{self, Stamp};
+use super::{
+    CallMediaError, DeviceKind, EncodedFrame, EncodedKind, ErrorSlot, Note, Restartable,
+    Supervisor, VideoLayer, build_error, devices, init, make, missing, publish_rgba, start_playing,
+    unix_ms_now, watch_bus,
+};
+use crate::config::DeviceChoice;
+
+/// The self-view's size: a small picture in a corner of the screen.
+const SELF_VIEW: (u32, u32) = (320, 180);
+/// Opus packet length; WebRTC's default and what `EncodedFrame::duration` says for audio.
+const OPUS_FRAME: Duration = Duration::from_millis(20);
+const OPUS_BITRATE_BPS: i32 = 32_000;
+/// How often the `level` element reports: fast enough for a "speaking" light.
+const LEVEL_INTERVAL: Duration = Duration::from_millis(100);
+/// The meter's bottom: quieter than this reads 0, 0 dBFS reads 1.
+const METER_FLOOR_DB: f64 = -60.0;
+/// A keyframe at least this often, so a room that joins late or lost packets waits at most
+/// this long even if nobody asks for one.
+const KEYFRAME_EVERY_SECS: u32 = 3;
+const LEVEL_NAME: &str = "mic-level";
+
+/// What [`Capture::start`] captures and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaptureSettings {
+    pub camera: DeviceChoice,
+    pub microphone: DeviceChoice,
+    /// Painted into the test picture's stamp (0..=63) so receivers can tell rooms apart.
+    pub stamp_tag: u8,
+    pub layer: VideoLayer,
+    /// Clamped into the layer's range ([`VideoLayer::bitrate_range_bps`]).
+    pub video_bitrate_bps: u32,
+    /// Frames a second, 1..=60.
+    pub fps: u32,
+}
+
+impl Default for CaptureSettings {
+    fn default() -> Self {
+        CaptureSettings {
+            camera: DeviceChoice::Auto,
+            microphone: DeviceChoice::Auto,
+            stamp_tag: 0,
+            layer: VideoLayer::P360,
+            video_bitrate_bps: VideoLayer::P360.default_bitrate_bps(),
+            fps: 30,
+        }
+    }
+}
+
+/// Which devices a capture actually uses, in words for the staff screen, e.g.
+/// "test picture (no camera found)".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourcesInUse {
+    pub camera: String,
+    pub microphone: String,
+    pub camera_is_test: bool,
+    pub microphone_is_test: bool,
+}
+
+/// The room's camera and microphone, encoded for the call. Dropping it stops both.
+#[derive(Debug)]
+pub struct Capture {
+    // Supervisors first: fields drop in order, so no rebuild races the teardown.
+    _video_supervisor: Supervisor,
+    _audio_supervisor: Supervisor,
+    pub(super) video: Arc<VideoSide>,
+    audio: Arc<AudioSide>,
+    errors: Arc<ErrorSlot>,
+}
+
+impl Capture {
+    /// Starts camera and microphone pipelines; encoded frames go to `out` (sent from
+    /// GStreamer's threads, so the receiving task never slows capture down, and a closed
+    /// channel only discards frames).
+    ///
+    /// `Auto` devices fall back to the test picture or tone when none is found or the one
+    /// found cannot start ([`Capture::sources`] says so); a `Named` device that cannot start
+    /// is an error ([`CallMediaError::Device`]).
+    pub fn start(
+        settings: &CaptureSettings,
+        out: UnboundedSender<EncodedFrame>,
+    ) -> Result<Capture, CallMediaError> {
+        init()?;
+        let layer = settings.layer;
+        let video = Arc::new(VideoSide {
+            camera: settings.camera.clone(),
+            fps: settings.fps.clamp(1, 60),
+            stamp_tag: settings.stamp_tag,
+            control: Mutex::new(VideoControl {
+                layer,
+                bitrate_bps: layer.clamp_bitrate(settings.video_bitrate_bps),
+                camera_on: true,
+            }),
+            running: Mutex::new(None),
+            source: Mutex::new(("(not started)".to_owned(), false)),
+            self_view: FrameSlot::new(),
+            show_self: Arc::new(AtomicBool::new(true)),
+            out: out.clone(),
+        });
+        let audio = Arc::new(AudioSide {
+            microphone: settings.microphone.clone(),
+            running: Mutex::new(None),
+            source: Mutex::new(("(not started)".to_owned(), false)),
+            mic_on: AtomicBool::new(true),
+            level: Arc::new(AtomicU32::new(0f32.to_bits())),
+            out,
+        });
+        let errors = Arc::new(ErrorSlot::default());
+        let (video_notes, video_inbox) = mpsc::channel();
+        video.rebuild(0, &video_notes)?;
+        let (audio_notes, audio_inbox) = mpsc::channel();
+        audio.rebuild(0, &audio_notes)?;
+        Ok(Capture {
+            _video_supervisor: Supervisor::start(
+                video.clone(),
+                video_notes,
+                video_inbox,
+                errors.clone(),
+            ),
+            _audio_supervisor: Supervisor::start(
+                audio.clone(),
+                audio_notes,
+                audio_inbox,
+                errors.clone(),
+            ),
+            video,
+            audio,
+            errors,
+        })
+    }
+
+    /// Sets vp8enc's target bitrate while it runs (the call layer's congestion control drives
+    /// this), clamped into the current layer's range.
+    pub fn set_target_bitrate(&self, bps: u32) {
+        let mut control = self.video.control();
+        control.bitrate_bps = control.layer.clamp_bitrate(bps);
+        self.video.apply(&control, false);
+    }
+
+    /// Switches the sent picture size while running. The encoder restarts with a keyframe at
+    /// the new size; the bitrate is clamped into the new layer's range. `AudioOnly` stops
+    /// encoding and sending video but keeps the self-view (from a 180p capture).
+    pub fn set_layer(&self, layer: VideoLayer) {
+        let mut control = self.video.control();
+        let was_sending = control.sending();
+        control.layer = layer;
+        control.bitrate_bps = layer.clamp_bitrate(control.bitrate_bps);
+        self.video
+            .apply(&control, !was_sending && control.sending());
+    }
+
+    pub fn layer(&self) -> VideoLayer {
+        self.video.control().layer
+    }
+
+    /// The bitrate vp8enc is aiming for, after clamping.
+    pub fn target_bitrate_bps(&self) -> u32 {
+        self.video.control().bitrate_bps
+    }
+
+    /// Asks the encoder for a keyframe (a receiver lost packets or just joined).
+    pub fn request_keyframe(&self) {
+        if let Some(running) = self.video.running().as_ref() {
+            running.request_keyframe();
+        }
+    }
+
+    /// Off: no video frames are sent and the self-view is empty. The camera itself keeps
+    /// running, so turning it back on is instant (and starts with a keyframe).
+    pub fn set_camera_enabled(&self, on: bool) {
+        let mut control = self.video.control();
+        let was_sending = control.sending();
+        control.camera_on = on;
+        self.video.show_self.store(on, Ordering::Release);
+        if !on {
+            self.video.self_view.clear();
+        }
+        self.video
+            .apply(&control, !was_sending && control.sending());
+    }
+
+    /// Off: the microphone is muted at the `volume` element, so Opus keeps sending (near
+    /// empty) silence frames: the other rooms' jitter buffers and the RTP timeline carry on
+    /// undisturbed, and unmuting is instant.
+    pub fn set_microphone_enabled(&self, on: bool) {
+        self.audio.mic_on.store(on, Ordering::Release);
+        if let Some(running) = self.audio.running().as_ref() {
+            running.volume.set_property("mute", !on);
+        }
+    }
+
+    pub fn sources(&self) -> SourcesInUse {
+        let camera = self
+            .video
+            .source
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let microphone = self
+            .audio
+            .source
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        SourcesInUse {
+            camera: camera.0.clone(),
+            microphone: microphone.0.clone(),
+            camera_is_test: camera.1,
+            microphone_is_test: microphone.1,
+        }
+    }
+
+    /// The small RGBA self-view (320x180); empty while the camera is off.
+    pub fn self_view(&self) -> FrameSlot {
+        self.video.self_view.clone()
+    }
+
+    /// 0..=1: the microphone's RMS level over the last 100 ms, linear in dB from -60 dBFS;
+    /// 0 while the microphone is off, so a muted room never shows as speaking.
+    pub fn mic_level(&self) -> f32 {
+        if !self.audio.mic_on.load(Ordering::Acquire) {
+            return 0.0;
+        }
+        f32::from_bits(self.audio.level.load(Ordering::Relaxed))
+    }
+
+    /// The latest failure not yet taken. [`CallMediaError::GaveUp`] means a pipeline stopped
+    /// for good; other errors were followed by a rebuild.
+    pub fn take_error(&self) -> Option<CallMediaError> {
+        self.errors.take()
+    }
+}
+
+/// What the caller asked of the video side; re-applied to every rebuilt pipeline.
+#[derive(Debug, Clone, Copy)]
+struct VideoControl {
+    layer: VideoLayer,
+    bitrate_bps: u32,
+    camera_on: bool,
+}
+
+impl VideoControl {
+    fn sending(&self) -> bool {
+        self.camera_on && self.layer != VideoLayer::AudioOnly
+    }
+}
+
+#[derive(Debug)]
+pub(super) struct VideoSide {
+    camera: DeviceChoice,
+    fps: u32,
+    stamp_tag: u8,
+    /// Lock order: `control` before `running`.
+    control: Mutex<VideoControl>,
+    running: Mutex<Option<VideoRunning>>,
+    /// What the camera is, in words, and whether it is the test picture.
+    source: Mutex<(String, bool)>,
+    self_view: FrameSlot,
+    show_self: Arc<AtomicBool>,
+    out: UnboundedSender<EncodedFrame>,
+}
+
+/// The elements of a running video pipeline that are changed while it runs.
+#[derive(Debug)]
+pub(super) struct VideoRunning {
+    pipeline: OwnedPipeline,
+    caps: gst::Element,
+    valve: gst::Element,
+    pub(super) encoder: gst::Element,
+}
+
+impl VideoRunning {
+    fn request_keyframe(&self) {
+        // Upstream ForceKeyUnit into the encoder's source pad: GstVideoEncoder makes the
+        // next frame it encodes a keyframe.
+        let event = gst_video::UpstreamForceKeyUnitEvent::builder()
+            .all_headers(true)
+            .build();
+        if let Some(pad) = self.encoder.static_pad("src") {
+            pad.send_event(event);
+        }
+    }
+}
+
+/// A camera or microphone element and how to describe it.
+struct Source {
+    element: gst::Element,
+    name: String,
+    is_test: bool,
+}
+
+impl VideoSide {
+    fn control(&self) -> std::sync::MutexGuard<'_, VideoControl> {
+        self.control.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(super) fn running(&self) -> std::sync::MutexGuard<'_, Option<VideoRunning>> {
+        self.running.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn caps(&self, layer: VideoLayer) -> gst::Caps {
+        let (width, height) = layer.capture_size();
+        gst::Caps::builder("video/x-raw")
+            .field("format", "I420")
+            .field("width", width as i32)
+            .field("height", height as i32)
+            .field("framerate", gst::Fraction::new(self.fps as i32, 1))
+            .field("pixel-aspect-ratio", gst::Fraction::new(1, 1))
+            .build()
+    }
+
+    /// Applies `control` to the running pipeline (call with the control lock held).
+    fn apply(&self, control: &VideoControl, keyframe: bool) {
+        let running = self.running();
+        let Some(running) = running.as_ref() else {
+            return;
+        };
+        let caps = self.caps(control.layer);
+        let current: Option<gst::Caps> = running.caps.property("caps");
+        if current.as_ref() != Some(&caps) {
+            running.caps.set_property("caps", &caps);
+        }
+        running
+            .encoder
+            .set_property("target-bitrate", control.bitrate_bps as i32);
+        running.valve.set_property("drop", !control.sending());
+        if keyframe {
+            running.request_keyframe();
+        }
+    }
+
+    /// The camera to use; `Auto` falls back to the test picture when none is found.
+    fn source(&self, fallback_reason: Option<String>) -> Result<Source, CallMediaError> {
+        let test = |why: &str| -> Result<Source, CallMediaError> {
+            let element = gst::ElementFactory::make("videotestsrc")
+                .property("is-live", true)
+                .property_from_str("pattern", "ball")
+                .build()
+                .map_err(|_| missing("videotestsrc"))?;
+            Ok(Source {
+                element,
+                name: format!("test picture ({why})"),
+                is_test: true,
+            })
+        };
+        if let Some(why) = fallback_reason {
+            return test(&why);
+        }
+        let camera_error = |name: &str, reason: String| CallMediaError::Device {
+            kind: DeviceKind::Camera,
+            name: name.to_owned(),
+            reason,
+        };
+        match &self.camera {
+            DeviceChoice::Test => test("chosen in the settings"),
+            DeviceChoice::Auto => {
+                let Some(device) = devices("Video/Source").into_iter().next() else {
+                    return test("no camera found");
+                };
+                let name = device.display_name().to_string();
+                let element = device
+                    .create_element(None)
+                    .map_err(|e| camera_error(&name, e.to_string()))?;
+                Ok(Source {
+                    element,
+                    name,
+                    is_test: false,
+                })
+            }
+            DeviceChoice::Named(name) if name.starts_with("/dev/") => {
+                let element = gst::ElementFactory::make("v4l2src")
+                    .property("device", name.as_str())
+                    .build()
+                    .map_err(|_| missing("v4l2src"))?;
+                Ok(Source {
+                    element,
+                    name: name.clone(),
+                    is_test: false,
+                })
+            }
+            DeviceChoice::Named(name) => {
+                let element = match devices("Video/Source")
+                    .into_iter()
+                    .find(|d| d.display_name() == name.as_str())
+                {
+                    Some(device) => device
+                        .create_element(None)
+                        .map_err(|e| camera_error(name, e.to_string()))?,
+                    // Not a device name: a GStreamer description, as in gst-launch-1.0.
+                    None => gst::parse::bin_from_description(name, true)
+                        .map_err(|e| camera_error(name, e.to_string()))?
+                        .upcast(),
+                };
+                Ok(Source {
+                    element,
+                    name: name.clone(),
+                    is_test: false,
+                })
+            }
+        }
+    }
+
+    fn build(
+        &self,
+        source: Source,
+        control: VideoControl,
+        generation: u64,
+        notes: &mpsc::Sender<Note>,
+    ) -> Result<(VideoRunning, Arc<AtomicBool>, String, bool), CallMediaError> {
+        let pipeline = OwnedPipeline::new(gst::Pipeline::with_name("call-camera"));
+        let convert = make("videoconvert")?;
+        let scale = make("videoscale")?;
+        let rate = make("videorate")?;
+        let caps = gst::ElementFactory::make("capsfilter")
+            .property("caps", self.caps(control.layer))
+            .build()
+            .map_err(|_| missing("capsfilter"))?;
+        let tee = make("tee")?;
+        let send_queue = leaky_queue(2)?;
+        let valve = gst::ElementFactory::make("valve")
+            .property("drop", !control.sending())
+            .build()
+            .map_err(|_| missing("valve"))?;
+        let encoder = gst::ElementFactory::make("vp8enc")
+            .property("deadline", 1i64)
+            .property("cpu-used", 8i32)
+            .property_from_str("error-resilient", "default")
+            .property("keyframe-max-dist", (self.fps * KEYFRAME_EVERY_SECS) as i32)
+            .property_from_str("end-usage", "cbr")
+            .property("lag-in-frames", 0i32)
+            .property("threads", 2i32)
+            .property("target-bitrate", control.bitrate_bps as i32)
+            // Realtime CBR as WebRTC runs it: a 1 s client buffer, never let quality
+            // degrade to the point of mush.
+            .property("buffer-size", 1000i32)
+            .property("buffer-initial-size", 500i32)
+            .property("buffer-optimal-size", 600i32)
+            .property("max-quantizer", 56i32)
+            .build()
+            .map_err(|_| missing("vp8enc"))?;
+        let encoded = gst_app::AppSink::builder()
+            .sync(false)
+            .name("encoded-video")
+            .build();
+        let view_queue = leaky_queue(1)?;
+        let view_scale = make("videoscale")?;
+        let view_convert = make("videoconvert")?;
+        let view_caps = gst::ElementFactory::make("capsfilter")
+            .property(
+                "caps",
+                gst::Caps::builder("video/x-raw")
+                    .field("format", "RGBA")
+                    .field("width", SELF_VIEW.0 as i32)
+                    .field("height", SELF_VIEW.1 as i32)
+                    .field("pixel-aspect-ratio", gst::Fraction::new(1, 1))
+                    .build(),
+            )
+            .build()
+            .map_err(|_| missing("capsfilter"))?;
+        let view = gst_app::AppSink::builder()
+            .sync(false)
+            .max_buffers(1)
+            .drop(true)
+            .name("self-view")
+            .build();
+
+        let bin = pipeline.pipeline();
+        let main = [&source.element, &convert, &scale, &rate, &caps, &tee];
+        let send = [&send_queue, &valve, &encoder, encoded.upcast_ref()];
+        let selfie = [
+            &view_queue,
+            &view_scale,
+            &view_convert,
+            &view_caps,
+            view.upcast_ref(),
+        ];
+        bin.add_many(main.iter().chain(&send).chain(&selfie).copied())
+            .map_err(build_error)?;
+        gst::Element::link_many(main).map_err(build_error)?;
+        gst::Element::link_many(send).map_err(build_error)?;
+        gst::Element::link_many(selfie).map_err(build_error)?;
+        tee.link(&send_queue).map_err(build_error)?;
+        tee.link(&view_queue).map_err(build_error)?;
+
+        if source.is_test {
+            paint_stamps(&caps, self.stamp_tag);
+        }
+        let out = self.out.clone();
+        let frame_time = Duration::from_secs(1) / self.fps;
+        encoded.set_callbacks(
+            gst_app::AppSinkCallbacks::builder()
+                .new_sample(move |sink| {
+                    let sample = sink.pull_sample().map_err(|_| gst::FlowError::Flushing)?;
+                    forward_encoded(&out, &sample, EncodedKind::Video, frame_time);
+                    Ok(gst::FlowSuccess::Ok)
+                })
+                .build(),
+        );
+        let slot = self.self_view.clone();
+        let show = self.show_self.clone();
+        view.set_callbacks(
+            gst_app::AppSinkCallbacks::builder()
+                .new_sample(move |sink| {
+                    let sample = sink.pull_sample().map_err(|_| gst::FlowError::Flushing)?;
+                    if show.load(Ordering::Acquire) {
+                        publish_rgba(&slot, &sample, false);
+                        // The camera may have been turned off while this was published:
+                        // `set_camera_enabled` clears after storing the flag, this clears
+                        // after publishing, so either way the slot ends up empty.
+                        if !show.load(Ordering::Acquire) {
+                            slot.clear();
+                        }
+                    }
+                    Ok(gst::FlowSuccess::Ok)
+                })
+                .build(),
+        );
+        let armed = Arc::new(AtomicBool::new(false));
+        watch_bus(&pipeline, generation, notes, armed.clone(), |_| {});
+        Ok((
+            VideoRunning {
+                pipeline,
+                caps,
+                valve,
+                encoder,
+            },
+            armed,
+            source.name,
+            source.is_test,
+        ))
+    }
+}
+
+impl Restartable for VideoSide {
+    fn what(&self) -> &'static str {
+        "camera"
+    }
+
+    fn stop(&self) {
+        let failed = self.running().take();
+        self.self_view.clear();
+        drop(failed);
+    }
+
+    /// Builds and starts the camera pipeline. An `Auto` camera that was found but cannot
+    /// start is replaced by the test picture (the meeting goes on, `sources()` says why).
+    fn rebuild(&self, generation: u64, notes: &mpsc::Sender<Note>) -> Result<(), CallMediaError> {
+        let control = *self.control();
+        let mut fallback = None;
+        loop {
+            let source = self.source(fallback.take())?;
+            let is_auto_camera = self.camera == DeviceChoice::Auto && !source.is_test;
+            let (running, armed, name, is_test) = self.build(source, control, generation, notes)?;
+            match start_playing(&running.pipeline) {
+                Ok(()) => {
+                    armed.store(true, Ordering::Release);
+                    tracing::info!(camera = %name, "call camera started");
+                    *self.source.lock().unwrap_or_else(PoisonError::into_inner) = (name, is_test);
+                    // Whatever the caller changed while this was being built wins.
+                    let control = self.control();
+                    *self.running() = Some(running);
+                    self.apply(&control, false);
+                    return Ok(());
+                }
+                Err(reason) if is_auto_camera => {
+                    tracing::warn!(camera = %name, %reason, "camera cannot start; using the test picture");
+                    fallback = Some(format!("camera `{name}` cannot start: {reason}"));
+                }
+                Err(reason) => {
+                    return Err(CallMediaError::Device {
+                        kind: DeviceKind::Camera,
+                        name,
+                        reason,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// A queue that holds at most `buffers` and drops the oldest, so a slow branch (encoder or
+/// self-view) never holds up the camera or the other branch.
+fn leaky_queue(buffers: u32) -> Result<gst::Element, CallMediaError> {
+    gst::ElementFactory::make("queue")
+        .property("max-size-buffers", buffers)
+        .property("max-size-bytes", 0u32)
+        .property("max-size-time", 0u64)
+        .property_from_str("leaky", "downstream")
+        .build()
+        .map_err(|_| missing("queue"))
+}
+
+/// Paints the capture-time stamp into every I420 picture leaving `caps` (the probe makes
+/// the buffer writable first; a pooled test-source buffer usually already is).
+fn paint_stamps(caps: &gst::Element, tag: u8) {
+    let Some(pad) = caps.static_pad("src") else {
+        return;
+    };
+    pad.add_probe(gst::PadProbeType::BUFFER, move |pad, info| {
+        let Some(info_caps) = pad.current_caps() else {
+            return gst::PadProbeReturn::Ok;
+        };
+        let Ok(video) = gst_video::VideoInfo::from_caps(&info_caps) else {
+            return gst::PadProbeReturn::Ok;
+        };
+        if video.format() != gst_video::VideoFormat::I420 {
+            return gst::PadProbeReturn::Ok;
+        }
+        if let Some(gst::PadProbeData::Buffer(buffer)) = &mut info.data {
+            let buffer = buffer.make_mut();
+            if let Ok(mut frame) =
+                gst_video::VideoFrameRef::from_buffer_ref_writable(buffer, &video)
+            {
+                let strides: Vec<usize> = frame
+                    .plane_stride()
+                    .iter()
+                    .map(|&s| usize::try_from(s).unwrap_or(0))
+                    .collect();
+                let (width, height) = (frame.width(), frame.height());
+                let [y, u, v, _] = frame.planes_data_mut();
+                if let [sy, su, sv, ..] = strides[..] {
+                    stamp::write_i420(
+                        [(y, sy), (u, su), (v, sv)],
+                        width,
+                        height,
+                        Stamp::new(unix_ms_now(), tag),
+                    );
+                }
+            }
+        }
+        gst::PadProbeReturn::Ok
+    });
+}
+
+/// Sends one encoded buffer on; header buffers (Opus's OpusHead/OpusTags, which RTP does
+/// not carry) are skipped.
+fn forward_encoded(
+    out: &UnboundedSender<EncodedFrame>,
+    sample: &gst::Sample,
+    kind: EncodedKind,
+    default_duration: Duration,
+) {
+    let Some(buffer) = sample.buffer() else {
+        return;
+    };
+    if buffer.flags().contains(gst::BufferFlags::HEADER) {
+        return;
+    }
+    let Ok(map) = buffer.map_readable() else {
+        return;
+    };
+    let duration = buffer
+        .duration()
+        .filter(|d| !d.is_zero())
+        .map(|d| Duration::from_nanos(d.nseconds()))
+        .unwrap_or(default_duration);
+    let frame = EncodedFrame {
+        kind,
+        data: map.as_slice().to_vec(),
+        duration,
+        keyframe: kind == EncodedKind::Video
+            && !buffer.flags().contains(gst::BufferFlags::DELTA_UNIT),
+    };
+    // A closed channel means the call ended before capture did: nothing to do.
+    let _ = out.send(frame);
+}
+
+#[derive(Debug)]
+struct AudioSide {
+    microphone: DeviceChoice,
+    running: Mutex<Option<AudioRunning>>,
+    source: Mutex<(String, bool)>,
+    mic_on: AtomicBool,
+    /// Latest meter value as `f32::to_bits`.
+    level: Arc<AtomicU32>,
+    out: UnboundedSender<EncodedFrame>,
+}
+
+#[derive(Debug)]
+struct AudioRunning {
+    // Kept for its `Drop` (the pipeline goes to `Null`).
+    pipeline: OwnedPipeline,
+    volume: gst::Element,
+}
+
+impl AudioSide {
+    fn running(&self) -> std::sync::MutexGuard<'_, Option<AudioRunning>> {
+        self.running.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn source(&self, fallback_reason: Option<String>) -> Result<Source, CallMediaError> {
+        let test = |why: &str| -> Result<Source, CallMediaError> {
+            let element = gst::ElementFactory::make("audiotestsrc")
+                .property("is-live", true)
+                .property_from_str("wave", "sine")
+                .property("volume", 0.1f64)
+                // 20 ms buffers: one Opus frame each, no extra buffering.
+                .property("samplesperbuffer", 960i32)
+                .build()
+                .map_err(|_| missing("audiotestsrc"))?;
+            Ok(Source {
+                element,
+                name: format!("test tone ({why})"),
+                is_test: true,
+            })
+        };
+        if let Some(why) = fallback_reason {
+            return test(&why);
+        }
+        let mic_error = |name: &str, reason: String| CallMediaError::Device {
+            kind: DeviceKind::Microphone,
+            name: name.to_owned(),
+            reason,
+        };
+        match &self.microphone {
+            DeviceChoice::Test => test("chosen in the settings"),
+            DeviceChoice::Auto => {
+                let Some(device) = devices("Audio/Source").into_iter().next() else {
+                    return test("no microphone found");
+                };
+                let name = device.display_name().to_string();
+                let element = device
+                    .create_element(None)
+                    .map_err(|e| mic_error(&name, e.to_string()))?;
+                Ok(Source {
+                    element,
+                    name,
+                    is_test: false,
+                })
+            }
+            DeviceChoice::Named(name) => {
+                let element = if let Some(device) = devices("Audio/Source")
+                    .into_iter()
+                    .find(|d| d.display_name() == name.as_str())
+                {
+                    device
+                        .create_element(None)
+                        .map_err(|e| mic_error(name, e.to_string()))?
+                } else if name.starts_with("hw:") || name.starts_with("plughw:") {
+                    gst::ElementFactory::make("alsasrc")
+                        .property("device", name.as_str())
+                        .build()
+                        .map_err(|_| missing("alsasrc"))?
+                } else {
+                    // A GStreamer description, as in gst-launch-1.0.
+                    gst::parse::bin_from_description(name, true)
+                        .map_err(|e| mic_error(name, e.to_string()))?
+                        .upcast()
+                };
+                Ok(Source {
+                    element,
+                    name: name.clone(),
+                    is_test: false,
+                })
+            }
+        }
+    }
+
+    fn build(
+        &self,
+        source: &Source,
+        generation: u64,
+        notes: &mpsc::Sender<Note>,
+    ) -> Result<(AudioRunning, Arc<AtomicBool>), CallMediaError> {
+        let pipeline = OwnedPipeline::new(gst::Pipeline::with_name("call-microphone"));
+        let convert = make("audioconvert")?;
+        let resample = make("audioresample")?;
+        let caps = gst::ElementFactory::make("capsfilter")
+            .property(
+                "caps",
+                gst::Caps::builder("audio/x-raw")
+                    .field("rate", 48_000i32)
+                    .field("channels", 1i32)
+                    .build(),
+            )
+            .build()
+            .map_err(|_| missing("capsfilter"))?;
+        let level = gst::ElementFactory::make("level")
+            .name(LEVEL_NAME)
+            .property("interval", LEVEL_INTERVAL.as_nanos() as u64)
+            .property("post-messages", true)
+            .build()
+            .map_err(|_| missing("level"))?;
+        let volume = gst::ElementFactory::make("volume")
+            .property("mute", !self.mic_on.load(Ordering::Acquire))
+            .build()
+            .map_err(|_| missing("volume"))?;
+        let encoder = gst::ElementFactory::make("opusenc")
+            .property("bitrate", OPUS_BITRATE_BPS)
+            .property_from_str("audio-type", "voice")
+            .property_from_str("frame-size", "20")
+            .property("inband-fec", true)
+            .property("packet-loss-percentage", 10i32)
+            .build()
+            .map_err(|_| missing("opusenc"))?;
+        let sink = gst_app::AppSink::builder()
+            .sync(false)
+            .name("encoded-audio")
+            .build();
+        let elements = [
+            &source.element,
+            &convert,
+            &resample,
+            &caps,
+            &level,
+            &volume,
+            &encoder,
+            sink.upcast_ref(),
+        ];
+        pipeline
+            .pipeline()
+            .add_many(elements)
+            .map_err(build_error)?;
+        gst::Element::link_many(elements).map_err(build_error)?;
+        let out = self.out.clone();
+        sink.set_callbacks(
+            gst_app::AppSinkCallbacks::builder()
+                .new_sample(move |sink| {
+                    let sample = sink.pull_sample().map_err(|_| gst::FlowError::Flushing)?;
+                    forward_encoded(&out, &sample, EncodedKind::Audio, OPUS_FRAME);
+                    Ok(gst::FlowSuccess::Ok)
+                })
+                .build(),
+        );
+        let armed = Arc::new(AtomicBool::new(false));
+        let meter = self.level.clone();
+        watch_bus(&pipeline, generation, notes, armed.clone(), move |msg| {
+            if msg.src().is_some_and(|src| src.name() == LEVEL_NAME)
+                && let Some(level) = msg.structure().and_then(meter_level)
+            {
+                meter.store(level.to_bits(), Ordering::Relaxed);
+            }
+        });
+        Ok((AudioRunning { pipeline, volume }, armed))
+    }
+}
+
+impl Restartable for AudioSide {
+    fn what(&self) -> &'static str {
+        "microphone"
+    }
+
+    fn stop(&self) {
+        let failed = self.running().take();
+        self.level.store(0f32.to_bits(), Ordering::Relaxed);
+        drop(failed);
+    }
+
+    /// Builds and starts the microphone pipeline; an `Auto` microphone that cannot start is
+    /// replaced by the test tone.
+    fn rebuild(&self, generation: u64, notes: &mpsc::Sender<Note>) -> Result<(), CallMediaError> {
+        let mut fallback = None;
+        loop {
+            let source = self.source(fallback.take())?;
+            let is_auto_mic = self.microphone == DeviceChoice::Auto && !source.is_test;
+            let (running, armed) = self.build(&source, generation, notes)?;
+            match start_playing(&running.pipeline) {
+                Ok(()) => {
+                    armed.store(true, Ordering::Release);
+                    tracing::info!(microphone = %source.name, "call microphone started");
+                    *self.source.lock().unwrap_or_else(PoisonError::into_inner) =
+                        (source.name, source.is_test);
+                    running
+                        .volume
+                        .set_property("mute", !self.mic_on.load(Ordering::Acquire));
+                    *self.running() = Some(running);
+                    return Ok(());
+                }
+                Err(reason) if is_auto_mic => {
+                    tracing::warn!(microphone = %source.name, %reason, "microphone cannot start; using the test tone");
+                    fallback = Some(format!(
+                        "microphone `{}` cannot start: {reason}",
+                        source.name
+                    ));
+                }
+                Err(reason) => {
+                    return Err(CallMediaError::Device {
+                        kind: DeviceKind::Microphone,
+                        name: source.name,
+                        reason,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Maps a `level` message to 0..=1: the loudest channel's RMS, -60..0 dB.
+fn meter_level(structure: &gst::StructureRef) -> Option<f32> {
+    if structure.name() != "level" {
+        return None;
+    }
+    let rms = structure.get::<&glib::ValueArray>("rms").ok()?;
+    let loudest = rms
+        .iter()
+        .filter_map(|v| v.get::<f64>().ok())
+        .fold(f64::NEG_INFINITY, f64::max);
+    if loudest.is_nan() {
+        return Some(0.0);
+    }
+    Some(((loudest - METER_FLOOR_DB) / -METER_FLOOR_DB).clamp(0.0, 1.0) as f32)
+}

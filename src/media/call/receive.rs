@@ -1,0 +1,285 @@
+//! One incoming VP8 stream: RTP packets in, RGBA pictures out into a [`FrameSlot`].
+//!
+//! ```text
+//! appsrc (live, timestamped on arrival) ! rtpjitterbuffer latency=50 drop-on-latency
+//!   ! rtpvp8depay (waits for a keyframe after loss, asks for one) ! vp8dec ! videoconvert
+//!   ! video/x-raw,format=RGBA ! appsink sync=false max-buffers=1 drop=true
+//! ```
+//! The picture is shown as soon as it is decoded (`sync=false`): the jitter buffer already
+//! reorders, and waiting for the clock would only add delay. A decoded buffer is published
+//! as it is, mapped, so the UI uploads it straight from GStreamer's memory.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::time::Duration;
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
+use gstreamer_video as gst_video;
+
+use super::super::FrameSlot;
+use super::super::pipeline::OwnedPipeline;
+use super::super::stamp::Stamp;
+use super::{
+    CallMediaError, Counter, ErrorSlot, Note, Restartable, Supervisor, build_error, init, make,
+    missing, publish_rgba, rtp_with_payload_type, start_playing, watch_bus,
+};
+
+/// The payload type the pipeline's caps name; every packet is rewritten to it.
+const VIDEO_PT: u8 = 96;
+/// Long enough to reorder packets on a provincial link, short enough for conversation.
+const JITTER_LATENCY: Duration = Duration::from_millis(50);
+/// At most this much RTP waits in the appsrc; beyond it the oldest is dropped, so a stalled
+/// decoder never makes `push_rtp` block or memory grow.
+const MAX_QUEUED_BYTES: u64 = 2 * 1024 * 1024;
+
+/// Decodes one incoming VP8 stream into a [`FrameSlot`]. Dropping it stops the pipeline.
+#[derive(Debug)]
+pub struct VideoReceiver {
+    _supervisor: Supervisor,
+    pub(super) shared: Arc<ReceiverShared>,
+    errors: Arc<ErrorSlot>,
+}
+
+#[derive(Debug)]
+pub(super) struct ReceiverShared {
+    frames: FrameSlot,
+    decoded: Arc<Counter>,
+    /// The last decoded frame's stamp: bit 63 set when there was one, tag in bits 32..40,
+    /// capture time in bits 0..32. One atomic, so reading it never waits on the decoder.
+    last_stamp: Arc<AtomicU64>,
+    keyframe_wanted: Arc<AtomicBool>,
+    running: Mutex<Option<ReceiverRunning>>,
+}
+
+#[derive(Debug)]
+pub(super) struct ReceiverRunning {
+    _pipeline: OwnedPipeline,
+    pub(super) src: gst_app::AppSrc,
+}
+
+const HAS_STAMP: u64 = 1 << 63;
+
+fn pack_stamp(stamp: Option<Stamp>) -> u64 {
+    stamp.map_or(0, |s| {
+        HAS_STAMP | (u64::from(s.tag) << 32) | u64::from(s.capture_ms)
+    })
+}
+
+fn unpack_stamp(bits: u64) -> Option<Stamp> {
+    (bits & HAS_STAMP != 0).then_some(Stamp {
+        capture_ms: bits as u32,
+        tag: (bits >> 32) as u8,
+    })
+}
+
+impl VideoReceiver {
+    /// Starts an (idle) decoding pipeline that publishes every decoded picture to `frames`.
+    pub fn new(frames: FrameSlot) -> Result<VideoReceiver, CallMediaError> {
+        init()?;
+        let shared = Arc::new(ReceiverShared {
+            frames,
+            decoded: Arc::new(Counter::default()),
+            last_stamp: Arc::new(AtomicU64::new(0)),
+            keyframe_wanted: Arc::new(AtomicBool::new(false)),
+            running: Mutex::new(None),
+        });
+        let errors = Arc::new(ErrorSlot::default());
+        let (notes, inbox) = mpsc::channel();
+        shared.rebuild(0, &notes)?;
+        Ok(VideoReceiver {
+            _supervisor: Supervisor::start(shared.clone(), notes, inbox, errors.clone()),
+            shared,
+            errors,
+        })
+    }
+
+    /// Queues one whole serialized RTP packet (VP8, any payload type, 90 kHz clock). Never
+    /// blocks and never panics: anything that is not RTP version 2 is ignored, a damaged
+    /// payload is dropped by the depayloader or decoder, and the stream goes on.
+    ///
+    /// Give it the media stream only: retransmissions (RTX) and FEC have their own
+    /// payload types and must be unwrapped or left out by the caller.
+    pub fn push_rtp(&self, packet: &[u8]) {
+        let Some(packet) = rtp_with_payload_type(packet, VIDEO_PT) else {
+            return;
+        };
+        let running = self.shared.running();
+        if let Some(running) = running.as_ref() {
+            // Flushing (stopping) or a full queue are not the sender's problem.
+            let _ = running.src.push_buffer(gst::Buffer::from_mut_slice(packet));
+        }
+    }
+
+    pub fn frames_decoded(&self) -> u64 {
+        self.shared.decoded.get()
+    }
+
+    /// The stamp of the last decoded picture (test pictures only; `None` for real cameras).
+    pub fn last_stamp(&self) -> Option<Stamp> {
+        unpack_stamp(self.shared.last_stamp.load(Ordering::Relaxed))
+    }
+
+    /// True once after the depayloader noticed loss or a stream that starts without a
+    /// keyframe: the call layer should send a PLI/FIR to the sender.
+    pub fn take_keyframe_request(&self) -> bool {
+        self.shared.keyframe_wanted.swap(false, Ordering::AcqRel)
+    }
+
+    /// The latest failure not yet taken; [`CallMediaError::GaveUp`] means decoding stopped.
+    pub fn take_error(&self) -> Option<CallMediaError> {
+        self.errors.take()
+    }
+}
+
+impl ReceiverShared {
+    pub(super) fn running(&self) -> std::sync::MutexGuard<'_, Option<ReceiverRunning>> {
+        self.running.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn build(
+        &self,
+        generation: u64,
+        notes: &mpsc::Sender<Note>,
+    ) -> Result<(ReceiverRunning, Arc<AtomicBool>), CallMediaError> {
+        let pipeline = OwnedPipeline::new(gst::Pipeline::with_name("call-video-in"));
+        let caps = gst::Caps::builder("application/x-rtp")
+            .field("media", "video")
+            .field("encoding-name", "VP8")
+            .field("clock-rate", 90_000i32)
+            .field("payload", i32::from(VIDEO_PT))
+            .build();
+        let src = gst_app::AppSrc::builder()
+            .name("rtp-in")
+            .caps(&caps)
+            .is_live(true)
+            .do_timestamp(true)
+            .format(gst::Format::Time)
+            .max_bytes(MAX_QUEUED_BYTES)
+            .leaky_type(gst_app::AppLeakyType::Downstream)
+            .build();
+        let jitter = gst::ElementFactory::make("rtpjitterbuffer")
+            .property("latency", JITTER_LATENCY.as_millis() as u32)
+            .property("drop-on-latency", true)
+            .build()
+            .map_err(|_| missing("rtpjitterbuffer"))?;
+        let depay = gst::ElementFactory::make("rtpvp8depay")
+            .property("request-keyframe", true)
+            .property("wait-for-keyframe", true)
+            .build()
+            .map_err(|_| missing("rtpvp8depay"))?;
+        let decode = gst::ElementFactory::make("vp8dec")
+            // A damaged frame is skipped, never turned into a pipeline error.
+            .property("max-errors", -1i32)
+            .build()
+            .map_err(|_| missing("vp8dec"))?;
+        let convert = make("videoconvert")?;
+        let rgba = gst::ElementFactory::make("capsfilter")
+            .property(
+                "caps",
+                gst::Caps::builder("video/x-raw")
+                    .field("format", "RGBA")
+                    .build(),
+            )
+            .build()
+            .map_err(|_| missing("capsfilter"))?;
+        let sink = gst_app::AppSink::builder()
+            .sync(false)
+            .max_buffers(1)
+            .drop(true)
+            .name("video-out")
+            .build();
+        let elements = [
+            src.upcast_ref(),
+            &jitter,
+            &depay,
+            &decode,
+            &convert,
+            &rgba,
+            sink.upcast_ref(),
+        ];
+        pipeline
+            .pipeline()
+            .add_many(elements)
+            .map_err(build_error)?;
+        gst::Element::link_many(elements).map_err(build_error)?;
+
+        let slot = self.frames.clone();
+        let decoded = self.decoded.clone();
+        let last_stamp = self.last_stamp.clone();
+        sink.set_callbacks(
+            gst_app::AppSinkCallbacks::builder()
+                .new_sample(move |sink| {
+                    let sample = sink.pull_sample().map_err(|_| gst::FlowError::Flushing)?;
+                    if let Some(stamp) = publish_rgba(&slot, &sample, true) {
+                        decoded.bump();
+                        last_stamp.store(pack_stamp(stamp), Ordering::Relaxed);
+                    }
+                    Ok(gst::FlowSuccess::Ok)
+                })
+                .build(),
+        );
+        // The depayloader asks upstream for a keyframe; upstream of appsrc is the network.
+        if let Some(pad) = src.static_pad("src") {
+            let wanted = self.keyframe_wanted.clone();
+            pad.add_probe(gst::PadProbeType::EVENT_UPSTREAM, move |_pad, info| {
+                if let Some(gst::PadProbeData::Event(event)) = &info.data
+                    && gst_video::ForceKeyUnitEvent::is(event)
+                {
+                    wanted.store(true, Ordering::Release);
+                }
+                gst::PadProbeReturn::Ok
+            });
+        }
+        let armed = Arc::new(AtomicBool::new(false));
+        watch_bus(&pipeline, generation, notes, armed.clone(), |_| {});
+        Ok((
+            ReceiverRunning {
+                _pipeline: pipeline,
+                src,
+            },
+            armed,
+        ))
+    }
+}
+
+impl Restartable for ReceiverShared {
+    fn what(&self) -> &'static str {
+        "video receiver"
+    }
+
+    fn stop(&self) {
+        let failed = self.running().take();
+        drop(failed);
+    }
+
+    fn rebuild(&self, generation: u64, notes: &mpsc::Sender<Note>) -> Result<(), CallMediaError> {
+        let (running, armed) = self.build(generation, notes)?;
+        start_playing(&running._pipeline).map_err(|detail| {
+            CallMediaError::Pipeline(super::PipelineError::StateChange {
+                state: "Playing".to_owned(),
+                detail,
+            })
+        })?;
+        armed.store(true, Ordering::Release);
+        *self.running() = Some(running);
+        // After a rebuild the decoder needs a keyframe before it can show anything.
+        if generation > 0 {
+            self.keyframe_wanted.store(true, Ordering::Release);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_pack_into_one_word() {
+        let stamp = Stamp::new(1_700_000_123_456, 63);
+        assert_eq!(unpack_stamp(pack_stamp(Some(stamp))), Some(stamp));
+        assert_eq!(unpack_stamp(pack_stamp(None)), None);
+    }
+}

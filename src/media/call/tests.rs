@@ -1,0 +1,582 @@
+//! Real GStreamer end to end: test camera and tone → encoder → a test-only RTP packetizer
+//! (`appsrc ! rtpvp8pay|rtpopuspay ! appsink`, standing in for webrtc-rs) → receiver.
+
+use std::time::{Duration, Instant};
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+
+use super::*;
+use crate::config::DeviceChoice;
+use crate::media::FrameSlot;
+
+fn gst_ready() {
+    gst::init().expect("GStreamer initialises");
+}
+
+fn test_settings(layer: VideoLayer, tag: u8) -> CaptureSettings {
+    CaptureSettings {
+        camera: DeviceChoice::Test,
+        microphone: DeviceChoice::Test,
+        stamp_tag: tag,
+        layer,
+        video_bitrate_bps: layer.default_bitrate_bps(),
+        fps: 30,
+    }
+}
+
+/// `appsrc ! <payloader> ! appsink`: turns encoded frames into RTP packets the way the call
+/// layer will. Payload types other than the receivers' are used on purpose.
+struct Packetizer {
+    _pipeline: OwnedPipeline,
+    src: gst_app::AppSrc,
+    sink: gst_app::AppSink,
+    pts: gst::ClockTime,
+}
+
+impl Packetizer {
+    fn new(caps: gst::Caps, payloader: &str, pt: u32) -> Packetizer {
+        let pipeline = OwnedPipeline::new(gst::Pipeline::new());
+        let src = gst_app::AppSrc::builder()
+            .caps(&caps)
+            .format(gst::Format::Time)
+            .build();
+        let pay = gst::ElementFactory::make(payloader)
+            .property("pt", pt)
+            .property("mtu", 1200u32)
+            .build()
+            .expect("payloader exists");
+        let sink = gst_app::AppSink::builder().sync(false).build();
+        pipeline
+            .pipeline()
+            .add_many([src.upcast_ref(), &pay, sink.upcast_ref()])
+            .expect("add");
+        gst::Element::link_many([src.upcast_ref(), &pay, sink.upcast_ref()]).expect("link");
+        pipeline
+            .set_state(gst::State::Playing)
+            .expect("packetizer plays");
+        Packetizer {
+            _pipeline: pipeline,
+            src,
+            sink,
+            pts: gst::ClockTime::ZERO,
+        }
+    }
+
+    fn vp8() -> Packetizer {
+        Packetizer::new(gst::Caps::builder("video/x-vp8").build(), "rtpvp8pay", 100)
+    }
+
+    fn opus() -> Packetizer {
+        Packetizer::new(
+            gst::Caps::builder("audio/x-opus")
+                .field("channel-mapping-family", 0i32)
+                .field("channels", 1i32)
+                .field("rate", 48_000i32)
+                .build(),
+            "rtpopuspay",
+            109,
+        )
+    }
+
+    fn push(&mut self, frame: &EncodedFrame) {
+        let mut buffer = gst::Buffer::from_mut_slice(frame.data.clone());
+        let duration = gst::ClockTime::from_nseconds(frame.duration.as_nanos() as u64);
+        {
+            let buffer = buffer.get_mut().expect("new buffer is writable");
+            buffer.set_pts(self.pts);
+            buffer.set_duration(duration);
+            if !frame.keyframe && frame.kind == EncodedKind::Video {
+                buffer.set_flags(gst::BufferFlags::DELTA_UNIT);
+            }
+        }
+        self.pts += duration;
+        self.src.push_buffer(buffer).expect("packetizer accepts");
+    }
+
+    fn packets(&self) -> Vec<Vec<u8>> {
+        let mut packets = Vec::new();
+        while let Some(sample) = self.sink.try_pull_sample(gst::ClockTime::ZERO) {
+            if let Some(buffer) = sample.buffer() {
+                let map = buffer.map_readable().expect("readable");
+                packets.push(map.as_slice().to_vec());
+            }
+        }
+        packets
+    }
+}
+
+/// Moves frames from capture through the packetizer to `deliver` until `done` or `limit`.
+/// Returns how many frames of each kind went through.
+fn pump(
+    frames: &mut UnboundedReceiver<EncodedFrame>,
+    video: &mut Packetizer,
+    audio: &mut Packetizer,
+    limit: Duration,
+    mut deliver: impl FnMut(EncodedKind, &[u8]),
+    mut done: impl FnMut() -> bool,
+) -> (u64, u64) {
+    let deadline = Instant::now() + limit;
+    let (mut video_frames, mut audio_frames) = (0, 0);
+    while Instant::now() < deadline && !done() {
+        while let Ok(frame) = frames.try_recv() {
+            match frame.kind {
+                EncodedKind::Video => {
+                    video_frames += 1;
+                    video.push(&frame);
+                }
+                EncodedKind::Audio => {
+                    audio_frames += 1;
+                    audio.push(&frame);
+                }
+            }
+        }
+        for packet in video.packets() {
+            deliver(EncodedKind::Video, &packet);
+        }
+        for packet in audio.packets() {
+            deliver(EncodedKind::Audio, &packet);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    (video_frames, audio_frames)
+}
+
+#[test]
+fn test_camera_is_encoded_sent_and_decoded_with_its_stamp() {
+    gst_ready();
+    let (tx, mut rx) = unbounded_channel();
+    let capture = Capture::start(&test_settings(VideoLayer::P360, 21), tx).expect("capture");
+    let sources = capture.sources();
+    assert!(
+        sources.camera_is_test && sources.microphone_is_test,
+        "{sources:?}"
+    );
+    assert!(sources.camera.starts_with("test picture"), "{sources:?}");
+    let slot = FrameSlot::new();
+    let receiver = VideoReceiver::new(slot.clone()).expect("receiver");
+    let (mut video, mut audio) = (Packetizer::vp8(), Packetizer::opus());
+    let started = Instant::now();
+    let mut first_decoded = None;
+    let mut max_age = 0;
+    pump(
+        &mut rx,
+        &mut video,
+        &mut audio,
+        Duration::from_secs(8),
+        |kind, packet| {
+            if kind == EncodedKind::Video {
+                receiver.push_rtp(packet);
+            }
+        },
+        || {
+            let decoded = receiver.frames_decoded();
+            if decoded > 0 && first_decoded.is_none() {
+                first_decoded = Some((Instant::now(), decoded));
+            }
+            if let Some(stamp) = receiver.last_stamp() {
+                max_age = max_age.max(stamp.age_ms(unix_ms_now()));
+            }
+            decoded >= 60
+        },
+    );
+    let decoded = receiver.frames_decoded();
+    assert!(decoded >= 30, "only {decoded} frames decoded");
+    let stamp = receiver
+        .last_stamp()
+        .expect("the test picture carries a stamp");
+    assert_eq!(stamp.tag, 21);
+    let age = stamp.age_ms(unix_ms_now());
+    assert!(age < 1000, "picture is {age} ms old");
+    let frame = slot.latest().expect("a published frame");
+    assert_eq!((frame.width, frame.height), (640, 360));
+    assert_eq!(frame.rgba().len(), 640 * 360 * 4);
+    assert_eq!(frame.stamp.map(|s| s.tag), Some(21));
+    let self_view = capture.self_view().latest().expect("self-view");
+    assert_eq!((self_view.width, self_view.height), (320, 180));
+    if let Some((first_at, first_count)) = first_decoded {
+        let secs = first_at.elapsed().as_secs_f64();
+        eprintln!(
+            "call media: first picture after {:?}, {:.1} frames/s decoded, stamp age now {age} ms, max seen {max_age} ms",
+            first_at - started,
+            (decoded - first_count) as f64 / secs.max(0.001)
+        );
+    }
+    assert!(capture.take_error().is_none());
+    assert!(receiver.take_error().is_none());
+}
+
+#[test]
+fn layers_change_the_decoded_size_and_audio_only_stops_video() {
+    gst_ready();
+    let (tx, mut rx) = unbounded_channel();
+    let capture = Capture::start(&test_settings(VideoLayer::P360, 5), tx).expect("capture");
+    let slot = FrameSlot::new();
+    let receiver = VideoReceiver::new(slot.clone()).expect("receiver");
+    let (mut video, mut audio) = (Packetizer::vp8(), Packetizer::opus());
+    let mut deliver = |kind, packet: &[u8]| {
+        if kind == EncodedKind::Video {
+            receiver.push_rtp(packet);
+        }
+    };
+    pump(
+        &mut rx,
+        &mut video,
+        &mut audio,
+        Duration::from_secs(4),
+        &mut deliver,
+        || slot.latest().is_some_and(|f| f.width == 640),
+    );
+    assert_eq!(slot.latest().map(|f| (f.width, f.height)), Some((640, 360)));
+
+    capture.set_layer(VideoLayer::P180);
+    assert_eq!(capture.layer(), VideoLayer::P180);
+    assert!(capture.target_bitrate_bps() <= 400_000);
+    pump(
+        &mut rx,
+        &mut video,
+        &mut audio,
+        Duration::from_secs(4),
+        &mut deliver,
+        || slot.latest().is_some_and(|f| f.width == 320),
+    );
+    assert_eq!(slot.latest().map(|f| (f.width, f.height)), Some((320, 180)));
+
+    capture.set_layer(VideoLayer::AudioOnly);
+    // Frames already encoded may still arrive; then nothing but audio.
+    pump(
+        &mut rx,
+        &mut video,
+        &mut audio,
+        Duration::from_millis(300),
+        &mut deliver,
+        || false,
+    );
+    let self_view_before = capture.self_view().frames_published();
+    let (video_frames, audio_frames) = pump(
+        &mut rx,
+        &mut video,
+        &mut audio,
+        Duration::from_millis(700),
+        &mut deliver,
+        || false,
+    );
+    assert_eq!(video_frames, 0, "audio only still sends video");
+    assert!(audio_frames >= 20, "only {audio_frames} audio frames");
+    assert!(
+        capture.self_view().frames_published() > self_view_before + 5,
+        "the self-view stopped"
+    );
+
+    // Back up: the first frame sent is a keyframe, so the receiver picks up at once.
+    let before = receiver.frames_decoded();
+    capture.set_layer(VideoLayer::P180);
+    let mut first = None;
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while first.is_none() && Instant::now() < deadline {
+        match rx.try_recv() {
+            Ok(frame) if frame.kind == EncodedKind::Video => first = Some(frame),
+            Ok(_) => {}
+            Err(_) => std::thread::sleep(Duration::from_millis(5)),
+        }
+    }
+    if let Some(frame) = &first {
+        video.push(frame);
+    }
+    assert!(
+        first.is_some_and(|f| f.keyframe),
+        "no keyframe after audio only"
+    );
+    pump(
+        &mut rx,
+        &mut video,
+        &mut audio,
+        Duration::from_secs(3),
+        &mut deliver,
+        || receiver.frames_decoded() > before + 5,
+    );
+    assert!(receiver.frames_decoded() > before + 5);
+}
+
+#[test]
+fn opus_streams_are_decoded_and_mixed() {
+    gst_ready();
+    let (tx, mut rx) = unbounded_channel();
+    let mut settings = test_settings(VideoLayer::AudioOnly, 1);
+    settings.video_bitrate_bps = 50_000;
+    let capture = Capture::start(&settings, tx).expect("capture");
+    let playout = AudioPlayout::new(&DeviceChoice::Test).expect("playout");
+    assert!(playout.output_is_fake());
+    let first = playout.add_stream().expect("stream");
+    let second = playout.add_stream().expect("second stream");
+    let (mut video, mut audio) = (Packetizer::vp8(), Packetizer::opus());
+    pump(
+        &mut rx,
+        &mut video,
+        &mut audio,
+        Duration::from_secs(5),
+        |kind, packet| {
+            if kind == EncodedKind::Audio {
+                first.push_rtp(packet);
+                second.push_rtp(packet);
+            }
+        },
+        || first.frames_decoded() >= 20 && second.frames_decoded() >= 20,
+    );
+    assert!(first.frames_decoded() >= 20, "{}", first.frames_decoded());
+    assert!(second.frames_decoded() >= 20, "{}", second.frames_decoded());
+
+    // Dropping one stream takes its branch out; the other keeps playing.
+    let elements_before = playout_elements(&playout);
+    drop(second);
+    assert_eq!(playout_elements(&playout), elements_before - 7);
+    let before = first.frames_decoded();
+    pump(
+        &mut rx,
+        &mut video,
+        &mut audio,
+        Duration::from_secs(3),
+        |kind, packet| {
+            if kind == EncodedKind::Audio {
+                first.push_rtp(packet);
+            }
+        },
+        || first.frames_decoded() >= before + 20,
+    );
+    assert!(first.frames_decoded() >= before + 20);
+    assert!(playout.take_error().is_none(), "{:?}", playout.take_error());
+    assert!(capture.mic_level() > 0.3, "level {}", capture.mic_level());
+    capture.set_microphone_enabled(false);
+    assert_eq!(capture.mic_level(), 0.0);
+}
+
+fn playout_elements(playout: &AudioPlayout) -> usize {
+    playout
+        .shared
+        .running()
+        .as_ref()
+        .map_or(0, |r| r.pipeline.pipeline().children().len())
+}
+
+#[test]
+fn garbage_is_ignored_and_decoding_goes_on() {
+    gst_ready();
+    let (tx, mut rx) = unbounded_channel();
+    let capture = Capture::start(&test_settings(VideoLayer::P180, 9), tx).expect("capture");
+    let receiver = VideoReceiver::new(FrameSlot::new()).expect("receiver");
+    let playout = AudioPlayout::new(&DeviceChoice::Test).expect("playout");
+    let stream = playout.add_stream().expect("stream");
+    let (mut video, mut audio) = (Packetizer::vp8(), Packetizer::opus());
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut noise = |len: usize| -> Vec<u8> {
+        (0..len)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                seed as u8
+            })
+            .collect()
+    };
+    let mut sent = 0u32;
+    pump(
+        &mut rx,
+        &mut video,
+        &mut audio,
+        Duration::from_secs(6),
+        |kind, packet| {
+            sent += 1;
+            // Between real packets: empty, short, random, and RTP-looking garbage, plus a
+            // real packet with its payload scrambled.
+            let mut rtp_like = noise(200);
+            rtp_like[0] = 0x80;
+            let mut scrambled = packet.to_vec();
+            let tail = noise(scrambled.len().saturating_sub(14));
+            scrambled[14..].copy_from_slice(&tail);
+            for junk in [
+                Vec::new(),
+                vec![0x80],
+                noise(11),
+                noise(1500),
+                rtp_like,
+                scrambled,
+            ] {
+                if sent.is_multiple_of(7) {
+                    receiver.push_rtp(&junk);
+                    stream.push_rtp(&junk);
+                }
+            }
+            match kind {
+                EncodedKind::Video => receiver.push_rtp(packet),
+                EncodedKind::Audio => stream.push_rtp(packet),
+            }
+        },
+        || receiver.frames_decoded() >= 40 && stream.frames_decoded() >= 40,
+    );
+    assert!(
+        receiver.frames_decoded() >= 40,
+        "{}",
+        receiver.frames_decoded()
+    );
+    assert!(stream.frames_decoded() >= 40, "{}", stream.frames_decoded());
+    assert_eq!(receiver.last_stamp().map(|s| s.tag), Some(9));
+    drop(capture);
+}
+
+#[test]
+fn the_target_bitrate_changes_live_within_the_layer_range() {
+    gst_ready();
+    let (tx, _rx) = unbounded_channel();
+    let capture = Capture::start(&test_settings(VideoLayer::P360, 2), tx).expect("capture");
+    assert_eq!(capture.target_bitrate_bps(), 600_000);
+    capture.set_target_bitrate(500_000);
+    assert_eq!(capture.target_bitrate_bps(), 500_000);
+    assert_eq!(encoder_bitrate(&capture), 500_000);
+    capture.set_target_bitrate(10_000_000);
+    assert_eq!(capture.target_bitrate_bps(), 1_200_000);
+    capture.set_target_bitrate(1);
+    assert_eq!(capture.target_bitrate_bps(), 100_000);
+    capture.set_layer(VideoLayer::P720);
+    assert_eq!(capture.target_bitrate_bps(), 300_000);
+    assert_eq!(encoder_bitrate(&capture), 300_000);
+    capture.request_keyframe();
+}
+
+fn encoder_bitrate(capture: &Capture) -> i32 {
+    capture
+        .video
+        .running()
+        .as_ref()
+        .map(|r| r.encoder.property::<i32>("target-bitrate"))
+        .expect("running")
+}
+
+#[test]
+fn a_failing_pipeline_is_rebuilt_and_reported() {
+    gst_ready();
+    let slot = FrameSlot::new();
+    let receiver = VideoReceiver::new(slot).expect("receiver");
+    // Make the running pipeline fail as an element would.
+    {
+        let running = receiver.shared.running();
+        let running = running.as_ref().expect("running");
+        let src = running.src.clone();
+        gst::element_error!(src, gst::StreamError::Failed, ("injected failure"));
+    }
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let mut error = None;
+    while error.is_none() && Instant::now() < deadline {
+        error = receiver.take_error();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let error = error.expect("the failure is reported");
+    assert!(error.to_string().contains("injected failure"), "{error}");
+    // Rebuilt after the first backoff, and asks for a keyframe since it starts afresh.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !receiver.take_keyframe_request() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(receiver.shared.running().is_some(), "not rebuilt");
+    assert!(receiver.take_error().is_none());
+}
+
+#[test]
+fn camera_off_empties_the_self_view_and_sends_nothing() {
+    gst_ready();
+    let (tx, mut rx) = unbounded_channel();
+    let capture = Capture::start(&test_settings(VideoLayer::P180, 3), tx).expect("capture");
+    let (mut video, mut audio) = (Packetizer::vp8(), Packetizer::opus());
+    pump(
+        &mut rx,
+        &mut video,
+        &mut audio,
+        Duration::from_secs(3),
+        |_, _| {},
+        || capture.self_view().latest().is_some(),
+    );
+    capture.set_camera_enabled(false);
+    pump(
+        &mut rx,
+        &mut video,
+        &mut audio,
+        Duration::from_millis(200),
+        |_, _| {},
+        || false,
+    );
+    let (video_frames, _) = pump(
+        &mut rx,
+        &mut video,
+        &mut audio,
+        Duration::from_millis(500),
+        |_, _| {},
+        || false,
+    );
+    assert_eq!(video_frames, 0);
+    assert!(capture.self_view().latest().is_none());
+    capture.set_camera_enabled(true);
+    let (video_frames, _) = pump(
+        &mut rx,
+        &mut video,
+        &mut audio,
+        Duration::from_secs(1),
+        |_, _| {},
+        || false,
+    );
+    assert!(capture.self_view().latest().is_some());
+    assert!(video_frames > 0);
+}
+
+#[test]
+fn layer_sizes_and_labels() {
+    assert_eq!(VideoLayer::P720.size(), Some((1280, 720)));
+    assert_eq!(VideoLayer::AudioOnly.size(), None);
+    assert_eq!(VideoLayer::P180.label(), "180p");
+    assert!(VideoLayer::P720 < VideoLayer::AudioOnly);
+    assert_eq!(VideoLayer::P360.clamp_bitrate(5), 100_000);
+}
+
+#[test]
+fn only_rtp_version_2_gets_through_and_its_payload_type_is_rewritten() {
+    assert_eq!(rtp_with_payload_type(&[], 96), None);
+    assert_eq!(rtp_with_payload_type(&[0x80; 12], 96), None);
+    assert_eq!(rtp_with_payload_type(&[0x40; 20], 96), None);
+    let mut packet = vec![0x80, 0x80 | 100];
+    packet.extend([0; 12]);
+    let rewritten = rtp_with_payload_type(&packet, 96).expect("rtp");
+    assert_eq!(rewritten[1], 0x80 | 96);
+}
+
+/// Without devices (CI, this container) `Auto` falls back to the test sources and the
+/// fakesink and says why; on a box with devices it opens them. Either way nothing fails.
+#[test]
+fn auto_devices_work_or_fall_back_and_say_so() {
+    gst_ready();
+    let started = Instant::now();
+    let (tx, _rx) = unbounded_channel();
+    let mut settings = test_settings(VideoLayer::P180, 4);
+    settings.camera = DeviceChoice::Auto;
+    settings.microphone = DeviceChoice::Auto;
+    let capture = Capture::start(&settings, tx).expect("capture");
+    let sources = capture.sources();
+    if sources.camera_is_test {
+        assert!(
+            sources.camera.contains("no camera found") || sources.camera.contains("cannot start"),
+            "{sources:?}"
+        );
+    }
+    if sources.microphone_is_test {
+        assert!(
+            sources.microphone.contains("no microphone found")
+                || sources.microphone.contains("cannot start"),
+            "{sources:?}"
+        );
+    }
+    let playout = AudioPlayout::new(&DeviceChoice::Auto).expect("playout");
+    eprintln!(
+        "call media: auto devices {sources:?}, speaker fake: {}, found in {:?}",
+        playout.output_is_fake(),
+        started.elapsed()
+    );
+}

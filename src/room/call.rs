@@ -1,0 +1,533 @@
+//! The room's side of a meeting: when the hub invites the room, it captures, encodes and
+//! sends its camera and microphone, decodes what the hub forwards into the kiosk's view, and
+//! keeps the call up by itself (ICE restart when the path drops, a new connection when it
+//! fails, a fresh join after the room restarts).
+//!
+//! GStreamer stays behind `crate::media`, webrtc-rs behind `crate::transport`; this task
+//! only wires the two together and decides.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+
+use super::Room;
+use super::call_view::{CallPhase, CallView};
+use crate::media::call::{
+    AudioPlayout, AudioStreamIn, Capture, CaptureSettings, EncodedFrame, EncodedKind, VideoLayer,
+    VideoReceiver,
+};
+use crate::meeting::adapt::{Layer, LayerController};
+use crate::transport::client::{ClientPeer, MediaKind, PeerEvent, RemoteMedia};
+use crate::transport::peer::PeerOptions;
+use crate::wire::{ClientSignal, IceServer, MEDIA_SLOTS, RoomMessage, ServerSignal};
+
+/// How often the call looks at the link and the decoders.
+const TICK: Duration = Duration::from_millis(250);
+/// Waiting this long in ICE "disconnected" triggers an ICE restart.
+const RESTART_ICE_AFTER: Duration = Duration::from_secs(2);
+/// A connection not up this long after the offer is replaced by a new one.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// Microphone level above which the room counts as speaking, and how long it must hold.
+const SPEAKING_LEVEL: f32 = 0.05;
+const SPEAKING_ON_AFTER: Duration = Duration::from_millis(150);
+const SPEAKING_OFF_AFTER: Duration = Duration::from_secs(1);
+
+/// What reaches the call task from the hub session.
+#[derive(Debug)]
+pub(crate) enum CallEvent {
+    Invite {
+        meeting_id: String,
+        host: String,
+        rooms: Vec<String>,
+        ice_servers: Vec<IceServer>,
+    },
+    Signal {
+        meeting_id: String,
+        signal: ServerSignal,
+    },
+}
+
+fn to_video_layer(layer: Layer) -> VideoLayer {
+    match layer {
+        Layer::P720 => VideoLayer::P720,
+        Layer::P360 => VideoLayer::P360,
+        Layer::P180 => VideoLayer::P180,
+        Layer::AudioOnly => VideoLayer::AudioOnly,
+    }
+}
+
+/// The decoders for everything the hub forwards.
+struct Decoders {
+    video: Vec<VideoReceiver>,
+    audio: Vec<AudioStreamIn>,
+    /// Kept alive: the mixer all audio streams play through.
+    _playout: AudioPlayout,
+}
+
+impl RemoteMedia for Decoders {
+    fn on_rtp(&self, slot: usize, kind: MediaKind, packet: &[u8]) {
+        match kind {
+            MediaKind::Video => {
+                if let Some(v) = self.video.get(slot) {
+                    v.push_rtp(packet);
+                }
+            }
+            MediaKind::Audio => {
+                if let Some(a) = self.audio.get(slot) {
+                    a.push_rtp(packet);
+                }
+            }
+        }
+    }
+}
+
+/// Per-slot figures for metrics, to compute rates between ticks.
+#[derive(Debug, Default, Clone)]
+struct SlotCounters {
+    frames: u64,
+    at: Option<Instant>,
+    first_frame_ms: Option<u64>,
+}
+
+/// The call's event streams, kept apart from it so the task can wait on them and still
+/// change the call.
+#[derive(Default)]
+struct Receivers {
+    peer_events: Option<UnboundedReceiver<PeerEvent>>,
+    encoded: Option<UnboundedReceiver<EncodedFrame>>,
+}
+
+async fn next<T>(rx: &mut Option<UnboundedReceiver<T>>) -> Option<T> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A live call.
+struct ActiveCall {
+    meeting_id: String,
+    peer: ClientPeer,
+    capture: Capture,
+    decoders: Arc<Decoders>,
+    controller: LayerController,
+    joined_at: Instant,
+    connected: bool,
+    disconnected_since: Option<Instant>,
+    offer_sent_at: Instant,
+    speaking: bool,
+    level_since: Option<Instant>,
+    slots: Vec<SlotCounters>,
+    mic_on: bool,
+    camera_on: bool,
+    ice_servers: Vec<IceServer>,
+}
+
+impl ActiveCall {
+    async fn close(self) {
+        self.peer.close().await;
+    }
+}
+
+struct CallTask {
+    room: Arc<Room>,
+    out: UnboundedSender<RoomMessage>,
+    view: CallView,
+}
+
+impl CallTask {
+    fn send(&self, meeting_id: &str, signal: ClientSignal) {
+        let _ = self.out.send(RoomMessage::Signal {
+            meeting_id: meeting_id.to_owned(),
+            signal,
+        });
+    }
+
+    async fn start(
+        &self,
+        meeting_id: &str,
+        ice_servers: Vec<IceServer>,
+    ) -> Result<(ActiveCall, Receivers), String> {
+        let media = &self.room.config.media;
+        let (encoded_tx, encoded) = tokio::sync::mpsc::unbounded_channel();
+        let start_layer = Layer::P360;
+        let capture = Capture::start(
+            &CaptureSettings {
+                camera: media.camera.clone(),
+                microphone: media.microphone.clone(),
+                stamp_tag: stamp_tag(&self.room),
+                layer: to_video_layer(start_layer),
+                video_bitrate_bps: to_video_layer(start_layer).default_bitrate_bps(),
+                fps: 30,
+            },
+            encoded_tx,
+        )
+        .map_err(|e| e.to_string())?;
+        let playout = AudioPlayout::new(&media.speaker).map_err(|e| e.to_string())?;
+        let mut video = Vec::new();
+        let mut audio = Vec::new();
+        for slot in 0..MEDIA_SLOTS {
+            let tile = self.view.tile(slot).cloned().unwrap_or_default();
+            tile.clear();
+            video.push(VideoReceiver::new(tile).map_err(|e| e.to_string())?);
+            audio.push(playout.add_stream().map_err(|e| e.to_string())?);
+        }
+        let decoders = Arc::new(Decoders {
+            video,
+            audio,
+            _playout: playout,
+        });
+        let options = PeerOptions {
+            bind_ip: media.ice_bind,
+            ice_servers: ice_servers.clone(),
+            congestion_control: true,
+        };
+        let (peer, peer_events) = ClientPeer::new(&options, decoders.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+        let sdp = peer.create_offer(false).await.map_err(|e| e.to_string())?;
+        self.send(meeting_id, ClientSignal::Offer { sdp });
+        let sources = capture.sources();
+        let note = match (sources.camera_is_test, sources.microphone_is_test) {
+            (false, false) => None,
+            _ => Some(format!("{}; {}", sources.camera, sources.microphone)),
+        };
+        self.view.set_self_view(capture.self_view());
+        self.view.update(|s| {
+            s.phase = CallPhase::Joining;
+            s.meeting_id = Some(meeting_id.to_owned());
+            s.sources_note = note;
+            s.sending_layer = start_layer.label().to_owned();
+        });
+        let m = &self.room.metrics;
+        m.call_test_source
+            .get_or_create(&vec![("device".to_owned(), "camera".to_owned())])
+            .set(i64::from(sources.camera_is_test));
+        m.call_test_source
+            .get_or_create(&vec![("device".to_owned(), "microphone".to_owned())])
+            .set(i64::from(sources.microphone_is_test));
+        tracing::info!(meeting_id, camera = %sources.camera, microphone = %sources.microphone, "joining the meeting");
+        Ok((
+            ActiveCall {
+                meeting_id: meeting_id.to_owned(),
+                peer,
+                capture,
+                decoders,
+                controller: LayerController::new(start_layer, Layer::P720),
+                joined_at: Instant::now(),
+                connected: false,
+                disconnected_since: None,
+                offer_sent_at: Instant::now(),
+                speaking: false,
+                level_since: None,
+                slots: vec![SlotCounters::default(); MEDIA_SLOTS],
+                mic_on: true,
+                camera_on: true,
+                ice_servers,
+            },
+            Receivers {
+                peer_events: Some(peer_events),
+                encoded: Some(encoded),
+            },
+        ))
+    }
+
+    fn ended(&self) {
+        for tile in self.view.tiles() {
+            tile.clear();
+        }
+        self.view.update(|s| {
+            *s = Default::default();
+        });
+        self.room.metrics.call_active.set(0);
+    }
+
+    /// Hub → room signalling for the current call.
+    async fn on_signal(&self, call: &mut ActiveCall, signal: ServerSignal) -> bool {
+        match signal {
+            ServerSignal::Answer { sdp } => {
+                if let Err(e) = call.peer.set_answer(sdp).await {
+                    tracing::warn!(error = %e, "the hub's answer was refused");
+                    return false;
+                }
+            }
+            ServerSignal::Candidate { candidate } => {
+                if let Err(e) = call.peer.add_candidate(candidate).await {
+                    tracing::debug!(error = %e, "a hub candidate was refused");
+                }
+            }
+            ServerSignal::Slots { slots } => {
+                // A new source in a slot: reset the first-frame clock for that slot.
+                let old = self.view.snapshot().slots;
+                for (i, s) in slots.iter().enumerate() {
+                    if old.get(i) != Some(s)
+                        && let Some(c) = call.slots.get_mut(i)
+                    {
+                        c.first_frame_ms = None;
+                    }
+                }
+                self.view.update(|v| v.slots = slots);
+            }
+            ServerSignal::Participants { participants } => {
+                self.view.update(|v| v.participants = participants);
+            }
+            ServerSignal::Ended => return false,
+            ServerSignal::Error { code, message } => {
+                tracing::warn!(?code, %message, "the hub refused a signalling message");
+            }
+        }
+        true
+    }
+
+    /// Periodic work: adaptation, speaking, switches, metrics.
+    async fn tick(&self, call: &mut ActiveCall) {
+        let now = Instant::now();
+        // Kiosk buttons.
+        let (mic, cam) = (self.view.microphone_on(), self.view.camera_on());
+        if mic != call.mic_on {
+            call.mic_on = mic;
+            call.capture.set_microphone_enabled(mic);
+        }
+        if cam != call.camera_on {
+            call.camera_on = cam;
+            call.capture.set_camera_enabled(cam);
+        }
+        if call.peer.take_keyframe_request() {
+            call.capture.request_keyframe();
+        }
+        let stats = call.peer.stats().await;
+        let decision = call.controller.tick(
+            call.joined_at.elapsed().as_millis() as u64,
+            call.peer.available_bps(),
+            stats.video_loss,
+        );
+        let layer = to_video_layer(decision.layer);
+        if decision.changed {
+            tracing::info!(
+                layer = layer.label(),
+                available_bps = call.peer.available_bps(),
+                loss = stats.video_loss,
+                "sending layer changed"
+            );
+            call.capture.set_layer(layer);
+            self.view
+                .update(|v| v.sending_layer = decision.layer.label().to_owned());
+        }
+        if layer != VideoLayer::AudioOnly {
+            call.capture
+                .set_target_bitrate(layer.clamp_bitrate(decision.target_bps));
+        }
+        // Speaking, with hysteresis, told to the hub so the pictures follow the voice.
+        let loud = call.mic_on && call.capture.mic_level() >= SPEAKING_LEVEL;
+        if loud != call.speaking {
+            let since = *call.level_since.get_or_insert(now);
+            let hold = if loud {
+                SPEAKING_ON_AFTER
+            } else {
+                SPEAKING_OFF_AFTER
+            };
+            if now.duration_since(since) >= hold {
+                call.speaking = loud;
+                call.level_since = None;
+                self.send(&call.meeting_id, ClientSignal::Speaking { active: loud });
+            }
+        } else {
+            call.level_since = None;
+        }
+        // Decoders: first frames, rates, and a keyframe request when a slot is stuck.
+        let m = &self.room.metrics;
+        for (slot, counters) in call.slots.iter_mut().enumerate() {
+            let Some(receiver) = call.decoders.video.get(slot) else {
+                continue;
+            };
+            let frames = receiver.frames_decoded();
+            let label = vec![("stream".to_owned(), format!("slot-{slot}"))];
+            if let Some(at) = counters.at {
+                let secs = now.duration_since(at).as_secs_f64();
+                if secs > 0.0 {
+                    let fps = (frames.saturating_sub(counters.frames)) as f64 / secs;
+                    m.call_fps.get_or_create(&label).set(fps);
+                }
+            }
+            if frames > counters.frames && counters.first_frame_ms.is_none() {
+                let ms = call.joined_at.elapsed().as_millis() as u64;
+                counters.first_frame_ms = Some(ms);
+                m.call_join_to_first_frame_ms
+                    .get_or_create(&label)
+                    .set(ms as i64);
+            }
+            counters.frames = frames;
+            counters.at = Some(now);
+            m.call_frames_decoded
+                .get_or_create(&label)
+                .set(frames as i64);
+            let audio_frames = call
+                .decoders
+                .audio
+                .get(slot)
+                .map(|a| a.frames_decoded())
+                .unwrap_or(0);
+            m.call_audio_frames_decoded
+                .get_or_create(&label)
+                .set(audio_frames as i64);
+        }
+        let send = vec![("stream".to_owned(), "send".to_owned())];
+        m.call_encoder_target_bps
+            .set(i64::from(if layer == VideoLayer::AudioOnly {
+                0
+            } else {
+                layer.clamp_bitrate(decision.target_bps)
+            }));
+        m.call_layer.set(match decision.layer {
+            Layer::AudioOnly => 0,
+            Layer::P180 => 180,
+            Layer::P360 => 360,
+            Layer::P720 => 720,
+        });
+        m.call_available_bps.set(call.peer.available_bps() as i64);
+        if let Some(rtt) = stats.round_trip_ms {
+            m.call_rtt_ms.set(rtt.round() as i64);
+        }
+        if let Some(jitter) = stats.jitter_ms {
+            m.call_jitter_ms.set(jitter.round() as i64);
+        }
+        m.call_packets_lost.set(stats.packets_lost);
+        m.call_video_loss_ratio.set(stats.video_loss);
+        m.call_bytes
+            .get_or_create(&send)
+            .set(stats.bytes_sent as i64);
+        m.call_bytes
+            .get_or_create(&vec![("stream".to_owned(), "received".to_owned())])
+            .set(stats.bytes_received as i64);
+        if let Some(e) = call.capture.take_error() {
+            tracing::warn!(error = %e, "capture failed and is being rebuilt");
+        }
+    }
+}
+
+/// A small number derived from the room id, drawn into test pictures to tell senders apart.
+fn stamp_tag(room: &Room) -> u8 {
+    let id = room.status.borrow().room_id.clone().unwrap_or_default();
+    let hash = id
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    (hash % 63) as u8 + 1
+}
+
+pub(crate) async fn run(
+    room: Arc<Room>,
+    mut events: UnboundedReceiver<CallEvent>,
+    out: UnboundedSender<RoomMessage>,
+    view: CallView,
+) {
+    let task = CallTask { room, out, view };
+    let mut call: Option<ActiveCall> = None;
+    let mut rx = Receivers::default();
+    let mut tick = tokio::time::interval(TICK);
+    loop {
+        tokio::select! {
+            _ = task.room.shutdown.cancelled() => break,
+            event = events.recv() => {
+                let Some(event) = event else { break };
+                match event {
+                    CallEvent::Invite { meeting_id, ice_servers, host, rooms } => {
+                        if call.as_ref().is_some_and(|c| c.meeting_id == meeting_id) {
+                            // The hub session came back; the media session may have survived.
+                            continue;
+                        }
+                        if let Some(old) = call.take() { rx = Receivers::default(); old.close().await; }
+                        tracing::info!(%meeting_id, %host, rooms = rooms.len(), "invited to a meeting");
+                        match task.start(&meeting_id, ice_servers).await {
+                            Ok((c, r)) => { task.room.metrics.call_active.set(1); call = Some(c); rx = r; }
+                            Err(e) => {
+                                tracing::error!(error = %e, "cannot join the meeting");
+                                task.ended();
+                            }
+                        }
+                    }
+                    CallEvent::Signal { meeting_id, signal } => {
+                        let Some(c) = call.as_mut() else { continue };
+                        if c.meeting_id != meeting_id { continue; }
+                        if !task.on_signal(c, signal).await {
+                            tracing::info!(%meeting_id, "left the meeting");
+                            if let Some(old) = call.take() { rx = Receivers::default(); old.close().await; }
+                            task.ended();
+                        }
+                    }
+                }
+            }
+            Some(event) = next(&mut rx.peer_events) => {
+                let Some(c) = call.as_mut() else { continue };
+                match event {
+                    PeerEvent::LocalCandidate(candidate) => task.send(&c.meeting_id, ClientSignal::Candidate { candidate }),
+                    PeerEvent::Connected => {
+                        c.connected = true;
+                        c.disconnected_since = None;
+                        task.view.update(|v| v.phase = CallPhase::Live);
+                        task.room.metrics.call_connected.set(1);
+                        tracing::info!(meeting_id = %c.meeting_id, after_ms = c.joined_at.elapsed().as_millis() as u64, "media connected");
+                        for slot in 0..MEDIA_SLOTS { c.peer.request_keyframe(slot).await; }
+                    }
+                    PeerEvent::Disconnected => {
+                        c.disconnected_since.get_or_insert(Instant::now());
+                        task.view.update(|v| v.phase = CallPhase::Reconnecting);
+                        task.room.metrics.call_connected.set(0);
+                    }
+                    PeerEvent::Failed => {
+                        let meeting_id = c.meeting_id.clone();
+                        let ice = c.ice_servers.clone();
+                        tracing::warn!(%meeting_id, "media connection failed; joining again");
+                        if let Some(old) = call.take() { rx = Receivers::default(); old.close().await; }
+                        task.room.metrics.call_reconnects.inc();
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        match task.start(&meeting_id, ice).await {
+                            Ok((c, r)) => { call = Some(c); rx = r; }
+                            Err(e) => { tracing::error!(error = %e, "cannot rejoin"); task.ended(); }
+                        }
+                    }
+                }
+            }
+            Some(frame) = next(&mut rx.encoded) => {
+                let Some(c) = call.as_ref() else { continue };
+                let kind = match frame.kind { EncodedKind::Video => MediaKind::Video, EncodedKind::Audio => MediaKind::Audio };
+                if let Err(e) = c.peer.send(kind, bytes::Bytes::from(frame.data), frame.duration).await {
+                    tracing::trace!(error = %e, "frame not sent");
+                }
+            }
+            _ = tick.tick() => {
+                let Some(c) = call.as_mut() else { continue };
+                task.tick(c).await;
+                // ICE restart after a lasting disconnect; a new connection if it never came up.
+                if let Some(since) = c.disconnected_since
+                    && since.elapsed() >= RESTART_ICE_AFTER
+                {
+                    c.disconnected_since = Some(Instant::now() + Duration::from_secs(5));
+                    match c.peer.create_offer(true).await {
+                        Ok(sdp) => {
+                            tracing::info!(meeting_id = %c.meeting_id, "network changed: restarting ICE");
+                            task.room.metrics.call_ice_restarts.inc();
+                            task.send(&c.meeting_id, ClientSignal::Offer { sdp });
+                        }
+                        Err(e) => tracing::warn!(error = %e, "ICE restart failed"),
+                    }
+                }
+                if !c.connected && c.offer_sent_at.elapsed() >= CONNECT_TIMEOUT {
+                    let meeting_id = c.meeting_id.clone();
+                    let ice = c.ice_servers.clone();
+                    tracing::warn!(%meeting_id, "media did not connect in time; trying again");
+                    if let Some(old) = call.take() { rx = Receivers::default(); old.close().await; }
+                    match task.start(&meeting_id, ice).await {
+                        Ok((c, r)) => { call = Some(c); rx = r; }
+                        Err(e) => { tracing::error!(error = %e, "cannot rejoin"); task.ended(); }
+                    }
+                }
+            }
+        }
+    }
+    if let Some(c) = call.take() {
+        task.send(&c.meeting_id, ClientSignal::Leave);
+        c.close().await;
+    }
+    task.ended();
+}

@@ -1,0 +1,120 @@
+//! What the kiosk may know about the room's call, and the two switches it may flip.
+//!
+//! The room's call task writes here; the kiosk's meeting screen reads a snapshot each frame
+//! and the latest picture of each slot from a [`FrameSlot`]. Nothing here does I/O, so the
+//! UI stays free of it: flipping the microphone only sets a flag the call task applies.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::media::FrameSlot;
+use crate::wire::{MEDIA_SLOTS, ParticipantInfo, SlotSource};
+
+/// Where the room's call is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CallPhase {
+    /// Not in a meeting: the kiosk shows its usual screens.
+    #[default]
+    Idle,
+    /// Invited; media is being set up.
+    Joining,
+    /// Media flows.
+    Live,
+    /// Media was lost; the room is setting it up again by itself.
+    Reconnecting,
+}
+
+/// A copy of the call's state for one repaint.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallSnapshot {
+    pub phase: CallPhase,
+    pub meeting_id: Option<String>,
+    /// Who each receiving slot shows (`slots[0]` is the large picture).
+    pub slots: Vec<Option<SlotSource>>,
+    pub participants: Vec<ParticipantInfo>,
+    /// E.g. "test picture (no camera found)"; `None` when real devices are in use.
+    pub sources_note: Option<String>,
+    /// The layer being sent now: "720p", "360p", "180p" or "audio-only".
+    pub sending_layer: String,
+}
+
+/// Shared between the room's call task (writer) and the kiosk (reader).
+#[derive(Debug, Clone)]
+pub struct CallView {
+    snapshot: Arc<Mutex<CallSnapshot>>,
+    /// Decoded pictures of the receiving slots, in slot order.
+    tiles: Arc<Vec<FrameSlot>>,
+    self_view: Arc<Mutex<FrameSlot>>,
+    microphone_on: Arc<AtomicBool>,
+    camera_on: Arc<AtomicBool>,
+}
+
+impl Default for CallView {
+    fn default() -> Self {
+        CallView {
+            snapshot: Arc::default(),
+            tiles: Arc::new((0..MEDIA_SLOTS).map(|_| FrameSlot::new()).collect()),
+            self_view: Arc::default(),
+            microphone_on: Arc::new(AtomicBool::new(true)),
+            camera_on: Arc::new(AtomicBool::new(true)),
+        }
+    }
+}
+
+impl CallView {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn snapshot(&self) -> CallSnapshot {
+        self.snapshot
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Changes the snapshot in place (the call task's side).
+    pub fn update(&self, change: impl FnOnce(&mut CallSnapshot)) {
+        change(&mut self.snapshot.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    /// The picture mailbox of receiving slot `index` (0 = the large picture).
+    pub fn tile(&self, index: usize) -> Option<&FrameSlot> {
+        self.tiles.get(index)
+    }
+
+    pub fn tiles(&self) -> &[FrameSlot] {
+        &self.tiles
+    }
+
+    /// The room's own camera, small.
+    pub fn self_view(&self) -> FrameSlot {
+        self.self_view
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The call task points the self-view at the capture it started.
+    pub fn set_self_view(&self, slot: FrameSlot) {
+        *self.self_view.lock().unwrap_or_else(|p| p.into_inner()) = slot;
+    }
+
+    pub fn microphone_on(&self) -> bool {
+        self.microphone_on.load(Ordering::Relaxed)
+    }
+
+    pub fn camera_on(&self) -> bool {
+        self.camera_on.load(Ordering::Relaxed)
+    }
+
+    /// The kiosk's microphone button; the call task applies it within a frame or two.
+    pub fn set_microphone(&self, on: bool) {
+        self.microphone_on.store(on, Ordering::Relaxed);
+    }
+
+    /// The kiosk's camera button.
+    pub fn set_camera(&self, on: bool) {
+        self.camera_on.store(on, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,205 @@
+//! Building a peer connection the way every phonghop peer needs it: VP8 and Opus only (so the
+//! hub forwards without transcoding), NACK, RTCP reports, TWCC, and optionally send-side
+//! congestion control (GCC) whose estimate the application can read.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use rtc::interceptor::{BandwidthEstimator, EstimatorStats, Gcc, PacketReport, Registry};
+use rtc::peer_connection::configuration::RTCConfigurationBuilder;
+use rtc::peer_connection::configuration::interceptor_registry::{
+    CongestionFeedback, configure_congestion_control, register_default_interceptors,
+};
+use rtc::peer_connection::configuration::media_engine::{
+    MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine,
+};
+use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
+use rtc::peer_connection::transport::RTCIceServer;
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RtpCodecKind,
+};
+use webrtc::peer_connection::{PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler};
+
+use super::TransportError;
+use crate::wire::IceServer;
+
+/// Payload types we offer. Browsers may pick others in their own offers; the hub rewrites
+/// the payload type of every forwarded packet to what each receiver negotiated.
+pub(crate) const VP8_PAYLOAD_TYPE: u8 = 96;
+pub(crate) const OPUS_PAYLOAD_TYPE: u8 = 111;
+
+/// Where the estimator starts: low, so the first seconds are deliverable on a highland link,
+/// and probing climbs from there.
+pub const INITIAL_BITRATE_BPS: f64 = 600_000.0;
+pub const MIN_BITRATE_BPS: f64 = 60_000.0;
+pub const MAX_BITRATE_BPS: f64 = 2_500_000.0;
+
+/// The congestion controller's latest estimate, readable from any task.
+#[derive(Debug, Clone)]
+pub struct Estimate(Arc<AtomicU64>);
+
+impl Estimate {
+    pub fn bps(&self) -> f64 {
+        f64::from_bits(self.0.load(Ordering::Relaxed))
+    }
+}
+
+/// Wraps GCC and publishes its target after each update (the estimator is boxed inside the
+/// interceptor chain, so the number has to be pushed out rather than pulled).
+struct ReportingEstimator {
+    inner: Gcc,
+    target: Arc<AtomicU64>,
+}
+
+impl ReportingEstimator {
+    fn publish(&self) {
+        self.target
+            .store(self.inner.target_bitrate().to_bits(), Ordering::Relaxed);
+    }
+}
+
+impl BandwidthEstimator for ReportingEstimator {
+    fn on_reports(&mut self, now: Instant, reports: &[PacketReport]) {
+        self.inner.on_reports(now, reports);
+        self.publish();
+    }
+    fn target_bitrate(&self) -> f64 {
+        self.inner.target_bitrate()
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        self.inner.handle_timeout(now);
+        self.publish();
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.inner.poll_timeout()
+    }
+    fn stats(&self) -> EstimatorStats {
+        self.inner.stats()
+    }
+}
+
+/// How to build one peer connection.
+#[derive(Debug, Clone)]
+pub struct PeerOptions {
+    /// The address ICE gathers host candidates on (port 0 = any). Tests use 127.0.0.1.
+    pub bind_ip: IpAddr,
+    pub ice_servers: Vec<IceServer>,
+    /// Send-side congestion control (rooms, which encode); the hub only forwards.
+    pub congestion_control: bool,
+}
+
+fn video_feedback() -> Vec<RTCPFeedback> {
+    [
+        ("goog-remb", ""),
+        ("ccm", "fir"),
+        ("nack", ""),
+        ("nack", "pli"),
+    ]
+    .into_iter()
+    .map(|(typ, parameter)| RTCPFeedback {
+        typ: typ.to_owned(),
+        parameter: parameter.to_owned(),
+    })
+    .collect()
+}
+
+pub(crate) fn vp8_codec() -> RTCRtpCodec {
+    RTCRtpCodec {
+        mime_type: MIME_TYPE_VP8.to_owned(),
+        clock_rate: 90_000,
+        channels: 0,
+        sdp_fmtp_line: String::new(),
+        rtcp_feedback: video_feedback(),
+    }
+}
+
+pub(crate) fn opus_codec() -> RTCRtpCodec {
+    RTCRtpCodec {
+        mime_type: MIME_TYPE_OPUS.to_owned(),
+        clock_rate: 48_000,
+        channels: 2,
+        sdp_fmtp_line: "minptime=10;useinbandfec=1".to_owned(),
+        rtcp_feedback: vec![],
+    }
+}
+
+fn media_engine() -> Result<MediaEngine, TransportError> {
+    let mut engine = MediaEngine::default();
+    engine
+        .register_codec(
+            RTCRtpCodecParameters {
+                rtp_codec: vp8_codec(),
+                payload_type: VP8_PAYLOAD_TYPE,
+            },
+            RtpCodecKind::Video,
+        )
+        .map_err(TransportError::engine)?;
+    engine
+        .register_codec(
+            RTCRtpCodecParameters {
+                rtp_codec: opus_codec(),
+                payload_type: OPUS_PAYLOAD_TYPE,
+            },
+            RtpCodecKind::Audio,
+        )
+        .map_err(TransportError::engine)?;
+    Ok(engine)
+}
+
+/// Converts our wire form of a STUN/TURN server to webrtc-rs's.
+pub(crate) fn ice_server(server: &IceServer) -> RTCIceServer {
+    RTCIceServer {
+        urls: server.urls.clone(),
+        username: server.username.clone().unwrap_or_default(),
+        credential: server.credential.clone().unwrap_or_default(),
+    }
+}
+
+/// Builds a peer connection; returns the congestion estimate when congestion control is on.
+pub async fn build(
+    options: &PeerOptions,
+    handler: Arc<dyn PeerConnectionEventHandler>,
+) -> Result<(Arc<dyn PeerConnection>, Option<Estimate>), TransportError> {
+    let mut engine = media_engine()?;
+    let mut registry = Registry::new();
+    let mut estimate = None;
+    if options.congestion_control {
+        let target = Arc::new(AtomicU64::new(INITIAL_BITRATE_BPS.to_bits()));
+        let estimator = ReportingEstimator {
+            inner: Gcc::new(INITIAL_BITRATE_BPS, MIN_BITRATE_BPS, MAX_BITRATE_BPS),
+            target: target.clone(),
+        };
+        registry = configure_congestion_control(
+            registry,
+            estimator,
+            CongestionFeedback::Twcc,
+            &mut engine,
+        )
+        .map_err(TransportError::engine)?;
+        estimate = Some(Estimate(target));
+    }
+    let registry =
+        register_default_interceptors(registry, &mut engine).map_err(TransportError::engine)?;
+    let configuration = RTCConfigurationBuilder::new()
+        .with_ice_servers(options.ice_servers.iter().map(ice_server).collect())
+        .build();
+    // mDNS would bind 224.0.0.251:5353, which fails in a namespace with only loopback, and
+    // host candidates on an office LAN need no .local names.
+    let settings = SettingEngineBuilder::default()
+        .with_multicast_dns_mode(rtc::ice::mdns::MulticastDnsMode::Disabled)
+        .with_include_loopback_candidate(options.bind_ip.is_loopback())
+        .build();
+    let peer = PeerConnectionBuilder::new()
+        .with_configuration(configuration)
+        .with_media_engine(engine)
+        .with_setting_engine(settings)
+        .with_interceptor_registry(registry)
+        .with_handler(handler)
+        .with_udp_addrs(vec![format!("{}:0", options.bind_ip)])
+        .build()
+        .await
+        .map_err(TransportError::engine)?;
+    Ok((Arc::new(peer), estimate))
+}

@@ -1,0 +1,306 @@
+//! When the room's call goes live the kiosk shows the meeting screen: pictures from the
+//! call's slots, a status line, and big microphone and camera buttons that flip the call's
+//! switches and say what the next tap does. When the call ends the kiosk goes Home. The
+//! pictures' textures are made once and updated in place.
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::{By, NodeT, Queryable};
+use phonghop::config::Language;
+use phonghop::kiosk::meeting_screen::test_bars;
+use phonghop::kiosk::shell::Screen;
+use phonghop::kiosk::style::{MIN_TARGET, MIN_TEXT_PT};
+use phonghop::kiosk::{KioskRoom, RoomKiosk};
+use phonghop::media::FrameSlot;
+use phonghop::room::call_view::{CallPhase, CallView};
+use phonghop::wire::SlotSource;
+
+fn kiosk(call: CallView, lang: Language, width: f32, height: f32) -> Harness<'static, RoomKiosk> {
+    let (_tx, status) = tokio::sync::watch::channel(phonghop::demo::sample_room_status());
+    let kiosk = RoomKiosk::new(
+        KioskRoom {
+            status,
+            language: lang,
+            idle_reset_secs: 90,
+            staff_pin_hash: String::new(),
+            start_screen: Screen::Home,
+            service: None,
+            microphone: phonghop::media::MicSource::Test { freq_hz: 440.0 },
+            recording_dir: std::env::temp_dir().join("phonghop-test-meeting-recording"),
+            call: Some(call),
+        },
+        Some("no audio in tests".into()),
+    );
+    Harness::builder()
+        .with_size(egui::vec2(width, height))
+        .with_context_setup(phonghop::kiosk::style::apply)
+        .build_ui_state(|ui, k: &mut RoomKiosk| k.frame_ui(ui), kiosk)
+}
+
+/// A call with two people in its slots and pictures in both and in the self-view.
+fn live_call() -> CallView {
+    let call = CallView::new();
+    call.update(|s| {
+        s.phase = CallPhase::Live;
+        s.slots = vec![
+            Some(SlotSource {
+                participant_id: "host".into(),
+                name: "UBMTTQ tỉnh".into(),
+            }),
+            Some(SlotSource {
+                participant_id: "ta-van".into(),
+                name: "Xã Tả Van".into(),
+            }),
+        ];
+        s.sources_note = Some("test picture".into());
+        s.sending_layer = "720p".into();
+    });
+    publish_all(&call, 0);
+    call.set_self_view(FrameSlot::new());
+    call.self_view()
+        .publish_rgba(320, 180, test_bars(320, 180, 3));
+    call
+}
+
+fn publish_all(call: &CallView, seed: u8) {
+    for (i, slot) in call.tiles().iter().enumerate() {
+        slot.publish_rgba(640, 360, test_bars(640, 360, seed + i as u8));
+    }
+    call.self_view()
+        .publish_rgba(320, 180, test_bars(320, 180, seed));
+}
+
+#[test]
+fn a_live_call_opens_the_meeting_screen_and_the_buttons_flip_the_switches() {
+    let call = live_call();
+    let mut h = kiosk(call.clone(), Language::Vietnamese, 1280.0, 800.0);
+    h.run();
+    assert_eq!(h.state().shell().screen, Screen::Meeting);
+    h.get_by_label("Đang họp");
+    h.get_by_label_contains("test picture");
+
+    assert!(call.microphone_on());
+    h.get_by_label("Tắt micro").click();
+    h.run();
+    assert!(
+        !call.microphone_on(),
+        "the button turned the microphone off"
+    );
+    assert!(h.query_by_label("Tắt micro").is_none());
+    h.get_by_label("Bật micro").click();
+    h.run();
+    assert!(call.microphone_on());
+    h.get_by_label("Tắt micro");
+
+    assert!(call.camera_on());
+    h.get_by_label("Tắt camera").click();
+    h.run();
+    assert!(!call.camera_on(), "the button turned the camera off");
+    h.get_by_label("Bật camera");
+    assert!(h.query_by_label("Tắt camera").is_none());
+    assert!(
+        call.microphone_on(),
+        "the camera button left the microphone alone"
+    );
+
+    // During the call there is no way Home or back: the call holds the screen.
+    assert!(
+        h.get_by_label("🏠 Trang chủ")
+            .accesskit_node()
+            .is_disabled()
+    );
+    assert!(!h.state().shell().can_go_back());
+}
+
+#[test]
+fn the_status_line_follows_the_phase_and_idle_goes_home_keeping_a_draft() {
+    let call = CallView::new();
+    let mut h = kiosk(call.clone(), Language::Vietnamese, 1280.0, 800.0);
+    h.run();
+    assert_eq!(h.state().shell().screen, Screen::Home);
+    // A resident is typing feedback when the meeting starts.
+    h.state_mut().shell_mut().screen = Screen::Feedback;
+    h.state_mut().shell_mut().draft = "Đường bị hỏng".into();
+
+    call.update(|s| s.phase = CallPhase::Joining);
+    h.run();
+    assert_eq!(h.state().shell().screen, Screen::Meeting);
+    h.get_by_label("Đang vào cuộc họp…");
+
+    call.update(|s| s.phase = CallPhase::Live);
+    h.run();
+    h.get_by_label("Đang họp");
+
+    // Hours without a touch do not send the room Home during the call.
+    let now = h.state().shell().now_ms;
+    assert!(
+        h.state_mut()
+            .shell_mut()
+            .tick(now + 3 * 3600 * 1000)
+            .is_empty()
+    );
+    assert_eq!(h.state().shell().idle_warning(), None);
+    assert_eq!(h.state().shell().screen, Screen::Meeting);
+
+    call.update(|s| s.phase = CallPhase::Reconnecting);
+    h.run();
+    assert_eq!(h.state().shell().screen, Screen::Meeting);
+    h.get_by_label("Mất kết nối – đang nối lại…");
+
+    call.update(|s| s.phase = CallPhase::Idle);
+    h.run();
+    assert_eq!(h.state().shell().screen, Screen::Home);
+    assert_eq!(
+        h.state().shell().draft,
+        "Đường bị hỏng",
+        "the draft outlives the meeting (the idle reset clears it later)"
+    );
+}
+
+#[test]
+fn each_slot_gets_one_texture_updated_in_place_frame_after_frame() {
+    let call = live_call();
+    let mut h = kiosk(call.clone(), Language::Vietnamese, 1280.0, 800.0);
+    h.run();
+    let textures = |h: &Harness<'static, RoomKiosk>| {
+        let v = h.state().video_textures();
+        (v.tile(0), v.tile(1), v.self_view())
+    };
+    let (first, second, own) = textures(&h);
+    let (first, second, own) = (
+        first.expect("slot 0"),
+        second.expect("slot 1"),
+        own.expect("self-view"),
+    );
+    assert_eq!(first.size, [640, 360]);
+    assert_eq!(own.size, [320, 180]);
+    assert_eq!(h.state().video_textures().allocations(), 3);
+    assert_eq!(h.state().video_textures().uploads(), 3);
+    assert!(
+        draws_texture(h.output(), first.texture),
+        "the large picture is drawn"
+    );
+    assert!(
+        draws_texture(h.output(), own.texture),
+        "the self-view is drawn"
+    );
+
+    let published = call.tiles()[0].frames_published();
+    for n in 1..=10 {
+        publish_all(&call, n);
+        h.run();
+        let (a, b, c) = textures(&h);
+        assert_eq!(a.map(|p| p.texture), Some(first.texture), "frame {n}");
+        assert_eq!(b.map(|p| p.texture), Some(second.texture), "frame {n}");
+        assert_eq!(c.map(|p| p.texture), Some(own.texture), "frame {n}");
+    }
+    assert_eq!(call.tiles()[0].frames_published(), published + 10);
+    assert_eq!(
+        h.state().video_textures().allocations(),
+        3,
+        "no texture was made again for 10 new frames"
+    );
+    assert_eq!(
+        h.state().video_textures().uploads(),
+        3 + 30,
+        "each new frame once"
+    );
+
+    // Frames without a new generation are not uploaded again (and nothing is made).
+    h.run();
+    h.run();
+    assert_eq!(h.state().video_textures().allocations(), 3);
+    assert_eq!(h.state().video_textures().uploads(), 33);
+}
+
+fn draws_texture(output: &egui::FullOutput, texture: egui::TextureId) -> bool {
+    fn visit(shape: &egui::Shape, texture: egui::TextureId) -> bool {
+        match shape {
+            egui::Shape::Mesh(mesh) => mesh.texture_id == texture,
+            egui::Shape::Vec(shapes) => shapes.iter().any(|s| visit(s, texture)),
+            _ => false,
+        }
+    }
+    output.shapes.iter().any(|c| visit(&c.shape, texture))
+}
+
+const TAPPABLE: &[egui::accesskit::Role] = &[
+    egui::accesskit::Role::Button,
+    egui::accesskit::Role::CheckBox,
+    egui::accesskit::Role::RadioButton,
+    egui::accesskit::Role::Link,
+    egui::accesskit::Role::ComboBox,
+    egui::accesskit::Role::TextInput,
+    egui::accesskit::Role::MultilineTextInput,
+];
+
+/// The same checks as `kiosk_targets_and_text_are_large_enough`: the smallest text drawn.
+fn smallest_text_pt(output: &egui::FullOutput) -> f32 {
+    let mut smallest = f32::INFINITY;
+    for clipped in &output.shapes {
+        visit(&clipped.shape, &mut |size| smallest = smallest.min(size));
+    }
+    smallest
+}
+
+fn visit(shape: &egui::Shape, sizes: &mut dyn FnMut(f32)) {
+    match shape {
+        egui::Shape::Text(text) => {
+            for section in &text.galley.job.sections {
+                if !section.byte_range.is_empty() {
+                    sizes(section.format.font_id.size);
+                }
+            }
+        }
+        egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| visit(s, sizes)),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_meeting_screen_has_64_px_targets_and_22_pt_text_in_landscape_and_portrait() {
+    for (width, height) in [(1280.0, 800.0), (800.0, 1280.0)] {
+        for (lang, mic, camera) in [
+            (Language::Vietnamese, "Tắt micro", "Tắt camera"),
+            (Language::English, "Turn microphone off", "Turn camera off"),
+        ] {
+            let call = live_call();
+            let mut h = kiosk(call, lang, width, height);
+            h.run();
+            assert_eq!(h.state().shell().screen, Screen::Meeting);
+            let mut checked = 0;
+            for role in TAPPABLE {
+                for node in h.query_all(By::new().role(*role)) {
+                    let rect = node.rect();
+                    assert!(
+                        rect.width() >= MIN_TARGET - 0.5 && rect.height() >= MIN_TARGET - 0.5,
+                        "meeting ({lang:?}, {width}x{height}): {:?} {:?} is {:.0}x{:.0}",
+                        role,
+                        node.accesskit_node().label(),
+                        rect.width(),
+                        rect.height()
+                    );
+                    checked += 1;
+                }
+            }
+            assert!(checked >= 4, "found the buttons ({checked})");
+            for label in [mic, camera] {
+                let rect = h.get_by_label(label).rect();
+                assert!(
+                    rect.width() >= MIN_TARGET && rect.height() >= MIN_TARGET,
+                    "{label} ({width}x{height}) is {:.0}x{:.0}",
+                    rect.width(),
+                    rect.height()
+                );
+                assert!(
+                    rect.max.x <= width && rect.max.y <= height,
+                    "{label} is on the screen ({width}x{height}): {rect:?}"
+                );
+            }
+            let smallest = smallest_text_pt(h.output());
+            assert!(
+                smallest >= MIN_TEXT_PT,
+                "meeting ({lang:?}, {width}x{height}): text drawn at {smallest} pt"
+            );
+        }
+    }
+}

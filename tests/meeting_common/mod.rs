@@ -1,0 +1,106 @@
+//! Helpers for tests with real meetings: a hub, rooms with their call view, and waiting on
+//! decoded frames. Everything is real: webrtc-rs on loopback UDP, GStreamer encoders and
+//! decoders with test sources.
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use phonghop::room::call_view::{CallPhase, CallView};
+use tokio_util::sync::CancellationToken;
+
+use crate::common::{TestHub, TestRoom};
+
+pub async fn start_call_room(config: phonghop::config::RoomConfig) -> (TestRoom, CallView) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let health_url = format!("http://{}/", listener.local_addr().expect("addr"))
+        .parse()
+        .expect("url");
+    let (tx, rx) = phonghop::room::status_channel(&config.unit);
+    let (_kiosk, requests) = phonghop::room::service::channel();
+    let view = CallView::new();
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(phonghop::room::run_full(
+        listener,
+        config,
+        tx,
+        requests,
+        view.clone(),
+        stop.clone().cancelled_owned(),
+    ));
+    (
+        TestRoom {
+            status: rx,
+            health_url,
+            stop,
+            task,
+        },
+        view,
+    )
+}
+
+/// Starts a meeting through the staff API (as `phonghop hub meeting start` does via the DB).
+pub async fn start_meeting(hub: &TestHub, host: &str, rooms: &[&str]) -> String {
+    let response = crate::common::http()
+        .post(hub.url.join("api/v1/meetings").expect("url"))
+        .json(&serde_json::json!({ "host": host, "rooms": rooms }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    let body: serde_json::Value = response.json().await.expect("json");
+    body["id"].as_str().expect("id").to_owned()
+}
+
+/// Waits until slot `slot` of `view` has published `frames` more frames than `from`.
+pub async fn wait_frames(
+    view: &CallView,
+    slot: usize,
+    frames: u64,
+    timeout: Duration,
+    what: &str,
+) -> Duration {
+    let started = Instant::now();
+    let tile = view.tile(slot).expect("slot").clone();
+    let from = tile.frames_published();
+    loop {
+        if tile.frames_published() >= from + frames {
+            return started.elapsed();
+        }
+        if started.elapsed() > timeout {
+            panic!(
+                "{what}: only {} of {frames} frames in {timeout:?}; call: {:?}",
+                tile.frames_published() - from,
+                view.snapshot()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub async fn wait_phase(view: &CallView, phase: CallPhase, timeout: Duration) {
+    let started = Instant::now();
+    while view.snapshot().phase != phase {
+        if started.elapsed() > timeout {
+            panic!("no {phase:?} in {timeout:?}: {:?}", view.snapshot());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Reads one metric's value from a `/metrics` page (first sample whose line starts with `prefix`).
+pub async fn metric(url: &url::Url, prefix: &str) -> Option<f64> {
+    let text = crate::common::http()
+        .get(url.join("metrics").expect("url"))
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    text.lines()
+        .find(|l| l.starts_with(prefix))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
