@@ -308,13 +308,84 @@ pub fn render(registry: &Registry) -> String {
 
 /// Response for `GET /metrics` with the content type Prometheus expects.
 pub fn response(registry: &Registry) -> axum::response::Response {
+    response_with(registry, "")
+}
+
+/// `response`, with extra samples (already in the text format) before the end marker: the
+/// forwarder's per-stream figures, whose label sets come and go with participants.
+pub fn response_with(registry: &Registry, extra: &str) -> axum::response::Response {
     use axum::response::IntoResponse;
+    let mut text = render(registry);
+    if !extra.is_empty() {
+        if let Some(at) = text.rfind("# EOF") {
+            text.truncate(at);
+        }
+        text.push_str(extra);
+        text.push_str("# EOF\n");
+    }
     (
         [(
             axum::http::header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        render(registry),
+        text,
     )
         .into_response()
+}
+
+/// The forwarder's per-stream figures in the text format.
+pub fn forwarder_samples(stats: &[crate::meeting::engine::StreamStats]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let families: [(
+        &str,
+        &str,
+        &str,
+        fn(&crate::meeting::engine::StreamStats) -> Option<f64>,
+    ); 5] = [
+        (
+            "phonghop_hub_stream_packets_in",
+            "counter",
+            "RTP packets received from a participant",
+            |s| Some(s.packets_in as f64),
+        ),
+        (
+            "phonghop_hub_stream_packets_out",
+            "counter",
+            "RTP packets forwarded to a participant",
+            |s| Some(s.packets_out as f64),
+        ),
+        (
+            "phonghop_hub_stream_bitrate_in_bps",
+            "gauge",
+            "Average bitrate received from a participant since it joined",
+            |s| (s.kind == "video").then_some(s.bitrate_in_bps),
+        ),
+        (
+            "phonghop_hub_stream_keyframe_requests",
+            "counter",
+            "Keyframe requests sent to a participant",
+            |s| (s.kind == "video").then_some(s.keyframe_requests as f64),
+        ),
+        (
+            "phonghop_hub_stream_bitrate_cap_bps",
+            "gauge",
+            "Bitrate cap sent to a participant as REMB",
+            |s| s.bitrate_cap_bps.map(|c| c as f64),
+        ),
+    ];
+    for (name, kind, help, value) in families {
+        let _ = writeln!(out, "# HELP {name} {help}.\n# TYPE {name} {kind}");
+        let suffix = if kind == "counter" { "_total" } else { "" };
+        for s in stats {
+            if let Some(v) = value(s) {
+                let _ = writeln!(
+                    out,
+                    "{name}{suffix}{{meeting=\"{}\",participant=\"{}\",kind=\"{}\"}} {v}",
+                    s.meeting_id, s.participant_id, s.kind
+                );
+            }
+        }
+    }
+    out
 }

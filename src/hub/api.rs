@@ -99,7 +99,8 @@ async fn metrics(State(hub): State<Arc<Hub>>) -> Response {
     hub.metrics
         .uptime_seconds
         .set(hub.started.elapsed().as_secs() as i64);
-    crate::metrics::response(&hub.metrics.registry)
+    let streams = crate::metrics::forwarder_samples(&hub.meetings.engine().stats());
+    crate::metrics::response_with(&hub.metrics.registry, &streams)
 }
 
 async fn enroll(

@@ -359,6 +359,10 @@ impl CallTask {
             }
             counters.frames = frames;
             counters.at = Some(now);
+            // The decoder lost its place (loss, or it joined mid-stream): ask for a keyframe.
+            if receiver.take_keyframe_request() {
+                call.peer.request_keyframe(slot).await;
+            }
             m.call_frames_decoded
                 .get_or_create(&label)
                 .set(frames as i64);

@@ -302,6 +302,13 @@ async fn forward(
                 copy.header.timestamp = ts;
                 copy.header.ssrc = out.ssrc;
                 copy.header.payload_type = out.payload_type.load(Ordering::Relaxed) as u8;
+                // Header extension ids belong to the sender's session; in the receiver's they
+                // may mean something else (a MID there would misroute the packet). The
+                // receiver's own extensions (TWCC) are added by its session's interceptors.
+                copy.header.extension = false;
+                copy.header.extensions.clear();
+                copy.header.extension_profile = 0;
+                copy.header.extensions_padding = 0;
                 if out.track.write_rtp(copy).await.is_ok() {
                     if video {
                         receiver.video_out.fetch_add(1, Ordering::Relaxed);

@@ -104,3 +104,58 @@ pub async fn metric(url: &url::Url, prefix: &str) -> Option<f64> {
         .and_then(|l| l.rsplit(' ').next())
         .and_then(|v| v.parse().ok())
 }
+
+pub const BROWSER_HINT: &str =
+    "run `make test` (it installs chromium, node and playwright-core) or set PHONGHOP_NPM_DIR";
+
+/// The npm folder with playwright-core, checked, for `scripts/meet-browser.mjs`.
+pub fn npm_dir() -> std::path::PathBuf {
+    let dir = std::env::var_os("PHONGHOP_NPM_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| panic!("PHONGHOP_NPM_DIR is not set: {BROWSER_HINT}"));
+    assert!(
+        dir.join("node_modules/playwright-core/package.json")
+            .exists(),
+        "{} has no node_modules/playwright-core: {BROWSER_HINT}",
+        dir.display()
+    );
+    assert!(
+        std::path::Path::new("/usr/bin/chromium").exists(),
+        "no /usr/bin/chromium: {BROWSER_HINT}"
+    );
+    dir
+}
+
+/// A browser link for the meeting, made through the staff API.
+pub async fn browser_link(hub: &TestHub, meeting: &str, name: &str) -> String {
+    let response = crate::common::http()
+        .post(
+            hub.url
+                .join(&format!("api/v1/meetings/{meeting}/links"))
+                .expect("url"),
+        )
+        .json(&serde_json::json!({ "name": name }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    let body: serde_json::Value = response.json().await.expect("json");
+    body["url"].as_str().expect("url").to_owned()
+}
+
+/// Sets what `subscriber` receives, through the subscription API.
+pub async fn subscribe(hub: &TestHub, meeting: &str, subscriber: &str, slots: serde_json::Value) {
+    let response = crate::common::http()
+        .put(
+            hub.url
+                .join(&format!(
+                    "api/v1/meetings/{meeting}/subscriptions/{subscriber}"
+                ))
+                .expect("url"),
+        )
+        .json(&serde_json::json!({ "slots": slots }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 204, "{:?}", response.text().await);
+}

@@ -319,6 +319,8 @@ fn add_branch(running: &PlayoutRunning, decoded: &Arc<Counter>) -> Result<Branch
     let decode = gst::ElementFactory::make("opusdec")
         .property("plc", true)
         .property("use-inband-fec", true)
+        // A damaged packet is concealed, never turned into a pipeline error.
+        .property("max-errors", -1i32)
         .build()
         .map_err(|_| missing("opusdec"))?;
     let convert = make("audioconvert")?;

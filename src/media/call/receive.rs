@@ -172,6 +172,14 @@ impl ReceiverShared {
         let decode = gst::ElementFactory::make("vp8dec")
             // A damaged frame is skipped, never turned into a pipeline error.
             .property("max-errors", -1i32)
+            // After a damaged or missing frame, show nothing new until a keyframe (rather
+            // than smeared pictures) and ask for one upstream, which reaches the call layer
+            // through `take_keyframe_request`; at most every 300 ms.
+            .property("automatic-request-sync-points", true)
+            .property(
+                "min-force-key-unit-interval",
+                Duration::from_millis(300).as_nanos() as u64,
+            )
             .build()
             .map_err(|_| missing("vp8dec"))?;
         let convert = make("videoconvert")?;
