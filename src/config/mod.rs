@@ -198,6 +198,9 @@ pub struct MediaConfig {
     pub speaker: DeviceChoice,
     /// Where the room's WebRTC peer gathers ICE candidates ("0.0.0.0": every interface).
     pub ice_bind: std::net::IpAddr,
+    /// The best picture this box sends ("720p", "360p", "180p"): a weak box or a camera
+    /// that only does 360p says so here; the link may still step lower.
+    pub max_layer: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -246,6 +249,7 @@ impl RoomConfig {
                 microphone: DeviceChoice::Test,
                 speaker: DeviceChoice::Auto,
                 ice_bind: std::net::IpAddr::from([127, 0, 0, 1]),
+                max_layer: "720p".to_owned(),
             },
             kiosk: KioskConfig {
                 language: Language::Vietnamese,
@@ -828,6 +832,9 @@ fn parse_room_table(
     let ice_bind = media
         .optional("ice_bind", to::ip_addr)
         .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    let max_layer = media
+        .optional("max_layer", to::one_of(&["720p", "360p", "180p"]))
+        .unwrap_or_else(|| "720p".to_owned());
     media.finish();
 
     let kiosk = Section::new(
@@ -871,6 +878,7 @@ fn parse_room_table(
                 microphone,
                 speaker,
                 ice_bind,
+                max_layer,
             },
             kiosk: KioskConfig {
                 language,

@@ -151,7 +151,12 @@ impl CallTask {
     ) -> Result<(ActiveCall, Receivers), String> {
         let media = &self.room.config.media;
         let (encoded_tx, encoded) = tokio::sync::mpsc::unbounded_channel();
-        let start_layer = Layer::P360;
+        let ceiling = match media.max_layer.as_str() {
+            "180p" => Layer::P180,
+            "360p" => Layer::P360,
+            _ => Layer::P720,
+        };
+        let start_layer = Layer::P360.min(ceiling);
         let capture = Capture::start(
             &CaptureSettings {
                 camera: media.camera.clone(),
@@ -214,7 +219,7 @@ impl CallTask {
                 peer,
                 capture,
                 decoders,
-                controller: LayerController::new(start_layer, Layer::P720),
+                controller: LayerController::new(start_layer, ceiling),
                 joined_at: Instant::now(),
                 connected: false,
                 disconnected_since: None,
