@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod backoff;
 pub mod bench;
+pub mod bench_meeting;
 pub mod cli_qr;
 pub mod clock;
 pub mod config;

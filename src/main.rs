@@ -76,6 +76,24 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// A hub and N rooms as separate processes on this machine in one meeting: time to
+    /// first frame, glass-to-glass latency, frame rate, CPU and memory per process.
+    Meeting {
+        #[arg(long, default_value_t = 2)]
+        rooms: usize,
+        /// Length of the measured window once every room is live.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Also join headless Chromium (scripts/meet-browser.mjs) and measure it alongside.
+        #[arg(long)]
+        vs_chromium: bool,
+        /// The best picture the rooms send: 720p, 360p or 180p.
+        #[arg(long, default_value = "720p", value_parser = ["720p", "360p", "180p"])]
+        max_layer: String,
+        /// Print one JSON object (the default prints a table).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -446,6 +464,38 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     "{}",
                     serde_json::to_string_pretty(&report).context("encoding the report")?
                 );
+            }
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Meeting {
+            rooms,
+            seconds,
+            vs_chromium,
+            max_layer,
+            json,
+        }) => {
+            if rooms < 2 || seconds == 0 {
+                return Err(usage("--rooms must be at least 2 and --seconds at least 1"));
+            }
+            let options = phonghop::bench_meeting::MeetingOptions {
+                exe: std::env::current_exe().context("finding this binary")?,
+                rooms,
+                seconds,
+                max_layer,
+                vs_chromium,
+                repo_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+                npm_dir: std::env::var_os("PHONGHOP_NPM_DIR").map(PathBuf::from),
+            };
+            let report = runtime()?
+                .block_on(phonghop::bench_meeting::meeting(options))
+                .map_err(|e| anyhow::anyhow!(e))?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string(&report).context("encoding the report")?
+                );
+            } else {
+                print!("{}", phonghop::bench_meeting::table(&report));
             }
             Ok(())
         }

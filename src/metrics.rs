@@ -122,6 +122,8 @@ pub struct RoomMetrics {
     pub call_audio_frames_decoded: Family<Labels, Gauge>,
     pub call_fps: Family<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>,
     pub call_join_to_first_frame_ms: Family<Labels, Gauge>,
+    /// Labels `stream` and `quantile` ("0.5", "0.95").
+    pub call_glass_to_glass_ms: Family<Labels, Gauge>,
     pub call_bytes: Family<Labels, Gauge>,
     pub call_encoder_target_bps: Gauge,
     pub call_available_bps: Gauge,
@@ -213,6 +215,11 @@ impl RoomMetrics {
             "Milliseconds from joining (or a new source in the slot) to its first decoded frame",
             Family::<Labels, Gauge>::default()
         );
+        let call_glass_to_glass_ms = reg!(
+            "phonghop_room_call_glass_to_glass_ms",
+            "Capture at the sender to decoded here, over the last 512 stamped (test) pictures",
+            Family::<Labels, Gauge>::default()
+        );
         let call_bytes = reg!(
             "phonghop_room_call_bytes",
             "Bytes sent and received on the media connection",
@@ -278,6 +285,7 @@ impl RoomMetrics {
             call_audio_frames_decoded,
             call_fps,
             call_join_to_first_frame_ms,
+            call_glass_to_glass_ms,
             call_bytes,
             call_encoder_target_bps,
             call_available_bps,

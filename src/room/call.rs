@@ -299,6 +299,7 @@ impl CallTask {
             call.capture.set_camera_enabled(cam);
         }
         if call.peer.take_keyframe_request() {
+            tracing::debug!("the hub asked for a keyframe");
             call.capture.request_keyframe();
         }
         let stats = call.peer.stats().await;
@@ -371,6 +372,20 @@ impl CallTask {
             m.call_frames_decoded
                 .get_or_create(&label)
                 .set(frames as i64);
+            let mut g2g = receiver.glass_to_glass_ms();
+            if !g2g.is_empty() {
+                g2g.sort_unstable();
+                for (q, name) in [(0.5, "0.5"), (0.95, "0.95")] {
+                    let at = ((g2g.len() - 1) as f64 * q).round() as usize;
+                    let labels = vec![
+                        ("stream".to_owned(), format!("slot-{slot}")),
+                        ("quantile".to_owned(), name.to_owned()),
+                    ];
+                    m.call_glass_to_glass_ms
+                        .get_or_create(&labels)
+                        .set(i64::from(g2g[at.min(g2g.len() - 1)]));
+                }
+            }
             let audio_frames = call
                 .decoders
                 .audio
@@ -415,13 +430,17 @@ impl CallTask {
     }
 }
 
-/// A small number derived from the room id, drawn into test pictures to tell senders apart.
-fn stamp_tag(room: &Room) -> u8 {
-    let id = room.status.borrow().room_id.clone().unwrap_or_default();
-    let hash = id
+/// A small number derived from the room id (1..=63), drawn into test pictures so that a
+/// receiver, a test or the benchmark can tell which room a picture came from.
+pub fn stamp_tag_for(room_id: &str) -> u8 {
+    let hash = room_id
         .bytes()
         .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
     (hash % 63) as u8 + 1
+}
+
+fn stamp_tag(room: &Room) -> u8 {
+    stamp_tag_for(&room.status.borrow().room_id.clone().unwrap_or_default())
 }
 
 pub(crate) async fn run(

@@ -2,6 +2,7 @@
 //! itself), serves `/healthz` and `/metrics` locally, and (with a display) runs the kiosk.
 
 mod call;
+pub use call::stamp_tag_for;
 pub mod call_view;
 pub mod contrib_service;
 pub mod credential;

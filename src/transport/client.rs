@@ -194,17 +194,26 @@ fn local_track(
 
 /// Reads RTCP about one of our sending tracks: keyframe requests and REMB caps.
 fn watch_sender_feedback(
-    track: Arc<TrackLocalStaticSample>,
+    track: std::sync::Weak<TrackLocalStaticSample>,
     remb_cap_bps: Arc<AtomicU64>,
     keyframe_wanted: Arc<AtomicBool>,
     keyframe_requests: Arc<AtomicU32>,
 ) {
     tokio::spawn(async move {
-        while let Some(event) = track.poll().await {
+        loop {
+            // `poll` answers `None` until the track is bound to its sender (after the
+            // answer); then it waits for RTCP. A weak reference ends the loop with the call.
+            let Some(track) = track.upgrade() else { break };
+            let Some(event) = track.poll().await else {
+                drop(track);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            };
             let TrackLocalEvent::OnRtcpPacket(packets) = event else {
                 continue;
             };
             for packet in packets {
+                tracing::trace!(header = ?packet.header(), "RTCP about a sent track");
                 let any = packet.as_any();
                 if any.downcast_ref::<PictureLossIndication>().is_some()
                     || any.downcast_ref::<FullIntraRequest>().is_some()
@@ -299,13 +308,13 @@ impl ClientPeer {
         let keyframe_wanted = Arc::new(AtomicBool::new(false));
         let keyframe_requests = Arc::new(AtomicU32::new(0));
         watch_sender_feedback(
-            video.clone(),
+            Arc::downgrade(&video),
             remb_cap_bps.clone(),
             keyframe_wanted.clone(),
             keyframe_requests.clone(),
         );
         watch_sender_feedback(
-            audio.clone(),
+            Arc::downgrade(&audio),
             Arc::new(AtomicU64::new(0)),
             Arc::new(AtomicBool::new(false)),
             Arc::new(AtomicU32::new(0)),

@@ -5,6 +5,7 @@
 //! - [`rtp`]: pure helpers on RTP packets (VP8 keyframes, sequence rewriting for slot switches).
 
 pub mod client;
+mod feedback;
 pub mod peer;
 pub mod rtp;
 pub mod sfu;

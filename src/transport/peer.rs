@@ -182,6 +182,12 @@ pub async fn build(
     }
     let registry =
         register_default_interceptors(registry, &mut engine).map_err(TransportError::engine)?;
+    // The application-most slot (no jitter-buffer interceptor is used: GStreamer's
+    // rtpjitterbuffer does that job in the room).
+    let registry = registry.with(
+        rtc::interceptor::Slot::JitterBuffer,
+        super::feedback::DeliverFeedback::default(),
+    );
     let configuration = RTCConfigurationBuilder::new()
         .with_ice_servers(options.ice_servers.iter().map(ice_server).collect())
         .build();

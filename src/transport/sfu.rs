@@ -104,6 +104,7 @@ impl Session {
             (track, ssrc)
         };
         self.keyframe_requests.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(participant = %self.participant_id, "asking for a keyframe");
         let _ = track
             .0
             .write_rtcp(vec![Box::new(PictureLossIndication {
@@ -329,7 +330,15 @@ fn watch_slot_feedback(
     slot: usize,
 ) {
     tokio::spawn(async move {
-        while let Some(event) = track.poll().await {
+        loop {
+            if slot_source.closed.load(Ordering::Relaxed) {
+                break;
+            }
+            // `None` until the track is bound to its sender; then RTCP as it comes.
+            let Some(event) = track.poll().await else {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            };
             let TrackLocalEvent::OnRtcpPacket(packets) = event else {
                 continue;
             };

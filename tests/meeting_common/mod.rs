@@ -159,3 +159,72 @@ pub async fn subscribe(hub: &TestHub, meeting: &str, subscriber: &str, slots: se
         .expect("request");
     assert_eq!(response.status(), 204, "{:?}", response.text().await);
 }
+
+/// Waits until slot `slot` shows a picture stamped by the room with `tag`; returns how long.
+pub async fn wait_for_tag(
+    view: &CallView,
+    slot: usize,
+    tag: u8,
+    timeout: Duration,
+    what: &str,
+) -> Duration {
+    let started = Instant::now();
+    let tile = view.tile(slot).expect("slot").clone();
+    loop {
+        if tile
+            .latest()
+            .and_then(|f| f.stamp)
+            .is_some_and(|s| s.tag == tag)
+        {
+            return started.elapsed();
+        }
+        if started.elapsed() > timeout {
+            panic!(
+                "{what}: no picture with tag {tag} in {timeout:?}; last stamp {:?}; call: {:?}",
+                tile.latest().and_then(|f| f.stamp),
+                view.snapshot()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Caps (or with `None` uncaps) what a participant sends, through the API.
+pub async fn cap_bitrate(hub: &TestHub, meeting: &str, participant: &str, bps: Option<u64>) {
+    let response = crate::common::http()
+        .put(
+            hub.url
+                .join(&format!(
+                    "api/v1/meetings/{meeting}/participants/{participant}/bitrate_cap"
+                ))
+                .expect("url"),
+        )
+        .json(&serde_json::json!({ "bps": bps }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 204, "{:?}", response.text().await);
+}
+
+/// Polls a room metric until `pred` holds; returns the value.
+pub async fn wait_metric(
+    url: &url::Url,
+    prefix: &str,
+    timeout: Duration,
+    what: &str,
+    pred: impl Fn(f64) -> bool,
+) -> f64 {
+    let started = Instant::now();
+    loop {
+        let value = metric(url, prefix).await;
+        if let Some(v) = value
+            && pred(v)
+        {
+            return v;
+        }
+        if started.elapsed() > timeout {
+            panic!("{what}: {prefix} is {value:?} after {timeout:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -9,6 +9,7 @@
 //! reorders, and waiting for the clock would only add delay. A decoded buffer is published
 //! as it is, mapped, so the UI uploads it straight from GStreamer's memory.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::Duration;
@@ -33,6 +34,10 @@ const JITTER_LATENCY: Duration = Duration::from_millis(50);
 /// At most this much RTP waits in the appsrc; beyond it the oldest is dropped, so a stalled
 /// decoder never makes `push_rtp` block or memory grow.
 const MAX_QUEUED_BYTES: u64 = 2 * 1024 * 1024;
+/// How many glass-to-glass samples (one per decoded stamped picture) a receiver keeps.
+pub const GLASS_TO_GLASS_SAMPLES: usize = 512;
+/// A stamp older than this was misread (or comes from another clock): not a latency.
+const GLASS_TO_GLASS_PLAUSIBLE_MS: u32 = 60_000;
 
 /// Decodes one incoming VP8 stream into a [`FrameSlot`]. Dropping it stops the pipeline.
 #[derive(Debug)]
@@ -51,6 +56,9 @@ pub(super) struct ReceiverShared {
     last_stamp: Arc<AtomicU64>,
     keyframe_wanted: Arc<AtomicBool>,
     running: Mutex<Option<ReceiverRunning>>,
+    /// Glass-to-glass milliseconds (capture stamp → decoded here) of the last
+    /// [`GLASS_TO_GLASS_SAMPLES`] stamped pictures, oldest first.
+    glass_to_glass: Arc<Mutex<VecDeque<u32>>>,
 }
 
 #[derive(Debug)]
@@ -84,6 +92,7 @@ impl VideoReceiver {
             last_stamp: Arc::new(AtomicU64::new(0)),
             keyframe_wanted: Arc::new(AtomicBool::new(false)),
             running: Mutex::new(None),
+            glass_to_glass: Arc::new(Mutex::new(VecDeque::with_capacity(GLASS_TO_GLASS_SAMPLES))),
         });
         let errors = Arc::new(ErrorSlot::default());
         let (notes, inbox) = mpsc::channel();
@@ -119,6 +128,19 @@ impl VideoReceiver {
     /// The stamp of the last decoded picture (test pictures only; `None` for real cameras).
     pub fn last_stamp(&self) -> Option<Stamp> {
         unpack_stamp(self.shared.last_stamp.load(Ordering::Relaxed))
+    }
+
+    /// Glass-to-glass milliseconds of the last (up to [`GLASS_TO_GLASS_SAMPLES`]) decoded
+    /// pictures that carried a stamp (test pictures only), oldest first: the wall clock when
+    /// the picture was decoded minus the capture time painted into it by the sender.
+    pub fn glass_to_glass_ms(&self) -> Vec<u32> {
+        self.shared
+            .glass_to_glass
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .copied()
+            .collect()
     }
 
     /// True once after the depayloader noticed loss or a stream that starts without a
@@ -216,6 +238,7 @@ impl ReceiverShared {
         let slot = self.frames.clone();
         let decoded = self.decoded.clone();
         let last_stamp = self.last_stamp.clone();
+        let glass_to_glass = self.glass_to_glass.clone();
         sink.set_callbacks(
             gst_app::AppSinkCallbacks::builder()
                 .new_sample(move |sink| {
@@ -223,6 +246,12 @@ impl ReceiverShared {
                     if let Some(stamp) = publish_rgba(&slot, &sample, true) {
                         decoded.bump();
                         last_stamp.store(pack_stamp(stamp), Ordering::Relaxed);
+                        if let Some(stamp) = stamp {
+                            record_glass_to_glass(
+                                &glass_to_glass,
+                                stamp.age_ms(super::unix_ms_now()),
+                            );
+                        }
                     }
                     Ok(gst::FlowSuccess::Ok)
                 })
@@ -280,6 +309,18 @@ impl Restartable for ReceiverShared {
     }
 }
 
+/// Keeps the last [`GLASS_TO_GLASS_SAMPLES`] plausible samples.
+fn record_glass_to_glass(ring: &Mutex<VecDeque<u32>>, age_ms: u32) {
+    if age_ms > GLASS_TO_GLASS_PLAUSIBLE_MS {
+        return;
+    }
+    let mut ring = ring.lock().unwrap_or_else(PoisonError::into_inner);
+    if ring.len() >= GLASS_TO_GLASS_SAMPLES {
+        ring.pop_front();
+    }
+    ring.push_back(age_ms);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,5 +330,18 @@ mod tests {
         let stamp = Stamp::new(1_700_000_123_456, 63);
         assert_eq!(unpack_stamp(pack_stamp(Some(stamp))), Some(stamp));
         assert_eq!(unpack_stamp(pack_stamp(None)), None);
+    }
+
+    #[test]
+    fn glass_to_glass_keeps_the_last_plausible_samples() {
+        let ring = Mutex::new(VecDeque::new());
+        for ms in 0..(GLASS_TO_GLASS_SAMPLES as u32 + 10) {
+            record_glass_to_glass(&ring, ms);
+        }
+        record_glass_to_glass(&ring, GLASS_TO_GLASS_PLAUSIBLE_MS + 1);
+        let ring = ring.into_inner().unwrap_or_default();
+        assert_eq!(ring.len(), GLASS_TO_GLASS_SAMPLES);
+        assert_eq!(ring.front(), Some(&10));
+        assert_eq!(ring.back(), Some(&(GLASS_TO_GLASS_SAMPLES as u32 + 9)));
     }
 }
