@@ -228,3 +228,19 @@ pub async fn wait_metric(
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// Waits until slot `slot`'s decoded picture is `width` pixels wide (a layer change arrived).
+pub async fn wait_width(view: &CallView, slot: usize, width: u32, timeout: Duration, what: &str) {
+    let started = Instant::now();
+    let tile = view.tile(slot).expect("slot").clone();
+    loop {
+        let seen = tile.latest().map(|f| f.width);
+        if seen == Some(width) {
+            return;
+        }
+        if started.elapsed() > timeout {
+            panic!("{what}: picture is {seen:?} px wide, not {width}, after {timeout:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
