@@ -8,6 +8,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::RoomConfig;
+use crate::room::call_view::{CallPhase, CallView};
 use crate::room::{HubLink, RoomStatus};
 
 /// The hub configuration the demo runs, also shipped as `config/demo.toml`.
@@ -26,8 +27,9 @@ const DEMO_ROOMS: &[(&str, &str)] = &[
 pub struct DemoOptions {
     /// Stop after this many seconds; run until Ctrl-C when `None`.
     pub seconds: Option<u64>,
-    /// Where to hand the rooms' status channels once they run (for the kiosk window).
-    pub rooms: Option<std::sync::mpsc::Sender<Vec<watch::Receiver<RoomStatus>>>>,
+    /// Where to hand the rooms' status channels and call views once they run (for the
+    /// kiosk window).
+    pub rooms: Option<std::sync::mpsc::Sender<Vec<(watch::Receiver<RoomStatus>, CallView)>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,10 +81,14 @@ pub async fn run(
         String,
         watch::Receiver<RoomStatus>,
         tokio::task::JoinHandle<_>,
+        CallView,
     )> = Vec::new();
+    let mut room_ids = Vec::new();
     for (unit, name) in DEMO_ROOMS {
-        let (_, code) = crate::hub::admin::add_room(&hub_config, "config/demo.toml", unit, name)
-            .map_err(setup)?;
+        let (record, code) =
+            crate::hub::admin::add_room(&hub_config, "config/demo.toml", unit, name)
+                .map_err(setup)?;
+        room_ids.push(record.id);
         let config = RoomConfig::local(
             unit,
             dir.path().join(format!("room-{unit}")),
@@ -100,18 +106,30 @@ pub async fn run(
             .unit(unit)
             .map(|u| u.name.clone())
             .unwrap_or_default();
-        let task = tokio::spawn(crate::room::run(
+        let call = CallView::new();
+        let (_kiosk, requests) = crate::room::service::channel();
+        let task = tokio::spawn(crate::room::run_full(
             health,
             config,
             status_tx,
+            requests,
+            call.clone(),
             room_stop.clone().cancelled_owned(),
         ));
-        rooms.push((unit_name, status_rx, task));
+        rooms.push((unit_name, status_rx, task, call));
     }
 
     if let Some(tx) = &options.rooms {
-        let _ = tx.send(rooms.iter().map(|(_, rx, _)| rx.clone()).collect());
+        let _ = tx.send(
+            rooms
+                .iter()
+                .map(|(_, rx, _, call)| (rx.clone(), call.clone()))
+                .collect(),
+        );
     }
+    // The province chairs a meeting with the commune: live video both ways.
+    let meeting = crate::hub::meeting_api::start_meeting(&hub_config, &room_ids[0], &room_ids[1..])
+        .map_err(setup)?;
     let _ = writeln!(
         out,
         "phonghop demo: hub at {hub_url} (data in {})",
@@ -122,6 +140,7 @@ pub async fn run(
     tick.tick().await;
     let mut connected = 0;
     let mut elapsed_secs = 0;
+    let mut last_frames: Vec<u64> = vec![0; rooms.len()];
     loop {
         tokio::select! {
             _ = stop.cancelled() => break,
@@ -130,16 +149,30 @@ pub async fn run(
         elapsed_secs = started.elapsed().as_secs();
         connected = rooms
             .iter()
-            .filter(|(_, rx, _)| rx.borrow().connected())
+            .filter(|(_, rx, _, _)| rx.borrow().connected())
             .count();
         let parts: Vec<String> = rooms
             .iter()
-            .map(|(name, rx, _)| format!("{name}: {}", link_word(&rx.borrow().link)))
+            .zip(last_frames.iter_mut())
+            .map(|((name, rx, _, call), last)| {
+                // Frames decoded in the big picture (the other room) during the last second.
+                let frames = call.tile(0).map(|t| t.frames_published()).unwrap_or(0);
+                let fps = frames.saturating_sub(*last);
+                *last = frames;
+                let video = match call.snapshot().phase {
+                    CallPhase::Idle => "no meeting".to_owned(),
+                    CallPhase::Joining => "joining".to_owned(),
+                    CallPhase::Reconnecting => "reconnecting".to_owned(),
+                    CallPhase::Live => format!("receiving {fps} fps"),
+                };
+                format!("{name}: {}, {video}", link_word(&rx.borrow().link))
+            })
             .collect();
         let _ = writeln!(
             out,
-            "[{elapsed_secs:>3} s] rooms connected {connected}/{} | {}",
+            "[{elapsed_secs:>3} s] rooms connected {connected}/{} | meeting {} | {}",
             rooms.len(),
+            meeting.id,
             parts.join(" | ")
         );
         let _ = out.flush();
@@ -149,7 +182,7 @@ pub async fn run(
     }
 
     room_stop.cancel();
-    for (_, _, task) in rooms.drain(..) {
+    for (_, _, task, _) in rooms.drain(..) {
         let _ = task.await;
     }
     hub_stop.cancel();

@@ -377,7 +377,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                             .map_err(usage)?;
                         let rooms = rooms
                             .into_iter()
-                            .map(|status| phonghop::kiosk::KioskRoom {
+                            .map(|(status, call)| phonghop::kiosk::KioskRoom {
                                 status,
                                 language: phonghop::config::Language::Vietnamese,
                                 idle_reset_secs: 90,
@@ -386,7 +386,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                                 service: None,
                                 microphone: phonghop::media::MicSource::Test { freq_hz: 440.0 },
                                 recording_dir: std::env::temp_dir().join("phonghop-demo-recording"),
-                                call: None,
+                                call: Some(call),
                             })
                             .collect();
                         match phonghop::kiosk::run_window(rooms, options, rt.handle(), window_stop)
@@ -747,6 +747,9 @@ fn room(args: RoomArgs) -> Result<(), Failure> {
                     stop.cancel();
                 });
             }
+            // Shared by the room's call task (writer) and the kiosk's meeting screen (reader).
+            let call_view = phonghop::room::call_view::CallView::new();
+            let room_call = call_view.clone();
             let task = rt.spawn({
                 let (room_stop, window_stop) = (room_stop.clone(), window_stop.clone());
                 async move {
@@ -756,11 +759,12 @@ fn room(args: RoomArgs) -> Result<(), Failure> {
                             .with_context(|| {
                                 format!("cannot listen on {health_listen} ([room] health_listen)")
                             })?;
-                        phonghop::room::run_with_kiosk(
+                        phonghop::room::run_full(
                             listener,
                             config,
                             status_tx,
                             kiosk_requests,
+                            room_call,
                             room_stop.cancelled_owned(),
                         )
                         .await?;
@@ -785,7 +789,7 @@ fn room(args: RoomArgs) -> Result<(), Failure> {
                     service: Some(kiosk_service),
                     microphone,
                     recording_dir,
-                    call: None,
+                    call: Some(call_view),
                 };
                 match phonghop::kiosk::run_window(vec![kiosk], options, rt.handle(), window_stop) {
                     // Closing the window (staff, or the compositor) stops the room.

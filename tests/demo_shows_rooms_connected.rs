@@ -1,12 +1,20 @@
-//! `phonghop demo --headless --seconds N` starts a hub and two rooms, prints the rooms
-//! connected every second, and exits 0.
+//! `phonghop demo --headless --seconds N` starts a hub and two rooms, starts a meeting
+//! between them, prints every second the rooms connected and the frames per second each
+//! receives from the other, and exits 0.
 
 use std::process::Command;
 
+/// The frames per second a status line reports for the room named `who`.
+fn fps_of(line: &str, who: &str) -> Option<u32> {
+    let part = line.split(" | ").find(|p| p.contains(who))?;
+    let after = part.split("receiving ").nth(1)?;
+    after.split(' ').next()?.parse().ok()
+}
+
 #[test]
-fn the_headless_demo_shows_both_rooms_connected_and_exits_0() {
+fn the_headless_demo_shows_both_rooms_connected_with_live_video_and_exits_0() {
     let out = Command::new(env!("CARGO_BIN_EXE_phonghop"))
-        .args(["demo", "--headless", "--seconds", "3"])
+        .args(["demo", "--headless", "--seconds", "6"])
         .output()
         .expect("run demo");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -19,11 +27,17 @@ fn the_headless_demo_shows_both_rooms_connected_and_exits_0() {
         .lines()
         .filter(|l| l.contains("rooms connected"))
         .collect();
-    assert!(status_lines.len() >= 3, "a status line a second: {stdout}");
+    assert!(status_lines.len() >= 5, "a status line a second: {stdout}");
     let last = status_lines.last().expect("a status line");
     assert!(last.contains("rooms connected 2/2"), "{last}");
     assert!(
         last.contains("Lào Cai: connected") && last.contains("Lao Chải: connected"),
         "{last}"
     );
+    assert!(last.contains("meeting hop-"), "{last}");
+    // Video flows both ways: each room received frames in the last second.
+    for who in ["Lào Cai", "Lao Chải"] {
+        let fps = fps_of(last, who).unwrap_or_else(|| panic!("no fps for {who}: {last}"));
+        assert!(fps > 0, "{who} receives no video: {last}");
+    }
 }
