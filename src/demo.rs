@@ -23,13 +23,16 @@ const DEMO_ROOMS: &[(&str, &str)] = &[
     ("lao-chai", "Phòng họp số xã Lao Chải"),
 ];
 
+/// One demo room as the kiosk window needs it: its status and its call.
+pub type DemoRoom = (watch::Receiver<RoomStatus>, CallView);
+
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
     /// Stop after this many seconds; run until Ctrl-C when `None`.
     pub seconds: Option<u64>,
     /// Where to hand the rooms' status channels and call views once they run (for the
     /// kiosk window).
-    pub rooms: Option<std::sync::mpsc::Sender<Vec<(watch::Receiver<RoomStatus>, CallView)>>>,
+    pub rooms: Option<std::sync::mpsc::Sender<Vec<DemoRoom>>>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -345,12 +345,8 @@ pub fn response_with(registry: &Registry, extra: &str) -> axum::response::Respon
 pub fn forwarder_samples(stats: &[crate::meeting::engine::StreamStats]) -> String {
     use std::fmt::Write;
     let mut out = String::new();
-    let families: [(
-        &str,
-        &str,
-        &str,
-        fn(&crate::meeting::engine::StreamStats) -> Option<f64>,
-    ); 5] = [
+    type Sample = fn(&crate::meeting::engine::StreamStats) -> Option<f64>;
+    let families: [(&str, &str, &str, Sample); 5] = [
         (
             "phonghop_hub_stream_packets_in",
             "counter",

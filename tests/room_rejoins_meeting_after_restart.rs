@@ -19,11 +19,31 @@ async fn a_restarted_room_receives_and_sends_media_again() {
     let (mut p_room, p_view) = start_call_room(p_cfg).await;
     let (mut c_room, c_view) = start_call_room(c_cfg.clone()).await;
     for room in [&mut p_room, &mut c_room] {
-        common::wait_for(&mut room.status, "connected", Duration::from_secs(10), |s| s.connected()).await;
+        common::wait_for(
+            &mut room.status,
+            "connected",
+            Duration::from_secs(10),
+            |s| s.connected(),
+        )
+        .await;
     }
     start_meeting(&hub, &p, &[&c]).await;
-    wait_for_tag(&p_view, 0, stamp_tag_for(&c), Duration::from_secs(20), "province sees the commune").await;
-    wait_frames(&c_view, 0, 30, Duration::from_secs(20), "commune sees the province").await;
+    wait_for_tag(
+        &p_view,
+        0,
+        stamp_tag_for(&c),
+        Duration::from_secs(20),
+        "province sees the commune",
+    )
+    .await;
+    wait_frames(
+        &c_view,
+        0,
+        30,
+        Duration::from_secs(20),
+        "commune sees the province",
+    )
+    .await;
 
     // Kill the commune: no goodbye, no leave message; its sockets just vanish.
     c_room.task.abort();
@@ -34,16 +54,39 @@ async fn a_restarted_room_receives_and_sends_media_again() {
 
     // The same box starts again with the same data directory and credential.
     let (mut c_room, c_view) = start_call_room(c_cfg).await;
-    common::wait_for(&mut c_room.status, "reconnected", Duration::from_secs(15), |s| s.connected()).await;
-    let took = wait_frames(&c_view, 0, 30, Duration::from_secs(20), "the restarted commune sees the province").await;
+    common::wait_for(
+        &mut c_room.status,
+        "reconnected",
+        Duration::from_secs(15),
+        |s| s.connected(),
+    )
+    .await;
+    let took = wait_frames(
+        &c_view,
+        0,
+        30,
+        Duration::from_secs(20),
+        "the restarted commune sees the province",
+    )
+    .await;
     eprintln!("the restarted commune decodes 30 frames {took:?} after reconnecting");
     let tile = p_view.tile(0).expect("slot").clone();
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while tile.frames_published() < frozen + 30 {
-        assert!(std::time::Instant::now() < deadline, "the province never got the restarted commune back");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the province never got the restarted commune back"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    wait_for_tag(&p_view, 0, stamp_tag_for(&c), Duration::from_secs(5), "the province sees the commune again").await;
+    wait_for_tag(
+        &p_view,
+        0,
+        stamp_tag_for(&c),
+        Duration::from_secs(5),
+        "the province sees the commune again",
+    )
+    .await;
 
     p_room.stop().await;
     c_room.stop().await;

@@ -15,6 +15,9 @@ use crate::meeting::{MeetingState, ParticipantKind};
 use crate::store::MeetingRow;
 use crate::wire::{ClientSignal, HubMessage, IceServer, ServerSignal, SlotSource};
 
+/// One participant's routing: its id, the sources per slot, and the same with names.
+type Plan = (String, Vec<Option<String>>, Vec<Option<SlotSource>>);
+
 /// A participant's current session: where to send its messages.
 type Outbox = UnboundedSender<HubMessage>;
 
@@ -294,7 +297,7 @@ impl Meetings {
             let Some(meeting) = inner.meetings.get(meeting_id) else {
                 return;
             };
-            let plans: Vec<(String, Vec<Option<String>>, Vec<Option<SlotSource>>)> = meeting
+            let plans: Vec<Plan> = meeting
                 .participant_ids()
                 .map(|p| (p.to_owned(), meeting.slots_for(p), meeting.slot_sources(p)))
                 .collect();

@@ -71,11 +71,14 @@ pub struct LinkStats {
     pub bytes_received: u64,
 }
 
+/// Receiving video tracks by slot, so the call can ask their senders for keyframes.
+type RemoteVideo = Arc<std::sync::Mutex<Vec<(usize, Arc<dyn TrackRemote>)>>>;
+
 struct Handler {
     events: tokio::sync::mpsc::UnboundedSender<PeerEvent>,
     sink: Arc<dyn RemoteMedia>,
     /// Receiving tracks, so the call can ask their senders for keyframes.
-    remote_video: Arc<std::sync::Mutex<Vec<(usize, Arc<dyn TrackRemote>)>>>,
+    remote_video: RemoteVideo,
     packets_received: Arc<AtomicU64>,
 }
 
@@ -150,7 +153,7 @@ pub struct ClientPeer {
     video_out: (u32, u8),
     audio_out: (u32, u8),
     estimate: Option<Estimate>,
-    remote_video: Arc<std::sync::Mutex<Vec<(usize, Arc<dyn TrackRemote>)>>>,
+    remote_video: RemoteVideo,
     /// The cap the hub last asked for with REMB (bits/s; 0 = none yet).
     remb_cap_bps: Arc<AtomicU64>,
     /// Set when the hub asked for a keyframe (PLI/FIR); the call takes it.
