@@ -20,3 +20,4 @@ shot speak en
 shot rating vi
 shot staff en
 shot contribute-qr vi contribute
+shot meeting vi

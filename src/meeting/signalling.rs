@@ -394,7 +394,7 @@ mod tests {
             r#"{"kind":"shout"}"#,
             r#"{"kind":"speaking","active":"yes"}"#,
             r#"{"kind":"candidate","candidate":{"candidate":1}}"#,
-            r#"{"kind":"leave","extra":1}"#,
+            r#"{"kind":"offer","sdp":"v=0","extra":1}"#,
             "not json",
         ] {
             assert!(
