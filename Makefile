@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 NPM_DIR := $(CURDIR)/.scratch/npm
 
-.PHONY: demo test deps build lint unit-tests doc verify-units clean
+.PHONY: demo test deps build lint unit-tests doc verify-units fault clean
 
 deps:
 	./scripts/install-deps.sh
@@ -30,6 +30,11 @@ verify-units: unit-tests
 
 test: lint unit-tests doc verify-units
 	@echo "make test: all checks passed"
+
+# Long fault run, not part of `make test`: a tc rate limit and a link outage on a veth pair into a
+# network namespace (needs root); see scripts/fault-network.sh.
+fault: build
+	./scripts/fault-network.sh
 
 clean:
 	$(CARGO) clean

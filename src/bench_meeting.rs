@@ -54,6 +54,9 @@ pub struct MeetingReport {
     pub rooms_connected: usize,
     /// Rooms that decoded a first frame on slot 0.
     pub rooms_live: usize,
+    /// Rooms that decoded a first frame by the end of the window (late ones included in
+    /// the time to first frame).
+    pub rooms_live_at_end: usize,
     pub seconds: u64,
     /// The measured window, wall clock.
     pub window_secs: f64,
@@ -66,6 +69,7 @@ pub struct MeetingReport {
     pub ttff_ms_p95: Option<f64>,
     /// Glass to glass: the median of the rooms' medians, and the 95th percentile of the
     /// rooms' 95th percentiles (over each room's last 512 stamped pictures on slot 0).
+    /// Only rooms that decoded frames in the window count (else their samples are old).
     pub g2g_ms_p50: Option<f64>,
     pub g2g_ms_p95: Option<f64>,
     /// Minimum over rooms of each room's median slot-0 frame rate in the window.
@@ -94,6 +98,13 @@ pub struct MeetingReport {
     pub layers_sent: BTreeMap<String, usize>,
     /// Media connections replaced after a failure, summed over rooms (at the end).
     pub room_reconnects: f64,
+    /// The whole machine's busy CPU in the window (% of one core, all processes, from
+    /// `/proc/stat`), and what of it was neither the hub, the rooms nor the browser: other
+    /// work on a shared box makes every other number worse.
+    pub machine_cpu_pct: Option<f64>,
+    pub other_processes_cpu_pct: Option<f64>,
+    /// `/proc/loadavg` (1 minute) at the start and at the end of the window.
+    pub loadavg_1m: (Option<f64>, Option<f64>),
     pub per_room: Vec<RoomNumbers>,
     /// The goals from the issue, next to the numbers (not asserted); `null` when not
     /// measured.
@@ -109,6 +120,9 @@ pub struct RoomNumbers {
     pub g2g_ms_p50: Option<f64>,
     pub g2g_ms_p95: Option<f64>,
     pub fps_median: Option<f64>,
+    /// Frames decoded on slot 0 over the window divided by its length (a cross-check of
+    /// the sampled gauge).
+    pub fps_mean: Option<f64>,
     pub cpu_pct: Option<f64>,
     pub rss_mb: Option<f64>,
 }
@@ -163,6 +177,33 @@ pub fn cpu_pct(ticks: u64, secs: f64) -> f64 {
         return 0.0;
     }
     ticks as f64 / CLK_TCK / secs * 100.0
+}
+
+/// The `cpu` line of `/proc/stat`: (busy, total) clock ticks of all cores.
+pub fn parse_machine_stat(text: &str) -> Option<(u64, u64)> {
+    let line = text.lines().find(|l| l.starts_with("cpu "))?;
+    let v: Vec<u64> = line
+        .split_ascii_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is inside user).
+    let total: u64 = v.iter().take(8).sum();
+    let idle = v.get(3)? + v.get(4).copied().unwrap_or(0);
+    Some((total - idle, total))
+}
+
+fn machine_stat() -> Option<(u64, u64)> {
+    parse_machine_stat(&std::fs::read_to_string("/proc/stat").ok()?)
+}
+
+fn loadavg() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_ascii_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 fn proc_stat(pid: u32) -> Option<(u32, u64)> {
@@ -284,8 +325,14 @@ impl Drop for Children {
 }
 
 fn free_port() -> Result<u16, String> {
+    Ok(reserve_port()?.1)
+}
+
+/// A free port, held (so the next call cannot return it too) until the listener is dropped.
+fn reserve_port() -> Result<(std::net::TcpListener, u16), String> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    Ok((listener, port))
 }
 
 fn toml_str(s: &str) -> String {
@@ -308,7 +355,25 @@ fn log_file(dir: &Path, name: &str) -> Result<Stdio, String> {
 fn log_tail(dir: &Path, name: &str) -> String {
     let text = std::fs::read_to_string(dir.join(format!("{name}.log"))).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(3)..].join(" | ")
+    strip_ansi(&lines[lines.len().saturating_sub(3)..].join(" | "))
+}
+
+/// Removes terminal colour sequences (`ESC [ ... m`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn http_client() -> Result<reqwest::Client, String> {
@@ -349,6 +414,9 @@ async fn post_json(
     serde_json::from_str(&text).map_err(|e| format!("POST {url}: {e}"))
 }
 
+/// (seconds since the window started, a counter's value)
+type Point = (f64, f64);
+
 const SLOT0: &str = "{stream=\"slot-0\"}";
 
 fn progress(message: &str) {
@@ -381,7 +449,9 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
     };
     let http = http_client()?;
     let quiet = |cmd: &mut Command| {
-        cmd.env("PHONGHOP_LOG", "warn").env_remove("JOURNAL_STREAM");
+        cmd.env("PHONGHOP_LOG", "warn")
+            .env("NO_COLOR", "1")
+            .env_remove("JOURNAL_STREAM");
     };
 
     // --- the hub
@@ -446,6 +516,7 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
         health: String,
     }
     let mut planned = Vec::new();
+    let mut reserved = Vec::new();
     let mut enrolling = Vec::new();
     for n in 0..options.rooms {
         let unit = &hub_config.units[n % hub_config.units.len()].id;
@@ -453,7 +524,8 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
         let (record, code) =
             crate::hub::admin::add_room(&hub_config, "bench-hub.toml", unit, &name)
                 .map_err(|e| format!("adding {name}: {e}"))?;
-        let health_port = free_port()?;
+        let (held, health_port) = reserve_port()?;
+        reserved.push(held);
         let room_toml = format!(
             "[room]\nunit = {unit}\ndata_dir = {data}\nhealth_listen = \"127.0.0.1:{health_port}\"\n\n\
              [hub]\nurl = {hub}\n\n\
@@ -509,6 +581,8 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
     if enrolled.is_empty() {
         return Err(format!("no room enrolled: {:?}", report.problems));
     }
+    // The rooms' health ports are free again just before the rooms bind them.
+    drop(reserved);
     let mut room_pids = Vec::new();
     for room in &enrolled {
         let mut cmd = Command::new(&options.exe);
@@ -661,7 +735,10 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
     // --- the window
     progress(&format!("measuring {} s", options.seconds));
     let fps_key = format!("phonghop_room_call_fps{SLOT0}");
+    let frames_key = format!("phonghop_room_call_frames_decoded{SLOT0}");
     let t0 = Instant::now();
+    let machine0 = machine_stat();
+    let load0 = loadavg();
     let hub_ticks0 = proc_stat(hub_pid).map(|s| s.1);
     let room_ticks0: Vec<Option<u64>> = room_pids
         .iter()
@@ -675,12 +752,22 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
     let mut hub_rss = Vec::new();
     let mut room_rss: Vec<Vec<f64>> = vec![Vec::new(); enrolled.len()];
     let mut fps: Vec<Vec<f64>> = vec![Vec::new(); enrolled.len()];
+    // (first, last) of (seconds since t0, frames decoded on slot 0)
+    let mut frames: Vec<Option<(Point, Point)>> = vec![None; enrolled.len()];
     let window = Duration::from_secs(options.seconds);
     let mut next = t0;
     while t0.elapsed() < window {
         next += SAMPLE_EVERY;
         let pages = all_metrics(&http, &urls).await;
+        let at = t0.elapsed().as_secs_f64();
         for (n, page) in pages.iter().enumerate() {
+            if ttff[n].is_none() {
+                ttff[n] = page.as_ref().and_then(|m| m.get(&ttff_key)).copied();
+            }
+            if let Some(f) = page.as_ref().and_then(|m| m.get(&frames_key)) {
+                let first = frames[n].map_or((at, *f), |(first, _)| first);
+                frames[n] = Some((first, (at, *f)));
+            }
             fps[n].push(
                 page.as_ref()
                     .and_then(|m| m.get(&fps_key))
@@ -723,7 +810,18 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
         }
     }
     let secs = t0.elapsed().as_secs_f64();
+    report.rooms_live_at_end = ttff.iter().filter(|t| t.is_some()).count();
+    for (name, child) in &mut children.procs {
+        if let Ok(Some(status)) = child.try_wait() {
+            report.problems.push(format!(
+                "{name} exited during the bench ({status}): {}",
+                log_tail(&logs, name)
+            ));
+        }
+    }
     report.window_secs = secs;
+    let machine1 = machine_stat();
+    report.loadavg_1m = (load0, loadavg());
     let hub_ticks1 = proc_stat(hub_pid).map(|s| s.1);
     let room_ticks1: Vec<Option<u64>> = room_pids
         .iter()
@@ -773,6 +871,9 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
             g2g_ms_p50: page.and_then(|m| m.get(&p50_key)).copied(),
             g2g_ms_p95: page.and_then(|m| m.get(&p95_key)).copied(),
             fps_median: percentile(&sorted(fps[n].clone()), 0.5),
+            fps_mean: frames[n]
+                .filter(|((t0, _), (t1, _))| t1 > t0)
+                .map(|((t0, f0), (t1, f1))| (f1 - f0).max(0.0) / (t1 - t0)),
             cpu_pct: cpu,
             rss_mb: mean(&room_rss[n]),
         });
@@ -783,6 +884,12 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
                     .map(|(_, v)| *v)
             })
             .unwrap_or(0.0);
+    }
+    for room in &mut report.per_room {
+        if room.fps_mean.is_none_or(|f| f <= 0.0) {
+            room.g2g_ms_p50 = None;
+            room.g2g_ms_p95 = None;
+        }
     }
     let column =
         |f: fn(&RoomNumbers) -> Option<f64>| sorted(report.per_room.iter().filter_map(f).collect());
@@ -809,6 +916,17 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
     let rss = column(|r| r.rss_mb);
     report.room_rss_mb = mean(&rss);
     report.room_rss_mb_max = rss.last().copied();
+    if let (Some((busy0, total0)), Some((busy1, total1))) = (machine0, machine1)
+        && total1 > total0
+    {
+        let machine =
+            (busy1 - busy0) as f64 / (total1 - total0) as f64 * 100.0 * report.cores as f64;
+        report.machine_cpu_pct = Some(machine);
+        let ours = report.hub_cpu_pct.unwrap_or(0.0)
+            + cpus.iter().sum::<f64>()
+            + report.chromium_cpu_pct.unwrap_or(0.0);
+        report.other_processes_cpu_pct = Some((machine - ours).max(0.0));
+    }
     report.goals = goals(&report);
 
     // --- the browser's own account of the meeting (its last line), then stop everything
@@ -895,7 +1013,13 @@ pub fn table(r: &MeetingReport) -> String {
     };
     line(
         "rooms (connected/live)",
-        format!("{}/{}/{}", r.rooms, r.rooms_connected, r.rooms_live),
+        format!(
+            "{}/{}/{}+{}",
+            r.rooms,
+            r.rooms_connected,
+            r.rooms_live,
+            r.rooms_live_at_end - r.rooms_live
+        ),
         format!("max layer {}, {} cores", r.max_layer, r.cores),
     );
     line(
@@ -927,6 +1051,16 @@ pub fn table(r: &MeetingReport) -> String {
         goal("room_rss_mb"),
     );
     line("hub CPU %", num(r.hub_cpu_pct), String::new());
+    line(
+        "machine CPU %",
+        num(r.machine_cpu_pct),
+        format!(
+            "of which other processes {} %; load {} → {}",
+            num(r.other_processes_cpu_pct),
+            num(r.loadavg_1m.0),
+            num(r.loadavg_1m.1)
+        ),
+    );
     line("hub RSS MB", num(r.hub_rss_mb), String::new());
     if r.chromium_cpu_pct.is_some() {
         line("chromium CPU %", num(r.chromium_cpu_pct), String::new());
@@ -946,7 +1080,8 @@ pub fn table(r: &MeetingReport) -> String {
             &room.room,
             num(room.fps_median),
             format!(
-                "fps; ttff {} ms, g2g p50/p95 {}/{} ms, CPU {} %, RSS {} MB",
+                "fps (median; mean {}); ttff {} ms, g2g p50/p95 {}/{} ms, CPU {} %, RSS {} MB",
+                num(room.fps_mean),
                 num(room.ttff_ms),
                 num(room.g2g_ms_p50),
                 num(room.g2g_ms_p95),
@@ -985,6 +1120,8 @@ mod tests {
         // 475 ticks over 5 s: 0.95 core.
         assert!((cpu_pct(475, 5.0) - 95.0).abs() < 1e-9);
         assert_eq!(cpu_pct(10, 0.0), 0.0);
+        let stat = "cpu  100 5 50 800 40 3 2 0 0 0\ncpu0 50 2 25 400 20 1 1 0 0 0\n";
+        assert_eq!(parse_machine_stat(stat), Some((160, 1000)));
     }
 
     #[test]
@@ -992,6 +1129,10 @@ mod tests {
         let status = "Name:\tphonghop\nVmPeak:\t  200000 kB\nVmRSS:\t   51200 kB\n";
         assert_eq!(parse_kb_field(status, "VmRSS"), Some(51200));
         assert_eq!(parse_kb_field(status, "VmSwap"), None);
+        assert_eq!(
+            strip_ansi("\u{1b}[2mwhen\u{1b}[0m \u{1b}[33m WARN"),
+            "when  WARN"
+        );
         let page = "# HELP x y\nphonghop_room_call_fps{stream=\"slot-0\"} 29.5\n\
                     phonghop_room_call_layer 360\n# EOF\n";
         let m = parse_metrics(page);

@@ -1,8 +1,16 @@
 //! Choosing what a room sends as its link changes: 720p → 360p → 180p → audio only, and
 //! back up, with hysteresis so a link on the edge does not flap.
 //!
-//! Fed the available bitrate (the congestion controller's estimate, capped by what the hub
-//! asks for with REMB) and the loss the hub reports, with the time as an input.
+//! Fed the congestion controller's estimate, the cap the hub asks for with REMB (a hard
+//! limit), and the loss the hub reports, with the time as an input.
+//!
+//! A congestion controller cannot see room it is not using: a room that fell to audio only
+//! sends 32 kb/s and its estimate stays near that however good the link becomes. So after a
+//! quiet spell the controller **probes**: it tries the next layer up even though the estimate
+//! does not yet promise it, and for a grace period judges it by loss only, giving the
+//! estimate time to climb on the real traffic. A probe that fails doubles the wait before the
+//! next one (8 s, 16 s, … 64 s), so a truly poor link is not disturbed often. Probes never go
+//! above the hub's cap.
 
 /// What the room sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -74,6 +82,14 @@ impl Layer {
 /// How long conditions must hold before stepping down, and up.
 pub const DOWN_AFTER_MS: u64 = 1_000;
 pub const UP_AFTER_MS: u64 = 4_000;
+/// First wait before probing the next layer up; doubles after each failed probe.
+pub const PROBE_FIRST_WAIT_MS: u64 = 8_000;
+pub const PROBE_MAX_WAIT_MS: u64 = 64_000;
+/// How long a probe is judged by loss only, while the estimate catches up.
+pub const PROBE_GRACE_MS: u64 = 5_000;
+/// An estimate below this share of its value when a probe started (or was accepted) means
+/// the probe congested the path.
+const PROBE_FALL: f64 = 0.8;
 /// Stepping up needs this much headroom over the higher layer's need.
 const UP_HEADROOM: f64 = 1.25;
 /// The encoder gets this share of the available bitrate (the rest is audio and overhead).
@@ -88,6 +104,16 @@ pub struct LayerController {
     /// Since when the current layer has been too much, and since when the next one up would fit.
     too_much_since: Option<u64>,
     room_above_since: Option<u64>,
+    /// Since when the current layer has been steady (no step down), for probing.
+    steady_since: Option<u64>,
+    probe_wait_ms: u64,
+    /// A probe in progress: when it started, and the estimate then.
+    probing_since: Option<u64>,
+    probe_start_estimate: f64,
+    /// After a probe succeeded: the estimate it was accepted at. The layer then stays while
+    /// the estimate does not fall well below that and loss stays low, rather than waiting for
+    /// an app-limited estimate to climb above the layer's nominal need.
+    accepted_estimate: Option<f64>,
 }
 
 /// What to tell the encoder after a tick.
@@ -106,43 +132,118 @@ impl LayerController {
             ceiling,
             too_much_since: None,
             room_above_since: None,
+            steady_since: None,
+            probe_wait_ms: PROBE_FIRST_WAIT_MS,
+            probing_since: None,
+            probe_start_estimate: 0.0,
+            accepted_estimate: None,
         }
+    }
+
+    /// Whether a probe of a higher layer is being judged now.
+    pub fn probing(&self) -> bool {
+        self.probing_since.is_some()
     }
 
     pub fn layer(&self) -> Layer {
         self.layer
     }
 
-    /// One step: `available_bps` from the congestion controller (and any cap), `loss` the
-    /// fraction of packets the receiver reported lost (0.0–1.0).
-    pub fn tick(&mut self, now_ms: u64, available_bps: f64, loss: f64) -> Decision {
+    /// One step: `estimate_bps` from the congestion controller, `cap_bps` the hub's REMB cap
+    /// (if any), `loss` the fraction of packets the receiver reported lost (0.0–1.0).
+    pub fn tick(
+        &mut self,
+        now_ms: u64,
+        estimate_bps: f64,
+        cap_bps: Option<f64>,
+        loss: f64,
+    ) -> Decision {
         let before = self.layer;
-        let fits = |layer: Layer, headroom: f64| {
-            available_bps * VIDEO_SHARE >= layer.needs_bps() * headroom
-                && loss <= layer.tolerates_loss()
+        let cap = cap_bps.unwrap_or(f64::INFINITY);
+        let available_bps = estimate_bps.min(cap);
+        let fits = |layer: Layer, headroom: f64, budget: f64| {
+            budget * VIDEO_SHARE >= layer.needs_bps() * headroom && loss <= layer.tolerates_loss()
         };
-        if self.layer != Layer::AudioOnly && !fits(self.layer, 1.0) {
+        let steady = *self.steady_since.get_or_insert(now_ms);
+        if let Some(since) = self.probing_since
+            && now_ms.saturating_sub(since) >= PROBE_GRACE_MS
+        {
+            // The probe held through its grace without loss or a falling estimate: keep the
+            // layer, judged from now on against the estimate it was accepted at.
+            self.probing_since = None;
+            self.probe_wait_ms = PROBE_FIRST_WAIT_MS;
+            if !fits(self.layer, 1.0, available_bps) {
+                self.accepted_estimate = Some(estimate_bps);
+            }
+        }
+        // A probe is judged by loss (and the hard cap) only until its grace ends.
+        let in_grace = self
+            .probing_since
+            .is_some_and(|since| now_ms.saturating_sub(since) < PROBE_GRACE_MS);
+        // The estimate falling well below where it was is the congestion controller seeing
+        // the queue our extra traffic built: the layer is too much, probe or not.
+        let falling = |reference: f64| estimate_bps < reference * PROBE_FALL;
+        let too_much = self.layer != Layer::AudioOnly
+            && if in_grace {
+                !fits(self.layer, 1.0, cap)
+                    || loss > self.layer.tolerates_loss()
+                    || falling(self.probe_start_estimate)
+            } else if let Some(accepted) = self.accepted_estimate {
+                !fits(self.layer, 1.0, cap)
+                    || loss > self.layer.tolerates_loss()
+                    || falling(accepted)
+            } else {
+                !fits(self.layer, 1.0, available_bps)
+            };
+        if too_much {
             let since = *self.too_much_since.get_or_insert(now_ms);
             if now_ms.saturating_sub(since) >= DOWN_AFTER_MS {
+                if self.probing_since.take().is_some() {
+                    self.probe_wait_ms = (self.probe_wait_ms * 2).min(PROBE_MAX_WAIT_MS);
+                }
+                self.accepted_estimate = None;
                 self.layer = self.layer.down();
                 self.too_much_since = None;
                 self.room_above_since = None;
+                self.steady_since = Some(now_ms);
             }
         } else {
             self.too_much_since = None;
             let next = self.layer.up();
-            if next != self.layer && next <= self.ceiling && fits(next, UP_HEADROOM) {
+            let can_rise = next != self.layer && next <= self.ceiling;
+            if can_rise && fits(next, UP_HEADROOM, available_bps) {
                 let since = *self.room_above_since.get_or_insert(now_ms);
                 if now_ms.saturating_sub(since) >= UP_AFTER_MS {
                     self.layer = next;
                     self.room_above_since = None;
+                    self.steady_since = Some(now_ms);
+                    self.accepted_estimate = None;
                 }
             } else {
                 self.room_above_since = None;
+                if can_rise
+                    && self.probing_since.is_none()
+                    && fits(next, 1.0, cap)
+                    && loss <= next.tolerates_loss()
+                    && now_ms.saturating_sub(steady) >= self.probe_wait_ms
+                {
+                    self.layer = next;
+                    self.probing_since = Some(now_ms);
+                    self.probe_start_estimate = estimate_bps;
+                    self.steady_since = Some(now_ms);
+                }
             }
         }
-        let target_bps = ((available_bps * VIDEO_SHARE) as u32)
-            .clamp(self.layer.needs_bps() as u32, self.layer.max_bps().max(1));
+        // The encoder gets the available share, or during a probe the layer's minimum.
+        let budget = if self.probing_since.is_some() {
+            (available_bps * VIDEO_SHARE).max(self.layer.needs_bps())
+        } else {
+            available_bps * VIDEO_SHARE
+        };
+        let target_bps = (budget.min(cap * VIDEO_SHARE) as u32).clamp(
+            self.layer.needs_bps().min(cap * VIDEO_SHARE) as u32,
+            self.layer.max_bps().max(1),
+        );
         Decision {
             layer: self.layer,
             target_bps,
@@ -160,7 +261,7 @@ mod tests {
         let mut now = from_ms;
         for _ in 0..secs * 2 {
             now += 500;
-            c.tick(now, bps, loss);
+            c.tick(now, bps, None, loss);
         }
         now
     }
@@ -188,27 +289,112 @@ mod tests {
         assert_eq!(c.layer(), Layer::AudioOnly);
     }
 
+    /// Runs with a cap for `secs`.
+    fn run_capped(c: &mut LayerController, from_ms: u64, secs: u64, bps: f64, cap: f64) -> u64 {
+        let mut now = from_ms;
+        for _ in 0..secs * 2 {
+            now += 500;
+            c.tick(now, bps, Some(cap), 0.0);
+        }
+        now
+    }
+
+    #[test]
+    fn an_app_limited_estimate_is_probed_past_and_a_failed_probe_backs_off() {
+        // Audio only, and the estimate stuck at what audio uses: probing climbs anyway.
+        let mut c = LayerController::new(Layer::AudioOnly, Layer::P720);
+        let mut now = 0;
+        let mut estimate = 60_000.0;
+        let mut seen = vec![c.layer()];
+        for _ in 0..120 {
+            now += 500;
+            // The estimate follows what is sent, as an app-limited GCC does: a bit above it.
+            let d = c.tick(now, estimate, None, 0.0);
+            estimate = (f64::from(d.target_bps) * 1.6).max(60_000.0);
+            if seen.last() != Some(&c.layer()) {
+                seen.push(c.layer());
+            }
+        }
+        assert_eq!(c.layer(), Layer::P720, "climbed back: {seen:?}");
+
+        // A link that really holds 100 kb/s: sending more builds a queue, the estimate falls
+        // and loss appears, so each probe fails and the next one waits longer.
+        let mut c = LayerController::new(Layer::AudioOnly, Layer::P720);
+        let mut probes = Vec::new();
+        let (mut now, mut estimate, mut loss) = (0, 60_000.0, 0.0);
+        for _ in 0..400 {
+            now += 500;
+            let was = c.layer();
+            let d = c.tick(now, estimate, None, loss);
+            let sending = if d.layer == Layer::AudioOnly {
+                32_000.0
+            } else {
+                f64::from(d.target_bps) + 32_000.0
+            };
+            if sending > 100_000.0 {
+                estimate *= 0.7;
+                loss = 0.2;
+            } else {
+                estimate = (estimate * 1.05).min(90_000.0);
+                loss = 0.0;
+            }
+            if was == Layer::AudioOnly && c.layer() == Layer::P180 {
+                probes.push(now);
+            }
+        }
+        assert_eq!(c.layer(), Layer::AudioOnly);
+        assert!(probes.len() >= 3, "{probes:?}");
+        let gaps: Vec<u64> = probes.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(
+            gaps.windows(2).all(|g| g[1] >= g[0]),
+            "waits grow: {gaps:?}"
+        );
+        assert!(gaps.last().is_some_and(|g| *g >= 32_000), "{gaps:?}");
+
+        // A link that recovered while the estimate sits at its floor (app-limited): the probe
+        // causes no loss and no fall, so it is kept, and the next probe climbs further.
+        let mut c = LayerController::new(Layer::AudioOnly, Layer::P720);
+        let mut now = 0;
+        for _ in 0..200 {
+            now += 500;
+            c.tick(now, 60_000.0, None, 0.0);
+        }
+        assert_eq!(c.layer(), Layer::P720, "climbed by probing alone");
+    }
+
+    #[test]
+    fn probes_never_exceed_the_hubs_cap() {
+        let mut c = LayerController::new(Layer::P360, Layer::P720);
+        let now = run_capped(&mut c, 0, 120, 3_000_000.0, 150_000.0);
+        assert_eq!(c.layer(), Layer::P180);
+        let d = c.tick(now + 500, 3_000_000.0, Some(150_000.0), 0.0);
+        assert!(d.target_bps <= 150_000, "{d:?}");
+    }
+
     #[test]
     fn a_brief_dip_does_not_flap() {
         let mut c = LayerController::new(Layer::P360, Layer::P720);
-        c.tick(500, 100_000.0, 0.0);
-        c.tick(1000, 1_000_000.0, 0.0);
+        c.tick(500, 100_000.0, None, 0.0);
+        c.tick(1000, 1_000_000.0, None, 0.0);
         assert_eq!(
             c.layer(),
             Layer::P360,
             "a dip shorter than the hold time is ignored"
         );
-        // Just enough for 720p without headroom: never steps up.
+        // Just enough for 720p but without headroom: no step up on the estimate's word; only
+        // a probe, after its wait, tries it (and keeps it, since it fits).
         let need = Layer::P720.needs_bps() / VIDEO_SHARE;
-        run(&mut c, 1000, 20, need * 1.1, 0.0);
+        run(&mut c, 1000, 3, need * 1.1, 0.0);
         assert_eq!(c.layer(), Layer::P360);
+        run(&mut c, 4000, 20, need * 1.1, 0.0);
+        assert_eq!(c.layer(), Layer::P720);
     }
 
     #[test]
     fn never_above_the_ceiling_and_target_within_layer() {
         let mut c = LayerController::new(Layer::P720, Layer::P360);
         assert_eq!(c.layer(), Layer::P360);
-        let d = c.tick(500, 10_000_000.0, 0.0);
+        let d = c.tick(500, 10_000_000.0, None, 0.0);
         assert_eq!(d.layer, Layer::P360);
         assert_eq!(d.target_bps, Layer::P360.max_bps());
     }

@@ -252,9 +252,11 @@ impl CallTask {
     async fn on_signal(&self, call: &mut ActiveCall, signal: ServerSignal) -> bool {
         match signal {
             ServerSignal::Answer { sdp } => {
+                // A refused answer is most often a late one, to an offer this peer already
+                // replaced (an ICE restart, a retry after a timeout): the call goes on, and the
+                // connect timeout starts over if media never comes up.
                 if let Err(e) = call.peer.set_answer(sdp).await {
-                    tracing::warn!(error = %e, "the hub's answer was refused");
-                    return false;
+                    tracing::warn!(error = %e, "the hub's answer was refused; waiting for the next");
                 }
             }
             ServerSignal::Candidate { candidate } => {
@@ -305,7 +307,8 @@ impl CallTask {
         let stats = call.peer.stats().await;
         let decision = call.controller.tick(
             call.joined_at.elapsed().as_millis() as u64,
-            call.peer.available_bps(),
+            call.peer.congestion_estimate_bps().unwrap_or(f64::INFINITY),
+            call.peer.remb_cap_bps().map(|c| c as f64),
             stats.video_loss,
         );
         let layer = to_video_layer(decision.layer);

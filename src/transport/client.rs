@@ -484,8 +484,9 @@ impl ClientPeer {
                 RTCStatsReportEntry::InboundRtp(inbound) => {
                     let received = &inbound.received_rtp_stream_stats;
                     stats.packets_lost += received.packets_lost;
+                    // webrtc-rs reports jitter in RTP timestamp units (90 kHz for video).
                     if received.rtp_stream_stats.kind == RtpCodecKind::Video {
-                        stats.jitter_ms = Some(received.jitter * 1000.0);
+                        stats.jitter_ms = Some(received.jitter / 90.0);
                     }
                 }
                 RTCStatsReportEntry::IceCandidatePair(pair) => {
