@@ -24,6 +24,8 @@ use crate::wire::{ClientSignal, IceServer, MEDIA_SLOTS, RoomMessage, ServerSigna
 
 /// How often the call looks at the link and the decoders.
 const TICK: Duration = Duration::from_millis(250);
+/// How often keyframe requests are passed on (a switch or a join waits on them).
+const KEYFRAME_CHECK: Duration = Duration::from_millis(20);
 /// Waiting this long in ICE "disconnected" triggers an ICE restart.
 const RESTART_ICE_AFTER: Duration = Duration::from_secs(2);
 /// A connection not up this long after the offer is replaced by a new one.
@@ -287,6 +289,20 @@ impl CallTask {
         true
     }
 
+    /// Keyframe requests both ways, checked often: a new picture waits on them.
+    async fn keyframes(&self, call: &mut ActiveCall) {
+        if call.peer.take_keyframe_request() {
+            tracing::debug!("the hub asked for a keyframe");
+            call.capture.request_keyframe();
+        }
+        for (slot, receiver) in call.decoders.video.iter().enumerate() {
+            // The decoder lost its place (loss, or it joined mid-stream): ask for a keyframe.
+            if receiver.take_keyframe_request() {
+                call.peer.request_keyframe(slot).await;
+            }
+        }
+    }
+
     /// Periodic work: adaptation, speaking, switches, metrics.
     async fn tick(&self, call: &mut ActiveCall) {
         let now = Instant::now();
@@ -300,10 +316,7 @@ impl CallTask {
             call.camera_on = cam;
             call.capture.set_camera_enabled(cam);
         }
-        if call.peer.take_keyframe_request() {
-            tracing::debug!("the hub asked for a keyframe");
-            call.capture.request_keyframe();
-        }
+
         let stats = call.peer.stats().await;
         let decision = call.controller.tick(
             call.joined_at.elapsed().as_millis() as u64,
@@ -368,10 +381,7 @@ impl CallTask {
             }
             counters.frames = frames;
             counters.at = Some(now);
-            // The decoder lost its place (loss, or it joined mid-stream): ask for a keyframe.
-            if receiver.take_keyframe_request() {
-                call.peer.request_keyframe(slot).await;
-            }
+
             m.call_frames_decoded
                 .get_or_create(&label)
                 .set(frames as i64);
@@ -456,6 +466,7 @@ pub(crate) async fn run(
     let mut call: Option<ActiveCall> = None;
     let mut rx = Receivers::default();
     let mut tick = tokio::time::interval(TICK);
+    let mut keyframe_tick = tokio::time::interval(KEYFRAME_CHECK);
     loop {
         tokio::select! {
             _ = task.room.shutdown.cancelled() => break,
@@ -524,6 +535,11 @@ pub(crate) async fn run(
                 let kind = match frame.kind { EncodedKind::Video => MediaKind::Video, EncodedKind::Audio => MediaKind::Audio };
                 if let Err(e) = c.peer.send(kind, bytes::Bytes::from(frame.data), frame.duration).await {
                     tracing::trace!(error = %e, "frame not sent");
+                }
+            }
+            _ = keyframe_tick.tick() => {
+                if let Some(c) = call.as_mut() {
+                    task.keyframes(c).await;
                 }
             }
             _ = tick.tick() => {

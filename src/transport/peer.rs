@@ -196,6 +196,11 @@ pub async fn build(
     let settings = SettingEngineBuilder::default()
         .with_multicast_dns_mode(rtc::ice::mdns::MulticastDnsMode::Disabled)
         .with_include_loopback_candidate(options.bind_ip.is_loopback())
+        // A connectivity check often arrives before the trickled candidate it comes from,
+        // making the pair peer-reflexive; waiting the default second for a "better" pair
+        // was most of the time to first frame on a LAN. Host and prflx pairs are taken at once.
+        .with_host_acceptance_min_wait(Some(std::time::Duration::ZERO))
+        .with_prflx_acceptance_min_wait(Some(std::time::Duration::from_millis(100)))
         .build();
     let peer = PeerConnectionBuilder::new()
         .with_configuration(configuration)

@@ -44,6 +44,7 @@ use crate::config::DeviceChoice;
 
 /// The self-view's size: a small picture in a corner of the screen.
 const SELF_VIEW: (u32, u32) = (320, 180);
+const SELF_VIEW_FPS: i32 = 10;
 /// Opus packet length; WebRTC's default and what `EncodedFrame::duration` says for audio.
 const OPUS_FRAME: Duration = Duration::from_millis(20);
 const OPUS_BITRATE_BPS: i32 = 32_000;
@@ -479,6 +480,12 @@ impl VideoSide {
         let view_queue = leaky_queue(1)?;
         let view_scale = make("videoscale")?;
         let view_convert = make("videoconvert")?;
+        // The self-view is a small check that the camera works: 10 frames a second is
+        // enough, and converting a third as many frames is CPU the encoder can use.
+        let view_rate = gst::ElementFactory::make("videorate")
+            .property("drop-only", true)
+            .build()
+            .map_err(|_| missing("videorate"))?;
         let view_caps = gst::ElementFactory::make("capsfilter")
             .property(
                 "caps",
@@ -487,6 +494,7 @@ impl VideoSide {
                     .field("width", SELF_VIEW.0 as i32)
                     .field("height", SELF_VIEW.1 as i32)
                     .field("pixel-aspect-ratio", gst::Fraction::new(1, 1))
+                    .field("framerate", gst::Fraction::new(SELF_VIEW_FPS, 1))
                     .build(),
             )
             .build()
@@ -503,6 +511,7 @@ impl VideoSide {
         let send = [&send_queue, &valve, &encoder, encoded.upcast_ref()];
         let selfie = [
             &view_queue,
+            &view_rate,
             &view_scale,
             &view_convert,
             &view_caps,
