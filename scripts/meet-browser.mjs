@@ -3,7 +3,9 @@
 // page's own test hook (window.phonghop.stats()), which is built from RTCPeerConnection.getStats().
 //
 // usage:
-//   node scripts/meet-browser.mjs URL --until-frames N [--timeout-secs T]
+//   node scripts/meet-browser.mjs URL --until-frames N [--until-sent M] [--timeout-secs T]
+//     (--until-sent: also stay until M frames were encoded and sent, so the other side has
+//      time to decode them before the browser leaves)
 //     Polls every 250 ms. As soon as some received video has framesDecoded >= N and the page has encoded
 //     at least one frame of its own camera, prints ONE JSON line and exits 0:
 //       {"ok":true,"framesDecoded":..,"frameWidth":..,"frameHeight":..,"slot":..,"outboundFramesEncoded":..,
@@ -34,10 +36,10 @@ import path from 'node:path';
 import process from 'node:process';
 
 const USAGE =
-  'usage: node scripts/meet-browser.mjs URL (--until-frames N [--timeout-secs T] | --hold-secs S) [--fake-audio FILE.wav]';
+  'usage: node scripts/meet-browser.mjs URL (--until-frames N [--until-sent M] [--timeout-secs T] | --hold-secs S) [--fake-audio FILE.wav]';
 
 function parseArgs(argv) {
-  const opts = { url: null, untilFrames: null, timeoutSecs: 30, holdSecs: null, fakeAudio: null };
+  const opts = { url: null, untilFrames: null, untilSent: 1, timeoutSecs: 30, holdSecs: null, fakeAudio: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (name) => {
@@ -46,6 +48,7 @@ function parseArgs(argv) {
       return v;
     };
     if (a === '--until-frames') opts.untilFrames = num(a);
+    else if (a === '--until-sent') opts.untilSent = num(a);
     else if (a === '--timeout-secs') opts.timeoutSecs = num(a);
     else if (a === '--hold-secs') opts.holdSecs = num(a);
     else if (a === '--fake-audio') {
@@ -220,7 +223,7 @@ try {
       if (firstFrameAt === null && inbound.some((v) => v.framesDecoded > 0)) firstFrameAt = Date.now();
       const best = inbound.reduce((b, v) => (!b || v.framesDecoded > b.framesDecoded ? v : b), null);
       const encoded = last?.outboundVideo?.framesEncoded ?? 0;
-      if (best && best.framesDecoded >= opts.untilFrames && best.framesDecoded > 0 && encoded > 0) {
+      if (best && best.framesDecoded >= opts.untilFrames && best.framesDecoded > 0 && encoded >= opts.untilSent) {
         // The page notes when its first remote frame was loaded (performance.now(), from navigation start);
         // otherwise use when this loop first saw one (250 ms resolution).
         const msToFirst = Number.isFinite(last.firstRemoteFrameMs)

@@ -15,15 +15,13 @@ async fn chromium_and_a_room_see_each_other() {
     let npm = npm_dir();
     let dir = common::tempdir();
     let hub = common::start_hub(&dir.path().join("hub")).await;
-    let (cfg, room_id) = common::enrolled_room(&hub, "lao-cai", dir.path().join("p")).await;
-    let (mut room, view) = start_call_room(cfg).await;
-    common::wait_for(
-        &mut room.status,
-        "connected",
-        Duration::from_secs(10),
-        |s| s.connected(),
-    )
-    .await;
+    let mut rooms = connected_rooms(&hub, dir.path(), &["lao-cai"]).await;
+    let CallRoom {
+        room,
+        view,
+        id: room_id,
+        ..
+    } = rooms.pop().expect("room");
     let meeting = start_meeting(&hub, &room_id, &[]).await;
     meeting_common::wait_phase(
         &view,
@@ -37,7 +35,15 @@ async fn chromium_and_a_room_see_each_other() {
     let browser = tokio::process::Command::new("node")
         .arg(&script)
         .arg(&link)
-        .args(["--until-frames", "60", "--timeout-secs", "45"])
+        // The browser stays until it has sent 150 frames, so the room has them to decode.
+        .args([
+            "--until-frames",
+            "60",
+            "--until-sent",
+            "150",
+            "--timeout-secs",
+            "60",
+        ])
         .env("PHONGHOP_NPM_DIR", &npm)
         .kill_on_drop(true)
         .output();
@@ -51,7 +57,7 @@ async fn chromium_and_a_room_see_each_other() {
     );
     let hub_metrics = hub.url.join("metrics").expect("url");
     let room_side = async {
-        let took = tokio::time::timeout(Duration::from_secs(46), room_side).await;
+        let took = tokio::time::timeout(Duration::from_secs(60), room_side).await;
         // Who the room shows, while the browser is still in the meeting.
         let shown = view.snapshot().slots[0].clone();
         let text = common::http()

@@ -14,22 +14,15 @@ use phonghop::room::stamp_tag_for;
 async fn a_restarted_room_receives_and_sends_media_again() {
     let dir = common::tempdir();
     let hub = common::start_hub(&dir.path().join("hub")).await;
-    let (p_cfg, p) = common::enrolled_room(&hub, "lao-cai", dir.path().join("p")).await;
-    let (c_cfg, c) = common::enrolled_room(&hub, "lao-chai", dir.path().join("c")).await;
-    let (mut p_room, p_view) = start_call_room(p_cfg).await;
-    let (mut c_room, c_view) = start_call_room(c_cfg.clone()).await;
-    for room in [&mut p_room, &mut c_room] {
-        common::wait_for(
-            &mut room.status,
-            "connected",
-            Duration::from_secs(10),
-            |s| s.connected(),
-        )
-        .await;
-    }
+    let mut rooms = connected_rooms(&hub, dir.path(), &["lao-cai", "lao-chai"]).await;
+    let commune = rooms.pop().expect("commune");
+    let province = rooms.pop().expect("province");
+    let (p, c) = (province.id.clone(), commune.id.clone());
+    let p_view = &province.view;
+    let (c_room, c_view, c_cfg) = (commune.room, commune.view, commune.config);
     start_meeting(&hub, &p, &[&c]).await;
     wait_for_tag(
-        &p_view,
+        p_view,
         0,
         stamp_tag_for(&c),
         Duration::from_secs(20),
@@ -80,7 +73,7 @@ async fn a_restarted_room_receives_and_sends_media_again() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     wait_for_tag(
-        &p_view,
+        p_view,
         0,
         stamp_tag_for(&c),
         Duration::from_secs(5),
@@ -88,7 +81,7 @@ async fn a_restarted_room_receives_and_sends_media_again() {
     )
     .await;
 
-    p_room.stop().await;
+    province.room.stop().await;
     c_room.stop().await;
     hub.stop().await;
 }

@@ -6,40 +6,29 @@ mod meeting_common;
 
 use std::time::Duration;
 
-use meeting_common::{start_call_room, start_meeting, wait_frames};
+use meeting_common::{connected_rooms, start_meeting, wait_frames};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_rooms_see_and_hear_each_other_through_the_hub() {
     let dir = common::tempdir();
     let hub = common::start_hub(&dir.path().join("hub")).await;
-    let (province_cfg, province) =
-        common::enrolled_room(&hub, "lao-cai", dir.path().join("p")).await;
-    let (commune_cfg, commune) =
-        common::enrolled_room(&hub, "lao-chai", dir.path().join("c")).await;
-    let (mut p_room, p_view) = start_call_room(province_cfg).await;
-    let (mut c_room, c_view) = start_call_room(commune_cfg).await;
-    for room in [&mut p_room, &mut c_room] {
-        common::wait_for(
-            &mut room.status,
-            "connected",
-            Duration::from_secs(10),
-            |s| s.connected(),
-        )
-        .await;
-    }
+    let rooms = connected_rooms(&hub, dir.path(), &["lao-cai", "lao-chai"]).await;
+    let [p, c] = &rooms[..] else { unreachable!() };
+    let (province, commune) = (p.id.clone(), c.id.clone());
+    let (p_room, p_view, c_room, c_view) = (&p.room, &p.view, &c.room, &c.view);
     let meeting = start_meeting(&hub, &province, &[&commune]).await;
 
     // Slot 0 of each room shows the other (host or last speaker; there are only two).
     let (a, b) = tokio::join!(
         wait_frames(
-            &p_view,
+            p_view,
             0,
             100,
             Duration::from_secs(15),
             "province sees the commune"
         ),
         wait_frames(
-            &c_view,
+            c_view,
             0,
             100,
             Duration::from_secs(15),
@@ -73,7 +62,7 @@ async fn two_rooms_see_and_hear_each_other_through_the_hub() {
     );
 
     // Audio both ways: Opus frames decoded, as the rooms' metrics report.
-    for (room, who) in [(&p_room, "province"), (&c_room, "commune")] {
+    for (room, who) in [(p_room, "province"), (c_room, "commune")] {
         let mut heard = 0.0;
         for _ in 0..50 {
             heard = meeting_common::metric(
@@ -90,7 +79,8 @@ async fn two_rooms_see_and_hear_each_other_through_the_hub() {
         assert!(heard >= 50.0, "{who} decoded only {heard} audio frames");
     }
     eprintln!("meeting {meeting} ok");
-    p_room.stop().await;
-    c_room.stop().await;
+    for r in rooms {
+        r.room.stop().await;
+    }
     hub.stop().await;
 }

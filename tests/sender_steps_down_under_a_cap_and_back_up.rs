@@ -15,22 +15,12 @@ const LAYER: &str = "phonghop_room_call_layer ";
 async fn a_capped_room_steps_down_and_recovers_when_the_cap_lifts() {
     let dir = common::tempdir();
     let hub = common::start_hub(&dir.path().join("hub")).await;
-    let (p_cfg, p) = common::enrolled_room(&hub, "lao-cai", dir.path().join("p")).await;
-    let (c_cfg, c) = common::enrolled_room(&hub, "lao-chai", dir.path().join("c")).await;
-    let (mut p_room, _p_view) = start_call_room(p_cfg).await;
-    let (mut c_room, c_view) = start_call_room(c_cfg).await;
-    for room in [&mut p_room, &mut c_room] {
-        common::wait_for(
-            &mut room.status,
-            "connected",
-            Duration::from_secs(10),
-            |s| s.connected(),
-        )
-        .await;
-    }
+    let rooms = connected_rooms(&hub, dir.path(), &["lao-cai", "lao-chai"]).await;
+    let (p, c) = (rooms[0].id.clone(), rooms[1].id.clone());
+    let (p_room, c_view) = (&rooms[0].room, &rooms[1].view);
     let meeting = start_meeting(&hub, &p, &[&c]).await;
     wait_frames(
-        &c_view,
+        c_view,
         0,
         30,
         Duration::from_secs(20),
@@ -63,7 +53,7 @@ async fn a_capped_room_steps_down_and_recovers_when_the_cap_lifts() {
     assert!(target <= 150_000.0, "the encoder obeys the cap: {target}");
     // The picture keeps coming, at the lower layer (180p is 320 wide).
     wait_width(
-        &c_view,
+        c_view,
         0,
         320,
         Duration::from_secs(10),
@@ -71,7 +61,7 @@ async fn a_capped_room_steps_down_and_recovers_when_the_cap_lifts() {
     )
     .await;
     wait_frames(
-        &c_view,
+        c_view,
         0,
         20,
         Duration::from_secs(10),
@@ -90,7 +80,7 @@ async fn a_capped_room_steps_down_and_recovers_when_the_cap_lifts() {
     .await;
     eprintln!("after the cap lifted: {after}p");
     wait_width(
-        &c_view,
+        c_view,
         0,
         640,
         Duration::from_secs(10),
@@ -98,7 +88,8 @@ async fn a_capped_room_steps_down_and_recovers_when_the_cap_lifts() {
     )
     .await;
 
-    p_room.stop().await;
-    c_room.stop().await;
+    for r in rooms {
+        r.room.stop().await;
+    }
     hub.stop().await;
 }

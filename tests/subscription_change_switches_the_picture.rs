@@ -14,30 +14,15 @@ use phonghop::room::stamp_tag_for;
 async fn changing_a_subscription_shows_the_new_room_within_two_seconds() {
     let dir = common::tempdir();
     let hub = common::start_hub(&dir.path().join("hub")).await;
-    let (a_cfg, a) = common::enrolled_room(&hub, "lao-cai", dir.path().join("a")).await;
-    let (b_cfg, b) = common::enrolled_room(&hub, "lao-chai", dir.path().join("b")).await;
-    let (c_cfg, c) = common::enrolled_room(&hub, "sa-pa", dir.path().join("c")).await;
+    let rooms = connected_rooms(&hub, dir.path(), &["lao-cai", "lao-chai", "sa-pa"]).await;
+    let [a, b, c] = [0, 1, 2].map(|i| rooms[i].id.clone());
     assert_ne!(
         stamp_tag_for(&b),
         stamp_tag_for(&c),
         "test rooms need distinct tags"
     );
-    let mut rooms = Vec::new();
-    let mut views = Vec::new();
-    for cfg in [a_cfg, b_cfg, c_cfg] {
-        let (mut room, view) = start_call_room(cfg).await;
-        common::wait_for(
-            &mut room.status,
-            "connected",
-            Duration::from_secs(10),
-            |s| s.connected(),
-        )
-        .await;
-        rooms.push(room);
-        views.push(view);
-    }
     let meeting = start_meeting(&hub, &a, &[&b, &c]).await;
-    let a_view = &views[0];
+    let a_view = &rooms[0].view;
     wait_frames(
         a_view,
         0,
@@ -87,8 +72,8 @@ async fn changing_a_subscription_shows_the_new_room_within_two_seconds() {
     // Back to the automatic choice: nothing breaks, pictures keep coming.
     subscribe(&hub, &meeting, &a, serde_json::Value::Null).await;
     wait_frames(a_view, 0, 20, Duration::from_secs(10), "automatic again").await;
-    for room in rooms {
-        room.stop().await;
+    for r in rooms {
+        r.room.stop().await;
     }
     hub.stop().await;
 }

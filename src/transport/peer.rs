@@ -157,6 +157,19 @@ pub(crate) fn ice_server(server: &IceServer) -> RTCIceServer {
     }
 }
 
+/// A gathered local candidate as the wire carries it. Everything is bundled on one
+/// transport, so the candidate belongs to the first section.
+pub(crate) fn wire_candidate(
+    event: &webrtc::peer_connection::RTCPeerConnectionIceEvent,
+) -> Option<crate::wire::IceCandidate> {
+    let init = event.candidate.to_json().ok()?;
+    Some(crate::wire::IceCandidate {
+        candidate: init.candidate,
+        sdp_mid: Some("0".into()),
+        sdp_mline_index: Some(0),
+    })
+}
+
 /// Builds a peer connection; returns the congestion estimate when congestion control is on.
 pub async fn build(
     options: &PeerOptions,

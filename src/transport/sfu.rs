@@ -208,12 +208,8 @@ struct Handler {
 #[async_trait::async_trait]
 impl PeerConnectionEventHandler for Handler {
     async fn on_ice_candidate(&self, event: RTCPeerConnectionIceEvent) {
-        if let Ok(init) = event.candidate.to_json() {
-            let _ = self.events.send(EngineEvent::LocalCandidate(IceCandidate {
-                candidate: init.candidate,
-                sdp_mid: Some("0".into()),
-                sdp_mline_index: Some(0),
-            }));
+        if let Some(candidate) = peer::wire_candidate(&event) {
+            let _ = self.events.send(EngineEvent::LocalCandidate(candidate));
         }
     }
 

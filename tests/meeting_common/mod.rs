@@ -244,3 +244,41 @@ pub async fn wait_width(view: &CallView, slot: usize, width: u32, timeout: Durat
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// A room box in a test: running, with its call view, id at the hub and config (to restart).
+pub struct CallRoom {
+    pub room: TestRoom,
+    pub view: CallView,
+    pub id: String,
+    pub config: phonghop::config::RoomConfig,
+}
+
+/// Enrolls a room for each unit, starts it with its call view, and waits until every one
+/// is connected to the hub.
+pub async fn connected_rooms(
+    hub: &TestHub,
+    dir: &std::path::Path,
+    units: &[&str],
+) -> Vec<CallRoom> {
+    let mut rooms = Vec::new();
+    for unit in units {
+        let (config, id) = crate::common::enrolled_room(hub, unit, dir.join(unit)).await;
+        let (room, view) = start_call_room(config.clone()).await;
+        rooms.push(CallRoom {
+            room,
+            view,
+            id,
+            config,
+        });
+    }
+    for r in &mut rooms {
+        crate::common::wait_for(
+            &mut r.room.status,
+            "connected",
+            Duration::from_secs(10),
+            |s| s.connected(),
+        )
+        .await;
+    }
+    rooms
+}
