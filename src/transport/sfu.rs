@@ -54,6 +54,8 @@ struct SlotOut {
 struct Uplink {
     video: Option<(Arc<dyn TrackRemote>, u32)>,
     last_keyframe_request: Option<Instant>,
+    /// A request came too soon after the last one; it is sent when the gap ends.
+    keyframe_request_deferred: bool,
 }
 
 struct Session {
@@ -86,30 +88,52 @@ impl Session {
         }
     }
 
-    /// Asks this participant's encoder for a keyframe (rate-limited).
-    async fn request_keyframe(&self) {
-        let track = {
-            let mut uplink = self.uplink.lock().unwrap_or_else(|p| p.into_inner());
-            let now = Instant::now();
-            if uplink
-                .last_keyframe_request
-                .is_some_and(|t| now.duration_since(t) < KEYFRAME_REQUEST_GAP)
-            {
-                return;
+    /// Asks this participant's encoder for a keyframe. Requests closer together than
+    /// `KEYFRAME_REQUEST_GAP` are not dropped but folded into one sent when the gap ends:
+    /// a quick switch away and back must still get its picture.
+    async fn request_keyframe(self: &Arc<Self>) {
+        if let Some(track) = self.claim_keyframe_request() {
+            self.send_pli(track).await;
+        }
+    }
+
+    /// The uplink to send a PLI on now, or `None` (no video yet, or deferred to later).
+    fn claim_keyframe_request(self: &Arc<Self>) -> Option<(Arc<dyn TrackRemote>, u32)> {
+        let mut uplink = self.uplink.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        if let Some(last) = uplink.last_keyframe_request
+            && now.duration_since(last) < KEYFRAME_REQUEST_GAP
+        {
+            if !uplink.keyframe_request_deferred {
+                uplink.keyframe_request_deferred = true;
+                let wait = KEYFRAME_REQUEST_GAP - now.duration_since(last);
+                let session = self.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(wait).await;
+                    session
+                        .uplink
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .keyframe_request_deferred = false;
+                    if let Some(track) = session.claim_keyframe_request() {
+                        session.send_pli(track).await;
+                    }
+                });
             }
-            let Some((track, ssrc)) = uplink.video.clone() else {
-                return;
-            };
-            uplink.last_keyframe_request = Some(now);
-            (track, ssrc)
-        };
+            return None;
+        }
+        let track = uplink.video.clone()?;
+        uplink.last_keyframe_request = Some(now);
+        Some(track)
+    }
+
+    async fn send_pli(&self, (track, ssrc): (Arc<dyn TrackRemote>, u32)) {
         self.keyframe_requests.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(participant = %self.participant_id, "asking for a keyframe");
         let _ = track
-            .0
             .write_rtcp(vec![Box::new(PictureLossIndication {
                 sender_ssrc: 0,
-                media_ssrc: track.1,
+                media_ssrc: ssrc,
             })])
             .await;
     }
@@ -641,6 +665,11 @@ impl MediaEngine for Forwarder {
             .shared
             .sessions
             .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&(meeting_id.to_owned(), participant_id.to_owned()));
+        self.shared
+            .wanted
+            .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&(meeting_id.to_owned(), participant_id.to_owned()));
         if let Some(session) = removed {
