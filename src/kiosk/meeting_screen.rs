@@ -3,7 +3,7 @@
 //! buttons for the microphone and the camera.
 //!
 //! The screen draws from a [`MeetingScreenState`] that `RoomKiosk` fills each frame from the
-//! room's [`CallView`](crate::room::call_view::CallView) and from [`VideoTextures`]; it
+//! room's [`crate::room::call_view::CallView`] and from [`VideoTextures`]; it
 //! returns `Command::ToggleMicrophone` / `Command::ToggleCamera`, the shell turns them into
 //! effects, and `RoomKiosk` flips the call view's flags. Nothing here does I/O.
 

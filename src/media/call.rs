@@ -13,7 +13,7 @@
 //! so a camera that hiccups or a garbled stream never ends the meeting or the room process.
 //!
 //! Threads: appsink callbacks and pad probes run on GStreamer's streaming threads and only
-//! touch atomics, a [`FrameSlot`] and an unbounded channel, so none of the public methods
+//! touch atomics, a [`FrameSlot`](super::FrameSlot) and an unbounded channel, so none of the public methods
 //! ever waits on media, and media never waits on the caller.
 
 mod capture;
@@ -35,7 +35,7 @@ pub use receive::VideoReceiver;
 use super::pipeline::{OwnedPipeline, PipelineError, PipelineProgress};
 
 /// How many rebuilds in a row a failing pipeline gets before it is given up. A pipeline
-/// that then runs for [`HEALTHY_AFTER`] starts with a fresh count.
+/// that then runs for `HEALTHY_AFTER` (30 s) starts with a fresh count.
 pub const MAX_RESTARTS: u32 = 5;
 /// First wait before a rebuild; doubles with every failure in a row (0.2, 0.4, 0.8, 1.6, 3.2 s).
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);

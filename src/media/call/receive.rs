@@ -130,7 +130,7 @@ impl VideoReceiver {
         unpack_stamp(self.shared.last_stamp.load(Ordering::Relaxed))
     }
 
-    /// Glass-to-glass milliseconds of the last (up to [`GLASS_TO_GLASS_SAMPLES`]) decoded
+    /// Glass-to-glass milliseconds of the last (up to `GLASS_TO_GLASS_SAMPLES`) decoded
     /// pictures that carried a stamp (test pictures only), oldest first: the wall clock when
     /// the picture was decoded minus the capture time painted into it by the sender.
     pub fn glass_to_glass_ms(&self) -> Vec<u32> {
