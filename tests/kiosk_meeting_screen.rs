@@ -3,8 +3,11 @@
 //! switches and say what the next tap does. When the call ends the kiosk goes Home. The
 //! pictures' textures are made once and updated in place.
 
+mod kiosk_common;
+
 use egui_kittest::Harness;
 use egui_kittest::kittest::{By, NodeT, Queryable};
+use kiosk_common::{TAPPABLE, smallest_text_pt};
 use phonghop::config::Language;
 use phonghop::kiosk::meeting_screen::test_bars;
 use phonghop::kiosk::shell::Screen;
@@ -221,39 +224,6 @@ fn draws_texture(output: &egui::FullOutput, texture: egui::TextureId) -> bool {
         }
     }
     output.shapes.iter().any(|c| visit(&c.shape, texture))
-}
-
-const TAPPABLE: &[egui::accesskit::Role] = &[
-    egui::accesskit::Role::Button,
-    egui::accesskit::Role::CheckBox,
-    egui::accesskit::Role::RadioButton,
-    egui::accesskit::Role::Link,
-    egui::accesskit::Role::ComboBox,
-    egui::accesskit::Role::TextInput,
-    egui::accesskit::Role::MultilineTextInput,
-];
-
-/// The same checks as `kiosk_targets_and_text_are_large_enough`: the smallest text drawn.
-fn smallest_text_pt(output: &egui::FullOutput) -> f32 {
-    let mut smallest = f32::INFINITY;
-    for clipped in &output.shapes {
-        visit(&clipped.shape, &mut |size| smallest = smallest.min(size));
-    }
-    smallest
-}
-
-fn visit(shape: &egui::Shape, sizes: &mut dyn FnMut(f32)) {
-    match shape {
-        egui::Shape::Text(text) => {
-            for section in &text.galley.job.sections {
-                if !section.byte_range.is_empty() {
-                    sizes(section.format.font_id.size);
-                }
-            }
-        }
-        egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| visit(s, sizes)),
-        _ => {}
-    }
 }
 
 #[test]

@@ -10,39 +10,6 @@ use phonghop::config::Language;
 use phonghop::kiosk::shell::Screen;
 use phonghop::kiosk::style::{MIN_TARGET, MIN_TEXT_PT};
 
-const TAPPABLE: &[egui::accesskit::Role] = &[
-    egui::accesskit::Role::Button,
-    egui::accesskit::Role::CheckBox,
-    egui::accesskit::Role::RadioButton,
-    egui::accesskit::Role::Link,
-    egui::accesskit::Role::ComboBox,
-    egui::accesskit::Role::TextInput,
-    egui::accesskit::Role::MultilineTextInput,
-];
-
-fn smallest_text_pt(output: &egui::FullOutput) -> f32 {
-    let mut smallest = f32::INFINITY;
-    for clipped in &output.shapes {
-        visit(&clipped.shape, &mut |size| smallest = smallest.min(size));
-    }
-    smallest
-}
-
-fn visit(shape: &egui::Shape, sizes: &mut dyn FnMut(f32)) {
-    match shape {
-        egui::Shape::Text(text) => {
-            for section in &text.galley.job.sections {
-                // An empty section (an empty text field) draws nothing.
-                if !section.byte_range.is_empty() {
-                    sizes(section.format.font_id.size);
-                }
-            }
-        }
-        egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| visit(s, sizes)),
-        _ => {}
-    }
-}
-
 #[test]
 fn every_target_is_at_least_64_px_and_every_text_at_least_22_pt_on_every_screen() {
     let mut checked_targets = 0;

@@ -37,3 +37,38 @@ pub fn click(h: &mut Harness<'static, Shell>, label: &str) {
     h.get_by_label(label).click();
     h.run();
 }
+
+/// Roles a finger can tap: each must be at least `MIN_TARGET` in both directions.
+pub const TAPPABLE: &[egui::accesskit::Role] = &[
+    egui::accesskit::Role::Button,
+    egui::accesskit::Role::CheckBox,
+    egui::accesskit::Role::RadioButton,
+    egui::accesskit::Role::Link,
+    egui::accesskit::Role::ComboBox,
+    egui::accesskit::Role::TextInput,
+    egui::accesskit::Role::MultilineTextInput,
+];
+
+/// The smallest text size (pt) among the shapes a frame drew.
+pub fn smallest_text_pt(output: &egui::FullOutput) -> f32 {
+    let mut smallest = f32::INFINITY;
+    for clipped in &output.shapes {
+        visit_text_sizes(&clipped.shape, &mut |size| smallest = smallest.min(size));
+    }
+    smallest
+}
+
+fn visit_text_sizes(shape: &egui::Shape, sizes: &mut dyn FnMut(f32)) {
+    match shape {
+        egui::Shape::Text(text) => {
+            for section in &text.galley.job.sections {
+                // An empty section (an empty text field) draws nothing.
+                if !section.byte_range.is_empty() {
+                    sizes(section.format.font_id.size);
+                }
+            }
+        }
+        egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| visit_text_sizes(s, sizes)),
+        _ => {}
+    }
+}
