@@ -197,6 +197,30 @@ fn make(factory: &str) -> Result<gst::Element, CallMediaError> {
         .map_err(|_| missing(factory))
 }
 
+/// The input of a receiving pipeline: a live appsrc for one RTP stream (timestamped on
+/// arrival, dropping the oldest beyond `max_bytes` so a stalled decoder never blocks the
+/// network side) and the jitter buffer after it.
+fn rtp_input(
+    caps: &gst::Caps,
+    max_bytes: u64,
+    latency: Duration,
+) -> Result<(gstreamer_app::AppSrc, gst::Element), CallMediaError> {
+    let src = gstreamer_app::AppSrc::builder()
+        .caps(caps)
+        .is_live(true)
+        .do_timestamp(true)
+        .format(gst::Format::Time)
+        .max_bytes(max_bytes)
+        .leaky_type(gstreamer_app::AppLeakyType::Downstream)
+        .build();
+    let jitter = gst::ElementFactory::make("rtpjitterbuffer")
+        .property("latency", latency.as_millis() as u32)
+        .property("drop-on-latency", true)
+        .build()
+        .map_err(|_| missing("rtpjitterbuffer"))?;
+    Ok((src, jitter))
+}
+
 fn missing(factory: &str) -> CallMediaError {
     CallMediaError::NoElement {
         name: factory.to_owned(),

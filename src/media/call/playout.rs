@@ -28,7 +28,7 @@ use gstreamer_app as gst_app;
 use super::super::pipeline::{self, OwnedPipeline};
 use super::{
     CallMediaError, Counter, DeviceKind, ErrorSlot, Note, Restartable, Supervisor, build_error,
-    devices, init, make, missing, rtp_with_payload_type, start_playing, watch_bus,
+    devices, init, make, missing, rtp_input, rtp_with_payload_type, start_playing, watch_bus,
 };
 use crate::config::DeviceChoice;
 use crate::media::AudioOutput;
@@ -300,21 +300,9 @@ fn add_branch(running: &PlayoutRunning, decoded: &Arc<Counter>) -> Result<Branch
         .field("clock-rate", 48_000i32)
         .field("payload", i32::from(OPUS_PT))
         .build();
-    let src = gst_app::AppSrc::builder()
-        .caps(&caps)
-        .is_live(true)
-        .do_timestamp(true)
-        .format(gst::Format::Time)
-        .max_bytes(MAX_QUEUED_BYTES)
-        .leaky_type(gst_app::AppLeakyType::Downstream)
-        .build();
-    let jitter = gst::ElementFactory::make("rtpjitterbuffer")
-        .property("latency", JITTER_LATENCY.as_millis() as u32)
-        .property("drop-on-latency", true)
-        // Tell the decoder about lost packets so it conceals them (and uses in-band FEC).
-        .property("do-lost", true)
-        .build()
-        .map_err(|_| missing("rtpjitterbuffer"))?;
+    let (src, jitter) = rtp_input(&caps, MAX_QUEUED_BYTES, JITTER_LATENCY)?;
+    // Tell the decoder about lost packets so it conceals them (and uses in-band FEC).
+    jitter.set_property("do-lost", true);
     let depay = make("rtpopusdepay")?;
     let decode = gst::ElementFactory::make("opusdec")
         .property("plc", true)

@@ -24,7 +24,7 @@ use super::super::pipeline::OwnedPipeline;
 use super::super::stamp::Stamp;
 use super::{
     CallMediaError, Counter, ErrorSlot, Note, Restartable, Supervisor, build_error, init, make,
-    missing, publish_rgba, rtp_with_payload_type, start_playing, watch_bus,
+    missing, publish_rgba, rtp_input, rtp_with_payload_type, start_playing, watch_bus,
 };
 
 /// The payload type the pipeline's caps name; every packet is rewritten to it.
@@ -172,20 +172,8 @@ impl ReceiverShared {
             .field("clock-rate", 90_000i32)
             .field("payload", i32::from(VIDEO_PT))
             .build();
-        let src = gst_app::AppSrc::builder()
-            .name("rtp-in")
-            .caps(&caps)
-            .is_live(true)
-            .do_timestamp(true)
-            .format(gst::Format::Time)
-            .max_bytes(MAX_QUEUED_BYTES)
-            .leaky_type(gst_app::AppLeakyType::Downstream)
-            .build();
-        let jitter = gst::ElementFactory::make("rtpjitterbuffer")
-            .property("latency", JITTER_LATENCY.as_millis() as u32)
-            .property("drop-on-latency", true)
-            .build()
-            .map_err(|_| missing("rtpjitterbuffer"))?;
+        let (src, jitter) = rtp_input(&caps, MAX_QUEUED_BYTES, JITTER_LATENCY)?;
+        src.set_property("name", "rtp-in");
         let depay = gst::ElementFactory::make("rtpvp8depay")
             .property("request-keyframe", true)
             .property("wait-for-keyframe", true)
