@@ -33,7 +33,10 @@ fn acknowledged_writes_survive_kill_9() {
     let mut child = Command::new(std::env::current_exe().expect("exe"))
         .args([
             "--exact",
-            "writer_child",
+            // The test's full name in the `behaviours` binary.
+            concat!(module_path!(), "::writer_child")
+                .split_once("::")
+                .map_or("writer_child", |(_crate, path)| path),
             "--nocapture",
             "--test-threads",
             "1",

@@ -3,8 +3,8 @@
 //! the room's video (its `getStats()` shows `framesDecoded` rising) and the room decodes the
 //! browser's video.
 
-mod common;
-mod meeting_common;
+use crate::common;
+use crate::meeting_common;
 
 use std::time::Duration;
 

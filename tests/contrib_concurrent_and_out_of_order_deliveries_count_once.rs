@@ -1,7 +1,7 @@
 //! Providers retry in parallel and out of order: 20 concurrent deliveries of 5 distinct
 //! transactions (each 4 times, shuffled) leave exactly 5 transfers and 5 ledger entries.
 
-mod contrib_common;
+use crate::contrib_common;
 use contrib_common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

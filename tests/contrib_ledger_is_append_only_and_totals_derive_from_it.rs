@@ -1,7 +1,7 @@
 //! The ledger only grows: SQLite itself refuses UPDATE and DELETE of its rows; corrections
 //! and refunds are new entries, and the campaign's totals are sums over the entries.
 
-mod contrib_common;
+use crate::contrib_common;
 use contrib_common::*;
 
 #[tokio::test]

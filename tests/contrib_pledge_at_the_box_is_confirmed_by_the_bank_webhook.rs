@@ -2,11 +2,11 @@
 //! reaches the hub exactly once; the bank's signed webhook for the transfer credits it; and
 //! the confirmation comes back down to the room, which then reports the pledge confirmed.
 
-mod contrib_common;
+use crate::contrib_common;
 
 use std::time::Duration;
 
-use contrib_common::common::{enrolled_room, eventually, start_room_with_kiosk};
+use crate::common::{enrolled_room, eventually, start_room_with_kiosk};
 use contrib_common::*;
 use phonghop::room::contrib_service::{ContribRequest, PledgeDraft, PledgeTicket};
 use phonghop::room::service::{KioskClient, KioskRequest};

@@ -2,7 +2,7 @@
 //! extracts intact (`pdftotext`) and whose QR, rasterised from the PDF itself (`pdftoppm`),
 //! decodes (rqrr) to the campaign's static VietQR, as does the same code drawn to PNG.
 
-mod contrib_common;
+use crate::contrib_common;
 use contrib_common::*;
 
 use phonghop::vietqr::render::{self, QrUse};

@@ -1,7 +1,7 @@
 //! The public page and its CSV show time, amount, bank reference and the memo, but never a
 //! phone number, the sender's name from the bank, or a donor's name given without consent.
 
-mod contrib_common;
+use crate::contrib_common;
 use contrib_common::*;
 
 const PHONE: &str = "0912345678";

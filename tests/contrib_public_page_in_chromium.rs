@@ -5,7 +5,7 @@
 //! Needs Node.js, /usr/bin/chromium and playwright-core in `$PHONGHOP_NPM_DIR/node_modules`
 //! (`make test` installs them).
 
-mod contrib_common;
+use crate::contrib_common;
 use contrib_common::*;
 
 const HINT: &str =

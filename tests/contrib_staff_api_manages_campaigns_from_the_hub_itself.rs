@@ -1,7 +1,7 @@
 //! The staff campaign API (`/api/v1/campaigns`) lists, creates and closes campaigns for
 //! clients on the hub itself (loopback); bad input is answered with every problem named.
 
-mod contrib_common;
+use crate::contrib_common;
 use contrib_common::*;
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! number and nothing is imported; a clean file is imported and matched; importing it again
 //! (or a statement overlapping webhooks) counts each transfer once.
 
-mod contrib_common;
+use crate::contrib_common;
 use contrib_common::*;
 
 const HEADER: &str = "date,amount_vnd,reference,description\n";

@@ -2,7 +2,7 @@
 //! whole word: the transfer of the pledged amount confirms the pledge and credits the
 //! campaign.
 
-mod contrib_common;
+use crate::contrib_common;
 use contrib_common::*;
 use phonghop::store::TransferOutcome;
 

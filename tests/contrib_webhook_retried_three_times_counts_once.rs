@@ -1,7 +1,7 @@
 //! SePay and Casso retry a notification until they see a 200; the same transaction delivered
 //! three times is recorded once, credited once, and each delivery is answered 200.
 
-mod contrib_common;
+use crate::contrib_common;
 use contrib_common::*;
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! unallocated queue with its reason; staff assign it from the command line with their
 //! name and a reason, and it leaves the queue.
 
-mod contrib_common;
+use crate::contrib_common;
 use contrib_common::*;
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! A notification with a wrong key or signature, a stale timestamp, a malformed body or an
 //! account the hub does not collect for gets a 4xx JSON error, and nothing is recorded.
 
-mod contrib_common;
+use crate::contrib_common;
 use contrib_common::*;
 
 async fn assert_refused(

@@ -1,7 +1,7 @@
 //! Staff handle feedback from the hub's command line (list, show, status, reply, export);
 //! the CSV export never carries the names or phone numbers residents gave.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! API; the reply shows in "Check my ticket" at that box. The public status page and the
 //! export never show the resident's name or phone.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

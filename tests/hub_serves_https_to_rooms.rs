@@ -1,7 +1,7 @@
 //! `phonghop hub gen-cert` makes a certificate the hub serves HTTPS with; a room that
 //! trusts it ([hub] ca_cert) enrolls and connects, a room that does not is told why.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! amount and the reference code first), and when a confirmation reaches the room's state
 //! while the QR is still shown, the kiosk says thank you.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

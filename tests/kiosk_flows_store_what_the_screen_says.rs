@@ -2,7 +2,7 @@
 //! that matches what was stored; a rating is stored (a repeated tap counted as filtered);
 //! "Check my ticket" shows the reply with the hub down; an idle reset deletes a recording.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

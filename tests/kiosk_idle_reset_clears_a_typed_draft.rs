@@ -1,7 +1,7 @@
 //! After 90 s without a touch the kiosk warns for 10 s, then returns Home in the default
 //! language with the typed draft gone.
 
-mod kiosk_common;
+use crate::kiosk_common;
 
 use egui_kittest::kittest::Queryable;
 use kiosk_common::*;

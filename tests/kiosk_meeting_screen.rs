@@ -3,7 +3,7 @@
 //! switches and say what the next tap does. When the call ends the kiosk goes Home. The
 //! pictures' textures are made once and updated in place.
 
-mod kiosk_common;
+use crate::kiosk_common;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{By, NodeT, Queryable};

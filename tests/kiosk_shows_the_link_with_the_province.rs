@@ -1,7 +1,7 @@
 //! Every kiosk screen shows whether the box is linked with the province and who is online,
 //! and never shows stale presence while the link is down.
 
-mod kiosk_common;
+use crate::kiosk_common;
 
 use egui_kittest::kittest::Queryable;
 use kiosk_common::*;

@@ -1,7 +1,7 @@
 //! Staff mode opens with the PIN typed on the number pad; five wrong PINs lock it for five
 //! minutes, during which even the right PIN is refused.
 
-mod kiosk_common;
+use crate::kiosk_common;
 
 use egui_kittest::kittest::Queryable;
 use kiosk_common::*;

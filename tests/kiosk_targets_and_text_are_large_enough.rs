@@ -2,7 +2,7 @@
 //! at least 64×64 logical px, and no text is drawn smaller than 22 pt. The checks walk the
 //! accessibility tree and the drawn shapes, so new screens are covered automatically.
 
-mod kiosk_common;
+use crate::kiosk_common;
 
 use egui_kittest::kittest::{By, NodeT, Queryable};
 use kiosk_common::*;

@@ -1,7 +1,7 @@
 //! From Home every tile opens its screen, and Back and Home always lead back; switching
 //! the language changes the labels.
 
-mod kiosk_common;
+use crate::kiosk_common;
 
 use egui_kittest::kittest::Queryable;
 use kiosk_common::*;

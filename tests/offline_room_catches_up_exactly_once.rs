@@ -2,7 +2,7 @@
 //! when the hub is back every item arrives exactly once, in the order of submission, and
 //! every voice file matches its checksum.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

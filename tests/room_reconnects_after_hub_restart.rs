@@ -2,7 +2,7 @@
 //! backoff and is connected again by itself once the hub is back; and a hub that restarts
 //! shows the room's presence again.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

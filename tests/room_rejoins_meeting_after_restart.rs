@@ -2,8 +2,8 @@
 //! itself: the hub invites it on reconnect, replaces its dead media session, and both
 //! sides decode each other's pictures again.
 
-mod common;
-mod meeting_common;
+use crate::common;
+use crate::meeting_common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! A hub and two rooms in one process: enroll, connect, see each other's presence; revoke
 //! one, it is cut off at once and its credential gets 401 from then on.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

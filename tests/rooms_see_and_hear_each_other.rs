@@ -1,8 +1,8 @@
 //! Hub + two rooms in one test, real media on loopback: each room decodes at least 100
 //! video frames from the other within 15 s, and audio flows both ways.
 
-mod common;
-mod meeting_common;
+use crate::common;
+use crate::meeting_common;
 
 use std::time::Duration;
 

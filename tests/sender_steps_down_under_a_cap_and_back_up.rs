@@ -2,8 +2,8 @@
 //! known weak link, and as the forwarder's test hook), the room steps its picture down a
 //! layer or more; when the cap is lifted it steps back up, after its hysteresis hold.
 
-mod common;
-mod meeting_common;
+use crate::common;
+use crate::meeting_common;
 
 use std::time::Duration;
 

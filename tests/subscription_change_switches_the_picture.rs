@@ -2,8 +2,8 @@
 //! picture (recognised by the sender tag in its stamp) arrives within 2 s, because the hub
 //! asks the new source for a keyframe at once instead of waiting for the next one.
 
-mod common;
-mod meeting_common;
+use crate::common;
+use crate::meeting_common;
 
 use std::time::Duration;
 

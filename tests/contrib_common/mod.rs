@@ -3,10 +3,9 @@
 //! here with `hmac`/`sha2` directly, independently of the hub's own code.
 #![allow(dead_code)]
 
-#[path = "../common/mod.rs"]
-pub mod common;
+use crate::common;
 
-pub use common::{TestHub, http, start_hub_on, tempdir};
+pub use crate::common::{TestHub, http, start_hub_on, tempdir};
 
 use hmac::{Hmac, Mac};
 use phonghop::config::{BankConfig, Secret};

@@ -1,0 +1,58 @@
+//! Every integration test, one module per behaviour (`tests/<behaviour>.rs`), linked into one
+//! test binary. Cargo's default of one binary per file linked ~50 copies of the whole appliance
+//! (about 150 MB each): 7 GB of `target/` and most of a cold `make test`'s link time.
+//! Run one behaviour with `cargo test --test behaviours <behaviour>::`.
+
+mod common;
+mod contrib_common;
+mod kiosk_common;
+mod meeting_common;
+
+mod acknowledged_write_survives_kill_9;
+mod backup_while_writing_then_restore;
+mod browser_joins_meeting_by_link;
+mod config_files_are_checked;
+mod contrib_concurrent_and_out_of_order_deliveries_count_once;
+mod contrib_ledger_is_append_only_and_totals_derive_from_it;
+mod contrib_pledge_at_the_box_is_confirmed_by_the_bank_webhook;
+mod contrib_poster_pdf;
+mod contrib_public_page_hides_personal_data;
+mod contrib_public_page_in_chromium;
+mod contrib_staff_api_manages_campaigns_from_the_hub_itself;
+mod contrib_statement_import;
+mod contrib_transfer_matches_pledge_by_reference_in_bank_text;
+mod contrib_webhook_retried_three_times_counts_once;
+mod contrib_wrong_amount_goes_to_unallocated;
+mod contrib_wrong_signature_records_nothing;
+mod database_is_checked_at_start;
+mod demo_opens_the_kiosk_window;
+mod demo_shows_rooms_connected;
+mod feedback_exports_and_cli_hold_no_personal_data;
+mod feedback_reaches_the_hub_and_the_reply_comes_back;
+mod hub_serves_https_to_rooms;
+mod hub_stops_cleanly_on_sigterm;
+mod kiosk_contribute_flow_shows_a_qr_and_thanks;
+mod kiosk_flows_store_what_the_screen_says;
+mod kiosk_font_draws_every_vietnamese_letter;
+mod kiosk_idle_reset_clears_a_typed_draft;
+mod kiosk_keyboard_types_vietnamese;
+mod kiosk_meeting_screen;
+mod kiosk_screenshot_renders_home;
+mod kiosk_shows_the_link_with_the_province;
+mod kiosk_staff_pin_locks_out_after_five_wrong_tries;
+mod kiosk_targets_and_text_are_large_enough;
+mod kiosk_tiles_lead_to_their_screens_and_back_home;
+mod media_reads_text_aloud;
+mod media_records_and_plays_back_voice;
+mod offline_room_catches_up_exactly_once;
+mod room_reconnects_after_hub_restart;
+mod room_rejoins_meeting_after_restart;
+mod rooms_enroll_connect_and_revoked_room_is_cut_off;
+mod rooms_see_and_hear_each_other;
+mod sender_steps_down_under_a_cap_and_back_up;
+mod subscription_change_switches_the_picture;
+mod vietqr_agrees_with_vietnam_qr_pay;
+mod vietqr_cli_rejects_bad_input;
+mod vietqr_properties;
+mod vietqr_public_vectors_round_trip;
+mod vietqr_rendered_png_decodes;
