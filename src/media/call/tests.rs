@@ -700,3 +700,21 @@ fn cpu_ticks() -> u64 {
             .and_then(|f| f.parse::<u64>().ok())
             .unwrap_or(0)
 }
+
+#[test]
+fn the_encoder_uses_one_thread_on_a_two_core_box_and_more_only_for_large_pictures() {
+    use super::capture::vp8_threads;
+    assert_eq!(vp8_threads(VideoLayer::P720, 2), 1);
+    assert_eq!(vp8_threads(VideoLayer::P720, 4), 2);
+    assert_eq!(vp8_threads(VideoLayer::P360, 8), 1);
+    assert_eq!(vp8_threads(VideoLayer::AudioOnly, 8), 1);
+}
+
+#[test]
+#[cfg(not(any(target_arch = "arm", target_arch = "aarch64")))]
+fn the_encoder_spends_more_effort_on_small_pictures() {
+    use super::capture::vp8_speed;
+    assert_eq!(vp8_speed(VideoLayer::P720), -6);
+    assert_eq!(vp8_speed(VideoLayer::P360), -6);
+    assert_eq!(vp8_speed(VideoLayer::P180), -4);
+}
