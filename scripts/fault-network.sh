@@ -4,10 +4,13 @@
 #   1. the commune's uplink is squeezed to 250 kbit/s (tbf): it must step down to 180p or audio
 #      only (driven by its own congestion controller, TWCC + GCC; no REMB involved);
 #   2. the squeeze is lifted: it must step back up to 360p or better;
-#   3. the commune's link goes down for 15 s and comes back (a cable pulled, a modem
+#   3. 5 % of the commune's UDP packets are dropped at random each way (iptables' statistic
+#      match: netem is missing here): lost video must be NACKed and resent on the RTX stream
+#      both ways, and pictures must keep flowing;
+#   4. the commune's link goes down for 15 s and comes back (a cable pulled, a modem
 #      restarting): the call must recover by itself (ICE restart or a new connection) and
 #      pictures must flow again both ways.
-# Needs root (ip netns, tc). Uses the release binary: `make fault` builds it.
+# Needs root (ip netns, tc, iptables). Uses the release binary: `make fault` builds it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin="${PHONGHOP_BIN:-$here/target/release/phonghop}"
@@ -113,6 +116,19 @@ echo "commune layer $(metric commune 'phonghop_room_call_layer '), estimate $(me
 ip netns exec "$ns" tc qdisc del dev phf-room root
 wait_for 90 "the squeeze lifted, the commune steps back up to 360p or better" layer_at_least 360
 echo "commune layer $(metric commune 'phonghop_room_call_layer '), estimate $(metric commune 'phonghop_room_call_available_bps ') b/s"
+
+rtx() { metric "$1" "phonghop_room_call_retransmitted_packets{direction=\"$2\"}"; }
+rtx_before=$(rtx commune sent); rtx_in_before=$(rtx commune received)
+for chain in OUTPUT INPUT; do
+  ip netns exec "$ns" iptables -A "$chain" -p udp -m statistic --mode random --probability 0.05 -j DROP
+done
+sleep 15
+resent_more() { local a b; a=$(rtx commune "$1"); b=$2; [ -n "$a" ] && [ "${a%.*}" -gt "${b%.*}" ]; }
+wait_for 10 "under 5 % loss the commune resends lost video on its RTX stream" resent_more sent "${rtx_before:-0}"
+wait_for 10 "under 5 % loss the hub resends lost video to the commune on RTX" resent_more received "${rtx_in_before:-0}"
+wait_for 10 "under 5 % loss pictures keep flowing both ways" bash -c "$(declare -f metric frames grows); ns=$ns; grows province && grows commune"
+echo "RTX packets sent by the commune: $(rtx commune sent), received: $(rtx commune received), NACKs received: $(metric commune 'phonghop_room_call_nacks_received ')"
+ip netns exec "$ns" iptables -F
 
 ip netns exec "$ns" ip link set phf-room down
 sleep 15

@@ -4,7 +4,7 @@
 set -eu
 
 # Build: a C compiler for the bundled SQLite and ring; pkg-config for -sys crates.
-BUILD="build-essential pkg-config ca-certificates curl iproute2"
+BUILD="build-essential pkg-config ca-certificates curl iproute2 iptables"
 # Tests: systemd-analyze (unit checks), zbarimg (QR codes decode), Node.js + npm (an
 # independent VietQR implementation cross-checks ours), a virtual display with Mesa's
 # software OpenGL for the kiosk window (glow renderer).

@@ -51,8 +51,33 @@ mod rooms_enroll_connect_and_revoked_room_is_cut_off;
 mod rooms_see_and_hear_each_other;
 mod sender_steps_down_under_a_cap_and_back_up;
 mod subscription_change_switches_the_picture;
+mod video_retransmissions_are_negotiated;
 mod vietqr_agrees_with_vietnam_qr_pay;
 mod vietqr_cli_rejects_bad_input;
 mod vietqr_properties;
 mod vietqr_public_vectors_round_trip;
 mod vietqr_rendered_png_decodes;
+
+/// Cargo no longer finds test files by itself (`autotests = false`): a behaviour file that is
+/// not declared above would silently never run.
+#[test]
+fn every_behaviour_file_is_part_of_this_binary() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let declared = include_str!("behaviours.rs");
+    for entry in std::fs::read_dir(&dir).expect("tests dir") {
+        let path = entry.expect("entry").path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let Some(module) = name.strip_suffix(".rs") else {
+            continue;
+        };
+        if module == "behaviours" {
+            continue;
+        }
+        assert!(
+            declared.contains(&format!("\nmod {module};\n")),
+            "tests/{name} is not declared in tests/behaviours.rs: add `mod {module};`"
+        );
+    }
+}

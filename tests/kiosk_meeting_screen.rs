@@ -14,7 +14,7 @@ use phonghop::kiosk::shell::Screen;
 use phonghop::kiosk::style::{MIN_TARGET, MIN_TEXT_PT};
 use phonghop::kiosk::{KioskRoom, RoomKiosk};
 use phonghop::media::FrameSlot;
-use phonghop::room::call_view::{CallPhase, CallView};
+use phonghop::room::call_view::{CallPhase, CallView, TestSources};
 use phonghop::wire::SlotSource;
 
 fn kiosk(call: CallView, lang: Language, width: f32, height: f32) -> Harness<'static, RoomKiosk> {
@@ -54,7 +54,7 @@ fn live_call() -> CallView {
                 name: "Xã Tả Van".into(),
             }),
         ];
-        s.sources_note = Some("test picture".into());
+        s.test_sources = Some(TestSources::Both);
         s.sending_layer = "720p".into();
     });
     publish_all(&call, 0);
@@ -79,7 +79,9 @@ fn a_live_call_opens_the_meeting_screen_and_the_buttons_flip_the_switches() {
     h.run();
     assert_eq!(h.state().shell().screen, Screen::Meeting);
     h.get_by_label("Đang họp");
-    h.get_by_label_contains("test picture");
+    // The stand-in devices are said in the kiosk's language, not in the log's English.
+    h.get_by_label("Không có camera và micro: các điểm cầu khác thấy hình thử và nghe tiếng thử.");
+    assert!(h.query_by_label_contains("test picture").is_none());
 
     assert!(call.microphone_on());
     h.get_by_label("Tắt micro").click();

@@ -16,7 +16,7 @@ use super::shell::Command;
 use super::style::{BODY_PT, MIN_TARGET, MIN_TEXT_PT, body};
 use crate::config::Language;
 use crate::media::FrameSlot;
-use crate::room::call_view::{CallPhase, CallSnapshot, CallView};
+use crate::room::call_view::{CallPhase, CallSnapshot, CallView, TestSources};
 
 /// A picture uploaded into a texture, ready to draw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,8 +47,8 @@ pub struct MeetingScreenState {
     pub self_view: Option<Picture>,
     /// How many take part (rooms and browsers), when known.
     pub participants: usize,
-    /// What the call task said about its sources (e.g. a test picture), shown as is.
-    pub sources_note: Option<String>,
+    /// Devices replaced by a test picture or tone, said in the kiosk's language.
+    pub test_sources: Option<TestSources>,
     pub microphone_on: bool,
     pub camera_on: bool,
 }
@@ -61,7 +61,7 @@ impl Default for MeetingScreenState {
             slots: Vec::new(),
             self_view: None,
             participants: 0,
-            sources_note: None,
+            test_sources: None,
             microphone_on: true,
             camera_on: true,
         }
@@ -85,7 +85,7 @@ impl MeetingScreenState {
             .collect();
         self.self_view = textures.self_view();
         self.participants = snapshot.participants.len();
-        self.sources_note = snapshot.sources_note.clone();
+        self.test_sources = snapshot.test_sources;
         self.microphone_on = view.microphone_on();
         self.camera_on = view.camera_on();
     }
@@ -357,15 +357,8 @@ pub fn meeting_screen_ui(ui: &mut Ui, state: &MeetingScreenState) -> Option<Comm
                 &[("count", Arg::Number(state.participants as i64))],
             )));
         }
-        if let Some(note) = &state.sources_note {
-            ui.label(
-                body(tr_args(
-                    lang,
-                    "meeting-sources",
-                    &[("note", Arg::Text(note))],
-                ))
-                .color(Color32::DARK_GRAY),
-            );
+        if let Some(test) = state.test_sources {
+            ui.label(body(tr(lang, test.message_id())).color(Color32::DARK_GRAY));
         }
     });
     // The controls at the bottom: microphone, camera, and the room's own picture.
@@ -538,7 +531,7 @@ pub fn preview_call() -> CallView {
                 connected: true,
             })
             .collect();
-        s.sources_note = Some("test picture".into());
+        s.test_sources = Some(TestSources::Both);
         s.sending_layer = "720p".into();
     });
     for (i, slot) in view.tiles().iter().enumerate() {

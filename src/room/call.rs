@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use super::Room;
-use super::call_view::{CallPhase, CallView};
+use super::call_view::{CallPhase, CallView, TestSources};
 use crate::media::call::{
     AudioPlayout, AudioStreamIn, Capture, CaptureSettings, EncodedFrame, EncodedKind, VideoLayer,
     VideoReceiver,
@@ -196,15 +196,16 @@ impl CallTask {
         let sdp = peer.create_offer(false).await.map_err(|e| e.to_string())?;
         self.send(meeting_id, ClientSignal::Offer { sdp });
         let sources = capture.sources();
-        let note = match (sources.camera_is_test, sources.microphone_is_test) {
-            (false, false) => None,
-            _ => Some(format!("{}; {}", sources.camera, sources.microphone)),
-        };
+        let test_sources =
+            TestSources::from_flags(sources.camera_is_test, sources.microphone_is_test);
+        if test_sources.is_some() {
+            tracing::info!(camera = %sources.camera, microphone = %sources.microphone, "call uses test sources");
+        }
         self.view.set_self_view(capture.self_view());
         self.view.update(|s| {
             s.phase = CallPhase::Joining;
             s.meeting_id = Some(meeting_id.to_owned());
-            s.sources_note = note;
+            s.test_sources = test_sources;
             s.sending_layer = start_layer.label().to_owned();
         });
         let m = &self.room.metrics;
@@ -431,6 +432,15 @@ impl CallTask {
         }
         m.call_packets_lost.set(stats.packets_lost);
         m.call_video_loss_ratio.set(stats.video_loss);
+        m.call_nacks_received.set(stats.nacks_received as i64);
+        for (direction, packets) in [
+            ("sent", stats.retransmitted_packets_sent),
+            ("received", stats.retransmitted_packets_received),
+        ] {
+            m.call_retransmitted_packets
+                .get_or_create(&vec![("direction".to_owned(), direction.to_owned())])
+                .set(packets as i64);
+        }
         m.call_bytes
             .get_or_create(&send)
             .set(stats.bytes_sent as i64);

@@ -24,6 +24,35 @@ pub enum CallPhase {
     Reconnecting,
 }
 
+/// Which of the room's devices are replaced by test sources, for the meeting screen to say in
+/// the kiosk's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestSources {
+    Camera,
+    Microphone,
+    Both,
+}
+
+impl TestSources {
+    pub fn from_flags(camera_is_test: bool, microphone_is_test: bool) -> Option<TestSources> {
+        match (camera_is_test, microphone_is_test) {
+            (false, false) => None,
+            (true, false) => Some(TestSources::Camera),
+            (false, true) => Some(TestSources::Microphone),
+            (true, true) => Some(TestSources::Both),
+        }
+    }
+
+    /// The Fluent message that says it.
+    pub fn message_id(self) -> &'static str {
+        match self {
+            TestSources::Camera => "meeting-test-camera",
+            TestSources::Microphone => "meeting-test-microphone",
+            TestSources::Both => "meeting-test-both",
+        }
+    }
+}
+
 /// A copy of the call's state for one repaint.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CallSnapshot {
@@ -32,8 +61,9 @@ pub struct CallSnapshot {
     /// Who each receiving slot shows (`slots[0]` is the large picture).
     pub slots: Vec<Option<SlotSource>>,
     pub participants: Vec<ParticipantInfo>,
-    /// E.g. "test picture (no camera found)"; `None` when real devices are in use.
-    pub sources_note: Option<String>,
+    /// Which devices are stand-ins (test picture or tone); `None` when real devices are in
+    /// use. Why (none found, chosen in the settings, failed) is in the log and `/metrics`.
+    pub test_sources: Option<TestSources>,
     /// The layer being sent now: "720p", "360p", "180p" or "audio-only".
     pub sending_layer: String,
 }

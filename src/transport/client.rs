@@ -15,9 +15,7 @@ use rtc::peer_connection::transport::RTCIceCandidateInit;
 use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use rtc::rtcp::payload_feedbacks::receiver_estimated_maximum_bitrate::ReceiverEstimatedMaximumBitrate;
-use rtc::rtp_transceiver::rtp_sender::{
-    RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
-};
+use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
 use rtc::shared::marshal::Marshal;
 use rtc::statistics::StatsSelector;
@@ -69,6 +67,11 @@ pub struct LinkStats {
     pub packets_lost: i64,
     pub bytes_sent: u64,
     pub bytes_received: u64,
+    /// NACKs the hub sent about our video, and the packets we sent again for them (RTX).
+    pub nacks_received: u64,
+    pub retransmitted_packets_sent: u64,
+    /// Repairs that arrived on the received streams' RTX SSRCs.
+    pub retransmitted_packets_received: u64,
 }
 
 /// Receiving video tracks by slot, so the call can ask their senders for keyframes.
@@ -168,23 +171,16 @@ fn local_track(
     kind: RtpCodecKind,
     ssrc: u32,
 ) -> Result<Arc<TrackLocalStaticSample>, TransportError> {
-    let (codec, label) = match kind {
-        RtpCodecKind::Audio => (peer::opus_codec(), "audio"),
-        _ => (peer::vp8_codec(), "video"),
+    let label = match kind {
+        RtpCodecKind::Audio => "audio",
+        _ => "video",
     };
     let track = MediaStreamTrack::new(
         "phonghop".to_owned(),
         format!("phonghop-{label}"),
         label.to_owned(),
         kind,
-        vec![RTCRtpEncodingParameters {
-            rtp_coding_parameters: RTCRtpCodingParameters {
-                ssrc: Some(ssrc),
-                ..Default::default()
-            },
-            codec,
-            ..Default::default()
-        }],
+        vec![peer::send_encoding(kind, ssrc)],
     );
     TrackLocalStaticSample::new(Instant::now(), track)
         .map(Arc::new)
@@ -480,10 +476,15 @@ impl ClientPeer {
                 RTCStatsReportEntry::InboundRtp(inbound) => {
                     let received = &inbound.received_rtp_stream_stats;
                     stats.packets_lost += received.packets_lost;
+                    stats.retransmitted_packets_received += inbound.retransmitted_packets_received;
                     // webrtc-rs reports jitter in RTP timestamp units (90 kHz for video).
                     if received.rtp_stream_stats.kind == RtpCodecKind::Video {
                         stats.jitter_ms = Some(received.jitter / 90.0);
                     }
+                }
+                RTCStatsReportEntry::OutboundRtp(outbound) => {
+                    stats.nacks_received += u64::from(outbound.nack_count);
+                    stats.retransmitted_packets_sent += outbound.retransmitted_packets_sent;
                 }
                 RTCStatsReportEntry::IceCandidatePair(pair) => {
                     stats.bytes_sent = stats.bytes_sent.max(pair.bytes_sent);

@@ -13,12 +13,13 @@ use rtc::peer_connection::configuration::interceptor_registry::{
     CongestionFeedback, configure_congestion_control, register_default_interceptors,
 };
 use rtc::peer_connection::configuration::media_engine::{
-    MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine,
+    MIME_TYPE_OPUS, MIME_TYPE_RTX, MIME_TYPE_VP8, MediaEngine,
 };
 use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
 use rtc::peer_connection::transport::RTCIceServer;
 use rtc::rtp_transceiver::rtp_sender::{
-    RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RtpCodecKind,
+    RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters,
+    RTCRtpEncodingParameters, RTCRtpRtxParameters, RtpCodecKind,
 };
 use webrtc::peer_connection::{PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler};
 
@@ -29,6 +30,9 @@ use crate::wire::IceServer;
 /// the payload type of every forwarded packet to what each receiver negotiated.
 pub(crate) const VP8_PAYLOAD_TYPE: u8 = 96;
 pub(crate) const OPUS_PAYLOAD_TYPE: u8 = 111;
+/// Retransmissions of VP8 (RFC 4588): a lost packet asked for by NACK comes back on its own
+/// SSRC, so the receiver's loss and jitter figures stay about the first transmission.
+pub(crate) const VP8_RTX_PAYLOAD_TYPE: u8 = 97;
 
 /// Where the estimator starts: low, so the first seconds are deliverable on a highland link,
 /// and probing climbs from there.
@@ -125,6 +129,29 @@ pub(crate) fn opus_codec() -> RTCRtpCodec {
     }
 }
 
+/// The one encoding of a track we send: VP8 with its own retransmission SSRC (used when the
+/// other side negotiates RTX; webrtc-rs drops it otherwise), or Opus.
+pub(crate) fn send_encoding(kind: RtpCodecKind, ssrc: u32) -> RTCRtpEncodingParameters {
+    let (codec, rtx) = match kind {
+        RtpCodecKind::Audio => (opus_codec(), None),
+        _ => (
+            vp8_codec(),
+            Some(RTCRtpRtxParameters {
+                ssrc: rand::random::<u32>(),
+            }),
+        ),
+    };
+    RTCRtpEncodingParameters {
+        rtp_coding_parameters: RTCRtpCodingParameters {
+            ssrc: Some(ssrc),
+            rtx,
+            ..Default::default()
+        },
+        codec,
+        ..Default::default()
+    }
+}
+
 fn media_engine() -> Result<MediaEngine, TransportError> {
     let mut engine = MediaEngine::default();
     engine
@@ -132,6 +159,21 @@ fn media_engine() -> Result<MediaEngine, TransportError> {
             RTCRtpCodecParameters {
                 rtp_codec: vp8_codec(),
                 payload_type: VP8_PAYLOAD_TYPE,
+            },
+            RtpCodecKind::Video,
+        )
+        .map_err(TransportError::engine)?;
+    engine
+        .register_codec(
+            RTCRtpCodecParameters {
+                rtp_codec: RTCRtpCodec {
+                    mime_type: MIME_TYPE_RTX.to_owned(),
+                    clock_rate: 90_000,
+                    channels: 0,
+                    sdp_fmtp_line: format!("apt={VP8_PAYLOAD_TYPE}"),
+                    rtcp_feedback: vec![],
+                },
+                payload_type: VP8_RTX_PAYLOAD_TYPE,
             },
             RtpCodecKind::Video,
         )

@@ -18,9 +18,7 @@ use rtc::peer_connection::transport::RTCIceCandidateInit;
 use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use rtc::rtcp::payload_feedbacks::receiver_estimated_maximum_bitrate::ReceiverEstimatedMaximumBitrate;
-use rtc::rtp_transceiver::rtp_sender::{
-    RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
-};
+use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
 use webrtc::media_stream::track_local::{TrackLocal, TrackLocalEvent};
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
@@ -429,23 +427,16 @@ fn enforce_caps(session: Arc<Session>) {
 
 fn slot_track(kind: RtpCodecKind, slot: usize) -> (Arc<TrackLocalStaticRTP>, u32) {
     let ssrc = rand::random::<u32>();
-    let (codec, label) = match kind {
-        RtpCodecKind::Audio => (peer::opus_codec(), "audio"),
-        _ => (peer::vp8_codec(), "video"),
+    let label = match kind {
+        RtpCodecKind::Audio => "audio",
+        _ => "video",
     };
     let track = MediaStreamTrack::new(
         format!("slot-{slot}"),
         format!("slot-{slot}-{label}"),
         format!("slot-{slot}-{label}"),
         kind,
-        vec![RTCRtpEncodingParameters {
-            rtp_coding_parameters: RTCRtpCodingParameters {
-                ssrc: Some(ssrc),
-                ..Default::default()
-            },
-            codec,
-            ..Default::default()
-        }],
+        vec![peer::send_encoding(kind, ssrc)],
     );
     (Arc::new(TrackLocalStaticRTP::new(track)), ssrc)
 }

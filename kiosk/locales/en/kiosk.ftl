@@ -184,7 +184,9 @@ meeting-participants = { $count ->
     [one] { $count } participant
    *[other] { $count } participants
 }
-meeting-sources = Picture and sound: { $note }
+meeting-test-camera = No camera: the others see a test picture.
+meeting-test-microphone = No microphone: the others hear a test tone.
+meeting-test-both = No camera or microphone: the others see a test picture and hear a test tone.
 meeting-mic-off = Turn microphone off
 meeting-mic-on = Turn microphone on
 meeting-camera-off = Turn camera off
