@@ -134,7 +134,6 @@ pub struct RoomMetrics {
     pub call_video_loss_ratio: Gauge<f64, std::sync::atomic::AtomicU64>,
     /// Labels `direction` ("sent", "received"): packets repaired by RTX.
     pub call_retransmitted_packets: Family<Labels, Gauge>,
-    pub call_nacks_received: Gauge,
     pub call_reconnects: Counter,
     pub call_ice_restarts: Counter,
 }
@@ -268,11 +267,6 @@ impl RoomMetrics {
             "Video packets resent on the RTX stream after a NACK (sent) or repaired by one (received)",
             Family::<Labels, Gauge>::default()
         );
-        let call_nacks_received = reg!(
-            "phonghop_room_call_nacks_received",
-            "NACKs the hub sent about this room's video",
-            Gauge::default()
-        );
         let call_reconnects = reg!(
             "phonghop_room_call_reconnects",
             "Media connections replaced after a failure",
@@ -308,7 +302,6 @@ impl RoomMetrics {
             call_packets_lost,
             call_video_loss_ratio,
             call_retransmitted_packets,
-            call_nacks_received,
             call_reconnects,
             call_ice_restarts,
         }

@@ -30,7 +30,7 @@ use gstreamer::prelude::*;
 
 pub use capture::{Capture, CaptureSettings, SourcesInUse};
 pub use playout::{AudioPlayout, AudioStreamIn};
-pub use receive::VideoReceiver;
+pub use receive::{VIDEO_JITTER_LATENCY, VideoReceiver};
 
 use super::pipeline::{OwnedPipeline, PipelineError, PipelineProgress};
 

@@ -432,7 +432,6 @@ impl CallTask {
         }
         m.call_packets_lost.set(stats.packets_lost);
         m.call_video_loss_ratio.set(stats.video_loss);
-        m.call_nacks_received.set(stats.nacks_received as i64);
         for (direction, packets) in [
             ("sent", stats.retransmitted_packets_sent),
             ("received", stats.retransmitted_packets_received),

@@ -67,8 +67,7 @@ pub struct LinkStats {
     pub packets_lost: i64,
     pub bytes_sent: u64,
     pub bytes_received: u64,
-    /// NACKs the hub sent about our video, and the packets we sent again for them (RTX).
-    pub nacks_received: u64,
+    /// Video packets we sent again (RTX) because the hub NACKed them.
     pub retransmitted_packets_sent: u64,
     /// Repairs that arrived on the received streams' RTX SSRCs.
     pub retransmitted_packets_received: u64,
@@ -483,7 +482,6 @@ impl ClientPeer {
                     }
                 }
                 RTCStatsReportEntry::OutboundRtp(outbound) => {
-                    stats.nacks_received += u64::from(outbound.nack_count);
                     stats.retransmitted_packets_sent += outbound.retransmitted_packets_sent;
                 }
                 RTCStatsReportEntry::IceCandidatePair(pair) => {

@@ -3,11 +3,13 @@
 //!
 //! - [`peer`]: one way to build a peer connection (VP8 + Opus, NACK, TWCC, GCC).
 //! - [`rtp`]: pure helpers on RTP packets (VP8 keyframes, sequence rewriting for slot switches).
+//! - `rtx`: undoes RTX retransmissions before webrtc-rs's NACK generator (see there why).
 
 pub mod client;
 mod feedback;
 pub mod peer;
 pub mod rtp;
+mod rtx;
 pub mod sfu;
 
 /// Why the transport could not do what was asked.

@@ -7,10 +7,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use rtc::interceptor::{BandwidthEstimator, EstimatorStats, Gcc, PacketReport, Registry};
+use rtc::interceptor::{
+    BandwidthEstimator, EstimatorStats, Gcc, NackGeneratorBuilder, NackResponderBuilder,
+    PacketReport, Registry, Slot,
+};
 use rtc::peer_connection::configuration::RTCConfigurationBuilder;
 use rtc::peer_connection::configuration::interceptor_registry::{
-    CongestionFeedback, configure_congestion_control, register_default_interceptors,
+    CongestionFeedback, configure_congestion_control, configure_rtcp_reports,
+    configure_simulcast_extension_headers, configure_twcc_receiver_only,
 };
 use rtc::peer_connection::configuration::media_engine::{
     MIME_TYPE_OPUS, MIME_TYPE_RTX, MIME_TYPE_VP8, MediaEngine,
@@ -36,6 +40,10 @@ pub(crate) const VP8_RTX_PAYLOAD_TYPE: u8 = 97;
 
 /// Where the estimator starts: low, so the first seconds are deliverable on a highland link,
 /// and probing climbs from there.
+/// How often missing packets are NACKed (again): about a frame, so a repair on a short link
+/// arrives within a frame or two.
+const NACK_INTERVAL: std::time::Duration = std::time::Duration::from_millis(20);
+
 pub const INITIAL_BITRATE_BPS: f64 = 600_000.0;
 pub const MIN_BITRATE_BPS: f64 = 60_000.0;
 pub const MAX_BITRATE_BPS: f64 = 2_500_000.0;
@@ -235,8 +243,22 @@ pub async fn build(
         .map_err(TransportError::engine)?;
         estimate = Some(Estimate(target));
     }
+    // webrtc-rs's defaults, but with NACKs sent every 20 ms instead of 100: a repair must
+    // arrive while the receiver's jitter buffer still waits for it
+    // ([`crate::media::call::VIDEO_JITTER_LATENCY`]), or a lost packet costs a keyframe.
+    let registry = registry
+        .with(Slot::FecDecoder, super::rtx::RepairRtx::default())
+        .with(Slot::NackResponder, NackResponderBuilder::new().build())
+        .with(
+            Slot::NackGenerator,
+            NackGeneratorBuilder::new()
+                .with_interval(NACK_INTERVAL)
+                .build(),
+        );
+    configure_simulcast_extension_headers(&mut engine).map_err(TransportError::engine)?;
     let registry =
-        register_default_interceptors(registry, &mut engine).map_err(TransportError::engine)?;
+        configure_twcc_receiver_only(registry, &mut engine).map_err(TransportError::engine)?;
+    let registry = configure_rtcp_reports(registry);
     // The application-most slot (no jitter-buffer interceptor is used: GStreamer's
     // rtpjitterbuffer does that job in the room).
     let registry = registry.with(
