@@ -8,7 +8,7 @@ BUILD="build-essential pkg-config ca-certificates curl iproute2 iptables"
 # Tests: systemd-analyze (unit checks), zbarimg (QR codes decode), Node.js + npm (an
 # independent VietQR implementation cross-checks ours), a virtual display with Mesa's
 # software OpenGL for the kiosk window (glow renderer).
-TEST="systemd zbar-tools nodejs npm xvfb xauth libgl1-mesa-dri libegl1"
+TEST="systemd pulseaudio pulseaudio-utils zbar-tools nodejs npm xvfb xauth libgl1-mesa-dri libegl1"
 # Contributions: Debian's Chromium (the public campaign page seen in a real browser, driven by
 # playwright-core) and poppler-utils (pdftotext/pdftoppm read back the printed poster).
 CONTRIB="chromium poppler-utils"

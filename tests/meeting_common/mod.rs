@@ -105,6 +105,24 @@ pub async fn metric(url: &url::Url, prefix: &str) -> Option<f64> {
         .and_then(|v| v.parse().ok())
 }
 
+/// The sum of a metric over its labels (which slot carries a voice depends on the routing).
+pub async fn metric_total(url: &url::Url, prefix: &str) -> Option<f64> {
+    let text = crate::common::http()
+        .get(url.join("metrics").ok()?)
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    Some(
+        text.lines()
+            .filter(|l| l.starts_with(prefix))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum(),
+    )
+}
+
 pub const BROWSER_HINT: &str =
     "run `make test` (it installs chromium, node and playwright-core) or set PHONGHOP_NPM_DIR";
 
