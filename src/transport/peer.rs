@@ -38,12 +38,12 @@ pub(crate) const OPUS_PAYLOAD_TYPE: u8 = 111;
 /// SSRC, so the receiver's loss and jitter figures stay about the first transmission.
 pub(crate) const VP8_RTX_PAYLOAD_TYPE: u8 = 97;
 
-/// Where the estimator starts: low, so the first seconds are deliverable on a highland link,
-/// and probing climbs from there.
 /// How often missing packets are NACKed (again): about a frame, so a repair on a short link
 /// arrives within a frame or two.
 const NACK_INTERVAL: std::time::Duration = std::time::Duration::from_millis(20);
 
+/// Where the estimator starts: low, so the first seconds are deliverable on a highland link,
+/// and probing climbs from there.
 pub const INITIAL_BITRATE_BPS: f64 = 600_000.0;
 pub const MIN_BITRATE_BPS: f64 = 60_000.0;
 pub const MAX_BITRATE_BPS: f64 = 2_500_000.0;
