@@ -27,6 +27,9 @@ cleanup() {
 trap cleanup EXIT
 fail() {
   echo "FAULT RUN FAILED: $*" >&2
+  echo "== the commune's link figures" >&2
+  ip netns exec "$ns" curl -s http://10.77.0.2:19182/metrics 2>/dev/null \
+    | grep -E '^phonghop_room_call_(layer|available_bps|estimate|encoder_target|video_loss)' >&2 || true
   for f in "$work"/*.log; do echo "== $f" >&2; grep -v -e duplicated -e SrtpHandler "$f" | tail -n 12 >&2; done
   exit 1
 }

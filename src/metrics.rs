@@ -132,6 +132,9 @@ pub struct RoomMetrics {
     pub call_jitter_ms: Gauge,
     pub call_packets_lost: Gauge,
     pub call_video_loss_ratio: Gauge<f64, std::sync::atomic::AtomicU64>,
+    /// Labels `part` ("delay", "loss"): the congestion controller's two halves.
+    pub call_estimate_bps: Family<Labels, Gauge>,
+    pub call_estimate_loss_ratio: Gauge<f64, std::sync::atomic::AtomicU64>,
     /// Labels `direction` ("sent", "received"): packets repaired by RTX.
     pub call_retransmitted_packets: Family<Labels, Gauge>,
     pub call_reconnects: Counter,
@@ -262,6 +265,16 @@ impl RoomMetrics {
             "Fraction of sent video packets the hub reported lost",
             Gauge::<f64, std::sync::atomic::AtomicU64>::default()
         );
+        let call_estimate_bps = reg!(
+            "phonghop_room_call_estimate_bps",
+            "The congestion controller's delay-based and loss-based estimates (the lower one rules)",
+            Family::<Labels, Gauge>::default()
+        );
+        let call_estimate_loss_ratio = reg!(
+            "phonghop_room_call_estimate_loss_ratio",
+            "Smoothed fraction of sent packets the congestion controller counted lost (TWCC)",
+            Gauge::<f64, std::sync::atomic::AtomicU64>::default()
+        );
         let call_retransmitted_packets = reg!(
             "phonghop_room_call_retransmitted_packets",
             "Video packets resent on the RTX stream after a NACK (sent) or repaired by one (received)",
@@ -301,6 +314,8 @@ impl RoomMetrics {
             call_jitter_ms,
             call_packets_lost,
             call_video_loss_ratio,
+            call_estimate_bps,
+            call_estimate_loss_ratio,
             call_retransmitted_packets,
             call_reconnects,
             call_ice_restarts,

@@ -197,9 +197,6 @@ fn make(factory: &str) -> Result<gst::Element, CallMediaError> {
         .map_err(|_| missing(factory))
 }
 
-/// Consecutive packets after which a jitter buffer starts passing packets on.
-const FASTSTART_PACKETS: u32 = 2;
-
 /// The input of a receiving pipeline: a live appsrc for one RTP stream (timestamped on
 /// arrival, dropping the oldest beyond `max_bytes` so a stalled decoder never blocks the
 /// network side) and the jitter buffer after it.
@@ -219,9 +216,6 @@ fn rtp_input(
     let jitter = gst::ElementFactory::make("rtpjitterbuffer")
         .property("latency", latency.as_millis() as u32)
         .property("drop-on-latency", true)
-        // Start with the first packets in order instead of holding the first one for the
-        // whole latency: the latency is there for repairs, not to delay the first picture.
-        .property("faststart-min-packets", FASTSTART_PACKETS)
         .build()
         .map_err(|_| missing("rtpjitterbuffer"))?;
     Ok((src, jitter))

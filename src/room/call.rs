@@ -424,6 +424,19 @@ impl CallTask {
             Layer::P720 => 720,
         });
         m.call_available_bps.set(call.peer.available_bps() as i64);
+        if let Some(parts) = call.peer.congestion_estimate_parts() {
+            for (part, bps) in [
+                ("delay", parts.delay_based_bps),
+                ("loss", parts.loss_based_bps),
+            ] {
+                if bps.is_finite() {
+                    m.call_estimate_bps
+                        .get_or_create(&vec![("part".to_owned(), part.to_owned())])
+                        .set(bps as i64);
+                }
+            }
+            m.call_estimate_loss_ratio.set(parts.loss);
+        }
         if let Some(rtt) = stats.round_trip_ms {
             m.call_rtt_ms.set(rtt.round() as i64);
         }

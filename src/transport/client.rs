@@ -416,6 +416,11 @@ impl ClientPeer {
         self.estimate.as_ref().map(Estimate::bps)
     }
 
+    /// The congestion controller's delay- and loss-based halves, for metrics.
+    pub fn congestion_estimate_parts(&self) -> Option<peer::EstimateBreakdown> {
+        self.estimate.as_ref().map(Estimate::parts)
+    }
+
     pub fn remb_cap_bps(&self) -> Option<u64> {
         match self.remb_cap_bps.load(Ordering::Relaxed) {
             0 => None,

@@ -50,25 +50,66 @@ pub const MAX_BITRATE_BPS: f64 = 2_500_000.0;
 
 /// The congestion controller's latest estimate, readable from any task.
 #[derive(Debug, Clone)]
-pub struct Estimate(Arc<AtomicU64>);
+pub struct Estimate(Arc<EstimateParts>);
+
+/// GCC's target and its two halves, as `f64` bits (written by the estimator inside the
+/// interceptor chain, read by the call).
+#[derive(Debug, Default)]
+struct EstimateParts {
+    target: AtomicU64,
+    delay_based: AtomicU64,
+    loss_based: AtomicU64,
+    loss: AtomicU64,
+}
+
+fn load(value: &AtomicU64) -> f64 {
+    f64::from_bits(value.load(Ordering::Relaxed))
+}
 
 impl Estimate {
     pub fn bps(&self) -> f64 {
-        f64::from_bits(self.0.load(Ordering::Relaxed))
+        load(&self.0.target)
     }
+
+    /// Why the estimate is where it is: the delay-based half (queues building) and the
+    /// loss-based half (packets lost), whichever is lower wins; and the smoothed loss GCC saw.
+    pub fn parts(&self) -> EstimateBreakdown {
+        EstimateBreakdown {
+            delay_based_bps: load(&self.0.delay_based),
+            loss_based_bps: load(&self.0.loss_based),
+            loss: load(&self.0.loss),
+        }
+    }
+}
+
+/// See [`Estimate::parts`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EstimateBreakdown {
+    pub delay_based_bps: f64,
+    pub loss_based_bps: f64,
+    /// Fraction of packets the congestion controller counted lost (0.0–1.0).
+    pub loss: f64,
 }
 
 /// Wraps GCC and publishes its target after each update (the estimator is boxed inside the
 /// interceptor chain, so the number has to be pushed out rather than pulled).
+/// Wraps GCC and publishes its target and halves after each update (the estimator is boxed
+/// inside the interceptor chain, so the numbers have to be pushed out rather than pulled).
 struct ReportingEstimator {
     inner: Gcc,
-    target: Arc<AtomicU64>,
+    parts: Arc<EstimateParts>,
 }
 
 impl ReportingEstimator {
     fn publish(&self) {
-        self.target
-            .store(self.inner.target_bitrate().to_bits(), Ordering::Relaxed);
+        let store = |cell: &AtomicU64, value: f64| cell.store(value.to_bits(), Ordering::Relaxed);
+        store(&self.parts.target, self.inner.target_bitrate());
+        store(&self.parts.delay_based, self.inner.delay_based_bitrate());
+        store(&self.parts.loss_based, self.inner.loss_based_bitrate());
+        store(
+            &self.parts.loss,
+            self.inner.stats().packet_loss.unwrap_or(0.0),
+        );
     }
 }
 
@@ -229,11 +270,12 @@ pub async fn build(
     let mut registry = Registry::new();
     let mut estimate = None;
     if options.congestion_control {
-        let target = Arc::new(AtomicU64::new(INITIAL_BITRATE_BPS.to_bits()));
+        let parts = Arc::new(EstimateParts::default());
         let estimator = ReportingEstimator {
             inner: Gcc::new(INITIAL_BITRATE_BPS, MIN_BITRATE_BPS, MAX_BITRATE_BPS),
-            target: target.clone(),
+            parts: parts.clone(),
         };
+        estimator.publish();
         registry = configure_congestion_control(
             registry,
             estimator,
@@ -241,7 +283,7 @@ pub async fn build(
             &mut engine,
         )
         .map_err(TransportError::engine)?;
-        estimate = Some(Estimate(target));
+        estimate = Some(Estimate(parts));
     }
     // webrtc-rs's defaults, but with NACKs sent every 20 ms instead of 100: a repair must
     // arrive while the receiver's jitter buffer still waits for it

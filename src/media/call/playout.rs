@@ -367,7 +367,8 @@ fn add_branch(running: &PlayoutRunning, decoded: &Arc<Counter>) -> Result<Branch
 
 /// Takes a branch out of the playing pipeline without disturbing the others: whatever it
 /// still pushes is dropped at its last pad (so nothing reaches a released mixer pad and no
-/// element reports "not linked"), the mixer pad is released, then its elements stop.
+/// element reports "not linked"), the mixer pad is released, then its elements stop, last
+/// element first.
 fn remove_branch(running: &PlayoutRunning, branch: Branch) {
     let Branch {
         elements,
@@ -381,7 +382,11 @@ fn remove_branch(running: &PlayoutRunning, branch: Branch) {
         let _ = out.unlink(&mixer_pad);
     }
     running.mixer.release_request_pad(&mixer_pad);
-    for element in &elements {
+    // Downstream first: stopping the appsrc first waits for its streaming thread, which can be
+    // parked inside the jitter buffer until that one stops, and the jitter buffer was next in
+    // line (a participant leaving hung the call this way). Stopped from the end, each element
+    // upstream finds its peer flushing and returns.
+    for element in elements.iter().rev() {
         if element.set_state(gst::State::Null).is_err() {
             tracing::warn!(element = %element.name(), "call audio branch refused to stop");
         }

@@ -29,11 +29,11 @@ use super::{
 
 /// The payload type the pipeline's caps name; every packet is rewritten to it.
 const VIDEO_PT: u8 = 96;
-/// How long a gap in the video waits for its retransmission (NACK, then RTX): a few round
-/// trips of a highland link. Packets in order pass at once, so this costs nothing without
-/// loss; giving up on a gap costs a keyframe request and a frozen picture until it arrives
-/// (at 50 ms, 5 % random loss froze the picture for seconds).
-pub const VIDEO_JITTER_LATENCY: Duration = Duration::from_millis(300);
+/// How long a gap in the video waits for its retransmission (a NACK every 20 ms, the repair
+/// on RTX): a round trip of a highland link and a retry. Packets in order pass at once, so
+/// this costs nothing without loss; giving up on a gap costs a keyframe request and a frozen
+/// picture until the keyframe arrives.
+pub const VIDEO_JITTER_LATENCY: Duration = Duration::from_millis(200);
 /// At most this much RTP waits in the appsrc; beyond it the oldest is dropped, so a stalled
 /// decoder never makes `push_rtp` block or memory grow.
 const MAX_QUEUED_BYTES: u64 = 2 * 1024 * 1024;
