@@ -89,24 +89,8 @@ pub async fn wait_phase(view: &CallView, phase: CallPhase, timeout: Duration) {
     }
 }
 
-/// Reads one metric's value from a `/metrics` page (first sample whose line starts with `prefix`).
-pub async fn metric(url: &url::Url, prefix: &str) -> Option<f64> {
-    let text = crate::common::http()
-        .get(url.join("metrics").expect("url"))
-        .send()
-        .await
-        .ok()?
-        .text()
-        .await
-        .ok()?;
-    text.lines()
-        .find(|l| l.starts_with(prefix))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
-}
-
-/// The sum of a metric over its labels (which slot carries a voice depends on the routing).
-pub async fn metric_total(url: &url::Url, prefix: &str) -> Option<f64> {
+/// The samples on a `/metrics` page whose lines start with `prefix`, in page order.
+async fn samples(url: &url::Url, prefix: &str) -> Option<Vec<f64>> {
     let text = crate::common::http()
         .get(url.join("metrics").ok()?)
         .send()
@@ -119,8 +103,18 @@ pub async fn metric_total(url: &url::Url, prefix: &str) -> Option<f64> {
         text.lines()
             .filter(|l| l.starts_with(prefix))
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum(),
+            .collect(),
     )
+}
+
+/// Reads one metric's value from a `/metrics` page (first sample whose line starts with `prefix`).
+pub async fn metric(url: &url::Url, prefix: &str) -> Option<f64> {
+    samples(url, prefix).await?.first().copied()
+}
+
+/// The sum of a metric over its labels (which slot carries a voice depends on the routing).
+pub async fn metric_total(url: &url::Url, prefix: &str) -> Option<f64> {
+    Some(samples(url, prefix).await?.iter().sum())
 }
 
 pub const BROWSER_HINT: &str =
