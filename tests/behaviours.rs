@@ -9,6 +9,7 @@ mod kiosk_common;
 mod meeting_common;
 
 mod acknowledged_write_survives_kill_9;
+mod architecture_invariants_hold;
 mod backup_while_writing_then_restore;
 mod browser_joins_meeting_by_link;
 mod config_files_are_checked;
