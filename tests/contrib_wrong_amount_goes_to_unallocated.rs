@@ -4,6 +4,7 @@
 
 use crate::contrib_common;
 use contrib_common::*;
+use phonghop::contrib::{EntryKind, PledgeStatus};
 
 #[tokio::test]
 async fn wrong_amounts_and_unknown_memos_wait_for_staff_with_their_reason() {
@@ -42,7 +43,7 @@ async fn wrong_amounts_and_unknown_memos_wait_for_staff_with_their_reason() {
     );
     assert_eq!(
         store.pledge("UH7K3P9").expect("db").expect("pledge").status,
-        "pending"
+        PledgeStatus::Pending
     );
 
     let config = write_hub_toml(dir.path(), &hub.config.data_dir);
@@ -122,15 +123,15 @@ async fn wrong_amounts_and_unknown_memos_wait_for_staff_with_their_reason() {
     assert!(store.unallocated_transfers().expect("queue").is_empty());
     assert_eq!(
         store.pledge("UH7K3P9").expect("db").expect("pledge").status,
-        "confirmed"
+        PledgeStatus::Confirmed
     );
     let totals = store.campaign_totals(&campaign.id).expect("totals");
     assert_eq!((totals.raised_vnd, totals.gifts), (180_000, 2));
     let ledger = store.ledger_of(&campaign.id).expect("ledger");
     assert!(
-        ledger
-            .iter()
-            .all(|e| e.kind == "allocation" && e.staff_member.as_deref() == Some("Chị Lan"))
+        ledger.iter().all(
+            |e| e.kind == EntryKind::Allocation && e.staff_member.as_deref() == Some("Chị Lan")
+        )
     );
     hub.stop().await;
 }

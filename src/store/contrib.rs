@@ -8,163 +8,13 @@ use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use uuid::Uuid;
 
 use super::{Store, StoreError};
-use crate::contrib::IncomingTransfer;
 use crate::contrib::matching::{self, CampaignFacts, Decision, Found, PledgeFacts};
 use crate::contrib::reference::CodeKind;
-
-/// A fundraising campaign, as staff set it up at the hub.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Campaign {
-    pub id: String,
-    /// Public URL part: `/c/<slug>`.
-    pub slug: String,
-    /// The static reference code printed in the poster QR's purpose.
-    pub poster_code: String,
-    pub title: String,
-    pub story: String,
-    pub bank_bin: String,
-    pub account: String,
-    pub account_name: String,
-    pub goal_vnd: i64,
-    /// `YYYY-MM-DD`, Vietnam time.
-    pub starts_on: String,
-    pub ends_on: String,
-    /// `open` or `closed`.
-    pub status: String,
-    pub created_at_ms: i64,
-    pub closed_at_ms: Option<i64>,
-}
-
-impl Campaign {
-    pub fn is_open(&self) -> bool {
-        self.status == "open"
-    }
-}
-
-/// What staff type to create a campaign (checked by the caller: `contrib::cli`, the API).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct NewCampaign {
-    pub slug: String,
-    pub title: String,
-    pub story: String,
-    pub bank_bin: String,
-    pub account: String,
-    pub account_name: String,
-    pub goal_vnd: i64,
-    pub starts_on: String,
-    pub ends_on: String,
-}
-
-/// A pledge made at a kiosk (or the hub): a reference code and an amount, waiting for its
-/// transfer.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Pledge {
-    /// UUIDv7 made where the pledge was made: a room's repeated upload is recognised by it.
-    pub id: String,
-    pub room_id: Option<String>,
-    pub campaign_id: String,
-    pub reference: String,
-    pub amount_vnd: i64,
-    /// Only with the donor's consent; `None` is anonymous.
-    pub donor_name: Option<String>,
-    /// `pending` or `confirmed`.
-    pub status: String,
-    pub created_at_ms: i64,
-}
-
-/// A transfer as stored (staff view: it holds the unmasked memo).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Transfer {
-    pub id: String,
-    pub provider: String,
-    pub provider_txn_id: String,
-    pub bank_reference: Option<String>,
-    pub amount_vnd: i64,
-    pub transfer_text: String,
-    pub sender_name: Option<String>,
-    pub account: String,
-    pub occurred_at_ms: i64,
-    pub received_at_ms: i64,
-    /// Why automatic matching made no ledger entry.
-    pub unmatched_reason: Option<String>,
-}
-
-/// What recording a transfer did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TransferOutcome {
-    /// Already recorded (the same delivery again, or the same bank transaction from
-    /// another source); nothing changed.
-    Duplicate { transfer_id: String },
-    /// Recorded and credited to a campaign by a `gift` entry.
-    Credited {
-        transfer_id: String,
-        campaign_id: String,
-        pledge_id: Option<String>,
-    },
-    /// Recorded, waiting for staff in the unallocated queue.
-    Unallocated { transfer_id: String, reason: String },
-}
-
-/// One ledger row.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct LedgerEntry {
-    pub seq: i64,
-    pub id: String,
-    pub campaign_id: Option<String>,
-    /// `gift`, `allocation`, `correction` or `refund`.
-    pub kind: String,
-    /// Signed: refunds are negative, corrections either.
-    pub amount_vnd: i64,
-    pub transfer_id: Option<String>,
-    pub pledge_id: Option<String>,
-    pub reason: String,
-    pub staff_member: Option<String>,
-    pub created_at_ms: i64,
-}
-
-/// Derived from the ledger, never stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-pub struct CampaignTotals {
-    /// Sum of every entry of the campaign.
-    pub raised_vnd: i64,
-    /// Transfers credited (gifts and allocations) and not refunded.
-    pub gifts: u64,
-    /// Time of the latest entry.
-    pub last_update_ms: Option<i64>,
-}
-
-/// One ledger entry with what the public page may show about it (still unmasked: the
-/// page's renderer masks).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportLine {
-    pub entry: LedgerEntry,
-    pub transfer: Option<Transfer>,
-    /// The pledge's donor name, present only when the donor consented.
-    pub donor_name: Option<String>,
-}
-
-/// A campaign with its totals and every ledger entry, oldest first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CampaignReport {
-    pub campaign: Campaign,
-    pub totals: CampaignTotals,
-    pub lines: Vec<ReportLine>,
-}
-
-/// Who did a staff action and why; both are required and kept in the ledger.
-#[derive(Debug, Clone, Copy)]
-pub struct StaffNote<'a> {
-    pub staff_member: &'a str,
-    pub reason: &'a str,
-}
-
-/// Result of importing many transfers at once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ImportSummary {
-    pub new_credited: usize,
-    pub new_unallocated: usize,
-    pub duplicates: usize,
-}
+use crate::contrib::{
+    Campaign, CampaignReport, CampaignTotals, EntryKind, ImportSummary, IncomingTransfer,
+    LedgerEntry, NewCampaign, Pledge, PledgeStatus, ReportLine, StaffNote, Transfer,
+    TransferOutcome,
+};
 
 const CAMPAIGN_COLUMNS: &str = "id, slug, poster_code, title, story, bank_bin, account, \
      account_name, goal_vnd, starts_on, ends_on, status, created_at_ms, closed_at_ms";
@@ -316,7 +166,7 @@ fn known_codes(tx: &Transaction<'_>, text: &str) -> Result<Vec<Found>, StoreErro
                         pledge_id: p.id,
                         reference: p.reference,
                         amount_vnd: p.amount_vnd,
-                        confirmed: p.status == "confirmed",
+                        confirmed: p.status == PledgeStatus::Confirmed,
                         campaign: campaign_facts(&campaign),
                     }));
                 }
@@ -345,7 +195,7 @@ fn known_codes(tx: &Transaction<'_>, text: &str) -> Result<Vec<Found>, StoreErro
 fn insert_entry(
     tx: &Transaction<'_>,
     campaign_id: Option<&str>,
-    kind: &str,
+    kind: EntryKind,
     amount_vnd: i64,
     transfer_id: Option<&str>,
     pledge_id: Option<&str>,
@@ -454,7 +304,7 @@ fn record_in(
             insert_entry(
                 tx,
                 Some(&campaign_id),
-                "gift",
+                EntryKind::Gift,
                 t.amount_vnd,
                 Some(&transfer_id),
                 pledge_id.as_deref(),
@@ -702,7 +552,7 @@ impl Store {
                         p.reference, campaign.slug
                     )));
                 }
-                if p.status == "confirmed" {
+                if p.status == PledgeStatus::Confirmed {
                     return Err(refused(format!(
                         "pledge {} is already confirmed by another transfer",
                         p.reference
@@ -714,7 +564,7 @@ impl Store {
         let entry = insert_entry(
             &tx,
             Some(&campaign.id),
-            "allocation",
+            EntryKind::Allocation,
             transfer.amount_vnd,
             Some(&transfer.id),
             pledge_id.as_deref(),
@@ -746,7 +596,7 @@ impl Store {
         let entry = insert_entry(
             &tx,
             Some(&campaign.id),
-            "correction",
+            EntryKind::Correction,
             amount_vnd,
             None,
             None,
@@ -794,7 +644,7 @@ impl Store {
         let entry = insert_entry(
             &tx,
             campaign_id.as_deref(),
-            "refund",
+            EntryKind::Refund,
             -transfer.amount_vnd,
             Some(&transfer.id),
             None,

@@ -19,14 +19,44 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use uuid::Uuid;
 
 pub use backup::{backup_to, restore_from};
-pub use contrib::{
+// The domain types the store reads and writes live in the domain modules; they are named
+// here too so callers written against `crate::store::…` keep compiling.
+pub use crate::contrib::{
     Campaign, CampaignReport, CampaignTotals, ImportSummary, LedgerEntry, NewCampaign, Pledge,
-    ReportLine, StaffNote, Transfer, TransferOutcome,
+    PledgeState, ReportLine, StaffNote, Transfer, TransferOutcome, WallEntry,
 };
-pub use feedback::{FeedbackFilter, FeedbackRow, RoomTicket, StatusRefusal};
+pub use crate::feedback::{FeedbackFilter, FeedbackRow, RoomTicket, StatusRefusal};
 pub use meetings::MeetingRow;
-pub use room_contrib::{PledgeState, WallEntry};
 pub use rooms::{EnrollRefusal, RoomRecord};
+
+/// Stores a domain enum as its text (`as_str`) and reads it back with `FromStr`, so the
+/// column holds exactly what the JSON holds; a text the enum does not know reads as an
+/// error naming the valid ones, never as a default.
+macro_rules! sql_text {
+    ($($ty:ty),+ $(,)?) => {$(
+        impl rusqlite::types::ToSql for $ty {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(self.as_str().into())
+            }
+        }
+
+        impl rusqlite::types::FromSql for $ty {
+            fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+                value
+                    .as_str()?
+                    .parse()
+                    .map_err(|e| rusqlite::types::FromSqlError::Other(Box::new(e)))
+            }
+        }
+    )+};
+}
+
+sql_text!(
+    crate::feedback::Status,
+    crate::contrib::CampaignStatus,
+    crate::contrib::PledgeStatus,
+    crate::contrib::EntryKind,
+);
 
 /// Append-only: never edit or reorder a released migration; add a new file.
 const MIGRATIONS: &[(u32, &str, &str)] = &[
@@ -417,6 +447,34 @@ mod tests {
         for (i, (version, _, _)) in MIGRATIONS.iter().enumerate() {
             assert_eq!(*version as usize, i + 1);
         }
+    }
+
+    #[test]
+    fn domain_enums_are_stored_as_their_wire_text_and_unknown_text_is_an_error() {
+        use crate::contrib::{CampaignStatus, EntryKind, PledgeStatus};
+        use crate::feedback::Status;
+        let store = Store::open_in_memory().expect("open");
+        let conn = store.lock();
+        let text = |value: &dyn rusqlite::ToSql| -> String {
+            conn.query_row("SELECT ?1", [value], |r| r.get(0))
+                .expect("select")
+        };
+        for &s in Status::ALL {
+            assert_eq!(text(&s), serde_json::to_value(s).expect("json"));
+            let back: Status = conn
+                .query_row("SELECT ?1", [s], |r| r.get(0))
+                .expect("read");
+            assert_eq!(back, s);
+        }
+        assert_eq!(text(&CampaignStatus::Closed), "closed");
+        assert_eq!(text(&PledgeStatus::Confirmed), "confirmed");
+        assert_eq!(text(&EntryKind::Allocation), "allocation");
+        let unknown = conn.query_row("SELECT 'reopened'", [], |r| r.get::<_, Status>(0));
+        let message = unknown.expect_err("not a status").to_string();
+        assert!(
+            message.contains("\"reopened\" is not one of: new,"),
+            "{message}"
+        );
     }
 
     #[test]
