@@ -4,10 +4,10 @@
 //! page shows can always be traced to entries. Ledger rows are only ever inserted (the
 //! schema's triggers refuse UPDATE and DELETE); a mistake is fixed by a new entry.
 
-use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, exists};
 use crate::contrib::matching::{self, CampaignFacts, Decision, Found, PledgeFacts};
 use crate::contrib::reference::CodeKind;
 use crate::contrib::{
@@ -97,27 +97,43 @@ fn refused(message: impl Into<String>) -> StoreError {
 
 /// A campaign by id or slug.
 fn find_campaign(tx: &rusqlite::Connection, key: &str) -> Result<Campaign, StoreError> {
-    tx.query_row(
-        &format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ?1 OR slug = ?1"),
-        params![key.trim()],
-        campaign_from_row,
-    )
-    .optional()?
-    .ok_or_else(|| {
+    lookup_campaign(tx, key)?.ok_or_else(|| {
         refused(format!(
             "no campaign {key:?}; `phonghop hub campaign list` shows ids and slugs"
         ))
     })
 }
 
-fn find_transfer(tx: &rusqlite::Connection, id: &str) -> Result<Transfer, StoreError> {
+fn lookup_campaign(tx: &rusqlite::Connection, key: &str) -> rusqlite::Result<Option<Campaign>> {
+    tx.query_row(
+        &format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ?1 OR slug = ?1"),
+        params![key.trim()],
+        campaign_from_row,
+    )
+    .optional()
+}
+
+fn lookup_transfer(tx: &rusqlite::Connection, id: &str) -> rusqlite::Result<Option<Transfer>> {
     tx.query_row(
         &format!("SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = ?1"),
         params![id.trim()],
         |r| transfer_from_row(r, 0),
     )
-    .optional()?
-    .ok_or_else(|| {
+    .optional()
+}
+
+/// A pledge by id or by reference code (any case).
+fn lookup_pledge(tx: &rusqlite::Connection, key: &str) -> rusqlite::Result<Option<Pledge>> {
+    tx.query_row(
+        &format!("SELECT {PLEDGE_COLUMNS} FROM pledges WHERE id = ?1 OR reference = ?2"),
+        params![key.trim(), key.trim().to_ascii_uppercase()],
+        pledge_from_row,
+    )
+    .optional()
+}
+
+fn find_transfer(tx: &rusqlite::Connection, id: &str) -> Result<Transfer, StoreError> {
+    lookup_transfer(tx, id)?.ok_or_else(|| {
         refused(format!(
             "no transfer {id:?}; `phonghop hub transfers unallocated` lists the ids"
         ))
@@ -334,12 +350,8 @@ impl Store {
         now_ms: i64,
     ) -> Result<Campaign, StoreError> {
         let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let taken: bool = tx.query_row(
-            "SELECT count(*) > 0 FROM campaigns WHERE slug = ?1",
-            params![new.slug],
-            |r| r.get(0),
-        )?;
+        let tx = Store::write_tx(&mut conn)?;
+        let taken: bool = exists(&tx, "campaigns WHERE slug = ?1", params![new.slug])?;
         if taken {
             return Err(refused(format!(
                 "a campaign with slug {:?} exists; choose another --slug",
@@ -384,11 +396,7 @@ impl Store {
 
     /// A campaign by id or slug; `None` when there is none.
     pub fn campaign(&self, key: &str) -> Result<Option<Campaign>, StoreError> {
-        match find_campaign(&self.lock(), key) {
-            Ok(c) => Ok(Some(c)),
-            Err(StoreError::Refused(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
+        Ok(lookup_campaign(&self.lock(), key)?)
     }
 
     /// Closes a campaign (transfers for it then go to the unallocated queue). Closing twice
@@ -410,7 +418,7 @@ impl Store {
     /// Returns the pledge and whether it was new.
     pub fn record_pledge(&self, pledge: &Pledge) -> Result<(Pledge, bool), StoreError> {
         let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = Store::write_tx(&mut conn)?;
         let recorded = record_pledge_in(&tx, pledge)?;
         tx.commit()?;
         Ok(recorded)
@@ -418,14 +426,7 @@ impl Store {
 
     /// A pledge by id or reference code.
     pub fn pledge(&self, key: &str) -> Result<Option<Pledge>, StoreError> {
-        Ok(self
-            .lock()
-            .query_row(
-                &format!("SELECT {PLEDGE_COLUMNS} FROM pledges WHERE id = ?1 OR reference = ?2"),
-                params![key.trim(), key.trim().to_ascii_uppercase()],
-                pledge_from_row,
-            )
-            .optional()?)
+        Ok(lookup_pledge(&self.lock(), key)?)
     }
 
     /// Ledger entries that confirmed a pledge, after `since_seq`, oldest first: what rooms
@@ -450,7 +451,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<TransferOutcome, StoreError> {
         let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = Store::write_tx(&mut conn)?;
         let outcome = record_in(&tx, transfer, now_ms)?;
         tx.commit()?;
         Ok(outcome)
@@ -463,7 +464,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<ImportSummary, StoreError> {
         let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = Store::write_tx(&mut conn)?;
         let mut summary = ImportSummary::default();
         for t in transfers {
             match record_in(&tx, t, now_ms)? {
@@ -477,11 +478,7 @@ impl Store {
     }
 
     pub fn transfer(&self, id: &str) -> Result<Option<Transfer>, StoreError> {
-        match find_transfer(&self.lock(), id) {
-            Ok(t) => Ok(Some(t)),
-            Err(StoreError::Refused(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
+        Ok(lookup_transfer(&self.lock(), id)?)
     }
 
     pub fn transfer_count(&self) -> Result<u64, StoreError> {
@@ -516,7 +513,7 @@ impl Store {
     ) -> Result<LedgerEntry, StoreError> {
         let (staff, reason) = check_note(note)?;
         let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = Store::write_tx(&mut conn)?;
         let transfer = find_transfer(&tx, transfer_id)?;
         let existing = tx
             .query_row(
@@ -536,15 +533,7 @@ impl Store {
         let pledge_id = match pledge {
             None => None,
             Some(key) => {
-                let p = tx
-                    .query_row(
-                        &format!(
-                            "SELECT {PLEDGE_COLUMNS} FROM pledges WHERE id = ?1 OR reference = ?2"
-                        ),
-                        params![key.trim(), key.trim().to_ascii_uppercase()],
-                        pledge_from_row,
-                    )
-                    .optional()?
+                let p = lookup_pledge(&tx, key)?
                     .ok_or_else(|| refused(format!("no pledge {key:?} (give its id or code)")))?;
                 if p.campaign_id != campaign.id {
                     return Err(refused(format!(
@@ -591,7 +580,7 @@ impl Store {
             ));
         }
         let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = Store::write_tx(&mut conn)?;
         let campaign = find_campaign(&tx, campaign)?;
         let entry = insert_entry(
             &tx,
@@ -619,12 +608,12 @@ impl Store {
     ) -> Result<LedgerEntry, StoreError> {
         let (staff, reason) = check_note(note)?;
         let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = Store::write_tx(&mut conn)?;
         let transfer = find_transfer(&tx, transfer_id)?;
-        let refunded: bool = tx.query_row(
-            "SELECT count(*) > 0 FROM ledger_entries WHERE transfer_id = ?1 AND kind = 'refund'",
+        let refunded: bool = exists(
+            &tx,
+            "ledger_entries WHERE transfer_id = ?1 AND kind = 'refund'",
             params![transfer.id],
-            |r| r.get(0),
         )?;
         if refunded {
             return Err(refused(format!(
@@ -743,14 +732,7 @@ pub(super) fn record_pledge_in(
     tx: &Transaction<'_>,
     pledge: &Pledge,
 ) -> Result<(Pledge, bool), StoreError> {
-    let existing = tx
-        .query_row(
-            &format!("SELECT {PLEDGE_COLUMNS} FROM pledges WHERE id = ?1"),
-            params![pledge.id],
-            pledge_from_row,
-        )
-        .optional()?;
-    if let Some(existing) = existing {
+    if let Some(existing) = lookup_pledge(tx, &pledge.id)? {
         let same = existing.campaign_id == pledge.campaign_id
             && existing.reference == pledge.reference
             && existing.amount_vnd == pledge.amount_vnd
@@ -771,11 +753,7 @@ pub(super) fn record_pledge_in(
                 pledge.reference
             ))
         })?;
-    let taken: bool = tx.query_row(
-        "SELECT count(*) > 0 FROM pledges WHERE reference = ?1",
-        params![code],
-        |r| r.get(0),
-    )?;
+    let taken: bool = exists(tx, "pledges WHERE reference = ?1", params![code])?;
     if taken {
         return Err(refused(format!(
             "reference code {code} belongs to another pledge; make a new code"
@@ -786,9 +764,7 @@ pub(super) fn record_pledge_in(
     }
     let campaign = find_campaign(tx, &pledge.campaign_id)?;
     tx.execute(
-        &format!(
-            "INSERT INTO pledges ({PLEDGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7)"
-        ),
+        &format!("INSERT INTO pledges ({PLEDGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
         params![
             pledge.id,
             pledge.room_id,
@@ -796,14 +772,16 @@ pub(super) fn record_pledge_in(
             code,
             pledge.amount_vnd,
             pledge.donor_name,
+            PledgeStatus::Pending,
             pledge.created_at_ms
         ],
     )?;
-    let stored = tx.query_row(
-        &format!("SELECT {PLEDGE_COLUMNS} FROM pledges WHERE id = ?1"),
-        params![pledge.id],
-        pledge_from_row,
-    )?;
+    let stored = Pledge {
+        campaign_id: campaign.id,
+        reference: code,
+        status: PledgeStatus::Pending,
+        ..pledge.clone()
+    };
     Ok((stored, true))
 }
 

@@ -4,7 +4,7 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, exists};
 use crate::feedback::{FeedbackFilter, FeedbackRow, RoomTicket, Status, StatusRefusal};
 use crate::wire::{FeedbackRecord, Record, TicketUpdate, UploadAck, UploadItem};
 
@@ -168,10 +168,10 @@ impl Store {
     // ----- hub side -----
 
     pub fn has_voice(&self, sha256: &str) -> Result<bool, StoreError> {
-        Ok(self.lock().query_row(
-            "SELECT count(*) > 0 FROM voice_blobs WHERE sha256 = ?1",
+        Ok(exists(
+            &self.lock(),
+            "voice_blobs WHERE sha256 = ?1",
             params![sha256],
-            |r| r.get(0),
         )?)
     }
 
@@ -200,22 +200,15 @@ impl Store {
             match &item.record {
                 Record::Feedback(f) => {
                     if let Some(sha) = &f.voice_sha256 {
-                        let have: bool = tx.query_row(
-                            "SELECT count(*) > 0 FROM voice_blobs WHERE sha256 = ?1",
-                            params![sha],
-                            |r| r.get(0),
-                        )?;
+                        let have: bool =
+                            exists(&tx, "voice_blobs WHERE sha256 = ?1", params![sha])?;
                         if !have {
                             ack.need_voice.push(sha.clone());
                             break;
                         }
                     }
-                    let exists: bool = tx.query_row(
-                        "SELECT count(*) > 0 FROM feedback WHERE id = ?1",
-                        params![id],
-                        |r| r.get(0),
-                    )?;
-                    if !exists {
+                    let known: bool = exists(&tx, "feedback WHERE id = ?1", params![id])?;
+                    if !known {
                         let version = next_version(&tx)?;
                         tx.execute(
                             "INSERT INTO feedback (id, room_id, room_seq, ticket_code, category, text, voice_sha256,

@@ -375,11 +375,24 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn current_version(conn: &Connection) -> Result<u32, rusqlite::Error> {
-    let has_table: bool = conn.query_row(
-        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
-        [],
+/// Whether any row is `FROM <from_where>` (`"rooms WHERE id = ?1"`).
+fn exists(
+    conn: &Connection,
+    from_where: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<bool> {
+    conn.query_row(
+        &format!("SELECT EXISTS (SELECT 1 FROM {from_where})"),
+        params,
         |r| r.get(0),
+    )
+}
+
+fn current_version(conn: &Connection) -> Result<u32, rusqlite::Error> {
+    let has_table: bool = exists(
+        conn,
+        "sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+        [],
     )?;
     if !has_table {
         return Ok(0);

@@ -5,7 +5,7 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, exists};
 use crate::contrib::{Pledge, PledgeState, PledgeStatus, WallEntry};
 use crate::wire::{CampaignInfo, PledgeConfirmation, PledgeRecord};
 
@@ -224,10 +224,10 @@ impl Store {
         if confirmed.is_some() {
             return Ok(confirmed);
         }
-        let known: bool = conn.query_row(
-            "SELECT count(*) > 0 FROM room_pledges WHERE reference_code = ?1",
+        let known: bool = exists(
+            &conn,
+            "room_pledges WHERE reference_code = ?1",
             params![reference_code],
-            |r| r.get(0),
         )?;
         Ok(known.then_some(PledgeState::Pending))
     }
