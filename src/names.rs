@@ -3,7 +3,7 @@
 //! One declaration gives the enum, the text each value has on the wire and in the
 //! database, parsing with an error that lists the valid values, `Display` and serde. The
 //! text is written once, so the JSON, the SQLite column and the CLI cannot drift apart
-//! (the store's `FromSql`/`ToSql` go through [`text_enum!`]'s `as_str` and `FromStr` too).
+//! (the store's `FromSql`/`ToSql` go through `text_enum!`'s `as_str` and `FromStr` too).
 
 /// A text outside a closed set of names; says which names are valid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

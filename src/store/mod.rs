@@ -501,21 +501,13 @@ mod tests {
         let store = Store::open_in_memory().expect("open");
         let a = store.enqueue("feedback", "{\"n\":1}", 1).expect("a");
         let b = store.enqueue("feedback", "{\"n\":2}", 2).expect("b");
-        let ids: Vec<Uuid> = store
-            .pending(10)
-            .expect("pending")
-            .iter()
-            .map(|i| i.id)
-            .collect();
-        assert_eq!(ids, vec![a, b]);
+        let pending_ids = || -> Vec<Uuid> {
+            let items = store.pending(10).expect("pending");
+            items.iter().map(|i| i.id).collect()
+        };
+        assert_eq!(pending_ids(), vec![a, b]);
         store.mark_delivered(a, 3).expect("deliver");
-        let ids: Vec<Uuid> = store
-            .pending(10)
-            .expect("pending")
-            .iter()
-            .map(|i| i.id)
-            .collect();
-        assert_eq!(ids, vec![b]);
+        assert_eq!(pending_ids(), vec![b]);
         assert_eq!(store.outbox_len().expect("len"), 2);
     }
 }
