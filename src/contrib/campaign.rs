@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ledger::{LedgerEntry, Transfer};
+use super::matching::CampaignFacts;
 
 crate::names::text_enum! {
     /// Whether a campaign takes money: transfers for a closed one go to the unallocated
@@ -39,6 +40,16 @@ pub struct Campaign {
 impl Campaign {
     pub fn is_open(&self) -> bool {
         self.status == CampaignStatus::Open
+    }
+
+    /// What matching needs to know about the campaign a code points to.
+    pub fn facts(&self) -> CampaignFacts {
+        CampaignFacts {
+            campaign_id: self.id.clone(),
+            slug: self.slug.clone(),
+            open: self.is_open(),
+            account: self.account.clone(),
+        }
     }
 }
 

@@ -108,6 +108,30 @@ pub struct StaffNote<'a> {
     pub reason: &'a str,
 }
 
+/// What is missing from a [`StaffNote`]; says what to add.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NoteRefusal {
+    #[error("say who does this: --by \"<staff member's name>\"")]
+    NoStaffMember,
+    #[error("say why: --reason \"...\" (it is kept in the ledger)")]
+    NoReason,
+}
+
+impl StaffNote<'_> {
+    /// The staff member's name and the reason as the ledger keeps them (trimmed, NFC).
+    pub fn checked(self) -> Result<(String, String), NoteRefusal> {
+        let staff = crate::text::nfc(self.staff_member.trim());
+        let reason = crate::text::nfc(self.reason.trim());
+        if staff.is_empty() {
+            return Err(NoteRefusal::NoStaffMember);
+        }
+        if reason.is_empty() {
+            return Err(NoteRefusal::NoReason);
+        }
+        Ok((staff, reason))
+    }
+}
+
 /// Result of importing many transfers at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ImportSummary {
@@ -135,4 +159,23 @@ pub struct WallEntry {
     /// The donor's name only when they consented; `None` shows as anonymous.
     pub donor_name: Option<String>,
     pub confirmed_at_ms: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_staff_note_needs_a_name_and_a_reason() {
+        let note = |staff_member, reason| StaffNote {
+            staff_member,
+            reason,
+        };
+        assert_eq!(note(" ", "x").checked(), Err(NoteRefusal::NoStaffMember));
+        assert_eq!(note("Lan", "\t").checked(), Err(NoteRefusal::NoReason));
+        assert_eq!(
+            note(" Chi\u{0323} Lan ", "ok").checked(),
+            Ok(("Chị Lan".to_owned(), "ok".to_owned()))
+        );
+    }
 }

@@ -21,8 +21,8 @@ pub use campaign::{
     Campaign, CampaignReport, CampaignStatus, CampaignTotals, NewCampaign, ReportLine,
 };
 pub use ledger::{
-    EntryKind, ImportSummary, LedgerEntry, Pledge, PledgeState, PledgeStatus, StaffNote, Transfer,
-    TransferOutcome, WallEntry,
+    EntryKind, ImportSummary, LedgerEntry, NoteRefusal, Pledge, PledgeState, PledgeStatus,
+    StaffNote, Transfer, TransferOutcome, WallEntry,
 };
 
 /// Vietnam has one time zone, UTC+7, without daylight saving: banks write local times.

@@ -8,7 +8,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
 use super::{Store, StoreError, exists};
-use crate::contrib::matching::{self, CampaignFacts, Decision, Found, PledgeFacts};
+use crate::contrib::matching::{self, Decision, Found, PledgeFacts};
 use crate::contrib::reference::CodeKind;
 use crate::contrib::{
     Campaign, CampaignReport, CampaignTotals, EntryKind, ImportSummary, IncomingTransfer,
@@ -141,26 +141,7 @@ fn find_transfer(tx: &rusqlite::Connection, id: &str) -> Result<Transfer, StoreE
 }
 
 fn check_note(note: StaffNote<'_>) -> Result<(String, String), StoreError> {
-    let staff = crate::text::nfc(note.staff_member.trim());
-    let reason = crate::text::nfc(note.reason.trim());
-    if staff.is_empty() {
-        return Err(refused("say who does this: --by \"<staff member's name>\""));
-    }
-    if reason.is_empty() {
-        return Err(refused(
-            "say why: --reason \"...\" (it is kept in the ledger)",
-        ));
-    }
-    Ok((staff, reason))
-}
-
-fn campaign_facts(c: &Campaign) -> CampaignFacts {
-    CampaignFacts {
-        campaign_id: c.id.clone(),
-        slug: c.slug.clone(),
-        open: c.is_open(),
-        account: c.account.clone(),
-    }
+    note.checked().map_err(|e| refused(e.to_string()))
 }
 
 /// Looks up the codes found in a memo.
@@ -183,7 +164,7 @@ fn known_codes(tx: &Transaction<'_>, text: &str) -> Result<Vec<Found>, StoreErro
                         reference: p.reference,
                         amount_vnd: p.amount_vnd,
                         confirmed: p.status == PledgeStatus::Confirmed,
-                        campaign: campaign_facts(&campaign),
+                        campaign: campaign.facts(),
                     }));
                 }
             }
@@ -198,7 +179,7 @@ fn known_codes(tx: &Transaction<'_>, text: &str) -> Result<Vec<Found>, StoreErro
                 if let Some(c) = campaign {
                     found.push(Found::Poster {
                         code,
-                        campaign: campaign_facts(&c),
+                        campaign: c.facts(),
                     });
                 }
             }
