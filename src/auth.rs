@@ -7,9 +7,8 @@
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
-/// Letters and digits a person cannot confuse when reading a code aloud or off a screen
-/// (no 0/O, 1/I/L, U/V).
-const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTWXYZ";
+use crate::typed_code::{READABLE_ALPHABET, compact, random_chars};
+
 const CODE_LEN: usize = 10;
 
 /// How long an enrollment code is valid.
@@ -20,21 +19,15 @@ const CREDENTIAL_PREFIX: &str = "phr1_";
 
 /// A fresh enrollment code, grouped for reading: `7K3P9-XW2QM`.
 pub fn new_enrollment_code(rng: &mut impl Rng) -> String {
-    let chars: String = (0..CODE_LEN)
-        .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
-        .collect();
+    let chars = random_chars(rng, READABLE_ALPHABET, CODE_LEN);
     format!("{}-{}", &chars[..5], &chars[5..])
 }
 
 /// Canonical form of a typed code: upper case, without spaces or dashes. `None` when it
 /// cannot be a code at all.
 pub fn normalize_enrollment_code(typed: &str) -> Option<String> {
-    let code: String = typed
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    let valid = code.len() == CODE_LEN && code.bytes().all(|b| CODE_ALPHABET.contains(&b));
+    let code = compact(typed);
+    let valid = code.len() == CODE_LEN && code.bytes().all(|b| READABLE_ALPHABET.contains(&b));
     valid.then_some(code)
 }
 
@@ -49,19 +42,30 @@ pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// Why a staff PIN could not be hashed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PinError {
+    /// What the staff member typed; they can fix it.
+    #[error("a staff PIN is at least 4 digits (0-9), typed on the kiosk keypad")]
+    NotDigits,
+    #[error("cannot make a salt: {0}")]
+    Salt(String),
+    #[error("cannot hash the PIN: {0}")]
+    Hash(String),
+}
+
 /// Hashes a staff PIN for `[staff] pin_hash` (argon2id with a random salt).
-pub fn hash_pin(pin: &str) -> Result<String, String> {
+pub fn hash_pin(pin: &str) -> Result<String, PinError> {
     use argon2::password_hash::{PasswordHasher, SaltString};
     if pin.len() < 4 || !pin.chars().all(|c| c.is_ascii_digit()) {
-        return Err("a staff PIN is at least 4 digits (0-9), typed on the kiosk keypad".to_owned());
+        return Err(PinError::NotDigits);
     }
     let salt_bytes: [u8; 16] = rand::random();
-    let salt =
-        SaltString::encode_b64(&salt_bytes).map_err(|e| format!("cannot make a salt: {e}"))?;
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| PinError::Salt(e.to_string()))?;
     argon2::Argon2::default()
         .hash_password(pin.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| format!("cannot hash the PIN: {e}"))
+        .map_err(|e| PinError::Hash(e.to_string()))
 }
 
 /// Checks a PIN against a stored `[staff] pin_hash`.
@@ -116,6 +120,6 @@ mod tests {
         let hash = hash_pin("2468").expect("hash");
         assert!(verify_pin("2468", &hash));
         assert!(!verify_pin("2469", &hash));
-        assert!(hash_pin("12a4").is_err());
+        assert_eq!(hash_pin("12a4"), Err(PinError::NotDigits));
     }
 }

@@ -374,7 +374,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                             ..Default::default()
                         };
                         let pin_hash = phonghop::auth::hash_pin(phonghop::demo::DEMO_STAFF_PIN)
-                            .map_err(usage)?;
+                            .map_err(|e| usage(e.to_string()))?;
                         let rooms = rooms
                             .into_iter()
                             .map(|(status, call)| phonghop::kiosk::KioskRoom {
@@ -504,7 +504,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             std::io::stdin()
                 .read_line(&mut pin)
                 .context("reading the PIN")?;
-            let hash = phonghop::auth::hash_pin(pin.trim()).map_err(usage)?;
+            let hash = phonghop::auth::hash_pin(pin.trim()).map_err(|e| usage(e.to_string()))?;
             println!("{hash}");
             Ok(())
         }

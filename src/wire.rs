@@ -6,6 +6,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::contrib::CampaignStatus;
+pub use crate::feedback::Category;
+use crate::feedback::Status;
+
 /// The protocol version this build speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
 
@@ -307,8 +311,13 @@ pub struct CampaignInfo {
     pub raised_vnd: i64,
     pub gifts: u64,
     pub last_update_ms: Option<i64>,
-    /// `open` or `closed`.
-    pub status: String,
+    pub status: CampaignStatus,
+}
+
+impl CampaignInfo {
+    pub fn is_open(&self) -> bool {
+        self.status == CampaignStatus::Open
+    }
 }
 
 /// A pledge of this room whose transfer arrived.
@@ -322,18 +331,9 @@ pub struct PledgeConfirmation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketUpdate {
     pub ticket_code: String,
-    pub status: String,
+    pub status: Status,
     pub reply: Option<String>,
     pub updated_at_ms: i64,
-}
-
-/// A feedback category as the kiosk shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Category {
-    pub id: String,
-    pub icon: String,
-    /// Names by language code (`vi`, `en`, `hmn`); `vi` is always present.
-    pub names: std::collections::BTreeMap<String, String>,
 }
 
 /// Body of every 4xx/5xx answer of the JSON API.

@@ -5,6 +5,7 @@
 
 mod common;
 mod contrib_common;
+mod contrib_fixtures;
 mod kiosk_common;
 mod meeting_common;
 

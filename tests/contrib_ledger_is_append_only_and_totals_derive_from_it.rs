@@ -2,6 +2,7 @@
 //! and refunds are new entries, and the campaign's totals are sums over the entries.
 
 use crate::contrib_common;
+use crate::contrib_fixtures::staff_command;
 use contrib_common::*;
 
 #[tokio::test]
@@ -38,7 +39,7 @@ async fn ledger_rows_cannot_change_and_totals_follow_new_entries() {
     assert!(delete.is_err(), "{delete:?}");
 
     let config = write_hub_toml(dir.path(), &hub.config.data_dir);
-    let (code, _, stderr) = phonghop_hub(
+    let (code, _, stderr) = staff_command(
         &config,
         &[
             "ledger",
@@ -47,11 +48,9 @@ async fn ledger_rows_cannot_change_and_totals_follow_new_entries() {
             SLUG,
             "--amount",
             "-50000",
-            "--by",
-            "Anh Tuấn",
-            "--reason",
-            "phí ngân hàng",
         ],
+        "Anh Tuấn",
+        "phí ngân hàng",
     );
     assert_eq!(code, 0, "{stderr}");
     let transfer_b: String = conn
@@ -61,34 +60,18 @@ async fn ledger_rows_cannot_change_and_totals_follow_new_entries() {
             |r| r.get(0),
         )
         .expect("transfer b");
-    let (code, _, stderr) = phonghop_hub(
+    let (code, _, stderr) = staff_command(
         &config,
-        &[
-            "ledger",
-            "refund",
-            "--transfer",
-            &transfer_b,
-            "--by",
-            "Anh Tuấn",
-            "--reason",
-            "chuyển nhầm, đã hoàn",
-        ],
+        &["ledger", "refund", "--transfer", &transfer_b],
+        "Anh Tuấn",
+        "chuyển nhầm, đã hoàn",
     );
     assert_eq!(code, 0, "{stderr}");
-    let (code, _, stderr) = phonghop_hub(
+    let (code, _, stderr) = staff_command(
         &config,
-        &[
-            "ledger",
-            "correct",
-            "--campaign",
-            SLUG,
-            "--amount",
-            "abc",
-            "--by",
-            "A",
-            "--reason",
-            "x",
-        ],
+        &["ledger", "correct", "--campaign", SLUG, "--amount", "abc"],
+        "A",
+        "x",
     );
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("--amount"), "{stderr}");

@@ -3,6 +3,7 @@
 //! decodes (rqrr) to the campaign's static VietQR, as does the same code drawn to PNG.
 
 use crate::contrib_common;
+use crate::contrib_fixtures::{CliCampaign, campaign_made_by_cli};
 use contrib_common::*;
 
 use phonghop::vietqr::render::{self, QrUse};
@@ -24,30 +25,9 @@ fn decode(png: &[u8]) -> Vec<String> {
 #[test]
 fn the_poster_is_an_a4_pdf_whose_qr_pays_the_campaign() {
     let dir = tempdir();
-    let data_dir = dir.path().join("data");
-    let config = write_hub_toml(dir.path(), &data_dir);
-    let (code, _, stderr) = phonghop_hub(
-        &config,
-        &[
-            "campaign",
-            "create",
-            "--slug",
-            SLUG,
-            "--title",
-            "Quỹ Vì người nghèo xã Lao Chải",
-            "--bank",
-            "Vietcombank",
-            "--account",
-            ACCOUNT,
-            "--account-name",
-            "UY BAN MTTQ XA LAO CHAI",
-            "--goal",
-            "50000000",
-            "--ends",
-            "2026-12-31",
-        ],
-    );
-    assert_eq!(code, 0, "{stderr}");
+    let CliCampaign {
+        config, campaign, ..
+    } = campaign_made_by_cli(dir.path(), "Quỹ Vì người nghèo xã Lao Chải", "Vietcombank");
     let pdf = dir.path().join("poster.pdf");
     let (code, stdout, stderr) = phonghop_hub(
         &config,
@@ -58,9 +38,6 @@ fn the_poster_is_an_a4_pdf_whose_qr_pays_the_campaign() {
     let bytes = std::fs::read(&pdf).expect("pdf written");
     assert!(bytes.starts_with(b"%PDF-"), "a PDF");
 
-    let store = phonghop::store::Store::open(&phonghop::datadir::DataDir::new(&data_dir).db_path())
-        .expect("store");
-    let campaign = store.campaign(SLUG).expect("db").expect("campaign");
     let payload = phonghop::contrib::poster::poster_payload(&campaign).expect("payload");
     let parsed = phonghop::vietqr::parse(&payload).expect("valid VietQR");
     assert_eq!(parsed.initiation, phonghop::vietqr::Initiation::Static);

@@ -2,6 +2,7 @@
 //! phone number, the sender's name from the bank, or a donor's name given without consent.
 
 use crate::contrib_common;
+use crate::contrib_fixtures::public_csv;
 use contrib_common::*;
 
 const PHONE: &str = "0912345678";
@@ -59,14 +60,7 @@ async fn the_page_and_csv_show_gifts_without_personal_data() {
         .expect("page");
     assert_eq!(page.status(), 200);
     let html = page.text().await.expect("html");
-    let csv = http()
-        .get(hub.url.join(&format!("c/{SLUG}.csv")).expect("url"))
-        .send()
-        .await
-        .expect("csv")
-        .text()
-        .await
-        .expect("csv text");
+    let csv = public_csv(&hub).await;
 
     for (what, text) in [("page", &html), ("csv", &csv)] {
         for reference in ["FT26327E5", "FT26327F6", "FT26327G7"] {

@@ -6,6 +6,7 @@
 //! (`make test` installs them).
 
 use crate::contrib_common;
+use crate::contrib_fixtures::public_csv;
 use contrib_common::*;
 
 const HINT: &str =
@@ -122,14 +123,7 @@ async fn chromium_shows_the_assigned_gift_and_downloads_the_same_csv() {
     assert!(rows.iter().any(|r| r[4] == "Cô Hoa"), "{seen}");
 
     assert_eq!(seen["csvName"], format!("{SLUG}.csv"));
-    let served = http()
-        .get(hub.url.join(&format!("c/{SLUG}.csv")).expect("url"))
-        .send()
-        .await
-        .expect("csv")
-        .text()
-        .await
-        .expect("csv text");
+    let served = public_csv(&hub).await;
     assert_eq!(
         seen["csv"], served,
         "the link downloads the CSV the hub serves"

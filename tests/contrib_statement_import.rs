@@ -3,6 +3,7 @@
 //! (or a statement overlapping webhooks) counts each transfer once.
 
 use crate::contrib_common;
+use crate::contrib_fixtures::{CliCampaign, campaign_made_by_cli, import_statement};
 use contrib_common::*;
 
 const HEADER: &str = "date,amount_vnd,reference,description\n";
@@ -10,33 +11,11 @@ const HEADER: &str = "date,amount_vnd,reference,description\n";
 #[test]
 fn a_statement_is_imported_all_or_nothing_and_once() {
     let dir = tempdir();
-    let data_dir = dir.path().join("data");
-    let config = write_hub_toml(dir.path(), &data_dir);
-    let (code, _, stderr) = phonghop_hub(
-        &config,
-        &[
-            "campaign",
-            "create",
-            "--slug",
-            SLUG,
-            "--title",
-            "Quỹ Vì người nghèo",
-            "--bank",
-            "VCB",
-            "--account",
-            ACCOUNT,
-            "--account-name",
-            "UY BAN MTTQ XA LAO CHAI",
-            "--goal",
-            "50000000",
-            "--ends",
-            "2026-12-31",
-        ],
-    );
-    assert_eq!(code, 0, "{stderr}");
-    let store = phonghop::store::Store::open(&phonghop::datadir::DataDir::new(&data_dir).db_path())
-        .expect("store");
-    let campaign = store.campaign(SLUG).expect("db").expect("campaign");
+    let CliCampaign {
+        config,
+        store,
+        campaign,
+    } = campaign_made_by_cli(dir.path(), "Quỹ Vì người nghèo", "VCB");
     let poster = campaign.poster_code.clone();
 
     let bad = dir.path().join("bad.csv");
@@ -50,15 +29,7 @@ fn a_statement_is_imported_all_or_nothing_and_once() {
         ),
     )
     .expect("write");
-    let (code, _, stderr) = phonghop_hub(
-        &config,
-        &[
-            "import-statement",
-            bad.to_str().expect("utf-8"),
-            "--format",
-            "generic-csv",
-        ],
-    );
+    let (code, _, stderr) = import_statement(&config, &bad, "generic-csv");
     assert_eq!(code, 2, "{stderr}");
     for expected in [
         "line 3: date",
@@ -86,30 +57,14 @@ fn a_statement_is_imported_all_or_nothing_and_once() {
         ),
     )
     .expect("write");
-    let (code, stdout, stderr) = phonghop_hub(
-        &config,
-        &[
-            "import-statement",
-            good.to_str().expect("utf-8"),
-            "--format",
-            "generic-csv",
-        ],
-    );
+    let (code, stdout, stderr) = import_statement(&config, &good, "generic-csv");
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stdout.contains("2 new transfers (1 credited, 1 unallocated)"),
         "{stdout}"
     );
     assert!(stdout.contains("1 outgoing lines skipped"), "{stdout}");
-    let (code, stdout, stderr) = phonghop_hub(
-        &config,
-        &[
-            "import-statement",
-            good.to_str().expect("utf-8"),
-            "--format",
-            "generic-csv",
-        ],
-    );
+    let (code, stdout, stderr) = import_statement(&config, &good, "generic-csv");
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("0 new transfers"), "{stdout}");
     assert!(stdout.contains("2 already recorded"), "{stdout}");
@@ -118,15 +73,7 @@ fn a_statement_is_imported_all_or_nothing_and_once() {
     let totals = store.campaign_totals(&campaign.id).expect("totals");
     assert_eq!((totals.raised_vnd, totals.gifts), (100_000, 1));
 
-    let (code, _, stderr) = phonghop_hub(
-        &config,
-        &[
-            "import-statement",
-            good.to_str().expect("utf-8"),
-            "--format",
-            "mt940",
-        ],
-    );
+    let (code, _, stderr) = import_statement(&config, &good, "mt940");
     assert_eq!(
         code, 2,
         "an unknown format is refused by the parser: {stderr}"

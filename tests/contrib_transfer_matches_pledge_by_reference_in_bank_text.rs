@@ -4,7 +4,7 @@
 
 use crate::contrib_common;
 use contrib_common::*;
-use phonghop::store::TransferOutcome;
+use phonghop::contrib::{EntryKind, PledgeStatus, TransferOutcome};
 
 #[tokio::test]
 async fn the_pledge_code_among_the_banks_words_confirms_the_pledge() {
@@ -28,12 +28,12 @@ async fn the_pledge_code_among_the_banks_words_confirms_the_pledge() {
     assert_eq!(status, 200, "{answer}");
 
     let confirmed = store.pledge("UH7K3P9").expect("db").expect("pledge");
-    assert_eq!(confirmed.status, "confirmed");
+    assert_eq!(confirmed.status, PledgeStatus::Confirmed);
     let other = store.pledge("ZZ7K3P9").expect("db").expect("pledge");
-    assert_eq!(other.status, "pending");
+    assert_eq!(other.status, PledgeStatus::Pending);
     let ledger = store.ledger_of(&campaign.id).expect("ledger");
     assert_eq!(ledger.len(), 1);
-    assert_eq!(ledger[0].kind, "gift");
+    assert_eq!(ledger[0].kind, EntryKind::Gift);
     assert_eq!(ledger[0].pledge_id.as_deref(), Some(pledged.id.as_str()));
     assert_eq!(ledger[0].amount_vnd, 100_000);
     // What a room downloads to thank the donor.

@@ -3,7 +3,9 @@
 //! name and a reason, and it leaves the queue.
 
 use crate::contrib_common;
+use crate::contrib_fixtures::staff_command;
 use contrib_common::*;
+use phonghop::contrib::{EntryKind, PledgeStatus};
 
 #[tokio::test]
 async fn wrong_amounts_and_unknown_memos_wait_for_staff_with_their_reason() {
@@ -42,7 +44,7 @@ async fn wrong_amounts_and_unknown_memos_wait_for_staff_with_their_reason() {
     );
     assert_eq!(
         store.pledge("UH7K3P9").expect("db").expect("pledge").status,
-        "pending"
+        PledgeStatus::Pending
     );
 
     let config = write_hub_toml(dir.path(), &hub.config.data_dir);
@@ -51,40 +53,24 @@ async fn wrong_amounts_and_unknown_memos_wait_for_staff_with_their_reason() {
     assert!(stdout.contains("amount 150000 ≠ pledge 100000"), "{stdout}");
 
     // Without a name or reason, staff are told what to add.
-    let (code, _, stderr) = phonghop_hub(
+    let (code, _, stderr) = staff_command(
         &config,
-        &[
-            "transfers",
-            "assign",
-            &queue[1].id,
-            "--campaign",
-            SLUG,
-            "--by",
-            " ",
-            "--reason",
-            "x",
-        ],
+        &["transfers", "assign", &queue[1].id, "--campaign", SLUG],
+        " ",
+        "x",
     );
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("--by"), "{stderr}");
 
-    let (code, stdout, stderr) = phonghop_hub(
+    let (code, stdout, stderr) = staff_command(
         &config,
-        &[
-            "transfers",
-            "assign",
-            &queue[1].id,
-            "--campaign",
-            SLUG,
-            "--by",
-            "Chị Lan",
-            "--reason",
-            "người ủng hộ gọi điện xác nhận",
-        ],
+        &["transfers", "assign", &queue[1].id, "--campaign", SLUG],
+        "Chị Lan",
+        "người ủng hộ gọi điện xác nhận",
     );
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("30.000"), "{stdout}");
-    let (code, _, stderr) = phonghop_hub(
+    let (code, _, stderr) = staff_command(
         &config,
         &[
             "transfers",
@@ -94,27 +80,17 @@ async fn wrong_amounts_and_unknown_memos_wait_for_staff_with_their_reason() {
             SLUG,
             "--pledge",
             "uh7k3p9",
-            "--by",
-            "Chị Lan",
-            "--reason",
-            "chuyển dư 50.000, người gửi đồng ý ủng hộ cả",
         ],
+        "Chị Lan",
+        "chuyển dư 50.000, người gửi đồng ý ủng hộ cả",
     );
     assert_eq!(code, 0, "{stderr}");
     // Assigning twice is refused with what to do instead.
-    let (code, _, stderr) = phonghop_hub(
+    let (code, _, stderr) = staff_command(
         &config,
-        &[
-            "transfers",
-            "assign",
-            &queue[0].id,
-            "--campaign",
-            SLUG,
-            "--by",
-            "Lan",
-            "--reason",
-            "again",
-        ],
+        &["transfers", "assign", &queue[0].id, "--campaign", SLUG],
+        "Lan",
+        "again",
     );
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("already has a ledger entry"), "{stderr}");
@@ -122,15 +98,15 @@ async fn wrong_amounts_and_unknown_memos_wait_for_staff_with_their_reason() {
     assert!(store.unallocated_transfers().expect("queue").is_empty());
     assert_eq!(
         store.pledge("UH7K3P9").expect("db").expect("pledge").status,
-        "confirmed"
+        PledgeStatus::Confirmed
     );
     let totals = store.campaign_totals(&campaign.id).expect("totals");
     assert_eq!((totals.raised_vnd, totals.gifts), (180_000, 2));
     let ledger = store.ledger_of(&campaign.id).expect("ledger");
     assert!(
-        ledger
-            .iter()
-            .all(|e| e.kind == "allocation" && e.staff_member.as_deref() == Some("Chị Lan"))
+        ledger.iter().all(
+            |e| e.kind == EntryKind::Allocation && e.staff_member.as_deref() == Some("Chị Lan")
+        )
     );
     hub.stop().await;
 }

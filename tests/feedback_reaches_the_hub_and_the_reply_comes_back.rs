@@ -93,7 +93,7 @@ async fn feedback_reaches_the_hub_and_the_reply_comes_back_to_the_box() {
     let view = lookup(&kiosk, &code.to_lowercase())
         .await
         .expect("found by a lower-case code");
-    assert_eq!(view.ticket.status, "in_progress");
+    assert_eq!(view.ticket.status.as_str(), "in_progress");
     assert!(view.last_sync_ms.is_some());
 
     // Public page: status and reply, never the text, name, phone or village.

@@ -31,7 +31,7 @@ fn campaign() -> CampaignInfo {
         raised_vnd: 12_500_000,
         gifts: 34,
         last_update_ms: Some(phonghop::clock::now_ms()),
-        status: "open".into(),
+        status: phonghop::contrib::CampaignStatus::Open,
     }
 }
 

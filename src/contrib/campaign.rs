@@ -1,9 +1,103 @@
-//! Checking what staff type to create a campaign, for the CLI and the staff API alike.
+//! Campaigns: what staff set up, checking what they type (for the CLI and the staff API
+//! alike), and what the ledger says about a campaign.
 
-use crate::store::NewCampaign;
+use serde::{Deserialize, Serialize};
+
+use super::ledger::{LedgerEntry, Transfer};
+use super::matching::CampaignFacts;
+
+crate::names::text_enum! {
+    /// Whether a campaign takes money: transfers for a closed one go to the unallocated
+    /// queue.
+    pub enum CampaignStatus as "campaign status" {
+        Open = "open",
+        Closed = "closed",
+    }
+}
+
+/// A fundraising campaign, as staff set it up at the hub.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Campaign {
+    pub id: String,
+    /// Public URL part: `/c/<slug>`.
+    pub slug: String,
+    /// The static reference code printed in the poster QR's purpose.
+    pub poster_code: String,
+    pub title: String,
+    pub story: String,
+    pub bank_bin: String,
+    pub account: String,
+    pub account_name: String,
+    pub goal_vnd: i64,
+    /// `YYYY-MM-DD`, Vietnam time.
+    pub starts_on: String,
+    pub ends_on: String,
+    pub status: CampaignStatus,
+    pub created_at_ms: i64,
+    pub closed_at_ms: Option<i64>,
+}
+
+impl Campaign {
+    pub fn is_open(&self) -> bool {
+        self.status == CampaignStatus::Open
+    }
+
+    /// What matching needs to know about the campaign a code points to.
+    pub fn facts(&self) -> CampaignFacts {
+        CampaignFacts {
+            campaign_id: self.id.clone(),
+            slug: self.slug.clone(),
+            open: self.is_open(),
+            account: self.account.clone(),
+        }
+    }
+}
+
+/// What staff type to create a campaign, checked ([`CampaignInput::check`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct NewCampaign {
+    pub slug: String,
+    pub title: String,
+    pub story: String,
+    pub bank_bin: String,
+    pub account: String,
+    pub account_name: String,
+    pub goal_vnd: i64,
+    pub starts_on: String,
+    pub ends_on: String,
+}
+
+/// Derived from the ledger, never stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct CampaignTotals {
+    /// Sum of every entry of the campaign.
+    pub raised_vnd: i64,
+    /// Transfers credited (gifts and allocations) and not refunded.
+    pub gifts: u64,
+    /// Time of the latest entry.
+    pub last_update_ms: Option<i64>,
+}
+
+/// One ledger entry with what the public page may show about it (still unmasked: the
+/// page's renderer masks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportLine {
+    pub entry: LedgerEntry,
+    pub transfer: Option<Transfer>,
+    /// The pledge's donor name, present only when the donor consented.
+    pub donor_name: Option<String>,
+}
+
+/// A campaign with its totals and every ledger entry, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignReport {
+    pub campaign: Campaign,
+    pub totals: CampaignTotals,
+    pub lines: Vec<ReportLine>,
+}
 
 /// A campaign as typed; [`CampaignInput::check`] turns it into a [`NewCampaign`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct CampaignInput {
     pub slug: String,
     pub title: String,

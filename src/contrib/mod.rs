@@ -3,11 +3,13 @@
 //! public transparency page and the printable poster.
 //!
 //! Everything here except [`cli`] is logic without I/O: time comes in as `now_ms`, bytes
-//! come in as arguments, and the SQL lives in `crate::store` (`store/contrib.rs`). The hub's
-//! routes are in `crate::hub::contrib_api`.
+//! come in as arguments. The types here are the domain's: `crate::store` (`store/contrib.rs`,
+//! `store/room_contrib.rs`) reads and writes them and holds the SQL; nothing here depends on
+//! the store. The hub's routes are in `crate::hub::contrib_api`.
 
 pub mod campaign;
 pub mod cli;
+pub mod ledger;
 pub mod matching;
 pub mod poster;
 pub mod public;
@@ -15,11 +17,19 @@ pub mod reference;
 pub mod statement;
 pub mod webhooks;
 
+pub use campaign::{
+    Campaign, CampaignReport, CampaignStatus, CampaignTotals, NewCampaign, ReportLine,
+};
+pub use ledger::{
+    EntryKind, ImportSummary, LedgerEntry, NoteRefusal, Pledge, PledgeState, PledgeStatus,
+    StaffNote, Transfer, TransferOutcome, WallEntry,
+};
+
 /// Vietnam has one time zone, UTC+7, without daylight saving: banks write local times.
 pub const VIETNAM_UTC_OFFSET_HOURS: i8 = 7;
 
 /// One incoming transfer as a provider (webhook or statement line) reported it, checked and
-/// ready to be stored; `crate::store::Store::record_transfer` stores it at most once.
+/// ready to be stored; the store records it at most once (a stored one is a [`Transfer`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncomingTransfer {
     /// `sepay`, `casso`, `generic` or `statement:<account>`; with `provider_txn_id` the

@@ -11,7 +11,7 @@ use printpdf::{
     PdfSaveOptions, Point, Polygon, PolygonRing, Pt, Rgb, TextItem, WindingOrder,
 };
 
-use crate::store::Campaign;
+use super::Campaign;
 use crate::vietqr::render::{self, QrUse};
 use crate::vietqr::{self, VietQr};
 

@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use crate::store::{CampaignReport, ReportLine};
+use super::{CampaignReport, EntryKind, ReportLine};
 use crate::vietqr::ascii_fold;
 
 use super::{format_vnd, vietnam_time};
@@ -146,8 +146,7 @@ pub struct PublicRow {
     pub bank_reference: String,
     pub memo: String,
     pub donor: String,
-    /// `gift`, `allocation`, `correction`, `refund`.
-    pub kind: String,
+    pub kind: EntryKind,
     /// Why, for entries staff made (never who).
     pub note: String,
 }
@@ -162,8 +161,8 @@ fn public_row(line: &ReportLine) -> PublicRow {
         ),
         None => (e.created_at_ms, String::new(), String::new()),
     };
-    let note = match e.kind.as_str() {
-        "gift" => String::new(),
+    let note = match e.kind {
+        EntryKind::Gift => String::new(),
         _ => mask_digit_runs(&e.reason),
     };
     PublicRow {
@@ -172,7 +171,7 @@ fn public_row(line: &ReportLine) -> PublicRow {
         bank_reference,
         memo,
         donor: line.donor_name.clone().unwrap_or_default(),
-        kind: e.kind.clone(),
+        kind: e.kind,
         note,
     }
 }
@@ -182,13 +181,12 @@ pub fn public_rows(report: &CampaignReport) -> Vec<PublicRow> {
     report.lines.iter().map(public_row).collect()
 }
 
-fn kind_label(kind: &str) -> &'static str {
+fn kind_label(kind: EntryKind) -> &'static str {
     match kind {
-        "gift" => "Ủng hộ",
-        "allocation" => "Ủng hộ (cán bộ đối chiếu)",
-        "correction" => "Điều chỉnh",
-        "refund" => "Hoàn trả",
-        _ => "Khác",
+        EntryKind::Gift => "Ủng hộ",
+        EntryKind::Allocation => "Ủng hộ (cán bộ đối chiếu)",
+        EntryKind::Correction => "Điều chỉnh",
+        EntryKind::Refund => "Hoàn trả",
     }
 }
 
@@ -249,15 +247,15 @@ pub fn render_html(report: &CampaignReport) -> String {
     }
     for row in rows {
         let kind = if row.note.is_empty() {
-            kind_label(&row.kind).to_owned()
+            kind_label(row.kind).to_owned()
         } else {
-            format!("{}: {}", kind_label(&row.kind), html(&row.note))
+            format!("{}: {}", kind_label(row.kind), html(&row.note))
         };
         let _ = write!(
             out,
             "<tr class='{kind_class}'><td>{time}</td><td class=amount>{amount}</td>\
              <td class=ref>{reference}</td><td>{memo}</td><td>{donor}</td><td>{kind}</td></tr>",
-            kind_class = html(&row.kind),
+            kind_class = row.kind.as_str(),
             time = html(&row.time),
             amount = format_vnd(row.amount_vnd),
             reference = html(&row.bank_reference),
@@ -296,7 +294,7 @@ pub fn render_csv(report: &CampaignReport) -> String {
                 &row.bank_reference,
                 &row.memo,
                 &row.donor,
-                &row.kind,
+                row.kind.as_str(),
                 &row.note,
             ])?;
         }

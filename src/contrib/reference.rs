@@ -28,9 +28,7 @@ pub enum CodeKind {
 
 fn new_code(rng: &mut impl Rng, chars: usize) -> String {
     loop {
-        let code: String = (0..chars)
-            .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-            .collect();
+        let code = crate::typed_code::random_chars(rng, ALPHABET, chars);
         if well_formed(&code) {
             return code;
         }

@@ -4,48 +4,22 @@ pub mod ticket;
 
 use serde::{Deserialize, Serialize};
 
-use crate::wire::Category;
-
-/// Where a resident's feedback is in its handling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    New,
-    Acknowledged,
-    InProgress,
-    Resolved,
-    Rejected,
-    Duplicate,
-    Closed,
+crate::names::text_enum! {
+    /// Where a resident's feedback is in its handling. The order of the values is the order
+    /// of handling ([`Status::can_become`]).
+    #[derive(PartialOrd, Ord)]
+    pub enum Status as "feedback status" {
+        New = "new",
+        Acknowledged = "acknowledged",
+        InProgress = "in_progress",
+        Resolved = "resolved",
+        Rejected = "rejected",
+        Duplicate = "duplicate",
+        Closed = "closed",
+    }
 }
 
 impl Status {
-    pub const ALL: [Status; 7] = [
-        Status::New,
-        Status::Acknowledged,
-        Status::InProgress,
-        Status::Resolved,
-        Status::Rejected,
-        Status::Duplicate,
-        Status::Closed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::New => "new",
-            Status::Acknowledged => "acknowledged",
-            Status::InProgress => "in_progress",
-            Status::Resolved => "resolved",
-            Status::Rejected => "rejected",
-            Status::Duplicate => "duplicate",
-            Status::Closed => "closed",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-
     /// Open311 GeoReport v2 knows only open and closed.
     pub fn open311(self) -> &'static str {
         match self {
@@ -67,6 +41,74 @@ impl Status {
             (a, b) => b > a,
         }
     }
+}
+
+/// A feedback category as the kiosk shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Category {
+    pub id: String,
+    pub icon: String,
+    /// Names by language code (`vi`, `en`, `hmn`); `vi` is always present.
+    pub names: std::collections::BTreeMap<String, String>,
+}
+
+/// A room's own copy of one of its tickets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoomTicket {
+    pub ticket_code: String,
+    pub category: String,
+    pub submitted_at_ms: i64,
+    pub status: Status,
+    pub reply: Option<String>,
+    pub updated_at_ms: Option<i64>,
+    /// When the hub last confirmed or updated it; `None`: not yet at the hub.
+    pub synced_at_ms: Option<i64>,
+}
+
+/// Feedback as staff see it at the hub (personal data included: staff only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FeedbackRow {
+    pub id: String,
+    pub room_id: String,
+    pub unit_id: String,
+    pub room_seq: i64,
+    pub ticket_code: String,
+    pub category: String,
+    pub text: String,
+    pub voice_sha256: Option<String>,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub village: Option<String>,
+    pub language: String,
+    pub submitted_at_ms: i64,
+    pub received_at_ms: i64,
+    pub status: Status,
+    pub reply: Option<String>,
+    pub replied_at_ms: Option<i64>,
+    pub updated_at_ms: i64,
+    pub hidden: bool,
+}
+
+/// Which feedback to list.
+#[derive(Debug, Clone, Default)]
+pub struct FeedbackFilter {
+    pub status: Option<Status>,
+    pub unit_id: Option<String>,
+    pub since_ms: Option<i64>,
+    pub include_hidden: bool,
+}
+
+/// Why a status change or reply was refused; said to staff.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StatusRefusal {
+    #[error("no feedback with ticket code {0}")]
+    UnknownTicket(String),
+    #[error(
+        "a {from} item cannot become {to}; the order is new → acknowledged → in_progress → resolved | rejected | duplicate → closed"
+    )]
+    NotAllowed { from: Status, to: Status },
+    #[error("a reply cannot be empty")]
+    EmptyReply,
 }
 
 /// The categories a box offers until the hub sends its own list.
@@ -120,7 +162,7 @@ mod tests {
 
     #[test]
     fn every_status_round_trips_and_maps_to_open311() {
-        for s in Status::ALL {
+        for &s in Status::ALL {
             assert_eq!(Status::parse(s.as_str()), Some(s));
             assert!(["open", "closed"].contains(&s.open311()));
         }

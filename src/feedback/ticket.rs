@@ -4,8 +4,10 @@
 
 use rand::Rng;
 
-/// No 0/O, 1/I/L, U/V: a code is read off a receipt and typed on a keypad by residents.
-pub const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTWXYZ";
+use crate::typed_code::{compact, random_chars};
+
+/// A code is read off a receipt and typed on a keypad by residents.
+pub const ALPHABET: &[u8] = crate::typed_code::READABLE_ALPHABET;
 const ROOM_CODE_LEN: usize = 2;
 const RANDOM_LEN: usize = 3;
 
@@ -23,30 +25,20 @@ pub fn province_prefix(province_id: &str) -> String {
     }
 }
 
-fn pick(rng: &mut impl Rng, n: usize) -> String {
-    (0..n)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect()
-}
-
 /// A candidate room prefix, `LC-7K`; the caller makes sure no other room has it.
 pub fn room_prefix(province: &str, rng: &mut impl Rng) -> String {
-    format!("{province}-{}", pick(rng, ROOM_CODE_LEN))
+    format!("{province}-{}", random_chars(rng, ALPHABET, ROOM_CODE_LEN))
 }
 
 /// A candidate ticket code under a room prefix.
 pub fn new_code(room_prefix: &str, rng: &mut impl Rng) -> String {
-    format!("{room_prefix}{}", pick(rng, RANDOM_LEN))
+    format!("{room_prefix}{}", random_chars(rng, ALPHABET, RANDOM_LEN))
 }
 
 /// Canonical form of a typed code: upper case, no spaces, the dash put back. `None` when it
 /// cannot be a ticket code.
 pub fn normalize(typed: &str) -> Option<String> {
-    let compact: String = typed
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
+    let compact = compact(typed);
     let tail_len = ROOM_CODE_LEN + RANDOM_LEN;
     if !compact.is_ascii() || compact.len() <= tail_len {
         return None;

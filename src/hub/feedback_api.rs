@@ -391,7 +391,7 @@ async fn public_ticket(
                 .into_response();
         }
     };
-    let status = Status::parse(&row.status).unwrap_or(Status::New);
+    let status = row.status;
     let reply = row
         .reply
         .as_deref()

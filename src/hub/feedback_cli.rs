@@ -179,13 +179,13 @@ pub fn write_csv(rows: &[FeedbackRow], out: &mut dyn Write) -> Result<(), String
     ];
     csv.write_record(header).map_err(|e| e.to_string())?;
     for row in rows.iter().filter(|r| !r.hidden) {
-        let status = Status::parse(&row.status).unwrap_or(Status::New);
+        let status = row.status;
         let record = [
             row.ticket_code.clone(),
             crate::clock::rfc3339(row.submitted_at_ms),
             row.unit_id.clone(),
             row.category.clone(),
-            row.status.clone(),
+            status.as_str().to_owned(),
             status.open311().to_owned(),
             row.text.clone(),
             row.voice_sha256.is_some().to_string(),

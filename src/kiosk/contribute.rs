@@ -147,7 +147,7 @@ impl Shell {
                     .campaigns
                     .as_ref()
                     .and_then(|c| c.as_ref().ok())
-                    .and_then(|list| list.iter().find(|c| c.id == id && c.status == "open"))
+                    .and_then(|list| list.iter().find(|c| c.id == id && c.is_open()))
                     .cloned();
                 if picked.is_some() {
                     flow.campaign = picked;
@@ -361,7 +361,7 @@ pub fn preview_campaigns() -> Vec<CampaignInfo> {
             raised_vnd: 18_350_000,
             gifts: 112,
             last_update_ms: Some(1_795_000_000_000),
-            status: "open".into(),
+            status: crate::contrib::CampaignStatus::Open,
         },
         CampaignInfo {
             id: "preview-2".into(),
@@ -375,7 +375,7 @@ pub fn preview_campaigns() -> Vec<CampaignInfo> {
             raised_vnd: 4_200_000,
             gifts: 37,
             last_update_ms: Some(1_794_900_000_000),
-            status: "open".into(),
+            status: crate::contrib::CampaignStatus::Open,
         },
     ]
 }
@@ -468,7 +468,7 @@ fn campaigns_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
         }
         Some(Ok(list)) => list,
     };
-    let open: Vec<&CampaignInfo> = campaigns.iter().filter(|c| c.status == "open").collect();
+    let open: Vec<&CampaignInfo> = campaigns.iter().filter(|c| c.is_open()).collect();
     if open.is_empty() {
         ui.label(body(tr(lang, "contribute-none")));
     }

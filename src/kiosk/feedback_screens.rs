@@ -539,7 +539,10 @@ pub fn ticket_result_screen_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
                 "ticket-heading",
                 &[("code", Arg::Text(&t.ticket_code))],
             )));
-            let status = tr(lang, &format!("status-{}", t.status.replace('_', "-")));
+            let status = tr(
+                lang,
+                &format!("status-{}", t.status.as_str().replace('_', "-")),
+            );
             ui.label(body(tr_args(
                 lang,
                 "ticket-status",

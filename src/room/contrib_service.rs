@@ -142,7 +142,7 @@ async fn create_pledge(room: &Arc<Room>, draft: PledgeDraft) -> Result<PledgeTic
         .map_err(|e| e.to_string())?;
     let campaign = campaigns
         .into_iter()
-        .find(|c| c.id == draft.campaign_id && c.status == "open")
+        .find(|c| c.id == draft.campaign_id && c.is_open())
         .ok_or_else(|| format!("campaign {} is not open at this room", draft.campaign_id))?;
     let donor_name = draft
         .donor_name
@@ -191,7 +191,7 @@ mod tests {
             raised_vnd: 0,
             gifts: 0,
             last_update_ms: None,
-            status: "open".into(),
+            status: crate::contrib::CampaignStatus::Open,
         };
         let ticket = pledge_ticket(&campaign, "UH7K3P9", 100_000).expect("ticket");
         let parsed = vietqr::parse(&ticket.payload).expect("parses");

@@ -4,167 +4,17 @@
 //! page shows can always be traced to entries. Ledger rows are only ever inserted (the
 //! schema's triggers refuse UPDATE and DELETE); a mistake is fixed by a new entry.
 
-use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
-use super::{Store, StoreError};
-use crate::contrib::IncomingTransfer;
-use crate::contrib::matching::{self, CampaignFacts, Decision, Found, PledgeFacts};
+use super::{Store, StoreError, exists};
+use crate::contrib::matching::{self, Decision, Found, PledgeFacts};
 use crate::contrib::reference::CodeKind;
-
-/// A fundraising campaign, as staff set it up at the hub.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Campaign {
-    pub id: String,
-    /// Public URL part: `/c/<slug>`.
-    pub slug: String,
-    /// The static reference code printed in the poster QR's purpose.
-    pub poster_code: String,
-    pub title: String,
-    pub story: String,
-    pub bank_bin: String,
-    pub account: String,
-    pub account_name: String,
-    pub goal_vnd: i64,
-    /// `YYYY-MM-DD`, Vietnam time.
-    pub starts_on: String,
-    pub ends_on: String,
-    /// `open` or `closed`.
-    pub status: String,
-    pub created_at_ms: i64,
-    pub closed_at_ms: Option<i64>,
-}
-
-impl Campaign {
-    pub fn is_open(&self) -> bool {
-        self.status == "open"
-    }
-}
-
-/// What staff type to create a campaign (checked by the caller: `contrib::cli`, the API).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct NewCampaign {
-    pub slug: String,
-    pub title: String,
-    pub story: String,
-    pub bank_bin: String,
-    pub account: String,
-    pub account_name: String,
-    pub goal_vnd: i64,
-    pub starts_on: String,
-    pub ends_on: String,
-}
-
-/// A pledge made at a kiosk (or the hub): a reference code and an amount, waiting for its
-/// transfer.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Pledge {
-    /// UUIDv7 made where the pledge was made: a room's repeated upload is recognised by it.
-    pub id: String,
-    pub room_id: Option<String>,
-    pub campaign_id: String,
-    pub reference: String,
-    pub amount_vnd: i64,
-    /// Only with the donor's consent; `None` is anonymous.
-    pub donor_name: Option<String>,
-    /// `pending` or `confirmed`.
-    pub status: String,
-    pub created_at_ms: i64,
-}
-
-/// A transfer as stored (staff view: it holds the unmasked memo).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Transfer {
-    pub id: String,
-    pub provider: String,
-    pub provider_txn_id: String,
-    pub bank_reference: Option<String>,
-    pub amount_vnd: i64,
-    pub transfer_text: String,
-    pub sender_name: Option<String>,
-    pub account: String,
-    pub occurred_at_ms: i64,
-    pub received_at_ms: i64,
-    /// Why automatic matching made no ledger entry.
-    pub unmatched_reason: Option<String>,
-}
-
-/// What recording a transfer did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TransferOutcome {
-    /// Already recorded (the same delivery again, or the same bank transaction from
-    /// another source); nothing changed.
-    Duplicate { transfer_id: String },
-    /// Recorded and credited to a campaign by a `gift` entry.
-    Credited {
-        transfer_id: String,
-        campaign_id: String,
-        pledge_id: Option<String>,
-    },
-    /// Recorded, waiting for staff in the unallocated queue.
-    Unallocated { transfer_id: String, reason: String },
-}
-
-/// One ledger row.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct LedgerEntry {
-    pub seq: i64,
-    pub id: String,
-    pub campaign_id: Option<String>,
-    /// `gift`, `allocation`, `correction` or `refund`.
-    pub kind: String,
-    /// Signed: refunds are negative, corrections either.
-    pub amount_vnd: i64,
-    pub transfer_id: Option<String>,
-    pub pledge_id: Option<String>,
-    pub reason: String,
-    pub staff_member: Option<String>,
-    pub created_at_ms: i64,
-}
-
-/// Derived from the ledger, never stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-pub struct CampaignTotals {
-    /// Sum of every entry of the campaign.
-    pub raised_vnd: i64,
-    /// Transfers credited (gifts and allocations) and not refunded.
-    pub gifts: u64,
-    /// Time of the latest entry.
-    pub last_update_ms: Option<i64>,
-}
-
-/// One ledger entry with what the public page may show about it (still unmasked: the
-/// page's renderer masks).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportLine {
-    pub entry: LedgerEntry,
-    pub transfer: Option<Transfer>,
-    /// The pledge's donor name, present only when the donor consented.
-    pub donor_name: Option<String>,
-}
-
-/// A campaign with its totals and every ledger entry, oldest first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CampaignReport {
-    pub campaign: Campaign,
-    pub totals: CampaignTotals,
-    pub lines: Vec<ReportLine>,
-}
-
-/// Who did a staff action and why; both are required and kept in the ledger.
-#[derive(Debug, Clone, Copy)]
-pub struct StaffNote<'a> {
-    pub staff_member: &'a str,
-    pub reason: &'a str,
-}
-
-/// Result of importing many transfers at once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ImportSummary {
-    pub new_credited: usize,
-    pub new_unallocated: usize,
-    pub duplicates: usize,
-}
+use crate::contrib::{
+    Campaign, CampaignReport, CampaignTotals, EntryKind, ImportSummary, IncomingTransfer,
+    LedgerEntry, NewCampaign, Pledge, PledgeStatus, ReportLine, StaffNote, Transfer,
+    TransferOutcome,
+};
 
 const CAMPAIGN_COLUMNS: &str = "id, slug, poster_code, title, story, bank_bin, account, \
      account_name, goal_vnd, starts_on, ends_on, status, created_at_ms, closed_at_ms";
@@ -247,27 +97,43 @@ fn refused(message: impl Into<String>) -> StoreError {
 
 /// A campaign by id or slug.
 fn find_campaign(tx: &rusqlite::Connection, key: &str) -> Result<Campaign, StoreError> {
-    tx.query_row(
-        &format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ?1 OR slug = ?1"),
-        params![key.trim()],
-        campaign_from_row,
-    )
-    .optional()?
-    .ok_or_else(|| {
+    lookup_campaign(tx, key)?.ok_or_else(|| {
         refused(format!(
             "no campaign {key:?}; `phonghop hub campaign list` shows ids and slugs"
         ))
     })
 }
 
-fn find_transfer(tx: &rusqlite::Connection, id: &str) -> Result<Transfer, StoreError> {
+fn lookup_campaign(tx: &rusqlite::Connection, key: &str) -> rusqlite::Result<Option<Campaign>> {
+    tx.query_row(
+        &format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ?1 OR slug = ?1"),
+        params![key.trim()],
+        campaign_from_row,
+    )
+    .optional()
+}
+
+fn lookup_transfer(tx: &rusqlite::Connection, id: &str) -> rusqlite::Result<Option<Transfer>> {
     tx.query_row(
         &format!("SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = ?1"),
         params![id.trim()],
         |r| transfer_from_row(r, 0),
     )
-    .optional()?
-    .ok_or_else(|| {
+    .optional()
+}
+
+/// A pledge by id or by reference code (any case).
+fn lookup_pledge(tx: &rusqlite::Connection, key: &str) -> rusqlite::Result<Option<Pledge>> {
+    tx.query_row(
+        &format!("SELECT {PLEDGE_COLUMNS} FROM pledges WHERE id = ?1 OR reference = ?2"),
+        params![key.trim(), key.trim().to_ascii_uppercase()],
+        pledge_from_row,
+    )
+    .optional()
+}
+
+fn find_transfer(tx: &rusqlite::Connection, id: &str) -> Result<Transfer, StoreError> {
+    lookup_transfer(tx, id)?.ok_or_else(|| {
         refused(format!(
             "no transfer {id:?}; `phonghop hub transfers unallocated` lists the ids"
         ))
@@ -275,26 +141,7 @@ fn find_transfer(tx: &rusqlite::Connection, id: &str) -> Result<Transfer, StoreE
 }
 
 fn check_note(note: StaffNote<'_>) -> Result<(String, String), StoreError> {
-    let staff = crate::text::nfc(note.staff_member.trim());
-    let reason = crate::text::nfc(note.reason.trim());
-    if staff.is_empty() {
-        return Err(refused("say who does this: --by \"<staff member's name>\""));
-    }
-    if reason.is_empty() {
-        return Err(refused(
-            "say why: --reason \"...\" (it is kept in the ledger)",
-        ));
-    }
-    Ok((staff, reason))
-}
-
-fn campaign_facts(c: &Campaign) -> CampaignFacts {
-    CampaignFacts {
-        campaign_id: c.id.clone(),
-        slug: c.slug.clone(),
-        open: c.is_open(),
-        account: c.account.clone(),
-    }
+    note.checked().map_err(|e| refused(e.to_string()))
 }
 
 /// Looks up the codes found in a memo.
@@ -316,8 +163,8 @@ fn known_codes(tx: &Transaction<'_>, text: &str) -> Result<Vec<Found>, StoreErro
                         pledge_id: p.id,
                         reference: p.reference,
                         amount_vnd: p.amount_vnd,
-                        confirmed: p.status == "confirmed",
-                        campaign: campaign_facts(&campaign),
+                        confirmed: p.status == PledgeStatus::Confirmed,
+                        campaign: campaign.facts(),
                     }));
                 }
             }
@@ -332,7 +179,7 @@ fn known_codes(tx: &Transaction<'_>, text: &str) -> Result<Vec<Found>, StoreErro
                 if let Some(c) = campaign {
                     found.push(Found::Poster {
                         code,
-                        campaign: campaign_facts(&c),
+                        campaign: c.facts(),
                     });
                 }
             }
@@ -345,7 +192,7 @@ fn known_codes(tx: &Transaction<'_>, text: &str) -> Result<Vec<Found>, StoreErro
 fn insert_entry(
     tx: &Transaction<'_>,
     campaign_id: Option<&str>,
-    kind: &str,
+    kind: EntryKind,
     amount_vnd: i64,
     transfer_id: Option<&str>,
     pledge_id: Option<&str>,
@@ -454,7 +301,7 @@ fn record_in(
             insert_entry(
                 tx,
                 Some(&campaign_id),
-                "gift",
+                EntryKind::Gift,
                 t.amount_vnd,
                 Some(&transfer_id),
                 pledge_id.as_deref(),
@@ -484,12 +331,8 @@ impl Store {
         now_ms: i64,
     ) -> Result<Campaign, StoreError> {
         let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let taken: bool = tx.query_row(
-            "SELECT count(*) > 0 FROM campaigns WHERE slug = ?1",
-            params![new.slug],
-            |r| r.get(0),
-        )?;
+        let tx = Store::write_tx(&mut conn)?;
+        let taken: bool = exists(&tx, "campaigns WHERE slug = ?1", params![new.slug])?;
         if taken {
             return Err(refused(format!(
                 "a campaign with slug {:?} exists; choose another --slug",
@@ -534,11 +377,7 @@ impl Store {
 
     /// A campaign by id or slug; `None` when there is none.
     pub fn campaign(&self, key: &str) -> Result<Option<Campaign>, StoreError> {
-        match find_campaign(&self.lock(), key) {
-            Ok(c) => Ok(Some(c)),
-            Err(StoreError::Refused(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
+        Ok(lookup_campaign(&self.lock(), key)?)
     }
 
     /// Closes a campaign (transfers for it then go to the unallocated queue). Closing twice
@@ -560,7 +399,7 @@ impl Store {
     /// Returns the pledge and whether it was new.
     pub fn record_pledge(&self, pledge: &Pledge) -> Result<(Pledge, bool), StoreError> {
         let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = Store::write_tx(&mut conn)?;
         let recorded = record_pledge_in(&tx, pledge)?;
         tx.commit()?;
         Ok(recorded)
@@ -568,14 +407,7 @@ impl Store {
 
     /// A pledge by id or reference code.
     pub fn pledge(&self, key: &str) -> Result<Option<Pledge>, StoreError> {
-        Ok(self
-            .lock()
-            .query_row(
-                &format!("SELECT {PLEDGE_COLUMNS} FROM pledges WHERE id = ?1 OR reference = ?2"),
-                params![key.trim(), key.trim().to_ascii_uppercase()],
-                pledge_from_row,
-            )
-            .optional()?)
+        Ok(lookup_pledge(&self.lock(), key)?)
     }
 
     /// Ledger entries that confirmed a pledge, after `since_seq`, oldest first: what rooms
@@ -600,7 +432,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<TransferOutcome, StoreError> {
         let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = Store::write_tx(&mut conn)?;
         let outcome = record_in(&tx, transfer, now_ms)?;
         tx.commit()?;
         Ok(outcome)
@@ -613,7 +445,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<ImportSummary, StoreError> {
         let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = Store::write_tx(&mut conn)?;
         let mut summary = ImportSummary::default();
         for t in transfers {
             match record_in(&tx, t, now_ms)? {
@@ -627,11 +459,7 @@ impl Store {
     }
 
     pub fn transfer(&self, id: &str) -> Result<Option<Transfer>, StoreError> {
-        match find_transfer(&self.lock(), id) {
-            Ok(t) => Ok(Some(t)),
-            Err(StoreError::Refused(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
+        Ok(lookup_transfer(&self.lock(), id)?)
     }
 
     pub fn transfer_count(&self) -> Result<u64, StoreError> {
@@ -666,7 +494,7 @@ impl Store {
     ) -> Result<LedgerEntry, StoreError> {
         let (staff, reason) = check_note(note)?;
         let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = Store::write_tx(&mut conn)?;
         let transfer = find_transfer(&tx, transfer_id)?;
         let existing = tx
             .query_row(
@@ -686,15 +514,7 @@ impl Store {
         let pledge_id = match pledge {
             None => None,
             Some(key) => {
-                let p = tx
-                    .query_row(
-                        &format!(
-                            "SELECT {PLEDGE_COLUMNS} FROM pledges WHERE id = ?1 OR reference = ?2"
-                        ),
-                        params![key.trim(), key.trim().to_ascii_uppercase()],
-                        pledge_from_row,
-                    )
-                    .optional()?
+                let p = lookup_pledge(&tx, key)?
                     .ok_or_else(|| refused(format!("no pledge {key:?} (give its id or code)")))?;
                 if p.campaign_id != campaign.id {
                     return Err(refused(format!(
@@ -702,7 +522,7 @@ impl Store {
                         p.reference, campaign.slug
                     )));
                 }
-                if p.status == "confirmed" {
+                if p.status == PledgeStatus::Confirmed {
                     return Err(refused(format!(
                         "pledge {} is already confirmed by another transfer",
                         p.reference
@@ -714,7 +534,7 @@ impl Store {
         let entry = insert_entry(
             &tx,
             Some(&campaign.id),
-            "allocation",
+            EntryKind::Allocation,
             transfer.amount_vnd,
             Some(&transfer.id),
             pledge_id.as_deref(),
@@ -741,12 +561,12 @@ impl Store {
             ));
         }
         let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = Store::write_tx(&mut conn)?;
         let campaign = find_campaign(&tx, campaign)?;
         let entry = insert_entry(
             &tx,
             Some(&campaign.id),
-            "correction",
+            EntryKind::Correction,
             amount_vnd,
             None,
             None,
@@ -769,12 +589,12 @@ impl Store {
     ) -> Result<LedgerEntry, StoreError> {
         let (staff, reason) = check_note(note)?;
         let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = Store::write_tx(&mut conn)?;
         let transfer = find_transfer(&tx, transfer_id)?;
-        let refunded: bool = tx.query_row(
-            "SELECT count(*) > 0 FROM ledger_entries WHERE transfer_id = ?1 AND kind = 'refund'",
+        let refunded: bool = exists(
+            &tx,
+            "ledger_entries WHERE transfer_id = ?1 AND kind = 'refund'",
             params![transfer.id],
-            |r| r.get(0),
         )?;
         if refunded {
             return Err(refused(format!(
@@ -794,7 +614,7 @@ impl Store {
         let entry = insert_entry(
             &tx,
             campaign_id.as_deref(),
-            "refund",
+            EntryKind::Refund,
             -transfer.amount_vnd,
             Some(&transfer.id),
             None,
@@ -893,14 +713,7 @@ pub(super) fn record_pledge_in(
     tx: &Transaction<'_>,
     pledge: &Pledge,
 ) -> Result<(Pledge, bool), StoreError> {
-    let existing = tx
-        .query_row(
-            &format!("SELECT {PLEDGE_COLUMNS} FROM pledges WHERE id = ?1"),
-            params![pledge.id],
-            pledge_from_row,
-        )
-        .optional()?;
-    if let Some(existing) = existing {
+    if let Some(existing) = lookup_pledge(tx, &pledge.id)? {
         let same = existing.campaign_id == pledge.campaign_id
             && existing.reference == pledge.reference
             && existing.amount_vnd == pledge.amount_vnd
@@ -921,11 +734,7 @@ pub(super) fn record_pledge_in(
                 pledge.reference
             ))
         })?;
-    let taken: bool = tx.query_row(
-        "SELECT count(*) > 0 FROM pledges WHERE reference = ?1",
-        params![code],
-        |r| r.get(0),
-    )?;
+    let taken: bool = exists(tx, "pledges WHERE reference = ?1", params![code])?;
     if taken {
         return Err(refused(format!(
             "reference code {code} belongs to another pledge; make a new code"
@@ -936,9 +745,7 @@ pub(super) fn record_pledge_in(
     }
     let campaign = find_campaign(tx, &pledge.campaign_id)?;
     tx.execute(
-        &format!(
-            "INSERT INTO pledges ({PLEDGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7)"
-        ),
+        &format!("INSERT INTO pledges ({PLEDGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
         params![
             pledge.id,
             pledge.room_id,
@@ -946,14 +753,16 @@ pub(super) fn record_pledge_in(
             code,
             pledge.amount_vnd,
             pledge.donor_name,
+            PledgeStatus::Pending,
             pledge.created_at_ms
         ],
     )?;
-    let stored = tx.query_row(
-        &format!("SELECT {PLEDGE_COLUMNS} FROM pledges WHERE id = ?1"),
-        params![pledge.id],
-        pledge_from_row,
-    )?;
+    let stored = Pledge {
+        campaign_id: campaign.id,
+        reference: code,
+        status: PledgeStatus::Pending,
+        ..pledge.clone()
+    };
     Ok((stored, true))
 }
 

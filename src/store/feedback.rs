@@ -4,68 +4,9 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
-use super::{Store, StoreError};
-use crate::feedback::Status;
+use super::{Store, StoreError, exists};
+use crate::feedback::{FeedbackFilter, FeedbackRow, RoomTicket, Status, StatusRefusal};
 use crate::wire::{FeedbackRecord, Record, TicketUpdate, UploadAck, UploadItem};
-
-/// A room's own copy of one of its tickets.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct RoomTicket {
-    pub ticket_code: String,
-    pub category: String,
-    pub submitted_at_ms: i64,
-    pub status: String,
-    pub reply: Option<String>,
-    pub updated_at_ms: Option<i64>,
-    /// When the hub last confirmed or updated it; `None`: not yet at the hub.
-    pub synced_at_ms: Option<i64>,
-}
-
-/// Feedback as staff see it at the hub (personal data included: staff only).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct FeedbackRow {
-    pub id: String,
-    pub room_id: String,
-    pub unit_id: String,
-    pub room_seq: i64,
-    pub ticket_code: String,
-    pub category: String,
-    pub text: String,
-    pub voice_sha256: Option<String>,
-    pub name: Option<String>,
-    pub phone: Option<String>,
-    pub village: Option<String>,
-    pub language: String,
-    pub submitted_at_ms: i64,
-    pub received_at_ms: i64,
-    pub status: String,
-    pub reply: Option<String>,
-    pub replied_at_ms: Option<i64>,
-    pub updated_at_ms: i64,
-    pub hidden: bool,
-}
-
-/// Which feedback to list.
-#[derive(Debug, Clone, Default)]
-pub struct FeedbackFilter {
-    pub status: Option<Status>,
-    pub unit_id: Option<String>,
-    pub since_ms: Option<i64>,
-    pub include_hidden: bool,
-}
-
-/// Why a status change or reply was refused; said to staff.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StatusRefusal {
-    #[error("no feedback with ticket code {0}")]
-    UnknownTicket(String),
-    #[error(
-        "a {from} item cannot become {to}; the order is new → acknowledged → in_progress → resolved | rejected | duplicate → closed"
-    )]
-    NotAllowed { from: String, to: String },
-    #[error("a reply cannot be empty")]
-    EmptyReply,
-}
 
 const FEEDBACK_COLUMNS: &str = "f.id, f.room_id, r.unit_id, f.room_seq, f.ticket_code, f.category, f.text, \
      f.voice_sha256, f.name, f.phone, f.village, f.language, f.submitted_at_ms, f.received_at_ms, \
@@ -227,10 +168,10 @@ impl Store {
     // ----- hub side -----
 
     pub fn has_voice(&self, sha256: &str) -> Result<bool, StoreError> {
-        Ok(self.lock().query_row(
-            "SELECT count(*) > 0 FROM voice_blobs WHERE sha256 = ?1",
+        Ok(exists(
+            &self.lock(),
+            "voice_blobs WHERE sha256 = ?1",
             params![sha256],
-            |r| r.get(0),
         )?)
     }
 
@@ -259,22 +200,15 @@ impl Store {
             match &item.record {
                 Record::Feedback(f) => {
                     if let Some(sha) = &f.voice_sha256 {
-                        let have: bool = tx.query_row(
-                            "SELECT count(*) > 0 FROM voice_blobs WHERE sha256 = ?1",
-                            params![sha],
-                            |r| r.get(0),
-                        )?;
+                        let have: bool =
+                            exists(&tx, "voice_blobs WHERE sha256 = ?1", params![sha])?;
                         if !have {
                             ack.need_voice.push(sha.clone());
                             break;
                         }
                     }
-                    let exists: bool = tx.query_row(
-                        "SELECT count(*) > 0 FROM feedback WHERE id = ?1",
-                        params![id],
-                        |r| r.get(0),
-                    )?;
-                    if !exists {
+                    let known: bool = exists(&tx, "feedback WHERE id = ?1", params![id])?;
+                    if !known {
                         let version = next_version(&tx)?;
                         tx.execute(
                             "INSERT INTO feedback (id, room_id, room_seq, ticket_code, category, text, voice_sha256,
@@ -347,7 +281,7 @@ impl Store {
         ))?;
         let rows = stmt.query_map(
             params![
-                filter.status.map(Status::as_str),
+                filter.status,
                 filter.unit_id,
                 filter.since_ms,
                 filter.include_hidden
@@ -380,7 +314,7 @@ impl Store {
         {
             let mut conn = self.lock();
             let tx = Store::write_tx(&mut conn)?;
-            let current: Option<(String, String, Option<String>)> = tx
+            let current: Option<(String, Status, Option<String>)> = tx
                 .query_row(
                     "SELECT id, status, reply FROM feedback WHERE ticket_code = ?1",
                     params![code],
@@ -390,16 +324,15 @@ impl Store {
             let Some((id, current_status, current_reply)) = current else {
                 return Ok(Err(StatusRefusal::UnknownTicket(code.to_owned())));
             };
-            let mut new_status = current_status.clone();
+            let mut new_status = current_status;
             if let Some(next) = status {
-                let from = Status::parse(&current_status).unwrap_or(Status::New);
-                if !from.can_become(next) {
+                if !current_status.can_become(next) {
                     return Ok(Err(StatusRefusal::NotAllowed {
                         from: current_status,
-                        to: next.as_str().to_owned(),
+                        to: next,
                     }));
                 }
-                new_status = next.as_str().to_owned();
+                new_status = next;
             }
             let new_reply = match reply {
                 Some(text) if text.trim().is_empty() => return Ok(Err(StatusRefusal::EmptyReply)),

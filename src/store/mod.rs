@@ -19,14 +19,44 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use uuid::Uuid;
 
 pub use backup::{backup_to, restore_from};
-pub use contrib::{
+// The domain types the store reads and writes live in the domain modules; they are named
+// here too so callers written against `crate::store::…` keep compiling.
+pub use crate::contrib::{
     Campaign, CampaignReport, CampaignTotals, ImportSummary, LedgerEntry, NewCampaign, Pledge,
-    ReportLine, StaffNote, Transfer, TransferOutcome,
+    PledgeState, ReportLine, StaffNote, Transfer, TransferOutcome, WallEntry,
 };
-pub use feedback::{FeedbackFilter, FeedbackRow, RoomTicket, StatusRefusal};
+pub use crate::feedback::{FeedbackFilter, FeedbackRow, RoomTicket, StatusRefusal};
 pub use meetings::MeetingRow;
-pub use room_contrib::{PledgeState, WallEntry};
 pub use rooms::{EnrollRefusal, RoomRecord};
+
+/// Stores a domain enum as its text (`as_str`) and reads it back with `FromStr`, so the
+/// column holds exactly what the JSON holds; a text the enum does not know reads as an
+/// error naming the valid ones, never as a default.
+macro_rules! sql_text {
+    ($($ty:ty),+ $(,)?) => {$(
+        impl rusqlite::types::ToSql for $ty {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(self.as_str().into())
+            }
+        }
+
+        impl rusqlite::types::FromSql for $ty {
+            fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+                value
+                    .as_str()?
+                    .parse()
+                    .map_err(|e| rusqlite::types::FromSqlError::Other(Box::new(e)))
+            }
+        }
+    )+};
+}
+
+sql_text!(
+    crate::feedback::Status,
+    crate::contrib::CampaignStatus,
+    crate::contrib::PledgeStatus,
+    crate::contrib::EntryKind,
+);
 
 /// Append-only: never edit or reorder a released migration; add a new file.
 const MIGRATIONS: &[(u32, &str, &str)] = &[
@@ -345,11 +375,24 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn current_version(conn: &Connection) -> Result<u32, rusqlite::Error> {
-    let has_table: bool = conn.query_row(
-        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
-        [],
+/// Whether any row is `FROM <from_where>` (`"rooms WHERE id = ?1"`).
+fn exists(
+    conn: &Connection,
+    from_where: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<bool> {
+    conn.query_row(
+        &format!("SELECT EXISTS (SELECT 1 FROM {from_where})"),
+        params,
         |r| r.get(0),
+    )
+}
+
+fn current_version(conn: &Connection) -> Result<u32, rusqlite::Error> {
+    let has_table: bool = exists(
+        conn,
+        "sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+        [],
     )?;
     if !has_table {
         return Ok(0);
@@ -420,6 +463,34 @@ mod tests {
     }
 
     #[test]
+    fn domain_enums_are_stored_as_their_wire_text_and_unknown_text_is_an_error() {
+        use crate::contrib::{CampaignStatus, EntryKind, PledgeStatus};
+        use crate::feedback::Status;
+        let store = Store::open_in_memory().expect("open");
+        let conn = store.lock();
+        let text = |value: &dyn rusqlite::ToSql| -> String {
+            conn.query_row("SELECT ?1", [value], |r| r.get(0))
+                .expect("select")
+        };
+        for &s in Status::ALL {
+            assert_eq!(text(&s), serde_json::to_value(s).expect("json"));
+            let back: Status = conn
+                .query_row("SELECT ?1", [s], |r| r.get(0))
+                .expect("read");
+            assert_eq!(back, s);
+        }
+        assert_eq!(text(&CampaignStatus::Closed), "closed");
+        assert_eq!(text(&PledgeStatus::Confirmed), "confirmed");
+        assert_eq!(text(&EntryKind::Allocation), "allocation");
+        let unknown = conn.query_row("SELECT 'reopened'", [], |r| r.get::<_, Status>(0));
+        let message = unknown.expect_err("not a status").to_string();
+        assert!(
+            message.contains("\"reopened\" is not one of: new,"),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn an_empty_database_is_brought_to_the_current_schema() {
         let store = Store::open_in_memory().expect("open");
         assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
@@ -430,21 +501,13 @@ mod tests {
         let store = Store::open_in_memory().expect("open");
         let a = store.enqueue("feedback", "{\"n\":1}", 1).expect("a");
         let b = store.enqueue("feedback", "{\"n\":2}", 2).expect("b");
-        let ids: Vec<Uuid> = store
-            .pending(10)
-            .expect("pending")
-            .iter()
-            .map(|i| i.id)
-            .collect();
-        assert_eq!(ids, vec![a, b]);
+        let pending_ids = || -> Vec<Uuid> {
+            let items = store.pending(10).expect("pending");
+            items.iter().map(|i| i.id).collect()
+        };
+        assert_eq!(pending_ids(), vec![a, b]);
         store.mark_delivered(a, 3).expect("deliver");
-        let ids: Vec<Uuid> = store
-            .pending(10)
-            .expect("pending")
-            .iter()
-            .map(|i| i.id)
-            .collect();
-        assert_eq!(ids, vec![b]);
+        assert_eq!(pending_ids(), vec![b]);
         assert_eq!(store.outbox_len().expect("len"), 2);
     }
 }

@@ -5,32 +5,12 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, exists};
+use crate::contrib::{Pledge, PledgeState, PledgeStatus, WallEntry};
 use crate::wire::{CampaignInfo, PledgeConfirmation, PledgeRecord};
 
 /// How many confirmations one download carries at most (the cursor brings the rest).
 const CONFIRMATIONS_MAX: i64 = 500;
-
-/// A pledge made at this room, as the kiosk asks about it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub enum PledgeState {
-    /// Stored here (and maybe at the hub); no transfer seen yet.
-    Pending,
-    Confirmed {
-        amount_vnd: i64,
-        at_ms: i64,
-    },
-}
-
-/// One line of the donor wall: a confirmed gift made at this room.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct WallEntry {
-    pub campaign_title: String,
-    pub amount_vnd: i64,
-    /// The donor's name only when they consented; `None` shows as anonymous.
-    pub donor_name: Option<String>,
-    pub confirmed_at_ms: i64,
-}
 
 /// Room side of [`Store::submit`]: the pledge's own row, in the submission's transaction.
 /// `Ok(false)` when the reference code is already used here (make another).
@@ -64,14 +44,14 @@ pub(super) fn store_uploaded_pledge(
     id: Uuid,
     p: &PledgeRecord,
 ) -> Result<(), StoreError> {
-    let pledge = super::Pledge {
+    let pledge = Pledge {
         id: id.to_string(),
         room_id: Some(room_id.to_owned()),
         campaign_id: p.campaign_id.clone(),
         reference: p.reference_code.clone(),
         amount_vnd: p.amount_vnd,
         donor_name: p.donor_name.clone(),
-        status: "pending".to_owned(),
+        status: PledgeStatus::Pending,
         created_at_ms: p.created_at_ms,
     };
     match super::contrib::record_pledge_in(tx, &pledge) {
@@ -244,10 +224,10 @@ impl Store {
         if confirmed.is_some() {
             return Ok(confirmed);
         }
-        let known: bool = conn.query_row(
-            "SELECT count(*) > 0 FROM room_pledges WHERE reference_code = ?1",
+        let known: bool = exists(
+            &conn,
+            "room_pledges WHERE reference_code = ?1",
             params![reference_code],
-            |r| r.get(0),
         )?;
         Ok(known.then_some(PledgeState::Pending))
     }
@@ -364,7 +344,7 @@ mod tests {
             raised_vnd: 200_000,
             gifts: 2,
             last_update_ms: Some(5),
-            status: "open".into(),
+            status: crate::contrib::CampaignStatus::Open,
         };
         store
             .apply_contrib_down(Some(std::slice::from_ref(&campaign)), &[], 1)

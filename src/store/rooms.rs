@@ -3,7 +3,7 @@
 use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, exists};
 
 /// A room as the hub knows it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -69,10 +69,10 @@ impl Store {
         };
         let mut conn = self.lock();
         let tx = Store::write_tx(&mut conn)?;
-        let taken: bool = tx.query_row(
-            "SELECT count(*) > 0 FROM rooms WHERE ticket_prefix = ?1",
+        let taken: bool = exists(
+            &tx,
+            "rooms WHERE ticket_prefix = ?1",
             params![ticket_prefix],
-            |r| r.get(0),
         )?;
         if taken {
             return Ok(None);
@@ -191,11 +191,7 @@ impl Store {
             "UPDATE rooms SET revoked_at_ms = ?2 WHERE id = ?1 AND revoked_at_ms IS NULL",
             params![id, now_ms],
         )?;
-        Ok(conn.query_row(
-            "SELECT count(*) > 0 FROM rooms WHERE id = ?1",
-            params![id],
-            |r| r.get(0),
-        )?)
+        Ok(exists(&conn, "rooms WHERE id = ?1", params![id])?)
     }
 
     pub fn revoked_room_ids(&self) -> Result<Vec<String>, StoreError> {

@@ -123,7 +123,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
-fn parse_tsv(text: &str) -> Result<Vec<Bank>, String> {
+/// A line of the embedded bank list that is not `BIN<tab>short name<tab>name[<tab>aliases]`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line_number}: {problem}")]
+struct BankLineError {
+    line_number: usize,
+    problem: String,
+}
+
+fn parse_tsv(text: &str) -> Result<Vec<Bank>, BankLineError> {
     let mut banks = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let line_number = index + 1;
@@ -132,15 +140,22 @@ fn parse_tsv(text: &str) -> Result<Vec<Bank>, String> {
         }
         let columns: Vec<&str> = line.split('\t').collect();
         let [bin, short_name, name, rest @ ..] = columns.as_slice() else {
-            return Err(format!(
-                "line {line_number}: expected BIN, short name and name separated by tabs"
-            ));
+            return Err(BankLineError {
+                line_number,
+                problem: "expected BIN, short name and name separated by tabs".to_owned(),
+            });
         };
         if bin.len() != 6 || !bin.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("line {line_number}: BIN {bin:?} is not 6 digits"));
+            return Err(BankLineError {
+                line_number,
+                problem: format!("BIN {bin:?} is not 6 digits"),
+            });
         }
         if short_name.trim().is_empty() || name.trim().is_empty() {
-            return Err(format!("line {line_number}: empty short name or name"));
+            return Err(BankLineError {
+                line_number,
+                problem: "empty short name or name".to_owned(),
+            });
         }
         let aliases = rest
             .first()

@@ -74,7 +74,7 @@ pub fn pledge(
         reference: code.to_owned(),
         amount_vnd,
         donor_name: donor.map(str::to_owned),
-        status: "pending".to_owned(),
+        status: phonghop::contrib::PledgeStatus::Pending,
         created_at_ms: phonghop::clock::now_ms(),
     };
     store.record_pledge(&pledge).expect("pledge").0
