@@ -144,7 +144,7 @@ pub async fn run(
         tracing::info!(closed, "closed room sessions left open by the previous run");
     }
     let tls = match &config.tls {
-        Some(files) => Some(tls::server_config(files).map_err(HubError::Tls)?),
+        Some(files) => Some(tls::server_config(files).map_err(|e| HubError::Tls(e.to_string()))?),
         None => None,
     };
 
