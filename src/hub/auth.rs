@@ -181,6 +181,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn staff_routes_answer_loopback_clients_only() {
+        for local in ["127.0.0.1:9", "[::1]:9", "[::ffff:127.0.0.1]:9"] {
+            let addr: SocketAddr = local.parse().expect("addr");
+            assert!(require_loopback(Some(addr)).is_ok(), "{local}");
+        }
+        for remote in ["10.0.0.9:9", "[2001:db8::1]:9", "[::ffff:10.0.0.9]:9"] {
+            let addr: SocketAddr = remote.parse().expect("addr");
+            assert!(require_loopback(Some(addr)).is_err(), "{remote}");
+        }
+        assert!(
+            require_loopback(None).is_err(),
+            "an unknown peer is not trusted as local"
+        );
+    }
+
+    #[test]
     fn a_guessing_client_is_slowed_down_and_forgiven_after_the_window() {
         let mut limiter = RateLimiter::enrollment();
         let ip: IpAddr = [10, 0, 0, 9].into();
