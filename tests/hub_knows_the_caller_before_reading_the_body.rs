@@ -186,3 +186,34 @@ async fn a_room_voice_upload_over_its_cap_is_refused_and_one_within_it_is_kept()
     assert_eq!(fits.status(), 201);
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_and_webhook_routes_refuse_bodies_over_64_kib() {
+    let dir = tempdir();
+    let hub = start_hub(&dir.path().join("hub")).await;
+    let client = http();
+    let body = serde_json::json!({ "host": "x".repeat(65 * 1024), "rooms": [] }).to_string();
+    for route in ROUTES
+        .iter()
+        .filter(|r| matches!(r.access, Access::Staff | Access::Webhook) && r.method != "GET")
+    {
+        let path = concrete(route.path);
+        let method = reqwest::Method::from_bytes(route.method.as_bytes()).expect("method");
+        let response = client
+            .request(method, hub.url.join(&path).expect("url"))
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .expect("request");
+        // These handlers read no body, so the limit has nothing to refuse there.
+        const READ_NO_BODY: [&str; 2] = [
+            "DELETE /api/v1/meetings/{id}",
+            "POST /api/v1/campaigns/{campaign}/close",
+        ];
+        if !READ_NO_BODY.contains(&format!("{} {}", route.method, route.path).as_str()) {
+            assert_eq!(response.status(), 413, "{} {path}", route.method);
+        }
+    }
+    hub.stop().await;
+}
