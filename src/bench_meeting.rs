@@ -377,7 +377,7 @@ fn strip_ansi(text: &str) -> String {
 }
 
 fn http_client() -> Result<reqwest::Client, String> {
-    let tls = crate::hub::tls::client_config(None)?;
+    let tls = crate::hub::tls::client_config(None).map_err(|e| e.to_string())?;
     reqwest::Client::builder()
         .tls_backend_preconfigured((*tls).clone())
         .timeout(Duration::from_secs(5))

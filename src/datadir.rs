@@ -95,24 +95,37 @@ impl DataDir {
         }
     }
 
-    /// Writes a secret file atomically with mode 0600 (temp file, fsync, rename).
+    /// Writes a secret file atomically with mode 0600.
     pub fn write_secret(&self, path: &Path, contents: &[u8]) -> Result<(), DataDirError> {
-        use std::os::unix::fs::OpenOptionsExt;
         self.create()?;
-        let tmp = path.with_extension("tmp");
-        let mut f = OpenOptions::new()
-            .create(true)
-            .truncate(true)
-            .write(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(io(&tmp))?;
-        f.write_all(contents).map_err(io(&tmp))?;
-        f.sync_all().map_err(io(&tmp))?;
-        std::fs::rename(&tmp, path).map_err(io(path))?;
-        let dir = path.parent().unwrap_or(&self.root);
-        File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
+        write_durably(path, contents, 0o600)
     }
+}
+
+/// Writes `path` so that after a crash or power cut it is either complete or absent, never
+/// torn: a temporary file is written and fsynced, renamed over `path`, then the directory
+/// is fsynced so the rename itself survives. Whatever names the file (a database row, a
+/// credential) can therefore trust it. Creates missing directories (mode 0700).
+pub fn write_durably(path: &Path, contents: &[u8], mode: u32) -> Result<(), DataDirError> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(io(dir))?;
+    let tmp = path.with_extension("partial");
+    let mut f = OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(mode)
+        .open(&tmp)
+        .map_err(io(&tmp))?;
+    f.write_all(contents).map_err(io(&tmp))?;
+    f.sync_all().map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io(path))?;
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
 }
 
 #[cfg(test)]
@@ -138,5 +151,19 @@ mod tests {
         data.write_secret(&path, b"secret").expect("write");
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_durable_write_replaces_the_whole_file_and_leaves_no_partial_behind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("voice").join("a.ogg");
+        write_durably(&path, b"first, longer contents", 0o600).expect("first write");
+        write_durably(&path, b"second", 0o600).expect("second write");
+        assert_eq!(std::fs::read(&path).expect("read"), b"second");
+        let names: Vec<_> = std::fs::read_dir(path.parent().expect("dir"))
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, ["a.ogg"], "no temporary file is left");
     }
 }

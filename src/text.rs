@@ -8,11 +8,36 @@ pub fn nfc(text: &str) -> String {
     text.nfc().collect()
 }
 
+/// Text for an HTML page, as element content or inside a quoted attribute (either quote):
+/// residents' and staff's words must never become markup on a public page.
+pub fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn decomposed_vietnamese_is_composed() {
         let nfd = "Lao Cha\u{0309}i";
         assert_eq!(super::nfc(nfd), "Lao Chải");
+    }
+
+    #[test]
+    fn markup_in_text_is_shown_not_run() {
+        assert_eq!(
+            super::html_escape(r#"<b a='1' c="2">Tôi & bạn</b>"#),
+            "&lt;b a=&#39;1&#39; c=&quot;2&quot;&gt;Tôi &amp; bạn&lt;/b&gt;"
+        );
     }
 }

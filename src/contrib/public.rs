@@ -129,13 +129,7 @@ fn mask_name(text: &str, name: &str) -> String {
     out
 }
 
-fn html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
+use crate::text::html_escape as html;
 
 /// One row of the page and of the CSV, already masked.
 #[derive(Debug, Clone, PartialEq, Eq)]

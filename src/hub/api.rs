@@ -1,68 +1,18 @@
-//! HTTP routes of the hub: health, metrics, enrollment, and the versioned JSON API.
+//! The hub's own routes: health, metrics, enrollment, and what a room asks about itself
+//! (who it is, who is online, its WebSocket). Which route serves what is in `routes.rs`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{ConnectInfo, Query, State, WebSocketUpgrade};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 
 use super::Hub;
-use super::auth::authenticate;
-use crate::wire::{ApiError, EnrollRequest, EnrollResponse};
-
-/// A JSON error answer: `{"error": "unauthorized", "message": "..."}`.
-#[derive(Debug)]
-pub(crate) struct ApiFailure {
-    status: StatusCode,
-    body: ApiError,
-}
-
-impl ApiFailure {
-    pub fn new(status: StatusCode, error: &str, message: &str) -> Self {
-        Self {
-            status,
-            body: ApiError {
-                error: error.to_owned(),
-                message: message.to_owned(),
-            },
-        }
-    }
-
-    pub fn internal() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the hub could not complete this request; see its log",
-        )
-    }
-}
-
-impl IntoResponse for ApiFailure {
-    fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
-    }
-}
-
-pub(crate) fn router(hub: Arc<Hub>) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .route("/enroll", get(enroll_page))
-        .route("/api/v1/enroll", post(enroll))
-        .route("/api/v1/rooms/me", get(me))
-        .route("/api/v1/presence", get(presence))
-        .route("/api/v1/ws", get(websocket))
-        .merge(super::contrib_api::routes())
-        .merge(super::feedback_api::routes())
-        .merge(super::meeting_api::routes())
-        .fallback(|| async {
-            ApiFailure::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
-        })
-        .with_state(hub)
-}
+use super::auth::RoomCaller;
+use super::error::{ApiFailure, JsonBody};
+use crate::wire::{EnrollRequest, EnrollResponse};
 
 #[derive(Debug, serde::Serialize)]
 struct Health {
@@ -74,7 +24,7 @@ struct Health {
     rooms_connected: usize,
 }
 
-async fn healthz(State(hub): State<Arc<Hub>>) -> Response {
+pub(super) async fn healthz(State(hub): State<Arc<Hub>>) -> Response {
     let (db_ok, schema_version) = hub
         .store
         .call(|s| (s.ping(), s.schema_version().unwrap_or(0)))
@@ -95,7 +45,7 @@ async fn healthz(State(hub): State<Arc<Hub>>) -> Response {
     (status, Json(health)).into_response()
 }
 
-async fn metrics(State(hub): State<Arc<Hub>>) -> Response {
+pub(super) async fn metrics(State(hub): State<Arc<Hub>>) -> Response {
     hub.metrics
         .uptime_seconds
         .set(hub.started.elapsed().as_secs() as i64);
@@ -103,13 +53,11 @@ async fn metrics(State(hub): State<Arc<Hub>>) -> Response {
     crate::metrics::response_with(&hub.metrics.registry, &streams)
 }
 
-async fn enroll(
+pub(super) async fn enroll(
     State(hub): State<Arc<Hub>>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
-    body: Result<Json<EnrollRequest>, axum::extract::rejection::JsonRejection>,
+    JsonBody(request): JsonBody<EnrollRequest>,
 ) -> Result<Json<EnrollResponse>, ApiFailure> {
-    let Json(request) =
-        body.map_err(|e| ApiFailure::new(StatusCode::BAD_REQUEST, "bad_request", &e.body_text()))?;
     let now = crate::clock::now_ms();
     let client = client.ip();
     let limited = || {
@@ -178,7 +126,7 @@ async fn enroll(
 }
 
 /// What a technician's phone shows after scanning the QR that `hub add-room` prints.
-async fn enroll_page(
+pub(super) async fn enroll_page(
     State(hub): State<Arc<Hub>>,
     Query(query): Query<std::collections::HashMap<String, String>>,
 ) -> Html<String> {
@@ -187,7 +135,7 @@ async fn enroll_page(
         .and_then(|c| crate::auth::normalize_enrollment_code(c))
         .map(|c| format!("{}-{}", &c[..5], &c[5..]))
         .unwrap_or_else(|| "&lt;CODE&gt;".to_owned());
-    let hub_url = html_escape(hub.config.public_url.as_str());
+    let hub_url = crate::text::html_escape(hub.config.public_url.as_str());
     Html(format!(
         "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>\
          <title>phonghop enrollment</title><h1>Enroll a room box</h1>\
@@ -197,39 +145,19 @@ async fn enroll_page(
     ))
 }
 
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+pub(super) async fn me(RoomCaller(room): RoomCaller) -> Response {
+    Json(room).into_response()
 }
 
-async fn me(
-    State(hub): State<Arc<Hub>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Result<Response, ApiFailure> {
-    let room = authenticate(&hub, &headers, client.ip()).await?;
-    Ok(Json(room).into_response())
+pub(super) async fn presence(State(hub): State<Arc<Hub>>) -> Response {
+    Json(hub.presence.borrow().clone()).into_response()
 }
 
-async fn presence(
+pub(super) async fn websocket(
     State(hub): State<Arc<Hub>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Result<Response, ApiFailure> {
-    authenticate(&hub, &headers, client.ip()).await?;
-    Ok(Json(hub.presence.borrow().clone()).into_response())
-}
-
-async fn websocket(
-    State(hub): State<Arc<Hub>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    RoomCaller(room): RoomCaller,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiFailure> {
-    // Authenticate before looking at the upgrade, so a stranger learns nothing else.
-    let room = authenticate(&hub, &headers, client.ip()).await?;
     let upgrade = upgrade
         .map_err(|e| ApiFailure::new(StatusCode::BAD_REQUEST, "not_websocket", &e.body_text()))?;
     Ok(upgrade.on_upgrade(move |socket| super::ws::serve(hub, room, socket)))

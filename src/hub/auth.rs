@@ -1,24 +1,76 @@
-//! Authenticating rooms: `Authorization: Bearer <credential>` on every request and WebSocket.
+//! Who is calling: a room (`Authorization: Bearer <credential>`) or staff (loopback only
+//! until staff accounts exist). Both are extractors that read only the request's head, and
+//! the route table puts them in front of whole route groups, so no handler can look at a
+//! body before the caller is known.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 
 use super::Hub;
-use super::api::ApiFailure;
+use super::error::ApiFailure;
 use crate::store::RoomRecord;
+
+/// The enrolled, not revoked room that sent this request.
+#[derive(Debug, Clone)]
+pub(crate) struct RoomCaller(pub RoomRecord);
+
+impl FromRequestParts<Arc<Hub>> for RoomCaller {
+    type Rejection = ApiFailure;
+
+    /// The route table's layer authenticates first and leaves the room in the request's
+    /// extensions; a handler asking again gets that room without a second lookup.
+    async fn from_request_parts(parts: &mut Parts, hub: &Arc<Hub>) -> Result<Self, ApiFailure> {
+        if let Some(known) = parts.extensions.get::<RoomCaller>() {
+            return Ok(known.clone());
+        }
+        let room = authenticate(hub, &parts.headers, client_ip(parts)).await?;
+        let caller = RoomCaller(room);
+        parts.extensions.insert(caller.clone());
+        Ok(caller)
+    }
+}
+
+/// Staff on the hub machine itself. A later issue replaces the loopback rule with accounts;
+/// the routes that need staff already say so through this type.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StaffCaller;
+
+impl<S: Send + Sync> FromRequestParts<S> for StaffCaller {
+    type Rejection = ApiFailure;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiFailure> {
+        let client = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(client)| *client);
+        require_loopback(client)?;
+        Ok(StaffCaller)
+    }
+}
+
+/// The peer's address, when the server recorded it (always, when served by `hub::run`).
+fn client_ip(parts: &Parts) -> Option<IpAddr> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(client)| client.ip())
+}
 
 /// Checks the request's credential. Failures are logged with the client address and the
 /// reason, never with the credential itself.
-pub(crate) async fn authenticate(
+async fn authenticate(
     hub: &Hub,
     headers: &HeaderMap,
-    client: IpAddr,
+    client: Option<IpAddr>,
 ) -> Result<RoomRecord, ApiFailure> {
     let reject = |reason: &'static str, message: &str| {
         hub.metrics.reject(reason);
-        tracing::warn!(%client, reason, "rejected a room request");
+        tracing::warn!(client = ?client, reason, "rejected a room request");
         ApiFailure::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
     };
     let Some(value) = headers.get(header::AUTHORIZATION) else {
@@ -54,7 +106,7 @@ pub(crate) async fn authenticate(
             "unknown credential; enroll this box again",
         )),
         Some(room) if room.revoked_at_ms.is_some() => {
-            tracing::warn!(%client, room_id = %room.id, "revoked room tried to connect");
+            tracing::warn!(client = ?client, room_id = %room.id, "revoked room tried to connect");
             Err(reject("revoked", "this room was revoked at the hub"))
         }
         Some(room) => Ok(room),
@@ -62,15 +114,17 @@ pub(crate) async fn authenticate(
 }
 
 /// Staff APIs are served to this machine only until staff accounts exist: an operator
-/// uses them over SSH or through the CLI.
-pub(crate) fn require_loopback(client: std::net::SocketAddr) -> Result<(), ApiFailure> {
-    let ip = client.ip();
-    let loopback = ip.is_loopback()
-        || matches!(ip, IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()));
+/// uses them over SSH or through the CLI. An unknown peer address is not loopback.
+fn require_loopback(client: Option<SocketAddr>) -> Result<(), ApiFailure> {
+    let loopback = client.is_some_and(|client| {
+        let ip = client.ip();
+        ip.is_loopback()
+            || matches!(ip, IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()))
+    });
     if loopback {
         Ok(())
     } else {
-        tracing::warn!(%client, "staff API refused to a remote client");
+        tracing::warn!(client = ?client, "staff API refused to a remote client");
         Err(ApiFailure::new(
             StatusCode::FORBIDDEN,
             "staff_only",
@@ -125,6 +179,22 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staff_routes_answer_loopback_clients_only() {
+        for local in ["127.0.0.1:9", "[::1]:9", "[::ffff:127.0.0.1]:9"] {
+            let addr: SocketAddr = local.parse().expect("addr");
+            assert!(require_loopback(Some(addr)).is_ok(), "{local}");
+        }
+        for remote in ["10.0.0.9:9", "[2001:db8::1]:9", "[::ffff:10.0.0.9]:9"] {
+            let addr: SocketAddr = remote.parse().expect("addr");
+            assert!(require_loopback(Some(addr)).is_err(), "{remote}");
+        }
+        assert!(
+            require_loopback(None).is_err(),
+            "an unknown peer is not trusted as local"
+        );
+    }
 
     #[test]
     fn a_guessing_client_is_slowed_down_and_forgiven_after_the_window() {

@@ -1,34 +1,18 @@
 //! Contribution routes of the hub: bank webhooks, the public transparency page and its CSV,
-//! and the staff campaign API (served to loopback clients only: staff authentication does
-//! not exist yet, so staff use it from the hub box itself, e.g. through an SSH tunnel).
+//! and the staff campaign API. Who may call which is in `routes.rs`.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 
 use super::Hub;
-use super::api::ApiFailure;
+use super::error::{ApiFailure, JsonBody};
 use crate::contrib::webhooks::{self, Notification, Rejection};
 use crate::store::TransferOutcome;
-
-pub(crate) fn routes() -> Router<Arc<Hub>> {
-    Router::new()
-        .route("/webhooks/sepay", post(sepay))
-        .route("/webhooks/casso", post(casso))
-        .route("/webhooks/generic", post(generic))
-        .route("/c/{page}", get(public_page))
-        .route(
-            "/api/v1/campaigns",
-            get(list_campaigns).post(create_campaign),
-        )
-        .route("/api/v1/campaigns/{campaign}/close", post(close_campaign))
-}
 
 #[derive(Debug, Clone, Copy)]
 enum Provider {
@@ -47,15 +31,15 @@ impl Provider {
     }
 }
 
-async fn sepay(state: State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn sepay(state: State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
     webhook(state, Provider::Sepay, headers, body).await
 }
 
-async fn casso(state: State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn casso(state: State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
     webhook(state, Provider::Casso, headers, body).await
 }
 
-async fn generic(state: State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn generic(state: State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
     webhook(state, Provider::Generic, headers, body).await
 }
 
@@ -177,7 +161,7 @@ fn refuse(provider: Provider, rejection: Rejection) -> Response {
 }
 
 /// `/c/<slug>` (HTML) and `/c/<slug>.csv`.
-async fn public_page(State(hub): State<Arc<Hub>>, Path(page): Path<String>) -> Response {
+pub(super) async fn public_page(State(hub): State<Arc<Hub>>, Path(page): Path<String>) -> Response {
     let (slug, csv) = match page.strip_suffix(".csv") {
         Some(slug) => (slug.to_owned(), true),
         None => (page, false),
@@ -186,11 +170,9 @@ async fn public_page(State(hub): State<Arc<Hub>>, Path(page): Path<String>) -> R
     let report = match hub.store.call(move |s| s.campaign_report(&lookup)).await {
         Ok(Some(report)) => report,
         Ok(None) => {
-            return ApiFailure::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                &format!("no campaign {slug:?}; check the address on the poster"),
-            )
+            return ApiFailure::not_found(&format!(
+                "no campaign {slug:?}; check the address on the poster"
+            ))
             .into_response();
         }
         Err(e) => {
@@ -215,18 +197,6 @@ async fn public_page(State(hub): State<Arc<Hub>>, Path(page): Path<String>) -> R
     }
 }
 
-fn store_failure(e: crate::store::StoreError) -> ApiFailure {
-    match e {
-        crate::store::StoreError::Refused(message) => {
-            ApiFailure::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", &message)
-        }
-        other => {
-            tracing::error!(error = %other, "campaign API");
-            ApiFailure::internal()
-        }
-    }
-}
-
 #[derive(Debug, serde::Serialize)]
 struct CampaignView {
     #[serde(flatten)]
@@ -235,11 +205,7 @@ struct CampaignView {
     page_url: String,
 }
 
-async fn list_campaigns(
-    State(hub): State<Arc<Hub>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-) -> Result<Response, ApiFailure> {
-    super::auth::require_loopback(client)?;
+pub(super) async fn list_campaigns(State(hub): State<Arc<Hub>>) -> Result<Response, ApiFailure> {
     let list = hub
         .store
         .call(|s| {
@@ -251,8 +217,7 @@ async fn list_campaigns(
                 })
                 .collect::<Result<Vec<_>, crate::store::StoreError>>()
         })
-        .await
-        .map_err(store_failure)?;
+        .await?;
     let views: Vec<CampaignView> = list
         .into_iter()
         .map(|(campaign, totals)| CampaignView {
@@ -264,17 +229,10 @@ async fn list_campaigns(
     Ok(Json(views).into_response())
 }
 
-async fn create_campaign(
+pub(super) async fn create_campaign(
     State(hub): State<Arc<Hub>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    body: Result<
-        Json<crate::contrib::campaign::CampaignInput>,
-        axum::extract::rejection::JsonRejection,
-    >,
+    JsonBody(input): JsonBody<crate::contrib::campaign::CampaignInput>,
 ) -> Result<Response, ApiFailure> {
-    super::auth::require_loopback(client)?;
-    let Json(input) =
-        body.map_err(|e| ApiFailure::new(StatusCode::BAD_REQUEST, "bad_request", &e.body_text()))?;
     let now = crate::clock::now_ms();
     let new = input
         .check(&crate::contrib::vietnam_date(now))
@@ -289,8 +247,7 @@ async fn create_campaign(
     let campaign = hub
         .store
         .call(move |s| s.create_campaign(&new, &poster_code, now))
-        .await
-        .map_err(store_failure)?;
+        .await?;
     tracing::info!(campaign = %campaign.slug, "campaign created through the staff API");
     let view = CampaignView {
         page_url: crate::contrib::cli::page_url(&hub.config, &campaign.slug),
@@ -300,22 +257,18 @@ async fn create_campaign(
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
-async fn close_campaign(
+pub(super) async fn close_campaign(
     State(hub): State<Arc<Hub>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(campaign): Path<String>,
 ) -> Result<Response, ApiFailure> {
-    super::auth::require_loopback(client)?;
     let now = crate::clock::now_ms();
     let closed = hub
         .store
         .call(move |s| s.close_campaign(&campaign, now))
         .await
         .map_err(|e| match e {
-            crate::store::StoreError::Refused(m) => {
-                ApiFailure::new(StatusCode::NOT_FOUND, "not_found", &m)
-            }
-            other => store_failure(other),
+            crate::store::StoreError::Refused(m) => ApiFailure::not_found(&m),
+            other => ApiFailure::from(other),
         })?;
     Ok(Json(closed).into_response())
 }

@@ -14,28 +14,41 @@ pub const PLEDGE_MAX_VND: i64 = 1_000_000_000;
 /// A donor's name as typed on the kiosk.
 const DONOR_NAME_MAX_CHARS: usize = 100;
 
+/// Why an uploaded pledge was refused.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PledgeRefusal {
+    #[error(
+        "pledge {id} has reference code {code:?}, not 7 upper-case letters and digits such as UH7K3P9"
+    )]
+    Reference { id: Uuid, code: String },
+    #[error("pledge {id} is for {amount_vnd} VND, expected 1 to {PLEDGE_MAX_VND}")]
+    Amount { id: Uuid, amount_vnd: i64 },
+    #[error(
+        "pledge {id} has a donor name that is empty or longer than {DONOR_NAME_MAX_CHARS} characters"
+    )]
+    DonorName { id: Uuid },
+}
+
 /// Checks an uploaded pledge before anything is stored.
-pub(super) fn validate_pledge(id: Uuid, p: &PledgeRecord) -> Result<(), String> {
+pub(super) fn validate_pledge(id: Uuid, p: &PledgeRecord) -> Result<(), PledgeRefusal> {
     if reference::normalize(&p.reference_code, CodeKind::Pledge).as_deref()
         != Some(p.reference_code.as_str())
     {
-        return Err(format!(
-            "pledge {id} has reference code {:?}, not 7 upper-case letters and digits such as UH7K3P9",
-            p.reference_code
-        ));
+        return Err(PledgeRefusal::Reference {
+            id,
+            code: p.reference_code.clone(),
+        });
     }
     if !(1..=PLEDGE_MAX_VND).contains(&p.amount_vnd) {
-        return Err(format!(
-            "pledge {id} is for {} VND, expected 1 to {PLEDGE_MAX_VND}",
-            p.amount_vnd
-        ));
+        return Err(PledgeRefusal::Amount {
+            id,
+            amount_vnd: p.amount_vnd,
+        });
     }
     if let Some(name) = &p.donor_name
         && (name.trim().is_empty() || name.chars().count() > DONOR_NAME_MAX_CHARS)
     {
-        return Err(format!(
-            "pledge {id} has a donor name that is empty or longer than {DONOR_NAME_MAX_CHARS} characters"
-        ));
+        return Err(PledgeRefusal::DonorName { id });
     }
     Ok(())
 }
@@ -85,7 +98,7 @@ mod tests {
             (pledge("UH7K3P9", 0, None), "expected 1 to"),
             (pledge("UH7K3P9", 100_000, Some(" ")), "donor name"),
         ] {
-            let err = validate_pledge(id, &p).expect_err(expected);
+            let err = validate_pledge(id, &p).expect_err(expected).to_string();
             assert!(err.contains(expected), "{err}");
         }
     }

@@ -1,50 +1,64 @@
 //! The people's voice at the hub: store-and-forward sync for rooms, voice uploads, the staff
-//! feedback API (loopback only until staff accounts exist), and the public ticket page.
+//! feedback API, and the public ticket page. Who may call which is in `routes.rs`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 use super::Hub;
-use super::api::ApiFailure;
-use super::auth::{authenticate, require_loopback};
+use super::auth::RoomCaller;
+use super::contrib_sync::PledgeRefusal;
+use super::error::{ApiFailure, JsonBody};
+use crate::datadir::{DataDir, DataDirError};
 use crate::feedback::Status;
 use crate::store::{FeedbackFilter, FeedbackRow, StoreError};
+use crate::text::html_escape;
 use crate::wire::{DownSync, Record, UploadBatch};
 
-/// Three minutes of Opus voice is about 0.6 MB; leave room, refuse anything absurd.
-const VOICE_MAX_BYTES: usize = 8 * 1024 * 1024;
 /// A comment longer than this is not typed on a kiosk.
-const TEXT_MAX_CHARS: usize = 5_000;
+pub const TEXT_MAX_CHARS: usize = 5_000;
 
-pub(crate) fn routes() -> Router<Arc<Hub>> {
-    Router::new()
-        .route("/api/v1/sync/up", post(sync_up))
-        .route("/api/v1/sync/down", get(sync_down))
-        .route(
-            "/api/v1/voice/{sha256}",
-            put(put_voice).layer(DefaultBodyLimit::max(VOICE_MAX_BYTES)),
-        )
-        .route("/api/v1/feedback", get(list))
-        .route("/api/v1/feedback/{code}", get(show).post(update))
-        .route("/api/v1/feedback/{code}/voice", get(voice))
-        .route("/t/{code}", get(public_ticket))
+/// Why an upload batch was refused; the room logs it and an operator fixes the box.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum UploadRefusal {
+    #[error("ticket {ticket} is not under this room's prefix {prefix}")]
+    OutsidePrefix { ticket: String, prefix: String },
+    #[error("feedback {id} is longer than {TEXT_MAX_CHARS} characters")]
+    TooLong { id: Uuid },
+    #[error("feedback {id} has neither text nor voice")]
+    Empty { id: Uuid },
+    #[error("feedback {id} names voice {sha256:?}, not a SHA-256")]
+    NotSha256 { id: Uuid, sha256: String },
+    #[error("rating {id} has score {score}, expected 1 to 5")]
+    Score { id: Uuid, score: u8 },
+    #[error(transparent)]
+    Pledge(#[from] PledgeRefusal),
 }
 
-fn failed(e: StoreError) -> ApiFailure {
-    tracing::error!(error = %e, "feedback store failure");
-    ApiFailure::internal()
+/// Why a staff list filter was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum FilterError {
+    #[error("status {given:?} is not one of: {all}")]
+    Status { given: String, all: String },
+    #[error("since {given:?} is not a date like 2026-11-01")]
+    Date { given: String },
 }
 
-fn bad(message: String) -> ApiFailure {
-    ApiFailure::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", &message)
+/// Why a voice upload that passed its checks could not be kept.
+#[derive(Debug, thiserror::Error)]
+enum VoiceKeepError {
+    #[error(transparent)]
+    File(#[from] DataDirError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 fn is_sha256_hex(s: &str) -> bool {
@@ -55,93 +69,80 @@ fn is_sha256_hex(s: &str) -> bool {
 
 /// Checks what a room uploads before anything is stored: a faulty box must not write
 /// nonsense into the province's records.
-fn validate(batch: &UploadBatch, ticket_prefix: Option<&str>) -> Result<(), String> {
+fn validate(batch: &UploadBatch, ticket_prefix: Option<&str>) -> Result<(), UploadRefusal> {
     for item in &batch.items {
+        let id = item.id;
         match &item.record {
             Record::Feedback(f) => {
                 if let Some(prefix) = ticket_prefix
                     && !f.ticket_code.starts_with(prefix)
                 {
-                    return Err(format!(
-                        "ticket {} is not under this room's prefix {prefix}",
-                        f.ticket_code
-                    ));
+                    return Err(UploadRefusal::OutsidePrefix {
+                        ticket: f.ticket_code.clone(),
+                        prefix: prefix.to_owned(),
+                    });
                 }
                 if f.text.chars().count() > TEXT_MAX_CHARS {
-                    return Err(format!(
-                        "feedback {} is longer than {TEXT_MAX_CHARS} characters",
-                        item.id
-                    ));
+                    return Err(UploadRefusal::TooLong { id });
                 }
                 if f.text.trim().is_empty() && f.voice_sha256.is_none() {
-                    return Err(format!("feedback {} has neither text nor voice", item.id));
+                    return Err(UploadRefusal::Empty { id });
                 }
                 if let Some(sha) = &f.voice_sha256
                     && !is_sha256_hex(sha)
                 {
-                    return Err(format!(
-                        "feedback {} names voice {sha:?}, not a SHA-256",
-                        item.id
-                    ));
+                    return Err(UploadRefusal::NotSha256 {
+                        id,
+                        sha256: sha.clone(),
+                    });
                 }
             }
             Record::Rating(r) => {
                 if !(1..=5).contains(&r.score) {
-                    return Err(format!(
-                        "rating {} has score {}, expected 1 to 5",
-                        item.id, r.score
-                    ));
+                    return Err(UploadRefusal::Score { id, score: r.score });
                 }
             }
-            Record::Pledge(p) => super::contrib_sync::validate_pledge(item.id, p)?,
+            Record::Pledge(p) => super::contrib_sync::validate_pledge(id, p)?,
         }
     }
     Ok(())
 }
 
-async fn sync_up(
+pub(super) async fn sync_up(
     State(hub): State<Arc<Hub>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Result<Json<UploadBatch>, axum::extract::rejection::JsonRejection>,
+    RoomCaller(room): RoomCaller,
+    JsonBody(batch): JsonBody<UploadBatch>,
 ) -> Result<Response, ApiFailure> {
-    let room = authenticate(&hub, &headers, client.ip()).await?;
-    let Json(batch) = body.map_err(|e| bad(e.body_text()))?;
-    validate(&batch, room.ticket_prefix.as_deref()).map_err(bad)?;
+    validate(&batch, room.ticket_prefix.as_deref())
+        .map_err(|refusal| ApiFailure::invalid(&refusal.to_string()))?;
     let now = crate::clock::now_ms();
     let ack = hub
         .store
         .call(move |s| s.store_upload(&room.id, &batch.items, now))
-        .await
-        .map_err(failed)?;
+        .await?;
     hub.metrics.sync_items.inc_by(ack.stored.len() as u64);
     Ok(Json(ack).into_response())
 }
 
 #[derive(Debug, serde::Deserialize)]
-struct DownQuery {
+pub(super) struct DownQuery {
     #[serde(default)]
     cursor: i64,
     #[serde(default)]
     confirmations_cursor: i64,
 }
 
-async fn sync_down(
+pub(super) async fn sync_down(
     State(hub): State<Arc<Hub>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    RoomCaller(room): RoomCaller,
     Query(query): Query<DownQuery>,
 ) -> Result<Response, ApiFailure> {
-    let room = authenticate(&hub, &headers, client.ip()).await?;
     let room_id = room.id.clone();
     let (cursor, tickets) = hub
         .store
         .call(move |s| s.ticket_updates_for_room(&room.id, query.cursor))
-        .await
-        .map_err(failed)?;
-    let contrib = super::contrib_sync::down(&hub, room_id, query.confirmations_cursor)
-        .await
-        .map_err(failed)?;
+        .await?;
+    let contrib = super::contrib_sync::down(&hub, room_id, query.confirmations_cursor).await?;
     Ok(Json(DownSync {
         cursor,
         tickets,
@@ -155,26 +156,25 @@ async fn sync_down(
 }
 
 fn voice_path(hub: &Hub, sha256: &str) -> std::path::PathBuf {
-    hub.config
-        .data_dir
-        .join("voice")
-        .join(format!("{sha256}.ogg"))
+    DataDir::new(&hub.config.data_dir).voice_path(sha256)
 }
 
-async fn put_voice(
+/// Only ever reached by an authenticated room (the route table's layer), so a stranger's
+/// upload is refused before a byte of it is read.
+pub(super) async fn put_voice(
     State(hub): State<Arc<Hub>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
     Path(sha256): Path<String>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiFailure> {
-    authenticate(&hub, &headers, client.ip()).await?;
     if !is_sha256_hex(&sha256) {
-        return Err(bad(format!("{sha256:?} is not a lowercase hex SHA-256")));
+        return Err(ApiFailure::invalid(&format!(
+            "{sha256:?} is not a lowercase hex SHA-256"
+        )));
     }
+    let body = body?;
     let actual = hex::encode(Sha256::digest(&body));
     if actual != sha256 {
-        return Err(bad(format!(
+        return Err(ApiFailure::invalid(&format!(
             "the upload's SHA-256 is {actual}, not {sha256}: damaged in transit, send it again"
         )));
     }
@@ -182,11 +182,10 @@ async fn put_voice(
     let bytes = body.len() as u64;
     let now = crate::clock::now_ms();
     let store = hub.store.clone();
-    tokio::task::spawn_blocking(move || -> Result<(), String> {
-        write_durably(&path, &body).map_err(|e| format!("{}: {e}", path.display()))?;
-        store
-            .add_voice(&sha256, bytes, now)
-            .map_err(|e| e.to_string())
+    tokio::task::spawn_blocking(move || -> Result<(), VoiceKeepError> {
+        crate::datadir::write_durably(&path, &body, 0o600)?;
+        store.add_voice(&sha256, bytes, now)?;
+        Ok(())
     })
     .await
     .map_err(|_| ApiFailure::internal())?
@@ -201,40 +200,21 @@ async fn put_voice(
         .into_response())
 }
 
-/// Temp file, fsync, rename, fsync the directory: the database only names complete files.
-fn write_durably(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(std::path::Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let tmp = path.with_extension("partial");
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    std::fs::File::open(dir)?.sync_all()
-}
-
 #[derive(Debug, serde::Deserialize)]
-struct ListQuery {
+pub(super) struct ListQuery {
     status: Option<String>,
     unit: Option<String>,
     /// `YYYY-MM-DD`
     since: Option<String>,
 }
 
-async fn list(
+pub(super) async fn list(
     State(hub): State<Arc<Hub>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, ApiFailure> {
-    require_loopback(client)?;
-    let filter =
-        filter_from(query.status.as_deref(), query.unit, query.since.as_deref()).map_err(bad)?;
-    let rows = hub
-        .store
-        .call(move |s| s.feedback_list(&filter))
-        .await
-        .map_err(failed)?;
+    let filter = filter_from(query.status.as_deref(), query.unit, query.since.as_deref())
+        .map_err(|e| ApiFailure::invalid(&e.to_string()))?;
+    let rows = hub.store.call(move |s| s.feedback_list(&filter)).await?;
     Ok(Json(rows).into_response())
 }
 
@@ -243,12 +223,15 @@ pub fn filter_from(
     status: Option<&str>,
     unit: Option<String>,
     since: Option<&str>,
-) -> Result<FeedbackFilter, String> {
+) -> Result<FeedbackFilter, FilterError> {
     let status = match status {
         None => None,
         Some(s) => Some(Status::parse(s).ok_or_else(|| {
             let all: Vec<_> = Status::ALL.iter().map(|s| s.as_str()).collect();
-            format!("status {s:?} is not one of: {}", all.join(", "))
+            FilterError::Status {
+                given: s.to_owned(),
+                all: all.join(", "),
+            }
         })?),
     };
     let since_ms = match since {
@@ -258,7 +241,9 @@ pub fn filter_from(
                 .ok()
                 .and_then(|date| date.to_zoned_datetime(jiff::tz::TimeZone::system()).ok())
                 .map(|z| z.timestamp().as_millisecond())
-                .ok_or_else(|| format!("since {d:?} is not a date like 2026-11-01"))?,
+                .ok_or_else(|| FilterError::Date {
+                    given: d.to_owned(),
+                })?,
         ),
     };
     Ok(FeedbackFilter {
@@ -269,24 +254,21 @@ pub fn filter_from(
     })
 }
 
-async fn show(
+pub(super) async fn show(
     State(hub): State<Arc<Hub>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
 ) -> Result<Response, ApiFailure> {
-    require_loopback(client)?;
     let row = find(&hub, code).await?;
     Ok(Json(row).into_response())
 }
 
 async fn find(hub: &Hub, code: String) -> Result<FeedbackRow, ApiFailure> {
     let normalized = crate::feedback::ticket::normalize(&code)
-        .ok_or_else(|| ApiFailure::new(StatusCode::NOT_FOUND, "not_found", "not a ticket code"))?;
+        .ok_or_else(|| ApiFailure::not_found("not a ticket code"))?;
     hub.store
         .call(move |s| s.feedback_by_ticket(&normalized))
-        .await
-        .map_err(failed)?
-        .ok_or_else(|| ApiFailure::new(StatusCode::NOT_FOUND, "not_found", "no such ticket"))
+        .await?
+        .ok_or_else(|| ApiFailure::not_found("no such ticket"))
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -298,30 +280,27 @@ pub struct UpdateRequest {
     pub by: String,
 }
 
-async fn update(
+pub(super) async fn update(
     State(hub): State<Arc<Hub>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
-    body: Result<Json<UpdateRequest>, axum::extract::rejection::JsonRejection>,
+    JsonBody(request): JsonBody<UpdateRequest>,
 ) -> Result<Response, ApiFailure> {
-    require_loopback(client)?;
-    let Json(request) = body.map_err(|e| bad(e.body_text()))?;
     if request.by.trim().is_empty() {
-        return Err(bad("say who makes the change in \"by\"".into()));
+        return Err(ApiFailure::invalid("say who makes the change in \"by\""));
     }
     let status = match request.status.as_deref() {
         None => None,
-        Some(s) => {
-            Some(Status::parse(s).ok_or_else(|| bad(format!("status {s:?} is not a status")))?)
-        }
+        Some(s) => Some(
+            Status::parse(s)
+                .ok_or_else(|| ApiFailure::invalid(&format!("status {s:?} is not a status")))?,
+        ),
     };
     let code = find(&hub, code).await?.ticket_code;
     let now = crate::clock::now_ms();
     let outcome = hub
         .store
         .call(move |s| s.update_feedback(&code, status, request.reply.as_deref(), &request.by, now))
-        .await
-        .map_err(failed)?;
+        .await?;
     match outcome {
         Ok(row) => {
             let _ = hub.sync_hints.send(());
@@ -335,20 +314,14 @@ async fn update(
     }
 }
 
-async fn voice(
+pub(super) async fn voice(
     State(hub): State<Arc<Hub>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
 ) -> Result<Response, ApiFailure> {
-    require_loopback(client)?;
     let row = find(&hub, code).await?;
-    let sha = row.voice_sha256.ok_or_else(|| {
-        ApiFailure::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "this feedback has no voice",
-        )
-    })?;
+    let sha = row
+        .voice_sha256
+        .ok_or_else(|| ApiFailure::not_found("this feedback has no voice"))?;
     let bytes = tokio::fs::read(voice_path(&hub, &sha)).await.map_err(|e| {
         tracing::error!(error = %e, "voice file missing");
         ApiFailure::internal()
@@ -358,7 +331,7 @@ async fn voice(
 
 /// What anyone with the code may see: status, dates, the reply. Never the text (it may
 /// name people), never a name, phone or village.
-async fn public_ticket(
+pub(super) async fn public_ticket(
     State(hub): State<Arc<Hub>>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
@@ -395,12 +368,12 @@ async fn public_ticket(
     let reply = row
         .reply
         .as_deref()
-        .map(|r| format!("<h2>Trả lời của Ủy ban</h2><p>{}</p>", escape(r)))
+        .map(|r| format!("<h2>Trả lời của Ủy ban</h2><p>{}</p>", html_escape(r)))
         .unwrap_or_else(|| "<p>Chưa có trả lời.</p>".to_owned());
     let body = format!(
         "<p>Mã phiếu: <b>{code}</b></p><p>Trạng thái: <b>{status}</b> ({open})</p>\
          <p>Gửi lúc: {sent}</p><p>Cập nhật: {updated}</p>{reply}",
-        code = escape(&row.ticket_code),
+        code = html_escape(&row.ticket_code),
         status = status_vi(status),
         open = status.open311(),
         sent = crate::clock::rfc3339(row.submitted_at_ms),
@@ -426,15 +399,8 @@ fn page(title: &str, body: &str) -> String {
         "<!doctype html><html lang=vi><meta charset=utf-8><meta name=viewport content='width=device-width'>\
          <title>{t}</title><style>body{{font-family:sans-serif;max-width:40em;margin:2em auto;padding:0 1em;font-size:1.2em}}</style>\
          <h1>{t}</h1>{body}</html>",
-        t = escape(title)
+        t = html_escape(title)
     )
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
@@ -495,6 +461,7 @@ mod tests {
                 Some("LC-7K"),
             )
             .expect_err(expected);
+            let err = err.to_string();
             assert!(err.contains(expected), "{err}");
         }
     }
@@ -505,11 +472,13 @@ mod tests {
         assert!(
             filter_from(Some("done"), None, None)
                 .expect_err("bad status")
+                .to_string()
                 .contains("is not one of")
         );
         assert!(
             filter_from(None, None, Some("01/11/2026"))
                 .expect_err("bad date")
+                .to_string()
                 .contains("not a date")
         );
     }

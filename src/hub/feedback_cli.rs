@@ -81,7 +81,8 @@ pub fn run(
             since,
         } => {
             let filter =
-                super::feedback_api::filter_from(status.as_deref(), unit, since.as_deref())?;
+                super::feedback_api::filter_from(status.as_deref(), unit, since.as_deref())
+                    .map_err(|e| e.to_string())?;
             for row in open(config)?
                 .feedback_list(&filter)
                 .map_err(|e| e.to_string())?
@@ -133,7 +134,8 @@ pub fn run(
             if format != "csv" {
                 return Err(format!("--format {format:?} is not supported; use csv"));
             }
-            let filter = super::feedback_api::filter_from(None, None, since.as_deref())?;
+            let filter = super::feedback_api::filter_from(None, None, since.as_deref())
+                .map_err(|e| e.to_string())?;
             let rows = open(config)?
                 .feedback_list(&filter)
                 .map_err(|e| e.to_string())?;

@@ -1,23 +1,20 @@
-//! Meetings over HTTP: the staff API (loopback only, like every staff API until staff
-//! accounts exist), the browser page `/meet/<id>?t=<token>` and its WebSocket, and what
-//! `phonghop hub meeting ...` does to the database.
+//! Meetings over HTTP: the staff API, the browser page `/meet/<id>?t=<token>` and its
+//! WebSocket (who may call which is in `routes.rs`), and what `phonghop hub meeting ...`
+//! does to the database.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::ws::{Message, WebSocket};
-use axum::extract::{ConnectInfo, Path, Query, State, WebSocketUpgrade};
+use axum::extract::{Path, Query, State, WebSocketUpgrade};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use futures_util::{SinkExt, StreamExt};
 use sha2::{Digest, Sha256};
 
 use super::Hub;
 use super::admin::AdminError;
-use super::api::ApiFailure;
-use super::auth::require_loopback;
+use super::error::{ApiFailure, JsonBody};
 use crate::config::HubConfig;
 use crate::meeting::ParticipantKind;
 use crate::meeting::signalling::Sender;
@@ -25,23 +22,6 @@ use crate::store::MeetingRow;
 use crate::wire::{ClientSignal, HubMessage, ServerSignal, SignalError};
 
 const PAGE: &str = include_str!("assets/meet.html");
-
-pub(crate) fn routes() -> Router<Arc<Hub>> {
-    Router::new()
-        .route("/api/v1/meetings", get(list).post(start))
-        .route("/api/v1/meetings/{id}", get(show).delete(stop))
-        .route("/api/v1/meetings/{id}/links", post(link))
-        .route(
-            "/api/v1/meetings/{id}/subscriptions/{participant}",
-            put(subscribe),
-        )
-        .route(
-            "/api/v1/meetings/{id}/participants/{participant}/bitrate_cap",
-            put(cap),
-        )
-        .route("/meet/{id}", get(page))
-        .route("/meet/{id}/ws", get(browser_ws))
-}
 
 fn new_meeting_id() -> String {
     const ALPHABET: &[u8] = b"23456789abcdefghjkmnpqrstuvwxyz";
@@ -109,73 +89,53 @@ pub fn meeting_link(config: &HubConfig, id: &str, name: &str) -> Result<url::Url
     Ok(url)
 }
 
-fn bad(message: impl Into<String>) -> ApiFailure {
-    ApiFailure::new(StatusCode::BAD_REQUEST, "bad_request", &message.into())
+pub(super) async fn list(State(hub): State<Arc<Hub>>) -> Response {
+    Json(hub.meetings.views()).into_response()
 }
 
-fn not_found(message: impl Into<String>) -> ApiFailure {
-    ApiFailure::new(StatusCode::NOT_FOUND, "not_found", &message.into())
-}
-
-async fn list(
+pub(super) async fn show(
     State(hub): State<Arc<Hub>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-) -> Result<Response, ApiFailure> {
-    require_loopback(client)?;
-    Ok(Json(hub.meetings.views()).into_response())
-}
-
-async fn show(
-    State(hub): State<Arc<Hub>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiFailure> {
-    require_loopback(client)?;
     let view = hub
         .meetings
         .view(&id)
-        .ok_or_else(|| not_found(format!("no running meeting {id:?}")))?;
+        .ok_or_else(|| ApiFailure::not_found(&format!("no running meeting {id:?}")))?;
     Ok(Json(view).into_response())
 }
 
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StartRequest {
+pub(super) struct StartRequest {
     host: String,
     rooms: Vec<String>,
 }
 
-async fn start(
+pub(super) async fn start(
     State(hub): State<Arc<Hub>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    body: Result<Json<StartRequest>, axum::extract::rejection::JsonRejection>,
+    JsonBody(request): JsonBody<StartRequest>,
 ) -> Result<Response, ApiFailure> {
-    require_loopback(client)?;
-    let Json(request) = body.map_err(|e| bad(e.body_text()))?;
     let id = new_meeting_id();
     let row = hub
         .store
         .call(move |s| s.start_meeting(&id, &request.host, &request.rooms, crate::clock::now_ms()))
         .await
-        .map_err(|e| bad(e.to_string()))?;
+        .map_err(|e| ApiFailure::bad_request(&e.to_string()))?;
     hub.reload_meetings().await;
     Ok((StatusCode::CREATED, Json(row)).into_response())
 }
 
-async fn stop(
+pub(super) async fn stop(
     State(hub): State<Arc<Hub>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiFailure> {
-    require_loopback(client)?;
     let key = id.clone();
     let ended = hub
         .store
         .call(move |s| s.end_meeting(&key, crate::clock::now_ms()))
-        .await
-        .map_err(|_| ApiFailure::internal())?;
+        .await?;
     if !ended {
-        return Err(not_found(format!("no running meeting {id:?}")));
+        return Err(ApiFailure::not_found(&format!("no running meeting {id:?}")));
     }
     hub.reload_meetings().await;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -183,23 +143,20 @@ async fn stop(
 
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct LinkRequest {
+pub(super) struct LinkRequest {
     name: String,
 }
 
-async fn link(
+pub(super) async fn link(
     State(hub): State<Arc<Hub>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(id): Path<String>,
-    body: Result<Json<LinkRequest>, axum::extract::rejection::JsonRejection>,
+    JsonBody(request): JsonBody<LinkRequest>,
 ) -> Result<Response, ApiFailure> {
-    require_loopback(client)?;
-    let Json(request) = body.map_err(|e| bad(e.body_text()))?;
     let config = hub.config.clone();
     let url = tokio::task::spawn_blocking(move || meeting_link(&config, &id, &request.name))
         .await
         .map_err(|_| ApiFailure::internal())?
-        .map_err(|e| bad(e.to_string()))?;
+        .map_err(|e| ApiFailure::bad_request(&e.to_string()))?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "url": url.as_str() })),
@@ -209,54 +166,48 @@ async fn link(
 
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SubscribeRequest {
+pub(super) struct SubscribeRequest {
     /// Participant ids per slot (`null` = nothing); the whole field `null` returns the
     /// participant to the automatic choice (host and last speaker).
     slots: Option<Vec<Option<String>>>,
 }
 
-async fn subscribe(
+pub(super) async fn subscribe(
     State(hub): State<Arc<Hub>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path((id, participant)): Path<(String, String)>,
-    body: Result<Json<SubscribeRequest>, axum::extract::rejection::JsonRejection>,
+    JsonBody(request): JsonBody<SubscribeRequest>,
 ) -> Result<Response, ApiFailure> {
-    require_loopback(client)?;
-    let Json(request) = body.map_err(|e| bad(e.body_text()))?;
     hub.meetings
         .set_subscription(&id, &participant, request.slots)
-        .map_err(bad)?;
+        .map_err(|e| ApiFailure::bad_request(&e.to_string()))?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CapRequest {
+pub(super) struct CapRequest {
     /// Bits per second, at least 30 000; `null` lifts the cap.
     bps: Option<u64>,
 }
 
-async fn cap(
+pub(super) async fn cap(
     State(hub): State<Arc<Hub>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path((id, participant)): Path<(String, String)>,
-    body: Result<Json<CapRequest>, axum::extract::rejection::JsonRejection>,
+    JsonBody(request): JsonBody<CapRequest>,
 ) -> Result<Response, ApiFailure> {
-    require_loopback(client)?;
-    let Json(request) = body.map_err(|e| bad(e.body_text()))?;
     if request.bps.is_some_and(|b| b < 30_000) {
-        return Err(bad(
+        return Err(ApiFailure::bad_request(
             "bps must be at least 30000 (below that not even audio fits)",
         ));
     }
     hub.meetings
         .cap_bitrate(&id, &participant, request.bps)
-        .map_err(bad)?;
+        .map_err(|e| ApiFailure::bad_request(&e.to_string()))?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Debug, serde::Deserialize)]
-struct TokenQuery {
+pub(super) struct TokenQuery {
     t: Option<String>,
 }
 
@@ -282,7 +233,7 @@ fn refused_page(message: &str) -> Response {
         .into_response()
 }
 
-async fn page(
+pub(super) async fn page(
     State(hub): State<Arc<Hub>>,
     Path(id): Path<String>,
     Query(query): Query<TokenQuery>,
@@ -307,7 +258,7 @@ async fn page(
     ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
 }
 
-async fn browser_ws(
+pub(super) async fn browser_ws(
     State(hub): State<Arc<Hub>>,
     Path(id): Path<String>,
     Query(query): Query<TokenQuery>,

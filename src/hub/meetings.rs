@@ -15,6 +15,20 @@ use crate::meeting::{MeetingState, ParticipantKind};
 use crate::store::MeetingRow;
 use crate::wire::{ClientSignal, HubMessage, IceServer, ServerSignal, SlotSource};
 
+/// Why staff's change to a running meeting was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum MeetingRefusal {
+    #[error("no running meeting {0:?}")]
+    NotRunning(String),
+    #[error("{participant:?} is not in meeting {meeting:?}")]
+    NotIn {
+        participant: String,
+        meeting: String,
+    },
+    #[error("at most {} slots", crate::wire::MEDIA_SLOTS)]
+    TooManySlots,
+}
+
 /// One participant's routing: its id, the sources per slot, and the same with names.
 type Plan = (String, Vec<Option<String>>, Vec<Option<SlotSource>>);
 
@@ -346,23 +360,27 @@ impl Meetings {
         meeting_id: &str,
         subscriber: &str,
         slots: Option<Vec<Option<String>>>,
-    ) -> Result<(), String> {
+    ) -> Result<(), MeetingRefusal> {
         {
             let mut inner = self.lock();
             let meeting = inner
                 .meetings
                 .get_mut(meeting_id)
-                .ok_or_else(|| format!("no running meeting {meeting_id:?}"))?;
+                .ok_or_else(|| MeetingRefusal::NotRunning(meeting_id.to_owned()))?;
+            let not_in = |participant: &str| MeetingRefusal::NotIn {
+                participant: participant.to_owned(),
+                meeting: meeting_id.to_owned(),
+            };
             if meeting.participant(subscriber).is_none() {
-                return Err(format!("{subscriber:?} is not in meeting {meeting_id:?}"));
+                return Err(not_in(subscriber));
             }
             if let Some(slots) = &slots {
                 if slots.len() > crate::wire::MEDIA_SLOTS {
-                    return Err(format!("at most {} slots", crate::wire::MEDIA_SLOTS));
+                    return Err(MeetingRefusal::TooManySlots);
                 }
                 for source in slots.iter().flatten() {
                     if meeting.participant(source).is_none() {
-                        return Err(format!("{source:?} is not in meeting {meeting_id:?}"));
+                        return Err(not_in(source));
                     }
                 }
             }
@@ -378,17 +396,18 @@ impl Meetings {
         meeting_id: &str,
         participant_id: &str,
         bps: Option<u64>,
-    ) -> Result<(), String> {
+    ) -> Result<(), MeetingRefusal> {
         {
             let inner = self.lock();
             let meeting = inner
                 .meetings
                 .get(meeting_id)
-                .ok_or_else(|| format!("no running meeting {meeting_id:?}"))?;
+                .ok_or_else(|| MeetingRefusal::NotRunning(meeting_id.to_owned()))?;
             if meeting.participant(participant_id).is_none() {
-                return Err(format!(
-                    "{participant_id:?} is not in meeting {meeting_id:?}"
-                ));
+                return Err(MeetingRefusal::NotIn {
+                    participant: participant_id.to_owned(),
+                    meeting: meeting_id.to_owned(),
+                });
             }
         }
         self.engine.cap_bitrate(meeting_id, participant_id, bps);

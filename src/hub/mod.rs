@@ -9,11 +9,13 @@ mod api;
 mod auth;
 mod contrib_api;
 mod contrib_sync;
+mod error;
 mod feedback_api;
 pub mod feedback_cli;
 pub mod meeting_api;
 pub mod meetings;
 pub mod presence;
+pub mod routes;
 pub mod session;
 pub mod tls;
 mod ws;
@@ -142,7 +144,7 @@ pub async fn run(
         tracing::info!(closed, "closed room sessions left open by the previous run");
     }
     let tls = match &config.tls {
-        Some(files) => Some(tls::server_config(files).map_err(HubError::Tls)?),
+        Some(files) => Some(tls::server_config(files).map_err(|e| HubError::Tls(e.to_string()))?),
         None => None,
     };
 
@@ -176,7 +178,7 @@ pub async fn run(
         crate::systemd::spawn_watchdog(move || store.ping(), cancel.clone());
     }
 
-    let app = api::router(hub.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let app = routes::router(hub.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let local = listener.local_addr()?;
     {
         let cancel = cancel.clone();

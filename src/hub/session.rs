@@ -72,86 +72,51 @@ mod tests {
 
     #[test]
     fn each_kind_of_message_gets_its_answer() {
-        struct Case {
-            input: &'static str,
-            welcomed: bool,
-            close: bool,
-            first: fn(&HubMessage) -> bool,
+        /// What the room is sent first: a welcome, or an error and the session closes.
+        enum Expect {
+            Welcome,
+            Refused(ErrorCode),
         }
         let cases = [
-            Case {
-                input: r#"{"type":"hello","protocol":1,"software_version":"0.1.0"}"#,
-                welcomed: true,
-                close: false,
-                first: |m| matches!(m, HubMessage::Welcome { room_id, .. } if room_id == "r1"),
-            },
-            Case {
-                input: r#"{"type":"hello","protocol":99,"software_version":"9"}"#,
-                welcomed: false,
-                close: true,
-                first: |m| {
-                    matches!(
-                        m,
-                        HubMessage::Error {
-                            code: ErrorCode::UnsupportedProtocol,
-                            ..
-                        }
-                    )
-                },
-            },
-            Case {
-                input: "not json",
-                welcomed: false,
-                close: true,
-                first: |m| {
-                    matches!(
-                        m,
-                        HubMessage::Error {
-                            code: ErrorCode::Malformed,
-                            ..
-                        }
-                    )
-                },
-            },
-            Case {
-                input: r#"{"type":"take_over_the_hub"}"#,
-                welcomed: false,
-                close: true,
-                first: |m| {
-                    matches!(
-                        m,
-                        HubMessage::Error {
-                            code: ErrorCode::Malformed,
-                            ..
-                        }
-                    )
-                },
-            },
-            Case {
-                input: r#"{"type":"hello","protocol":"1"}"#,
-                welcomed: false,
-                close: true,
-                first: |m| {
-                    matches!(
-                        m,
-                        HubMessage::Error {
-                            code: ErrorCode::Malformed,
-                            ..
-                        }
-                    )
-                },
-            },
+            (
+                r#"{"type":"hello","protocol":1,"software_version":"0.1.0"}"#,
+                Expect::Welcome,
+            ),
+            (
+                r#"{"type":"hello","protocol":99,"software_version":"9"}"#,
+                Expect::Refused(ErrorCode::UnsupportedProtocol),
+            ),
+            ("not json", Expect::Refused(ErrorCode::Malformed)),
+            (
+                r#"{"type":"take_over_the_hub"}"#,
+                Expect::Refused(ErrorCode::Malformed),
+            ),
+            (
+                r#"{"type":"hello","protocol":"1"}"#,
+                Expect::Refused(ErrorCode::Malformed),
+            ),
         ];
-        for case in cases {
-            let step = on_text(&room(), case.input);
-            assert_eq!(step.welcomed, case.welcomed, "{}", case.input);
-            assert_eq!(step.close, case.close, "{}", case.input);
-            assert!(
-                (case.first)(&step.send[0]),
-                "{}: {:?}",
-                case.input,
-                step.send
-            );
+        for (input, expect) in cases {
+            let step = on_text(&room(), input);
+            let first = &step.send[0];
+            match expect {
+                Expect::Welcome => {
+                    assert!(step.welcomed && !step.close, "{input}");
+                    assert!(
+                        matches!(first, HubMessage::Welcome { room_id, .. } if room_id == "r1"),
+                        "{input}: {:?}",
+                        step.send
+                    );
+                }
+                Expect::Refused(expected) => {
+                    assert!(!step.welcomed && step.close, "{input}");
+                    assert!(
+                        matches!(first, HubMessage::Error { code, .. } if *code == expected),
+                        "{input}: {:?}",
+                        step.send
+                    );
+                }
+            }
         }
     }
 }

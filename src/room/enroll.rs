@@ -30,7 +30,8 @@ pub enum EnrollError {
 
 /// An HTTP client that trusts the hub's certificate as the room config says.
 pub fn http_client(config: &RoomConfig) -> Result<reqwest::Client, String> {
-    let tls = crate::hub::tls::client_config(config.hub_ca_cert.as_deref())?;
+    let tls =
+        crate::hub::tls::client_config(config.hub_ca_cert.as_deref()).map_err(|e| e.to_string())?;
     reqwest::Client::builder()
         .tls_backend_preconfigured((*tls).clone())
         .timeout(std::time::Duration::from_secs(20))

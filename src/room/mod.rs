@@ -162,8 +162,8 @@ pub async fn run_full(
     let data = DataDir::new(&config.data_dir);
     let _lock = data.lock()?;
     let store = Store::open(&data.db_path())?;
-    let tls =
-        crate::hub::tls::client_config(config.hub_ca_cert.as_deref()).map_err(RoomError::Tls)?;
+    let tls = crate::hub::tls::client_config(config.hub_ca_cert.as_deref())
+        .map_err(|e| RoomError::Tls(e.to_string()))?;
     let cancel = CancellationToken::new();
     let (call_tx, call_rx) = tokio::sync::mpsc::unbounded_channel();
     let (signal_tx, signal_rx) = tokio::sync::mpsc::unbounded_channel();

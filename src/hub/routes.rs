@@ -1,0 +1,295 @@
+//! Every HTTP route the hub serves, who may call it, and how large a body it accepts.
+//!
+//! [`ROUTES`] is the list a reader (and a grep-based test) checks; the `*_routes` functions
+//! below build the router group by group, each group behind the extractor its access needs
+//! as a `route_layer`, so a route cannot be added to a group without that check running
+//! before its handler, and so before any body is read. A unit test holds the two in step;
+//! `tests/hub_knows_the_caller_before_reading_the_body.rs` checks the built router.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_extractor, from_extractor_with_state};
+use axum::routing::{get, post, put};
+
+use super::Hub;
+use super::auth::{RoomCaller, StaffCaller};
+use super::error::ApiFailure;
+use super::{api, contrib_api, feedback_api, meeting_api};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, on purpose: health, metrics, enrollment (the code is the secret and its
+    /// guessing is rate limited), public ticket and campaign pages, and meeting links (the
+    /// link's token, checked by the handler, opens one meeting; no body is read).
+    Public,
+    /// An enrolled room: `Authorization: Bearer <credential>`, checked before the handler.
+    Room,
+    /// Staff: loopback clients only until staff accounts exist, checked before the handler.
+    Staff,
+    /// A bank's notification service: the sender's signature covers the body, so the
+    /// handler checks it; the body is small and limited before it is read.
+    Webhook,
+}
+
+/// One served method and path (axum's `{param}` syntax) and who may call it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+// One entry per line: a grep-based test reads this table.
+#[rustfmt::skip]
+pub const ROUTES: &[Route] = &[
+    Route { method: "GET", path: "/healthz", access: Access::Public },
+    Route { method: "GET", path: "/metrics", access: Access::Public },
+    Route { method: "GET", path: "/enroll", access: Access::Public },
+    Route { method: "POST", path: "/api/v1/enroll", access: Access::Public },
+    Route { method: "GET", path: "/t/{code}", access: Access::Public },
+    Route { method: "GET", path: "/c/{page}", access: Access::Public },
+    Route { method: "GET", path: "/meet/{id}", access: Access::Public },
+    Route { method: "GET", path: "/meet/{id}/ws", access: Access::Public },
+    Route { method: "GET", path: "/api/v1/rooms/me", access: Access::Room },
+    Route { method: "GET", path: "/api/v1/presence", access: Access::Room },
+    Route { method: "GET", path: "/api/v1/ws", access: Access::Room },
+    Route { method: "POST", path: "/api/v1/sync/up", access: Access::Room },
+    Route { method: "GET", path: "/api/v1/sync/down", access: Access::Room },
+    Route { method: "PUT", path: "/api/v1/voice/{sha256}", access: Access::Room },
+    Route { method: "GET", path: "/api/v1/feedback", access: Access::Staff },
+    Route { method: "GET", path: "/api/v1/feedback/{code}", access: Access::Staff },
+    Route { method: "POST", path: "/api/v1/feedback/{code}", access: Access::Staff },
+    Route { method: "GET", path: "/api/v1/feedback/{code}/voice", access: Access::Staff },
+    Route { method: "GET", path: "/api/v1/campaigns", access: Access::Staff },
+    Route { method: "POST", path: "/api/v1/campaigns", access: Access::Staff },
+    Route { method: "POST", path: "/api/v1/campaigns/{campaign}/close", access: Access::Staff },
+    Route { method: "GET", path: "/api/v1/meetings", access: Access::Staff },
+    Route { method: "POST", path: "/api/v1/meetings", access: Access::Staff },
+    Route { method: "GET", path: "/api/v1/meetings/{id}", access: Access::Staff },
+    Route { method: "DELETE", path: "/api/v1/meetings/{id}", access: Access::Staff },
+    Route { method: "POST", path: "/api/v1/meetings/{id}/links", access: Access::Staff },
+    Route { method: "PUT", path: "/api/v1/meetings/{id}/subscriptions/{participant}", access: Access::Staff },
+    Route { method: "PUT", path: "/api/v1/meetings/{id}/participants/{participant}/bitrate_cap", access: Access::Staff },
+    Route { method: "POST", path: "/webhooks/sepay", access: Access::Webhook },
+    Route { method: "POST", path: "/webhooks/casso", access: Access::Webhook },
+    Route { method: "POST", path: "/webhooks/generic", access: Access::Webhook },
+];
+
+/// A voice recording: the kiosk stops at 3 minutes of Opus at ~24 kb/s (about 540 KB);
+/// the cap leaves more than twice that for variable-bitrate peaks and the Ogg pages, and is
+/// a quarter of the 8 MiB the hub used to accept.
+pub const VOICE_MAX_BYTES: usize = 2 * 1024 * 1024;
+
+/// One upload batch at its largest: `BATCH_MAX` feedback items of the longest text at 4
+/// bytes a character (UTF-8's worst), plus a few KiB of fields each. Real batches are a few
+/// KiB; a room whose largest possible batch were refused would be stuck for ever.
+pub const SYNC_UP_MAX_BYTES: usize =
+    crate::sync::BATCH_MAX * (feedback_api::TEXT_MAX_CHARS * 4 + 4 * 1024);
+
+/// Staff requests and bank notifications are a few hundred bytes of JSON; a reply to a
+/// resident is at most a few thousand characters.
+pub const SMALL_BODY_MAX_BYTES: usize = 64 * 1024;
+
+/// Requests that carry no body (or an enrollment code) get no room for one.
+pub const TINY_BODY_MAX_BYTES: usize = 4 * 1024;
+
+// Checked when the hub is compiled: three minutes at 24 kb/s (540 KB) fit with room for
+// VBR peaks, and no limit creeps up unnoticed.
+const _: () = assert!(VOICE_MAX_BYTES >= 2 * 180 * 24_000 / 8 && VOICE_MAX_BYTES < 8 * 1024 * 1024);
+const _: () = assert!(SYNC_UP_MAX_BYTES < 4 * 1024 * 1024);
+
+/// The hub's whole HTTP surface.
+pub(crate) fn router(hub: Arc<Hub>) -> Router {
+    Router::new()
+        .merge(public_routes())
+        .merge(room_routes(hub.clone()))
+        .merge(staff_routes())
+        .merge(webhook_routes())
+        .fallback(|| async { ApiFailure::no_such_endpoint() })
+        .with_state(hub)
+}
+
+fn public_routes() -> Router<Arc<Hub>> {
+    Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/metrics", get(api::metrics))
+        .route("/enroll", get(api::enroll_page))
+        .route("/api/v1/enroll", post(api::enroll))
+        .route("/t/{code}", get(feedback_api::public_ticket))
+        .route("/c/{page}", get(contrib_api::public_page))
+        .route("/meet/{id}", get(meeting_api::page))
+        .route("/meet/{id}/ws", get(meeting_api::browser_ws))
+        .layer(DefaultBodyLimit::max(TINY_BODY_MAX_BYTES))
+}
+
+fn room_routes(hub: Arc<Hub>) -> Router<Arc<Hub>> {
+    Router::new()
+        .route("/api/v1/rooms/me", get(api::me))
+        .route("/api/v1/presence", get(api::presence))
+        .route("/api/v1/ws", get(api::websocket))
+        .route(
+            "/api/v1/sync/up",
+            post(feedback_api::sync_up).layer(DefaultBodyLimit::max(SYNC_UP_MAX_BYTES)),
+        )
+        .route("/api/v1/sync/down", get(feedback_api::sync_down))
+        .route(
+            "/api/v1/voice/{sha256}",
+            put(feedback_api::put_voice).layer(DefaultBodyLimit::max(VOICE_MAX_BYTES)),
+        )
+        .layer(DefaultBodyLimit::max(TINY_BODY_MAX_BYTES))
+        .route_layer(from_extractor_with_state::<RoomCaller, _>(hub))
+}
+
+fn staff_routes() -> Router<Arc<Hub>> {
+    Router::new()
+        .route("/api/v1/feedback", get(feedback_api::list))
+        .route(
+            "/api/v1/feedback/{code}",
+            get(feedback_api::show).post(feedback_api::update),
+        )
+        .route("/api/v1/feedback/{code}/voice", get(feedback_api::voice))
+        .route(
+            "/api/v1/campaigns",
+            get(contrib_api::list_campaigns).post(contrib_api::create_campaign),
+        )
+        .route(
+            "/api/v1/campaigns/{campaign}/close",
+            post(contrib_api::close_campaign),
+        )
+        .route(
+            "/api/v1/meetings",
+            get(meeting_api::list).post(meeting_api::start),
+        )
+        .route(
+            "/api/v1/meetings/{id}",
+            get(meeting_api::show).delete(meeting_api::stop),
+        )
+        .route("/api/v1/meetings/{id}/links", post(meeting_api::link))
+        .route(
+            "/api/v1/meetings/{id}/subscriptions/{participant}",
+            put(meeting_api::subscribe),
+        )
+        .route(
+            "/api/v1/meetings/{id}/participants/{participant}/bitrate_cap",
+            put(meeting_api::cap),
+        )
+        .layer(DefaultBodyLimit::max(SMALL_BODY_MAX_BYTES))
+        .route_layer(from_extractor::<StaffCaller>())
+}
+
+fn webhook_routes() -> Router<Arc<Hub>> {
+    Router::new()
+        .route("/webhooks/sepay", post(contrib_api::sepay))
+        .route("/webhooks/casso", post(contrib_api::casso))
+        .route("/webhooks/generic", post(contrib_api::generic))
+        .layer(DefaultBodyLimit::max(SMALL_BODY_MAX_BYTES))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `.route(...)` calls of one `fn name(` in this file: (method, path) pairs.
+    fn served_by(source: &str, function: &str) -> Vec<(String, String)> {
+        let start = source
+            .find(&format!("fn {function}("))
+            .unwrap_or_else(|| panic!("no fn {function} in routes.rs"));
+        let body = &source[start..];
+        let end = body
+            .find("\n}\n")
+            .expect("a top-level fn ends with `}` alone on a line");
+        let body = &body[..end];
+        let mut served = Vec::new();
+        for call in body.split(".route(").skip(1) {
+            let path = call
+                .split('"')
+                .nth(1)
+                .expect("a .route( call starts with its path literal");
+            // The call ends at the parenthesis that closes `.route(`.
+            let mut depth = 1;
+            let end = call
+                .char_indices()
+                .find(|&(_, c)| {
+                    depth += match c {
+                        '(' => 1,
+                        ')' => -1,
+                        _ => 0,
+                    };
+                    depth == 0
+                })
+                .map_or(call.len(), |(i, _)| i);
+            for method in ["get", "post", "put", "delete", "patch"] {
+                let mut rest = &call[..end];
+                while let Some(i) = rest.find(&format!("{method}(")) {
+                    let before = rest[..i].chars().last();
+                    if before.is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == ':')) {
+                        served.push((method.to_uppercase(), path.to_owned()));
+                    }
+                    rest = &rest[i + method.len()..];
+                }
+            }
+        }
+        served
+    }
+
+    #[test]
+    fn the_route_table_lists_exactly_what_each_access_group_serves() {
+        let source = include_str!("routes.rs");
+        for (function, access) in [
+            ("public_routes", Access::Public),
+            ("room_routes", Access::Room),
+            ("staff_routes", Access::Staff),
+            ("webhook_routes", Access::Webhook),
+        ] {
+            let mut served = served_by(source, function);
+            served.sort();
+            let mut listed: Vec<(String, String)> = ROUTES
+                .iter()
+                .filter(|r| r.access == access)
+                .map(|r| (r.method.to_owned(), r.path.to_owned()))
+                .collect();
+            listed.sort();
+            assert_eq!(
+                served, listed,
+                "{function} must serve exactly the ROUTES entries with {access:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_other_hub_file_adds_routes_outside_the_table() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/hub");
+        for entry in std::fs::read_dir(&dir).expect("src/hub") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_none_or(|e| e != "rs") || path.ends_with("routes.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("read");
+            for (n, line) in text.lines().enumerate() {
+                assert!(
+                    !line.contains(".route(") && !line.contains(".nest("),
+                    "{}:{}: routes are added in src/hub/routes.rs only, under ROUTES",
+                    path.display(),
+                    n + 1
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_route_is_listed_once() {
+        for (i, a) in ROUTES.iter().enumerate() {
+            for b in &ROUTES[i + 1..] {
+                assert!(
+                    (a.method, a.path) != (b.method, b.path),
+                    "{} {} is listed twice",
+                    a.method,
+                    a.path
+                );
+            }
+        }
+    }
+}
