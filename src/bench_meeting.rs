@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 
 use tokio::io::AsyncBufReadExt;
 
+use crate::meeting::Layer;
+
 /// Clock ticks per second of `/proc/<pid>/stat` times (USER_HZ, 100 on Linux).
 const CLK_TCK: f64 = 100.0;
 /// How often metrics, memory and the browser's process tree are sampled in the window.
@@ -36,8 +38,8 @@ pub struct MeetingOptions {
     pub exe: PathBuf,
     pub rooms: usize,
     pub seconds: u64,
-    /// "720p", "360p" or "180p": the rooms' `[media] max_layer`.
-    pub max_layer: String,
+    /// The rooms' `[media] max_layer`.
+    pub max_layer: Layer,
     pub vs_chromium: bool,
     /// The repository (for `scripts/meet-browser.mjs` and the default npm folder).
     pub repo_dir: PathBuf,
@@ -60,7 +62,7 @@ pub struct MeetingReport {
     pub seconds: u64,
     /// The measured window, wall clock.
     pub window_secs: f64,
-    pub max_layer: String,
+    pub max_layer: Layer,
     pub cores: usize,
     /// Meeting started → every room live (or the deadline), ms.
     pub all_live_after_ms: u64,
@@ -95,7 +97,7 @@ pub struct MeetingReport {
     /// The browser script's final line (`ok`, the page's WebRTC stats), when it printed one.
     pub chromium_result: Option<serde_json::Value>,
     /// The layer each room was sending, counted over all 500 ms samples of the window.
-    pub layers_sent: BTreeMap<String, usize>,
+    pub layers_sent: BTreeMap<Layer, usize>,
     /// Media connections replaced after a failure, summed over rooms (at the end).
     pub room_reconnects: f64,
     /// The whole machine's busy CPU in the window (% of one core, all processes, from
@@ -443,7 +445,7 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
     let mut report = MeetingReport {
         rooms: options.rooms,
         seconds: options.seconds,
-        max_layer: options.max_layer.clone(),
+        max_layer: options.max_layer,
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
         ..Default::default()
     };
@@ -536,7 +538,7 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
             unit = toml_str(unit),
             data = toml_str(&dir.path().join(&name).to_string_lossy()),
             hub = toml_str(&hub_url),
-            layer = toml_str(&options.max_layer),
+            layer = toml_str(options.max_layer.label()),
             pin = toml_str(STAFF_PIN_HASH),
         );
         crate::config::parse_room_str(&format!("{name}.toml"), &room_toml)
@@ -774,15 +776,17 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
                     .copied()
                     .unwrap_or(0.0),
             );
+            // The metric is the picture's height (0: audio only).
             if let Some(layer) = page
                 .as_ref()
                 .and_then(|m| m.get("phonghop_room_call_layer"))
+                .and_then(|height| {
+                    Layer::ALL
+                        .into_iter()
+                        .find(|l| f64::from(l.height()) == *height)
+                })
             {
-                let label = match *layer as i64 {
-                    0 => "audio-only".to_owned(),
-                    l => format!("{l}p"),
-                };
-                *report.layers_sent.entry(label).or_default() += 1;
+                *report.layers_sent.entry(layer).or_default() += 1;
             }
         }
         if let Some(kb) = rss_kb(hub_pid) {

@@ -10,6 +10,7 @@
 
 pub mod call;
 pub mod frame;
+mod meter;
 mod pipeline;
 pub mod player;
 pub mod recorder;
@@ -18,7 +19,7 @@ pub mod stamp;
 
 pub use call::{
     AudioPlayout, AudioStreamIn, CallMediaError, Capture, CaptureSettings, DeviceKind,
-    EncodedFrame, EncodedKind, SourcesInUse, VideoLayer, VideoReceiver,
+    EncodedFrame, EncodedKind, SourcesInUse, VideoReceiver,
 };
 pub use frame::{FrameSlot, VideoFrame};
 pub use pipeline::PipelineError;

@@ -445,12 +445,7 @@ impl Restartable for PlayoutShared {
             *stream.branch() = Some(add_branch(&running, &stream.decoded)?);
         }
         drop(streams);
-        start_playing(&running.pipeline).map_err(|detail| {
-            CallMediaError::Pipeline(super::PipelineError::StateChange {
-                state: "Playing".to_owned(),
-                detail,
-            })
-        })?;
+        start_playing(&running.pipeline)?;
         armed.store(true, Ordering::Release);
         self.fake.store(fake, Ordering::Release);
         *slot = Some(running);

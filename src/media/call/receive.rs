@@ -284,12 +284,7 @@ impl Restartable for ReceiverShared {
 
     fn rebuild(&self, generation: u64, notes: &mpsc::Sender<Note>) -> Result<(), CallMediaError> {
         let (running, armed) = self.build(generation, notes)?;
-        start_playing(&running._pipeline).map_err(|detail| {
-            CallMediaError::Pipeline(super::PipelineError::StateChange {
-                state: "Playing".to_owned(),
-                detail,
-            })
-        })?;
+        start_playing(&running._pipeline)?;
         armed.store(true, Ordering::Release);
         *self.running() = Some(running);
         // After a rebuild the decoder needs a keyframe before it can show anything.

@@ -11,19 +11,20 @@ use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use super::*;
 use crate::config::DeviceChoice;
 use crate::media::FrameSlot;
+use crate::meeting::Layer;
+use crate::meeting::layer::ENCODER_FLOOR_BPS;
 
 fn gst_ready() {
     gst::init().expect("GStreamer initialises");
 }
 
-fn test_settings(layer: VideoLayer, tag: u8) -> CaptureSettings {
+fn test_settings(layer: Layer, tag: u8) -> CaptureSettings {
     CaptureSettings {
         camera: DeviceChoice::Test,
         microphone: DeviceChoice::Test,
         stamp_tag: tag,
         layer,
-        video_bitrate_bps: layer.default_bitrate_bps(),
-        fps: 30,
+        video_bitrate_bps: layer.captured().start_bps,
     }
 }
 
@@ -148,7 +149,7 @@ fn pump(
 fn test_camera_is_encoded_sent_and_decoded_with_its_stamp() {
     gst_ready();
     let (tx, mut rx) = unbounded_channel();
-    let capture = Capture::start(&test_settings(VideoLayer::P360, 21), tx).expect("capture");
+    let capture = Capture::start(&test_settings(Layer::P360, 21), tx).expect("capture");
     let sources = capture.sources();
     assert!(
         sources.camera_is_test && sources.microphone_is_test,
@@ -223,7 +224,7 @@ fn test_camera_is_encoded_sent_and_decoded_with_its_stamp() {
 fn layers_change_the_decoded_size_and_audio_only_stops_video() {
     gst_ready();
     let (tx, mut rx) = unbounded_channel();
-    let capture = Capture::start(&test_settings(VideoLayer::P360, 5), tx).expect("capture");
+    let capture = Capture::start(&test_settings(Layer::P360, 5), tx).expect("capture");
     let slot = FrameSlot::new();
     let receiver = VideoReceiver::new(slot.clone()).expect("receiver");
     let (mut video, mut audio) = (Packetizer::vp8(), Packetizer::opus());
@@ -242,8 +243,8 @@ fn layers_change_the_decoded_size_and_audio_only_stops_video() {
     );
     assert_eq!(slot.latest().map(|f| (f.width, f.height)), Some((640, 360)));
 
-    capture.set_layer(VideoLayer::P180);
-    assert_eq!(capture.layer(), VideoLayer::P180);
+    capture.set_layer(Layer::P180);
+    assert_eq!(capture.layer(), Layer::P180);
     assert!(capture.target_bitrate_bps() <= 400_000);
     pump(
         &mut rx,
@@ -255,7 +256,7 @@ fn layers_change_the_decoded_size_and_audio_only_stops_video() {
     );
     assert_eq!(slot.latest().map(|f| (f.width, f.height)), Some((320, 180)));
 
-    capture.set_layer(VideoLayer::AudioOnly);
+    capture.set_layer(Layer::AudioOnly);
     // Frames already encoded may still arrive; then nothing but audio.
     pump(
         &mut rx,
@@ -283,7 +284,7 @@ fn layers_change_the_decoded_size_and_audio_only_stops_video() {
 
     // Back up: the first frame sent is a keyframe, so the receiver picks up at once.
     let before = receiver.frames_decoded();
-    capture.set_layer(VideoLayer::P180);
+    capture.set_layer(Layer::P180);
     let mut first = None;
     let deadline = Instant::now() + Duration::from_secs(3);
     while first.is_none() && Instant::now() < deadline {
@@ -315,7 +316,7 @@ fn layers_change_the_decoded_size_and_audio_only_stops_video() {
 fn opus_streams_are_decoded_and_mixed() {
     gst_ready();
     let (tx, mut rx) = unbounded_channel();
-    let mut settings = test_settings(VideoLayer::AudioOnly, 1);
+    let mut settings = test_settings(Layer::AudioOnly, 1);
     settings.video_bitrate_bps = 50_000;
     let capture = Capture::start(&settings, tx).expect("capture");
     let playout = AudioPlayout::new(&DeviceChoice::Test).expect("playout");
@@ -375,7 +376,7 @@ fn playout_elements(playout: &AudioPlayout) -> usize {
 fn garbage_is_ignored_and_decoding_goes_on() {
     gst_ready();
     let (tx, mut rx) = unbounded_channel();
-    let capture = Capture::start(&test_settings(VideoLayer::P180, 9), tx).expect("capture");
+    let capture = Capture::start(&test_settings(Layer::P180, 9), tx).expect("capture");
     let receiver = VideoReceiver::new(FrameSlot::new()).expect("receiver");
     let playout = AudioPlayout::new(&DeviceChoice::Test).expect("playout");
     let stream = playout.add_stream().expect("stream");
@@ -476,18 +477,22 @@ fn garbage_is_ignored_and_decoding_goes_on() {
 fn the_target_bitrate_changes_live_within_the_layer_range() {
     gst_ready();
     let (tx, _rx) = unbounded_channel();
-    let capture = Capture::start(&test_settings(VideoLayer::P360, 2), tx).expect("capture");
-    assert_eq!(capture.target_bitrate_bps(), 600_000);
+    let capture = Capture::start(&test_settings(Layer::P360, 2), tx).expect("capture");
+    let p360 = Layer::P360.captured();
+    assert_eq!(capture.target_bitrate_bps(), p360.start_bps);
     capture.set_target_bitrate(500_000);
     assert_eq!(capture.target_bitrate_bps(), 500_000);
     assert_eq!(encoder_bitrate(&capture), 500_000);
     capture.set_target_bitrate(10_000_000);
-    assert_eq!(capture.target_bitrate_bps(), 1_200_000);
+    assert_eq!(capture.target_bitrate_bps(), p360.max_bps);
+    // A hard cap below the layer's minimum is honoured down to the encoder's floor.
     capture.set_target_bitrate(1);
-    assert_eq!(capture.target_bitrate_bps(), 100_000);
-    capture.set_layer(VideoLayer::P720);
-    assert_eq!(capture.target_bitrate_bps(), 300_000);
-    assert_eq!(encoder_bitrate(&capture), 300_000);
+    assert_eq!(capture.target_bitrate_bps(), ENCODER_FLOOR_BPS);
+    capture.set_layer(Layer::P720);
+    assert_eq!(capture.target_bitrate_bps(), ENCODER_FLOOR_BPS);
+    capture.set_target_bitrate(10_000_000);
+    assert_eq!(capture.target_bitrate_bps(), 2_500_000);
+    assert_eq!(encoder_bitrate(&capture), 2_500_000);
     capture.request_keyframe();
 }
 
@@ -533,7 +538,7 @@ fn a_failing_pipeline_is_rebuilt_and_reported() {
 fn camera_off_empties_the_self_view_and_sends_nothing() {
     gst_ready();
     let (tx, mut rx) = unbounded_channel();
-    let capture = Capture::start(&test_settings(VideoLayer::P180, 3), tx).expect("capture");
+    let capture = Capture::start(&test_settings(Layer::P180, 3), tx).expect("capture");
     let (mut video, mut audio) = (Packetizer::vp8(), Packetizer::opus());
     pump(
         &mut rx,
@@ -576,15 +581,6 @@ fn camera_off_empties_the_self_view_and_sends_nothing() {
 }
 
 #[test]
-fn layer_sizes_and_labels() {
-    assert_eq!(VideoLayer::P720.size(), Some((1280, 720)));
-    assert_eq!(VideoLayer::AudioOnly.size(), None);
-    assert_eq!(VideoLayer::P180.label(), "180p");
-    assert!(VideoLayer::P720 < VideoLayer::AudioOnly);
-    assert_eq!(VideoLayer::P360.clamp_bitrate(5), 100_000);
-}
-
-#[test]
 fn only_rtp_version_2_gets_through_and_its_payload_type_is_rewritten() {
     assert_eq!(rtp_with_payload_type(&[], 96), None);
     assert_eq!(rtp_with_payload_type(&[0x80; 12], 96), None);
@@ -602,7 +598,7 @@ fn auto_devices_work_or_fall_back_and_say_so() {
     gst_ready();
     let started = Instant::now();
     let (tx, _rx) = unbounded_channel();
-    let mut settings = test_settings(VideoLayer::P180, 4);
+    let mut settings = test_settings(Layer::P180, 4);
     settings.camera = DeviceChoice::Auto;
     settings.microphone = DeviceChoice::Auto;
     let capture = Capture::start(&settings, tx).expect("capture");
@@ -632,7 +628,7 @@ fn auto_devices_work_or_fall_back_and_say_so() {
 fn a_named_camera_that_does_not_exist_is_a_device_error() {
     gst_ready();
     let (tx, _rx) = unbounded_channel();
-    let mut settings = test_settings(VideoLayer::P180, 4);
+    let mut settings = test_settings(Layer::P180, 4);
     settings.camera = DeviceChoice::Named("/dev/video-that-is-not-there".into());
     match Capture::start(&settings, tx) {
         Err(CallMediaError::Device {
@@ -653,7 +649,7 @@ fn a_named_camera_that_does_not_exist_is_a_device_error() {
 #[ignore = "measurement, slow"]
 fn measure_encoded_frames_per_second_for_each_layer() {
     gst_ready();
-    for layer in [VideoLayer::P720, VideoLayer::P360, VideoLayer::P180] {
+    for layer in [Layer::P720, Layer::P360, Layer::P180] {
         let (tx, mut rx) = unbounded_channel();
         let capture = Capture::start(&test_settings(layer, 1), tx).expect("capture");
         std::thread::sleep(Duration::from_millis(500));
@@ -704,17 +700,17 @@ fn cpu_ticks() -> u64 {
 #[test]
 fn the_encoder_uses_one_thread_on_a_two_core_box_and_more_only_for_large_pictures() {
     use super::capture::vp8_threads;
-    assert_eq!(vp8_threads(VideoLayer::P720, 2), 1);
-    assert_eq!(vp8_threads(VideoLayer::P720, 4), 2);
-    assert_eq!(vp8_threads(VideoLayer::P360, 8), 1);
-    assert_eq!(vp8_threads(VideoLayer::AudioOnly, 8), 1);
+    assert_eq!(vp8_threads(Layer::P720, 2), 1);
+    assert_eq!(vp8_threads(Layer::P720, 4), 2);
+    assert_eq!(vp8_threads(Layer::P360, 8), 1);
+    assert_eq!(vp8_threads(Layer::AudioOnly, 8), 1);
 }
 
 #[test]
 #[cfg(not(any(target_arch = "arm", target_arch = "aarch64")))]
 fn the_encoder_spends_more_effort_on_small_pictures() {
     use super::capture::vp8_speed;
-    assert_eq!(vp8_speed(VideoLayer::P720), -6);
-    assert_eq!(vp8_speed(VideoLayer::P360), -6);
-    assert_eq!(vp8_speed(VideoLayer::P180), -4);
+    assert_eq!(vp8_speed(Layer::P720), -6);
+    assert_eq!(vp8_speed(Layer::P360), -6);
+    assert_eq!(vp8_speed(Layer::P180), -4);
 }
