@@ -20,7 +20,7 @@ mod capture;
 mod playout;
 mod receive;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -245,6 +245,17 @@ struct Supervisor {
 }
 
 impl Supervisor {
+    /// Builds `target`'s first pipeline (generation 0) and starts watching it; what fails
+    /// later goes to `errors`.
+    fn launch(
+        target: Arc<dyn Restartable>,
+        errors: Arc<ErrorSlot>,
+    ) -> Result<Supervisor, CallMediaError> {
+        let (notes, inbox) = mpsc::channel();
+        target.rebuild(0, &notes)?;
+        Ok(Supervisor::start(target, notes, inbox, errors))
+    }
+
     /// Starts watching; the pipeline built before this call must report as generation 0.
     fn start(
         target: Arc<dyn Restartable>,
@@ -345,20 +356,23 @@ fn supervise(
 /// pipeline starts, they stay on the bus so `set_state` can say why it failed); `on_element`
 /// sees element messages (the `level` meter); everything else is dropped, so the bus never
 /// fills up in a process that runs no main loop.
+///
+/// Returns the switch that arms it: set it once the pipeline plays.
 fn watch_bus(
     pipeline: &OwnedPipeline,
     generation: u64,
     notes: &mpsc::Sender<Note>,
-    armed: Arc<std::sync::atomic::AtomicBool>,
     on_element: impl Fn(&gst::Message) + Send + Sync + 'static,
-) {
+) -> Arc<AtomicBool> {
+    let armed = Arc::new(AtomicBool::new(false));
     let Some(bus) = pipeline.pipeline().bus() else {
-        return;
+        return armed;
     };
     let notes = notes.clone();
+    let armed_here = armed.clone();
     bus.set_sync_handler(move |_bus, msg| match msg.view() {
         gst::MessageView::Error(_) => {
-            if armed.load(Ordering::Acquire)
+            if armed_here.load(Ordering::Acquire)
                 && let Some(error) = pipeline_error(msg)
             {
                 let _ = notes.send(Note::Failed { generation, error });
@@ -371,6 +385,23 @@ fn watch_bus(
         }
         _ => gst::BusSyncReply::Drop,
     });
+    armed
+}
+
+/// Hands every sample `sink` receives to `on_sample`, on GStreamer's streaming thread.
+fn on_each_sample(
+    sink: &gstreamer_app::AppSink,
+    on_sample: impl Fn(&gst::Sample) + Send + Sync + 'static,
+) {
+    sink.set_callbacks(
+        gstreamer_app::AppSinkCallbacks::builder()
+            .new_sample(move |sink| {
+                let sample = sink.pull_sample().map_err(|_| gst::FlowError::Flushing)?;
+                on_sample(&sample);
+                Ok(gst::FlowSuccess::Ok)
+            })
+            .build(),
+    );
 }
 
 /// The typed error for an error message.

@@ -22,7 +22,7 @@ pub use call::{
     EncodedFrame, EncodedKind, SourcesInUse, VideoReceiver,
 };
 pub use frame::{FrameSlot, VideoFrame};
-pub use pipeline::PipelineError;
+pub use pipeline::{AudioOutputError, PipelineError};
 pub use player::Player;
 pub use recorder::{MicSource, RecordError, Recorder, Recording, probe_ogg_opus};
 pub use speech::{

@@ -88,7 +88,7 @@ pub enum RecordError {
     #[error(
         "voice playback has no audio output: {0}. Connect speakers or headphones and check that the sound card is seen (`aplay -l`) or that the sound server runs for this user, or choose another audio sink"
     )]
-    NoAudioOutput(String),
+    NoAudioOutput(#[from] super::pipeline::AudioOutputError),
     #[error("the voice recording file {} cannot be used: {reason}", .path.display())]
     File { path: PathBuf, reason: String },
     #[error("{} is not a complete Ogg/Opus recording: {reason}", .path.display())]
@@ -319,16 +319,8 @@ impl Drop for Recorder {
 
 /// Starts GStreamer and checks the elements recording needs.
 fn check_gstreamer() -> Result<(), RecordError> {
-    gst::init()
-        .map_err(|e| RecordError::NoGStreamer(format!("GStreamer could not start ({e})")))?;
-    for (element, package) in REQUIRED_ELEMENTS {
-        if gst::ElementFactory::find(element).is_none() {
-            return Err(RecordError::NoGStreamer(format!(
-                "the GStreamer element `{element}` (package {package}) is missing"
-            )));
-        }
-    }
-    Ok(())
+    super::pipeline::check_elements(&REQUIRED_ELEMENTS)
+        .map_err(|e| RecordError::NoGStreamer(e.to_string()))
 }
 
 fn describe(source: &MicSource) -> String {

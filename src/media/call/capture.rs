@@ -37,8 +37,8 @@ use super::super::pipeline::OwnedPipeline;
 use super::super::stamp::{self, Stamp};
 use super::{
     CallMediaError, DeviceKind, EncodedFrame, EncodedKind, ErrorSlot, Note, Restartable,
-    Supervisor, build_error, devices, init, make, missing, publish_rgba, start_failure,
-    start_playing, unix_ms_now, watch_bus,
+    Supervisor, build_error, devices, init, make, missing, on_each_sample, publish_rgba,
+    start_failure, start_playing, unix_ms_now, watch_bus,
 };
 use crate::config::DeviceChoice;
 use crate::meeting::Layer;
@@ -172,23 +172,9 @@ impl Capture {
             out,
         });
         let errors = Arc::new(ErrorSlot::default());
-        let (video_notes, video_inbox) = mpsc::channel();
-        video.rebuild(0, &video_notes)?;
-        let (audio_notes, audio_inbox) = mpsc::channel();
-        audio.rebuild(0, &audio_notes)?;
         Ok(Capture {
-            _video_supervisor: Supervisor::start(
-                video.clone(),
-                video_notes,
-                video_inbox,
-                errors.clone(),
-            ),
-            _audio_supervisor: Supervisor::start(
-                audio.clone(),
-                audio_notes,
-                audio_inbox,
-                errors.clone(),
-            ),
+            _video_supervisor: Supervisor::launch(video.clone(), errors.clone())?,
+            _audio_supervisor: Supervisor::launch(audio.clone(), errors.clone())?,
             video,
             audio,
             errors,
@@ -653,36 +639,23 @@ impl VideoSide {
         }
         let out = self.out.clone();
         let frame_time = Duration::from_secs(1) / control.layer.captured().fps;
-        encoded.set_callbacks(
-            gst_app::AppSinkCallbacks::builder()
-                .new_sample(move |sink| {
-                    let sample = sink.pull_sample().map_err(|_| gst::FlowError::Flushing)?;
-                    forward_encoded(&out, &sample, EncodedKind::Video, frame_time);
-                    Ok(gst::FlowSuccess::Ok)
-                })
-                .build(),
-        );
+        on_each_sample(&encoded, move |sample| {
+            forward_encoded(&out, sample, EncodedKind::Video, frame_time);
+        });
         let slot = self.self_view.clone();
         let show = self.show_self.clone();
-        view.set_callbacks(
-            gst_app::AppSinkCallbacks::builder()
-                .new_sample(move |sink| {
-                    let sample = sink.pull_sample().map_err(|_| gst::FlowError::Flushing)?;
-                    if show.load(Ordering::Acquire) {
-                        publish_rgba(&slot, &sample, false);
-                        // The camera may have been turned off while this was published:
-                        // `set_camera_enabled` clears after storing the flag, this clears
-                        // after publishing, so either way the slot ends up empty.
-                        if !show.load(Ordering::Acquire) {
-                            slot.clear();
-                        }
-                    }
-                    Ok(gst::FlowSuccess::Ok)
-                })
-                .build(),
-        );
-        let armed = Arc::new(AtomicBool::new(false));
-        watch_bus(&pipeline, generation, notes, armed.clone(), |_| {});
+        on_each_sample(&view, move |sample| {
+            if show.load(Ordering::Acquire) {
+                publish_rgba(&slot, sample, false);
+                // The camera may have been turned off while this was published:
+                // `set_camera_enabled` clears after storing the flag, this clears
+                // after publishing, so either way the slot ends up empty.
+                if !show.load(Ordering::Acquire) {
+                    slot.clear();
+                }
+            }
+        });
+        let armed = watch_bus(&pipeline, generation, notes, |_| {});
         Ok((
             VideoRunning {
                 pipeline,
@@ -886,18 +859,11 @@ impl AudioSide {
             .map_err(build_error)?;
         gst::Element::link_many(elements).map_err(build_error)?;
         let out = self.out.clone();
-        sink.set_callbacks(
-            gst_app::AppSinkCallbacks::builder()
-                .new_sample(move |sink| {
-                    let sample = sink.pull_sample().map_err(|_| gst::FlowError::Flushing)?;
-                    forward_encoded(&out, &sample, EncodedKind::Audio, OPUS_FRAME);
-                    Ok(gst::FlowSuccess::Ok)
-                })
-                .build(),
-        );
-        let armed = Arc::new(AtomicBool::new(false));
+        on_each_sample(&sink, move |sample| {
+            forward_encoded(&out, sample, EncodedKind::Audio, OPUS_FRAME);
+        });
         let meter = self.level.clone();
-        watch_bus(&pipeline, generation, notes, armed.clone(), move |msg| {
+        let armed = watch_bus(&pipeline, generation, notes, move |msg| {
             if msg.src().is_some_and(|src| src.name() == LEVEL_NAME)
                 && let Some(level) = msg.structure().and_then(meter_level)
             {
