@@ -111,44 +111,61 @@ impl Packetizer {
 
 /// Moves frames from capture through the packetizer to `deliver` until `done` or `limit`.
 /// Returns how many frames of each kind went through.
-fn pump(
-    frames: &mut UnboundedReceiver<EncodedFrame>,
-    video: &mut Packetizer,
-    audio: &mut Packetizer,
-    limit: Duration,
-    mut deliver: impl FnMut(EncodedKind, &[u8]),
-    mut done: impl FnMut() -> bool,
-) -> (u64, u64) {
-    let deadline = Instant::now() + limit;
-    let (mut video_frames, mut audio_frames) = (0, 0);
-    while Instant::now() < deadline && !done() {
-        while let Ok(frame) = frames.try_recv() {
-            match frame.kind {
-                EncodedKind::Video => {
-                    video_frames += 1;
-                    video.push(&frame);
-                }
-                EncodedKind::Audio => {
-                    audio_frames += 1;
-                    audio.push(&frame);
+/// The capture's frames on their way to a receiver: packetized as the call layer would.
+struct Wire {
+    frames: UnboundedReceiver<EncodedFrame>,
+    video: Packetizer,
+    audio: Packetizer,
+}
+
+impl Wire {
+    fn new(frames: UnboundedReceiver<EncodedFrame>) -> Wire {
+        Wire {
+            frames,
+            video: Packetizer::vp8(),
+            audio: Packetizer::opus(),
+        }
+    }
+
+    /// Packetizes what the capture encoded and hands the packets to `deliver` until `done`
+    /// or `limit`; returns the video and audio frames seen.
+    fn pump(
+        &mut self,
+        limit: Duration,
+        mut deliver: impl FnMut(EncodedKind, &[u8]),
+        mut done: impl FnMut() -> bool,
+    ) -> (u64, u64) {
+        let deadline = Instant::now() + limit;
+        let (mut video_frames, mut audio_frames) = (0, 0);
+        while Instant::now() < deadline && !done() {
+            while let Ok(frame) = self.frames.try_recv() {
+                match frame.kind {
+                    EncodedKind::Video => {
+                        video_frames += 1;
+                        self.video.push(&frame);
+                    }
+                    EncodedKind::Audio => {
+                        audio_frames += 1;
+                        self.audio.push(&frame);
+                    }
                 }
             }
+            for packet in self.video.packets() {
+                deliver(EncodedKind::Video, &packet);
+            }
+            for packet in self.audio.packets() {
+                deliver(EncodedKind::Audio, &packet);
+            }
+            std::thread::sleep(Duration::from_millis(5));
         }
-        for packet in video.packets() {
-            deliver(EncodedKind::Video, &packet);
-        }
-        for packet in audio.packets() {
-            deliver(EncodedKind::Audio, &packet);
-        }
-        std::thread::sleep(Duration::from_millis(5));
+        (video_frames, audio_frames)
     }
-    (video_frames, audio_frames)
 }
 
 #[test]
 fn test_camera_is_encoded_sent_and_decoded_with_its_stamp() {
     gst_ready();
-    let (tx, mut rx) = unbounded_channel();
+    let (tx, rx) = unbounded_channel();
     let capture = Capture::start(&test_settings(Layer::P360, 21), tx).expect("capture");
     let sources = capture.sources();
     assert!(
@@ -158,15 +175,12 @@ fn test_camera_is_encoded_sent_and_decoded_with_its_stamp() {
     assert!(sources.camera.starts_with("test picture"), "{sources:?}");
     let slot = FrameSlot::new();
     let receiver = VideoReceiver::new(slot.clone()).expect("receiver");
-    let (mut video, mut audio) = (Packetizer::vp8(), Packetizer::opus());
+    let mut wire = Wire::new(rx);
     let started = Instant::now();
     let mut first_decoded = None;
     let mut max_age = 0;
     let (mut ages, mut last_seen) = (Vec::new(), 0);
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
+    wire.pump(
         Duration::from_secs(8),
         |kind, packet| {
             if kind == EncodedKind::Video {
@@ -223,58 +237,35 @@ fn test_camera_is_encoded_sent_and_decoded_with_its_stamp() {
 #[test]
 fn layers_change_the_decoded_size_and_audio_only_stops_video() {
     gst_ready();
-    let (tx, mut rx) = unbounded_channel();
+    let (tx, rx) = unbounded_channel();
     let capture = Capture::start(&test_settings(Layer::P360, 5), tx).expect("capture");
     let slot = FrameSlot::new();
     let receiver = VideoReceiver::new(slot.clone()).expect("receiver");
-    let (mut video, mut audio) = (Packetizer::vp8(), Packetizer::opus());
+    let mut wire = Wire::new(rx);
     let mut deliver = |kind, packet: &[u8]| {
         if kind == EncodedKind::Video {
             receiver.push_rtp(packet);
         }
     };
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
-        Duration::from_secs(4),
-        &mut deliver,
-        || slot.latest().is_some_and(|f| f.width == 640),
-    );
+    wire.pump(Duration::from_secs(4), &mut deliver, || {
+        slot.latest().is_some_and(|f| f.width == 640)
+    });
     assert_eq!(slot.latest().map(|f| (f.width, f.height)), Some((640, 360)));
 
     capture.set_layer(Layer::P180);
     assert_eq!(capture.layer(), Layer::P180);
     assert!(capture.target_bitrate_bps() <= 400_000);
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
-        Duration::from_secs(4),
-        &mut deliver,
-        || slot.latest().is_some_and(|f| f.width == 320),
-    );
+    wire.pump(Duration::from_secs(4), &mut deliver, || {
+        slot.latest().is_some_and(|f| f.width == 320)
+    });
     assert_eq!(slot.latest().map(|f| (f.width, f.height)), Some((320, 180)));
 
     capture.set_layer(Layer::AudioOnly);
     // Frames already encoded may still arrive; then nothing but audio.
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
-        Duration::from_millis(300),
-        &mut deliver,
-        || false,
-    );
+    wire.pump(Duration::from_millis(300), &mut deliver, || false);
     let self_view_before = capture.self_view().frames_published();
-    let (video_frames, audio_frames) = pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
-        Duration::from_millis(700),
-        &mut deliver,
-        || false,
-    );
+    let (video_frames, audio_frames) =
+        wire.pump(Duration::from_millis(700), &mut deliver, || false);
     assert_eq!(video_frames, 0, "audio only still sends video");
     assert!(audio_frames >= 20, "only {audio_frames} audio frames");
     assert!(
@@ -288,34 +279,29 @@ fn layers_change_the_decoded_size_and_audio_only_stops_video() {
     let mut first = None;
     let deadline = Instant::now() + Duration::from_secs(3);
     while first.is_none() && Instant::now() < deadline {
-        match rx.try_recv() {
+        match wire.frames.try_recv() {
             Ok(frame) if frame.kind == EncodedKind::Video => first = Some(frame),
             Ok(_) => {}
             Err(_) => std::thread::sleep(Duration::from_millis(5)),
         }
     }
     if let Some(frame) = &first {
-        video.push(frame);
+        wire.video.push(frame);
     }
     assert!(
         first.is_some_and(|f| f.keyframe),
         "no keyframe after audio only"
     );
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
-        Duration::from_secs(3),
-        &mut deliver,
-        || receiver.frames_decoded() > before + 5,
-    );
+    wire.pump(Duration::from_secs(3), &mut deliver, || {
+        receiver.frames_decoded() > before + 5
+    });
     assert!(receiver.frames_decoded() > before + 5);
 }
 
 #[test]
 fn opus_streams_are_decoded_and_mixed() {
     gst_ready();
-    let (tx, mut rx) = unbounded_channel();
+    let (tx, rx) = unbounded_channel();
     let mut settings = test_settings(Layer::AudioOnly, 1);
     settings.video_bitrate_bps = 50_000;
     let capture = Capture::start(&settings, tx).expect("capture");
@@ -323,11 +309,8 @@ fn opus_streams_are_decoded_and_mixed() {
     assert!(playout.output_is_fake());
     let first = playout.add_stream().expect("stream");
     let second = playout.add_stream().expect("second stream");
-    let (mut video, mut audio) = (Packetizer::vp8(), Packetizer::opus());
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
+    let mut wire = Wire::new(rx);
+    wire.pump(
         Duration::from_secs(5),
         |kind, packet| {
             if kind == EncodedKind::Audio {
@@ -345,10 +328,7 @@ fn opus_streams_are_decoded_and_mixed() {
     drop(second);
     assert_eq!(playout_elements(&playout), elements_before - 7);
     let before = first.frames_decoded();
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
+    wire.pump(
         Duration::from_secs(3),
         |kind, packet| {
             if kind == EncodedKind::Audio {
@@ -375,12 +355,12 @@ fn playout_elements(playout: &AudioPlayout) -> usize {
 #[test]
 fn garbage_is_ignored_and_decoding_goes_on() {
     gst_ready();
-    let (tx, mut rx) = unbounded_channel();
+    let (tx, rx) = unbounded_channel();
     let capture = Capture::start(&test_settings(Layer::P180, 9), tx).expect("capture");
     let receiver = VideoReceiver::new(FrameSlot::new()).expect("receiver");
     let playout = AudioPlayout::new(&DeviceChoice::Test).expect("playout");
     let stream = playout.add_stream().expect("stream");
-    let (mut video, mut audio) = (Packetizer::vp8(), Packetizer::opus());
+    let mut wire = Wire::new(rx);
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     let mut noise = |len: usize| -> Vec<u8> {
         (0..len)
@@ -402,14 +382,9 @@ fn garbage_is_ignored_and_decoding_goes_on() {
             capture.request_keyframe();
         }
     };
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
-        Duration::from_secs(4),
-        &mut deliver,
-        || receiver.frames_decoded() >= 10 && stream.frames_decoded() >= 10,
-    );
+    wire.pump(Duration::from_secs(4), &mut deliver, || {
+        receiver.frames_decoded() >= 10 && stream.frames_decoded() >= 10
+    });
     let (video_before, audio_before) = (receiver.frames_decoded(), stream.frames_decoded());
     assert!(video_before >= 10 && audio_before >= 10);
 
@@ -417,10 +392,7 @@ fn garbage_is_ignored_and_decoding_goes_on() {
     // real packets with their payload scrambled (some ahead of the real one, which the
     // jitter buffer then drops as a duplicate: a damaged picture until the next keyframe).
     let mut sent = 0u32;
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
+    wire.pump(
         Duration::from_secs(1),
         |kind, packet| {
             sent += 1;
@@ -447,17 +419,10 @@ fn garbage_is_ignored_and_decoding_goes_on() {
         || false,
     );
 
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
-        Duration::from_secs(6),
-        &mut deliver,
-        || {
-            receiver.frames_decoded() >= video_before + 60
-                && stream.frames_decoded() >= audio_before + 100
-        },
-    );
+    wire.pump(Duration::from_secs(6), &mut deliver, || {
+        receiver.frames_decoded() >= video_before + 60
+            && stream.frames_decoded() >= audio_before + 100
+    });
     assert!(
         receiver.frames_decoded() >= video_before + 60,
         "{} frames decoded, {video_before} before the garbage",
@@ -537,45 +502,21 @@ fn a_failing_pipeline_is_rebuilt_and_reported() {
 #[test]
 fn camera_off_empties_the_self_view_and_sends_nothing() {
     gst_ready();
-    let (tx, mut rx) = unbounded_channel();
+    let (tx, rx) = unbounded_channel();
     let capture = Capture::start(&test_settings(Layer::P180, 3), tx).expect("capture");
-    let (mut video, mut audio) = (Packetizer::vp8(), Packetizer::opus());
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
+    let mut wire = Wire::new(rx);
+    wire.pump(
         Duration::from_secs(3),
         |_, _| {},
         || capture.self_view().latest().is_some(),
     );
     capture.set_camera_enabled(false);
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
-        Duration::from_millis(200),
-        |_, _| {},
-        || false,
-    );
-    let (video_frames, _) = pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
-        Duration::from_millis(500),
-        |_, _| {},
-        || false,
-    );
+    wire.pump(Duration::from_millis(200), |_, _| {}, || false);
+    let (video_frames, _) = wire.pump(Duration::from_millis(500), |_, _| {}, || false);
     assert_eq!(video_frames, 0);
     assert!(capture.self_view().latest().is_none());
     capture.set_camera_enabled(true);
-    let (video_frames, _) = pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
-        Duration::from_secs(1),
-        |_, _| {},
-        || false,
-    );
+    let (video_frames, _) = wire.pump(Duration::from_secs(1), |_, _| {}, || false);
     assert!(capture.self_view().latest().is_some());
     assert!(video_frames > 0);
 }
