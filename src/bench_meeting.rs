@@ -22,12 +22,50 @@ use std::time::{Duration, Instant};
 
 use tokio::io::AsyncBufReadExt;
 
+use crate::meeting::Layer;
+
 /// Clock ticks per second of `/proc/<pid>/stat` times (USER_HZ, 100 on Linux).
 const CLK_TCK: f64 = 100.0;
 /// How often metrics, memory and the browser's process tree are sampled in the window.
 const SAMPLE_EVERY: Duration = Duration::from_millis(500);
 /// PIN 2468, the example hash from config/room-commune.toml.
 const STAFF_PIN_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$mo2uY2ZUhYRP1lMzYksRrg$1tPuSatlaMA8hBlGY5AV+K25FcH7BYQKppXu9Jmowwk";
+
+/// Why the bench could not run. (What goes wrong for one room along the way is a problem
+/// in the report, not an error.)
+#[derive(Debug, thiserror::Error)]
+pub enum BenchMeetingError {
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("config/demo.toml has no single line {0:?}")]
+    DemoConfig(String),
+    #[error("a generated config is refused: {0}")]
+    Config(String),
+    #[error("adding {room} at the hub: {reason}")]
+    AddRoom { room: String, reason: String },
+    #[error("{0}")]
+    Http(String),
+    #[error("{0}")]
+    Answer(&'static str),
+    #[error("the hub did not answer /healthz in 30 s: {0}")]
+    HubDown(String),
+    #[error("no room enrolled: {0:?}")]
+    NoRoomEnrolled(Vec<String>),
+    #[error("the browser: {0}")]
+    Browser(String),
+    #[error("interrupted")]
+    Interrupted,
+}
+
+/// An I/O failure, saying what was being done.
+fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> BenchMeetingError {
+    let what = what.into();
+    move |source| BenchMeetingError::Io { what, source }
+}
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -36,8 +74,8 @@ pub struct MeetingOptions {
     pub exe: PathBuf,
     pub rooms: usize,
     pub seconds: u64,
-    /// "720p", "360p" or "180p": the rooms' `[media] max_layer`.
-    pub max_layer: String,
+    /// The rooms' `[media] max_layer`.
+    pub max_layer: Layer,
     pub vs_chromium: bool,
     /// The repository (for `scripts/meet-browser.mjs` and the default npm folder).
     pub repo_dir: PathBuf,
@@ -60,7 +98,7 @@ pub struct MeetingReport {
     pub seconds: u64,
     /// The measured window, wall clock.
     pub window_secs: f64,
-    pub max_layer: String,
+    pub max_layer: Layer,
     pub cores: usize,
     /// Meeting started → every room live (or the deadline), ms.
     pub all_live_after_ms: u64,
@@ -95,7 +133,7 @@ pub struct MeetingReport {
     /// The browser script's final line (`ok`, the page's WebRTC stats), when it printed one.
     pub chromium_result: Option<serde_json::Value>,
     /// The layer each room was sending, counted over all 500 ms samples of the window.
-    pub layers_sent: BTreeMap<String, usize>,
+    pub layers_sent: BTreeMap<Layer, usize>,
     /// Media connections replaced after a failure, summed over rooms (at the end).
     pub room_reconnects: f64,
     /// The whole machine's busy CPU in the window (% of one core, all processes, from
@@ -324,14 +362,17 @@ impl Drop for Children {
     }
 }
 
-fn free_port() -> Result<u16, String> {
+fn free_port() -> Result<u16, BenchMeetingError> {
     Ok(reserve_port()?.1)
 }
 
 /// A free port, held (so the next call cannot return it too) until the listener is dropped.
-fn reserve_port() -> Result<(std::net::TcpListener, u16), String> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+fn reserve_port() -> Result<(std::net::TcpListener, u16), BenchMeetingError> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(io("reserving a port"))?;
+    let port = listener
+        .local_addr()
+        .map_err(io("reserving a port"))?
+        .port();
     Ok((listener, port))
 }
 
@@ -339,15 +380,16 @@ fn toml_str(s: &str) -> String {
     toml::Value::String(s.to_owned()).to_string()
 }
 
-fn replace_once(text: &str, from: &str, to: &str) -> Result<String, String> {
+fn replace_once(text: &str, from: &str, to: &str) -> Result<String, BenchMeetingError> {
     if text.matches(from).count() != 1 {
-        return Err(format!("config/demo.toml has no single line {from:?}"));
+        return Err(BenchMeetingError::DemoConfig(from.to_owned()));
     }
     Ok(text.replacen(from, to, 1))
 }
 
-fn log_file(dir: &Path, name: &str) -> Result<Stdio, String> {
-    let file = std::fs::File::create(dir.join(format!("{name}.log"))).map_err(|e| e.to_string())?;
+fn log_file(dir: &Path, name: &str) -> Result<Stdio, BenchMeetingError> {
+    let file = std::fs::File::create(dir.join(format!("{name}.log")))
+        .map_err(io(format!("creating {name}.log")))?;
     Ok(Stdio::from(file))
 }
 
@@ -376,13 +418,14 @@ fn strip_ansi(text: &str) -> String {
     out
 }
 
-fn http_client() -> Result<reqwest::Client, String> {
-    let tls = crate::hub::tls::client_config(None).map_err(|e| e.to_string())?;
+fn http_client() -> Result<reqwest::Client, BenchMeetingError> {
+    let tls = crate::hub::tls::client_config(None)
+        .map_err(|e| BenchMeetingError::Http(format!("TLS for the HTTP client: {e}")))?;
     reqwest::Client::builder()
         .tls_backend_preconfigured((*tls).clone())
         .timeout(Duration::from_secs(5))
         .build()
-        .map_err(|e| e.to_string())
+        .map_err(|e| BenchMeetingError::Http(format!("the HTTP client: {e}")))
 }
 
 async fn fetch_metrics(http: &reqwest::Client, url: &str) -> Option<HashMap<String, f64>> {
@@ -399,19 +442,21 @@ async fn post_json(
     http: &reqwest::Client,
     url: &str,
     body: serde_json::Value,
-) -> Result<serde_json::Value, String> {
+) -> Result<serde_json::Value, BenchMeetingError> {
+    let http_error =
+        |e: &dyn std::fmt::Display| BenchMeetingError::Http(format!("POST {url}: {e}"));
     let response = http
         .post(url)
         .json(&body)
         .send()
         .await
-        .map_err(|e| format!("POST {url}: {e}"))?;
+        .map_err(|e| http_error(&e))?;
     let status = response.status();
-    let text = response.text().await.map_err(|e| e.to_string())?;
+    let text = response.text().await.map_err(|e| http_error(&e))?;
     if !status.is_success() {
-        return Err(format!("POST {url} answered {status}: {text}"));
+        return Err(http_error(&format!("answered {status}: {text}")));
     }
-    serde_json::from_str(&text).map_err(|e| format!("POST {url}: {e}"))
+    serde_json::from_str(&text).map_err(|e| http_error(&e))
 }
 
 /// (seconds since the window started, a counter's value)
@@ -424,26 +469,26 @@ fn progress(message: &str) {
 }
 
 /// Runs the bench; Ctrl-C stops it (and every process it started).
-pub async fn meeting(options: MeetingOptions) -> Result<MeetingReport, String> {
+pub async fn meeting(options: MeetingOptions) -> Result<MeetingReport, BenchMeetingError> {
     tokio::select! {
         report = run(options) => report,
-        _ = tokio::signal::ctrl_c() => Err("interrupted".to_owned()),
+        _ = tokio::signal::ctrl_c() => Err(BenchMeetingError::Interrupted),
     }
 }
 
-async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
+async fn run(options: MeetingOptions) -> Result<MeetingReport, BenchMeetingError> {
     let dir = tempfile::Builder::new()
         .prefix("phonghop-bench-meeting-")
         .tempdir()
-        .map_err(|e| e.to_string())?;
+        .map_err(io("creating a temporary directory"))?;
     let logs = dir.path().join("logs");
-    std::fs::create_dir_all(&logs).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&logs).map_err(io("creating the log directory"))?;
     // Declared after `dir`, so dropped (children stopped) before the directory goes.
     let mut children = Children::default();
     let mut report = MeetingReport {
         rooms: options.rooms,
         seconds: options.seconds,
-        max_layer: options.max_layer.clone(),
+        max_layer: options.max_layer,
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
         ..Default::default()
     };
@@ -473,10 +518,10 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
         "data_dir = \"/tmp/phonghop-demo\"",
         &format!("data_dir = {}", toml_str(&hub_dir.to_string_lossy())),
     )?;
-    let hub_config =
-        crate::config::parse_hub_str("bench-hub.toml", &text).map_err(|e| e.to_string())?;
+    let hub_config = crate::config::parse_hub_str("bench-hub.toml", &text)
+        .map_err(|e| BenchMeetingError::Config(e.to_string()))?;
     let hub_file = dir.path().join("hub.toml");
-    std::fs::write(&hub_file, &text).map_err(|e| e.to_string())?;
+    std::fs::write(&hub_file, &text).map_err(io("writing hub.toml"))?;
     let mut cmd = Command::new(&options.exe);
     cmd.arg("hub")
         .arg("--config")
@@ -485,7 +530,7 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
         .stdout(Stdio::null())
         .stderr(log_file(&logs, "hub")?);
     quiet(&mut cmd);
-    let hub = cmd.spawn().map_err(|e| format!("starting the hub: {e}"))?;
+    let hub = cmd.spawn().map_err(io("starting the hub"))?;
     let hub_pid = hub.id();
     children.procs.push(("hub".to_owned(), hub));
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -499,10 +544,7 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
             break;
         }
         if Instant::now() > deadline {
-            return Err(format!(
-                "the hub did not answer /healthz in 30 s: {}",
-                log_tail(&logs, "hub")
-            ));
+            return Err(BenchMeetingError::HubDown(log_tail(&logs, "hub")));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -522,8 +564,12 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
         let unit = &hub_config.units[n % hub_config.units.len()].id;
         let name = format!("room-{n:02}");
         let (record, code) =
-            crate::hub::admin::add_room(&hub_config, "bench-hub.toml", unit, &name)
-                .map_err(|e| format!("adding {name}: {e}"))?;
+            crate::hub::admin::add_room(&hub_config, "bench-hub.toml", unit, &name).map_err(
+                |e| BenchMeetingError::AddRoom {
+                    room: name.clone(),
+                    reason: e.to_string(),
+                },
+            )?;
         let (held, health_port) = reserve_port()?;
         reserved.push(held);
         let room_toml = format!(
@@ -536,13 +582,13 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
             unit = toml_str(unit),
             data = toml_str(&dir.path().join(&name).to_string_lossy()),
             hub = toml_str(&hub_url),
-            layer = toml_str(&options.max_layer),
+            layer = toml_str(options.max_layer.label()),
             pin = toml_str(STAFF_PIN_HASH),
         );
         crate::config::parse_room_str(&format!("{name}.toml"), &room_toml)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| BenchMeetingError::Config(e.to_string()))?;
         let config = dir.path().join(format!("{name}.toml"));
-        std::fs::write(&config, room_toml).map_err(|e| e.to_string())?;
+        std::fs::write(&config, room_toml).map_err(io(format!("writing {name}.toml")))?;
         let mut cmd = Command::new(&options.exe);
         cmd.arg("room")
             .arg("enroll")
@@ -554,7 +600,7 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
             .stdout(Stdio::null())
             .stderr(log_file(&logs, &format!("{name}-enroll"))?);
         quiet(&mut cmd);
-        enrolling.push(cmd.spawn().map_err(|e| format!("enrolling {name}: {e}"))?);
+        enrolling.push(cmd.spawn().map_err(io(format!("enrolling {name}")))?);
         planned.push(Planned {
             name,
             id: record.id,
@@ -566,7 +612,7 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
     for (mut child, room) in enrolling.into_iter().zip(planned) {
         let ok = tokio::task::spawn_blocking(move || child.wait())
             .await
-            .map_err(|e| e.to_string())?
+            .map_err(|e| io("waiting for an enrollment")(std::io::Error::other(e)))?
             .is_ok_and(|s| s.success());
         if ok {
             enrolled.push(room);
@@ -579,7 +625,7 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
         }
     }
     if enrolled.is_empty() {
-        return Err(format!("no room enrolled: {:?}", report.problems));
+        return Err(BenchMeetingError::NoRoomEnrolled(report.problems));
     }
     // The rooms' health ports are free again just before the rooms bind them.
     drop(reserved);
@@ -594,9 +640,7 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
             .stdout(Stdio::null())
             .stderr(log_file(&logs, &room.name)?);
         quiet(&mut cmd);
-        let child = cmd
-            .spawn()
-            .map_err(|e| format!("starting {}: {e}", room.name))?;
+        let child = cmd.spawn().map_err(io(format!("starting {}", room.name)))?;
         room_pids.push(child.id());
         children.procs.push((room.name.clone(), child));
     }
@@ -637,7 +681,7 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
     .await?;
     let meeting_id = meeting["id"]
         .as_str()
-        .ok_or("the meeting API gave no id")?
+        .ok_or(BenchMeetingError::Answer("the meeting API gave no id"))?
         .to_owned();
     let started = Instant::now();
     progress(&format!(
@@ -691,7 +735,7 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
         .await?;
         let link = link["url"]
             .as_str()
-            .ok_or("the link API gave no url")?
+            .ok_or(BenchMeetingError::Answer("the link API gave no url"))?
             .to_owned();
         let npm_dir = options
             .npm_dir
@@ -708,24 +752,32 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
             .stdout(Stdio::piped())
             .stderr(log_file(&logs, "chromium")?)
             .spawn()
-            .map_err(|e| format!("starting node scripts/meet-browser.mjs: {e}"))?;
-        let stdout = browser.stdout.take().ok_or("no stdout from the browser")?;
+            .map_err(io("starting node scripts/meet-browser.mjs"))?;
+        let stdout = browser.stdout.take().ok_or(BenchMeetingError::Browser(
+            "no stdout from the browser".to_owned(),
+        ))?;
         children.browser = Some(browser);
         let mut lines = tokio::io::BufReader::new(stdout).lines();
         let first = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
             .await
-            .map_err(|_| "the browser printed no pid in 60 s".to_owned())?
-            .map_err(|e| e.to_string())?
+            .map_err(|_| {
+                BenchMeetingError::Browser("the browser printed no pid in 60 s".to_owned())
+            })?
+            .map_err(io("reading the browser's output"))?
             .ok_or_else(|| {
-                format!(
+                BenchMeetingError::Browser(format!(
                     "the browser script ended without a pid: {}",
                     log_tail(&logs, "chromium")
-                )
+                ))
             })?;
         let pid = serde_json::from_str::<serde_json::Value>(&first)
             .ok()
             .and_then(|v| v["pid"].as_u64())
-            .ok_or_else(|| format!("the browser script printed {first:?}, not a pid"))?;
+            .ok_or_else(|| {
+                BenchMeetingError::Browser(format!(
+                    "the browser script printed {first:?}, not a pid"
+                ))
+            })?;
         children.chromium_pid = Some(pid as u32);
         browser_lines = Some(lines);
         progress(&format!("chromium (pid {pid}) joining"));
@@ -774,15 +826,17 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, String> {
                     .copied()
                     .unwrap_or(0.0),
             );
+            // The metric is the picture's height (0: audio only).
             if let Some(layer) = page
                 .as_ref()
                 .and_then(|m| m.get("phonghop_room_call_layer"))
+                .and_then(|height| {
+                    Layer::ALL
+                        .into_iter()
+                        .find(|l| f64::from(l.height()) == *height)
+                })
             {
-                let label = match *layer as i64 {
-                    0 => "audio-only".to_owned(),
-                    l => format!("{l}p"),
-                };
-                *report.layers_sent.entry(label).or_default() += 1;
+                *report.layers_sent.entry(layer).or_default() += 1;
             }
         }
         if let Some(kb) = rss_kb(hub_pid) {

@@ -481,7 +481,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 exe: std::env::current_exe().context("finding this binary")?,
                 rooms,
                 seconds,
-                max_layer,
+                max_layer: phonghop::meeting::Layer::parse_ceiling(&max_layer)
+                    .map_err(|e| usage(format!("--max-layer: {e}")))?,
                 vs_chromium,
                 repo_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
                 npm_dir: std::env::var_os("PHONGHOP_NPM_DIR").map(PathBuf::from),

@@ -7,6 +7,7 @@ mod common;
 mod contrib_common;
 mod contrib_fixtures;
 mod kiosk_common;
+mod media_common;
 mod meeting_common;
 
 mod acknowledged_write_survives_kill_9;

@@ -55,7 +55,7 @@ fn live_call() -> CallView {
             }),
         ];
         s.test_sources = Some(TestSources::Both);
-        s.sending_layer = "720p".into();
+        s.sending_layer = Some(phonghop::meeting::Layer::P720);
     });
     publish_all(&call, 0);
     call.set_self_view(FrameSlot::new());

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::media_common::stop_and_check_it_stays_stopped;
 use phonghop::media::{
     AudioOutput, PipelineError, PlaybackError, Speaker, SpeechLanguage, SpeechUnavailable,
     synthesize_wav,
@@ -252,25 +253,15 @@ fn stop_interrupts_a_long_text_quickly() {
     wait_for_sound(&path);
     assert!(speaker.is_speaking());
 
-    let asked = Instant::now();
-    speaker.stop();
-    assert!(!speaker.is_speaking(), "silent as soon as stop returns");
-    // A minute of speech is cut off: stop returns long before the text would end (the
-    // bound is loose on purpose; speed is measured in benchmarks, not asserted here).
-    assert!(
-        asked.elapsed() < Duration::from_secs(5),
-        "stop took {:?}",
-        asked.elapsed()
-    );
-
-    // The pipeline really stopped: the file no longer grows, and holds a fraction of the text.
-    std::thread::sleep(Duration::from_millis(300));
-    let size = std::fs::metadata(&path).expect("file").len();
-    std::thread::sleep(Duration::from_millis(1500));
-    assert_eq!(
-        std::fs::metadata(&path).expect("file").len(),
-        size,
-        "still playing after stop"
+    // A minute of speech is cut off: stop returns long before the text would end, the file
+    // no longer grows, and holds a fraction of the text.
+    let size = stop_and_check_it_stays_stopped(
+        || speaker.stop(),
+        || speaker.is_speaking(),
+        Duration::from_secs(5),
+        &path,
+        Duration::from_millis(300),
+        Duration::from_millis(1500),
     );
     assert!(
         size < 10 * 44_100,

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::media_common::stop_and_check_it_stays_stopped;
 use phonghop::media::{
     AudioOutput, MicSource, Player, RecordError, Recorder, Recording, probe_ogg_opus,
 };
@@ -343,19 +344,15 @@ fn stop_ends_playback_quickly() {
     });
     assert!(player.is_playing());
 
-    let asked = Instant::now();
-    player.stop();
-    assert!(!player.is_playing(), "still playing after stop returned");
-    // Loose bound: the behaviour is "stop cuts playback off", speed belongs to benchmarks.
-    assert!(
-        asked.elapsed() < Duration::from_secs(3),
-        "stop took {:?}",
-        asked.elapsed()
+    let stopped_at = stop_and_check_it_stays_stopped(
+        || player.stop(),
+        || player.is_playing(),
+        Duration::from_secs(3),
+        &played,
+        Duration::ZERO,
+        Duration::from_millis(700),
     );
     assert_eq!(player.last_error(), None);
-    let stopped_at = size(&played);
-    std::thread::sleep(Duration::from_millis(700));
-    assert_eq!(size(&played), stopped_at, "still playing after stop");
     // 2 s at 48 kHz 16-bit mono would be 192 000 bytes.
     assert!(
         stopped_at < 150_000,

@@ -198,9 +198,9 @@ pub struct MediaConfig {
     pub speaker: DeviceChoice,
     /// Where the room's WebRTC peer gathers ICE candidates ("0.0.0.0": every interface).
     pub ice_bind: std::net::IpAddr,
-    /// The best picture this box sends ("720p", "360p", "180p"): a weak box or a camera
-    /// that only does 360p says so here; the link may still step lower.
-    pub max_layer: String,
+    /// The best picture this box sends (720p, 360p or 180p): a weak box or a camera that
+    /// only does 360p says so here; the link may still step lower.
+    pub max_layer: crate::meeting::Layer,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -249,7 +249,7 @@ impl RoomConfig {
                 microphone: DeviceChoice::Test,
                 speaker: DeviceChoice::Auto,
                 ice_bind: std::net::IpAddr::from([127, 0, 0, 1]),
-                max_layer: "720p".to_owned(),
+                max_layer: crate::meeting::Layer::P720,
             },
             kiosk: KioskConfig {
                 language: Language::Vietnamese,
@@ -833,8 +833,10 @@ fn parse_room_table(
         .optional("ice_bind", to::ip_addr)
         .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
     let max_layer = media
-        .optional("max_layer", to::one_of(&["720p", "360p", "180p"]))
-        .unwrap_or_else(|| "720p".to_owned());
+        .optional("max_layer", |value| {
+            crate::meeting::Layer::parse_ceiling(&to::string(value)?).map_err(|e| e.to_string())
+        })
+        .unwrap_or(crate::meeting::Layer::P720);
     media.finish();
 
     let kiosk = Section::new(

@@ -532,7 +532,7 @@ pub fn preview_call() -> CallView {
             })
             .collect();
         s.test_sources = Some(TestSources::Both);
-        s.sending_layer = "720p".into();
+        s.sending_layer = Some(crate::meeting::Layer::P720);
     });
     for (i, slot) in view.tiles().iter().enumerate() {
         slot.publish_rgba(640, 360, test_bars(640, 360, i as u8));

@@ -20,7 +20,7 @@ mod capture;
 mod playout;
 mod receive;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -41,70 +41,6 @@ pub const MAX_RESTARTS: u32 = 5;
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 /// A pipeline that ran this long since its last rebuild counts as healthy again.
 const HEALTHY_AFTER: Duration = Duration::from_secs(30);
-
-/// The video sizes a room can send. Higher layers cost more bandwidth and CPU; the call
-/// layer steps down when the link or the box cannot keep up, down to audio only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum VideoLayer {
-    P720,
-    P360,
-    P180,
-    AudioOnly,
-}
-
-impl VideoLayer {
-    /// Width and height of the encoded picture; `None` for audio only.
-    pub fn size(self) -> Option<(u32, u32)> {
-        match self {
-            VideoLayer::P720 => Some((1280, 720)),
-            VideoLayer::P360 => Some((640, 360)),
-            VideoLayer::P180 => Some((320, 180)),
-            VideoLayer::AudioOnly => None,
-        }
-    }
-
-    /// Short name for logs, metrics and the staff screen.
-    pub fn label(self) -> &'static str {
-        match self {
-            VideoLayer::P720 => "720p",
-            VideoLayer::P360 => "360p",
-            VideoLayer::P180 => "180p",
-            VideoLayer::AudioOnly => "audio-only",
-        }
-    }
-
-    /// The VP8 bitrates that make sense for this size, in bits/s: below the minimum the
-    /// picture falls apart into blocks, above the maximum the extra bits buy nothing visible.
-    /// Audio only uses the 180p range, because the camera keeps running at 180p for the
-    /// self-view and the next step up starts from there.
-    pub fn bitrate_range_bps(self) -> (u32, u32) {
-        match self {
-            VideoLayer::P720 => (300_000, 2_500_000),
-            VideoLayer::P360 => (100_000, 1_200_000),
-            VideoLayer::P180 | VideoLayer::AudioOnly => (30_000, 400_000),
-        }
-    }
-
-    /// A good starting bitrate for this size, in bits/s.
-    pub fn default_bitrate_bps(self) -> u32 {
-        match self {
-            VideoLayer::P720 => 1_500_000,
-            VideoLayer::P360 => 600_000,
-            VideoLayer::P180 | VideoLayer::AudioOnly => 150_000,
-        }
-    }
-
-    /// Clamps `bps` into [`Self::bitrate_range_bps`].
-    pub fn clamp_bitrate(self, bps: u32) -> u32 {
-        let (low, high) = self.bitrate_range_bps();
-        bps.clamp(low, high)
-    }
-
-    /// The size the camera is captured at: audio only keeps a 180p picture for the self-view.
-    fn capture_size(self) -> (u32, u32) {
-        self.size().unwrap_or((320, 180))
-    }
-}
 
 /// What an [`EncodedFrame`] holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,9 +170,10 @@ fn build_error(e: impl std::fmt::Display) -> CallMediaError {
     CallMediaError::Pipeline(PipelineError::Build(e.to_string()))
 }
 
-fn state_error(e: PipelineError) -> String {
+/// Why a device's pipeline would not start, in the words of the element that refused.
+fn start_failure(e: &PipelineError) -> String {
     match e {
-        PipelineError::StateChange { detail, .. } => detail,
+        PipelineError::StateChange { detail, .. } => detail.clone(),
         other => other.to_string(),
     }
 }
@@ -308,6 +245,17 @@ struct Supervisor {
 }
 
 impl Supervisor {
+    /// Builds `target`'s first pipeline (generation 0) and starts watching it; what fails
+    /// later goes to `errors`.
+    fn launch(
+        target: Arc<dyn Restartable>,
+        errors: Arc<ErrorSlot>,
+    ) -> Result<Supervisor, CallMediaError> {
+        let (notes, inbox) = mpsc::channel();
+        target.rebuild(0, &notes)?;
+        Ok(Supervisor::start(target, notes, inbox, errors))
+    }
+
     /// Starts watching; the pipeline built before this call must report as generation 0.
     fn start(
         target: Arc<dyn Restartable>,
@@ -408,20 +356,23 @@ fn supervise(
 /// pipeline starts, they stay on the bus so `set_state` can say why it failed); `on_element`
 /// sees element messages (the `level` meter); everything else is dropped, so the bus never
 /// fills up in a process that runs no main loop.
+///
+/// Returns the switch that arms it: set it once the pipeline plays.
 fn watch_bus(
     pipeline: &OwnedPipeline,
     generation: u64,
     notes: &mpsc::Sender<Note>,
-    armed: Arc<std::sync::atomic::AtomicBool>,
     on_element: impl Fn(&gst::Message) + Send + Sync + 'static,
-) {
+) -> Arc<AtomicBool> {
+    let armed = Arc::new(AtomicBool::new(false));
     let Some(bus) = pipeline.pipeline().bus() else {
-        return;
+        return armed;
     };
     let notes = notes.clone();
+    let armed_here = armed.clone();
     bus.set_sync_handler(move |_bus, msg| match msg.view() {
         gst::MessageView::Error(_) => {
-            if armed.load(Ordering::Acquire)
+            if armed_here.load(Ordering::Acquire)
                 && let Some(error) = pipeline_error(msg)
             {
                 let _ = notes.send(Note::Failed { generation, error });
@@ -434,6 +385,23 @@ fn watch_bus(
         }
         _ => gst::BusSyncReply::Drop,
     });
+    armed
+}
+
+/// Hands every sample `sink` receives to `on_sample`, on GStreamer's streaming thread.
+fn on_each_sample(
+    sink: &gstreamer_app::AppSink,
+    on_sample: impl Fn(&gst::Sample) + Send + Sync + 'static,
+) {
+    sink.set_callbacks(
+        gstreamer_app::AppSinkCallbacks::builder()
+            .new_sample(move |sink| {
+                let sample = sink.pull_sample().map_err(|_| gst::FlowError::Flushing)?;
+                on_sample(&sample);
+                Ok(gst::FlowSuccess::Ok)
+            })
+            .build(),
+    );
 }
 
 /// The typed error for an error message.
@@ -451,13 +419,11 @@ fn pipeline_error(msg: &gst::Message) -> Option<PipelineError> {
     })
 }
 
-/// Sets `pipeline` playing; on failure returns the element's own reason.
-fn start_playing(pipeline: &OwnedPipeline) -> Result<(), String> {
-    pipeline
-        .set_state(gst::State::Playing)
-        .map_err(state_error)?;
+/// Sets `pipeline` playing; an element that refuses, or fails at once, says why.
+fn start_playing(pipeline: &OwnedPipeline) -> Result<(), PipelineError> {
+    pipeline.set_state(gst::State::Playing)?;
     if let PipelineProgress::Failed(e) = pipeline.poll() {
-        return Err(e.to_string());
+        return Err(e);
     }
     Ok(())
 }

@@ -10,6 +10,7 @@
 
 pub mod call;
 pub mod frame;
+mod meter;
 mod pipeline;
 pub mod player;
 pub mod recorder;
@@ -18,10 +19,10 @@ pub mod stamp;
 
 pub use call::{
     AudioPlayout, AudioStreamIn, CallMediaError, Capture, CaptureSettings, DeviceKind,
-    EncodedFrame, EncodedKind, SourcesInUse, VideoLayer, VideoReceiver,
+    EncodedFrame, EncodedKind, SourcesInUse, VideoReceiver,
 };
 pub use frame::{FrameSlot, VideoFrame};
-pub use pipeline::PipelineError;
+pub use pipeline::{AudioOutputError, PipelineError};
 pub use player::Player;
 pub use recorder::{MicSource, RecordError, Recorder, Recording, probe_ogg_opus};
 pub use speech::{

@@ -140,22 +140,68 @@ fn element_error(msg: &gst::Message) -> Option<PipelineError> {
     })
 }
 
-/// The audio output element for `output`; `Err` says, in words, why there is none. Shared
-/// by read-aloud and playback so both refuse a missing device the same way.
-pub(crate) fn audio_sink(output: &super::AudioOutput) -> Result<gst::Element, String> {
+/// GStreamer, or an element a feature needs, is missing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum GStreamerMissing {
+    #[error("GStreamer could not start ({0})")]
+    NotStarted(String),
+    #[error("the GStreamer element `{element}` (package {package}) is missing")]
+    Element {
+        element: &'static str,
+        package: &'static str,
+    },
+}
+
+/// Starts GStreamer and checks that every `(element, Debian package)` a feature needs is
+/// installed, so a missing plugin is reported before anything is promised.
+pub(crate) fn check_elements(
+    required: &[(&'static str, &'static str)],
+) -> Result<(), GStreamerMissing> {
+    gst::init().map_err(|e| GStreamerMissing::NotStarted(e.to_string()))?;
+    match required
+        .iter()
+        .find(|(element, _)| gst::ElementFactory::find(element).is_none())
+    {
+        Some(&(element, package)) => Err(GStreamerMissing::Element { element, package }),
+        None => Ok(()),
+    }
+}
+
+/// Why there is no audio output to play into.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AudioOutputError {
+    #[error("the GStreamer element `autoaudiosink` (package gstreamer1.0-plugins-good) is missing")]
+    NoAutoSink,
+    #[error("the audio sink `{description}` cannot be built ({reason})")]
+    BadDescription { description: String, reason: String },
+    #[error("the audio sink `{0}` has no free input to play into")]
+    NoInput(String),
+    #[error("the sink cannot be used ({0})")]
+    Unusable(String),
+    #[error("{output} cannot open: {detail}")]
+    CannotOpen { output: String, detail: String },
+    /// `autoaudiosink` found nothing and fell back to a `fakesink`.
+    #[error("no sound card or sound server could be opened ({0})")]
+    NoDevice(String),
+}
+
+/// The audio output element for `output`. Shared by read-aloud, playback and calls so all
+/// refuse a missing device the same way.
+pub(crate) fn audio_sink(output: &super::AudioOutput) -> Result<gst::Element, AudioOutputError> {
     match output {
         super::AudioOutput::Auto => gst::ElementFactory::make("autoaudiosink")
             .name("speaker")
             .build()
-            .map_err(|_| {
-                "the GStreamer element `autoaudiosink` (package gstreamer1.0-plugins-good) is missing"
-                    .to_owned()
-            }),
+            .map_err(|_| AudioOutputError::NoAutoSink),
         super::AudioOutput::Sink(description) => {
-            let bin = gst::parse::bin_from_description(description, true)
-                .map_err(|e| format!("the audio sink `{description}` cannot be built ({e})"))?;
+            let bin = gst::parse::bin_from_description(description, true).map_err(|e| {
+                AudioOutputError::BadDescription {
+                    description: description.clone(),
+                    reason: e.to_string(),
+                }
+            })?;
             if bin.static_pad("sink").is_none() {
-                return Err(format!("the audio sink `{description}` has no free input to play into"));
+                return Err(AudioOutputError::NoInput(description.clone()));
             }
             Ok(bin.upcast())
         }
@@ -181,20 +227,23 @@ fn describe_output(output: &super::AudioOutput) -> String {
     }
 }
 
-/// Opens `sink` (already in `pipeline`) for `output`; `Err` says why there is no usable
-/// audio output, including `autoaudiosink` quietly falling back to a `fakesink`. Read-aloud
-/// and playback both check this before they promise sound.
+/// Opens `sink` (already in `pipeline`) for `output`, including `autoaudiosink` quietly
+/// falling back to a `fakesink` as a failure. Read-aloud and playback both check this
+/// before they promise sound.
 pub(crate) fn open_audio_output(
     pipeline: &OwnedPipeline,
     sink: &gst::Element,
     output: &super::AudioOutput,
-) -> Result<(), String> {
+) -> Result<(), AudioOutputError> {
     if let Err(e) = pipeline.set_state(gst::State::Ready) {
         let detail = match e {
             PipelineError::StateChange { detail, .. } => detail,
             other => other.to_string(),
         };
-        return Err(format!("{} cannot open: {detail}", describe_output(output)));
+        return Err(AudioOutputError::CannotOpen {
+            output: describe_output(output),
+            detail,
+        });
     }
     if *output == super::AudioOutput::Auto && auto_sink_is_fake(sink) {
         let why = pipeline
@@ -203,9 +252,7 @@ pub(crate) fn open_audio_output(
             .next()
             .map(|e| e.to_string())
             .unwrap_or_else(|| "no sink opened".into());
-        return Err(format!(
-            "no sound card or sound server could be opened ({why})"
-        ));
+        return Err(AudioOutputError::NoDevice(why));
     }
     Ok(())
 }

@@ -44,8 +44,7 @@ impl Player {
         })?;
         let (pipeline, sink) = build_playback(path, output)?;
         // Ready opens the sink's device or file, and only that: the file is read from Paused on.
-        super::pipeline::open_audio_output(&pipeline, &sink, output)
-            .map_err(RecordError::NoAudioOutput)?;
+        super::pipeline::open_audio_output(&pipeline, &sink, output)?;
         pipeline.set_state(gst::State::Playing)?;
         Ok(Player {
             pipeline,
@@ -112,7 +111,7 @@ impl Player {
 }
 
 fn build_sink(output: &AudioOutput) -> Result<gst::Element, RecordError> {
-    super::pipeline::audio_sink(output).map_err(RecordError::NoAudioOutput)
+    Ok(super::pipeline::audio_sink(output)?)
 }
 
 /// Builds the playback pipeline; returns it and its sink.

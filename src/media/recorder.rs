@@ -26,6 +26,8 @@ use std::time::{Duration, Instant};
 use gstreamer as gst;
 use gstreamer::glib;
 use gstreamer::prelude::*;
+
+use super::meter::{level_element, meter_level};
 use sha2::{Digest as _, Sha256};
 
 use super::pipeline::{OwnedPipeline, PipelineError, PipelineProgress};
@@ -36,8 +38,6 @@ const SAMPLE_RATE: i32 = 48_000;
 const BITRATE_BPS: i32 = 24_000;
 /// How often the `level` element reports (20 meter updates a second).
 const LEVEL_INTERVAL: Duration = Duration::from_millis(50);
-/// The meter's bottom: quieter than this shows as 0, 0 dBFS as 1.
-const METER_FLOOR_DB: f64 = -60.0;
 /// The longest [`Recorder::finish`] waits for end-of-stream to reach the file.
 const FINISH_TIMEOUT: Duration = Duration::from_secs(2);
 /// The longest [`probe_ogg_opus`] waits for a file to decode (3 minutes decode in well under 1 s).
@@ -88,7 +88,7 @@ pub enum RecordError {
     #[error(
         "voice playback has no audio output: {0}. Connect speakers or headphones and check that the sound card is seen (`aplay -l`) or that the sound server runs for this user, or choose another audio sink"
     )]
-    NoAudioOutput(String),
+    NoAudioOutput(#[from] super::pipeline::AudioOutputError),
     #[error("the voice recording file {} cannot be used: {reason}", .path.display())]
     File { path: PathBuf, reason: String },
     #[error("{} is not a complete Ogg/Opus recording: {reason}", .path.display())]
@@ -317,38 +317,10 @@ impl Drop for Recorder {
     }
 }
 
-/// Maps a `level` message to the meter: the loudest channel's RMS, -60..0 dB → 0..1.
-fn meter_level(structure: &gst::StructureRef) -> Option<f32> {
-    if structure.name() != "level" {
-        return None;
-    }
-    let rms = structure.get::<&glib::ValueArray>("rms").ok()?;
-    let loudest = rms
-        .iter()
-        .filter_map(|v| v.get::<f64>().ok())
-        .fold(f64::NEG_INFINITY, f64::max);
-    Some(db_to_meter(loudest))
-}
-
-fn db_to_meter(db: f64) -> f32 {
-    if db.is_nan() {
-        return 0.0;
-    }
-    ((db - METER_FLOOR_DB) / -METER_FLOOR_DB).clamp(0.0, 1.0) as f32
-}
-
 /// Starts GStreamer and checks the elements recording needs.
 fn check_gstreamer() -> Result<(), RecordError> {
-    gst::init()
-        .map_err(|e| RecordError::NoGStreamer(format!("GStreamer could not start ({e})")))?;
-    for (element, package) in REQUIRED_ELEMENTS {
-        if gst::ElementFactory::find(element).is_none() {
-            return Err(RecordError::NoGStreamer(format!(
-                "the GStreamer element `{element}` (package {package}) is missing"
-            )));
-        }
-    }
-    Ok(())
+    super::pipeline::check_elements(&REQUIRED_ELEMENTS)
+        .map_err(|e| RecordError::NoGStreamer(e.to_string()))
 }
 
 fn describe(source: &MicSource) -> String {
@@ -429,12 +401,7 @@ fn build_recording(
         .property("caps", &caps)
         .build()
         .map_err(|e| build(&e))?;
-    let level = gst::ElementFactory::make("level")
-        .name(METER_NAME)
-        .property("interval", LEVEL_INTERVAL.as_nanos() as u64)
-        .property("post-messages", true)
-        .build()
-        .map_err(|e| build(&e))?;
+    let level = level_element(METER_NAME, LEVEL_INTERVAL).map_err(|e| build(&e))?;
     let encode = gst::ElementFactory::make("opusenc")
         .property("bitrate", BITRATE_BPS)
         .property_from_str("audio-type", "voice")
@@ -695,17 +662,6 @@ fn check_last_page(path: &Path) -> Result<(), LastPage> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decibels_map_to_the_meter_linearly_from_minus_60() {
-        assert_eq!(db_to_meter(0.0), 1.0);
-        assert_eq!(db_to_meter(3.0), 1.0);
-        assert!((db_to_meter(-30.0) - 0.5).abs() < 1e-6);
-        assert_eq!(db_to_meter(-60.0), 0.0);
-        assert_eq!(db_to_meter(-700.0), 0.0);
-        assert_eq!(db_to_meter(f64::NEG_INFINITY), 0.0);
-        assert_eq!(db_to_meter(f64::NAN), 0.0);
-    }
 
     #[test]
     fn a_missing_microphone_explains_what_to_do() {

@@ -68,7 +68,7 @@ pub enum SpeechUnavailable {
     #[error(
         "read-aloud has no audio output: {0}. Connect speakers or headphones and check that the sound card is seen (`aplay -l`) or that the sound server runs for this user (`gstreamer1.0-alsa`/`gstreamer1.0-pulseaudio` must be installed), or choose another audio sink"
     )]
-    NoAudioOutput(String),
+    NoAudioOutput(#[from] super::pipeline::AudioOutputError),
 }
 
 /// Why one utterance was not played to the end (read with [`Speaker::last_error`]).
@@ -203,21 +203,13 @@ fn check_espeak() -> Result<(), SpeechUnavailable> {
 
 /// Starts GStreamer and checks the elements the playback pipeline needs.
 fn check_gstreamer() -> Result<(), SpeechUnavailable> {
-    gst::init()
-        .map_err(|e| SpeechUnavailable::NoGStreamer(format!("GStreamer could not start ({e})")))?;
-    for (element, package) in REQUIRED_ELEMENTS {
-        if gst::ElementFactory::find(element).is_none() {
-            return Err(SpeechUnavailable::NoGStreamer(format!(
-                "the GStreamer element `{element}` (package {package}) is missing"
-            )));
-        }
-    }
-    Ok(())
+    super::pipeline::check_elements(&REQUIRED_ELEMENTS)
+        .map_err(|e| SpeechUnavailable::NoGStreamer(e.to_string()))
 }
 
 /// Builds the sink for `output`: one element, or a bin with a ghosted sink pad.
 fn build_sink(output: &AudioOutput) -> Result<gst::Element, SpeechUnavailable> {
-    super::pipeline::audio_sink(output).map_err(SpeechUnavailable::NoAudioOutput)
+    Ok(super::pipeline::audio_sink(output)?)
 }
 
 /// Brings the sink to READY once, which opens its device; says why when that fails.
@@ -230,9 +222,8 @@ fn probe_sink(output: &AudioOutput) -> Result<(), SpeechUnavailable> {
     pipeline
         .pipeline()
         .add(&sink)
-        .map_err(|e| SpeechUnavailable::NoAudioOutput(format!("the sink cannot be used ({e})")))?;
-    super::pipeline::open_audio_output(&pipeline, &sink, output)
-        .map_err(SpeechUnavailable::NoAudioOutput)?;
+        .map_err(|e| super::pipeline::AudioOutputError::Unusable(e.to_string()))?;
+    super::pipeline::open_audio_output(&pipeline, &sink, output)?;
     Ok(())
 }
 

@@ -1,5 +1,7 @@
 //! Choosing what a room sends as its link changes: 720p → 360p → 180p → audio only, and
-//! back up, with hysteresis so a link on the edge does not flap.
+//! back up, with hysteresis so a link on the edge does not flap. What each layer needs and
+//! may use comes from the one layer table ([`super::layer`]); only the loss each tolerates is
+//! this controller's own.
 //!
 //! Fed the congestion controller's estimate, the cap the hub asks for with REMB (a hard
 //! limit), and the loss the hub reports, with the time as an input.
@@ -12,70 +14,26 @@
 //! next one (8 s, 16 s, … 64 s), so a truly poor link is not disturbed often. Probes never go
 //! above the hub's cap.
 
-/// What the room sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Layer {
-    AudioOnly,
-    P180,
-    P360,
-    P720,
+use super::layer::Layer;
+
+/// Bitrate below which `layer` is not worth sending (video only): the table's minimum.
+fn needs_bps(layer: Layer) -> f64 {
+    layer.video().map_or(0.0, |v| f64::from(v.min_bps))
 }
 
-impl Layer {
-    /// Bitrate below which this layer is not worth sending (video only).
-    fn needs_bps(self) -> f64 {
-        match self {
-            Layer::AudioOnly => 0.0,
-            Layer::P180 => 120_000.0,
-            Layer::P360 => 400_000.0,
-            Layer::P720 => 1_200_000.0,
-        }
-    }
+/// The most the encoder is given at `layer`: the table's maximum.
+fn max_bps(layer: Layer) -> u32 {
+    layer.video().map_or(0, |v| v.max_bps)
+}
 
-    /// The most the encoder is given at this layer.
-    pub fn max_bps(self) -> u32 {
-        match self {
-            Layer::AudioOnly => 0,
-            Layer::P180 => 250_000,
-            Layer::P360 => 800_000,
-            Layer::P720 => 2_000_000,
-        }
-    }
-
-    /// The most loss (fraction) at which this layer is still chosen (Jitsi's figures:
-    /// 360p above 2 %, 180p above 5 %, audio only above 15 %).
-    fn tolerates_loss(self) -> f64 {
-        match self {
-            Layer::AudioOnly => 1.0,
-            Layer::P180 => 0.15,
-            Layer::P360 => 0.05,
-            Layer::P720 => 0.02,
-        }
-    }
-
-    fn down(self) -> Layer {
-        match self {
-            Layer::P720 => Layer::P360,
-            Layer::P360 => Layer::P180,
-            _ => Layer::AudioOnly,
-        }
-    }
-
-    fn up(self) -> Layer {
-        match self {
-            Layer::AudioOnly => Layer::P180,
-            Layer::P180 => Layer::P360,
-            _ => Layer::P720,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Layer::AudioOnly => "audio-only",
-            Layer::P180 => "180p",
-            Layer::P360 => "360p",
-            Layer::P720 => "720p",
-        }
+/// The most loss (fraction) at which `layer` is still chosen (Jitsi's figures: 360p above
+/// 2 %, 180p above 5 %, audio only above 15 %).
+fn tolerates_loss(layer: Layer) -> f64 {
+    match layer {
+        Layer::AudioOnly => 1.0,
+        Layer::P180 => 0.15,
+        Layer::P360 => 0.05,
+        Layer::P720 => 0.02,
     }
 }
 
@@ -162,7 +120,7 @@ impl LayerController {
         let cap = cap_bps.unwrap_or(f64::INFINITY);
         let available_bps = estimate_bps.min(cap);
         let fits = |layer: Layer, headroom: f64, budget: f64| {
-            budget * VIDEO_SHARE >= layer.needs_bps() * headroom && loss <= layer.tolerates_loss()
+            budget * VIDEO_SHARE >= needs_bps(layer) * headroom && loss <= tolerates_loss(layer)
         };
         let steady = *self.steady_since.get_or_insert(now_ms);
         if let Some(since) = self.probing_since
@@ -186,11 +144,11 @@ impl LayerController {
         let too_much = self.layer != Layer::AudioOnly
             && if in_grace {
                 !fits(self.layer, 1.0, cap)
-                    || loss > self.layer.tolerates_loss()
+                    || loss > tolerates_loss(self.layer)
                     || falling(self.probe_start_estimate)
             } else if let Some(accepted) = self.accepted_estimate {
                 !fits(self.layer, 1.0, cap)
-                    || loss > self.layer.tolerates_loss()
+                    || loss > tolerates_loss(self.layer)
                     || falling(accepted)
             } else {
                 !fits(self.layer, 1.0, available_bps)
@@ -224,7 +182,7 @@ impl LayerController {
                 if can_rise
                     && self.probing_since.is_none()
                     && fits(next, 1.0, cap)
-                    && loss <= next.tolerates_loss()
+                    && loss <= tolerates_loss(next)
                     && now_ms.saturating_sub(steady) >= self.probe_wait_ms
                 {
                     self.layer = next;
@@ -236,13 +194,13 @@ impl LayerController {
         }
         // The encoder gets the available share, or during a probe the layer's minimum.
         let budget = if self.probing_since.is_some() {
-            (available_bps * VIDEO_SHARE).max(self.layer.needs_bps())
+            (available_bps * VIDEO_SHARE).max(needs_bps(self.layer))
         } else {
             available_bps * VIDEO_SHARE
         };
         let target_bps = (budget.min(cap * VIDEO_SHARE) as u32).clamp(
-            self.layer.needs_bps().min(cap * VIDEO_SHARE) as u32,
-            self.layer.max_bps().max(1),
+            needs_bps(self.layer).min(cap * VIDEO_SHARE) as u32,
+            max_bps(self.layer).max(1),
         );
         Decision {
             layer: self.layer,
@@ -383,7 +341,7 @@ mod tests {
         );
         // Just enough for 720p but without headroom: no step up on the estimate's word; only
         // a probe, after its wait, tries it (and keeps it, since it fits).
-        let need = Layer::P720.needs_bps() / VIDEO_SHARE;
+        let need = needs_bps(Layer::P720) / VIDEO_SHARE;
         run(&mut c, 1000, 3, need * 1.1, 0.0);
         assert_eq!(c.layer(), Layer::P360);
         run(&mut c, 4000, 20, need * 1.1, 0.0);
@@ -396,6 +354,6 @@ mod tests {
         assert_eq!(c.layer(), Layer::P360);
         let d = c.tick(500, 10_000_000.0, None, 0.0);
         assert_eq!(d.layer, Layer::P360);
-        assert_eq!(d.target_bps, Layer::P360.max_bps());
+        assert_eq!(d.target_bps, max_bps(Layer::P360));
     }
 }

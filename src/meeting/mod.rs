@@ -8,9 +8,12 @@
 
 pub mod adapt;
 pub mod engine;
+pub mod layer;
 pub mod signalling;
 
 use std::collections::{BTreeMap, HashMap};
+
+pub use layer::{Layer, VideoFormat};
 
 use crate::wire::{MEDIA_SLOTS, ParticipantInfo, SlotSource};
 

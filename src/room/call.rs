@@ -14,10 +14,12 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use super::Room;
 use super::call_view::{CallPhase, CallView, TestSources};
 use crate::media::call::{
-    AudioPlayout, AudioStreamIn, Capture, CaptureSettings, EncodedFrame, EncodedKind, VideoLayer,
-    VideoReceiver,
+    AudioPlayout, AudioStreamIn, CallMediaError, Capture, CaptureSettings, EncodedFrame,
+    EncodedKind, VideoReceiver,
 };
-use crate::meeting::adapt::{Layer, LayerController};
+use crate::meeting::Layer;
+use crate::meeting::adapt::LayerController;
+use crate::transport::TransportError;
 use crate::transport::client::{ClientPeer, MediaKind, PeerEvent, RemoteMedia};
 use crate::transport::peer::PeerOptions;
 use crate::wire::{ClientSignal, IceServer, MEDIA_SLOTS, RoomMessage, ServerSignal};
@@ -50,13 +52,13 @@ pub(crate) enum CallEvent {
     },
 }
 
-fn to_video_layer(layer: Layer) -> VideoLayer {
-    match layer {
-        Layer::P720 => VideoLayer::P720,
-        Layer::P360 => VideoLayer::P360,
-        Layer::P180 => VideoLayer::P180,
-        Layer::AudioOnly => VideoLayer::AudioOnly,
-    }
+/// Why the room could not join (or rejoin) a meeting.
+#[derive(Debug, thiserror::Error)]
+enum JoinError {
+    #[error("call media: {0}")]
+    Media(#[from] CallMediaError),
+    #[error("the media connection: {0}")]
+    Transport(#[from] TransportError),
 }
 
 /// The decoders for everything the hub forwards.
@@ -150,35 +152,29 @@ impl CallTask {
         &self,
         meeting_id: &str,
         ice_servers: Vec<IceServer>,
-    ) -> Result<(ActiveCall, Receivers), String> {
+    ) -> Result<(ActiveCall, Receivers), JoinError> {
         let media = &self.room.config.media;
         let (encoded_tx, encoded) = tokio::sync::mpsc::unbounded_channel();
-        let ceiling = match media.max_layer.as_str() {
-            "180p" => Layer::P180,
-            "360p" => Layer::P360,
-            _ => Layer::P720,
-        };
+        let ceiling = media.max_layer;
         let start_layer = Layer::P360.min(ceiling);
         let capture = Capture::start(
             &CaptureSettings {
                 camera: media.camera.clone(),
                 microphone: media.microphone.clone(),
                 stamp_tag: stamp_tag(&self.room),
-                layer: to_video_layer(start_layer),
-                video_bitrate_bps: to_video_layer(start_layer).default_bitrate_bps(),
-                fps: 30,
+                layer: start_layer,
+                video_bitrate_bps: start_layer.captured().start_bps,
             },
             encoded_tx,
-        )
-        .map_err(|e| e.to_string())?;
-        let playout = AudioPlayout::new(&media.speaker).map_err(|e| e.to_string())?;
+        )?;
+        let playout = AudioPlayout::new(&media.speaker)?;
         let mut video = Vec::new();
         let mut audio = Vec::new();
         for slot in 0..MEDIA_SLOTS {
             let tile = self.view.tile(slot).cloned().unwrap_or_default();
             tile.clear();
-            video.push(VideoReceiver::new(tile).map_err(|e| e.to_string())?);
-            audio.push(playout.add_stream().map_err(|e| e.to_string())?);
+            video.push(VideoReceiver::new(tile)?);
+            audio.push(playout.add_stream()?);
         }
         let decoders = Arc::new(Decoders {
             video,
@@ -190,10 +186,8 @@ impl CallTask {
             ice_servers: ice_servers.clone(),
             congestion_control: true,
         };
-        let (peer, peer_events) = ClientPeer::new(&options, decoders.clone())
-            .await
-            .map_err(|e| e.to_string())?;
-        let sdp = peer.create_offer(false).await.map_err(|e| e.to_string())?;
+        let (peer, peer_events) = ClientPeer::new(&options, decoders.clone()).await?;
+        let sdp = peer.create_offer(false).await?;
         self.send(meeting_id, ClientSignal::Offer { sdp });
         let sources = capture.sources();
         let test_sources =
@@ -206,7 +200,7 @@ impl CallTask {
             s.phase = CallPhase::Joining;
             s.meeting_id = Some(meeting_id.to_owned());
             s.test_sources = test_sources;
-            s.sending_layer = start_layer.label().to_owned();
+            s.sending_layer = Some(start_layer);
         });
         let m = &self.room.metrics;
         m.call_test_source
@@ -325,7 +319,7 @@ impl CallTask {
             call.peer.remb_cap_bps().map(|c| c as f64),
             stats.video_loss,
         );
-        let layer = to_video_layer(decision.layer);
+        let layer = decision.layer;
         if decision.changed {
             tracing::info!(
                 layer = layer.label(),
@@ -334,12 +328,13 @@ impl CallTask {
                 "sending layer changed"
             );
             call.capture.set_layer(layer);
-            self.view
-                .update(|v| v.sending_layer = decision.layer.label().to_owned());
+            self.view.update(|v| v.sending_layer = Some(layer));
         }
-        if layer != VideoLayer::AudioOnly {
-            call.capture
-                .set_target_bitrate(layer.clamp_bitrate(decision.target_bps));
+        // What the encoder really aims for: the decision, within what the encoder is given.
+        let encoder_bps =
+            (layer != Layer::AudioOnly).then(|| layer.encoder_bitrate_bps(decision.target_bps));
+        if let Some(bps) = encoder_bps {
+            call.capture.set_target_bitrate(bps);
         }
         // Speaking, with hysteresis, told to the hub so the pictures follow the voice.
         let loud = call.mic_on && call.capture.mic_level() >= SPEAKING_LEVEL;
@@ -412,17 +407,8 @@ impl CallTask {
         }
         let send = vec![("stream".to_owned(), "send".to_owned())];
         m.call_encoder_target_bps
-            .set(i64::from(if layer == VideoLayer::AudioOnly {
-                0
-            } else {
-                layer.clamp_bitrate(decision.target_bps)
-            }));
-        m.call_layer.set(match decision.layer {
-            Layer::AudioOnly => 0,
-            Layer::P180 => 180,
-            Layer::P360 => 360,
-            Layer::P720 => 720,
-        });
+            .set(i64::from(encoder_bps.unwrap_or(0)));
+        m.call_layer.set(i64::from(layer.height()));
         m.call_available_bps.set(call.peer.available_bps() as i64);
         if let Some(parts) = call.peer.congestion_estimate_parts() {
             for (part, bps) in [

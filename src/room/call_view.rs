@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::media::FrameSlot;
+use crate::meeting::Layer;
 use crate::wire::{MEDIA_SLOTS, ParticipantInfo, SlotSource};
 
 /// Where the room's call is.
@@ -64,8 +65,8 @@ pub struct CallSnapshot {
     /// Which devices are stand-ins (test picture or tone); `None` when real devices are in
     /// use. Why (none found, chosen in the settings, failed) is in the log and `/metrics`.
     pub test_sources: Option<TestSources>,
-    /// The layer being sent now: "720p", "360p", "180p" or "audio-only".
-    pub sending_layer: String,
+    /// The layer being sent now; `None` outside a call.
+    pub sending_layer: Option<Layer>,
 }
 
 /// Shared between the room's call task (writer) and the kiosk (reader).

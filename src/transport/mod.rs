@@ -7,6 +7,7 @@
 
 pub mod client;
 mod feedback;
+mod inbound;
 pub mod peer;
 pub mod rtp;
 mod rtx;

@@ -289,7 +289,10 @@ pub async fn build(
     // arrive while the receiver's jitter buffer still waits for it
     // ([`crate::media::call::VIDEO_JITTER_LATENCY`]), or a lost packet costs a keyframe.
     let registry = registry
-        .with(Slot::FecDecoder, super::rtx::RepairRtx::default())
+        .with(
+            Slot::FecDecoder,
+            super::inbound::OnRead::<super::rtx::RepairRtx>::default(),
+        )
         .with(Slot::NackResponder, NackResponderBuilder::new().build())
         .with(
             Slot::NackGenerator,
@@ -305,7 +308,7 @@ pub async fn build(
     // rtpjitterbuffer does that job in the room).
     let registry = registry.with(
         rtc::interceptor::Slot::JitterBuffer,
-        super::feedback::DeliverFeedback::default(),
+        super::inbound::OnRead::<super::feedback::DeliverFeedback>::default(),
     );
     let configuration = RTCConfigurationBuilder::new()
         .with_ice_servers(options.ice_servers.iter().map(ice_server).collect())

@@ -8,11 +8,11 @@
 //! This interceptor sits in the repair slot on the wire side of the generator, so the generator,
 //! the receiver reports and the application all see the original packet on its own SSRC.
 
-use std::collections::{HashMap, VecDeque};
-use std::time::Instant;
+use std::collections::HashMap;
 
-use rtc::interceptor::{Interceptor, Packet, StreamInfo, TaggedPacket};
-use rtc::sansio::Protocol;
+use rtc::interceptor::{Packet, StreamInfo, TaggedPacket};
+
+use super::inbound::ReadStep;
 
 /// A received stream that is repaired by RTX: its SSRC and payload type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,8 +26,6 @@ struct Primary {
 pub(crate) struct RepairRtx {
     /// RTX SSRC → the stream it repairs.
     repairs: HashMap<u32, Primary>,
-    read_queue: VecDeque<TaggedPacket>,
-    write_queue: VecDeque<TaggedPacket>,
 }
 
 /// Rewrites an RTX packet (`[original sequence number][original payload]`) into the packet it
@@ -45,42 +43,19 @@ pub(crate) fn unwrap_rtx(packet: &mut rtc::rtp::Packet, primary_ssrc: u32, prima
     true
 }
 
-impl Protocol<TaggedPacket, TaggedPacket, ()> for RepairRtx {
-    type Rout = TaggedPacket;
-    type Wout = TaggedPacket;
-    type Eout = ();
-    type Error = rtc::shared::error::Error;
-    type Time = Instant;
-
-    fn handle_read(&mut self, mut msg: TaggedPacket) -> Result<(), Self::Error> {
-        if let Packet::Rtp(packet) = &mut msg.message.packet
-            && let Some(primary) = self.repairs.get(&packet.header.ssrc).copied()
-            && packet.header.payload_type == primary.rtx_payload_type
-            && !unwrap_rtx(packet, primary.ssrc, primary.payload_type)
-        {
-            return Ok(()); // nothing to repair: padding only
+impl ReadStep for RepairRtx {
+    fn on_read(&mut self, msg: &mut TaggedPacket) -> bool {
+        let Packet::Rtp(packet) = &mut msg.message.packet else {
+            return true;
+        };
+        match self.repairs.get(&packet.header.ssrc).copied() {
+            // An RTX packet without a packet to repair is padding (a bandwidth probe): dropped.
+            Some(primary) if packet.header.payload_type == primary.rtx_payload_type => {
+                unwrap_rtx(packet, primary.ssrc, primary.payload_type)
+            }
+            _ => true,
         }
-        self.read_queue.push_back(msg);
-        Ok(())
     }
-
-    fn poll_read(&mut self) -> Option<Self::Rout> {
-        self.read_queue.pop_front()
-    }
-
-    fn handle_write(&mut self, msg: TaggedPacket) -> Result<(), Self::Error> {
-        self.write_queue.push_back(msg);
-        Ok(())
-    }
-
-    fn poll_write(&mut self) -> Option<Self::Wout> {
-        self.write_queue.pop_front()
-    }
-}
-
-impl Interceptor for RepairRtx {
-    fn bind_local_stream(&mut self, _info: &StreamInfo) {}
-    fn unbind_local_stream(&mut self, _info: &StreamInfo) {}
 
     fn bind_remote_stream(&mut self, info: &StreamInfo) {
         if let (Some(rtx_ssrc), Some(rtx_payload_type)) = (info.ssrc_rtx, info.payload_type_rtx) {
@@ -109,8 +84,13 @@ impl Interceptor for RepairRtx {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Instant;
+
+    use rtc::interceptor::{Interceptor, TaggedPacket};
+    use rtc::sansio::Protocol;
+
+    use super::super::inbound::OnRead;
     use super::*;
-    use rtc::interceptor::TaggedPacket;
 
     fn rtp(ssrc: u32, payload_type: u8, seq: u16, payload: &[u8]) -> rtc::rtp::Packet {
         let mut packet = rtc::rtp::Packet::default();
@@ -131,7 +111,10 @@ mod tests {
         }
     }
 
-    fn read(interceptor: &mut RepairRtx, packet: rtc::rtp::Packet) -> Option<rtc::rtp::Packet> {
+    fn read(
+        interceptor: &mut OnRead<RepairRtx>,
+        packet: rtc::rtp::Packet,
+    ) -> Option<rtc::rtp::Packet> {
         interceptor.handle_read(tagged(packet)).expect("read");
         match interceptor.poll_read()?.message.packet {
             Packet::Rtp(packet) => Some(packet),
@@ -139,8 +122,8 @@ mod tests {
         }
     }
 
-    fn bound() -> RepairRtx {
-        let mut interceptor = RepairRtx::default();
+    fn bound() -> OnRead<RepairRtx> {
+        let mut interceptor = OnRead::<RepairRtx>::default();
         interceptor.bind_remote_stream(&StreamInfo {
             ssrc: 1000,
             ssrc_rtx: Some(2000),

@@ -25,7 +25,6 @@ use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::Duration;
 
 use gstreamer as gst;
-use gstreamer::glib;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 use gstreamer_video as gst_video;
@@ -33,14 +32,16 @@ use gstreamer_video::prelude::*;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::super::FrameSlot;
+use super::super::meter::{level_element, meter_level};
 use super::super::pipeline::OwnedPipeline;
 use super::super::stamp::{self, Stamp};
 use super::{
     CallMediaError, DeviceKind, EncodedFrame, EncodedKind, ErrorSlot, Note, Restartable,
-    Supervisor, VideoLayer, build_error, devices, init, make, missing, publish_rgba, start_playing,
-    unix_ms_now, watch_bus,
+    Supervisor, build_error, devices, init, make, missing, on_each_sample, publish_rgba,
+    start_failure, start_playing, unix_ms_now, watch_bus,
 };
 use crate::config::DeviceChoice;
+use crate::meeting::Layer;
 
 /// The self-view's size: a small picture in a corner of the screen.
 const SELF_VIEW: (u32, u32) = (320, 180);
@@ -50,8 +51,6 @@ const OPUS_FRAME: Duration = Duration::from_millis(20);
 const OPUS_BITRATE_BPS: i32 = 32_000;
 /// How often the `level` element reports: fast enough for a "speaking" light.
 const LEVEL_INTERVAL: Duration = Duration::from_millis(100);
-/// The meter's bottom: quieter than this reads 0, 0 dBFS reads 1.
-const METER_FLOOR_DB: f64 = -60.0;
 /// A keyframe at least this often, so a room that joins late or lost packets waits at most
 /// this long even if nobody asks for one.
 const KEYFRAME_EVERY_SECS: u32 = 3;
@@ -60,22 +59,27 @@ const LEVEL_NAME: &str = "mic-level";
 /// libvpx's speed for a layer, as WebRTC sets it: a fixed -6 (negative: the same speed every
 /// frame, not one adapted to the deadline), a little more effort (-4) below CIF where frames are
 /// cheap and every bit counts; ARM boxes use -12 as WebRTC does on phones.
-pub(super) fn vp8_speed(layer: VideoLayer) -> i32 {
+pub(super) fn vp8_speed(layer: Layer) -> i32 {
     if cfg!(any(target_arch = "arm", target_arch = "aarch64")) {
         return -12;
     }
-    match layer.size() {
-        Some((width, height)) if width * height < 352 * 288 => -4,
+    match layer.video() {
+        Some(v) if v.width * v.height < 352 * 288 => -4,
         _ => -6,
     }
+}
+
+/// Frames between forced keyframes at `layer`'s frame rate.
+fn keyframe_max_dist(layer: Layer) -> i32 {
+    (layer.captured().fps * KEYFRAME_EVERY_SECS) as i32
 }
 
 /// Encoder threads for a picture size on `cores` CPUs, WebRTC's rule. One thread below
 /// three cores: libvpx's row-sync threads wait by spinning, and on this 2-core box two
 /// threads at 720p cost 48 % of a core against 19 % for one, for the same frames
 /// (`gst-launch-1.0 videotestsrc is-live=true pattern=ball ! 1280x720@30 ! vp8enc`).
-pub(super) fn vp8_threads(layer: VideoLayer, cores: usize) -> i32 {
-    let pixels = layer.size().map_or(0, |(width, height)| width * height);
+pub(super) fn vp8_threads(layer: Layer, cores: usize) -> i32 {
+    let pixels = layer.video().map_or(0, |v| v.width * v.height);
     if pixels > 1280 * 960 && cores >= 6 {
         3
     } else if pixels > 640 * 480 && cores >= 3 {
@@ -92,11 +96,10 @@ pub struct CaptureSettings {
     pub microphone: DeviceChoice,
     /// Painted into the test picture's stamp (0..=63) so receivers can tell rooms apart.
     pub stamp_tag: u8,
-    pub layer: VideoLayer,
-    /// Clamped into the layer's range ([`VideoLayer::bitrate_range_bps`]).
+    /// The picture size and frame rate come from the layer table.
+    pub layer: Layer,
+    /// Clamped for the layer ([`Layer::encoder_bitrate_bps`]).
     pub video_bitrate_bps: u32,
-    /// Frames a second, 1..=60.
-    pub fps: u32,
 }
 
 impl Default for CaptureSettings {
@@ -105,9 +108,8 @@ impl Default for CaptureSettings {
             camera: DeviceChoice::Auto,
             microphone: DeviceChoice::Auto,
             stamp_tag: 0,
-            layer: VideoLayer::P360,
-            video_bitrate_bps: VideoLayer::P360.default_bitrate_bps(),
-            fps: 30,
+            layer: Layer::P360,
+            video_bitrate_bps: Layer::P360.captured().start_bps,
         }
     }
 }
@@ -149,11 +151,10 @@ impl Capture {
         let layer = settings.layer;
         let video = Arc::new(VideoSide {
             camera: settings.camera.clone(),
-            fps: settings.fps.clamp(1, 60),
             stamp_tag: settings.stamp_tag,
             control: Mutex::new(VideoControl {
                 layer,
-                bitrate_bps: layer.clamp_bitrate(settings.video_bitrate_bps),
+                bitrate_bps: layer.encoder_bitrate_bps(settings.video_bitrate_bps),
                 camera_on: true,
             }),
             running: Mutex::new(None),
@@ -171,23 +172,9 @@ impl Capture {
             out,
         });
         let errors = Arc::new(ErrorSlot::default());
-        let (video_notes, video_inbox) = mpsc::channel();
-        video.rebuild(0, &video_notes)?;
-        let (audio_notes, audio_inbox) = mpsc::channel();
-        audio.rebuild(0, &audio_notes)?;
         Ok(Capture {
-            _video_supervisor: Supervisor::start(
-                video.clone(),
-                video_notes,
-                video_inbox,
-                errors.clone(),
-            ),
-            _audio_supervisor: Supervisor::start(
-                audio.clone(),
-                audio_notes,
-                audio_inbox,
-                errors.clone(),
-            ),
+            _video_supervisor: Supervisor::launch(video.clone(), errors.clone())?,
+            _audio_supervisor: Supervisor::launch(audio.clone(), errors.clone())?,
             video,
             audio,
             errors,
@@ -198,23 +185,23 @@ impl Capture {
     /// this), clamped into the current layer's range.
     pub fn set_target_bitrate(&self, bps: u32) {
         let mut control = self.video.control();
-        control.bitrate_bps = control.layer.clamp_bitrate(bps);
+        control.bitrate_bps = control.layer.encoder_bitrate_bps(bps);
         self.video.apply(&control, false);
     }
 
     /// Switches the sent picture size while running. The encoder restarts with a keyframe at
     /// the new size; the bitrate is clamped into the new layer's range. `AudioOnly` stops
     /// encoding and sending video but keeps the self-view (from a 180p capture).
-    pub fn set_layer(&self, layer: VideoLayer) {
+    pub fn set_layer(&self, layer: Layer) {
         let mut control = self.video.control();
         let was_sending = control.sending();
         control.layer = layer;
-        control.bitrate_bps = layer.clamp_bitrate(control.bitrate_bps);
+        control.bitrate_bps = layer.encoder_bitrate_bps(control.bitrate_bps);
         self.video
             .apply(&control, !was_sending && control.sending());
     }
 
-    pub fn layer(&self) -> VideoLayer {
+    pub fn layer(&self) -> Layer {
         self.video.control().layer
     }
 
@@ -297,21 +284,20 @@ impl Capture {
 /// What the caller asked of the video side; re-applied to every rebuilt pipeline.
 #[derive(Debug, Clone, Copy)]
 struct VideoControl {
-    layer: VideoLayer,
+    layer: Layer,
     bitrate_bps: u32,
     camera_on: bool,
 }
 
 impl VideoControl {
     fn sending(&self) -> bool {
-        self.camera_on && self.layer != VideoLayer::AudioOnly
+        self.camera_on && self.layer != Layer::AudioOnly
     }
 }
 
 #[derive(Debug)]
 pub(super) struct VideoSide {
     camera: DeviceChoice,
-    fps: u32,
     stamp_tag: u8,
     /// Lock order: `control` before `running`.
     control: Mutex<VideoControl>,
@@ -352,6 +338,157 @@ struct Source {
     is_test: bool,
 }
 
+/// What differs between choosing a camera and choosing a microphone.
+struct DeviceSources {
+    kind: DeviceKind,
+    /// The device monitor's class.
+    class: &'static str,
+    /// What the stand-in is called in `sources()`.
+    stand_in: &'static str,
+    /// Builds the stand-in: the test picture or tone.
+    make_stand_in: fn() -> Result<gst::Element, CallMediaError>,
+    /// For a name that is a raw device (`/dev/video0`, `hw:1`): the element that opens it.
+    raw_device: fn(&str) -> Option<&'static str>,
+}
+
+const CAMERA: DeviceSources = DeviceSources {
+    kind: DeviceKind::Camera,
+    class: "Video/Source",
+    stand_in: "test picture",
+    make_stand_in: || {
+        gst::ElementFactory::make("videotestsrc")
+            .property("is-live", true)
+            .property_from_str("pattern", "ball")
+            .build()
+            .map_err(|_| missing("videotestsrc"))
+    },
+    raw_device: |name| name.starts_with("/dev/").then_some("v4l2src"),
+};
+
+const MICROPHONE: DeviceSources = DeviceSources {
+    kind: DeviceKind::Microphone,
+    class: "Audio/Source",
+    stand_in: "test tone",
+    make_stand_in: || {
+        gst::ElementFactory::make("audiotestsrc")
+            .property("is-live", true)
+            .property_from_str("wave", "sine")
+            .property("volume", 0.1f64)
+            // 20 ms buffers: one Opus frame each, no extra buffering.
+            .property("samplesperbuffer", 960i32)
+            .build()
+            .map_err(|_| missing("audiotestsrc"))
+    },
+    raw_device: |name| {
+        (name.starts_with("hw:") || name.starts_with("plughw:")).then_some("alsasrc")
+    },
+};
+
+impl DeviceSources {
+    /// The source for `choice`: `Auto` takes the first device the monitor sees and falls
+    /// back to the stand-in when there is none (or `fallback_reason` says the one found
+    /// cannot start); a name is a raw device, a device's display name, or else a GStreamer
+    /// description as in gst-launch-1.0.
+    fn choose(
+        &self,
+        choice: &DeviceChoice,
+        fallback_reason: Option<String>,
+    ) -> Result<Source, CallMediaError> {
+        let stand_in = |why: &str| -> Result<Source, CallMediaError> {
+            Ok(Source {
+                element: (self.make_stand_in)()?,
+                name: format!("{} ({why})", self.stand_in),
+                is_test: true,
+            })
+        };
+        if let Some(why) = fallback_reason {
+            return stand_in(&why);
+        }
+        let unusable = |name: &str, reason: String| CallMediaError::Device {
+            kind: self.kind,
+            name: name.to_owned(),
+            reason,
+        };
+        let (element, name) = match choice {
+            DeviceChoice::Test => return stand_in("chosen in the settings"),
+            DeviceChoice::Auto => {
+                let Some(device) = devices(self.class).into_iter().next() else {
+                    return stand_in(&format!("no {} found", self.kind));
+                };
+                let name = device.display_name().to_string();
+                let element = device
+                    .create_element(None)
+                    .map_err(|e| unusable(&name, e.to_string()))?;
+                (element, name)
+            }
+            DeviceChoice::Named(name) => {
+                let element = if let Some(factory) = (self.raw_device)(name) {
+                    gst::ElementFactory::make(factory)
+                        .property("device", name.as_str())
+                        .build()
+                        .map_err(|_| missing(factory))?
+                } else if let Some(device) = devices(self.class)
+                    .into_iter()
+                    .find(|d| d.display_name() == name.as_str())
+                {
+                    device
+                        .create_element(None)
+                        .map_err(|e| unusable(name, e.to_string()))?
+                } else {
+                    gst::parse::bin_from_description(name, true)
+                        .map_err(|e| unusable(name, e.to_string()))?
+                        .upcast()
+                };
+                (element, name.clone())
+            }
+        };
+        Ok(Source {
+            element,
+            name,
+            is_test: false,
+        })
+    }
+}
+
+/// Builds and starts a device's pipeline from the source `choice` names, returning it with
+/// the source's name and whether it is the stand-in. An `Auto` device that was found but
+/// cannot start is replaced by the stand-in (the meeting goes on, `sources()` says why);
+/// any other source that cannot start is an error.
+fn start_device<R>(
+    sources: &DeviceSources,
+    choice: &DeviceChoice,
+    mut build: impl FnMut(&Source) -> Result<(R, Arc<AtomicBool>), CallMediaError>,
+    pipeline: impl Fn(&R) -> &OwnedPipeline,
+) -> Result<(R, String, bool), CallMediaError> {
+    let mut fallback = None;
+    loop {
+        let source = sources.choose(choice, fallback.take())?;
+        let (running, armed) = build(&source)?;
+        match start_playing(pipeline(&running)) {
+            Ok(()) => {
+                armed.store(true, Ordering::Release);
+                tracing::info!(device = %sources.kind, name = %source.name, "call device started");
+                return Ok((running, source.name, source.is_test));
+            }
+            Err(e) => {
+                let reason = start_failure(&e);
+                if *choice != DeviceChoice::Auto || source.is_test {
+                    return Err(CallMediaError::Device {
+                        kind: sources.kind,
+                        name: source.name,
+                        reason,
+                    });
+                }
+                tracing::warn!(device = %sources.kind, name = %source.name, %reason, "device cannot start; using the stand-in");
+                fallback = Some(format!(
+                    "{} `{}` cannot start: {reason}",
+                    sources.kind, source.name
+                ));
+            }
+        }
+    }
+}
+
 impl VideoSide {
     fn control(&self) -> std::sync::MutexGuard<'_, VideoControl> {
         self.control.lock().unwrap_or_else(PoisonError::into_inner)
@@ -361,13 +498,13 @@ impl VideoSide {
         self.running.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn caps(&self, layer: VideoLayer) -> gst::Caps {
-        let (width, height) = layer.capture_size();
+    fn caps(&self, layer: Layer) -> gst::Caps {
+        let picture = layer.captured();
         gst::Caps::builder("video/x-raw")
             .field("format", "I420")
-            .field("width", width as i32)
-            .field("height", height as i32)
-            .field("framerate", gst::Fraction::new(self.fps as i32, 1))
+            .field("width", picture.width as i32)
+            .field("height", picture.height as i32)
+            .field("framerate", gst::Fraction::new(picture.fps as i32, 1))
             .field("pixel-aspect-ratio", gst::Fraction::new(1, 1))
             .build()
     }
@@ -389,90 +526,26 @@ impl VideoSide {
         running
             .encoder
             .set_property("cpu-used", vp8_speed(control.layer));
+        // Only on a change: every encoder setting reconfigures libvpx.
+        let keyframe_every = keyframe_max_dist(control.layer);
+        if running.encoder.property::<i32>("keyframe-max-dist") != keyframe_every {
+            running
+                .encoder
+                .set_property("keyframe-max-dist", keyframe_every);
+        }
         running.valve.set_property("drop", !control.sending());
         if keyframe {
             running.request_keyframe();
         }
     }
 
-    /// The camera to use; `Auto` falls back to the test picture when none is found.
-    fn source(&self, fallback_reason: Option<String>) -> Result<Source, CallMediaError> {
-        let test = |why: &str| -> Result<Source, CallMediaError> {
-            let element = gst::ElementFactory::make("videotestsrc")
-                .property("is-live", true)
-                .property_from_str("pattern", "ball")
-                .build()
-                .map_err(|_| missing("videotestsrc"))?;
-            Ok(Source {
-                element,
-                name: format!("test picture ({why})"),
-                is_test: true,
-            })
-        };
-        if let Some(why) = fallback_reason {
-            return test(&why);
-        }
-        let camera_error = |name: &str, reason: String| CallMediaError::Device {
-            kind: DeviceKind::Camera,
-            name: name.to_owned(),
-            reason,
-        };
-        match &self.camera {
-            DeviceChoice::Test => test("chosen in the settings"),
-            DeviceChoice::Auto => {
-                let Some(device) = devices("Video/Source").into_iter().next() else {
-                    return test("no camera found");
-                };
-                let name = device.display_name().to_string();
-                let element = device
-                    .create_element(None)
-                    .map_err(|e| camera_error(&name, e.to_string()))?;
-                Ok(Source {
-                    element,
-                    name,
-                    is_test: false,
-                })
-            }
-            DeviceChoice::Named(name) if name.starts_with("/dev/") => {
-                let element = gst::ElementFactory::make("v4l2src")
-                    .property("device", name.as_str())
-                    .build()
-                    .map_err(|_| missing("v4l2src"))?;
-                Ok(Source {
-                    element,
-                    name: name.clone(),
-                    is_test: false,
-                })
-            }
-            DeviceChoice::Named(name) => {
-                let element = match devices("Video/Source")
-                    .into_iter()
-                    .find(|d| d.display_name() == name.as_str())
-                {
-                    Some(device) => device
-                        .create_element(None)
-                        .map_err(|e| camera_error(name, e.to_string()))?,
-                    // Not a device name: a GStreamer description, as in gst-launch-1.0.
-                    None => gst::parse::bin_from_description(name, true)
-                        .map_err(|e| camera_error(name, e.to_string()))?
-                        .upcast(),
-                };
-                Ok(Source {
-                    element,
-                    name: name.clone(),
-                    is_test: false,
-                })
-            }
-        }
-    }
-
     fn build(
         &self,
-        source: Source,
+        source: &Source,
         control: VideoControl,
         generation: u64,
         notes: &mpsc::Sender<Note>,
-    ) -> Result<(VideoRunning, Arc<AtomicBool>, String, bool), CallMediaError> {
+    ) -> Result<(VideoRunning, Arc<AtomicBool>), CallMediaError> {
         let pipeline = OwnedPipeline::new(gst::Pipeline::with_name("call-camera"));
         let convert = make("videoconvert")?;
         let scale = make("videoscale")?;
@@ -494,12 +567,12 @@ impl VideoSide {
             // Skip macroblocks that did not change (most of a meeting hall), as WebRTC does.
             .property("static-threshold", 1i32)
             .property_from_str("error-resilient", "default")
-            .property("keyframe-max-dist", (self.fps * KEYFRAME_EVERY_SECS) as i32)
+            .property("keyframe-max-dist", keyframe_max_dist(control.layer))
             .property_from_str("end-usage", "cbr")
             .property("lag-in-frames", 0i32)
             // Chosen once for the largest layer: libvpx takes its thread count only when it
             // starts, and layer changes restart it from the caps alone.
-            .property("threads", vp8_threads(VideoLayer::P720, cores))
+            .property("threads", vp8_threads(Layer::P720, cores))
             .property("target-bitrate", control.bitrate_bps as i32)
             // Realtime CBR as WebRTC runs it: a 1 s client buffer, never let quality
             // degrade to the point of mush.
@@ -565,37 +638,24 @@ impl VideoSide {
             paint_stamps(&caps, self.stamp_tag);
         }
         let out = self.out.clone();
-        let frame_time = Duration::from_secs(1) / self.fps;
-        encoded.set_callbacks(
-            gst_app::AppSinkCallbacks::builder()
-                .new_sample(move |sink| {
-                    let sample = sink.pull_sample().map_err(|_| gst::FlowError::Flushing)?;
-                    forward_encoded(&out, &sample, EncodedKind::Video, frame_time);
-                    Ok(gst::FlowSuccess::Ok)
-                })
-                .build(),
-        );
+        let frame_time = Duration::from_secs(1) / control.layer.captured().fps;
+        on_each_sample(&encoded, move |sample| {
+            forward_encoded(&out, sample, EncodedKind::Video, frame_time);
+        });
         let slot = self.self_view.clone();
         let show = self.show_self.clone();
-        view.set_callbacks(
-            gst_app::AppSinkCallbacks::builder()
-                .new_sample(move |sink| {
-                    let sample = sink.pull_sample().map_err(|_| gst::FlowError::Flushing)?;
-                    if show.load(Ordering::Acquire) {
-                        publish_rgba(&slot, &sample, false);
-                        // The camera may have been turned off while this was published:
-                        // `set_camera_enabled` clears after storing the flag, this clears
-                        // after publishing, so either way the slot ends up empty.
-                        if !show.load(Ordering::Acquire) {
-                            slot.clear();
-                        }
-                    }
-                    Ok(gst::FlowSuccess::Ok)
-                })
-                .build(),
-        );
-        let armed = Arc::new(AtomicBool::new(false));
-        watch_bus(&pipeline, generation, notes, armed.clone(), |_| {});
+        on_each_sample(&view, move |sample| {
+            if show.load(Ordering::Acquire) {
+                publish_rgba(&slot, sample, false);
+                // The camera may have been turned off while this was published:
+                // `set_camera_enabled` clears after storing the flag, this clears
+                // after publishing, so either way the slot ends up empty.
+                if !show.load(Ordering::Acquire) {
+                    slot.clear();
+                }
+            }
+        });
+        let armed = watch_bus(&pipeline, generation, notes, |_| {});
         Ok((
             VideoRunning {
                 pipeline,
@@ -604,8 +664,6 @@ impl VideoSide {
                 encoder,
             },
             armed,
-            source.name,
-            source.is_test,
         ))
     }
 }
@@ -621,39 +679,21 @@ impl Restartable for VideoSide {
         drop(failed);
     }
 
-    /// Builds and starts the camera pipeline. An `Auto` camera that was found but cannot
-    /// start is replaced by the test picture (the meeting goes on, `sources()` says why).
+    /// Builds and starts the camera pipeline (see [`start_device`]).
     fn rebuild(&self, generation: u64, notes: &mpsc::Sender<Note>) -> Result<(), CallMediaError> {
         let control = *self.control();
-        let mut fallback = None;
-        loop {
-            let source = self.source(fallback.take())?;
-            let is_auto_camera = self.camera == DeviceChoice::Auto && !source.is_test;
-            let (running, armed, name, is_test) = self.build(source, control, generation, notes)?;
-            match start_playing(&running.pipeline) {
-                Ok(()) => {
-                    armed.store(true, Ordering::Release);
-                    tracing::info!(camera = %name, "call camera started");
-                    *self.source.lock().unwrap_or_else(PoisonError::into_inner) = (name, is_test);
-                    // Whatever the caller changed while this was being built wins.
-                    let control = self.control();
-                    *self.running() = Some(running);
-                    self.apply(&control, false);
-                    return Ok(());
-                }
-                Err(reason) if is_auto_camera => {
-                    tracing::warn!(camera = %name, %reason, "camera cannot start; using the test picture");
-                    fallback = Some(format!("camera `{name}` cannot start: {reason}"));
-                }
-                Err(reason) => {
-                    return Err(CallMediaError::Device {
-                        kind: DeviceKind::Camera,
-                        name,
-                        reason,
-                    });
-                }
-            }
-        }
+        let (running, name, is_test) = start_device(
+            &CAMERA,
+            &self.camera,
+            |source| self.build(source, control, generation, notes),
+            |running| &running.pipeline,
+        )?;
+        *self.source.lock().unwrap_or_else(PoisonError::into_inner) = (name, is_test);
+        // Whatever the caller changed while this was being built wins.
+        let control = self.control();
+        *self.running() = Some(running);
+        self.apply(&control, false);
+        Ok(())
     }
 }
 
@@ -767,74 +807,6 @@ impl AudioSide {
         self.running.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn source(&self, fallback_reason: Option<String>) -> Result<Source, CallMediaError> {
-        let test = |why: &str| -> Result<Source, CallMediaError> {
-            let element = gst::ElementFactory::make("audiotestsrc")
-                .property("is-live", true)
-                .property_from_str("wave", "sine")
-                .property("volume", 0.1f64)
-                // 20 ms buffers: one Opus frame each, no extra buffering.
-                .property("samplesperbuffer", 960i32)
-                .build()
-                .map_err(|_| missing("audiotestsrc"))?;
-            Ok(Source {
-                element,
-                name: format!("test tone ({why})"),
-                is_test: true,
-            })
-        };
-        if let Some(why) = fallback_reason {
-            return test(&why);
-        }
-        let mic_error = |name: &str, reason: String| CallMediaError::Device {
-            kind: DeviceKind::Microphone,
-            name: name.to_owned(),
-            reason,
-        };
-        match &self.microphone {
-            DeviceChoice::Test => test("chosen in the settings"),
-            DeviceChoice::Auto => {
-                let Some(device) = devices("Audio/Source").into_iter().next() else {
-                    return test("no microphone found");
-                };
-                let name = device.display_name().to_string();
-                let element = device
-                    .create_element(None)
-                    .map_err(|e| mic_error(&name, e.to_string()))?;
-                Ok(Source {
-                    element,
-                    name,
-                    is_test: false,
-                })
-            }
-            DeviceChoice::Named(name) => {
-                let element = if let Some(device) = devices("Audio/Source")
-                    .into_iter()
-                    .find(|d| d.display_name() == name.as_str())
-                {
-                    device
-                        .create_element(None)
-                        .map_err(|e| mic_error(name, e.to_string()))?
-                } else if name.starts_with("hw:") || name.starts_with("plughw:") {
-                    gst::ElementFactory::make("alsasrc")
-                        .property("device", name.as_str())
-                        .build()
-                        .map_err(|_| missing("alsasrc"))?
-                } else {
-                    // A GStreamer description, as in gst-launch-1.0.
-                    gst::parse::bin_from_description(name, true)
-                        .map_err(|e| mic_error(name, e.to_string()))?
-                        .upcast()
-                };
-                Ok(Source {
-                    element,
-                    name: name.clone(),
-                    is_test: false,
-                })
-            }
-        }
-    }
-
     fn build(
         &self,
         source: &Source,
@@ -854,12 +826,7 @@ impl AudioSide {
             )
             .build()
             .map_err(|_| missing("capsfilter"))?;
-        let level = gst::ElementFactory::make("level")
-            .name(LEVEL_NAME)
-            .property("interval", LEVEL_INTERVAL.as_nanos() as u64)
-            .property("post-messages", true)
-            .build()
-            .map_err(|_| missing("level"))?;
+        let level = level_element(LEVEL_NAME, LEVEL_INTERVAL).map_err(|_| missing("level"))?;
         let volume = gst::ElementFactory::make("volume")
             .property("mute", !self.mic_on.load(Ordering::Acquire))
             .build()
@@ -892,18 +859,11 @@ impl AudioSide {
             .map_err(build_error)?;
         gst::Element::link_many(elements).map_err(build_error)?;
         let out = self.out.clone();
-        sink.set_callbacks(
-            gst_app::AppSinkCallbacks::builder()
-                .new_sample(move |sink| {
-                    let sample = sink.pull_sample().map_err(|_| gst::FlowError::Flushing)?;
-                    forward_encoded(&out, &sample, EncodedKind::Audio, OPUS_FRAME);
-                    Ok(gst::FlowSuccess::Ok)
-                })
-                .build(),
-        );
-        let armed = Arc::new(AtomicBool::new(false));
+        on_each_sample(&sink, move |sample| {
+            forward_encoded(&out, sample, EncodedKind::Audio, OPUS_FRAME);
+        });
         let meter = self.level.clone();
-        watch_bus(&pipeline, generation, notes, armed.clone(), move |msg| {
+        let armed = watch_bus(&pipeline, generation, notes, move |msg| {
             if msg.src().is_some_and(|src| src.name() == LEVEL_NAME)
                 && let Some(level) = msg.structure().and_then(meter_level)
             {
@@ -925,57 +885,19 @@ impl Restartable for AudioSide {
         drop(failed);
     }
 
-    /// Builds and starts the microphone pipeline; an `Auto` microphone that cannot start is
-    /// replaced by the test tone.
+    /// Builds and starts the microphone pipeline (see [`start_device`]).
     fn rebuild(&self, generation: u64, notes: &mpsc::Sender<Note>) -> Result<(), CallMediaError> {
-        let mut fallback = None;
-        loop {
-            let source = self.source(fallback.take())?;
-            let is_auto_mic = self.microphone == DeviceChoice::Auto && !source.is_test;
-            let (running, armed) = self.build(&source, generation, notes)?;
-            match start_playing(&running.pipeline) {
-                Ok(()) => {
-                    armed.store(true, Ordering::Release);
-                    tracing::info!(microphone = %source.name, "call microphone started");
-                    *self.source.lock().unwrap_or_else(PoisonError::into_inner) =
-                        (source.name, source.is_test);
-                    running
-                        .volume
-                        .set_property("mute", !self.mic_on.load(Ordering::Acquire));
-                    *self.running() = Some(running);
-                    return Ok(());
-                }
-                Err(reason) if is_auto_mic => {
-                    tracing::warn!(microphone = %source.name, %reason, "microphone cannot start; using the test tone");
-                    fallback = Some(format!(
-                        "microphone `{}` cannot start: {reason}",
-                        source.name
-                    ));
-                }
-                Err(reason) => {
-                    return Err(CallMediaError::Device {
-                        kind: DeviceKind::Microphone,
-                        name: source.name,
-                        reason,
-                    });
-                }
-            }
-        }
+        let (running, name, is_test) = start_device(
+            &MICROPHONE,
+            &self.microphone,
+            |source| self.build(source, generation, notes),
+            |running| &running.pipeline,
+        )?;
+        *self.source.lock().unwrap_or_else(PoisonError::into_inner) = (name, is_test);
+        running
+            .volume
+            .set_property("mute", !self.mic_on.load(Ordering::Acquire));
+        *self.running() = Some(running);
+        Ok(())
     }
-}
-
-/// Maps a `level` message to 0..=1: the loudest channel's RMS, -60..0 dB.
-fn meter_level(structure: &gst::StructureRef) -> Option<f32> {
-    if structure.name() != "level" {
-        return None;
-    }
-    let rms = structure.get::<&glib::ValueArray>("rms").ok()?;
-    let loudest = rms
-        .iter()
-        .filter_map(|v| v.get::<f64>().ok())
-        .fold(f64::NEG_INFINITY, f64::max);
-    if loudest.is_nan() {
-        return Some(0.0);
-    }
-    Some(((loudest - METER_FLOOR_DB) / -METER_FLOOR_DB).clamp(0.0, 1.0) as f32)
 }

@@ -118,10 +118,8 @@ impl AudioPlayout {
             next_id: AtomicU64::new(0),
         });
         let errors = Arc::new(ErrorSlot::default());
-        let (notes, inbox) = mpsc::channel();
-        shared.rebuild(0, &notes)?;
         Ok(AudioPlayout {
-            _supervisor: Supervisor::start(shared.clone(), notes, inbox, errors.clone()),
+            _supervisor: Supervisor::launch(shared.clone(), errors.clone())?,
             shared,
             errors,
         })
@@ -249,7 +247,7 @@ impl PlayoutShared {
                 }
                 let output = AudioOutput::Sink(name.clone());
                 let sink =
-                    pipeline::audio_sink(&output).map_err(|reason| speaker_error(name, reason))?;
+                    pipeline::audio_sink(&output).map_err(|e| speaker_error(name, e.to_string()))?;
                 Ok(Some((sink, output)))
             }
         }
@@ -430,27 +428,21 @@ impl Restartable for PlayoutShared {
                         return Err(CallMediaError::Device {
                             kind: DeviceKind::Speaker,
                             name,
-                            reason,
+                            reason: reason.to_string(),
                         });
                     }
                 }
             }
             None => (self.build_base(Self::fakesink()?)?, true),
         };
-        let armed = Arc::new(AtomicBool::new(false));
-        watch_bus(&running.pipeline, generation, notes, armed.clone(), |_| {});
+        let armed = watch_bus(&running.pipeline, generation, notes, |_| {});
         let mut slot = self.running();
         let streams = self.streams();
         for stream in streams.values() {
             *stream.branch() = Some(add_branch(&running, &stream.decoded)?);
         }
         drop(streams);
-        start_playing(&running.pipeline).map_err(|detail| {
-            CallMediaError::Pipeline(super::PipelineError::StateChange {
-                state: "Playing".to_owned(),
-                detail,
-            })
-        })?;
+        start_playing(&running.pipeline)?;
         armed.store(true, Ordering::Release);
         self.fake.store(fake, Ordering::Release);
         *slot = Some(running);

@@ -24,7 +24,8 @@ use super::super::pipeline::OwnedPipeline;
 use super::super::stamp::Stamp;
 use super::{
     CallMediaError, Counter, ErrorSlot, Note, Restartable, Supervisor, build_error, init, make,
-    missing, publish_rgba, rtp_input, rtp_with_payload_type, start_playing, watch_bus,
+    missing, on_each_sample, publish_rgba, rtp_input, rtp_with_payload_type, start_playing,
+    watch_bus,
 };
 
 /// The payload type the pipeline's caps name; every packet is rewritten to it.
@@ -98,10 +99,8 @@ impl VideoReceiver {
             glass_to_glass: Arc::new(Mutex::new(VecDeque::with_capacity(GLASS_TO_GLASS_SAMPLES))),
         });
         let errors = Arc::new(ErrorSlot::default());
-        let (notes, inbox) = mpsc::channel();
-        shared.rebuild(0, &notes)?;
         Ok(VideoReceiver {
-            _supervisor: Supervisor::start(shared.clone(), notes, inbox, errors.clone()),
+            _supervisor: Supervisor::launch(shared.clone(), errors.clone())?,
             shared,
             errors,
         })
@@ -230,24 +229,15 @@ impl ReceiverShared {
         let decoded = self.decoded.clone();
         let last_stamp = self.last_stamp.clone();
         let glass_to_glass = self.glass_to_glass.clone();
-        sink.set_callbacks(
-            gst_app::AppSinkCallbacks::builder()
-                .new_sample(move |sink| {
-                    let sample = sink.pull_sample().map_err(|_| gst::FlowError::Flushing)?;
-                    if let Some(stamp) = publish_rgba(&slot, &sample, true) {
-                        decoded.bump();
-                        last_stamp.store(pack_stamp(stamp), Ordering::Relaxed);
-                        if let Some(stamp) = stamp {
-                            record_glass_to_glass(
-                                &glass_to_glass,
-                                stamp.age_ms(super::unix_ms_now()),
-                            );
-                        }
-                    }
-                    Ok(gst::FlowSuccess::Ok)
-                })
-                .build(),
-        );
+        on_each_sample(&sink, move |sample| {
+            if let Some(stamp) = publish_rgba(&slot, sample, true) {
+                decoded.bump();
+                last_stamp.store(pack_stamp(stamp), Ordering::Relaxed);
+                if let Some(stamp) = stamp {
+                    record_glass_to_glass(&glass_to_glass, stamp.age_ms(super::unix_ms_now()));
+                }
+            }
+        });
         // The depayloader asks upstream for a keyframe; upstream of appsrc is the network.
         if let Some(pad) = src.static_pad("src") {
             let wanted = self.keyframe_wanted.clone();
@@ -260,8 +250,7 @@ impl ReceiverShared {
                 gst::PadProbeReturn::Ok
             });
         }
-        let armed = Arc::new(AtomicBool::new(false));
-        watch_bus(&pipeline, generation, notes, armed.clone(), |_| {});
+        let armed = watch_bus(&pipeline, generation, notes, |_| {});
         Ok((
             ReceiverRunning {
                 _pipeline: pipeline,
@@ -284,12 +273,7 @@ impl Restartable for ReceiverShared {
 
     fn rebuild(&self, generation: u64, notes: &mpsc::Sender<Note>) -> Result<(), CallMediaError> {
         let (running, armed) = self.build(generation, notes)?;
-        start_playing(&running._pipeline).map_err(|detail| {
-            CallMediaError::Pipeline(super::PipelineError::StateChange {
-                state: "Playing".to_owned(),
-                detail,
-            })
-        })?;
+        start_playing(&running._pipeline)?;
         armed.store(true, Ordering::Release);
         *self.running() = Some(running);
         // After a rebuild the decoder needs a keyframe before it can show anything.

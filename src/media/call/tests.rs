@@ -11,19 +11,20 @@ use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use super::*;
 use crate::config::DeviceChoice;
 use crate::media::FrameSlot;
+use crate::meeting::Layer;
+use crate::meeting::layer::ENCODER_FLOOR_BPS;
 
 fn gst_ready() {
     gst::init().expect("GStreamer initialises");
 }
 
-fn test_settings(layer: VideoLayer, tag: u8) -> CaptureSettings {
+fn test_settings(layer: Layer, tag: u8) -> CaptureSettings {
     CaptureSettings {
         camera: DeviceChoice::Test,
         microphone: DeviceChoice::Test,
         stamp_tag: tag,
         layer,
-        video_bitrate_bps: layer.default_bitrate_bps(),
-        fps: 30,
+        video_bitrate_bps: layer.captured().start_bps,
     }
 }
 
@@ -110,45 +111,62 @@ impl Packetizer {
 
 /// Moves frames from capture through the packetizer to `deliver` until `done` or `limit`.
 /// Returns how many frames of each kind went through.
-fn pump(
-    frames: &mut UnboundedReceiver<EncodedFrame>,
-    video: &mut Packetizer,
-    audio: &mut Packetizer,
-    limit: Duration,
-    mut deliver: impl FnMut(EncodedKind, &[u8]),
-    mut done: impl FnMut() -> bool,
-) -> (u64, u64) {
-    let deadline = Instant::now() + limit;
-    let (mut video_frames, mut audio_frames) = (0, 0);
-    while Instant::now() < deadline && !done() {
-        while let Ok(frame) = frames.try_recv() {
-            match frame.kind {
-                EncodedKind::Video => {
-                    video_frames += 1;
-                    video.push(&frame);
-                }
-                EncodedKind::Audio => {
-                    audio_frames += 1;
-                    audio.push(&frame);
+/// The capture's frames on their way to a receiver: packetized as the call layer would.
+struct Wire {
+    frames: UnboundedReceiver<EncodedFrame>,
+    video: Packetizer,
+    audio: Packetizer,
+}
+
+impl Wire {
+    fn new(frames: UnboundedReceiver<EncodedFrame>) -> Wire {
+        Wire {
+            frames,
+            video: Packetizer::vp8(),
+            audio: Packetizer::opus(),
+        }
+    }
+
+    /// Packetizes what the capture encoded and hands the packets to `deliver` until `done`
+    /// or `limit`; returns the video and audio frames seen.
+    fn pump(
+        &mut self,
+        limit: Duration,
+        mut deliver: impl FnMut(EncodedKind, &[u8]),
+        mut done: impl FnMut() -> bool,
+    ) -> (u64, u64) {
+        let deadline = Instant::now() + limit;
+        let (mut video_frames, mut audio_frames) = (0, 0);
+        while Instant::now() < deadline && !done() {
+            while let Ok(frame) = self.frames.try_recv() {
+                match frame.kind {
+                    EncodedKind::Video => {
+                        video_frames += 1;
+                        self.video.push(&frame);
+                    }
+                    EncodedKind::Audio => {
+                        audio_frames += 1;
+                        self.audio.push(&frame);
+                    }
                 }
             }
+            for packet in self.video.packets() {
+                deliver(EncodedKind::Video, &packet);
+            }
+            for packet in self.audio.packets() {
+                deliver(EncodedKind::Audio, &packet);
+            }
+            std::thread::sleep(Duration::from_millis(5));
         }
-        for packet in video.packets() {
-            deliver(EncodedKind::Video, &packet);
-        }
-        for packet in audio.packets() {
-            deliver(EncodedKind::Audio, &packet);
-        }
-        std::thread::sleep(Duration::from_millis(5));
+        (video_frames, audio_frames)
     }
-    (video_frames, audio_frames)
 }
 
 #[test]
 fn test_camera_is_encoded_sent_and_decoded_with_its_stamp() {
     gst_ready();
-    let (tx, mut rx) = unbounded_channel();
-    let capture = Capture::start(&test_settings(VideoLayer::P360, 21), tx).expect("capture");
+    let (tx, rx) = unbounded_channel();
+    let capture = Capture::start(&test_settings(Layer::P360, 21), tx).expect("capture");
     let sources = capture.sources();
     assert!(
         sources.camera_is_test && sources.microphone_is_test,
@@ -157,15 +175,12 @@ fn test_camera_is_encoded_sent_and_decoded_with_its_stamp() {
     assert!(sources.camera.starts_with("test picture"), "{sources:?}");
     let slot = FrameSlot::new();
     let receiver = VideoReceiver::new(slot.clone()).expect("receiver");
-    let (mut video, mut audio) = (Packetizer::vp8(), Packetizer::opus());
+    let mut wire = Wire::new(rx);
     let started = Instant::now();
     let mut first_decoded = None;
     let mut max_age = 0;
     let (mut ages, mut last_seen) = (Vec::new(), 0);
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
+    wire.pump(
         Duration::from_secs(8),
         |kind, packet| {
             if kind == EncodedKind::Video {
@@ -222,58 +237,35 @@ fn test_camera_is_encoded_sent_and_decoded_with_its_stamp() {
 #[test]
 fn layers_change_the_decoded_size_and_audio_only_stops_video() {
     gst_ready();
-    let (tx, mut rx) = unbounded_channel();
-    let capture = Capture::start(&test_settings(VideoLayer::P360, 5), tx).expect("capture");
+    let (tx, rx) = unbounded_channel();
+    let capture = Capture::start(&test_settings(Layer::P360, 5), tx).expect("capture");
     let slot = FrameSlot::new();
     let receiver = VideoReceiver::new(slot.clone()).expect("receiver");
-    let (mut video, mut audio) = (Packetizer::vp8(), Packetizer::opus());
+    let mut wire = Wire::new(rx);
     let mut deliver = |kind, packet: &[u8]| {
         if kind == EncodedKind::Video {
             receiver.push_rtp(packet);
         }
     };
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
-        Duration::from_secs(4),
-        &mut deliver,
-        || slot.latest().is_some_and(|f| f.width == 640),
-    );
+    wire.pump(Duration::from_secs(4), &mut deliver, || {
+        slot.latest().is_some_and(|f| f.width == 640)
+    });
     assert_eq!(slot.latest().map(|f| (f.width, f.height)), Some((640, 360)));
 
-    capture.set_layer(VideoLayer::P180);
-    assert_eq!(capture.layer(), VideoLayer::P180);
+    capture.set_layer(Layer::P180);
+    assert_eq!(capture.layer(), Layer::P180);
     assert!(capture.target_bitrate_bps() <= 400_000);
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
-        Duration::from_secs(4),
-        &mut deliver,
-        || slot.latest().is_some_and(|f| f.width == 320),
-    );
+    wire.pump(Duration::from_secs(4), &mut deliver, || {
+        slot.latest().is_some_and(|f| f.width == 320)
+    });
     assert_eq!(slot.latest().map(|f| (f.width, f.height)), Some((320, 180)));
 
-    capture.set_layer(VideoLayer::AudioOnly);
+    capture.set_layer(Layer::AudioOnly);
     // Frames already encoded may still arrive; then nothing but audio.
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
-        Duration::from_millis(300),
-        &mut deliver,
-        || false,
-    );
+    wire.pump(Duration::from_millis(300), &mut deliver, || false);
     let self_view_before = capture.self_view().frames_published();
-    let (video_frames, audio_frames) = pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
-        Duration::from_millis(700),
-        &mut deliver,
-        || false,
-    );
+    let (video_frames, audio_frames) =
+        wire.pump(Duration::from_millis(700), &mut deliver, || false);
     assert_eq!(video_frames, 0, "audio only still sends video");
     assert!(audio_frames >= 20, "only {audio_frames} audio frames");
     assert!(
@@ -283,50 +275,42 @@ fn layers_change_the_decoded_size_and_audio_only_stops_video() {
 
     // Back up: the first frame sent is a keyframe, so the receiver picks up at once.
     let before = receiver.frames_decoded();
-    capture.set_layer(VideoLayer::P180);
+    capture.set_layer(Layer::P180);
     let mut first = None;
     let deadline = Instant::now() + Duration::from_secs(3);
     while first.is_none() && Instant::now() < deadline {
-        match rx.try_recv() {
+        match wire.frames.try_recv() {
             Ok(frame) if frame.kind == EncodedKind::Video => first = Some(frame),
             Ok(_) => {}
             Err(_) => std::thread::sleep(Duration::from_millis(5)),
         }
     }
     if let Some(frame) = &first {
-        video.push(frame);
+        wire.video.push(frame);
     }
     assert!(
         first.is_some_and(|f| f.keyframe),
         "no keyframe after audio only"
     );
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
-        Duration::from_secs(3),
-        &mut deliver,
-        || receiver.frames_decoded() > before + 5,
-    );
+    wire.pump(Duration::from_secs(3), &mut deliver, || {
+        receiver.frames_decoded() > before + 5
+    });
     assert!(receiver.frames_decoded() > before + 5);
 }
 
 #[test]
 fn opus_streams_are_decoded_and_mixed() {
     gst_ready();
-    let (tx, mut rx) = unbounded_channel();
-    let mut settings = test_settings(VideoLayer::AudioOnly, 1);
+    let (tx, rx) = unbounded_channel();
+    let mut settings = test_settings(Layer::AudioOnly, 1);
     settings.video_bitrate_bps = 50_000;
     let capture = Capture::start(&settings, tx).expect("capture");
     let playout = AudioPlayout::new(&DeviceChoice::Test).expect("playout");
     assert!(playout.output_is_fake());
     let first = playout.add_stream().expect("stream");
     let second = playout.add_stream().expect("second stream");
-    let (mut video, mut audio) = (Packetizer::vp8(), Packetizer::opus());
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
+    let mut wire = Wire::new(rx);
+    wire.pump(
         Duration::from_secs(5),
         |kind, packet| {
             if kind == EncodedKind::Audio {
@@ -344,10 +328,7 @@ fn opus_streams_are_decoded_and_mixed() {
     drop(second);
     assert_eq!(playout_elements(&playout), elements_before - 7);
     let before = first.frames_decoded();
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
+    wire.pump(
         Duration::from_secs(3),
         |kind, packet| {
             if kind == EncodedKind::Audio {
@@ -374,12 +355,12 @@ fn playout_elements(playout: &AudioPlayout) -> usize {
 #[test]
 fn garbage_is_ignored_and_decoding_goes_on() {
     gst_ready();
-    let (tx, mut rx) = unbounded_channel();
-    let capture = Capture::start(&test_settings(VideoLayer::P180, 9), tx).expect("capture");
+    let (tx, rx) = unbounded_channel();
+    let capture = Capture::start(&test_settings(Layer::P180, 9), tx).expect("capture");
     let receiver = VideoReceiver::new(FrameSlot::new()).expect("receiver");
     let playout = AudioPlayout::new(&DeviceChoice::Test).expect("playout");
     let stream = playout.add_stream().expect("stream");
-    let (mut video, mut audio) = (Packetizer::vp8(), Packetizer::opus());
+    let mut wire = Wire::new(rx);
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     let mut noise = |len: usize| -> Vec<u8> {
         (0..len)
@@ -401,14 +382,9 @@ fn garbage_is_ignored_and_decoding_goes_on() {
             capture.request_keyframe();
         }
     };
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
-        Duration::from_secs(4),
-        &mut deliver,
-        || receiver.frames_decoded() >= 10 && stream.frames_decoded() >= 10,
-    );
+    wire.pump(Duration::from_secs(4), &mut deliver, || {
+        receiver.frames_decoded() >= 10 && stream.frames_decoded() >= 10
+    });
     let (video_before, audio_before) = (receiver.frames_decoded(), stream.frames_decoded());
     assert!(video_before >= 10 && audio_before >= 10);
 
@@ -416,10 +392,7 @@ fn garbage_is_ignored_and_decoding_goes_on() {
     // real packets with their payload scrambled (some ahead of the real one, which the
     // jitter buffer then drops as a duplicate: a damaged picture until the next keyframe).
     let mut sent = 0u32;
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
+    wire.pump(
         Duration::from_secs(1),
         |kind, packet| {
             sent += 1;
@@ -446,17 +419,10 @@ fn garbage_is_ignored_and_decoding_goes_on() {
         || false,
     );
 
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
-        Duration::from_secs(6),
-        &mut deliver,
-        || {
-            receiver.frames_decoded() >= video_before + 60
-                && stream.frames_decoded() >= audio_before + 100
-        },
-    );
+    wire.pump(Duration::from_secs(6), &mut deliver, || {
+        receiver.frames_decoded() >= video_before + 60
+            && stream.frames_decoded() >= audio_before + 100
+    });
     assert!(
         receiver.frames_decoded() >= video_before + 60,
         "{} frames decoded, {video_before} before the garbage",
@@ -476,18 +442,22 @@ fn garbage_is_ignored_and_decoding_goes_on() {
 fn the_target_bitrate_changes_live_within_the_layer_range() {
     gst_ready();
     let (tx, _rx) = unbounded_channel();
-    let capture = Capture::start(&test_settings(VideoLayer::P360, 2), tx).expect("capture");
-    assert_eq!(capture.target_bitrate_bps(), 600_000);
+    let capture = Capture::start(&test_settings(Layer::P360, 2), tx).expect("capture");
+    let p360 = Layer::P360.captured();
+    assert_eq!(capture.target_bitrate_bps(), p360.start_bps);
     capture.set_target_bitrate(500_000);
     assert_eq!(capture.target_bitrate_bps(), 500_000);
     assert_eq!(encoder_bitrate(&capture), 500_000);
     capture.set_target_bitrate(10_000_000);
-    assert_eq!(capture.target_bitrate_bps(), 1_200_000);
+    assert_eq!(capture.target_bitrate_bps(), p360.max_bps);
+    // A hard cap below the layer's minimum is honoured down to the encoder's floor.
     capture.set_target_bitrate(1);
-    assert_eq!(capture.target_bitrate_bps(), 100_000);
-    capture.set_layer(VideoLayer::P720);
-    assert_eq!(capture.target_bitrate_bps(), 300_000);
-    assert_eq!(encoder_bitrate(&capture), 300_000);
+    assert_eq!(capture.target_bitrate_bps(), ENCODER_FLOOR_BPS);
+    capture.set_layer(Layer::P720);
+    assert_eq!(capture.target_bitrate_bps(), ENCODER_FLOOR_BPS);
+    capture.set_target_bitrate(10_000_000);
+    assert_eq!(capture.target_bitrate_bps(), 2_500_000);
+    assert_eq!(encoder_bitrate(&capture), 2_500_000);
     capture.request_keyframe();
 }
 
@@ -532,56 +502,23 @@ fn a_failing_pipeline_is_rebuilt_and_reported() {
 #[test]
 fn camera_off_empties_the_self_view_and_sends_nothing() {
     gst_ready();
-    let (tx, mut rx) = unbounded_channel();
-    let capture = Capture::start(&test_settings(VideoLayer::P180, 3), tx).expect("capture");
-    let (mut video, mut audio) = (Packetizer::vp8(), Packetizer::opus());
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
+    let (tx, rx) = unbounded_channel();
+    let capture = Capture::start(&test_settings(Layer::P180, 3), tx).expect("capture");
+    let mut wire = Wire::new(rx);
+    wire.pump(
         Duration::from_secs(3),
         |_, _| {},
         || capture.self_view().latest().is_some(),
     );
     capture.set_camera_enabled(false);
-    pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
-        Duration::from_millis(200),
-        |_, _| {},
-        || false,
-    );
-    let (video_frames, _) = pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
-        Duration::from_millis(500),
-        |_, _| {},
-        || false,
-    );
+    wire.pump(Duration::from_millis(200), |_, _| {}, || false);
+    let (video_frames, _) = wire.pump(Duration::from_millis(500), |_, _| {}, || false);
     assert_eq!(video_frames, 0);
     assert!(capture.self_view().latest().is_none());
     capture.set_camera_enabled(true);
-    let (video_frames, _) = pump(
-        &mut rx,
-        &mut video,
-        &mut audio,
-        Duration::from_secs(1),
-        |_, _| {},
-        || false,
-    );
+    let (video_frames, _) = wire.pump(Duration::from_secs(1), |_, _| {}, || false);
     assert!(capture.self_view().latest().is_some());
     assert!(video_frames > 0);
-}
-
-#[test]
-fn layer_sizes_and_labels() {
-    assert_eq!(VideoLayer::P720.size(), Some((1280, 720)));
-    assert_eq!(VideoLayer::AudioOnly.size(), None);
-    assert_eq!(VideoLayer::P180.label(), "180p");
-    assert!(VideoLayer::P720 < VideoLayer::AudioOnly);
-    assert_eq!(VideoLayer::P360.clamp_bitrate(5), 100_000);
 }
 
 #[test]
@@ -602,7 +539,7 @@ fn auto_devices_work_or_fall_back_and_say_so() {
     gst_ready();
     let started = Instant::now();
     let (tx, _rx) = unbounded_channel();
-    let mut settings = test_settings(VideoLayer::P180, 4);
+    let mut settings = test_settings(Layer::P180, 4);
     settings.camera = DeviceChoice::Auto;
     settings.microphone = DeviceChoice::Auto;
     let capture = Capture::start(&settings, tx).expect("capture");
@@ -632,7 +569,7 @@ fn auto_devices_work_or_fall_back_and_say_so() {
 fn a_named_camera_that_does_not_exist_is_a_device_error() {
     gst_ready();
     let (tx, _rx) = unbounded_channel();
-    let mut settings = test_settings(VideoLayer::P180, 4);
+    let mut settings = test_settings(Layer::P180, 4);
     settings.camera = DeviceChoice::Named("/dev/video-that-is-not-there".into());
     match Capture::start(&settings, tx) {
         Err(CallMediaError::Device {
@@ -653,7 +590,7 @@ fn a_named_camera_that_does_not_exist_is_a_device_error() {
 #[ignore = "measurement, slow"]
 fn measure_encoded_frames_per_second_for_each_layer() {
     gst_ready();
-    for layer in [VideoLayer::P720, VideoLayer::P360, VideoLayer::P180] {
+    for layer in [Layer::P720, Layer::P360, Layer::P180] {
         let (tx, mut rx) = unbounded_channel();
         let capture = Capture::start(&test_settings(layer, 1), tx).expect("capture");
         std::thread::sleep(Duration::from_millis(500));
@@ -704,17 +641,17 @@ fn cpu_ticks() -> u64 {
 #[test]
 fn the_encoder_uses_one_thread_on_a_two_core_box_and_more_only_for_large_pictures() {
     use super::capture::vp8_threads;
-    assert_eq!(vp8_threads(VideoLayer::P720, 2), 1);
-    assert_eq!(vp8_threads(VideoLayer::P720, 4), 2);
-    assert_eq!(vp8_threads(VideoLayer::P360, 8), 1);
-    assert_eq!(vp8_threads(VideoLayer::AudioOnly, 8), 1);
+    assert_eq!(vp8_threads(Layer::P720, 2), 1);
+    assert_eq!(vp8_threads(Layer::P720, 4), 2);
+    assert_eq!(vp8_threads(Layer::P360, 8), 1);
+    assert_eq!(vp8_threads(Layer::AudioOnly, 8), 1);
 }
 
 #[test]
 #[cfg(not(any(target_arch = "arm", target_arch = "aarch64")))]
 fn the_encoder_spends_more_effort_on_small_pictures() {
     use super::capture::vp8_speed;
-    assert_eq!(vp8_speed(VideoLayer::P720), -6);
-    assert_eq!(vp8_speed(VideoLayer::P360), -6);
-    assert_eq!(vp8_speed(VideoLayer::P180), -4);
+    assert_eq!(vp8_speed(Layer::P720), -6);
+    assert_eq!(vp8_speed(Layer::P360), -6);
+    assert_eq!(vp8_speed(Layer::P180), -4);
 }
