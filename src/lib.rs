@@ -2,6 +2,7 @@
 //!
 //! See `ARCHITECTURE.md` for the bird's-eye view and the code map.
 
+pub mod app;
 pub mod auth;
 pub mod backoff;
 pub mod bench;

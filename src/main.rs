@@ -238,23 +238,18 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 }
 
 fn exit_code_for(error: &anyhow::Error) -> u8 {
-    use phonghop::hub::{HubError, admin::AdminError};
-    use phonghop::room::RoomError;
+    use phonghop::app::AppError;
+    use phonghop::hub::admin::AdminError;
     for cause in error.chain() {
-        if cause.is::<ConfigError>() {
+        if cause.is::<ConfigError>()
+            || matches!(cause.downcast_ref::<AppError>(), Some(AppError::Config(_)))
+        {
             return 2;
         }
         // Library errors wrap StoreError transparently, which hides it from the chain.
         let store = cause
             .downcast_ref::<StoreError>()
-            .or_else(|| match cause.downcast_ref::<HubError>() {
-                Some(HubError::Store(e)) => Some(e),
-                _ => None,
-            })
-            .or_else(|| match cause.downcast_ref::<RoomError>() {
-                Some(RoomError::Store(e)) => Some(e),
-                _ => None,
-            })
+            .or_else(|| cause.downcast_ref::<AppError>().and_then(AppError::store))
             .or_else(|| match cause.downcast_ref::<AdminError>() {
                 Some(AdminError::Store(e)) => Some(e),
                 _ => None,
@@ -519,12 +514,9 @@ fn hub(args: HubArgs) -> Result<(), Failure> {
         None => {
             let rt = runtime()?;
             rt.block_on(async {
-                let listener = tokio::net::TcpListener::bind(config.listen)
-                    .await
-                    .with_context(|| {
-                        format!("cannot listen on {} ([hub] listen)", config.listen)
-                    })?;
-                phonghop::hub::run(listener, config, shutdown_signal()).await?;
+                let hub = phonghop::app::HubBuilder::new(config, shown);
+                let listener = hub.bind().await?;
+                hub.run(listener, shutdown_signal()).await?;
                 Ok::<_, Failure>(())
             })
         }
@@ -720,8 +712,6 @@ fn room(args: RoomArgs) -> Result<(), Failure> {
             Ok(())
         }
         None => {
-            let unit = config.unit.clone();
-            let health_listen = config.health_listen;
             let kiosk_language = config.kiosk.language;
             let idle_reset_secs = config.kiosk.idle_reset_secs;
             let zoom = config.kiosk.zoom_percent as f32 / 100.0;
@@ -736,9 +726,13 @@ fn room(args: RoomArgs) -> Result<(), Failure> {
                 }
             };
             let recording_dir = phonghop::datadir::DataDir::new(&config.data_dir).recording_dir();
-            let (kiosk_service, kiosk_requests) = phonghop::room::service::channel();
-            let (status_tx, status_rx) = phonghop::room::status_channel(&unit);
-            let room_stop = CancellationToken::new();
+            let builder = phonghop::app::RoomBuilder::new(config);
+            let listener = rt.block_on(builder.bind())?;
+            let room = {
+                let _in_runtime = rt.enter();
+                builder.spawn(listener)?
+            };
+            let room_stop = room.stop_token();
             let window_stop = CancellationToken::new();
             {
                 let stop = room_stop.clone();
@@ -747,32 +741,14 @@ fn room(args: RoomArgs) -> Result<(), Failure> {
                     stop.cancel();
                 });
             }
-            // Shared by the room's call task (writer) and the kiosk's meeting screen (reader).
-            let call_view = phonghop::room::call_view::CallView::new();
-            let room_call = call_view.clone();
+            let (status_rx, kiosk_service, call_view) =
+                (room.status.clone(), room.kiosk.clone(), room.call.clone());
             let task = rt.spawn({
-                let (room_stop, window_stop) = (room_stop.clone(), window_stop.clone());
+                let window_stop = window_stop.clone();
                 async move {
-                    let result = async {
-                        let listener = tokio::net::TcpListener::bind(health_listen)
-                            .await
-                            .with_context(|| {
-                                format!("cannot listen on {health_listen} ([room] health_listen)")
-                            })?;
-                        phonghop::room::run_full(
-                            listener,
-                            config,
-                            status_tx,
-                            kiosk_requests,
-                            room_call,
-                            room_stop.cancelled_owned(),
-                        )
-                        .await?;
-                        Ok::<_, Failure>(())
-                    }
-                    .await;
+                    let result = room.finished().await;
                     window_stop.cancel();
-                    result
+                    result.map_err(Failure::from)
                 }
             });
             if !args.headless {
