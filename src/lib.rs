@@ -14,6 +14,7 @@ pub mod contrib;
 pub mod datadir;
 pub mod demo;
 pub mod feedback;
+pub mod health;
 pub mod hub;
 pub mod kiosk;
 pub mod media;

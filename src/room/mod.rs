@@ -15,11 +15,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
-use axum::{Json, Router};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -217,12 +216,9 @@ pub async fn run(
     Ok(())
 }
 
+/// What a room adds to the common `/healthz` answer.
 #[derive(Debug, serde::Serialize)]
-struct Health {
-    status: &'static str,
-    version: &'static str,
-    uptime_secs: u64,
-    db_ok: bool,
+struct RoomHealth {
     unit: String,
     room_id: Option<String>,
     hub: HubLink,
@@ -231,21 +227,12 @@ struct Health {
 async fn healthz(State(room): State<Arc<Room>>) -> Response {
     let db_ok = room.store.call(|s| s.ping()).await;
     let status = room.status.borrow().clone();
-    let health = Health {
-        status: if db_ok { "ok" } else { "degraded" },
-        version: env!("CARGO_PKG_VERSION"),
-        uptime_secs: room.started.elapsed().as_secs(),
-        db_ok,
+    let detail = RoomHealth {
         unit: status.unit,
         room_id: status.room_id,
         hub: status.link,
     };
-    let code = if db_ok {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    (code, Json(health)).into_response()
+    crate::health::healthz_response(db_ok, room.started, detail)
 }
 
 async fn metrics(State(room): State<Arc<Room>>) -> Response {

@@ -68,10 +68,16 @@ async fn samples(url: &url::Url, prefix: &str) -> Option<Vec<f64>> {
         .text()
         .await
         .ok()?;
+    // A prefix ending in a space names one series exactly.
+    let matches = |series: &str| match prefix.strip_suffix(' ') {
+        Some(exact) => series == exact,
+        None => series.starts_with(prefix),
+    };
     Some(
-        text.lines()
-            .filter(|l| l.starts_with(prefix))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        phonghop::health::parse_metrics(&text)
+            .into_iter()
+            .filter(|(series, _)| matches(series))
+            .map(|(_, value)| value)
             .collect(),
     )
 }
