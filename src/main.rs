@@ -602,7 +602,10 @@ fn hub(args: HubArgs) -> Result<(), Failure> {
         Some(HubCommand::GenCert { names, force }) => gen_cert(&config, &shown, names, force),
         Some(HubCommand::Feedback(command)) => {
             let mut out = std::io::stdout().lock();
-            phonghop::hub::feedback_cli::run(&config, command, &mut out).map_err(usage)
+            phonghop::hub::feedback_cli::run(&config, command, &mut out).map_err(|e| Failure {
+                code: e.exit_code(),
+                error: anyhow::Error::new(e),
+            })
         }
         Some(HubCommand::Campaign(c)) => contrib(&config, ContribCommand::Campaign(c)),
         Some(HubCommand::Poster(a)) => contrib(&config, ContribCommand::Poster(a)),

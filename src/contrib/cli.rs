@@ -7,7 +7,6 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::config::HubConfig;
-use crate::datadir::DataDir;
 use crate::store::{StaffNote, Store, StoreError};
 
 use super::campaign::CampaignInput;
@@ -182,10 +181,17 @@ fn io(path: impl Into<String>) -> impl FnOnce(std::io::Error) -> ContribCliError
     move |source| ContribCliError::Io { path, source }
 }
 
+impl From<crate::app::OpenError> for ContribCliError {
+    fn from(e: crate::app::OpenError) -> Self {
+        match e {
+            crate::app::OpenError::DataDir(e) => ContribCliError::DataDir(e),
+            crate::app::OpenError::Store(e) => ContribCliError::Store(e),
+        }
+    }
+}
+
 fn open(config: &HubConfig) -> Result<Store, ContribCliError> {
-    let data = DataDir::new(&config.data_dir);
-    data.create()?;
-    Ok(Store::open(&data.db_path())?)
+    Ok(crate::app::open_store(&config.data_dir)?)
 }
 
 /// The public page of a campaign at this hub.
