@@ -7,7 +7,7 @@ pub mod auth;
 pub mod backoff;
 pub mod bench;
 pub mod bench_meeting;
-pub mod cli_qr;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod contrib;

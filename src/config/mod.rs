@@ -155,6 +155,14 @@ impl HubConfig {
         self.units.iter().find(|u| u.id == id)
     }
 
+    /// The public page of a campaign at this hub (`/c/<slug>`).
+    pub fn campaign_page_url(&self, slug: &str) -> String {
+        self.public_url
+            .join(&format!("c/{slug}"))
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| format!("{}c/{slug}", self.public_url))
+    }
+
     pub fn province(&self) -> &Unit {
         // Invariant: validation guarantees exactly one province, listed first.
         &self.units[0]

@@ -2,12 +2,11 @@
 //! notifications (webhooks and statement imports), matching transfers to pledges, the
 //! public transparency page and the printable poster.
 //!
-//! Everything here except [`cli`] is logic without I/O: time comes in as `now_ms`, bytes
+//! Everything here is logic without I/O: time comes in as `now_ms`, bytes
 //! come in as arguments, and the SQL lives in `crate::store` (`store/contrib.rs`). The hub's
 //! routes are in `crate::hub::contrib_api`.
 
 pub mod campaign;
-pub mod cli;
 pub mod matching;
 pub mod poster;
 pub mod public;

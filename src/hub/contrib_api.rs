@@ -256,7 +256,7 @@ async fn list_campaigns(
     let views: Vec<CampaignView> = list
         .into_iter()
         .map(|(campaign, totals)| CampaignView {
-            page_url: crate::contrib::cli::page_url(&hub.config, &campaign.slug),
+            page_url: hub.config.campaign_page_url(&campaign.slug),
             campaign,
             totals,
         })
@@ -293,7 +293,7 @@ async fn create_campaign(
         .map_err(store_failure)?;
     tracing::info!(campaign = %campaign.slug, "campaign created through the staff API");
     let view = CampaignView {
-        page_url: crate::contrib::cli::page_url(&hub.config, &campaign.slug),
+        page_url: hub.config.campaign_page_url(&campaign.slug),
         campaign,
         totals: Default::default(),
     };

@@ -10,13 +10,15 @@ mod auth;
 mod contrib_api;
 mod contrib_sync;
 mod feedback_api;
-pub mod feedback_cli;
 pub mod meeting_api;
 pub mod meetings;
 pub mod presence;
 pub mod session;
 pub mod tls;
 mod ws;
+
+/// The staff API's feedback filter, which `phonghop hub feedback` shares.
+pub use feedback_api::filter_from as feedback_filter;
 
 use std::future::Future;
 use std::net::SocketAddr;

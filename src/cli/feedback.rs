@@ -128,9 +128,8 @@ pub fn run(
             unit,
             since,
         } => {
-            let filter =
-                super::feedback_api::filter_from(status.as_deref(), unit, since.as_deref())
-                    .map_err(FeedbackCliError::Filter)?;
+            let filter = crate::hub::feedback_filter(status.as_deref(), unit, since.as_deref())
+                .map_err(FeedbackCliError::Filter)?;
             for row in open(config)?.feedback_list(&filter)? {
                 let first_line: String = row
                     .text
@@ -177,7 +176,7 @@ pub fn run(
             if format != "csv" {
                 return Err(FeedbackCliError::UnknownFormat(format));
             }
-            let filter = super::feedback_api::filter_from(None, None, since.as_deref())
+            let filter = crate::hub::feedback_filter(None, None, since.as_deref())
                 .map_err(FeedbackCliError::Filter)?;
             let rows = open(config)?.feedback_list(&filter)?;
             write_csv(&rows, out)?;
