@@ -43,15 +43,7 @@ pub struct IncomingTransfer {
     pub raw_json: String,
 }
 
-/// `0011 0012-34567` → `0011001234567`: accounts compare without spaces, dashes or dots and
-/// without regard to case.
-pub fn normalize_account(account: &str) -> String {
-    account
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
-}
+pub use crate::text::normalize_account;
 
 /// Parses a bank's local time (`2026-11-23 10:15:00`, `2026-11-23 10:15`, `2026-11-23`, or
 /// `2026-11-23T10:15:00`) as Vietnam time, or an RFC 3339 time with an offset; returns Unix ms.
