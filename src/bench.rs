@@ -2,9 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use tokio_util::sync::CancellationToken;
-
-use crate::config::RoomConfig;
+use crate::app::{AppError, HubBuilder, RoomBuilder};
 use crate::room::service::{FeedbackDraft, KioskRequest};
 
 #[derive(Debug, serde::Serialize)]
@@ -88,60 +86,31 @@ async fn wait_for_rows(
 /// the hub up to time the way from room to hub.
 pub async fn sync(records: usize) -> Result<SyncReport, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let mut hub_config =
-        crate::config::parse_hub_str("config/demo.toml", crate::demo::DEMO_HUB_TOML)
-            .map_err(|e| e.to_string())?;
-    hub_config.data_dir = dir.path().join("hub");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| e.to_string())?;
-    let hub_addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let hub_url: url::Url = format!("http://{hub_addr}/")
-        .parse()
-        .map_err(|e: url::ParseError| e.to_string())?;
-    hub_config.public_url = hub_url.clone();
-    let stop = CancellationToken::new();
-    let hub = tokio::spawn(crate::hub::run(
-        listener,
-        hub_config.clone(),
-        stop.clone().cancelled_owned(),
-    ));
-    let (_, code) = crate::hub::admin::add_room(&hub_config, "demo", "lao-chai", "bench")
-        .map_err(|e| e.to_string())?;
-    let room_config =
-        RoomConfig::local("lao-chai", dir.path().join("room"), hub_url, String::new());
-    crate::room::enroll::enroll(&room_config, None, &code)
-        .await
-        .map_err(|e| e.to_string())?;
-    let health = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| e.to_string())?;
-    let (status, _status_rx) = crate::room::status_channel("lao-chai");
-    let (kiosk, requests) = crate::room::service::channel();
-    let room_stop = CancellationToken::new();
-    let room = tokio::spawn(crate::room::run_with_kiosk(
-        health,
-        room_config,
-        status,
-        requests,
-        room_stop.clone().cancelled_owned(),
-    ));
+    let started = async {
+        let hub = HubBuilder::demo(&dir.path().join("hub"))?
+            .spawn_local()
+            .await?;
+        let (room_config, _) = hub
+            .enroll_room("lao-chai", "bench", dir.path().join("room"), "")
+            .await?;
+        let room = RoomBuilder::new(room_config).spawn_bound().await?;
+        Ok::<_, AppError>((hub, room))
+    };
+    let (hub, room) = started.await.map_err(|e| e.to_string())?;
+    let (hub_config, hub_addr) = (hub.config.clone(), hub.addr);
+    let kiosk = room.kiosk.clone();
 
     // Offline: the hub is stopped; the box stores everything durably.
-    stop.cancel();
-    let _ = hub.await;
+    let _ = hub.stop().await;
     let mut durable_ms = submit_all(&kiosk, 0, records).await?;
 
     // The hub is back on the same port: time the catch-up.
     let listener = tokio::net::TcpListener::bind(hub_addr)
         .await
         .map_err(|e| e.to_string())?;
-    let stop = CancellationToken::new();
-    let hub = tokio::spawn(crate::hub::run(
-        listener,
-        hub_config,
-        stop.clone().cancelled_owned(),
-    ));
+    let hub = HubBuilder::new(hub_config, "config/demo.toml")
+        .spawn(listener)
+        .map_err(|e| e.to_string())?;
     let hub_store = crate::store::Store::open(&dir.path().join("hub/phonghop.db"))
         .map_err(|e| e.to_string())?;
     let rows = wait_for_rows(&hub_store, records).await?;
@@ -153,10 +122,8 @@ pub async fn sync(records: usize) -> Result<SyncReport, String> {
     let online = 200;
     durable_ms.extend(submit_all(&kiosk, records, online).await?);
     let rows = wait_for_rows(&hub_store, records + online).await?;
-    room_stop.cancel();
-    stop.cancel();
-    let _ = room.await;
-    let _ = hub.await;
+    let _ = room.stop().await;
+    let _ = hub.stop().await;
     let mut transit: Vec<f64> = rows
         .iter()
         .filter(|r| r.room_seq > records as i64)

@@ -295,13 +295,7 @@ fn process_tree(root: u32) -> HashMap<u32, u64> {
 
 /// One `/metrics` page as series (`name{labels}`) → value.
 pub fn parse_metrics(text: &str) -> HashMap<String, f64> {
-    text.lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| {
-            let (series, value) = l.rsplit_once(' ')?;
-            Some((series.to_owned(), value.parse().ok()?))
-        })
-        .collect()
+    crate::health::parse_metrics(text).into_iter().collect()
 }
 
 /// Every process the bench started; dropping it (end, error, panic, Ctrl-C) stops them.

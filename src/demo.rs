@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::RoomConfig;
+use crate::app::{AppError, HubBuilder, RoomBuilder, RunningRoom};
 use crate::room::call_view::{CallPhase, CallView};
 use crate::room::{HubLink, RoomStatus};
 
@@ -38,17 +38,17 @@ pub struct DemoOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     #[error("demo setup: {0}")]
-    Setup(String),
+    Setup(#[from] AppError),
+    #[error("demo setup: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("demo setup: {0}")]
+    Pin(#[from] crate::auth::PinError),
     #[error("after {seconds} s only {connected} of {total} rooms were connected")]
     NotConnected {
         seconds: u64,
         connected: usize,
         total: usize,
     },
-}
-
-fn setup<E: std::fmt::Display>(e: E) -> DemoError {
-    DemoError::Setup(e.to_string())
 }
 
 /// Runs the demo, printing a status line a second to `out`.
@@ -59,80 +59,43 @@ pub async fn run(
 ) -> Result<(), DemoError> {
     let dir = tempfile::Builder::new()
         .prefix("phonghop-demo-")
-        .tempdir()
-        .map_err(setup)?;
-    let mut hub_config =
-        crate::config::parse_hub_str("config/demo.toml", DEMO_HUB_TOML).map_err(setup)?;
-    hub_config.data_dir = dir.path().join("hub");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(setup)?;
-    let hub_addr = listener.local_addr().map_err(setup)?;
-    let hub_url: url::Url = format!("http://{hub_addr}/").parse().map_err(setup)?;
-    hub_config.public_url = hub_url.clone();
-
-    let hub_stop = CancellationToken::new();
-    let hub_task = tokio::spawn(crate::hub::run(
-        listener,
-        hub_config.clone(),
-        hub_stop.clone().cancelled_owned(),
-    ));
-
-    let pin_hash = crate::auth::hash_pin(DEMO_STAFF_PIN).map_err(setup)?;
-    let room_stop = CancellationToken::new();
-    let mut rooms: Vec<(
-        String,
-        watch::Receiver<RoomStatus>,
-        tokio::task::JoinHandle<_>,
-        CallView,
-    )> = Vec::new();
+        .tempdir()?;
+    let hub = HubBuilder::demo(&dir.path().join("hub"))?
+        .spawn_local()
+        .await?;
+    let pin_hash = crate::auth::hash_pin(DEMO_STAFF_PIN)?;
+    let mut rooms: Vec<(String, RunningRoom)> = Vec::new();
     let mut room_ids = Vec::new();
     for (unit, name) in DEMO_ROOMS {
-        let (record, code) =
-            crate::hub::admin::add_room(&hub_config, "config/demo.toml", unit, name)
-                .map_err(setup)?;
-        room_ids.push(record.id);
-        let config = RoomConfig::local(
-            unit,
-            dir.path().join(format!("room-{unit}")),
-            hub_url.clone(),
-            pin_hash.clone(),
-        );
-        crate::room::enroll::enroll(&config, None, &code)
-            .await
-            .map_err(setup)?;
-        let health = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(setup)?;
-        let (status_tx, status_rx) = crate::room::status_channel(unit);
-        let unit_name = hub_config
+        let (config, id) = hub
+            .enroll_room(
+                unit,
+                name,
+                dir.path().join(format!("room-{unit}")),
+                &pin_hash,
+            )
+            .await?;
+        room_ids.push(id);
+        let unit_name = hub
+            .config
             .unit(unit)
             .map(|u| u.name.clone())
             .unwrap_or_default();
-        let call = CallView::new();
-        let (_kiosk, requests) = crate::room::service::channel();
-        let task = tokio::spawn(crate::room::run_full(
-            health,
-            config,
-            status_tx,
-            requests,
-            call.clone(),
-            room_stop.clone().cancelled_owned(),
-        ));
-        rooms.push((unit_name, status_rx, task, call));
+        rooms.push((unit_name, RoomBuilder::new(config).spawn_bound().await?));
     }
 
     if let Some(tx) = &options.rooms {
         let _ = tx.send(
             rooms
                 .iter()
-                .map(|(_, rx, _, call)| (rx.clone(), call.clone()))
+                .map(|(_, room)| (room.status.clone(), room.call.clone()))
                 .collect(),
         );
     }
     // The province chairs a meeting with the commune: live video both ways.
-    let meeting = crate::hub::meeting_api::start_meeting(&hub_config, &room_ids[0], &room_ids[1..])
-        .map_err(setup)?;
+    let meeting = crate::hub::meeting_api::start_meeting(&hub.config, &room_ids[0], &room_ids[1..])
+        .map_err(AppError::from)?;
+    let hub_url = hub.url.clone();
     let _ = writeln!(
         out,
         "phonghop demo: hub at {hub_url} (data in {})",
@@ -152,12 +115,13 @@ pub async fn run(
         elapsed_secs = started.elapsed().as_secs();
         connected = rooms
             .iter()
-            .filter(|(_, rx, _, _)| rx.borrow().connected())
+            .filter(|(_, room)| room.status.borrow().connected())
             .count();
         let parts: Vec<String> = rooms
             .iter()
             .zip(last_frames.iter_mut())
-            .map(|((name, rx, _, call), last)| {
+            .map(|((name, room), last)| {
+                let (rx, call) = (&room.status, &room.call);
                 // Frames decoded in the big picture (the other room) during the last second.
                 let frames = call.tile(0).map(|t| t.frames_published()).unwrap_or(0);
                 let fps = frames.saturating_sub(*last);
@@ -184,12 +148,10 @@ pub async fn run(
         }
     }
 
-    room_stop.cancel();
-    for (_, _, task, _) in rooms.drain(..) {
-        let _ = task.await;
+    for (_, room) in rooms {
+        let _ = room.stop().await;
     }
-    hub_stop.cancel();
-    let _ = hub_task.await;
+    let _ = hub.stop().await;
     if connected < DEMO_ROOMS.len() {
         return Err(DemoError::NotConnected {
             seconds: elapsed_secs,

@@ -2,17 +2,19 @@
 //!
 //! See `ARCHITECTURE.md` for the bird's-eye view and the code map.
 
+pub mod app;
 pub mod auth;
 pub mod backoff;
 pub mod bench;
 pub mod bench_meeting;
-pub mod cli_qr;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod contrib;
 pub mod datadir;
 pub mod demo;
 pub mod feedback;
+pub mod health;
 pub mod hub;
 pub mod kiosk;
 pub mod media;

@@ -7,221 +7,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use clap::Parser;
 use tokio_util::sync::CancellationToken;
 
+use phonghop::cli::contrib::ContribCommand;
+use phonghop::cli::{
+    BenchCommand, Cli, Command, HubArgs, HubCommand, MeetingCommand, RoomArgs, RoomCommand,
+};
 use phonghop::config::{self, AnyConfig, ConfigError};
-use phonghop::contrib::cli::ContribCommand;
 use phonghop::store::StoreError;
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "phonghop",
-    version,
-    about = "Digital meeting room appliance: hub and room modes"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Run the province hub, or manage its rooms and certificate.
-    Hub(HubArgs),
-    /// Run a room box (the kiosk needs a display; --headless runs without), or enroll it.
-    Room(RoomArgs),
-    /// Start a hub and two rooms on this machine and show them connected.
-    Demo {
-        /// No window: print a status line every second.
-        #[arg(long)]
-        headless: bool,
-        /// Stop after this many seconds (default: run until Ctrl-C).
-        #[arg(long)]
-        seconds: Option<u64>,
-    },
-    /// Validate a hub or room configuration file; exit 0 when valid, 2 when not.
-    CheckConfig { file: PathBuf },
-    /// Copy the database to FILE while the appliance runs.
-    Backup {
-        #[arg(long)]
-        config: PathBuf,
-        #[arg(long)]
-        to: PathBuf,
-    },
-    /// Replace the database with a backup (the appliance must be stopped).
-    Restore {
-        #[arg(long)]
-        config: PathBuf,
-        #[arg(long)]
-        from: PathBuf,
-    },
-    /// Measurements that print numbers.
-    #[command(subcommand)]
-    Bench(BenchCommand),
-    /// Read a staff PIN on standard input and print its hash for [staff] pin_hash.
-    HashPin,
-    /// VietQR payloads and QR images for contributions by bank transfer.
-    #[command(subcommand)]
-    Qr(phonghop::cli_qr::QrCommand),
-}
-
-#[derive(Debug, Subcommand)]
-enum BenchCommand {
-    /// A hub and a room on this machine: submit N feedback items, measure storing and syncing.
-    Sync {
-        #[arg(long, default_value_t = 2000)]
-        records: usize,
-        /// Print one JSON object (the default prints the same fields as text).
-        #[arg(long)]
-        json: bool,
-    },
-    /// A hub and N rooms as separate processes on this machine in one meeting: time to
-    /// first frame, glass-to-glass latency, frame rate, CPU and memory per process.
-    Meeting {
-        #[arg(long, default_value_t = 2)]
-        rooms: usize,
-        /// Length of the measured window once every room is live.
-        #[arg(long, default_value_t = 20)]
-        seconds: u64,
-        /// Also join headless Chromium (scripts/meet-browser.mjs) and measure it alongside.
-        #[arg(long)]
-        vs_chromium: bool,
-        /// The best picture the rooms send: 720p, 360p or 180p.
-        #[arg(long, default_value = "720p", value_parser = ["720p", "360p", "180p"])]
-        max_layer: String,
-        /// Print one JSON object (the default prints a table).
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-#[derive(Debug, Args)]
-#[command(args_conflicts_with_subcommands = true)]
-struct HubArgs {
-    #[command(subcommand)]
-    command: Option<HubCommand>,
-    /// The hub configuration file.
-    #[arg(long, global = true)]
-    config: Option<PathBuf>,
-}
-
-#[derive(Debug, Subcommand)]
-enum HubCommand {
-    /// Register a room for a unit and print its one-time enrollment code (valid 24 hours).
-    AddRoom {
-        #[arg(long)]
-        unit: String,
-        #[arg(long)]
-        name: String,
-    },
-    /// Cut a room off: its credential stops working and its session is closed at once.
-    RevokeRoom {
-        #[arg(long)]
-        room: String,
-    },
-    /// List rooms with their ids, units and state.
-    ListRooms,
-    /// Contribution campaigns: create, list, close.
-    #[command(subcommand)]
-    Campaign(phonghop::contrib::cli::CampaignCommand),
-    /// Residents' feedback: list, show, change status, reply, export.
-    #[command(subcommand)]
-    Feedback(phonghop::hub::feedback_cli::FeedbackCommand),
-    /// Write a campaign's A4 poster (static VietQR, account, how to give) as PDF.
-    Poster(phonghop::contrib::cli::PosterArgs),
-    /// Import a bank statement; transfers already recorded count once.
-    ImportStatement(phonghop::contrib::cli::ImportStatementArgs),
-    /// The queue of transfers no campaign was credited with, and assigning them.
-    #[command(subcommand)]
-    Transfers(phonghop::contrib::cli::TransfersCommand),
-    /// The append-only contributions ledger: corrections, refunds, listing.
-    #[command(subcommand)]
-    Ledger(phonghop::contrib::cli::LedgerCommand),
-    /// Meetings between rooms (until scheduling arrives): start, stop, browser links, list.
-    #[command(subcommand)]
-    Meeting(MeetingCommand),
-    /// Write a self-signed certificate and key to the paths in [tls].
-    GenCert {
-        /// Extra DNS names or IP addresses the certificate is valid for.
-        #[arg(long, value_delimiter = ',')]
-        names: Vec<String>,
-        /// Replace existing files.
-        #[arg(long)]
-        force: bool,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum MeetingCommand {
-    /// Start a meeting now; prints its id. The rooms named join by themselves.
-    Start {
-        /// Room id of the host (the chairing room).
-        #[arg(long)]
-        host: String,
-        /// Room ids invited, comma-separated (the host is added if not named).
-        #[arg(long, value_delimiter = ',')]
-        rooms: Vec<String>,
-    },
-    /// End a meeting: every room and browser leaves.
-    Stop { id: String },
-    /// Print a link with which a browser joins this meeting (and only this one).
-    Link {
-        id: String,
-        /// Who the link is for; shown to the others.
-        #[arg(long)]
-        name: String,
-    },
-    /// List running meetings.
-    List,
-}
-
-#[derive(Debug, Args)]
-#[command(args_conflicts_with_subcommands = true)]
-struct RoomArgs {
-    #[command(subcommand)]
-    command: Option<RoomCommand>,
-    /// The room configuration file.
-    #[arg(long, global = true)]
-    config: Option<PathBuf>,
-    /// Run without the kiosk window.
-    #[arg(long)]
-    headless: bool,
-    /// Render one kiosk screen with demo data into this PNG and exit (needs a display,
-    /// e.g. Xvfb).
-    #[arg(long, value_name = "FILE.png")]
-    screenshot: Option<PathBuf>,
-    /// The screen for --screenshot: home, feedback, rating, ticket, contribute, news,
-    /// staff, staff-panel, fault.
-    #[arg(long, default_value = "home")]
-    screen: String,
-    /// Language for --screenshot and --bench-ui: vi, en or hmn.
-    #[arg(long, default_value = "vi")]
-    lang: String,
-    /// Logical window size for --screenshot and --bench-ui, e.g. 1280x800 or 1080x1920.
-    #[arg(long, default_value = "1280x800")]
-    size: String,
-    /// Print which kiosk texts each language lacks (shown in Vietnamese instead).
-    #[arg(long)]
-    i18n_report: bool,
-    /// Render the Home screen --frames times as fast as possible and print frame times.
-    #[arg(long)]
-    bench_ui: bool,
-    #[arg(long, default_value_t = 600)]
-    frames: u32,
-}
-
-#[derive(Debug, Subcommand)]
-enum RoomCommand {
-    /// Exchange a one-time code from `phonghop hub add-room` for this box's credential.
-    Enroll {
-        /// The hub's URL (must match [hub] url in the config; defaults to it).
-        #[arg(long)]
-        hub: Option<url::Url>,
-        #[arg(long)]
-        code: String,
-    },
-}
 
 /// An error that already knows its exit code.
 struct Failure {
@@ -238,23 +32,18 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 }
 
 fn exit_code_for(error: &anyhow::Error) -> u8 {
-    use phonghop::hub::{HubError, admin::AdminError};
-    use phonghop::room::RoomError;
+    use phonghop::app::AppError;
+    use phonghop::hub::admin::AdminError;
     for cause in error.chain() {
-        if cause.is::<ConfigError>() {
+        if cause.is::<ConfigError>()
+            || matches!(cause.downcast_ref::<AppError>(), Some(AppError::Config(_)))
+        {
             return 2;
         }
         // Library errors wrap StoreError transparently, which hides it from the chain.
         let store = cause
             .downcast_ref::<StoreError>()
-            .or_else(|| match cause.downcast_ref::<HubError>() {
-                Some(HubError::Store(e)) => Some(e),
-                _ => None,
-            })
-            .or_else(|| match cause.downcast_ref::<RoomError>() {
-                Some(RoomError::Store(e)) => Some(e),
-                _ => None,
-            })
+            .or_else(|| cause.downcast_ref::<AppError>().and_then(AppError::store))
             .or_else(|| match cause.downcast_ref::<AdminError>() {
                 Some(AdminError::Store(e)) => Some(e),
                 _ => None,
@@ -444,7 +233,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Qr(cmd) => {
-            phonghop::cli_qr::run(cmd, &mut std::io::stdout().lock()).map_err(|e| Failure {
+            phonghop::cli::qr::run(cmd, &mut std::io::stdout().lock()).map_err(|e| Failure {
                 code: 2,
                 error: anyhow::Error::new(e),
             })
@@ -520,12 +309,9 @@ fn hub(args: HubArgs) -> Result<(), Failure> {
         None => {
             let rt = runtime()?;
             rt.block_on(async {
-                let listener = tokio::net::TcpListener::bind(config.listen)
-                    .await
-                    .with_context(|| {
-                        format!("cannot listen on {} ([hub] listen)", config.listen)
-                    })?;
-                phonghop::hub::run(listener, config, shutdown_signal()).await?;
+                let hub = phonghop::app::HubBuilder::new(config, shown);
+                let listener = hub.bind().await?;
+                hub.run(listener, shutdown_signal()).await?;
                 Ok::<_, Failure>(())
             })
         }
@@ -611,7 +397,10 @@ fn hub(args: HubArgs) -> Result<(), Failure> {
         Some(HubCommand::GenCert { names, force }) => gen_cert(&config, &shown, names, force),
         Some(HubCommand::Feedback(command)) => {
             let mut out = std::io::stdout().lock();
-            phonghop::hub::feedback_cli::run(&config, command, &mut out).map_err(usage)
+            phonghop::cli::feedback::run(&config, command, &mut out).map_err(|e| Failure {
+                code: e.exit_code(),
+                error: anyhow::Error::new(e),
+            })
         }
         Some(HubCommand::Campaign(c)) => contrib(&config, ContribCommand::Campaign(c)),
         Some(HubCommand::Poster(a)) => contrib(&config, ContribCommand::Poster(a)),
@@ -626,9 +415,9 @@ fn hub(args: HubArgs) -> Result<(), Failure> {
 /// The contributions commands; their errors know their exit codes.
 fn contrib(
     config: &config::HubConfig,
-    command: phonghop::contrib::cli::ContribCommand,
+    command: phonghop::cli::contrib::ContribCommand,
 ) -> Result<(), Failure> {
-    phonghop::contrib::cli::run(config, command, &mut std::io::stdout().lock()).map_err(|e| {
+    phonghop::cli::contrib::run(config, command, &mut std::io::stdout().lock()).map_err(|e| {
         Failure {
             code: e.exit_code(),
             error: anyhow::Error::new(e),
@@ -721,8 +510,6 @@ fn room(args: RoomArgs) -> Result<(), Failure> {
             Ok(())
         }
         None => {
-            let unit = config.unit.clone();
-            let health_listen = config.health_listen;
             let kiosk_language = config.kiosk.language;
             let idle_reset_secs = config.kiosk.idle_reset_secs;
             let zoom = config.kiosk.zoom_percent as f32 / 100.0;
@@ -737,9 +524,13 @@ fn room(args: RoomArgs) -> Result<(), Failure> {
                 }
             };
             let recording_dir = phonghop::datadir::DataDir::new(&config.data_dir).recording_dir();
-            let (kiosk_service, kiosk_requests) = phonghop::room::service::channel();
-            let (status_tx, status_rx) = phonghop::room::status_channel(&unit);
-            let room_stop = CancellationToken::new();
+            let builder = phonghop::app::RoomBuilder::new(config);
+            let listener = rt.block_on(builder.bind())?;
+            let room = {
+                let _in_runtime = rt.enter();
+                builder.spawn(listener)?
+            };
+            let room_stop = room.stop_token();
             let window_stop = CancellationToken::new();
             {
                 let stop = room_stop.clone();
@@ -748,32 +539,14 @@ fn room(args: RoomArgs) -> Result<(), Failure> {
                     stop.cancel();
                 });
             }
-            // Shared by the room's call task (writer) and the kiosk's meeting screen (reader).
-            let call_view = phonghop::room::call_view::CallView::new();
-            let room_call = call_view.clone();
+            let (status_rx, kiosk_service, call_view) =
+                (room.status.clone(), room.kiosk.clone(), room.call.clone());
             let task = rt.spawn({
-                let (room_stop, window_stop) = (room_stop.clone(), window_stop.clone());
+                let window_stop = window_stop.clone();
                 async move {
-                    let result = async {
-                        let listener = tokio::net::TcpListener::bind(health_listen)
-                            .await
-                            .with_context(|| {
-                                format!("cannot listen on {health_listen} ([room] health_listen)")
-                            })?;
-                        phonghop::room::run_full(
-                            listener,
-                            config,
-                            status_tx,
-                            kiosk_requests,
-                            room_call,
-                            room_stop.cancelled_owned(),
-                        )
-                        .await?;
-                        Ok::<_, Failure>(())
-                    }
-                    .await;
+                    let result = room.finished().await;
                     window_stop.cancel();
-                    result
+                    result.map_err(Failure::from)
                 }
             });
             if !args.headless {

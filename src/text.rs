@@ -25,6 +25,16 @@ pub fn html_escape(text: &str) -> String {
     out
 }
 
+/// `0011 0012-34567` → `0011001234567`: accounts compare without spaces, dashes or dots and
+/// without regard to case (the hub config's `[bank] account`, transfers, campaigns).
+pub fn normalize_account(account: &str) -> String {
+    account
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

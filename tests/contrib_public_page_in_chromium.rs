@@ -77,8 +77,8 @@ async fn chromium_shows_the_assigned_gift_and_downloads_the_same_csv() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots/campaign-page.png");
     std::fs::create_dir_all(screenshot.parent().expect("parent")).expect("screenshots dir");
     let url = hub.url.join(&format!("c/{SLUG}")).expect("url").to_string();
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/campaign-page-check.mjs");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/campaign-page-check.mjs");
     let output = tokio::process::Command::new("node")
         .arg(&script)
         .arg(&url)

@@ -39,8 +39,7 @@ async fn a_restarted_room_receives_and_sends_media_again() {
     .await;
 
     // Kill the commune: no goodbye, no leave message; its sockets just vanish.
-    c_room.task.abort();
-    let _ = c_room.task.await;
+    c_room.kill().await;
     drop(c_view);
     tokio::time::sleep(Duration::from_secs(2)).await;
     let frozen = p_view.tile(0).expect("slot").frames_published();

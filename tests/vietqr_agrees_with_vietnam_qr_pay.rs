@@ -115,7 +115,7 @@ fn cases() -> Vec<(String, String)> {
     cases
 }
 
-/// Runs scripts/vietqr-crosscheck.mjs on the cases and returns its per-case JSON objects.
+/// Runs tests/fixtures/vietqr-crosscheck.mjs on the cases and returns its per-case JSON objects.
 fn decode_with_vietnam_qr_pay(cases: &[(String, String)]) -> Vec<Value> {
     let npm_dir = std::env::var_os("PHONGHOP_NPM_DIR")
         .map(PathBuf::from)
@@ -127,7 +127,10 @@ fn decode_with_vietnam_qr_pay(cases: &[(String, String)]) -> Vec<Value> {
         "{} has no node_modules/vietnam-qr-pay: {NPM_HINT}",
         npm_dir.display()
     );
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/vietqr-crosscheck.mjs");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/vietqr-crosscheck.mjs"
+    );
     let input = json!(
         cases
             .iter()

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
 pub use reader::ConfigProblem;
-use reader::{Problems, Section, to};
+use reader::{BadValue, Problems, Section, to};
 
 /// Why a configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -153,6 +153,14 @@ pub struct BankConfig {
 impl HubConfig {
     pub fn unit(&self, id: &str) -> Option<&Unit> {
         self.units.iter().find(|u| u.id == id)
+    }
+
+    /// The public page of a campaign at this hub (`/c/<slug>`).
+    pub fn campaign_page_url(&self, slug: &str) -> String {
+        self.public_url
+            .join(&format!("c/{slug}"))
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| format!("{}c/{slug}", self.public_url))
     }
 
     pub fn province(&self) -> &Unit {
@@ -534,24 +542,24 @@ fn parse_hub_table(
     finish(file, problems, value)
 }
 
-fn secret(value: &Value) -> Result<Secret, String> {
+fn secret(value: &Value) -> Result<Secret, BadValue> {
     let s = to::non_empty_string(value)?;
     if s.chars().count() < 16 {
-        return Err(
+        return Err(BadValue(
             "is too short; use at least 16 random characters (e.g. `openssl rand -hex 24`)"
                 .to_owned(),
-        );
+        ));
     }
     Ok(Secret::new(s))
 }
 
-fn bank_account(value: &Value) -> Result<String, String> {
+fn bank_account(value: &Value) -> Result<String, BadValue> {
     let s = to::non_empty_string(value)?;
-    let digits = crate::contrib::normalize_account(&s);
+    let digits = crate::text::normalize_account(&s);
     if digits.is_empty() || digits.len() > 19 {
-        return Err(format!(
+        return Err(BadValue(format!(
             "{s:?} is not an account number (letters and digits, at most 19)"
-        ));
+        )));
     }
     Ok(s.trim().to_owned())
 }
@@ -752,7 +760,7 @@ fn parse_units(table: &Table, problems: &Problems) -> Option<Vec<Unit>> {
     Some(ordered)
 }
 
-fn device(value: &Value) -> Result<DeviceChoice, String> {
+fn device(value: &Value) -> Result<DeviceChoice, BadValue> {
     let s = to::non_empty_string(value)?;
     Ok(match s.as_str() {
         "auto" => DeviceChoice::Auto,
@@ -761,14 +769,14 @@ fn device(value: &Value) -> Result<DeviceChoice, String> {
     })
 }
 
-fn pin_hash(value: &Value) -> Result<String, String> {
+fn pin_hash(value: &Value) -> Result<String, BadValue> {
     let s = to::string(value)?;
     match argon2::password_hash::PasswordHash::new(&s) {
         Ok(h) if h.algorithm.as_str().starts_with("argon2") => Ok(s),
-        _ => Err(
+        _ => Err(BadValue(
             "is not an argon2 hash; make one with `phonghop hash-pin` and paste its output"
                 .to_owned(),
-        ),
+        )),
     }
 }
 
@@ -834,7 +842,8 @@ fn parse_room_table(
         .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
     let max_layer = media
         .optional("max_layer", |value| {
-            crate::meeting::Layer::parse_ceiling(&to::string(value)?).map_err(|e| e.to_string())
+            crate::meeting::Layer::parse_ceiling(&to::string(value)?)
+                .map_err(|e| BadValue(e.to_string()))
         })
         .unwrap_or(crate::meeting::Layer::P720);
     media.finish();

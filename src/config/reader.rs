@@ -31,6 +31,12 @@ impl fmt::Display for ConfigProblem {
     }
 }
 
+/// What is wrong with one value: what was found and what is expected. The reader files it
+/// under its section and key as a [`ConfigProblem`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadValue(pub String);
+
 /// Collects problems while the typed configuration is read section by section.
 #[derive(Debug, Default)]
 pub struct Problems {
@@ -115,7 +121,7 @@ impl<'a> Section<'a> {
         &self,
         key: &str,
         expected: &str,
-        convert: impl Fn(&Value) -> Result<T, String>,
+        convert: impl Fn(&Value) -> Result<T, BadValue>,
     ) -> Option<T> {
         match self.raw(key) {
             None => {
@@ -130,7 +136,7 @@ impl<'a> Section<'a> {
     pub fn optional<T>(
         &self,
         key: &str,
-        convert: impl Fn(&Value) -> Result<T, String>,
+        convert: impl Fn(&Value) -> Result<T, BadValue>,
     ) -> Option<T> {
         self.raw(key)
             .and_then(|value| self.convert(key, value, convert))
@@ -140,11 +146,11 @@ impl<'a> Section<'a> {
         &self,
         key: &str,
         value: &Value,
-        convert: impl Fn(&Value) -> Result<T, String>,
+        convert: impl Fn(&Value) -> Result<T, BadValue>,
     ) -> Option<T> {
         match convert(value) {
             Ok(v) => Some(v),
-            Err(why) => {
+            Err(BadValue(why)) => {
                 self.problem(key, why);
                 None
             }
@@ -194,59 +200,63 @@ pub mod to {
     use std::net::SocketAddr;
     use std::path::PathBuf;
 
-    use super::{Value, shown, type_name};
+    use super::{BadValue, Value, shown, type_name};
 
-    pub fn string(value: &Value) -> Result<String, String> {
+    pub fn string(value: &Value) -> Result<String, BadValue> {
         match value {
             Value::String(s) => Ok(s.clone()),
-            other => Err(format!(
+            other => Err(BadValue(format!(
                 "{} is {}, expected a quoted string",
                 shown(other),
                 type_name(other)
-            )),
+            ))),
         }
     }
 
-    pub fn non_empty_string(value: &Value) -> Result<String, String> {
+    pub fn non_empty_string(value: &Value) -> Result<String, BadValue> {
         let s = string(value)?;
         if s.trim().is_empty() {
-            return Err("is empty, expected some text".to_owned());
+            return Err(BadValue("is empty, expected some text".to_owned()));
         }
         Ok(s)
     }
 
-    pub fn path(value: &Value) -> Result<PathBuf, String> {
+    pub fn path(value: &Value) -> Result<PathBuf, BadValue> {
         let s = non_empty_string(value)?;
         let p = PathBuf::from(&s);
         if !p.is_absolute() {
-            return Err(format!(
+            return Err(BadValue(format!(
                 "{s:?} is a relative path, expected an absolute path such as \"/var/lib/phonghop\""
-            ));
+            )));
         }
         Ok(p)
     }
 
-    pub fn socket_addr(value: &Value) -> Result<SocketAddr, String> {
+    pub fn socket_addr(value: &Value) -> Result<SocketAddr, BadValue> {
         let s = string(value)?;
         s.parse().map_err(|_| {
-            format!("{s:?} is not an address with a port, expected e.g. \"0.0.0.0:8443\"")
+            BadValue(format!(
+                "{s:?} is not an address with a port, expected e.g. \"0.0.0.0:8443\""
+            ))
         })
     }
 
-    pub fn ip_addr(value: &Value) -> Result<std::net::IpAddr, String> {
+    pub fn ip_addr(value: &Value) -> Result<std::net::IpAddr, BadValue> {
         let s = string(value)?;
         s.parse().map_err(|_| {
-            format!("{s:?} is not an IP address, expected e.g. \"0.0.0.0\" or \"10.0.0.5\"")
+            BadValue(format!(
+                "{s:?} is not an IP address, expected e.g. \"0.0.0.0\" or \"10.0.0.5\""
+            ))
         })
     }
 
     /// A list of STUN/TURN URLs such as `["stun:stun.example.vn:3478"]`.
-    pub fn ice_urls(value: &Value) -> Result<Vec<String>, String> {
+    pub fn ice_urls(value: &Value) -> Result<Vec<String>, BadValue> {
         let Value::Array(items) = value else {
-            return Err(format!(
+            return Err(BadValue(format!(
                 "{} is not a list, expected e.g. [\"stun:stun.example.vn:3478\"]",
                 shown(value)
-            ));
+            )));
         };
         items
             .iter()
@@ -255,45 +265,50 @@ pub mod to {
                 if ["stun:", "stuns:", "turn:", "turns:"].iter().any(|p| s.starts_with(p)) && s.len() > 6 {
                     Ok(s)
                 } else {
-                    Err(format!("{s:?} is not a STUN/TURN URL; expected \"stun:host:port\" or \"turn:host:port\""))
+                    Err(BadValue(format!("{s:?} is not a STUN/TURN URL; expected \"stun:host:port\" or \"turn:host:port\"")))
                 }
             })
             .collect()
     }
 
-    pub fn http_url(value: &Value) -> Result<url::Url, String> {
+    pub fn http_url(value: &Value) -> Result<url::Url, BadValue> {
         let s = string(value)?;
         match url::Url::parse(&s) {
             Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.host().is_some() => Ok(u),
-            _ => Err(format!("{s:?} is not an http(s) URL")),
+            _ => Err(BadValue(format!("{s:?} is not an http(s) URL"))),
         }
     }
 
-    pub fn integer_in(min: i64, max: i64) -> impl Fn(&Value) -> Result<u64, String> {
+    pub fn integer_in(min: i64, max: i64) -> impl Fn(&Value) -> Result<u64, BadValue> {
         move |value| match value {
             Value::Integer(i) if (min..=max).contains(i) => Ok(*i as u64),
-            Value::Integer(i) => Err(format!("{i} is out of range, expected {min} to {max}")),
-            other => Err(format!(
+            Value::Integer(i) => Err(BadValue(format!(
+                "{i} is out of range, expected {min} to {max}"
+            ))),
+            other => Err(BadValue(format!(
                 "{} is {}, expected a whole number from {min} to {max}",
                 shown(other),
                 type_name(other)
-            )),
+            ))),
         }
     }
 
-    pub fn one_of(choices: &'static [&'static str]) -> impl Fn(&Value) -> Result<String, String> {
+    pub fn one_of(choices: &'static [&'static str]) -> impl Fn(&Value) -> Result<String, BadValue> {
         move |value| {
             let s = string(value)?;
             if choices.contains(&s.as_str()) {
                 Ok(s)
             } else {
-                Err(format!("{s:?} is not one of: {}", choices.join(", ")))
+                Err(BadValue(format!(
+                    "{s:?} is not one of: {}",
+                    choices.join(", ")
+                )))
             }
         }
     }
 
     /// Unit ids appear in URLs, ticket prefixes and file names: keep them plain.
-    pub fn identifier(value: &Value) -> Result<String, String> {
+    pub fn identifier(value: &Value) -> Result<String, BadValue> {
         let s = string(value)?;
         let ok = !s.is_empty()
             && s.len() <= 40
@@ -303,9 +318,9 @@ pub mod to {
         if ok {
             Ok(s)
         } else {
-            Err(format!(
+            Err(BadValue(format!(
                 "{s:?} is not a valid id, expected lowercase letters, digits and '-', like \"lao-chai\""
-            ))
+            )))
         }
     }
 }

@@ -2,13 +2,12 @@
 //! notifications (webhooks and statement imports), matching transfers to pledges, the
 //! public transparency page and the printable poster.
 //!
-//! Everything here except [`cli`] is logic without I/O: time comes in as `now_ms`, bytes
+//! Everything here is logic without I/O: time comes in as `now_ms`, bytes
 //! come in as arguments. The types here are the domain's: `crate::store` (`store/contrib.rs`,
 //! `store/room_contrib.rs`) reads and writes them and holds the SQL; nothing here depends on
 //! the store. The hub's routes are in `crate::hub::contrib_api`.
 
 pub mod campaign;
-pub mod cli;
 pub mod ledger;
 pub mod matching;
 pub mod poster;
@@ -54,15 +53,7 @@ pub struct IncomingTransfer {
     pub raw_json: String,
 }
 
-/// `0011 0012-34567` → `0011001234567`: accounts compare without spaces, dashes or dots and
-/// without regard to case.
-pub fn normalize_account(account: &str) -> String {
-    account
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
-}
+pub use crate::text::normalize_account;
 
 /// Parses a bank's local time (`2026-11-23 10:15:00`, `2026-11-23 10:15`, `2026-11-23`, or
 /// `2026-11-23T10:15:00`) as Vietnam time, or an RFC 3339 time with an offset; returns Unix ms.

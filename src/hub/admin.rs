@@ -1,9 +1,9 @@
 //! What the `phonghop hub ...` commands do to a hub's database. They work whether or not
 //! the hub is running: a running hub notices the change within a fraction of a second.
 
+use crate::app::OpenError;
 use crate::config::HubConfig;
-use crate::datadir::DataDir;
-use crate::store::{RoomRecord, Store, StoreError};
+use crate::store::{RoomRecord, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -25,10 +25,13 @@ pub enum AdminError {
     DataDir(#[from] crate::datadir::DataDirError),
 }
 
-fn open(config: &HubConfig) -> Result<Store, AdminError> {
-    let data = DataDir::new(&config.data_dir);
-    data.create()?;
-    Ok(Store::open(&data.db_path())?)
+impl From<OpenError> for AdminError {
+    fn from(e: OpenError) -> Self {
+        match e {
+            OpenError::DataDir(e) => AdminError::DataDir(e),
+            OpenError::Store(e) => AdminError::Store(e),
+        }
+    }
 }
 
 /// A new room for `unit` and its one-time enrollment code (valid 24 hours).
@@ -54,7 +57,7 @@ pub fn add_room(
     if name.is_empty() {
         return Err(AdminError::EmptyName);
     }
-    let store = open(config)?;
+    let store = crate::app::open_store(&config.data_dir)?;
     let code = crate::auth::new_enrollment_code(&mut rand::rng());
     let normalized = crate::auth::normalize_enrollment_code(&code).unwrap_or_default();
     let now = crate::clock::now_ms();
@@ -78,7 +81,7 @@ pub fn add_room(
 
 /// Revokes a room: its credential stops working and a running hub closes its session.
 pub fn revoke_room(config: &HubConfig, room_id: &str) -> Result<RoomRecord, AdminError> {
-    let store = open(config)?;
+    let store = crate::app::open_store(&config.data_dir)?;
     if !store.revoke_room(room_id, crate::clock::now_ms())? {
         return Err(AdminError::UnknownRoom(room_id.to_owned()));
     }
@@ -88,5 +91,5 @@ pub fn revoke_room(config: &HubConfig, room_id: &str) -> Result<RoomRecord, Admi
 }
 
 pub fn list_rooms(config: &HubConfig) -> Result<Vec<RoomRecord>, AdminError> {
-    Ok(open(config)?.rooms()?)
+    Ok(crate::app::open_store(&config.data_dir)?.rooms()?)
 }

@@ -221,7 +221,7 @@ pub(super) async fn list_campaigns(State(hub): State<Arc<Hub>>) -> Result<Respon
     let views: Vec<CampaignView> = list
         .into_iter()
         .map(|(campaign, totals)| CampaignView {
-            page_url: crate::contrib::cli::page_url(&hub.config, &campaign.slug),
+            page_url: hub.config.campaign_page_url(&campaign.slug),
             campaign,
             totals,
         })
@@ -250,7 +250,7 @@ pub(super) async fn create_campaign(
         .await?;
     tracing::info!(campaign = %campaign.slug, "campaign created through the staff API");
     let view = CampaignView {
-        page_url: crate::contrib::cli::page_url(&hub.config, &campaign.slug),
+        page_url: hub.config.campaign_page_url(&campaign.slug),
         campaign,
         totals: Default::default(),
     };

@@ -36,25 +36,19 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn open(config: &HubConfig) -> Result<crate::store::Store, AdminError> {
-    let data = crate::datadir::DataDir::new(&config.data_dir);
-    data.create()?;
-    Ok(crate::store::Store::open(&data.db_path())?)
-}
-
 /// `phonghop hub meeting start`: stores the meeting; a running hub invites the rooms.
 pub fn start_meeting(
     config: &HubConfig,
     host: &str,
     rooms: &[String],
 ) -> Result<MeetingRow, AdminError> {
-    let store = open(config)?;
+    let store = crate::app::open_store(&config.data_dir)?;
     Ok(store.start_meeting(&new_meeting_id(), host, rooms, crate::clock::now_ms())?)
 }
 
 /// `phonghop hub meeting stop`.
 pub fn stop_meeting(config: &HubConfig, id: &str) -> Result<(), AdminError> {
-    let store = open(config)?;
+    let store = crate::app::open_store(&config.data_dir)?;
     if store.end_meeting(id, crate::clock::now_ms())? {
         Ok(())
     } else {
@@ -67,7 +61,7 @@ pub fn stop_meeting(config: &HubConfig, id: &str) -> Result<(), AdminError> {
 }
 
 pub fn list_meetings(config: &HubConfig) -> Result<Vec<MeetingRow>, AdminError> {
-    Ok(open(config)?.active_meetings()?)
+    Ok(crate::app::open_store(&config.data_dir)?.active_meetings()?)
 }
 
 /// `phonghop hub meeting link`: a browser link for one meeting, for `name`.
@@ -78,7 +72,7 @@ pub fn meeting_link(config: &HubConfig, id: &str, name: &str) -> Result<url::Url
             "give the person's name (1 to 80 characters) with --name".into(),
         )));
     }
-    let store = open(config)?;
+    let store = crate::app::open_store(&config.data_dir)?;
     let token = hex::encode(rand::random::<[u8; 24]>());
     store.add_meeting_link(id, name, &token_hash(&token), crate::clock::now_ms())?;
     let mut url = config

@@ -11,7 +11,6 @@ mod contrib_api;
 mod contrib_sync;
 mod error;
 mod feedback_api;
-pub mod feedback_cli;
 pub mod meeting_api;
 pub mod meetings;
 pub mod presence;
@@ -19,6 +18,9 @@ pub mod routes;
 pub mod session;
 pub mod tls;
 mod ws;
+
+/// The staff API's feedback filter, which `phonghop hub feedback` shares.
+pub use feedback_api::filter_from as feedback_filter;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -28,8 +30,9 @@ use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::app::ServeError;
 use crate::config::HubConfig;
-use crate::datadir::{DataDir, DataDirError};
+use crate::datadir::DataDir;
 use crate::metrics::HubMetrics;
 use crate::store::{Store, StoreError};
 use crate::wire::{ErrorCode, PresenceEntry};
@@ -41,18 +44,6 @@ const DB_WATCH_INTERVAL: Duration = Duration::from_millis(250);
 
 /// How long open connections get to finish when the hub stops.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-
-#[derive(Debug, thiserror::Error)]
-pub enum HubError {
-    #[error(transparent)]
-    DataDir(#[from] DataDirError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("TLS: {0}")]
-    Tls(String),
-    #[error("serving: {0}")]
-    Serve(#[from] std::io::Error),
-}
 
 /// State shared by every request handler and session.
 #[derive(Debug)]
@@ -135,16 +126,16 @@ pub async fn run(
     listener: TcpListener,
     config: HubConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), HubError> {
+) -> Result<(), ServeError> {
     let data_dir = DataDir::new(&config.data_dir);
     let _lock = data_dir.lock()?;
-    let store = Store::open(&data_dir.db_path())?;
+    let store = crate::app::open_store(data_dir.root())?;
     let closed = store.close_dangling_sessions(crate::clock::now_ms())?;
     if closed > 0 {
         tracing::info!(closed, "closed room sessions left open by the previous run");
     }
     let tls = match &config.tls {
-        Some(files) => Some(tls::server_config(files).map_err(|e| HubError::Tls(e.to_string()))?),
+        Some(files) => Some(tls::server_config(files).map_err(ServeError::Tls)?),
         None => None,
     };
 

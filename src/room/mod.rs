@@ -15,32 +15,20 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
-use axum::{Json, Router};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use crate::app::ServeError;
 use crate::config::RoomConfig;
-use crate::datadir::{DataDir, DataDirError};
+use crate::datadir::DataDir;
 use crate::metrics::RoomMetrics;
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 use crate::wire::PresenceEntry;
-
-#[derive(Debug, thiserror::Error)]
-pub enum RoomError {
-    #[error(transparent)]
-    DataDir(#[from] DataDirError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("TLS: {0}")]
-    Tls(String),
-    #[error("serving: {0}")]
-    Serve(#[from] std::io::Error),
-}
 
 /// The state of the room's link with the hub.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -118,52 +106,56 @@ pub fn status_channel(unit: &str) -> (watch::Sender<RoomStatus>, watch::Receiver
     watch::channel(RoomStatus::new(unit))
 }
 
-/// Runs the room until `shutdown` completes. `health_listener` serves `/healthz` and
-/// `/metrics`; `status` receives every change of the room's state.
-pub async fn run(
-    health_listener: TcpListener,
-    config: RoomConfig,
-    status: watch::Sender<RoomStatus>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), RoomError> {
-    let (_kiosk, requests) = service::channel();
-    run_with_kiosk(health_listener, config, status, requests, shutdown).await
-}
-
-/// `run_with_kiosk` with the call's view shared with the kiosk's meeting screen.
-pub async fn run_with_kiosk(
-    health_listener: TcpListener,
-    config: RoomConfig,
-    status: watch::Sender<RoomStatus>,
-    requests: tokio::sync::mpsc::UnboundedReceiver<service::KioskRequest>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), RoomError> {
-    run_full(
-        health_listener,
-        config,
-        status,
-        requests,
-        call_view::CallView::new(),
-        shutdown,
-    )
-    .await
-}
-
-/// `run`, also serving the kiosk's requests (submissions, ticket look-ups) and joining
-/// meetings, whose pictures and state go to `call`.
-pub async fn run_full(
-    health_listener: TcpListener,
-    config: RoomConfig,
+/// The room's ends of the channels the kiosk and the caller hold: status out, kiosk
+/// requests in, the call's pictures and state out.
+#[derive(Debug)]
+pub struct RoomParts {
     status: watch::Sender<RoomStatus>,
     requests: tokio::sync::mpsc::UnboundedReceiver<service::KioskRequest>,
     call: call_view::CallView,
+}
+
+impl RoomParts {
+    /// The room's parts and the other ends: the status to watch, the kiosk's client, the call.
+    pub fn new(
+        unit: &str,
+    ) -> (
+        RoomParts,
+        watch::Receiver<RoomStatus>,
+        service::KioskClient,
+        call_view::CallView,
+    ) {
+        let (status, status_rx) = status_channel(unit);
+        let (kiosk, requests) = service::channel();
+        let call = call_view::CallView::new();
+        let parts = RoomParts {
+            status,
+            requests,
+            call: call.clone(),
+        };
+        (parts, status_rx, kiosk, call)
+    }
+}
+
+/// Runs the room until `shutdown` completes. `health_listener` serves `/healthz` and
+/// `/metrics`; `parts` carry its status out, the kiosk's requests in, and the meetings it
+/// joins out to the kiosk's meeting screen.
+pub async fn run(
+    health_listener: TcpListener,
+    config: RoomConfig,
+    parts: RoomParts,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), RoomError> {
+) -> Result<(), ServeError> {
+    let RoomParts {
+        status,
+        requests,
+        call,
+    } = parts;
     let data = DataDir::new(&config.data_dir);
     let _lock = data.lock()?;
-    let store = Store::open(&data.db_path())?;
-    let tls = crate::hub::tls::client_config(config.hub_ca_cert.as_deref())
-        .map_err(|e| RoomError::Tls(e.to_string()))?;
+    let store = crate::app::open_store(data.root())?;
+    let tls =
+        crate::hub::tls::client_config(config.hub_ca_cert.as_deref()).map_err(ServeError::Tls)?;
     let cancel = CancellationToken::new();
     let (call_tx, call_rx) = tokio::sync::mpsc::unbounded_channel();
     let (signal_tx, signal_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -195,8 +187,7 @@ pub async fn run_full(
     let http = reqwest::Client::builder()
         .tls_backend_preconfigured((*tls).clone())
         .timeout(std::time::Duration::from_secs(30))
-        .build()
-        .map_err(|e| RoomError::Tls(e.to_string()))?;
+        .build()?;
     let sync = tokio::spawn(sync_task::run(room.clone(), http));
     let kiosk = tokio::spawn(service::serve(room.clone(), requests));
     let calls = tokio::spawn(call::run(room.clone(), call_rx, signal_tx, call));
@@ -224,12 +215,9 @@ pub async fn run_full(
     Ok(())
 }
 
+/// What a room adds to the common `/healthz` answer.
 #[derive(Debug, serde::Serialize)]
-struct Health {
-    status: &'static str,
-    version: &'static str,
-    uptime_secs: u64,
-    db_ok: bool,
+struct RoomHealth {
     unit: String,
     room_id: Option<String>,
     hub: HubLink,
@@ -238,21 +226,12 @@ struct Health {
 async fn healthz(State(room): State<Arc<Room>>) -> Response {
     let db_ok = room.store.call(|s| s.ping()).await;
     let status = room.status.borrow().clone();
-    let health = Health {
-        status: if db_ok { "ok" } else { "degraded" },
-        version: env!("CARGO_PKG_VERSION"),
-        uptime_secs: room.started.elapsed().as_secs(),
-        db_ok,
+    let detail = RoomHealth {
         unit: status.unit,
         room_id: status.room_id,
         hub: status.link,
     };
-    let code = if db_ok {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    (code, Json(health)).into_response()
+    crate::health::healthz_response(db_ok, room.started, detail)
 }
 
 async fn metrics(State(room): State<Arc<Room>>) -> Response {

@@ -4,34 +4,40 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use phonghop::app::{HubBuilder, RoomBuilder, RunningHub, RunningRoom};
 use phonghop::config::{HubConfig, RoomConfig};
 use phonghop::room::RoomStatus;
+use phonghop::room::call_view::CallView;
 use tokio::sync::watch;
-use tokio_util::sync::CancellationToken;
 
-pub const HUB_TOML: &str = include_str!("../../config/demo.toml");
+pub const HUB_TOML: &str = phonghop::demo::DEMO_HUB_TOML;
 
-pub struct TestHub {
-    pub config: HubConfig,
-    pub url: url::Url,
-    pub stop: CancellationToken,
-    pub task: tokio::task::JoinHandle<Result<(), phonghop::hub::HubError>>,
+/// PIN 2468, from config/room-commune.toml.
+pub const PIN_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$mo2uY2ZUhYRP1lMzYksRrg$1tPuSatlaMA8hBlGY5AV+K25FcH7BYQKppXu9Jmowwk";
+
+/// A hub started as the appliance starts it ([`HubBuilder`]), which must stop cleanly.
+pub struct TestHub(RunningHub);
+
+impl std::ops::Deref for TestHub {
+    type Target = RunningHub;
+    fn deref(&self) -> &RunningHub {
+        &self.0
+    }
 }
 
 impl TestHub {
     pub async fn stop(self) {
-        self.stop.cancel();
-        self.task.await.expect("hub task").expect("hub ran cleanly");
+        self.0.stop().await.expect("hub ran cleanly");
     }
 }
 
 pub fn hub_config(data_dir: &Path) -> HubConfig {
-    let mut config = phonghop::config::parse_hub_str("demo.toml", HUB_TOML).expect("demo config");
-    config.data_dir = data_dir.to_owned();
-    config
+    HubBuilder::demo(data_dir)
+        .expect("demo config")
+        .config()
+        .clone()
 }
 
-/// Starts a hub on `listener` (bind `127.0.0.1:0`, or a fixed port to restart on it).
 /// Logs to the test's output when `PHONGHOP_LOG` is set (e.g. `PHONGHOP_LOG=debug`).
 pub fn init_logs() {
     if let Ok(filter) = std::env::var("PHONGHOP_LOG") {
@@ -42,101 +48,92 @@ pub fn init_logs() {
     }
 }
 
-pub async fn start_hub_on(listener: tokio::net::TcpListener, mut config: HubConfig) -> TestHub {
+/// Starts a hub on `listener` (bind `127.0.0.1:0`, or a fixed port to restart on it).
+pub async fn start_hub_on(listener: tokio::net::TcpListener, config: HubConfig) -> TestHub {
     init_logs();
-    let addr = listener.local_addr().expect("addr");
-    let scheme = if config.tls.is_some() {
-        "https"
-    } else {
-        "http"
-    };
-    let host = if config.tls.is_some() {
-        "localhost"
-    } else {
-        "127.0.0.1"
-    };
-    let url: url::Url = format!("{scheme}://{host}:{}/", addr.port())
-        .parse()
-        .expect("url");
-    config.public_url = url.clone();
-    let stop = CancellationToken::new();
-    let task = tokio::spawn(phonghop::hub::run(
-        listener,
-        config.clone(),
-        stop.clone().cancelled_owned(),
-    ));
-    TestHub {
-        config,
-        url,
-        stop,
-        task,
-    }
+    TestHub(
+        HubBuilder::new(config, "demo.toml")
+            .spawn(listener)
+            .expect("hub started"),
+    )
 }
 
 pub async fn start_hub(data_dir: &Path) -> TestHub {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    start_hub_on(listener, hub_config(data_dir)).await
+    init_logs();
+    TestHub(
+        HubBuilder::demo(data_dir)
+            .expect("demo config")
+            .spawn_local()
+            .await
+            .expect("hub started"),
+    )
 }
 
 pub fn room_config(unit: &str, data_dir: PathBuf, hub_url: &url::Url) -> RoomConfig {
-    // PIN 2468, from config/room-commune.toml.
-    let pin_hash = "$argon2id$v=19$m=19456,t=2,p=1$mo2uY2ZUhYRP1lMzYksRrg$1tPuSatlaMA8hBlGY5AV+K25FcH7BYQKppXu9Jmowwk";
-    RoomConfig::local(unit, data_dir, hub_url.clone(), pin_hash.to_owned())
+    RoomConfig::local(unit, data_dir, hub_url.clone(), PIN_HASH.to_owned())
 }
 
 /// Adds a room at the hub (as `phonghop hub add-room` does) and enrolls it (as
 /// `phonghop room enroll` does, over HTTP).
 pub async fn enrolled_room(hub: &TestHub, unit: &str, data_dir: PathBuf) -> (RoomConfig, String) {
-    let (record, code) =
-        phonghop::hub::admin::add_room(&hub.config, "demo.toml", unit, &format!("Room of {unit}"))
-            .expect("add room");
-    let config = room_config(unit, data_dir, &hub.url);
-    phonghop::room::enroll::enroll(&config, None, &code)
+    hub.enroll_room(unit, &format!("Room of {unit}"), data_dir, PIN_HASH)
         .await
-        .expect("enroll");
-    (config, record.id)
+        .expect("add and enroll a room")
 }
 
-pub struct TestRoom {
-    pub status: watch::Receiver<RoomStatus>,
-    pub health_url: url::Url,
-    pub stop: CancellationToken,
-    pub task: tokio::task::JoinHandle<Result<(), phonghop::room::RoomError>>,
+/// A room started as the appliance starts it ([`RoomBuilder`]), which must stop cleanly.
+pub struct TestRoom(RunningRoom);
+
+impl std::ops::Deref for TestRoom {
+    type Target = RunningRoom;
+    fn deref(&self) -> &RunningRoom {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for TestRoom {
+    fn deref_mut(&mut self) -> &mut RunningRoom {
+        &mut self.0
+    }
 }
 
 impl TestRoom {
     pub async fn stop(self) {
-        self.stop.cancel();
-        self.task
-            .await
-            .expect("room task")
-            .expect("room ran cleanly");
+        self.0.stop().await.expect("room ran cleanly");
+    }
+
+    /// Kills the room: no goodbye, its sockets just vanish.
+    pub async fn kill(self) {
+        self.0.abort().await;
     }
 }
 
+/// Starts a room with its health page on a free loopback port.
 pub async fn start_room(config: RoomConfig) -> TestRoom {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
-    let health_url = format!("http://{}/", listener.local_addr().expect("addr"))
-        .parse()
-        .expect("url");
-    let (tx, rx) = phonghop::room::status_channel(&config.unit);
-    let stop = CancellationToken::new();
-    let task = tokio::spawn(phonghop::room::run(
-        listener,
-        config,
-        tx,
-        stop.clone().cancelled_owned(),
-    ));
-    TestRoom {
-        status: rx,
-        health_url,
-        stop,
-        task,
-    }
+    TestRoom(
+        RoomBuilder::new(config)
+            .spawn(listener)
+            .expect("room started"),
+    )
+}
+
+/// A room and its kiosk's end of the request channel, as `phonghop room` runs it.
+pub async fn start_room_with_kiosk(
+    config: RoomConfig,
+) -> (TestRoom, phonghop::room::service::KioskClient) {
+    let room = start_room(config).await;
+    let kiosk = room.kiosk.clone();
+    (room, kiosk)
+}
+
+/// A room and its call view (what the kiosk's meeting screen shows).
+pub async fn start_call_room(config: RoomConfig) -> (TestRoom, CallView) {
+    let room = start_room(config).await;
+    let view = room.call.clone();
+    (room, view)
 }
 
 /// Waits until the room's status satisfies `pred`, failing with the last status seen.
@@ -174,37 +171,6 @@ pub fn http() -> reqwest::Client {
         .timeout(Duration::from_secs(10))
         .build()
         .expect("client")
-}
-
-/// A room started with its kiosk channel, as `phonghop room` runs it.
-pub async fn start_room_with_kiosk(
-    config: RoomConfig,
-) -> (TestRoom, phonghop::room::service::KioskClient) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let health_url = format!("http://{}/", listener.local_addr().expect("addr"))
-        .parse()
-        .expect("url");
-    let (tx, rx) = phonghop::room::status_channel(&config.unit);
-    let (kiosk, requests) = phonghop::room::service::channel();
-    let stop = CancellationToken::new();
-    let task = tokio::spawn(phonghop::room::run_with_kiosk(
-        listener,
-        config,
-        tx,
-        requests,
-        stop.clone().cancelled_owned(),
-    ));
-    (
-        TestRoom {
-            status: rx,
-            health_url,
-            stop,
-            task,
-        },
-        kiosk,
-    )
 }
 
 /// Submits typed feedback through the kiosk channel and waits for the receipt.

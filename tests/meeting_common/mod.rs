@@ -5,40 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use phonghop::room::call_view::{CallPhase, CallView};
-use tokio_util::sync::CancellationToken;
-
+pub use crate::common::start_call_room;
 use crate::common::{TestHub, TestRoom};
-
-pub async fn start_call_room(config: phonghop::config::RoomConfig) -> (TestRoom, CallView) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let health_url = format!("http://{}/", listener.local_addr().expect("addr"))
-        .parse()
-        .expect("url");
-    let (tx, rx) = phonghop::room::status_channel(&config.unit);
-    let (_kiosk, requests) = phonghop::room::service::channel();
-    let view = CallView::new();
-    let stop = CancellationToken::new();
-    let task = tokio::spawn(phonghop::room::run_full(
-        listener,
-        config,
-        tx,
-        requests,
-        view.clone(),
-        stop.clone().cancelled_owned(),
-    ));
-    (
-        TestRoom {
-            status: rx,
-            health_url,
-            stop,
-            task,
-        },
-        view,
-    )
-}
+use phonghop::room::call_view::{CallPhase, CallView};
 
 /// Starts a meeting through the staff API (as `phonghop hub meeting start` does via the DB).
 pub async fn start_meeting(hub: &TestHub, host: &str, rooms: &[&str]) -> String {
@@ -99,10 +68,16 @@ async fn samples(url: &url::Url, prefix: &str) -> Option<Vec<f64>> {
         .text()
         .await
         .ok()?;
+    // A prefix ending in a space names one series exactly.
+    let matches = |series: &str| match prefix.strip_suffix(' ') {
+        Some(exact) => series == exact,
+        None => series.starts_with(prefix),
+    };
     Some(
-        text.lines()
-            .filter(|l| l.starts_with(prefix))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        phonghop::health::parse_metrics(&text)
+            .into_iter()
+            .filter(|(series, _)| matches(series))
+            .map(|(_, value)| value)
             .collect(),
     )
 }

@@ -7,11 +7,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::config::HubConfig;
-use crate::datadir::DataDir;
 use crate::store::{StaffNote, Store, StoreError};
 
-use super::campaign::CampaignInput;
-use super::{format_vnd, vietnam_date, vietnam_time};
+use crate::contrib::campaign::CampaignInput;
+use crate::contrib::{format_vnd, vietnam_date, vietnam_time};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum CampaignCommand {
@@ -70,7 +69,7 @@ pub struct ImportStatementArgs {
     /// The statement file.
     pub file: PathBuf,
     /// Its format; `generic-csv` has the columns date,amount_vnd,reference,description.
-    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(super::statement::FORMATS))]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(crate::contrib::statement::FORMATS))]
     pub format: String,
     /// The account the statement is of (default: `account` in the hub config's bank section).
     #[arg(long)]
@@ -144,9 +143,9 @@ pub enum ContribCliError {
     #[error("{0}")]
     Usage(String),
     #[error(transparent)]
-    Statement(#[from] super::statement::StatementError),
+    Statement(#[from] crate::contrib::statement::StatementError),
     #[error(transparent)]
-    Poster(#[from] super::poster::PosterError),
+    Poster(#[from] crate::contrib::poster::PosterError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -163,8 +162,10 @@ impl ContribCliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             ContribCliError::Usage(_) | ContribCliError::Statement(_) => 2,
-            ContribCliError::Poster(super::poster::PosterError::UnknownBank { .. })
-            | ContribCliError::Poster(super::poster::PosterError::VietQr { .. }) => 2,
+            ContribCliError::Poster(crate::contrib::poster::PosterError::UnknownBank {
+                ..
+            })
+            | ContribCliError::Poster(crate::contrib::poster::PosterError::VietQr { .. }) => 2,
             ContribCliError::Store(StoreError::Refused(_)) => 2,
             ContribCliError::Store(StoreError::Corrupt { .. })
             | ContribCliError::Store(StoreError::NewerSchema { .. }) => 3,
@@ -182,19 +183,17 @@ fn io(path: impl Into<String>) -> impl FnOnce(std::io::Error) -> ContribCliError
     move |source| ContribCliError::Io { path, source }
 }
 
-fn open(config: &HubConfig) -> Result<Store, ContribCliError> {
-    let data = DataDir::new(&config.data_dir);
-    data.create()?;
-    Ok(Store::open(&data.db_path())?)
+impl From<crate::app::OpenError> for ContribCliError {
+    fn from(e: crate::app::OpenError) -> Self {
+        match e {
+            crate::app::OpenError::DataDir(e) => ContribCliError::DataDir(e),
+            crate::app::OpenError::Store(e) => ContribCliError::Store(e),
+        }
+    }
 }
 
-/// The public page of a campaign at this hub.
-pub fn page_url(config: &HubConfig, slug: &str) -> String {
-    config
-        .public_url
-        .join(&format!("c/{slug}"))
-        .map(|u| u.to_string())
-        .unwrap_or_else(|_| format!("{}c/{slug}", config.public_url))
+fn open(config: &HubConfig) -> Result<Store, ContribCliError> {
+    Ok(crate::app::open_store(&config.data_dir)?)
 }
 
 fn positive_vnd(flag: &str, text: &str) -> Result<i64, ContribCliError> {
@@ -254,10 +253,15 @@ pub fn run(
                 .check(&vietnam_date(now))
                 .map_err(|problems| usage(problems.join("\n")))?;
             let store = open(config)?;
-            let poster_code = super::reference::new_poster_code(&mut rand::rng());
+            let poster_code = crate::contrib::reference::new_poster_code(&mut rand::rng());
             let campaign = store.create_campaign(&new, &poster_code, now)?;
             writeln!(out, "Campaign {} created: {}", campaign.id, campaign.title).map_err(w)?;
-            writeln!(out, "Public page: {}", page_url(config, &campaign.slug)).map_err(w)?;
+            writeln!(
+                out,
+                "Public page: {}",
+                config.campaign_page_url(&campaign.slug)
+            )
+            .map_err(w)?;
             writeln!(
                 out,
                 "Poster code: {} (print the poster: phonghop hub poster {} --out poster.pdf)",
@@ -304,7 +308,10 @@ pub fn run(
                     args.campaign
                 ))
             })?;
-            let pdf = super::poster::poster_pdf(&campaign, &page_url(config, &campaign.slug))?;
+            let pdf = crate::contrib::poster::poster_pdf(
+                &campaign,
+                &config.campaign_page_url(&campaign.slug),
+            )?;
             std::fs::write(&args.out, pdf).map_err(io(args.out.display().to_string()))?;
             writeln!(
                 out,
@@ -323,8 +330,8 @@ pub fn run(
                     usage("--account: say which account the statement is of (or set [bank] account in the hub config)")
                 })?;
             let bytes = std::fs::read(&args.file).map_err(io(args.file.display().to_string()))?;
-            let statement =
-                super::statement::parse_generic_csv(&bytes, &account).map_err(|mut e| {
+            let statement = crate::contrib::statement::parse_generic_csv(&bytes, &account)
+                .map_err(|mut e| {
                     e.problems.sort();
                     e
                 })?;

@@ -3,10 +3,10 @@
 
 use std::io::Write;
 
+use crate::app::OpenError;
 use crate::config::HubConfig;
-use crate::datadir::DataDir;
 use crate::feedback::Status;
-use crate::store::{FeedbackRow, Store};
+use crate::store::{FeedbackRow, StatusRefusal, Store, StoreError};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum FeedbackCommand {
@@ -51,20 +51,69 @@ pub enum FeedbackCommand {
     },
 }
 
-fn open(config: &HubConfig) -> Result<Store, String> {
-    Store::open(&DataDir::new(&config.data_dir).db_path()).map_err(|e| e.to_string())
+/// Why a feedback command failed; every message says what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedbackCliError {
+    #[error("status {given:?} is not one of: {valid}")]
+    UnknownStatus { given: String, valid: String },
+    #[error("{0:?} is not a ticket code like LC-7K3P9")]
+    BadTicket(String),
+    #[error("no feedback with ticket code {0}")]
+    NoTicket(String),
+    #[error("--by: say who makes the change")]
+    NoStaffMember,
+    #[error("--format {0:?} is not supported; use csv")]
+    UnknownFormat(String),
+    /// A `--status`/`--since` filter the staff API refuses the same way.
+    #[error("{0}")]
+    Filter(String),
+    #[error(transparent)]
+    Refused(#[from] StatusRefusal),
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    #[error(transparent)]
+    Csv(#[from] csv::Error),
 }
 
-fn parse_status(s: &str) -> Result<Status, String> {
-    Status::parse(s).ok_or_else(|| {
-        let all: Vec<_> = Status::ALL.iter().map(|s| s.as_str()).collect();
-        format!("status {s:?} is not one of: {}", all.join(", "))
+impl FeedbackCliError {
+    /// 3 for a damaged or newer database, 2 otherwise (input to fix, as before).
+    pub fn exit_code(&self) -> u8 {
+        let store = match self {
+            FeedbackCliError::Store(e) => Some(e),
+            FeedbackCliError::Open(e) => e.store(),
+            _ => None,
+        };
+        match store {
+            Some(StoreError::Corrupt { .. } | StoreError::NewerSchema { .. }) => 3,
+            _ => 2,
+        }
+    }
+}
+
+fn open(config: &HubConfig) -> Result<Store, FeedbackCliError> {
+    Ok(crate::app::open_store(&config.data_dir)?)
+}
+
+fn parse_status(s: &str) -> Result<Status, FeedbackCliError> {
+    Status::parse(s).ok_or_else(|| FeedbackCliError::UnknownStatus {
+        given: s.to_owned(),
+        valid: Status::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
     })
 }
 
-fn ticket(code: &str) -> Result<String, String> {
+fn ticket(code: &str) -> Result<String, FeedbackCliError> {
     crate::feedback::ticket::normalize(code)
-        .ok_or_else(|| format!("{code:?} is not a ticket code like LC-7K3P9"))
+        .ok_or_else(|| FeedbackCliError::BadTicket(code.to_owned()))
 }
 
 /// Runs a feedback command; errors say what to fix (the binary exits 2 with them).
@@ -72,21 +121,16 @@ pub fn run(
     config: &HubConfig,
     command: FeedbackCommand,
     out: &mut dyn Write,
-) -> Result<(), String> {
-    let io = |e: std::io::Error| e.to_string();
+) -> Result<(), FeedbackCliError> {
     match command {
         FeedbackCommand::List {
             status,
             unit,
             since,
         } => {
-            let filter =
-                super::feedback_api::filter_from(status.as_deref(), unit, since.as_deref())
-                    .map_err(|e| e.to_string())?;
-            for row in open(config)?
-                .feedback_list(&filter)
-                .map_err(|e| e.to_string())?
-            {
+            let filter = crate::hub::feedback_filter(status.as_deref(), unit, since.as_deref())
+                .map_err(|e| FeedbackCliError::Filter(e.to_string()))?;
+            for row in open(config)?.feedback_list(&filter)? {
                 let first_line: String = row
                     .text
                     .lines()
@@ -104,22 +148,20 @@ pub fn run(
                     row.status,
                     row.category,
                     first_line
-                )
-                .map_err(io)?;
+                )?;
             }
         }
         FeedbackCommand::Show { code } => {
             let code = ticket(&code)?;
             let row = open(config)?
-                .feedback_by_ticket(&code)
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("no feedback with ticket code {code}"))?;
-            let json = serde_json::to_string_pretty(&row).map_err(|e| e.to_string())?;
-            writeln!(out, "{json}").map_err(io)?;
+                .feedback_by_ticket(&code)?
+                .ok_or_else(|| FeedbackCliError::NoTicket(code.clone()))?;
+            let json = serde_json::to_string_pretty(&row)?;
+            writeln!(out, "{json}")?;
         }
         FeedbackCommand::Status { code, status, by } => {
             let row = update(config, &code, Some(&status), None, &by)?;
-            writeln!(out, "{} is now {}", row.ticket_code, row.status).map_err(io)?;
+            writeln!(out, "{} is now {}", row.ticket_code, row.status)?;
         }
         FeedbackCommand::Reply {
             code,
@@ -128,17 +170,15 @@ pub fn run(
             status,
         } => {
             let row = update(config, &code, status.as_deref(), Some(&text), &by)?;
-            writeln!(out, "replied to {} ({})", row.ticket_code, row.status).map_err(io)?;
+            writeln!(out, "replied to {} ({})", row.ticket_code, row.status)?;
         }
         FeedbackCommand::Export { format, since } => {
             if format != "csv" {
-                return Err(format!("--format {format:?} is not supported; use csv"));
+                return Err(FeedbackCliError::UnknownFormat(format));
             }
-            let filter = super::feedback_api::filter_from(None, None, since.as_deref())
-                .map_err(|e| e.to_string())?;
-            let rows = open(config)?
-                .feedback_list(&filter)
-                .map_err(|e| e.to_string())?;
+            let filter = crate::hub::feedback_filter(None, None, since.as_deref())
+                .map_err(|e| FeedbackCliError::Filter(e.to_string()))?;
+            let rows = open(config)?.feedback_list(&filter)?;
             write_csv(&rows, out)?;
         }
     }
@@ -151,20 +191,19 @@ fn update(
     status: Option<&str>,
     reply: Option<&str>,
     by: &str,
-) -> Result<FeedbackRow, String> {
+) -> Result<FeedbackRow, FeedbackCliError> {
     if by.trim().is_empty() {
-        return Err("--by: say who makes the change".into());
+        return Err(FeedbackCliError::NoStaffMember);
     }
     let code = ticket(code)?;
     let status = status.map(parse_status).transpose()?;
     open(config)?
-        .update_feedback(&code, status, reply, by.trim(), crate::clock::now_ms())
-        .map_err(|e| e.to_string())?
-        .map_err(|refusal| refusal.to_string())
+        .update_feedback(&code, status, reply, by.trim(), crate::clock::now_ms())?
+        .map_err(FeedbackCliError::from)
 }
 
 /// CSV for spreadsheets. Exports leave the hub, so they carry no personal data.
-pub fn write_csv(rows: &[FeedbackRow], out: &mut dyn Write) -> Result<(), String> {
+pub fn write_csv(rows: &[FeedbackRow], out: &mut dyn Write) -> Result<(), FeedbackCliError> {
     let mut csv = csv::Writer::from_writer(out);
     let header = [
         "ticket_code",
@@ -179,7 +218,7 @@ pub fn write_csv(rows: &[FeedbackRow], out: &mut dyn Write) -> Result<(), String
         "replied_at",
         "language",
     ];
-    csv.write_record(header).map_err(|e| e.to_string())?;
+    csv.write_record(header)?;
     for row in rows.iter().filter(|r| !r.hidden) {
         let status = row.status;
         let record = [
@@ -197,7 +236,7 @@ pub fn write_csv(rows: &[FeedbackRow], out: &mut dyn Write) -> Result<(), String
                 .unwrap_or_default(),
             row.language.clone(),
         ];
-        csv.write_record(&record).map_err(|e| e.to_string())?;
+        csv.write_record(&record)?;
     }
-    csv.flush().map_err(|e| e.to_string())
+    Ok(csv.flush()?)
 }

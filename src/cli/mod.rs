@@ -1,0 +1,224 @@
+//! The command line: every clap type of `phonghop` lives in this module (and only here), so
+//! the rest of the library takes typed arguments and never parses a command line.
+//! `src/main.rs` parses with [`Cli`], sets up logging and maps errors to exit codes.
+
+// The doc comments below are clap's help texts, which name config sections such as `[tls]`
+// in brackets: not links.
+#![allow(rustdoc::broken_intra_doc_links)]
+
+pub mod contrib;
+pub mod feedback;
+pub mod qr;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "phonghop",
+    version,
+    about = "Digital meeting room appliance: hub and room modes"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the province hub, or manage its rooms and certificate.
+    Hub(HubArgs),
+    /// Run a room box (the kiosk needs a display; --headless runs without), or enroll it.
+    Room(RoomArgs),
+    /// Start a hub and two rooms on this machine and show them connected.
+    Demo {
+        /// No window: print a status line every second.
+        #[arg(long)]
+        headless: bool,
+        /// Stop after this many seconds (default: run until Ctrl-C).
+        #[arg(long)]
+        seconds: Option<u64>,
+    },
+    /// Validate a hub or room configuration file; exit 0 when valid, 2 when not.
+    CheckConfig { file: PathBuf },
+    /// Copy the database to FILE while the appliance runs.
+    Backup {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Replace the database with a backup (the appliance must be stopped).
+    Restore {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        from: PathBuf,
+    },
+    /// Measurements that print numbers.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+    /// Read a staff PIN on standard input and print its hash for [staff] pin_hash.
+    HashPin,
+    /// VietQR payloads and QR images for contributions by bank transfer.
+    #[command(subcommand)]
+    Qr(qr::QrCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// A hub and a room on this machine: submit N feedback items, measure storing and syncing.
+    Sync {
+        #[arg(long, default_value_t = 2000)]
+        records: usize,
+        /// Print one JSON object (the default prints the same fields as text).
+        #[arg(long)]
+        json: bool,
+    },
+    /// A hub and N rooms as separate processes on this machine in one meeting: time to
+    /// first frame, glass-to-glass latency, frame rate, CPU and memory per process.
+    Meeting {
+        #[arg(long, default_value_t = 2)]
+        rooms: usize,
+        /// Length of the measured window once every room is live.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Also join headless Chromium (scripts/meet-browser.mjs) and measure it alongside.
+        #[arg(long)]
+        vs_chromium: bool,
+        /// The best picture the rooms send: 720p, 360p or 180p.
+        #[arg(long, default_value = "720p", value_parser = ["720p", "360p", "180p"])]
+        max_layer: String,
+        /// Print one JSON object (the default prints a table).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct HubArgs {
+    #[command(subcommand)]
+    pub command: Option<HubCommand>,
+    /// The hub configuration file.
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HubCommand {
+    /// Register a room for a unit and print its one-time enrollment code (valid 24 hours).
+    AddRoom {
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Cut a room off: its credential stops working and its session is closed at once.
+    RevokeRoom {
+        #[arg(long)]
+        room: String,
+    },
+    /// List rooms with their ids, units and state.
+    ListRooms,
+    /// Contribution campaigns: create, list, close.
+    #[command(subcommand)]
+    Campaign(contrib::CampaignCommand),
+    /// Residents' feedback: list, show, change status, reply, export.
+    #[command(subcommand)]
+    Feedback(feedback::FeedbackCommand),
+    /// Write a campaign's A4 poster (static VietQR, account, how to give) as PDF.
+    Poster(contrib::PosterArgs),
+    /// Import a bank statement; transfers already recorded count once.
+    ImportStatement(contrib::ImportStatementArgs),
+    /// The queue of transfers no campaign was credited with, and assigning them.
+    #[command(subcommand)]
+    Transfers(contrib::TransfersCommand),
+    /// The append-only contributions ledger: corrections, refunds, listing.
+    #[command(subcommand)]
+    Ledger(contrib::LedgerCommand),
+    /// Meetings between rooms (until scheduling arrives): start, stop, browser links, list.
+    #[command(subcommand)]
+    Meeting(MeetingCommand),
+    /// Write a self-signed certificate and key to the paths in [tls].
+    GenCert {
+        /// Extra DNS names or IP addresses the certificate is valid for.
+        #[arg(long, value_delimiter = ',')]
+        names: Vec<String>,
+        /// Replace existing files.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MeetingCommand {
+    /// Start a meeting now; prints its id. The rooms named join by themselves.
+    Start {
+        /// Room id of the host (the chairing room).
+        #[arg(long)]
+        host: String,
+        /// Room ids invited, comma-separated (the host is added if not named).
+        #[arg(long, value_delimiter = ',')]
+        rooms: Vec<String>,
+    },
+    /// End a meeting: every room and browser leaves.
+    Stop { id: String },
+    /// Print a link with which a browser joins this meeting (and only this one).
+    Link {
+        id: String,
+        /// Who the link is for; shown to the others.
+        #[arg(long)]
+        name: String,
+    },
+    /// List running meetings.
+    List,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct RoomArgs {
+    #[command(subcommand)]
+    pub command: Option<RoomCommand>,
+    /// The room configuration file.
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// Run without the kiosk window.
+    #[arg(long)]
+    pub headless: bool,
+    /// Render one kiosk screen with demo data into this PNG and exit (needs a display,
+    /// e.g. Xvfb).
+    #[arg(long, value_name = "FILE.png")]
+    pub screenshot: Option<PathBuf>,
+    /// The screen for --screenshot: home, feedback, rating, ticket, contribute, news,
+    /// staff, staff-panel, fault.
+    #[arg(long, default_value = "home")]
+    pub screen: String,
+    /// Language for --screenshot and --bench-ui: vi, en or hmn.
+    #[arg(long, default_value = "vi")]
+    pub lang: String,
+    /// Logical window size for --screenshot and --bench-ui, e.g. 1280x800 or 1080x1920.
+    #[arg(long, default_value = "1280x800")]
+    pub size: String,
+    /// Print which kiosk texts each language lacks (shown in Vietnamese instead).
+    #[arg(long)]
+    pub i18n_report: bool,
+    /// Render the Home screen --frames times as fast as possible and print frame times.
+    #[arg(long)]
+    pub bench_ui: bool,
+    #[arg(long, default_value_t = 600)]
+    pub frames: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RoomCommand {
+    /// Exchange a one-time code from `phonghop hub add-room` for this box's credential.
+    Enroll {
+        /// The hub's URL (must match [hub] url in the config; defaults to it).
+        #[arg(long)]
+        hub: Option<url::Url>,
+        #[arg(long)]
+        code: String,
+    },
+}
