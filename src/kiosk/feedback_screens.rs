@@ -170,32 +170,33 @@ fn level_meter_ui(ui: &mut Ui, level: f32) {
 pub fn contact_screen_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
     let lang = shell.lang;
     let mut command = None;
-    let keyboard_height = keyboard::Layout::Text.min_size_pt().y + 8.0;
+    // Room above the keyboard for the title, the consent and the fields.
+    let keep_above = MIN_TARGET * 3.0 + ui.spacing().item_spacing.y * 2.0;
+    let keyboard_height = super::screens::keyboard_panel_height(ui.available_size(), keep_above)
+        .unwrap_or(keyboard::Layout::Text.min_size_pt().y + 8.0);
     if shell.contact.consent {
         let layout = if shell.contact.field == ContactField::Phone {
             keyboard::Layout::Numeric
         } else {
             keyboard::Layout::Text
         };
-        egui::Panel::bottom("contact-keyboard")
-            .exact_size(keyboard_height)
-            .show(ui, |ui| {
-                let contact = &mut shell.contact;
-                let text = match contact.field {
-                    ContactField::Name => &mut contact.name,
-                    ContactField::Phone => &mut contact.phone,
-                    ContactField::Village => &mut contact.village,
-                };
-                if let Some(KeyboardEvent::Done) = keyboard::keyboard_ui(
-                    ui,
-                    &mut shell.contact_keyboard,
-                    layout,
-                    text,
-                    &keyboard_labels(lang),
-                ) {
-                    command = Some(Command::ToReview);
-                }
-            });
+        super::screens::keyboard_panel("contact-keyboard", keyboard_height).show(ui, |ui| {
+            let contact = &mut shell.contact;
+            let text = match contact.field {
+                ContactField::Name => &mut contact.name,
+                ContactField::Phone => &mut contact.phone,
+                ContactField::Village => &mut contact.village,
+            };
+            if let Some(KeyboardEvent::Done) = keyboard::keyboard_ui(
+                ui,
+                &mut shell.contact_keyboard,
+                layout,
+                text,
+                &keyboard_labels(lang),
+            ) {
+                command = Some(Command::ToReview);
+            }
+        });
     }
     egui::CentralPanel::default().show(ui, |ui| {
         ui.horizontal(|ui| {
