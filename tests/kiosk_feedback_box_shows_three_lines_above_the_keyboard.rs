@@ -107,7 +107,7 @@ fn three_rows_of_the_text_and_the_cursor_show_above_the_keyboard_at_every_size()
         let size = format!("{width}x{height}");
         let keyboard_top = ["Dấu sắc", "q", "Dấu cách"]
             .iter()
-            .map(|label| h.get_by_label(label).rect().min.y as f32)
+            .map(|label| h.get_by_label(label).rect().min.y)
             .fold(f32::INFINITY, f32::min);
         let (rows, clip) = drawn_rows(h.output(), &draft)
             .unwrap_or_else(|| panic!("{size}: the typed text is not drawn"));

@@ -15,7 +15,7 @@ use super::shell::{Command, Effect, Screen, Shell};
 use super::style::{BODY_PT, MIN_TARGET, big_button, big_button_enabled, body, heading};
 use crate::config::Language;
 use crate::contrib::format_vnd;
-use crate::room::contrib_service::{ContribRequest, PledgeDraft, PledgeTicket};
+use crate::room::contrib_service::{ContribError, ContribRequest, PledgeDraft, PledgeTicket};
 use crate::room::service::{KioskClient, KioskRequest};
 use crate::store::{PledgeState, WallEntry};
 use crate::vietqr::render::{ModuleMatrix, QrUse, module_matrix};
@@ -85,12 +85,12 @@ pub enum ContributeRequest {
 /// The room's answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContributeEvent {
-    Campaigns(Result<Vec<CampaignInfo>, String>),
-    Wall(Result<Vec<WallEntry>, String>),
-    PledgeCreated(Result<PledgeTicket, String>),
+    Campaigns(Result<Vec<CampaignInfo>, ContribError>),
+    Wall(Result<Vec<WallEntry>, ContribError>),
+    PledgeCreated(Result<PledgeTicket, ContribError>),
     PledgeStatus {
         reference_code: String,
-        state: Result<Option<PledgeState>, String>,
+        state: Result<Option<PledgeState>, ContribError>,
     },
 }
 
@@ -98,7 +98,7 @@ pub enum ContributeEvent {
 #[derive(Debug, Default)]
 pub struct ContributeFlow {
     /// `None` while the room is asked.
-    pub campaigns: Option<Result<Vec<CampaignInfo>, String>>,
+    pub campaigns: Option<Result<Vec<CampaignInfo>, ContribError>>,
     pub wall: Vec<WallEntry>,
     pub campaign: Option<CampaignInfo>,
     pub amount_vnd: Option<i64>,
@@ -111,7 +111,7 @@ pub struct ContributeFlow {
     pub name: String,
     pub name_keyboard: keyboard::KeyboardState,
     /// `None` while the room stores the pledge.
-    pub pledge: Option<Result<PledgeTicket, String>>,
+    pub pledge: Option<Result<PledgeTicket, ContribError>>,
     pub qr: Option<ModuleMatrix>,
     pub confirmed: bool,
 }
@@ -246,10 +246,10 @@ impl Shell {
 /// The room's answers the kiosk is waiting for, polled every frame.
 #[derive(Debug, Default)]
 pub struct RoomCalls {
-    campaigns: Option<oneshot::Receiver<Result<Vec<CampaignInfo>, String>>>,
-    wall: Option<oneshot::Receiver<Result<Vec<WallEntry>, String>>>,
-    pledge: Option<oneshot::Receiver<Result<PledgeTicket, String>>>,
-    status: Option<oneshot::Receiver<Result<Option<PledgeState>, String>>>,
+    campaigns: Option<oneshot::Receiver<Result<Vec<CampaignInfo>, ContribError>>>,
+    wall: Option<oneshot::Receiver<Result<Vec<WallEntry>, ContribError>>>,
+    pledge: Option<oneshot::Receiver<Result<PledgeTicket, ContribError>>>,
+    status: Option<oneshot::Receiver<Result<Option<PledgeState>, ContribError>>>,
     /// The code `status` asks about.
     status_code: String,
     last_status_ms: i64,
@@ -265,12 +265,14 @@ fn ask<T>(
 }
 
 /// `Some(answer)` once the room answered (or stopped), `None` while it is working.
-fn take<T>(slot: &mut Option<oneshot::Receiver<Result<T, String>>>) -> Option<Result<T, String>> {
+fn take<T>(
+    slot: &mut Option<oneshot::Receiver<Result<T, ContribError>>>,
+) -> Option<Result<T, ContribError>> {
     use tokio::sync::oneshot::error::TryRecvError;
     let answer = match slot.as_mut()?.try_recv() {
         Ok(answer) => answer,
         Err(TryRecvError::Empty) => return None,
-        Err(TryRecvError::Closed) => Err("the room service stopped".to_owned()),
+        Err(TryRecvError::Closed) => Err(ContribError::Stopped),
     };
     *slot = None;
     Some(answer)
@@ -390,7 +392,7 @@ fn preview_answers(request: &ContributeRequest) -> Vec<ContributeEvent> {
             let ticket = preview_campaigns()
                 .iter()
                 .find(|c| c.id == draft.campaign_id)
-                .ok_or_else(|| "no such campaign in the preview".to_owned())
+                .ok_or(ContribError::Preview)
                 .and_then(|c| {
                     crate::room::contrib_service::pledge_ticket(c, "UH7K3P9", draft.amount_vnd)
                 });

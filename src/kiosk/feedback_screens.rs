@@ -130,14 +130,7 @@ pub fn speak_screen_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
             });
         }
         Recording::Failed(why) => {
-            ui.label(
-                body(tr_args(
-                    lang,
-                    "record-failed",
-                    &[("reason", Arg::Text(why))],
-                ))
-                .color(egui::Color32::DARK_RED),
-            );
+            ui.label(body(tr(lang, why.text_key())).color(egui::Color32::DARK_RED));
             if big_button(ui, format!("● {}", tr(lang, "record-start"))).clicked() {
                 command = Some(Command::StartRecording);
             }
@@ -308,8 +301,12 @@ pub fn review_screen_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
     }
     if let Some(why) = &shell.send_error {
         ui.label(
-            body(tr_args(lang, "send-failed", &[("reason", Arg::Text(why))]))
-                .color(egui::Color32::DARK_RED),
+            body(tr_args(
+                lang,
+                "send-failed",
+                &[("reason", Arg::Text(&tr(lang, why.text_key())))],
+            ))
+            .color(egui::Color32::DARK_RED),
         );
     }
     ui.add_space(16.0);
@@ -528,7 +525,7 @@ pub fn ticket_result_screen_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
                 body(tr_args(
                     lang,
                     "ticket-failed",
-                    &[("reason", Arg::Text(why))],
+                    &[("reason", Arg::Text(&tr(lang, why.text_key())))],
                 ))
                 .color(egui::Color32::DARK_RED),
             );

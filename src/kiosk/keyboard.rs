@@ -80,6 +80,9 @@ pub enum Layout {
     Numeric,
 }
 
+/// The narrowest keyboard whose tone keys show their names: "ạ Dấu nặng" at 22 pt needs
+/// more than two units of a portrait panel.
+const NAMED_TONES_MIN_PT: f32 = 1_000.0;
 /// The numeric pad: 3 keys by 4 rows.
 const NUMERIC_COLUMNS: f32 = 3.0;
 const NUMERIC_ROWS: f32 = 4.0;
@@ -92,7 +95,7 @@ pub enum TextRows {
     /// Each group on its own row: tones, Vietnamese letters, digits, three letter rows,
     /// then method, punctuation, space and Done.
     Seven,
-    /// The tone row beside the Vietnamese letters (wide screens).
+    /// The tone row (their vowel only) beside the Vietnamese letters.
     Six,
     /// Tones (their vowel only) beside the Vietnamese letters, the method keys beside the
     /// digits, and the action keys at the ends of the letter rows (short screens).
@@ -115,7 +118,7 @@ impl TextRows {
     fn row_units(self) -> f32 {
         match self {
             TextRows::Seven => 11.0,
-            TextRows::Six => 17.0,
+            TextRows::Six => 11.0,
             TextRows::Five => 14.0,
         }
     }
@@ -601,7 +604,9 @@ fn text_keys_ui(
     let unit_pt = fit_width
         .min(fit_height)
         .clamp(KEY_MIN_SIDE_PT, KEY_MAX_SIDE_PT);
-    for row in text_rows(arrangement, state, labels) {
+    // A tone key shows its name beside its vowel where two units hold the words.
+    let named_tones = arrangement == TextRows::Seven && ui.available_width() >= NAMED_TONES_MIN_PT;
+    for row in text_rows(arrangement, named_tones, state, labels) {
         key_row_ui(ui, row, unit_pt, tapped);
     }
 }
@@ -609,14 +614,14 @@ fn text_keys_ui(
 /// The rows of text keys in `arrangement`, top to bottom.
 fn text_rows<'a>(
     arrangement: TextRows,
+    with_names: bool,
     state: &KeyboardState,
     labels: &'a KeyboardLabels,
 ) -> Vec<Vec<KeySpec<'a>>> {
     let shown = |c: char| if state.shift { to_upper(c) } else { c };
     let chars =
         |s: &str| -> Vec<KeySpec<'a>> { s.chars().map(|c| KeySpec::char(shown(c))).collect() };
-    // On the five-row keyboard a tone key shows its vowel only; its name stays its label.
-    let with_names = arrangement != TextRows::Five;
+    // Without its name shown a tone key is one unit wide; its name stays its label.
     let tones: Vec<KeySpec<'a>> = Tone::ALL
         .iter()
         .map(|&tone| {

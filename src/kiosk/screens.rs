@@ -399,12 +399,13 @@ pub fn feedback_screen_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
             text_ui(ui);
         } else {
             ui.horizontal_top(|ui| {
-                let column_pt = MIN_TARGET * 4.0;
+                // Room for "speak instead" and "next" side by side.
+                let column_pt = MIN_TARGET * 7.0;
                 ui.allocate_ui(
                     vec2(ui.available_width() - column_pt, text_box_pt(rows)),
                     text_ui,
                 );
-                ui.vertical(|ui| buttons(ui, &mut command));
+                buttons(ui, &mut command);
             });
         }
     });
