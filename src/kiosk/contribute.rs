@@ -6,13 +6,14 @@
 //! the room for something ([`ContributeRequest`], carried out by [`RoomCalls`]); the room's
 //! answers come back as [`ContributeEvent`]s. The `*_ui` functions draw and do no I/O.
 
-use egui::{Color32, Rect, RichText, Sense, Ui, pos2, vec2};
+use egui::{Color32, RichText, Sense, Ui, vec2};
 use tokio::sync::oneshot;
 
 use super::i18n::{Arg, tr, tr_args};
 use super::keyboard::{self, KeyboardEvent};
 use super::shell::{Command, Effect, Screen, Shell};
 use super::style::{BODY_PT, MIN_TARGET, big_button, big_button_enabled, body, heading};
+use super::widgets::{keyboard_labels, qr_ui};
 use crate::config::Language;
 use crate::contrib::format_vnd;
 use crate::room::contrib_service::{ContribError, ContribRequest, PledgeDraft, PledgeTicket};
@@ -585,7 +586,7 @@ fn amount_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
                 .color(Color32::DARK_RED),
             );
         }
-        let labels = super::screens::keyboard_labels(lang);
+        let labels = keyboard_labels(lang);
         if let Some(KeyboardEvent::Done) = keyboard::keyboard_ui(
             ui,
             &mut flow.pad,
@@ -634,7 +635,7 @@ fn name_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
                 .min_size(vec2(MIN_TARGET, MIN_TARGET)),
         )
         .labelled_by(label.id);
-        let labels = super::screens::keyboard_labels(lang);
+        let labels = keyboard_labels(lang);
         if let Some(KeyboardEvent::Done) = keyboard::keyboard_ui(
             ui,
             &mut flow.name_keyboard,
@@ -694,45 +695,6 @@ fn qr_step_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
         });
     });
     command
-}
-
-/// Draws the code crisply: a whole number of physical pixels per module, aligned to the
-/// pixel grid, black on white with the 4-module quiet zone the matrix includes.
-pub fn qr_ui(ui: &mut Ui, matrix: &ModuleMatrix, max_side_pts: f32, label: &str) -> egui::Response {
-    let ppp = ui.ctx().pixels_per_point();
-    let modules = matrix.width_modules.max(1);
-    let px_per_module = ((max_side_pts * ppp) / modules as f32).floor().max(1.0);
-    let module_pts = px_per_module / ppp;
-    let side = module_pts * modules as f32;
-    let (rect, response) = ui.allocate_exact_size(vec2(side, side), Sense::hover());
-    let origin = pos2(
-        (rect.min.x * ppp).round() / ppp,
-        (rect.min.y * ppp).round() / ppp,
-    );
-    let painter = ui.painter();
-    painter.rect_filled(
-        Rect::from_min_size(origin, vec2(side, side)),
-        0.0,
-        Color32::WHITE,
-    );
-    for y in 0..modules {
-        let mut x = 0;
-        while x < modules {
-            if !matrix.is_dark(x, y) {
-                x += 1;
-                continue;
-            }
-            let start = x;
-            while x < modules && matrix.is_dark(x, y) {
-                x += 1;
-            }
-            let min = origin + vec2(start as f32 * module_pts, y as f32 * module_pts);
-            let max = origin + vec2(x as f32 * module_pts, (y + 1) as f32 * module_pts);
-            painter.rect_filled(Rect::from_min_max(min, max), 0.0, Color32::BLACK);
-        }
-    }
-    response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Image, true, label));
-    response
 }
 
 fn thanks_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {

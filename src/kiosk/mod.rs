@@ -13,6 +13,7 @@ pub mod meeting_screen;
 pub mod screens;
 pub mod shell;
 pub mod style;
+pub mod widgets;
 
 use std::path::PathBuf;
 
@@ -130,7 +131,7 @@ struct KioskApp {
     screenshot: Option<(PathBuf, u32)>,
     /// Filled by egui's screenshot callback once the pixels are read back.
     captured: std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<egui::ColorImage>>>>,
-    screenshot_error: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    screenshot_error: std::sync::Arc<std::sync::Mutex<Option<KioskError>>>,
     bench: Option<bench::FrameClock>,
 }
 
@@ -549,14 +550,14 @@ impl KioskApp {
     }
 }
 
-fn save_png(path: &std::path::Path, image: &egui::ColorImage) -> Result<(), String> {
+fn save_png(path: &std::path::Path, image: &egui::ColorImage) -> Result<(), KioskError> {
     let [w, h] = image.size;
     let mut rgba = Vec::with_capacity(w * h * 4);
     for pixel in &image.pixels {
         rgba.extend_from_slice(&pixel.to_array());
     }
     image::save_buffer(path, &rgba, w as u32, h as u32, image::ColorType::Rgba8)
-        .map_err(|e| format!("{}: {e}", path.display()))
+        .map_err(|e| KioskError::Screenshot(format!("{}: {e}", path.display())))
 }
 
 /// Runs the window on this (the main) thread until it is closed or `stop` is cancelled.
@@ -642,7 +643,7 @@ pub fn run_window(
         .unwrap_or_else(|p| p.into_inner())
         .take()
     {
-        Some(e) => Err(KioskError::Screenshot(e)),
+        Some(e) => Err(e),
         None => Ok(()),
     }
 }

@@ -11,6 +11,10 @@ use super::shell::{Command, PinOutcome, Screen, Shell, Tile};
 use super::style::{
     self, BODY_PT, MIN_TARGET, TILE_TITLE_PT, big_button, big_button_enabled, body, heading,
 };
+use super::widgets::{
+    CENTRAL_PANEL_PAD, KEYBOARD_PANEL_PAD, keyboard_labels, keyboard_panel, keyboard_panel_heights,
+    next_button,
+};
 use crate::config::Language;
 use crate::room::HubLink;
 
@@ -284,48 +288,6 @@ fn tile_ui(ui: &mut Ui, lang: Language, tile: Tile, size: egui::Vec2) -> egui::R
 pub const FEEDBACK_ROWS_SHOWN: usize = 3;
 /// Space between the feedback text and the frame of its box (logical px).
 const TEXT_BOX_MARGIN: egui::Margin = egui::Margin::symmetric(8, 4);
-/// What a bottom panel adds to the keyboard it holds (its margins), logical px.
-const KEYBOARD_PANEL_PAD: f32 = 8.0;
-/// How far the keyboard panel reaches over the screen's margin on each side (logical px).
-const KEYBOARD_OVERHANG_PT: f32 = 8.0;
-/// A central panel's inner margin, top and bottom together.
-const CENTRAL_PANEL_PAD: f32 = 16.0;
-
-/// The heights of a bottom panel holding the text keyboard in each arrangement that fits
-/// the width of `available`, from the most rows to the fewest.
-fn keyboard_panel_heights(available: egui::Vec2) -> impl Iterator<Item = f32> {
-    keyboard::TextRows::ALL
-        .into_iter()
-        .map(|rows| rows.min_size_pt())
-        .filter(move |need| need.x <= available.x + 2.0 * KEYBOARD_OVERHANG_PT + 0.5)
-        .map(|need| need.y + KEYBOARD_PANEL_PAD)
-}
-
-/// The height of a bottom panel holding the text keyboard on a screen of `available`
-/// size that must keep `keep_above_pt` free above it: the arrangement with the most rows
-/// that leaves that room, `None` if none does.
-pub fn keyboard_panel_height(available: egui::Vec2, keep_above_pt: f32) -> Option<f32> {
-    keyboard_panel_heights(available)
-        .find(|panel| available.y - panel - CENTRAL_PANEL_PAD >= keep_above_pt)
-}
-
-/// The bottom panel for the on-screen keyboard: it reaches over the screen's side margins,
-/// so the keys have the window's whole width (eleven 64 px keys and their gaps just fit a
-/// portrait 800 px panel).
-pub fn keyboard_panel(id: &'static str, height_pt: f32) -> egui::Panel {
-    let over_margins = egui::Margin {
-        left: -(KEYBOARD_OVERHANG_PT as i8),
-        right: -(KEYBOARD_OVERHANG_PT as i8),
-        top: 0,
-        bottom: 0,
-    };
-    egui::Panel::bottom(id).exact_size(height_pt).frame(
-        egui::Frame::new()
-            .inner_margin(egui::Margin::symmetric(0, 2))
-            .outer_margin(over_margins),
-    )
-}
-
 pub fn feedback_screen_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
     let lang = shell.lang;
     let mut command = None;
@@ -370,14 +332,7 @@ pub fn feedback_screen_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
             if big_button(ui, format!("🗣 {}", tr(lang, "speak-instead"))).clicked() {
                 *command = Some(Command::SpeakInstead);
             }
-            let next = egui::Button::new(
-                RichText::new(format!("{} ➜", tr(lang, "next")))
-                    .size(BODY_PT)
-                    .strong(),
-            )
-            .min_size(vec2(MIN_TARGET * 3.0, MIN_TARGET))
-            .fill(egui::Color32::from_rgb(200, 230, 201));
-            if ui.add_enabled(ready, next).clicked() {
+            if next_button(ui, ready, tr(lang, "next")) {
                 *command = Some(Command::ToContact);
             }
         };
@@ -457,26 +412,6 @@ fn feedback_text_ui(
                 response.request_focus();
             }
         });
-}
-
-/// Keyboard captions from the translations.
-pub fn keyboard_labels(lang: Language) -> keyboard::KeyboardLabels {
-    keyboard::KeyboardLabels {
-        space: tr(lang, "kb-space"),
-        done: tr(lang, "kb-done"),
-        backspace: tr(lang, "kb-backspace"),
-        shift: tr(lang, "kb-shift"),
-        telex: tr(lang, "kb-telex"),
-        vni: tr(lang, "kb-vni"),
-        tone_names: [
-            "tone-sac",
-            "tone-huyen",
-            "tone-hoi",
-            "tone-nga",
-            "tone-nang",
-        ]
-        .map(|k| tr(lang, k)),
-    }
 }
 
 pub fn coming_screen_ui(ui: &mut Ui, lang: Language, tile: Tile) -> Option<Command> {

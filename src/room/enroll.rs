@@ -29,13 +29,14 @@ pub enum EnrollError {
 }
 
 /// An HTTP client that trusts the hub's certificate as the room config says.
-pub fn http_client(config: &RoomConfig) -> Result<reqwest::Client, String> {
-    let tls = crate::hub::tls::client_config(config.hub_ca_cert.as_deref())?;
+pub fn http_client(config: &RoomConfig) -> Result<reqwest::Client, EnrollError> {
+    let tls =
+        crate::hub::tls::client_config(config.hub_ca_cert.as_deref()).map_err(EnrollError::Tls)?;
     reqwest::Client::builder()
         .tls_backend_preconfigured((*tls).clone())
         .timeout(std::time::Duration::from_secs(20))
         .build()
-        .map_err(|e| e.to_string())
+        .map_err(|e| EnrollError::Tls(e.to_string()))
 }
 
 /// Enrolls this box with the hub and stores the credential. `hub` defaults to the config's.
@@ -67,7 +68,7 @@ pub async fn enroll(
             url: config.hub_url.to_string(),
             detail: e.to_string(),
         })?;
-    let client = http_client(config).map_err(EnrollError::Tls)?;
+    let client = http_client(config)?;
     let unreachable = |e: reqwest::Error| EnrollError::Unreachable {
         url: config.hub_url.to_string(),
         detail: error_chain(&e),
