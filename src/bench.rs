@@ -53,7 +53,10 @@ async fn submit_all(
             draft: draft(n),
             reply,
         });
-        answer.await.map_err(|e| e.to_string())??;
+        answer
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
         durable_ms.push(t0.elapsed().as_secs_f64() * 1000.0);
     }
     Ok(durable_ms)

@@ -36,6 +36,8 @@ mod hub_knows_the_caller_before_reading_the_body;
 mod hub_serves_https_to_rooms;
 mod hub_stops_cleanly_on_sigterm;
 mod kiosk_contribute_flow_shows_a_qr_and_thanks;
+mod kiosk_failed_submission_is_explained_in_vietnamese;
+mod kiosk_feedback_box_shows_three_lines_above_the_keyboard;
 mod kiosk_flows_store_what_the_screen_says;
 mod kiosk_font_draws_every_vietnamese_letter;
 mod kiosk_idle_reset_clears_a_typed_draft;

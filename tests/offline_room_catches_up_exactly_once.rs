@@ -28,8 +28,9 @@ async fn an_offline_room_catches_up_exactly_once_and_in_order() {
             let path = dir.path().join(format!("rec-{n}.ogg"));
             let bytes: Vec<u8> = (0..20_000u32).map(|i| (i * 7 + n) as u8).collect();
             std::fs::write(&path, &bytes).expect("recording");
-            voices.push(hex::encode(Sha256::digest(&bytes)));
-            draft.voice = Some(path);
+            let sha256_hex = hex::encode(Sha256::digest(&bytes));
+            voices.push(sha256_hex.clone());
+            draft.voice = Some(phonghop::room::service::Voice { path, sha256_hex });
         }
         if n == 250 {
             // The box restarts half way: what it stored so far is kept.

@@ -6,16 +6,17 @@
 //! the room for something ([`ContributeRequest`], carried out by [`RoomCalls`]); the room's
 //! answers come back as [`ContributeEvent`]s. The `*_ui` functions draw and do no I/O.
 
-use egui::{Color32, Rect, RichText, Sense, Ui, pos2, vec2};
+use egui::{Color32, RichText, Sense, Ui, vec2};
 use tokio::sync::oneshot;
 
 use super::i18n::{Arg, tr, tr_args};
 use super::keyboard::{self, KeyboardEvent};
 use super::shell::{Command, Effect, Screen, Shell};
 use super::style::{BODY_PT, MIN_TARGET, big_button, big_button_enabled, body, heading};
+use super::widgets::{keyboard_labels, qr_ui};
 use crate::config::Language;
 use crate::contrib::format_vnd;
-use crate::room::contrib_service::{ContribRequest, PledgeDraft, PledgeTicket};
+use crate::room::contrib_service::{ContribError, ContribRequest, PledgeDraft, PledgeTicket};
 use crate::room::service::{KioskClient, KioskRequest};
 use crate::store::{PledgeState, WallEntry};
 use crate::vietqr::render::{ModuleMatrix, QrUse, module_matrix};
@@ -85,12 +86,12 @@ pub enum ContributeRequest {
 /// The room's answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContributeEvent {
-    Campaigns(Result<Vec<CampaignInfo>, String>),
-    Wall(Result<Vec<WallEntry>, String>),
-    PledgeCreated(Result<PledgeTicket, String>),
+    Campaigns(Result<Vec<CampaignInfo>, ContribError>),
+    Wall(Result<Vec<WallEntry>, ContribError>),
+    PledgeCreated(Result<PledgeTicket, ContribError>),
     PledgeStatus {
         reference_code: String,
-        state: Result<Option<PledgeState>, String>,
+        state: Result<Option<PledgeState>, ContribError>,
     },
 }
 
@@ -98,7 +99,7 @@ pub enum ContributeEvent {
 #[derive(Debug, Default)]
 pub struct ContributeFlow {
     /// `None` while the room is asked.
-    pub campaigns: Option<Result<Vec<CampaignInfo>, String>>,
+    pub campaigns: Option<Result<Vec<CampaignInfo>, ContribError>>,
     pub wall: Vec<WallEntry>,
     pub campaign: Option<CampaignInfo>,
     pub amount_vnd: Option<i64>,
@@ -111,7 +112,7 @@ pub struct ContributeFlow {
     pub name: String,
     pub name_keyboard: keyboard::KeyboardState,
     /// `None` while the room stores the pledge.
-    pub pledge: Option<Result<PledgeTicket, String>>,
+    pub pledge: Option<Result<PledgeTicket, ContribError>>,
     pub qr: Option<ModuleMatrix>,
     pub confirmed: bool,
 }
@@ -246,10 +247,10 @@ impl Shell {
 /// The room's answers the kiosk is waiting for, polled every frame.
 #[derive(Debug, Default)]
 pub struct RoomCalls {
-    campaigns: Option<oneshot::Receiver<Result<Vec<CampaignInfo>, String>>>,
-    wall: Option<oneshot::Receiver<Result<Vec<WallEntry>, String>>>,
-    pledge: Option<oneshot::Receiver<Result<PledgeTicket, String>>>,
-    status: Option<oneshot::Receiver<Result<Option<PledgeState>, String>>>,
+    campaigns: Option<oneshot::Receiver<Result<Vec<CampaignInfo>, ContribError>>>,
+    wall: Option<oneshot::Receiver<Result<Vec<WallEntry>, ContribError>>>,
+    pledge: Option<oneshot::Receiver<Result<PledgeTicket, ContribError>>>,
+    status: Option<oneshot::Receiver<Result<Option<PledgeState>, ContribError>>>,
     /// The code `status` asks about.
     status_code: String,
     last_status_ms: i64,
@@ -265,12 +266,14 @@ fn ask<T>(
 }
 
 /// `Some(answer)` once the room answered (or stopped), `None` while it is working.
-fn take<T>(slot: &mut Option<oneshot::Receiver<Result<T, String>>>) -> Option<Result<T, String>> {
+fn take<T>(
+    slot: &mut Option<oneshot::Receiver<Result<T, ContribError>>>,
+) -> Option<Result<T, ContribError>> {
     use tokio::sync::oneshot::error::TryRecvError;
     let answer = match slot.as_mut()?.try_recv() {
         Ok(answer) => answer,
         Err(TryRecvError::Empty) => return None,
-        Err(TryRecvError::Closed) => Err("the room service stopped".to_owned()),
+        Err(TryRecvError::Closed) => Err(ContribError::Stopped),
     };
     *slot = None;
     Some(answer)
@@ -390,7 +393,7 @@ fn preview_answers(request: &ContributeRequest) -> Vec<ContributeEvent> {
             let ticket = preview_campaigns()
                 .iter()
                 .find(|c| c.id == draft.campaign_id)
-                .ok_or_else(|| "no such campaign in the preview".to_owned())
+                .ok_or(ContribError::Preview)
                 .and_then(|c| {
                     crate::room::contrib_service::pledge_ticket(c, "UH7K3P9", draft.amount_vnd)
                 });
@@ -583,7 +586,7 @@ fn amount_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
                 .color(Color32::DARK_RED),
             );
         }
-        let labels = super::screens::keyboard_labels(lang);
+        let labels = keyboard_labels(lang);
         if let Some(KeyboardEvent::Done) = keyboard::keyboard_ui(
             ui,
             &mut flow.pad,
@@ -632,7 +635,7 @@ fn name_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
                 .min_size(vec2(MIN_TARGET, MIN_TARGET)),
         )
         .labelled_by(label.id);
-        let labels = super::screens::keyboard_labels(lang);
+        let labels = keyboard_labels(lang);
         if let Some(KeyboardEvent::Done) = keyboard::keyboard_ui(
             ui,
             &mut flow.name_keyboard,
@@ -692,45 +695,6 @@ fn qr_step_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
         });
     });
     command
-}
-
-/// Draws the code crisply: a whole number of physical pixels per module, aligned to the
-/// pixel grid, black on white with the 4-module quiet zone the matrix includes.
-pub fn qr_ui(ui: &mut Ui, matrix: &ModuleMatrix, max_side_pts: f32, label: &str) -> egui::Response {
-    let ppp = ui.ctx().pixels_per_point();
-    let modules = matrix.width_modules.max(1);
-    let px_per_module = ((max_side_pts * ppp) / modules as f32).floor().max(1.0);
-    let module_pts = px_per_module / ppp;
-    let side = module_pts * modules as f32;
-    let (rect, response) = ui.allocate_exact_size(vec2(side, side), Sense::hover());
-    let origin = pos2(
-        (rect.min.x * ppp).round() / ppp,
-        (rect.min.y * ppp).round() / ppp,
-    );
-    let painter = ui.painter();
-    painter.rect_filled(
-        Rect::from_min_size(origin, vec2(side, side)),
-        0.0,
-        Color32::WHITE,
-    );
-    for y in 0..modules {
-        let mut x = 0;
-        while x < modules {
-            if !matrix.is_dark(x, y) {
-                x += 1;
-                continue;
-            }
-            let start = x;
-            while x < modules && matrix.is_dark(x, y) {
-                x += 1;
-            }
-            let min = origin + vec2(start as f32 * module_pts, y as f32 * module_pts);
-            let max = origin + vec2(x as f32 * module_pts, (y + 1) as f32 * module_pts);
-            painter.rect_filled(Rect::from_min_max(min, max), 0.0, Color32::BLACK);
-        }
-    }
-    response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Image, true, label));
-    response
 }
 
 fn thanks_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {

@@ -5,9 +5,9 @@ use egui::{RichText, Ui, vec2};
 
 use super::i18n::{Arg, tr, tr_args};
 use super::keyboard::{self, KeyboardEvent};
-use super::screens::keyboard_labels;
 use super::shell::{Command, ContactField, Recording, Shell, TicketLookup};
 use super::style::{BODY_PT, HEADING_PT, MIN_TARGET, MIN_TEXT_PT, big_button, body, heading};
+use super::widgets::{keyboard_labels, keyboard_panel, keyboard_panel_height, next_button, qr_ui};
 use crate::config::Language;
 
 fn lang_code(lang: Language) -> &'static str {
@@ -30,16 +30,6 @@ fn category_name(shell: &Shell, id: &str) -> String {
         })
         .cloned()
         .unwrap_or_else(|| id.to_owned())
-}
-
-fn next_button(ui: &mut Ui, enabled: bool, text: String) -> bool {
-    ui.add_enabled(
-        enabled,
-        egui::Button::new(RichText::new(format!("{text} ➜")).size(BODY_PT).strong())
-            .min_size(vec2(MIN_TARGET * 3.0, MIN_TARGET))
-            .fill(egui::Color32::from_rgb(200, 230, 201)),
-    )
-    .clicked()
 }
 
 pub fn category_screen_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
@@ -130,14 +120,7 @@ pub fn speak_screen_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
             });
         }
         Recording::Failed(why) => {
-            ui.label(
-                body(tr_args(
-                    lang,
-                    "record-failed",
-                    &[("reason", Arg::Text(why))],
-                ))
-                .color(egui::Color32::DARK_RED),
-            );
+            ui.label(body(tr(lang, why.text_key())).color(egui::Color32::DARK_RED));
             if big_button(ui, format!("● {}", tr(lang, "record-start"))).clicked() {
                 command = Some(Command::StartRecording);
             }
@@ -170,32 +153,33 @@ fn level_meter_ui(ui: &mut Ui, level: f32) {
 pub fn contact_screen_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
     let lang = shell.lang;
     let mut command = None;
-    let keyboard_height = keyboard::Layout::Text.min_size_pt().y + 8.0;
+    // Room above the keyboard for the title, the consent and the fields.
+    let keep_above = MIN_TARGET * 3.0 + ui.spacing().item_spacing.y * 2.0;
+    let keyboard_height = keyboard_panel_height(ui.available_size(), keep_above)
+        .unwrap_or(keyboard::Layout::Text.min_size_pt().y + 8.0);
     if shell.contact.consent {
         let layout = if shell.contact.field == ContactField::Phone {
             keyboard::Layout::Numeric
         } else {
             keyboard::Layout::Text
         };
-        egui::Panel::bottom("contact-keyboard")
-            .exact_size(keyboard_height)
-            .show(ui, |ui| {
-                let contact = &mut shell.contact;
-                let text = match contact.field {
-                    ContactField::Name => &mut contact.name,
-                    ContactField::Phone => &mut contact.phone,
-                    ContactField::Village => &mut contact.village,
-                };
-                if let Some(KeyboardEvent::Done) = keyboard::keyboard_ui(
-                    ui,
-                    &mut shell.contact_keyboard,
-                    layout,
-                    text,
-                    &keyboard_labels(lang),
-                ) {
-                    command = Some(Command::ToReview);
-                }
-            });
+        keyboard_panel("contact-keyboard", keyboard_height).show(ui, |ui| {
+            let contact = &mut shell.contact;
+            let text = match contact.field {
+                ContactField::Name => &mut contact.name,
+                ContactField::Phone => &mut contact.phone,
+                ContactField::Village => &mut contact.village,
+            };
+            if let Some(KeyboardEvent::Done) = keyboard::keyboard_ui(
+                ui,
+                &mut shell.contact_keyboard,
+                layout,
+                text,
+                &keyboard_labels(lang),
+            ) {
+                command = Some(Command::ToReview);
+            }
+        });
     }
     egui::CentralPanel::default().show(ui, |ui| {
         ui.horizontal(|ui| {
@@ -307,8 +291,12 @@ pub fn review_screen_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
     }
     if let Some(why) = &shell.send_error {
         ui.label(
-            body(tr_args(lang, "send-failed", &[("reason", Arg::Text(why))]))
-                .color(egui::Color32::DARK_RED),
+            body(tr_args(
+                lang,
+                "send-failed",
+                &[("reason", Arg::Text(&tr(lang, why.text_key())))],
+            ))
+            .color(egui::Color32::DARK_RED),
         );
     }
     ui.add_space(16.0);
@@ -342,42 +330,18 @@ pub fn receipt_screen_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
                 .strong()
                 .monospace(),
         );
-        qr_ui(ui, &receipt.status_url, 200.0);
+        if let Ok(matrix) = crate::vietqr::render::module_matrix(
+            &receipt.status_url,
+            crate::vietqr::render::QrUse::Screen,
+        ) {
+            qr_ui(ui, &matrix, 200.0, &tr(lang, "receipt-hint"));
+        }
         ui.label(body(tr(lang, "receipt-hint")));
         if big_button(ui, tr(lang, "done")).clicked() {
             command = Some(Command::Home);
         }
     });
     command
-}
-
-/// A QR code drawn as whole squares (crisp at any size), black on white with a quiet zone.
-pub fn qr_ui(ui: &mut Ui, payload: &str, side_px: f32) {
-    let Ok(matrix) =
-        crate::vietqr::render::module_matrix(payload, crate::vietqr::render::QrUse::Screen)
-    else {
-        return;
-    };
-    let n = matrix.width_modules.max(1);
-    let module = (side_px / n as f32).floor().max(1.0);
-    let (rect, _) = ui.allocate_exact_size(
-        vec2(module * n as f32, module * n as f32),
-        egui::Sense::hover(),
-    );
-    let painter = ui.painter();
-    painter.rect_filled(rect, 0.0, egui::Color32::WHITE);
-    for y in 0..n {
-        for x in 0..n {
-            if matrix.dark[y * n + x] {
-                let min = rect.min + vec2(x as f32 * module, y as f32 * module);
-                painter.rect_filled(
-                    egui::Rect::from_min_size(min, vec2(module, module)),
-                    0.0,
-                    egui::Color32::BLACK,
-                );
-            }
-        }
-    }
 }
 
 pub fn rating_screen_ui(
@@ -527,7 +491,7 @@ pub fn ticket_result_screen_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
                 body(tr_args(
                     lang,
                     "ticket-failed",
-                    &[("reason", Arg::Text(why))],
+                    &[("reason", Arg::Text(&tr(lang, why.text_key())))],
                 ))
                 .color(egui::Color32::DARK_RED),
             );

@@ -141,6 +141,35 @@ mod tests {
     }
 
     #[test]
+    fn every_error_the_resident_may_see_has_its_text_in_vietnamese_and_english() {
+        let keys = crate::room::service::ServiceError::TEXT_KEYS
+            .iter()
+            .chain(&crate::room::contrib_service::ContribError::TEXT_KEYS)
+            .chain(&crate::kiosk::shell::RecordingFailed::TEXT_KEYS);
+        let mut checked = 0;
+        for key in keys {
+            for lang in [Language::Vietnamese, Language::English] {
+                assert!(of(lang).keys.contains(*key), "{lang:?} lacks {key}");
+            }
+            checked += 1;
+        }
+        assert_eq!(checked, 12);
+        // And each variant names one of its enum's keys.
+        use crate::room::service::ServiceError as E;
+        for e in [
+            E::NotEnrolled,
+            E::Credential(String::new()),
+            E::Voice(String::new()),
+            E::Store(String::new()),
+            E::NoFreeCode,
+            E::Stopped,
+            E::Preview,
+        ] {
+            assert!(E::TEXT_KEYS.contains(&e.text_key()), "{e:?}");
+        }
+    }
+
+    #[test]
     fn no_language_has_keys_vietnamese_lacks() {
         let vi = &of(Language::Vietnamese).keys;
         for lang in [Language::English, Language::Hmong] {

@@ -80,23 +80,79 @@ pub enum Layout {
     Numeric,
 }
 
-/// The text layout: rows, and key units in its widest row.
-const TEXT_ROWS: f32 = 7.0;
-const TEXT_ROW_UNITS: f32 = 11.0;
+/// The narrowest keyboard whose tone keys show their names: "ạ Dấu nặng" at 22 pt needs
+/// more than two units of a portrait panel.
+const NAMED_TONES_MIN_PT: f32 = 1_000.0;
 /// The numeric pad: 3 keys by 4 rows.
 const NUMERIC_COLUMNS: f32 = 3.0;
 const NUMERIC_ROWS: f32 = 4.0;
 
-impl Layout {
-    /// The room the keyboard needs with the smallest keys (logical points): screens reserve
-    /// it (e.g. in a bottom panel) so no key falls off the screen.
-    pub fn min_size_pt(self) -> Vec2 {
-        let span = |keys: f32, side: f32| keys * side + (keys - 1.0) * KEY_GAP_PT;
+/// How the text keys are arranged. Every arrangement has the same keys at the same
+/// minimum side; the shorter ones put groups side by side so that a short screen keeps
+/// room above the keyboard for the resident to read back what they typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextRows {
+    /// Each group on its own row: tones, Vietnamese letters, digits, three letter rows,
+    /// then method, punctuation, space and Done.
+    Seven,
+    /// The tone row (their vowel only) beside the Vietnamese letters.
+    Six,
+    /// Tones (their vowel only) beside the Vietnamese letters, the method keys beside the
+    /// digits, and the action keys at the ends of the letter rows (short screens).
+    Five,
+}
+
+impl TextRows {
+    /// From the most rows (the easiest to scan) to the fewest.
+    pub const ALL: [TextRows; 3] = [TextRows::Seven, TextRows::Six, TextRows::Five];
+
+    fn rows(self) -> f32 {
         match self {
-            Layout::Text => Vec2::new(
-                span(TEXT_ROW_UNITS, KEY_MIN_SIDE_PT),
-                span(TEXT_ROWS, KEY_MIN_SIDE_PT),
-            ),
+            TextRows::Seven => 7.0,
+            TextRows::Six => 6.0,
+            TextRows::Five => 5.0,
+        }
+    }
+
+    /// Key units in the widest row.
+    fn row_units(self) -> f32 {
+        match self {
+            TextRows::Seven => 11.0,
+            TextRows::Six => 11.0,
+            TextRows::Five => 14.0,
+        }
+    }
+
+    /// The room this arrangement needs with the smallest keys (logical points).
+    pub fn min_size_pt(self) -> Vec2 {
+        Vec2::new(
+            span(self.row_units(), KEY_MIN_SIDE_PT),
+            span(self.rows(), KEY_MIN_SIDE_PT),
+        )
+    }
+
+    /// The arrangement with the most rows that fits in `size_pt` with keys of at least the
+    /// minimum side, if any does.
+    pub fn fitting(size_pt: Vec2) -> Option<TextRows> {
+        Self::ALL.into_iter().find(|rows| {
+            let need = rows.min_size_pt();
+            need.x <= size_pt.x + 0.5 && need.y <= size_pt.y + 0.5
+        })
+    }
+}
+
+/// The length of `keys` keys of `side` with the gaps between them.
+fn span(keys: f32, side: f32) -> f32 {
+    keys * side + (keys - 1.0) * KEY_GAP_PT
+}
+
+impl Layout {
+    /// The room the keyboard needs with the smallest keys and its tallest arrangement
+    /// (logical points): screens reserve it (e.g. in a bottom panel) so no key falls off the
+    /// screen. Short screens choose a [`TextRows`] of their own.
+    pub fn min_size_pt(self) -> Vec2 {
+        match self {
+            Layout::Text => TextRows::Seven.min_size_pt(),
             Layout::Numeric => Vec2::new(
                 span(NUMERIC_COLUMNS, NUMERIC_KEY_SIDE_PT),
                 span(NUMERIC_ROWS, NUMERIC_KEY_SIDE_PT),
@@ -539,61 +595,123 @@ fn text_keys_ui(
     labels: &KeyboardLabels,
     tapped: &mut Option<Key>,
 ) {
-    // Keys grow into the room there is, never below the minimum.
-    let fit_width = (ui.available_width() - (TEXT_ROW_UNITS - 1.0) * KEY_GAP_PT) / TEXT_ROW_UNITS;
-    let fit_height = (ui.available_height() - (TEXT_ROWS - 1.0) * KEY_GAP_PT) / TEXT_ROWS;
+    // The most rows that fit; keys grow into the room there is, never below the minimum.
+    let arrangement = TextRows::fitting(ui.available_size()).unwrap_or(TextRows::Seven);
+    let units = arrangement.row_units();
+    let rows = arrangement.rows();
+    let fit_width = (ui.available_width() - (units - 1.0) * KEY_GAP_PT) / units;
+    let fit_height = (ui.available_height() - (rows - 1.0) * KEY_GAP_PT) / rows;
     let unit_pt = fit_width
         .min(fit_height)
         .clamp(KEY_MIN_SIDE_PT, KEY_MAX_SIDE_PT);
-    let shown = |c: char| if state.shift { to_upper(c) } else { c };
+    // A tone key shows its name beside its vowel where two units hold the words.
+    let named_tones = arrangement == TextRows::Seven && ui.available_width() >= NAMED_TONES_MIN_PT;
+    for row in text_rows(arrangement, named_tones, state, labels) {
+        key_row_ui(ui, row, unit_pt, tapped);
+    }
+}
 
-    let tones = Tone::ALL
+/// The rows of text keys in `arrangement`, top to bottom.
+fn text_rows<'a>(
+    arrangement: TextRows,
+    with_names: bool,
+    state: &KeyboardState,
+    labels: &'a KeyboardLabels,
+) -> Vec<Vec<KeySpec<'a>>> {
+    let shown = |c: char| if state.shift { to_upper(c) } else { c };
+    let chars =
+        |s: &str| -> Vec<KeySpec<'a>> { s.chars().map(|c| KeySpec::char(shown(c))).collect() };
+    // Without its name shown a tone key is one unit wide; its name stays its label.
+    let tones: Vec<KeySpec<'a>> = Tone::ALL
         .iter()
-        .map(|&tone| KeySpec {
-            key: Key::Tone(tone),
-            units: 2.0,
-            face: RichText::new(tone.sample().to_string()).size(TONE_SAMPLE_PT),
-            caption: Some(RichText::new(&labels.tone_names[tone.index()]).size(ACTION_LABEL_PT)),
-            name: Some(&labels.tone_names[tone.index()]),
-            selected: None,
+        .map(|&tone| {
+            let name = &labels.tone_names[tone.index()];
+            KeySpec {
+                key: Key::Tone(tone),
+                units: if with_names { 2.0 } else { 1.0 },
+                face: RichText::new(tone.sample().to_string()).size(TONE_SAMPLE_PT),
+                caption: with_names.then(|| RichText::new(name).size(ACTION_LABEL_PT)),
+                name: Some(name),
+                selected: None,
+            }
         })
         .collect();
-    key_row_ui(ui, tones, unit_pt, tapped);
-
-    let letters = VIETNAMESE_LETTERS
+    let letters: Vec<KeySpec<'a>> = VIETNAMESE_LETTERS
         .iter()
         .map(|&c| KeySpec::char(shown(c)))
         .collect();
-    key_row_ui(ui, letters, unit_pt, tapped);
-
-    let digits = "1234567890".chars().map(KeySpec::char).collect();
-    key_row_ui(ui, digits, unit_pt, tapped);
-
-    for (i, row) in QWERTY_ROWS.iter().enumerate() {
-        let mut keys: Vec<KeySpec<'_>> = row.chars().map(|c| KeySpec::char(shown(c))).collect();
-        if i == 2 {
-            let mut shift = KeySpec::action(Key::Shift, 2.0, &labels.shift);
-            shift.selected = Some(state.shift);
-            keys.insert(0, shift);
-            keys.push(KeySpec::action(Key::Backspace, 2.0, &labels.backspace));
-        }
-        key_row_ui(ui, keys, unit_pt, tapped);
-    }
-
-    let method = |m: InputMethod, words: &str| {
-        let mut spec = KeySpec::action(Key::Method(m), 1.5, words);
+    let digits: Vec<KeySpec<'a>> = "1234567890".chars().map(KeySpec::char).collect();
+    let method = |m: InputMethod, units: f32, words: &'a str| {
+        let mut spec = KeySpec::action(Key::Method(m), units, words);
         spec.selected = Some(state.method == m);
         spec
     };
-    let bottom = vec![
-        method(InputMethod::Telex, &labels.telex),
-        method(InputMethod::Vni, &labels.vni),
-        KeySpec::char(','),
-        KeySpec::action(Key::Space, 4.0, &labels.space),
-        KeySpec::char('.'),
-        KeySpec::action(Key::Done, 2.0, &labels.done),
-    ];
-    key_row_ui(ui, bottom, unit_pt, tapped);
+    let shift = || {
+        let mut spec = KeySpec::action(Key::Shift, 2.0, &labels.shift);
+        spec.selected = Some(state.shift);
+        spec
+    };
+    let backspace = || KeySpec::action(Key::Backspace, 2.0, &labels.backspace);
+    let done = || KeySpec::action(Key::Done, 2.0, &labels.done);
+    let joined = |mut a: Vec<KeySpec<'a>>, b: Vec<KeySpec<'a>>| {
+        a.extend(b);
+        a
+    };
+    let zxcv_row = || {
+        joined(
+            joined(vec![shift()], chars(QWERTY_ROWS[2])),
+            vec![backspace()],
+        )
+    };
+    let bottom_row = || {
+        vec![
+            method(InputMethod::Telex, 1.5, &labels.telex),
+            method(InputMethod::Vni, 1.5, &labels.vni),
+            KeySpec::char(','),
+            KeySpec::action(Key::Space, 4.0, &labels.space),
+            KeySpec::char('.'),
+            done(),
+        ]
+    };
+    match arrangement {
+        TextRows::Seven => vec![
+            tones,
+            letters,
+            digits,
+            chars(QWERTY_ROWS[0]),
+            chars(QWERTY_ROWS[1]),
+            zxcv_row(),
+            bottom_row(),
+        ],
+        TextRows::Six => vec![
+            joined(tones, letters),
+            digits,
+            chars(QWERTY_ROWS[0]),
+            chars(QWERTY_ROWS[1]),
+            zxcv_row(),
+            bottom_row(),
+        ],
+        TextRows::Five => vec![
+            joined(tones, letters),
+            joined(
+                digits,
+                vec![
+                    method(InputMethod::Telex, 2.0, &labels.telex),
+                    method(InputMethod::Vni, 2.0, &labels.vni),
+                ],
+            ),
+            joined(chars(QWERTY_ROWS[0]), vec![backspace()]),
+            joined(chars(QWERTY_ROWS[1]), vec![done()]),
+            joined(
+                joined(vec![shift()], chars(QWERTY_ROWS[2])),
+                vec![
+                    KeySpec::char(','),
+                    KeySpec::char('.'),
+                    KeySpec::action(Key::Space, 3.0, &labels.space),
+                ],
+            ),
+        ],
+    }
 }
 
 fn numeric_keys_ui(ui: &mut egui::Ui, labels: &KeyboardLabels, tapped: &mut Option<Key>) {

@@ -13,6 +13,7 @@ pub mod meeting_screen;
 pub mod screens;
 pub mod shell;
 pub mod style;
+pub mod widgets;
 
 use std::path::PathBuf;
 
@@ -22,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Language;
 use crate::media::speech::{AudioOutput, Speaker, SpeechLanguage};
 use crate::room::RoomStatus;
+use crate::room::service::{ServiceError, Voice};
 use shell::{Effect, Shell};
 
 #[derive(Debug, thiserror::Error)]
@@ -84,11 +86,13 @@ pub struct KioskRoom {
 
 /// An answer the kiosk is waiting for.
 enum Pending {
-    Feedback(tokio::sync::oneshot::Receiver<Result<crate::room::service::Receipt, String>>),
+    Feedback(tokio::sync::oneshot::Receiver<Result<crate::room::service::Receipt, ServiceError>>),
     Ticket(
-        tokio::sync::oneshot::Receiver<Result<Option<crate::room::service::TicketView>, String>>,
+        tokio::sync::oneshot::Receiver<
+            Result<Option<crate::room::service::TicketView>, ServiceError>,
+        >,
     ),
-    Rating(tokio::sync::oneshot::Receiver<Result<(), String>>),
+    Rating(tokio::sync::oneshot::Receiver<Result<(), ServiceError>>),
     Settings(tokio::sync::oneshot::Receiver<crate::room::service::KioskSettings>),
 }
 
@@ -127,7 +131,7 @@ struct KioskApp {
     screenshot: Option<(PathBuf, u32)>,
     /// Filled by egui's screenshot callback once the pixels are read back.
     captured: std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<egui::ColorImage>>>>,
-    screenshot_error: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    screenshot_error: std::sync::Arc<std::sync::Mutex<Option<KioskError>>>,
     bench: Option<bench::FrameClock>,
 }
 
@@ -288,7 +292,7 @@ impl RoomKiosk {
                 }
                 Err(TryRecvError::Empty) => true,
                 Err(TryRecvError::Closed) => {
-                    shell.feedback_stored(Err("the room service stopped".into()));
+                    shell.feedback_stored(Err(ServiceError::Stopped));
                     false
                 }
             },
@@ -299,7 +303,7 @@ impl RoomKiosk {
                 }
                 Err(TryRecvError::Empty) => true,
                 Err(TryRecvError::Closed) => {
-                    shell.ticket_found(Err("the room service stopped".into()));
+                    shell.ticket_found(Err(ServiceError::Stopped));
                     false
                 }
             },
@@ -345,7 +349,6 @@ impl RoomKiosk {
 
     fn apply(&mut self, effect: Effect, speaker: Option<&Speaker>) {
         use crate::room::service::KioskRequest;
-        let not_connected = || "this screen is a preview, not connected to a room".to_owned();
         match effect {
             Effect::Speak { text, lang } => {
                 if let Some(s) = speaker {
@@ -363,7 +366,7 @@ impl RoomKiosk {
                     service.send(KioskRequest::SubmitFeedback { draft, reply });
                     self.pending.push(Pending::Feedback(rx));
                 }
-                None => self.shell.feedback_stored(Err(not_connected())),
+                None => self.shell.feedback_stored(Err(ServiceError::Preview)),
             },
             Effect::SubmitRating { score, filtered } => {
                 if let Some(service) = &self.service {
@@ -388,7 +391,7 @@ impl RoomKiosk {
                     service.send(KioskRequest::LookupTicket { code, reply });
                     self.pending.push(Pending::Ticket(rx));
                 }
-                None => self.shell.ticket_found(Err(not_connected())),
+                None => self.shell.ticket_found(Err(ServiceError::Preview)),
             },
             Effect::StartRecording => {
                 self.player = None;
@@ -405,7 +408,13 @@ impl RoomKiosk {
                         if matches!(e, crate::media::RecordError::NoMicrophone(_)) {
                             self.shell.mic_unavailable = Some(e.to_string());
                         }
-                        self.shell.recording_finished(Err(e.to_string()));
+                        let failed = match e {
+                            crate::media::RecordError::NoMicrophone(_) => {
+                                shell::RecordingFailed::NoMicrophone
+                            }
+                            _ => shell::RecordingFailed::Failed,
+                        };
+                        self.shell.recording_finished(Err(failed));
                     }
                 }
             }
@@ -416,12 +425,20 @@ impl RoomKiosk {
                         .map(|r| {
                             // Keep it under a name of its own so re-recording cannot overwrite it.
                             let kept = self.recording_dir.join(format!("{}.ogg", r.sha256_hex));
-                            match std::fs::rename(&r.path, &kept) {
-                                Ok(()) => (kept, r.duration_ms),
-                                Err(_) => (r.path, r.duration_ms),
-                            }
+                            let path = match std::fs::rename(&r.path, &kept) {
+                                Ok(()) => kept,
+                                Err(_) => r.path,
+                            };
+                            let voice = Voice {
+                                path,
+                                sha256_hex: r.sha256_hex,
+                            };
+                            (voice, r.duration_ms)
                         })
-                        .map_err(|e| e.to_string());
+                        .map_err(|e| {
+                            tracing::warn!(error = %e, "the recording could not be finished");
+                            shell::RecordingFailed::Failed
+                        });
                     self.shell.recording_finished(result);
                 }
             }
@@ -533,14 +550,14 @@ impl KioskApp {
     }
 }
 
-fn save_png(path: &std::path::Path, image: &egui::ColorImage) -> Result<(), String> {
+fn save_png(path: &std::path::Path, image: &egui::ColorImage) -> Result<(), KioskError> {
     let [w, h] = image.size;
     let mut rgba = Vec::with_capacity(w * h * 4);
     for pixel in &image.pixels {
         rgba.extend_from_slice(&pixel.to_array());
     }
     image::save_buffer(path, &rgba, w as u32, h as u32, image::ColorType::Rgba8)
-        .map_err(|e| format!("{}: {e}", path.display()))
+        .map_err(|e| KioskError::Screenshot(format!("{}: {e}", path.display())))
 }
 
 /// Runs the window on this (the main) thread until it is closed or `stop` is cancelled.
@@ -626,7 +643,7 @@ pub fn run_window(
         .unwrap_or_else(|p| p.into_inner())
         .take()
     {
-        Some(e) => Err(KioskError::Screenshot(e)),
+        Some(e) => Err(e),
         None => Ok(()),
     }
 }

@@ -11,20 +11,27 @@ use super::shell::{Command, PinOutcome, Screen, Shell, Tile};
 use super::style::{
     self, BODY_PT, MIN_TARGET, TILE_TITLE_PT, big_button, big_button_enabled, body, heading,
 };
+use super::widgets::{
+    CENTRAL_PANEL_PAD, KEYBOARD_PANEL_PAD, keyboard_labels, keyboard_panel, keyboard_panel_heights,
+    next_button,
+};
 use crate::config::Language;
 use crate::room::HubLink;
 
 /// The whole kiosk: top bar, the current screen, the bottom bar and the idle warning.
 pub fn shell_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
     let mut command = None;
+    let window_pt = ui.available_height();
     egui::Panel::top("top-bar")
         .exact_size(84.0)
         .show(ui, |ui| command = command.take().or(top_bar_ui(ui, shell)));
-    egui::Panel::bottom("bottom-bar")
-        .exact_size(76.0)
-        .show(ui, |ui| {
-            command = command.take().or(bottom_bar_ui(ui, shell))
-        });
+    if status_bar_shown(shell, window_pt) {
+        egui::Panel::bottom("bottom-bar")
+            .exact_size(76.0)
+            .show(ui, |ui| {
+                command = command.take().or(bottom_bar_ui(ui, shell))
+            });
+    }
     egui::CentralPanel::default().show(ui, |ui| {
         let screen_command = guarded_ui(ui, shell, screen_ui);
         command = command.take().or(screen_command);
@@ -33,6 +40,20 @@ pub fn shell_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
         command = command.or(idle_warning_ui(ui.ctx(), shell.lang, seconds));
     }
     command
+}
+
+/// Windows shorter than this (logical px) give the typing screens the status bar's room:
+/// the keyboard and three rows of text need it more than the link state does.
+pub const SHORT_WINDOW_PT: f32 = 700.0;
+
+/// The status bar shows except on typing screens of short windows.
+fn status_bar_shown(shell: &Shell, window_pt: f32) -> bool {
+    let typing = match shell.screen {
+        Screen::Feedback => true,
+        Screen::FeedbackContact => shell.contact.consent,
+        _ => false,
+    };
+    !(typing && window_pt < SHORT_WINDOW_PT)
 }
 
 /// Runs a screen; a panic inside becomes the fault screen instead of a blank window.
@@ -76,29 +97,43 @@ fn screen_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
     }
 }
 
+/// Narrower windows (logical px) than this drop what the bars can do without: the clock,
+/// the words on Home and Back (their names stay their accessible labels), the reason the
+/// speaker is off and, narrower still, the count of rooms online.
+const NARROW_WINDOW_PT: f32 = 1100.0;
+const NARROWEST_WINDOW_PT: f32 = 900.0;
+
+/// A big button that shows only its icon when `icon_only`, named by its words either way.
+fn icon_button(
+    ui: &mut Ui,
+    enabled: bool,
+    icon: &str,
+    words: &str,
+    icon_only: bool,
+) -> egui::Response {
+    let named = format!("{icon} {words}");
+    if !icon_only {
+        return big_button_enabled(ui, enabled, named);
+    }
+    let response = big_button_enabled(ui, enabled, icon);
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, enabled, &named));
+    response
+}
+
 fn top_bar_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
     let lang = shell.lang;
     let mut command = None;
+    let narrow = ui.available_width() < NARROW_WINDOW_PT;
     ui.horizontal_centered(|ui| {
-        if big_button_enabled(
-            ui,
-            shell.can_go_home(),
-            format!("🏠 {}", tr(lang, "nav-home")),
-        )
-        .clicked()
-        {
+        if icon_button(ui, shell.can_go_home(), "🏠", &tr(lang, "nav-home"), narrow).clicked() {
             command = Some(Command::Home);
         }
-        if big_button_enabled(
-            ui,
-            shell.can_go_back(),
-            format!("⬅ {}", tr(lang, "nav-back")),
-        )
-        .clicked()
-        {
+        if icon_button(ui, shell.can_go_back(), "⬅", &tr(lang, "nav-back"), narrow).clicked() {
             command = Some(Command::Back);
         }
-        ui.label(body(clock_text(shell.now_ms)));
+        if !narrow {
+            ui.label(body(clock_text(shell.now_ms)));
+        }
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
             for (code, name) in [
                 (Language::Hmong, "Hmoob"),
@@ -131,10 +166,11 @@ fn top_bar_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
 fn bottom_bar_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
     let lang = shell.lang;
     let mut command = None;
+    let width = ui.available_width();
     ui.horizontal_centered(|ui| {
         let (text, color) = link_text(lang, &shell.room.link);
         ui.label(body(text).color(color));
-        if shell.room.connected() {
+        if shell.room.connected() && width >= NARROWEST_WINDOW_PT {
             let online = shell.room.presence.iter().filter(|p| p.connected).count() as i64;
             ui.label(body(tr_args(
                 lang,
@@ -148,7 +184,7 @@ fn bottom_bar_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
             }
             // Why the speaker button is greyed out, in words a resident understands; the
             // technical reason is on the staff panel.
-            if shell.speech_unavailable.is_some() {
+            if shell.speech_unavailable.is_some() && width >= NARROW_WINDOW_PT {
                 ui.label(body(tr(lang, "speak-no-audio")).color(egui::Color32::DARK_GRAY));
             }
         });
@@ -247,77 +283,135 @@ fn tile_ui(ui: &mut Ui, lang: Language, tile: Tile, size: egui::Vec2) -> egui::R
     response
 }
 
+/// Rows of the resident's own text always in view above the keyboard, so they can read
+/// back what they typed.
+pub const FEEDBACK_ROWS_SHOWN: usize = 3;
+/// Space between the feedback text and the frame of its box (logical px).
+const TEXT_BOX_MARGIN: egui::Margin = egui::Margin::symmetric(8, 4);
 pub fn feedback_screen_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
     let lang = shell.lang;
     let mut command = None;
-    // The keyboard gets the room it needs at the bottom; the text field takes what is left.
-    let keyboard_height = keyboard::Layout::Text.min_size_pt().y + 8.0;
-    egui::Panel::bottom("feedback-keyboard")
-        .exact_size(keyboard_height)
-        .show(ui, |ui| {
-            let labels = keyboard_labels(lang);
-            if let Some(KeyboardEvent::Done) = keyboard::keyboard_ui(
-                ui,
-                &mut shell.keyboard,
-                keyboard::Layout::Text,
-                &mut shell.draft,
-                &labels,
-            ) {
-                command = Some(Command::ToContact);
+    let font = egui::FontId::proportional(BODY_PT);
+    let row_pt = ui.fonts_mut(|f| f.row_height(&font));
+    let margin = TEXT_BOX_MARGIN.sum().y;
+    // The box's frame is drawn inside its margin; one more point keeps rounding off the text.
+    let text_box_pt = |rows: usize| rows as f32 * row_pt + margin + 1.0;
+    let min_box_pt = text_box_pt(FEEDBACK_ROWS_SHOWN);
+    let header_pt = MIN_TARGET + ui.spacing().item_spacing.y;
+    let available = ui.available_size();
+    // The keyboard with the most rows that leaves the text its rows, with the title and
+    // buttons above the text where there is room and beside it where there is not.
+    let (keyboard_pt, header_above) = keyboard_panel_heights(available)
+        .find_map(|panel| {
+            let above = available.y - panel - CENTRAL_PANEL_PAD;
+            if above >= min_box_pt + header_pt {
+                Some((panel, true))
+            } else {
+                (above >= min_box_pt).then_some((panel, false))
             }
-        });
+        })
+        .unwrap_or((
+            keyboard::TextRows::Five.min_size_pt().y + KEYBOARD_PANEL_PAD,
+            false,
+        ));
+    keyboard_panel("feedback-keyboard", keyboard_pt).show(ui, |ui| {
+        let labels = keyboard_labels(lang);
+        if let Some(KeyboardEvent::Done) = keyboard::keyboard_ui(
+            ui,
+            &mut shell.keyboard,
+            keyboard::Layout::Text,
+            &mut shell.draft,
+            &labels,
+        ) {
+            command = Some(Command::ToContact);
+        }
+    });
     egui::CentralPanel::default().show(ui, |ui| {
         let ready = shell.feedback_ready();
-        let title = ui
-            .horizontal(|ui| {
+        let buttons = |ui: &mut Ui, command: &mut Option<Command>| {
+            if big_button(ui, format!("🗣 {}", tr(lang, "speak-instead"))).clicked() {
+                *command = Some(Command::SpeakInstead);
+            }
+            if next_button(ui, ready, tr(lang, "next")) {
+                *command = Some(Command::ToContact);
+            }
+        };
+        let title = if header_above {
+            ui.horizontal(|ui| {
                 let title = ui.label(body(tr(lang, "feedback-title")).strong());
-                if big_button(ui, format!("🗣 {}", tr(lang, "speak-instead"))).clicked() {
-                    command = Some(Command::SpeakInstead);
-                }
-                let next = egui::Button::new(
-                    RichText::new(format!("{} ➜", tr(lang, "next")))
-                        .size(BODY_PT)
-                        .strong(),
-                )
-                .min_size(vec2(MIN_TARGET * 3.0, MIN_TARGET))
-                .fill(egui::Color32::from_rgb(200, 230, 201));
-                if ui.add_enabled(ready, next).clicked() {
-                    command = Some(Command::ToContact);
-                }
-                title
+                buttons(ui, &mut command);
+                Some(title.id)
             })
-            .inner;
-        ui.add(
-            egui::TextEdit::multiline(&mut shell.draft)
-                .font(egui::FontId::proportional(BODY_PT))
-                .hint_text(tr(lang, "feedback-type-hint"))
-                .desired_rows(2)
-                .desired_width(f32::INFINITY)
-                .lock_focus(true),
-        )
-        .labelled_by(title.id);
+            .inner
+        } else {
+            None
+        };
+        // As many whole rows as fit, never fewer than the rows a resident must see.
+        let room = ui.available_height();
+        let rows = (((room - margin - 1.0) / row_pt).floor() as usize).max(FEEDBACK_ROWS_SHOWN);
+        let text_ui = |ui: &mut Ui| feedback_text_ui(ui, &mut shell.draft, lang, font, rows, title);
+        if header_above {
+            text_ui(ui);
+        } else {
+            ui.horizontal_top(|ui| {
+                // Room for "speak instead" and "next" side by side.
+                let column_pt = MIN_TARGET * 7.0;
+                ui.allocate_ui(
+                    vec2(ui.available_width() - column_pt, text_box_pt(rows)),
+                    text_ui,
+                );
+                buttons(ui, &mut command);
+            });
+        }
     });
     command
 }
 
-/// Keyboard captions from the translations.
-pub fn keyboard_labels(lang: Language) -> keyboard::KeyboardLabels {
-    keyboard::KeyboardLabels {
-        space: tr(lang, "kb-space"),
-        done: tr(lang, "kb-done"),
-        backspace: tr(lang, "kb-backspace"),
-        shift: tr(lang, "kb-shift"),
-        telex: tr(lang, "kb-telex"),
-        vni: tr(lang, "kb-vni"),
-        tone_names: [
-            "tone-sac",
-            "tone-huyen",
-            "tone-hoi",
-            "tone-nga",
-            "tone-nang",
-        ]
-        .map(|k| tr(lang, k)),
-    }
+/// The resident's text: a box of `rows` whole rows that scrolls to keep its end (where the
+/// on-screen keyboard types) and the cursor in view, and keeps the focus so the cursor
+/// shows while keys are tapped.
+fn feedback_text_ui(
+    ui: &mut Ui,
+    draft: &mut String,
+    lang: Language,
+    font: egui::FontId,
+    rows: usize,
+    label: Option<egui::Id>,
+) {
+    let id = egui::Id::unique("feedback-text");
+    // The keyboard edits at the end of the text: the cursor stays there.
+    let mut state = egui::TextEdit::load_state(ui.ctx(), id).unwrap_or_default();
+    let end = egui::text::CCursor::new(draft.chars().count());
+    state
+        .cursor
+        .set_char_range(Some(egui::text::CCursorRange::one(end)));
+    state.store(ui.ctx(), id);
+    let row_pt = ui.fonts_mut(|f| f.row_height(&font));
+    let height = rows as f32 * row_pt + TEXT_BOX_MARGIN.sum().y + 1.0;
+    egui::ScrollArea::vertical()
+        .id_salt("feedback-text-scroll")
+        .max_height(height)
+        .min_scrolled_height(height)
+        .stick_to_bottom(true)
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            let mut response = ui.add(
+                egui::TextEdit::multiline(draft)
+                    .id(id)
+                    .font(font)
+                    .margin(TEXT_BOX_MARGIN)
+                    .hint_text(tr(lang, "feedback-type-hint"))
+                    .desired_rows(rows)
+                    .desired_width(f32::INFINITY)
+                    .lock_focus(true),
+            );
+            if let Some(label) = label {
+                response = response.labelled_by(label);
+            }
+            if !response.has_focus() {
+                response.request_focus();
+            }
+        });
 }
 
 pub fn coming_screen_ui(ui: &mut Ui, lang: Language, tile: Tile) -> Option<Command> {

@@ -280,10 +280,31 @@ pub enum Recording {
         elapsed_ms: u64,
     },
     Done {
-        path: std::path::PathBuf,
+        voice: crate::room::service::Voice,
         duration_ms: u64,
     },
-    Failed(String),
+    Failed(RecordingFailed),
+}
+
+/// Why a recording could not be made, as the resident is told (the details are logged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordingFailed {
+    /// The box has no microphone it can use.
+    NoMicrophone,
+    /// Anything else: trying again may work.
+    Failed,
+}
+
+impl RecordingFailed {
+    pub const TEXT_KEYS: [&'static str; 2] = ["record-failed-no-mic", "record-failed-retry"];
+
+    /// The key of the kiosk text that explains this to a resident.
+    pub fn text_key(self) -> &'static str {
+        match self {
+            RecordingFailed::NoMicrophone => Self::TEXT_KEYS[0],
+            RecordingFailed::Failed => Self::TEXT_KEYS[1],
+        }
+    }
 }
 
 /// What "Check my ticket" found.
@@ -292,7 +313,7 @@ pub enum TicketLookup {
     Waiting,
     Found(crate::room::service::TicketView),
     NotFound,
-    Failed(String),
+    Failed(crate::room::service::ServiceError),
 }
 
 /// How long the payment QR stays up without a touch (banking apps take a while).
@@ -380,7 +401,7 @@ pub struct Shell {
     pub contact: Contact,
     pub contact_keyboard: super::keyboard::KeyboardState,
     pub receipt: Option<crate::room::service::Receipt>,
-    pub send_error: Option<String>,
+    pub send_error: Option<crate::room::service::ServiceError>,
     pub ticket_entry: String,
     pub ticket: Option<TicketLookup>,
     /// The contribution flow (choices and the pledge shown): cleared on Home and idle reset.
@@ -542,7 +563,7 @@ impl Shell {
             category: self.category.clone().unwrap_or_else(|| "other".into()),
             text: self.draft.trim().to_owned(),
             voice: match &self.recording {
-                Recording::Done { path, .. } => Some(path.clone()),
+                Recording::Done { voice, .. } => Some(voice.clone()),
                 _ => None,
             },
             name: keep(self.contact.consent, &self.contact.name),
@@ -563,7 +584,10 @@ impl Shell {
     }
 
     /// The room stored the feedback (or could not).
-    pub fn feedback_stored(&mut self, result: Result<crate::room::service::Receipt, String>) {
+    pub fn feedback_stored(
+        &mut self,
+        result: Result<crate::room::service::Receipt, crate::room::service::ServiceError>,
+    ) {
         if self.interrupted == Some(Screen::FeedbackSending) {
             // A call took over while the box was storing it: stored is stored, so it is not
             // kept as a draft to be sent twice; a failure leaves the draft for later.
@@ -596,7 +620,10 @@ impl Shell {
 
     pub fn ticket_found(
         &mut self,
-        result: Result<Option<crate::room::service::TicketView>, String>,
+        result: Result<
+            Option<crate::room::service::TicketView>,
+            crate::room::service::ServiceError,
+        >,
     ) {
         self.ticket = Some(match result {
             Ok(Some(view)) => TicketLookup::Found(view),
@@ -605,9 +632,14 @@ impl Shell {
         });
     }
 
-    pub fn recording_finished(&mut self, result: Result<(std::path::PathBuf, u64), String>) {
+    /// A recording ended: kept with its hash, or failed (the reason is logged; the speak
+    /// screen shows why in the resident's language).
+    pub fn recording_finished(
+        &mut self,
+        result: Result<(crate::room::service::Voice, u64), RecordingFailed>,
+    ) {
         self.recording = match result {
-            Ok((path, duration_ms)) => Recording::Done { path, duration_ms },
+            Ok((voice, duration_ms)) => Recording::Done { voice, duration_ms },
             Err(why) => Recording::Failed(why),
         };
     }
@@ -765,7 +797,8 @@ impl Shell {
                 }
             }
             Command::PlayRecording => {
-                if let Recording::Done { path, .. } = &self.recording {
+                if let Recording::Done { voice, .. } = &self.recording {
+                    let path = &voice.path;
                     return vec![Effect::PlayRecording(path.clone())];
                 }
             }
@@ -834,6 +867,13 @@ impl Shell {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn test_voice() -> crate::room::service::Voice {
+        crate::room::service::Voice {
+            path: "/tmp/x.ogg".into(),
+            sha256_hex: "ab".repeat(32),
+        }
+    }
 
     fn shell() -> Shell {
         Shell::new(RoomStatus::new("lao-chai"), Language::Vietnamese, 90, 0)
@@ -1000,7 +1040,7 @@ mod tests {
         s.apply(Command::OpenTile(Tile::Feedback), &never);
         s.apply(Command::PickCategory("roads".into()), &never);
         s.apply(Command::SpeakInstead, &never);
-        s.recording_finished(Ok(("/tmp/x.ogg".into(), 4_000)));
+        s.recording_finished(Ok((test_voice(), 4_000)));
         let effects = s.tick(90_000);
         assert!(effects.contains(&Effect::DiscardRecording), "{effects:?}");
         assert_eq!(s.recording, Recording::Idle);
@@ -1032,7 +1072,7 @@ mod tests {
         let effects = s.call_phase_changed(CallPhase::Joining, 1_000);
         assert_eq!(effects, vec![Effect::StopSpeaking, Effect::StopRecording]);
         assert_eq!(s.screen, Screen::Meeting);
-        s.recording_finished(Ok(("/tmp/x.ogg".into(), 4_000))); // the app stopped it
+        s.recording_finished(Ok((test_voice(), 4_000))); // the app stopped it
         assert!(s.call_phase_changed(CallPhase::Live, 2_000).is_empty());
         // No way out while the call runs, and no idle reset however long it lasts.
         assert!(s.apply(Command::Home, &never).is_empty());

@@ -34,6 +34,8 @@ pub fn apply(ctx: &egui::Context) {
         style.spacing.item_spacing = vec2(12.0, 12.0);
         style.spacing.scroll.bar_width = 16.0;
         style.visuals = egui::Visuals::light();
+        // A cursor that blinks is missing from half the frames (and wakes the UI to blink).
+        style.visuals.text_cursor.blink = false;
     });
     ctx.options_mut(|options| {
         // A tap is still a tap when the finger slides a little or rests for a while.

@@ -12,6 +12,54 @@ use crate::store::{PledgeState, WallEntry};
 use crate::vietqr::{self, AmountVnd, VietQr};
 use crate::wire::{CampaignInfo, PledgeRecord, Record};
 
+/// Why the room could not do what the contribution screens asked. The words are for the
+/// log; the kiosk shows the text of [`ContribError::text_key`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ContribError {
+    #[error("campaign {0} is not open at this room")]
+    CampaignClosed(String),
+    #[error("campaign {slug}: bank BIN {bin} is not in the bank list")]
+    UnknownBank { slug: String, bin: String },
+    #[error("{0} VND is not an amount a VietQR can carry")]
+    BadAmount(i64),
+    #[error("campaign {slug}: {detail}")]
+    Qr { slug: String, detail: String },
+    #[error("the room's database refused it: {0}")]
+    Store(String),
+    #[error("no free reference code after 32 tries")]
+    NoFreeCode,
+    #[error("the room service stopped")]
+    Stopped,
+    #[error("no such campaign in the preview")]
+    Preview,
+}
+
+impl ContribError {
+    /// Every variant's kiosk text key (a test checks each exists in every language).
+    pub const TEXT_KEYS: [&'static str; 3] =
+        ["contribute-closed", "contribute-failed", "error-stopped"];
+
+    /// The key of the kiosk text that explains this to a donor.
+    pub fn text_key(&self) -> &'static str {
+        match self {
+            ContribError::CampaignClosed(_) => Self::TEXT_KEYS[0],
+            ContribError::Stopped => Self::TEXT_KEYS[2],
+            ContribError::UnknownBank { .. }
+            | ContribError::BadAmount(_)
+            | ContribError::Qr { .. }
+            | ContribError::Store(_)
+            | ContribError::NoFreeCode
+            | ContribError::Preview => Self::TEXT_KEYS[1],
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for ContribError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ContribError::Store(e.to_string())
+    }
+}
+
 /// What the donor chose on the kiosk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PledgeDraft {
@@ -38,20 +86,20 @@ pub struct PledgeTicket {
 #[derive(Debug)]
 pub enum ContribRequest {
     ListCampaigns {
-        reply: oneshot::Sender<Result<Vec<CampaignInfo>, String>>,
+        reply: oneshot::Sender<Result<Vec<CampaignInfo>, ContribError>>,
     },
     CreatePledge {
         draft: PledgeDraft,
-        reply: oneshot::Sender<Result<PledgeTicket, String>>,
+        reply: oneshot::Sender<Result<PledgeTicket, ContribError>>,
     },
     /// `None`: this room never made a pledge with that code.
     PledgeStatus {
         reference_code: String,
-        reply: oneshot::Sender<Result<Option<PledgeState>, String>>,
+        reply: oneshot::Sender<Result<Option<PledgeState>, ContribError>>,
     },
     DonorWall {
         limit: usize,
-        reply: oneshot::Sender<Result<Vec<WallEntry>, String>>,
+        reply: oneshot::Sender<Result<Vec<WallEntry>, ContribError>>,
     },
 }
 
@@ -66,22 +114,24 @@ pub fn pledge_ticket(
     campaign: &CampaignInfo,
     reference_code: &str,
     amount_vnd: i64,
-) -> Result<PledgeTicket, String> {
-    let bank = vietqr::bank_by_bin(&campaign.bank_bin).ok_or_else(|| {
-        format!(
-            "campaign {}: bank BIN {} is not in the bank list",
-            campaign.slug, campaign.bank_bin
-        )
-    })?;
+) -> Result<PledgeTicket, ContribError> {
+    let bank =
+        vietqr::bank_by_bin(&campaign.bank_bin).ok_or_else(|| ContribError::UnknownBank {
+            slug: campaign.slug.clone(),
+            bin: campaign.bank_bin.clone(),
+        })?;
     let amount = u64::try_from(amount_vnd)
         .ok()
         .and_then(|a| AmountVnd::new(a).ok())
-        .ok_or_else(|| format!("{amount_vnd} VND is not an amount a VietQR can carry"))?;
+        .ok_or(ContribError::BadAmount(amount_vnd))?;
     let qr = VietQr::builder(bank, &campaign.account)
         .amount(amount)
         .purpose(&pledge_purpose(reference_code, &campaign.title))
         .build()
-        .map_err(|e| format!("campaign {}: {e}", campaign.slug))?;
+        .map_err(|e| ContribError::Qr {
+            slug: campaign.slug.clone(),
+            detail: e.to_string(),
+        })?;
     Ok(PledgeTicket {
         reference_code: reference_code.to_owned(),
         payload: qr.to_payload(),
@@ -100,7 +150,7 @@ pub(super) async fn handle(room: &Arc<Room>, request: ContribRequest) {
                 .store
                 .call(|s| s.room_campaigns())
                 .await
-                .map_err(|e| e.to_string());
+                .map_err(ContribError::from);
             let _ = reply.send(result);
         }
         ContribRequest::CreatePledge { draft, reply } => {
@@ -118,7 +168,7 @@ pub(super) async fn handle(room: &Arc<Room>, request: ContribRequest) {
                 .store
                 .call(move |s| s.room_pledge_state(&reference_code))
                 .await
-                .map_err(|e| e.to_string());
+                .map_err(ContribError::from);
             let _ = reply.send(result);
         }
         ContribRequest::DonorWall { limit, reply } => {
@@ -126,7 +176,7 @@ pub(super) async fn handle(room: &Arc<Room>, request: ContribRequest) {
                 .store
                 .call(move |s| s.donor_wall(limit))
                 .await
-                .map_err(|e| e.to_string());
+                .map_err(ContribError::from);
             let _ = reply.send(result);
         }
     }
@@ -134,43 +184,39 @@ pub(super) async fn handle(room: &Arc<Room>, request: ContribRequest) {
 
 /// Makes a reference code here (offline), checks the QR can be built, then stores the
 /// pledge and its outbox item together; only then is the QR handed to the kiosk.
-async fn create_pledge(room: &Arc<Room>, draft: PledgeDraft) -> Result<PledgeTicket, String> {
-    let campaigns = room
-        .store
-        .call(|s| s.room_campaigns())
-        .await
-        .map_err(|e| e.to_string())?;
+async fn create_pledge(room: &Arc<Room>, draft: PledgeDraft) -> Result<PledgeTicket, ContribError> {
+    let campaigns = room.store.call(|s| s.room_campaigns()).await?;
     let campaign = campaigns
         .into_iter()
         .find(|c| c.id == draft.campaign_id && c.is_open())
-        .ok_or_else(|| format!("campaign {} is not open at this room", draft.campaign_id))?;
+        .ok_or_else(|| ContribError::CampaignClosed(draft.campaign_id.clone()))?;
     let donor_name = draft
         .donor_name
         .map(|n| crate::text::nfc(n.trim()))
         .filter(|n| !n.is_empty());
-    let id = Uuid::now_v7();
     let now = crate::clock::now_ms();
-    for _ in 0..32 {
-        let code = crate::contrib::reference::new_pledge_code(&mut rand::rng());
-        let ticket = pledge_ticket(&campaign, &code, draft.amount_vnd)?;
-        let record = Record::Pledge(PledgeRecord {
-            campaign_id: campaign.id.clone(),
-            reference_code: code,
-            amount_vnd: draft.amount_vnd,
-            donor_name: donor_name.clone(),
-            created_at_ms: now,
-        });
-        let stored = room
-            .store
-            .call(move |s| s.submit(id, &record, now))
-            .await
-            .map_err(|e| e.to_string())?;
-        if stored {
-            room.sync_wake.notify_one();
-            return Ok(ticket);
-        }
+    let mut ticket = None;
+    let stored = super::service::submit_with_fresh_code(
+        room,
+        Uuid::now_v7(),
+        now,
+        || crate::contrib::reference::new_pledge_code(&mut rand::rng()),
+        |code| {
+            ticket = Some(pledge_ticket(&campaign, code, draft.amount_vnd)?);
+            Ok::<_, ContribError>(Record::Pledge(PledgeRecord {
+                campaign_id: campaign.id.clone(),
+                reference_code: code.to_owned(),
+                amount_vnd: draft.amount_vnd,
+                donor_name: donor_name.clone(),
+                created_at_ms: now,
+            }))
+        },
+    )
+    .await?;
+    match (stored, ticket) {
+        (Some(code), Some(ticket)) if ticket.reference_code == code => Ok(ticket),
+        _ => Err(ContribError::NoFreeCode),
     }
-    Err("could not find a free reference code".into())
 }
 
 #[cfg(test)]

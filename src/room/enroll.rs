@@ -23,20 +23,21 @@ pub enum EnrollError {
     #[error("the hub refused the code: {0}")]
     Refused(String),
     #[error("TLS: {0}")]
-    Tls(String),
+    Tls(#[from] crate::hub::tls::TlsError),
+    #[error("the HTTP client for the hub: {0}")]
+    HttpClient(#[from] reqwest::Error),
     #[error(transparent)]
     Credential(#[from] credential::CredentialError),
 }
 
 /// An HTTP client that trusts the hub's certificate as the room config says.
-pub fn http_client(config: &RoomConfig) -> Result<reqwest::Client, String> {
-    let tls =
-        crate::hub::tls::client_config(config.hub_ca_cert.as_deref()).map_err(|e| e.to_string())?;
+pub fn http_client(config: &RoomConfig) -> Result<reqwest::Client, EnrollError> {
+    let tls = crate::hub::tls::client_config(config.hub_ca_cert.as_deref())?;
     reqwest::Client::builder()
         .tls_backend_preconfigured((*tls).clone())
         .timeout(std::time::Duration::from_secs(20))
         .build()
-        .map_err(|e| e.to_string())
+        .map_err(EnrollError::HttpClient)
 }
 
 /// Enrolls this box with the hub and stores the credential. `hub` defaults to the config's.
@@ -68,7 +69,7 @@ pub async fn enroll(
             url: config.hub_url.to_string(),
             detail: e.to_string(),
         })?;
-    let client = http_client(config).map_err(EnrollError::Tls)?;
+    let client = http_client(config)?;
     let unreachable = |e: reqwest::Error| EnrollError::Unreachable {
         url: config.hub_url.to_string(),
         detail: error_chain(&e),

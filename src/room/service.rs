@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -14,13 +13,74 @@ use super::credential;
 use crate::store::RoomTicket;
 use crate::wire::{FeedbackRecord, RatingRecord, Record};
 
+/// Why the room could not do what the kiosk asked. Each variant has a kiosk text
+/// ([`ServiceError::text_key`]); the words here are for the log only, never the screen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ServiceError {
+    #[error("this box is not enrolled yet; ask province IT staff")]
+    NotEnrolled,
+    #[error("the credential file cannot be read: {0}")]
+    Credential(String),
+    #[error("the recording cannot be kept: {0}")]
+    Voice(String),
+    #[error("the room's database refused it: {0}")]
+    Store(String),
+    #[error("no free code after 32 tries")]
+    NoFreeCode,
+    #[error("the room service stopped")]
+    Stopped,
+    #[error("this screen is a preview, not connected to a room")]
+    Preview,
+}
+
+impl ServiceError {
+    /// Every variant's kiosk text key (a test checks each exists in every language).
+    pub const TEXT_KEYS: [&'static str; 7] = [
+        "error-not-enrolled",
+        "error-credential",
+        "error-voice",
+        "error-store",
+        "error-no-free-code",
+        "error-stopped",
+        "error-preview",
+    ];
+
+    /// The key of the kiosk text that explains this to a resident.
+    pub fn text_key(&self) -> &'static str {
+        let index = match self {
+            ServiceError::NotEnrolled => 0,
+            ServiceError::Credential(_) => 1,
+            ServiceError::Voice(_) => 2,
+            ServiceError::Store(_) => 3,
+            ServiceError::NoFreeCode => 4,
+            ServiceError::Stopped => 5,
+            ServiceError::Preview => 6,
+        };
+        Self::TEXT_KEYS[index]
+    }
+}
+
+impl From<crate::store::StoreError> for ServiceError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ServiceError::Store(e.to_string())
+    }
+}
+
+/// A finished recording: where the recorder left it and the SHA-256 it computed while
+/// writing it, so the room neither reads nor hashes it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Voice {
+    pub path: PathBuf,
+    pub sha256_hex: String,
+}
+
 /// What a resident composed on the kiosk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedbackDraft {
     pub category: String,
     pub text: String,
     /// A finished recording (Ogg/Opus) to keep with the feedback.
-    pub voice: Option<PathBuf>,
+    pub voice: Option<Voice>,
     /// Only with the resident's explicit consent; empty fields are dropped.
     pub name: Option<String>,
     pub phone: Option<String>,
@@ -46,17 +106,17 @@ pub struct TicketView {
 pub enum KioskRequest {
     SubmitFeedback {
         draft: FeedbackDraft,
-        reply: oneshot::Sender<Result<Receipt, String>>,
+        reply: oneshot::Sender<Result<Receipt, ServiceError>>,
     },
     SubmitRating {
         question: String,
         score: u8,
         filtered: bool,
-        reply: oneshot::Sender<Result<(), String>>,
+        reply: oneshot::Sender<Result<(), ServiceError>>,
     },
     LookupTicket {
         code: String,
-        reply: oneshot::Sender<Result<Option<TicketView>, String>>,
+        reply: oneshot::Sender<Result<Option<TicketView>, ServiceError>>,
     },
     /// The feedback categories and rating question last synced from the hub.
     Settings {
@@ -94,6 +154,9 @@ pub fn channel() -> (KioskClient, mpsc::UnboundedReceiver<KioskRequest>) {
 }
 
 pub(super) async fn serve(room: Arc<Room>, mut requests: mpsc::UnboundedReceiver<KioskRequest>) {
+    // Read once and kept: the box is enrolled once, and a submission should not wait on
+    // the disk for it. Until it exists it is looked for again at each submission.
+    let mut credential: Option<credential::Credential> = None;
     loop {
         let request = tokio::select! {
             _ = room.shutdown.cancelled() => return,
@@ -101,7 +164,7 @@ pub(super) async fn serve(room: Arc<Room>, mut requests: mpsc::UnboundedReceiver
         };
         match request {
             KioskRequest::SubmitFeedback { draft, reply } => {
-                let result = submit_feedback(&room, draft).await;
+                let result = submit_feedback(&room, &mut credential, draft).await;
                 if let Err(e) = &result {
                     tracing::error!(error = %e, "feedback not stored");
                 }
@@ -124,7 +187,7 @@ pub(super) async fn serve(room: Arc<Room>, mut requests: mpsc::UnboundedReceiver
                     .call(move |s| s.submit(Uuid::now_v7(), &record, crate::clock::now_ms()))
                     .await
                     .map(|_| ())
-                    .map_err(|e| e.to_string());
+                    .map_err(ServiceError::from);
                 room.sync_wake.notify_one();
                 let _ = reply.send(result);
             }
@@ -170,7 +233,7 @@ pub(super) async fn serve(room: Arc<Room>, mut requests: mpsc::UnboundedReceiver
                         }))
                     })
                     .await
-                    .map_err(|e| e.to_string());
+                    .map_err(ServiceError::from);
                 let _ = reply.send(result);
             }
             KioskRequest::Contrib(request) => {
@@ -181,12 +244,25 @@ pub(super) async fn serve(room: Arc<Room>, mut requests: mpsc::UnboundedReceiver
 }
 
 /// Keeps the recording under its hash, then stores ticket and outbox item together.
-async fn submit_feedback(room: &Arc<Room>, draft: FeedbackDraft) -> Result<Receipt, String> {
-    let credential = credential::load(&room.data)
-        .map_err(|e| e.to_string())?
-        .ok_or("this box is not enrolled yet; ask province IT staff")?;
+async fn submit_feedback(
+    room: &Arc<Room>,
+    credential: &mut Option<credential::Credential>,
+    draft: FeedbackDraft,
+) -> Result<Receipt, ServiceError> {
+    if credential.is_none() {
+        let data = room.data.clone();
+        *credential = tokio::task::spawn_blocking(move || credential::load(&data))
+            .await
+            .map_err(|e| ServiceError::Credential(e.to_string()))?
+            .map_err(|e| ServiceError::Credential(e.to_string()))?;
+    }
+    let ticket_prefix = match credential {
+        Some(c) if !c.ticket_prefix.is_empty() => c.ticket_prefix.clone(),
+        Some(_) => "PH-00".to_owned(),
+        None => return Err(ServiceError::NotEnrolled),
+    };
     let voice_sha256 = match &draft.voice {
-        Some(path) => Some(keep_voice(room, path).await?),
+        Some(voice) => Some(keep_voice(room, voice).await?),
         None => None,
     };
     let keep = |s: &Option<String>| {
@@ -194,64 +270,92 @@ async fn submit_feedback(room: &Arc<Room>, draft: FeedbackDraft) -> Result<Recei
             .map(|v| crate::text::nfc(v.trim()))
             .filter(|v| !v.is_empty())
     };
-    let prefix = if credential.ticket_prefix.is_empty() {
-        "PH-00".to_owned()
-    } else {
-        credential.ticket_prefix.clone()
-    };
     let id = Uuid::now_v7();
     let now = crate::clock::now_ms();
-    for _ in 0..32 {
-        let code = crate::feedback::ticket::new_code(&prefix, &mut rand::rng());
-        let record = Record::Feedback(FeedbackRecord {
-            ticket_code: code.clone(),
-            category: draft.category.clone(),
-            text: crate::text::nfc(draft.text.trim()),
-            voice_sha256: voice_sha256.clone(),
-            name: keep(&draft.name),
-            phone: keep(&draft.phone),
-            village: keep(&draft.village),
-            language: draft.language.clone(),
-            submitted_at_ms: now,
-        });
-        let stored = room
-            .store
-            .call(move |s| s.submit(id, &record, now))
-            .await
-            .map_err(|e| e.to_string())?;
-        if stored {
-            room.sync_wake.notify_one();
-            let status_url = room
-                .config
-                .hub_url
-                .join(&format!("t/{code}"))
-                .map(|u| u.to_string())
-                .unwrap_or_default();
-            return Ok(Receipt {
-                ticket_code: code,
-                status_url,
-            });
-        }
-    }
-    Err("could not find a free ticket code".into())
+    let text = crate::text::nfc(draft.text.trim());
+    let stored = submit_with_fresh_code(
+        room,
+        id,
+        now,
+        || crate::feedback::ticket::new_code(&ticket_prefix, &mut rand::rng()),
+        |code| {
+            Ok::<_, ServiceError>(Record::Feedback(FeedbackRecord {
+                ticket_code: code.to_owned(),
+                category: draft.category.clone(),
+                text: text.clone(),
+                voice_sha256: voice_sha256.clone(),
+                name: keep(&draft.name),
+                phone: keep(&draft.phone),
+                village: keep(&draft.village),
+                language: draft.language.clone(),
+                submitted_at_ms: now,
+            }))
+        },
+    )
+    .await?;
+    let code = stored.ok_or(ServiceError::NoFreeCode)?;
+    let status_url = room
+        .config
+        .hub_url
+        .join(&format!("t/{code}"))
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    Ok(Receipt {
+        ticket_code: code,
+        status_url,
+    })
 }
 
-/// Moves a finished recording to `voice/<sha256>.ogg` durably and returns the hash.
-async fn keep_voice(room: &Arc<Room>, path: &std::path::Path) -> Result<String, String> {
-    let path = path.to_owned();
-    let data = room.data.clone();
-    tokio::task::spawn_blocking(move || {
-        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let sha = hex::encode(Sha256::digest(&bytes));
-        let target = data.voice_path(&sha);
-        if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+/// Stores the record `make` builds for a fresh code (a code already taken, which the store
+/// refuses, gets another try, 32 in all) and wakes the sync task. Returns the code stored,
+/// `None` if every try was taken.
+pub(super) async fn submit_with_fresh_code<E: From<crate::store::StoreError>>(
+    room: &Arc<Room>,
+    id: Uuid,
+    now_ms: i64,
+    mut new_code: impl FnMut() -> String,
+    mut make: impl FnMut(&str) -> Result<Record, E>,
+) -> Result<Option<String>, E> {
+    for _ in 0..32 {
+        let code = new_code();
+        let record = make(&code)?;
+        let stored = room
+            .store
+            .call(move |s| s.submit(id, &record, now_ms))
+            .await?;
+        if stored {
+            room.sync_wake.notify_one();
+            return Ok(Some(code));
         }
-        data.write_secret(&target, &bytes)
-            .map_err(|e| e.to_string())?;
-        let _ = std::fs::remove_file(&path);
-        Ok(sha)
+    }
+    Ok(None)
+}
+
+/// Moves a finished recording to `voice/<sha256>.ogg` (a rename within the data
+/// directory, no copy) and makes the move durable; returns the hash the recorder computed.
+async fn keep_voice(room: &Arc<Room>, voice: &Voice) -> Result<String, ServiceError> {
+    let voice = voice.clone();
+    let data = room.data.clone();
+    let failed = |e: std::io::Error, path: &std::path::Path| {
+        ServiceError::Voice(format!("{}: {e}", path.display()))
+    };
+    tokio::task::spawn_blocking(move || {
+        use std::os::unix::fs::PermissionsExt;
+        let target = data.voice_path(&voice.sha256_hex);
+        let dir = target.parent().unwrap_or(data.root());
+        std::fs::create_dir_all(dir).map_err(|e| failed(e, dir))?;
+        std::fs::rename(&voice.path, &target).map_err(|e| failed(e, &voice.path))?;
+        // Personal data: readable by the room's user only, like every secret file.
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| failed(e, &target))?;
+        std::fs::File::open(&target)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| failed(e, &target))?;
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| failed(e, dir))?;
+        Ok(voice.sha256_hex)
     })
     .await
-    .map_err(|e| e.to_string())?
+    .map_err(|e| ServiceError::Voice(e.to_string()))?
 }

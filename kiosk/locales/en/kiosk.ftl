@@ -195,3 +195,15 @@ meeting-camera-is-off = Camera is off
 meeting-self-view = This room
 meeting-waiting-picture = Waiting for the picture…
 instructions-meeting = This room is in an online meeting. Touch the microphone button to turn the room's sound off or on, and the camera button to turn its picture off or on.
+
+# Why the room could not do it (errors the resident may see)
+error-not-enrolled = This box is not registered with the province yet. Please tell the commune staff.
+error-credential = This box cannot read its connection permit. Please tell the commune staff.
+error-voice = The recording could not be kept. Please record again.
+error-store = This box could not save it. Please try again in a few minutes.
+error-no-free-code = A ticket code could not be made. Please try again.
+error-stopped = This box is restarting. Please try again in a few minutes.
+error-preview = This is a preview screen, not connected to a room.
+contribute-closed = This campaign has ended.
+record-failed-no-mic = This box has no microphone, so it cannot record.
+record-failed-retry = Recording did not work. Please try again.

@@ -190,3 +190,15 @@ meeting-camera-is-off = Camera đang tắt
 meeting-self-view = Phòng mình
 meeting-waiting-picture = Đang chờ hình…
 instructions-meeting = Phòng đang họp trực tuyến. Chạm Tắt micro hoặc Bật micro để tắt hay bật tiếng của phòng, chạm Tắt camera hoặc Bật camera để tắt hay bật hình.
+
+# Why the room could not do it (errors the resident may see)
+error-not-enrolled = Máy này chưa được đăng ký với tỉnh. Xin báo cán bộ xã.
+error-credential = Máy chưa đọc được giấy phép kết nối. Xin báo cán bộ xã.
+error-voice = Chưa lưu được đoạn ghi âm. Xin ghi âm lại.
+error-store = Máy chưa lưu được. Xin thử lại sau ít phút.
+error-no-free-code = Chưa tạo được mã phiếu. Xin thử lại.
+error-stopped = Máy đang khởi động lại. Xin thử lại sau ít phút.
+error-preview = Đây là màn hình xem thử, chưa nối với phòng họp.
+contribute-closed = Cuộc vận động này đã kết thúc.
+record-failed-no-mic = Máy chưa có micrô nên chưa ghi âm được.
+record-failed-retry = Ghi âm không được. Xin thử lại.
