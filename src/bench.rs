@@ -4,6 +4,46 @@ use std::time::{Duration, Instant};
 
 use crate::app::{AppError, HubBuilder, RoomBuilder};
 use crate::room::service::{FeedbackDraft, KioskRequest};
+use crate::store::{FeedbackRow, Store, StoreError};
+
+/// How many staff replies are timed from the hub to the room's store: enough for a p95.
+const REPLIES: usize = 20;
+/// Single-row commits timed for the bare-commit yardstick.
+const BARE_COMMITS: usize = 200;
+/// Submissions sent with the hub up, to time the way from room to hub.
+const ONLINE_RECORDS: usize = 200;
+/// Longer than any of these waits means something is broken, not slow.
+const WAIT_LIMIT: Duration = Duration::from_secs(900);
+const REPLY_WAIT_LIMIT: Duration = Duration::from_secs(60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// Starting the hub or the room (temporary directory, config, enrollment, sockets).
+    #[error("cannot set up the hub and the room: {0}")]
+    Setup(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("the room did not store submission {n}: {reason}")]
+    Submit { n: usize, reason: String },
+    #[error("the room's service stopped before answering")]
+    ServiceGone,
+    #[error("the bench's own reading of a database failed: {0}")]
+    Store(#[from] StoreError),
+    #[error("only {got} of {want} records reached the hub within {limit_secs} s")]
+    NotArrived {
+        got: usize,
+        want: usize,
+        limit_secs: u64,
+    },
+    #[error("the room did not connect to the hub again within {limit_secs} s")]
+    NotConnected { limit_secs: u64 },
+    #[error("the staff reply to {ticket} was refused: {detail}")]
+    ReplyRefused { ticket: String, detail: String },
+    #[error("the staff reply to {ticket} did not reach the room's store within {limit_secs} s")]
+    ReplyNotArrived { ticket: String, limit_secs: u64 },
+}
+
+fn setup(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> BenchError {
+    BenchError::Setup(e.into())
+}
 
 #[derive(Debug, serde::Serialize)]
 pub struct SyncReport {
@@ -18,6 +58,20 @@ pub struct SyncReport {
     pub room_to_hub_ms_p50: f64,
     pub room_to_hub_ms_p95: f64,
     pub online_records: usize,
+    /// A staff reply at the hub (the staff API) → the text readable in the room's store,
+    /// over `replies` replies.
+    pub reply_to_kiosk_ms_p50: f64,
+    pub reply_to_kiosk_ms_p95: f64,
+    pub replies: usize,
+    /// The median single-row commit (WAL, `synchronous=FULL`) to a scratch file next to the
+    /// bench's databases, measured in this run: what one fsync'd commit costs on this disk.
+    pub bare_commit_ms: f64,
+    /// `submit_to_durable_ms_p50 / bare_commit_ms`: 1.0 would be a submission costing one
+    /// bare commit; the same on any machine.
+    pub submit_to_durable_vs_bare_commit: f64,
+    /// `records_per_sec × bare_commit_ms / 1000`: records caught up in the time of one bare
+    /// commit; the same on any machine.
+    pub catch_up_records_per_bare_commit: f64,
 }
 
 fn percentile(sorted: &[f64], q: f64) -> f64 {
@@ -44,7 +98,7 @@ async fn submit_all(
     kiosk: &crate::room::service::KioskClient,
     from: usize,
     count: usize,
-) -> Result<Vec<f64>, String> {
+) -> Result<Vec<f64>, BenchError> {
     let mut durable_ms = Vec::with_capacity(count);
     for n in from..from + count {
         let t0 = Instant::now();
@@ -55,40 +109,106 @@ async fn submit_all(
         });
         answer
             .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+            .map_err(|_| BenchError::ServiceGone)?
+            .map_err(|e| BenchError::Submit {
+                n,
+                reason: e.to_string(),
+            })?;
         durable_ms.push(t0.elapsed().as_secs_f64() * 1000.0);
     }
     Ok(durable_ms)
 }
 
-async fn wait_for_rows(
-    store: &crate::store::Store,
-    count: usize,
-) -> Result<Vec<crate::store::FeedbackRow>, String> {
-    let deadline = Instant::now() + Duration::from_secs(900);
+async fn wait_for_rows(store: &Store, count: usize) -> Result<Vec<FeedbackRow>, BenchError> {
+    let deadline = Instant::now() + WAIT_LIMIT;
     loop {
-        let rows = store
-            .feedback_list(&Default::default())
-            .map_err(|e| e.to_string())?;
+        let rows = store.feedback_list(&Default::default())?;
         if rows.len() >= count {
             return Ok(rows);
         }
         if Instant::now() > deadline {
-            return Err(format!(
-                "only {} of {count} records reached the hub",
-                rows.len()
-            ));
+            return Err(BenchError::NotArrived {
+                got: rows.len(),
+                want: count,
+                limit_secs: WAIT_LIMIT.as_secs(),
+            });
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
+/// Waits until the room's WebSocket to the hub is up again: the hub's reply hints travel
+/// on it (after a long outage the link may still be in its backoff when the catch-up ends).
+async fn wait_until_connected(
+    status: &mut tokio::sync::watch::Receiver<crate::room::RoomStatus>,
+) -> Result<(), BenchError> {
+    let limit = Duration::from_secs(120);
+    tokio::time::timeout(limit, status.wait_for(|s| s.connected()))
+        .await
+        .map(|_| ())
+        .map_err(|_| BenchError::NotConnected {
+            limit_secs: limit.as_secs(),
+        })
+}
+
+/// Staff answer `tickets` one after another through the hub's staff API (the path the
+/// staff tools use); each is timed until its text is readable in the room's database.
+async fn time_replies(
+    client: &reqwest::Client,
+    hub_url: &url::Url,
+    room_store: &Store,
+    tickets: &[String],
+) -> Result<Vec<f64>, BenchError> {
+    let mut reply_ms = Vec::with_capacity(tickets.len());
+    for (n, ticket) in tickets.iter().enumerate() {
+        let text = format!("Xã đã tiếp nhận, trả lời số {n}");
+        let url = hub_url
+            .join(&format!("api/v1/feedback/{ticket}"))
+            .map_err(setup)?;
+        let t0 = Instant::now();
+        let answer = client
+            .post(url)
+            .json(&serde_json::json!({ "status": "in_progress", "reply": text, "by": "bench" }))
+            .send()
+            .await
+            .map_err(|e| BenchError::ReplyRefused {
+                ticket: ticket.clone(),
+                detail: crate::room::enroll::error_chain(&e),
+            })?;
+        if !answer.status().is_success() {
+            return Err(BenchError::ReplyRefused {
+                ticket: ticket.clone(),
+                detail: format!(
+                    "{}: {}",
+                    answer.status(),
+                    answer.text().await.unwrap_or_default()
+                ),
+            });
+        }
+        loop {
+            let seen = room_store.room_ticket(ticket)?.and_then(|t| t.reply);
+            if seen.as_deref() == Some(text.as_str()) {
+                break;
+            }
+            if t0.elapsed() > REPLY_WAIT_LIMIT {
+                return Err(BenchError::ReplyNotArrived {
+                    ticket: ticket.clone(),
+                    limit_secs: REPLY_WAIT_LIMIT.as_secs(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        reply_ms.push(t0.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(reply_ms)
+}
+
 /// A hub and a room on this machine. The room takes `records` submissions while the hub is
 /// down, then the hub comes back and the catch-up is timed; then 200 more are sent with
-/// the hub up to time the way from room to hub.
-pub async fn sync(records: usize) -> Result<SyncReport, String> {
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+/// the hub up to time the way from room to hub; then staff answer 20 of them and each
+/// reply is timed to the room. A bare commit next to the databases is the yardstick.
+pub async fn sync(records: usize) -> Result<SyncReport, BenchError> {
+    let dir = tempfile::tempdir().map_err(setup)?;
     let started = async {
         let hub = HubBuilder::demo(&dir.path().join("hub"))?
             .spawn_local()
@@ -96,12 +216,14 @@ pub async fn sync(records: usize) -> Result<SyncReport, String> {
         let (room_config, _) = hub
             .enroll_room("lao-chai", "bench", dir.path().join("room"), "")
             .await?;
-        let room = RoomBuilder::new(room_config).spawn_bound().await?;
-        Ok::<_, AppError>((hub, room))
+        let room = RoomBuilder::new(room_config.clone()).spawn_bound().await?;
+        Ok::<_, AppError>((hub, room, room_config))
     };
-    let (hub, room) = started.await.map_err(|e| e.to_string())?;
-    let (hub_config, hub_addr) = (hub.config.clone(), hub.addr);
+    let (hub, room, room_config) = started.await.map_err(setup)?;
+    let (hub_config, hub_addr, hub_url) = (hub.config.clone(), hub.addr, hub.url.clone());
     let kiosk = room.kiosk.clone();
+    let mut status_rx = room.status.clone();
+    let room_db = crate::datadir::DataDir::new(&room_config.data_dir).db_path();
 
     // Offline: the hub is stopped; the box stores everything durably.
     let _ = hub.stop().await;
@@ -110,21 +232,36 @@ pub async fn sync(records: usize) -> Result<SyncReport, String> {
     // The hub is back on the same port: time the catch-up.
     let listener = tokio::net::TcpListener::bind(hub_addr)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(setup)?;
     let hub = HubBuilder::new(hub_config, "config/demo.toml")
         .spawn(listener)
-        .map_err(|e| e.to_string())?;
-    let hub_store = crate::store::Store::open(&dir.path().join("hub/phonghop.db"))
-        .map_err(|e| e.to_string())?;
+        .map_err(setup)?;
+    let hub_store = Store::open(&dir.path().join("hub/phonghop.db"))?;
     let rows = wait_for_rows(&hub_store, records).await?;
     let first = rows.iter().map(|r| r.received_at_ms).min().unwrap_or(0);
     let last = rows.iter().map(|r| r.received_at_ms).max().unwrap_or(0);
     let records_per_sec = records as f64 / ((last - first).max(1) as f64 / 1000.0);
 
     // Online: the way from room to hub.
-    let online = 200;
-    durable_ms.extend(submit_all(&kiosk, records, online).await?);
-    let rows = wait_for_rows(&hub_store, records + online).await?;
+    durable_ms.extend(submit_all(&kiosk, records, ONLINE_RECORDS).await?);
+    let rows = wait_for_rows(&hub_store, records + ONLINE_RECORDS).await?;
+
+    // Staff replies: the way from hub to kiosk.
+    wait_until_connected(&mut status_rx).await?;
+    let room_store = Store::open(&room_db)?;
+    let tickets: Vec<String> = rows
+        .iter()
+        .filter(|r| r.room_seq > records as i64)
+        .take(REPLIES)
+        .map(|r| r.ticket_code.clone())
+        .collect();
+    // The client the room itself would use (one TLS provider, passed explicitly).
+    let client = crate::room::enroll::http_client(&room_config).map_err(setup)?;
+    let mut reply_ms = time_replies(&client, &hub_url, &room_store, &tickets).await?;
+
+    // The yardstick, on the same disk, with the room and hub idle.
+    let bare_commit_ms = crate::store::probe::bare_commit_ms(dir.path(), BARE_COMMITS)?;
+
     let _ = room.stop().await;
     let _ = hub.stop().await;
     let mut transit: Vec<f64> = rows
@@ -134,13 +271,21 @@ pub async fn sync(records: usize) -> Result<SyncReport, String> {
         .collect();
     transit.sort_by(f64::total_cmp);
     durable_ms.sort_by(f64::total_cmp);
+    reply_ms.sort_by(f64::total_cmp);
+    let submit_to_durable_ms_p50 = percentile(&durable_ms, 0.50);
     Ok(SyncReport {
         records,
         records_per_sec,
-        submit_to_durable_ms_p50: percentile(&durable_ms, 0.50),
+        submit_to_durable_ms_p50,
         submit_to_durable_ms_p99: percentile(&durable_ms, 0.99),
         room_to_hub_ms_p50: percentile(&transit, 0.50),
         room_to_hub_ms_p95: percentile(&transit, 0.95),
         online_records: transit.len(),
+        reply_to_kiosk_ms_p50: percentile(&reply_ms, 0.50),
+        reply_to_kiosk_ms_p95: percentile(&reply_ms, 0.95),
+        replies: reply_ms.len(),
+        bare_commit_ms,
+        submit_to_durable_vs_bare_commit: submit_to_durable_ms_p50 / bare_commit_ms,
+        catch_up_records_per_bare_commit: records_per_sec * bare_commit_ms / 1000.0,
     })
 }

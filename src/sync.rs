@@ -154,7 +154,9 @@ impl SyncMachine {
         }
     }
 
-    /// The hub said something changed: download at the next chance (backoff still holds).
+    /// The hub said something changed (a staff reply): download at the next chance rather
+    /// than at the next poll, so a reply reaches the kiosk in seconds. Backoff still holds,
+    /// and uploads already waiting still go first (order of the outbox).
     pub fn download_soon(&mut self, now_ms: i64) {
         self.next_down_ms = self.next_down_ms.min(now_ms);
     }
@@ -339,6 +341,50 @@ mod tests {
             m.next(12_000, &[]),
             Action::SleepUntil(12_000 + DOWN_EVERY_MS)
         );
+    }
+
+    #[test]
+    fn a_hint_from_the_hub_downloads_at_once_instead_of_at_the_next_poll() {
+        let mut m = SyncMachine::new(7, 0);
+        assert_eq!(m.next(0, &[]), Action::Download);
+        m.done(100, Outcome::Downloaded);
+        assert_eq!(m.next(5_000, &[]), Action::SleepUntil(100 + DOWN_EVERY_MS));
+        m.download_soon(5_000);
+        assert_eq!(m.next(5_000, &[]), Action::Download);
+        m.done(5_050, Outcome::Downloaded);
+        assert_eq!(
+            m.next(5_060, &[]),
+            Action::SleepUntil(5_050 + DOWN_EVERY_MS),
+            "after the hinted download the poll goes back to its pace"
+        );
+    }
+
+    #[test]
+    fn a_hint_waits_for_the_backoff_and_for_pending_uploads() {
+        let mut m = SyncMachine::new(7, 0);
+        let id = Uuid::from_u128(1);
+        assert_eq!(m.next(0, &[]), Action::Download);
+        m.done(0, Outcome::Downloaded);
+        assert_eq!(m.next(100, &[id]), Action::Upload(vec![id]));
+        m.done(100, Outcome::Failed("down".into()));
+        m.download_soon(200);
+        let Action::SleepUntil(t) = m.next(200, &[id]) else {
+            panic!("a failure backs off even when the hub hints")
+        };
+        assert!(t > 200);
+        assert_eq!(
+            m.next(t, &[id]),
+            Action::Upload(vec![id]),
+            "what waits in the outbox goes first"
+        );
+        m.done(
+            t,
+            Outcome::Uploaded {
+                stored: vec![id],
+                need_voice: vec![],
+            },
+        );
+        assert_eq!(m.next(t, &[]), Action::Download, "the hint was kept");
     }
 
     #[test]

@@ -123,11 +123,27 @@ async fn wait(room: &Room, delay: Duration) -> bool {
     }
 }
 
-fn ws_url(hub: &url::Url) -> Result<url::Url, String> {
-    let mut url = hub.join("api/v1/ws").map_err(|e| e.to_string())?;
+/// The hub URL in the config cannot lead to the hub's WebSocket.
+#[derive(Debug, thiserror::Error)]
+pub enum WsUrlError {
+    #[error("the hub URL {hub} cannot be joined with api/v1/ws: {source}")]
+    Join {
+        hub: String,
+        source: url::ParseError,
+    },
+    #[error("the hub URL {hub} cannot be turned into a WebSocket URL (use http:// or https://)")]
+    Scheme { hub: String },
+}
+
+fn ws_url(hub: &url::Url) -> Result<url::Url, WsUrlError> {
+    let mut url = hub.join("api/v1/ws").map_err(|source| WsUrlError::Join {
+        hub: hub.to_string(),
+        source,
+    })?;
     let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
-    url.set_scheme(scheme)
-        .map_err(|_| "cannot make a WebSocket URL".to_owned())?;
+    url.set_scheme(scheme).map_err(|()| WsUrlError::Scheme {
+        hub: hub.to_string(),
+    })?;
     Ok(url)
 }
 
@@ -139,7 +155,7 @@ async fn session(
 ) -> Ended {
     let url = match ws_url(&room.config.hub_url) {
         Ok(u) => u,
-        Err(e) => return Ended::Lost(e),
+        Err(e) => return Ended::Lost(e.to_string()),
     };
     let mut request = match url.as_str().into_client_request() {
         Ok(r) => r,
@@ -225,8 +241,7 @@ async fn session(
                         room.status.send_modify(|s| s.presence = rooms);
                     }
                     Ok(HubMessage::SyncHint) => {
-                        room.download_requested.store(true, std::sync::atomic::Ordering::Release);
-                        room.sync_wake.notify_one();
+                        room.download_hint.notify_one();
                     }
                     Ok(HubMessage::MeetingInvite { meeting_id, host, rooms, ice_servers }) => {
                         let _ = room.call_events.send(crate::room::call::CallEvent::Invite {

@@ -93,8 +93,8 @@ struct Room {
     shutdown: CancellationToken,
     /// Rung when something is submitted, so it leaves for the hub at once.
     sync_wake: tokio::sync::Notify,
-    /// Set when the hub hints that replies are waiting.
-    download_requested: std::sync::atomic::AtomicBool,
+    /// Rung when the hub hints that replies are waiting, so they are fetched at once.
+    download_hint: tokio::sync::Notify,
     /// Meeting invitations and signalling from the hub, for the call task.
     call_events: tokio::sync::mpsc::UnboundedSender<call::CallEvent>,
     /// Signalling the call task sends; whichever hub session is up carries it.
@@ -168,7 +168,7 @@ pub async fn run(
         status,
         shutdown: cancel.clone(),
         sync_wake: tokio::sync::Notify::new(),
-        download_requested: false.into(),
+        download_hint: tokio::sync::Notify::new(),
         call_events: call_tx,
         signal_out: tokio::sync::Mutex::new(signal_rx),
     });

@@ -1,5 +1,6 @@
 //! The I/O around `sync::SyncMachine`: reads the outbox, talks HTTP to the hub, writes
-//! results back. Woken when something is submitted, otherwise on the machine's timers.
+//! results back. Woken when something is submitted and when the hub hints that replies
+//! wait (then it downloads at once), otherwise on the machine's timers.
 
 use std::sync::Arc;
 
@@ -7,6 +8,8 @@ use uuid::Uuid;
 
 use super::Room;
 use super::credential::{self, Credential};
+use crate::store::StoreError;
+use crate::store::delivery::SyncStepRecord;
 use crate::sync::{Action, BATCH_MAX, Outcome, SyncMachine};
 use crate::wire::{ApiError, DownSync, Record, UploadAck, UploadBatch, UploadItem};
 
@@ -22,27 +25,75 @@ pub const KV_CONTRIB_CURSOR: &str = "contrib.confirmations_cursor";
 /// How long after a pledge the room keeps asking the hub often for its confirmation.
 pub const PLEDGE_WATCH_MS: i64 = 15 * 60 * 1000;
 
+/// Why one sync attempt failed; the machine backs off and retries whatever it was.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("the hub URL {base} cannot be joined with {path}: {source}")]
+    Url {
+        base: String,
+        path: String,
+        source: url::ParseError,
+    },
+    #[error("hub answered {status}: {message}")]
+    Hub {
+        status: reqwest::StatusCode,
+        message: String,
+    },
+    /// The request did not get through (the chain of causes, for the staff panel).
+    #[error("{0}")]
+    Transport(String),
+    #[error("unreadable answer from the hub: {0}")]
+    Answer(#[source] reqwest::Error),
+    #[error("{path}: {source}")]
+    Voice {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot store what the hub sent: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl SyncError {
+    /// The hub no longer knows this credential: the box may have been enrolled again.
+    fn credential_refused(&self) -> bool {
+        matches!(self, SyncError::Hub { status, .. } if *status == reqwest::StatusCode::UNAUTHORIZED)
+    }
+}
+
+/// What woke the task up.
+enum Woken {
+    Shutdown,
+    /// A submission, or the timer: the machine decides.
+    Work,
+    /// The hub said replies or settings changed.
+    Hint,
+}
+
 pub(super) async fn run(room: Arc<Room>, client: reqwest::Client) {
     let seed = rand::random();
     let mut machine = SyncMachine::new(seed, crate::clock::now_ms());
+    // Read once; read again only when the hub refuses it (the box was enrolled anew).
+    let mut credential: Option<Credential> = None;
     loop {
         if room.shutdown.is_cancelled() {
             return;
         }
-        let credential = match credential::load(&room.data) {
-            Ok(Some(c)) => c,
-            _ => {
-                if sleep_or_wake(&room, 2_000).await {
-                    return;
-                }
-                continue;
+        let Some(current) = credential.as_ref() else {
+            match credential::load(&room.data) {
+                Ok(Some(c)) => credential = Some(c),
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, "cannot read the credential"),
             }
+            if credential.is_none() && !wait(&room, &mut machine, 2_000).await {
+                return;
+            }
+            continue;
         };
         let pending = match room.store.call(|s| s.pending(BATCH_MAX)).await {
             Ok(p) => p,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the outbox");
-                if sleep_or_wake(&room, 5_000).await {
+                if !wait(&room, &mut machine, 5_000).await {
                     return;
                 }
                 continue;
@@ -54,9 +105,9 @@ pub(super) async fn run(room: Arc<Room>, client: reqwest::Client) {
         if let Ok(Some(pledged_ms)) = room.store.call(|s| s.newest_unconfirmed_pledge_ms()).await {
             machine.hurry_until(now, pledged_ms + PLEDGE_WATCH_MS);
         }
-        let outcome = match machine.next(now, &ids) {
+        let attempt = match machine.next(now, &ids) {
             Action::SleepUntil(until_ms) => {
-                if sleep_or_wake(&room, (until_ms - now).max(0)).await {
+                if !wait(&room, &mut machine, (until_ms - now).max(0)).await {
                     return;
                 }
                 continue;
@@ -73,14 +124,21 @@ pub(super) async fn run(room: Arc<Room>, client: reqwest::Client) {
                         }
                     })
                     .collect();
-                upload(&room, &client, &credential, items).await
+                upload(&room, &client, current, items).await
             }
-            Action::UploadVoice(sha) => upload_voice(&room, &client, &credential, &sha).await,
-            Action::Download => download(&room, &client, &credential).await,
+            Action::UploadVoice(sha) => upload_voice(&room, &client, current, &sha).await,
+            Action::Download => download(&room, &client, current).await,
         };
-        if let Outcome::Failed(why) = &outcome {
-            tracing::warn!(%why, "sync attempt failed; will retry");
-        }
+        let outcome = match attempt {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                tracing::warn!(why = %e, "sync attempt failed; will retry");
+                if e.credential_refused() {
+                    credential = None;
+                }
+                Outcome::Failed(e.to_string())
+            }
+        };
         let ok = !matches!(outcome, Outcome::Failed(_));
         let delivered = machine.done(crate::clock::now_ms(), outcome);
         // The hub checked each voice file's hash before storing the item that names it:
@@ -93,18 +151,16 @@ pub(super) async fn run(room: Arc<Room>, client: reqwest::Client) {
             }
         }
         let now = crate::clock::now_ms();
+        // One transaction (one fsync) for the whole batch's bookkeeping.
         let result = room
             .store
             .call(move |s| {
-                for id in &delivered {
-                    s.mark_delivered(*id, now)?;
-                }
-                s.mark_tickets_synced(&delivered, now)?;
-                if ok {
-                    s.kv_set(KV_LAST_SYNC_MS, &now.to_string())?;
-                }
-                s.purge_delivered(now - KEEP_DELIVERED_MS)?;
-                Ok::<_, crate::store::StoreError>(())
+                s.record_sync_step(&SyncStepRecord {
+                    delivered: &delivered,
+                    last_ok_key: ok.then_some(KV_LAST_SYNC_MS),
+                    now_ms: now,
+                    purge_before_ms: now - KEEP_DELIVERED_MS,
+                })
             })
             .await;
         if let Err(e) = result {
@@ -113,27 +169,51 @@ pub(super) async fn run(room: Arc<Room>, client: reqwest::Client) {
     }
 }
 
-/// Sleeps up to `ms`; returns early when something is submitted. True on shutdown.
-async fn sleep_or_wake(room: &Room, ms: i64) -> bool {
-    tokio::select! {
-        _ = room.shutdown.cancelled() => true,
-        _ = room.sync_wake.notified() => false,
-        _ = tokio::time::sleep(std::time::Duration::from_millis(ms as u64)) => false,
+/// Sleeps up to `ms`, or until something is submitted or the hub hints; a hint asks the
+/// machine for a download at once. False on shutdown.
+async fn wait(room: &Room, machine: &mut SyncMachine, ms: i64) -> bool {
+    match sleep_or_wake(room, ms).await {
+        Woken::Shutdown => false,
+        Woken::Work => true,
+        Woken::Hint => {
+            machine.download_soon(crate::clock::now_ms());
+            true
+        }
     }
 }
 
-fn url(room: &Room, path: &str) -> Result<url::Url, String> {
-    room.config.hub_url.join(path).map_err(|e| e.to_string())
+async fn sleep_or_wake(room: &Room, ms: i64) -> Woken {
+    tokio::select! {
+        _ = room.shutdown.cancelled() => Woken::Shutdown,
+        _ = room.download_hint.notified() => Woken::Hint,
+        _ = room.sync_wake.notified() => Woken::Work,
+        _ = tokio::time::sleep(std::time::Duration::from_millis(ms as u64)) => Woken::Work,
+    }
 }
 
-async fn failure(response: reqwest::Response) -> Outcome {
+fn url(room: &Room, path: &str) -> Result<url::Url, SyncError> {
+    room.config
+        .hub_url
+        .join(path)
+        .map_err(|source| SyncError::Url {
+            base: room.config.hub_url.to_string(),
+            path: path.to_owned(),
+            source,
+        })
+}
+
+async fn failure(response: reqwest::Response) -> SyncError {
     let status = response.status();
     let message = response
         .json::<ApiError>()
         .await
         .map(|e| e.message)
         .unwrap_or_default();
-    Outcome::Failed(format!("hub answered {status}: {message}"))
+    SyncError::Hub { status, message }
+}
+
+fn transport(e: &reqwest::Error) -> SyncError {
+    SyncError::Transport(super::enroll::error_chain(e))
 }
 
 async fn upload(
@@ -141,27 +221,25 @@ async fn upload(
     client: &reqwest::Client,
     credential: &Credential,
     items: Vec<UploadItem>,
-) -> Outcome {
-    let Ok(url) = url(room, "api/v1/sync/up") else {
-        return Outcome::Failed("bad hub URL".into());
-    };
-    let sent = client
-        .post(url)
+) -> Result<Outcome, SyncError> {
+    let response = client
+        .post(url(room, "api/v1/sync/up")?)
         .bearer_auth(&credential.credential)
         .json(&UploadBatch { items })
         .send()
-        .await;
-    match sent {
-        Ok(r) if r.status().is_success() => match r.json::<UploadAck>().await {
-            Ok(ack) => Outcome::Uploaded {
-                stored: ack.stored,
-                need_voice: ack.need_voice,
-            },
-            Err(e) => Outcome::Failed(format!("unreadable answer: {e}")),
-        },
-        Ok(r) => failure(r).await,
-        Err(e) => Outcome::Failed(super::enroll::error_chain(&e)),
+        .await
+        .map_err(|e| transport(&e))?;
+    if !response.status().is_success() {
+        return Err(failure(response).await);
     }
+    let ack = response
+        .json::<UploadAck>()
+        .await
+        .map_err(SyncError::Answer)?;
+    Ok(Outcome::Uploaded {
+        stored: ack.stored,
+        need_voice: ack.need_voice,
+    })
 }
 
 async fn upload_voice(
@@ -169,68 +247,62 @@ async fn upload_voice(
     client: &reqwest::Client,
     credential: &Credential,
     sha: &str,
-) -> Outcome {
+) -> Result<Outcome, SyncError> {
     let path = room.data.voice_path(sha);
-    let bytes = match tokio::fs::read(&path).await {
-        Ok(b) => b,
-        Err(e) => return Outcome::Failed(format!("{}: {e}", path.display())),
-    };
-    let Ok(url) = url(room, &format!("api/v1/voice/{sha}")) else {
-        return Outcome::Failed("bad hub URL".into());
-    };
-    match client
-        .put(url)
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|source| SyncError::Voice {
+            path: path.display().to_string(),
+            source,
+        })?;
+    let response = client
+        .put(url(room, &format!("api/v1/voice/{sha}"))?)
         .bearer_auth(&credential.credential)
         .body(bytes)
         .send()
         .await
-    {
-        Ok(r) if r.status().is_success() => Outcome::VoiceUploaded(sha.to_owned()),
-        Ok(r) => failure(r).await,
-        Err(e) => Outcome::Failed(super::enroll::error_chain(&e)),
+        .map_err(|e| transport(&e))?;
+    if !response.status().is_success() {
+        return Err(failure(response).await);
     }
+    Ok(Outcome::VoiceUploaded(sha.to_owned()))
 }
 
-async fn download(room: &Room, client: &reqwest::Client, credential: &Credential) -> Outcome {
-    let cursor = room
+async fn download(
+    room: &Room,
+    client: &reqwest::Client,
+    credential: &Credential,
+) -> Result<Outcome, SyncError> {
+    let (cursor, contrib_cursor) = room
         .store
-        .call(|s| s.kv_get(KV_DOWN_CURSOR))
-        .await
-        .ok()
-        .flatten()
-        .and_then(|c| c.parse::<i64>().ok())
-        .unwrap_or(0);
-    let contrib_cursor = room
-        .store
-        .call(|s| s.kv_get(KV_CONTRIB_CURSOR))
-        .await
-        .ok()
-        .flatten()
-        .and_then(|c| c.parse::<i64>().ok())
-        .unwrap_or(0);
-    let Ok(mut url) = url(room, "api/v1/sync/down") else {
-        return Outcome::Failed("bad hub URL".into());
-    };
+        .call(|s| {
+            let read = |key| {
+                s.kv_get(key)
+                    .map(|v| v.and_then(|c| c.parse::<i64>().ok()).unwrap_or(0))
+            };
+            Ok::<_, StoreError>((read(KV_DOWN_CURSOR)?, read(KV_CONTRIB_CURSOR)?))
+        })
+        .await?;
+    let mut url = url(room, "api/v1/sync/down")?;
     url.query_pairs_mut()
         .append_pair("cursor", &cursor.to_string())
         .append_pair("confirmations_cursor", &contrib_cursor.to_string());
-    let down = match client
+    let response = client
         .get(url)
         .bearer_auth(&credential.credential)
         .send()
         .await
-    {
-        Ok(r) if r.status().is_success() => match r.json::<DownSync>().await {
-            Ok(d) => d,
-            Err(e) => return Outcome::Failed(format!("unreadable answer: {e}")),
-        },
-        Ok(r) => return failure(r).await,
-        Err(e) => return Outcome::Failed(super::enroll::error_chain(&e)),
-    };
+        .map_err(|e| transport(&e))?;
+    if !response.status().is_success() {
+        return Err(failure(response).await);
+    }
+    let down = response
+        .json::<DownSync>()
+        .await
+        .map_err(SyncError::Answer)?;
     let now = crate::clock::now_ms();
     let updated = !down.tickets.is_empty();
-    let applied = room
-        .store
+    room.store
         .call(move |s| {
             s.apply_ticket_updates(&down.tickets, now)?;
             s.apply_contrib_down(down.campaigns.as_deref(), &down.confirmations, now)?;
@@ -241,14 +313,9 @@ async fn download(room: &Room, client: &reqwest::Client, credential: &Credential
                 serde_json::to_string(&down.categories).unwrap_or_else(|_| "[]".into());
             s.kv_set(KV_CATEGORIES, &categories)
         })
-        .await;
-    match applied {
-        Ok(()) => {
-            if updated {
-                tracing::info!("ticket replies received from the hub");
-            }
-            Outcome::Downloaded
-        }
-        Err(e) => Outcome::Failed(format!("cannot store what the hub sent: {e}")),
+        .await?;
+    if updated {
+        tracing::info!("ticket replies received from the hub");
     }
+    Ok(Outcome::Downloaded)
 }

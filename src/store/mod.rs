@@ -6,8 +6,10 @@
 
 mod backup;
 mod contrib;
+pub mod delivery;
 mod feedback;
 mod meetings;
+pub mod probe;
 mod room_contrib;
 mod rooms;
 
