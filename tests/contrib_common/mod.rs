@@ -8,7 +8,7 @@ use crate::common;
 pub use crate::common::{TestHub, http, start_hub_on, tempdir};
 
 use hmac::{Hmac, Mac};
-use phonghop::config::{BankConfig, Secret};
+use phonghop::config::{BankConfig, Secret, WebhookSender};
 use phonghop::store::{Campaign, NewCampaign, Pledge, Store};
 use sha2::{Sha256, Sha512};
 
@@ -23,10 +23,15 @@ pub const POSTER_CODE: &str = "QV7N2B";
 pub async fn start_hub(data_dir: &std::path::Path) -> TestHub {
     let mut config = common::hub_config(data_dir);
     config.bank = Some(BankConfig {
-        account: ACCOUNT.to_owned(),
+        senders: vec![
+            WebhookSender::Sepay,
+            WebhookSender::Casso,
+            WebhookSender::Generic,
+        ],
         sepay_api_key: Some(Secret::new(SEPAY_KEY)),
         casso_secret: Some(Secret::new(CASSO_SECRET)),
         generic_secret: Some(Secret::new(GENERIC_SECRET)),
+        ..BankConfig::new(ACCOUNT)
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -167,19 +172,14 @@ pub fn casso_body(
     )
 }
 
-/// Casso's signature: HMAC-SHA512 over `t.` + the `data` object with keys sorted, no spaces.
+/// Casso's signature: HMAC-SHA512 over `t.` + the whole body with keys sorted recursively, no
+/// spaces (`CassoHQ/casso-webhook-v2-verify-signature`). serde_json's map is sorted and
+/// writes text as `JSON.stringify` does, so its compact form is that text.
 pub fn casso_signature(secret: &str, t_ms: i64, body: &str) -> String {
     let value: serde_json::Value = serde_json::from_str(body).expect("json");
-    let data = value["data"].as_object().expect("data object");
-    let mut keys: Vec<&String> = data.keys().collect();
-    keys.sort();
-    let sorted = keys
-        .iter()
-        .map(|k| format!("{}:{}", serde_json::to_string(k).expect("key"), data[*k]))
-        .collect::<Vec<_>>()
-        .join(",");
+    let sorted = serde_json::to_string(&value).expect("json");
     let mut mac = Hmac::<Sha512>::new_from_slice(secret.as_bytes()).expect("key");
-    mac.update(format!("{t_ms}.{{{sorted}}}").as_bytes());
+    mac.update(format!("{t_ms}.{sorted}").as_bytes());
     format!("t={t_ms},v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
