@@ -138,6 +138,9 @@ enum HubCommand {
     /// The append-only contributions ledger: corrections, refunds, listing.
     #[command(subcommand)]
     Ledger(phonghop::contrib::cli::LedgerCommand),
+    /// Pledges taken by phone, at a meeting or in cash: add one, mark cash received.
+    #[command(subcommand)]
+    Pledge(phonghop::contrib::cli::PledgeCommand),
     /// Meetings between rooms (until scheduling arrives): start, stop, browser links, list.
     #[command(subcommand)]
     Meeting(MeetingCommand),
@@ -619,6 +622,7 @@ fn hub(args: HubArgs) -> Result<(), Failure> {
         }
         Some(HubCommand::Transfers(c)) => contrib(&config, ContribCommand::Transfers(c)),
         Some(HubCommand::Ledger(c)) => contrib(&config, ContribCommand::Ledger(c)),
+        Some(HubCommand::Pledge(c)) => contrib(&config, ContribCommand::Pledge(c)),
     }
 }
 

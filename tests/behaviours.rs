@@ -22,6 +22,7 @@ mod contrib_public_page_hides_personal_data;
 mod contrib_public_page_in_chromium;
 mod contrib_sepay_deliveries_in_both_modes;
 mod contrib_staff_api_manages_campaigns_from_the_hub_itself;
+mod contrib_staff_pledge_by_phone_or_cash;
 mod contrib_statement_import;
 mod contrib_transfer_matches_pledge_by_reference_in_bank_text;
 mod contrib_webhook_retried_three_times_counts_once;

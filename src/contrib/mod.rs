@@ -9,6 +9,7 @@
 pub mod campaign;
 pub mod cli;
 pub mod matching;
+pub mod pledge;
 pub mod poster;
 pub mod public;
 pub mod reference;

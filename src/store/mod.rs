@@ -8,6 +8,7 @@ mod backup;
 mod contrib;
 mod feedback;
 mod meetings;
+mod pledge_staff;
 mod room_contrib;
 mod rooms;
 
@@ -25,6 +26,7 @@ pub use contrib::{
 };
 pub use feedback::{FeedbackFilter, FeedbackRow, RoomTicket, StatusRefusal};
 pub use meetings::MeetingRow;
+pub use pledge_staff::{CASH_TRANSFER_TEXT, CashReceipt};
 pub use room_contrib::{PledgeState, WallEntry};
 pub use rooms::{EnrollRefusal, RoomRecord};
 
