@@ -409,6 +409,7 @@ fn hub(args: HubArgs) -> Result<(), Failure> {
         }
         Some(HubCommand::Transfers(c)) => contrib(&config, ContribCommand::Transfers(c)),
         Some(HubCommand::Ledger(c)) => contrib(&config, ContribCommand::Ledger(c)),
+        Some(HubCommand::Pledge(c)) => contrib(&config, ContribCommand::Pledge(c)),
     }
 }
 

@@ -1,5 +1,5 @@
-//! SePay and Casso retry a notification until they see a 200; the same transaction delivered
-//! three times is recorded once, credited once, and each delivery is answered 200.
+//! SePay, Casso and payOS retry a notification until they see a 200; the same transaction
+//! delivered three times is recorded once, credited once, and each delivery is answered 200.
 
 use crate::contrib_common;
 use contrib_common::*;
@@ -65,6 +65,74 @@ async fn the_same_casso_transaction_delivered_three_times_counts_once() {
     assert_eq!(count(&hub, "SELECT count(*) FROM transfers"), 1);
     let totals = store.campaign_totals(&campaign.id).expect("totals");
     assert_eq!((totals.raised_vnd, totals.gifts), (250_000, 1));
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn the_same_payos_transaction_delivered_three_times_counts_once() {
+    let dir = tempdir();
+    let hub = start_hub(dir.path()).await;
+    let store = store(&hub);
+    let campaign = campaign(&store);
+    let data = serde_json::json!({
+        "orderCode": 7, "amount": 120_000, "description": format!("{POSTER_CODE} ung ho"),
+        "accountNumber": ACCOUNT, "reference": "FT26327D4",
+        "transactionDateTime": "2026-11-23 10:15:00", "currency": "VND",
+        "paymentLinkId": "link-7", "code": "00", "desc": "success",
+        "counterAccountName": null
+    });
+    // payOS signs each delivery the same way (no time in its scheme).
+    let body = payos_body(PAYOS_KEY, &data);
+    for attempt in 1..=3 {
+        let (status, answer) = post(&hub, "webhooks/payos", &body, &[]).await;
+        assert_eq!(status, 200, "attempt {attempt}: {answer}");
+    }
+    assert_eq!(count(&hub, "SELECT count(*) FROM transfers"), 1);
+    let totals = store.campaign_totals(&campaign.id).expect("totals");
+    assert_eq!((totals.raised_vnd, totals.gifts), (120_000, 1));
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn the_same_sepay_hmac_transaction_delivered_three_times_counts_once() {
+    let dir = tempdir();
+    let hub = start_hub_with(
+        dir.path(),
+        phonghop::config::BankConfig {
+            senders: vec![phonghop::config::WebhookSender::Sepay],
+            sepay_mode: phonghop::config::SepayMode::Hmac,
+            sepay_secret: Some(phonghop::config::Secret::new(SEPAY_SECRET)),
+            ..phonghop::config::BankConfig::new(ACCOUNT)
+        },
+    )
+    .await;
+    let store = store(&hub);
+    let campaign = campaign(&store);
+    let body = sepay_body(
+        92_705,
+        80_000,
+        &format!("{POSTER_CODE} ung ho"),
+        "FT26327E5",
+    );
+    for attempt in 1..=3 {
+        // SePay signs each retry afresh.
+        let t = now_secs();
+        let signature = sepay_hmac_signature(SEPAY_SECRET, t, &body);
+        let (status, answer) = post(
+            &hub,
+            "webhooks/sepay",
+            &body,
+            &[
+                ("X-SePay-Signature", &signature),
+                ("X-SePay-Timestamp", &t.to_string()),
+            ],
+        )
+        .await;
+        assert_eq!(status, 200, "attempt {attempt}: {answer}");
+    }
+    assert_eq!(count(&hub, "SELECT count(*) FROM transfers"), 1);
+    let totals = store.campaign_totals(&campaign.id).expect("totals");
+    assert_eq!((totals.raised_vnd, totals.gifts), (80_000, 1));
     hub.stop().await;
 }
 

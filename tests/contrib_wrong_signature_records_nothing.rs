@@ -155,8 +155,76 @@ async fn refused_notifications_record_nothing() {
     )
     .await;
 
+    let payos_data = serde_json::json!({
+        "orderCode": 42, "amount": 50_000, "description": text, "accountNumber": ACCOUNT,
+        "reference": "FT4", "transactionDateTime": "2026-11-23 10:15:00", "currency": "VND",
+        "paymentLinkId": "link-42", "code": "00", "desc": "success"
+    });
+    assert_refused(
+        &hub,
+        "payos wrong checksum key",
+        "webhooks/payos",
+        &payos_body("another-key-0123456789", &payos_data),
+        &[],
+        401,
+        "unauthorized",
+    )
+    .await;
+    let signed_then_changed = payos_body(PAYOS_KEY, &payos_data).replace("50000", "500000");
+    assert_refused(
+        &hub,
+        "payos body changed after signing",
+        "webhooks/payos",
+        &signed_then_changed,
+        &[],
+        401,
+        "unauthorized",
+    )
+    .await;
+    let big = oversized_body(70 * 1024);
+    let signed = generic_signature(GENERIC_SECRET, now_secs(), &big);
+    assert_refused(
+        &hub,
+        "generic oversized body",
+        "webhooks/generic",
+        &big,
+        &[("X-Phonghop-Signature", &signed)],
+        413,
+        "too_large",
+    )
+    .await;
+
     assert_eq!(count(&hub, "SELECT count(*) FROM transfers"), 0);
     assert_eq!(count(&hub, "SELECT count(*) FROM ledger_entries"), 0);
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn a_sender_left_out_of_senders_is_refused_and_records_nothing() {
+    let dir = tempdir();
+    let hub = start_hub_with(
+        dir.path(),
+        phonghop::config::BankConfig {
+            senders: vec![phonghop::config::WebhookSender::Generic],
+            generic_secret: Some(phonghop::config::Secret::new(GENERIC_SECRET)),
+            // Set, but SePay is not in `senders`: its deliveries are still refused.
+            sepay_api_key: Some(phonghop::config::Secret::new(SEPAY_KEY)),
+            ..phonghop::config::BankConfig::new(ACCOUNT)
+        },
+    )
+    .await;
+    let body = sepay_body(3, 50_000, "UH7K3P9", "FT3");
+    assert_refused(
+        &hub,
+        "sepay not in senders",
+        "webhooks/sepay",
+        &body,
+        &[("Authorization", &format!("Apikey {SEPAY_KEY}"))],
+        404,
+        "not_configured",
+    )
+    .await;
+    assert_eq!(count(&hub, "SELECT count(*) FROM transfers"), 0);
     hub.stop().await;
 }
 

@@ -1,4 +1,5 @@
-//! What the `phonghop hub campaign|poster|import-statement|transfers|ledger` commands do.
+//! What the `phonghop hub campaign|poster|import-statement|transfers|ledger|pledge` commands
+//! do.
 //! Like `hub::admin`, they work on the hub's database directly, whether or not the hub runs.
 //!
 //! Every refusal says what to type instead and exits 2; nothing half-done is left behind.
@@ -128,6 +129,40 @@ pub enum LedgerCommand {
     },
 }
 
+#[derive(Debug, clap::Subcommand)]
+pub enum PledgeCommand {
+    /// Record a pledge taken by phone, at a meeting or in cash; prints its code and VietQR.
+    Add {
+        /// Campaign id or slug.
+        #[arg(long)]
+        campaign: String,
+        /// Whole dong, digits only.
+        #[arg(long = "amount", value_name = "VND")]
+        amount_vnd: String,
+        /// The donor's name, shown on the public page (needs --consent-public).
+        #[arg(long)]
+        name: Option<String>,
+        /// The donor agreed that their name is shown on the public page.
+        #[arg(long)]
+        consent_public: bool,
+        /// How the resident pays: cash to staff, or a bank transfer with the code.
+        #[arg(long, value_parser = ["cash", "transfer"], default_value = "transfer")]
+        method: String,
+        /// Also write the QR code as a PNG here.
+        #[arg(long)]
+        png: Option<PathBuf>,
+    },
+    /// Mark a cash pledge received (a ledger entry naming who took the money).
+    Received {
+        /// The pledge's 7-character code.
+        #[arg(long)]
+        reference: String,
+        /// Staff member who received the cash (kept in the ledger).
+        #[arg(long = "by")]
+        by: String,
+    },
+}
+
 /// Every contributions command, for [`run`].
 #[derive(Debug)]
 pub enum ContribCommand {
@@ -136,6 +171,7 @@ pub enum ContribCommand {
     ImportStatement(ImportStatementArgs),
     Transfers(TransfersCommand),
     Ledger(LedgerCommand),
+    Pledge(PledgeCommand),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -148,6 +184,10 @@ pub enum ContribCliError {
     Poster(#[from] crate::contrib::poster::PosterError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Pledge(#[from] crate::contrib::pledge::PledgeError),
+    #[error("cannot draw the QR code: {0}")]
+    Render(#[from] crate::vietqr::render::RenderError),
     #[error(transparent)]
     DataDir(#[from] crate::datadir::DataDirError),
     #[error("{path}: {source}")]
@@ -169,6 +209,7 @@ impl ContribCliError {
             ContribCliError::Store(StoreError::Refused(_)) => 2,
             ContribCliError::Store(StoreError::Corrupt { .. })
             | ContribCliError::Store(StoreError::NewerSchema { .. }) => 3,
+            ContribCliError::Pledge(e) => e.exit_code(),
             _ => 1,
         }
     }
@@ -429,6 +470,76 @@ pub fn run(
                 "Refund of {} VND recorded for transfer {transfer} (ledger entry {}).",
                 format_vnd(-entry.amount_vnd),
                 entry.id
+            )
+            .map_err(w)?;
+            Ok(())
+        }
+        ContribCommand::Pledge(PledgeCommand::Add {
+            campaign,
+            amount_vnd,
+            name,
+            consent_public,
+            method,
+            png,
+        }) => {
+            use crate::contrib::pledge::{PledgeMethod, StaffPledgeRequest};
+            let request = StaffPledgeRequest {
+                campaign,
+                amount_vnd: positive_vnd("--amount", &amount_vnd)?,
+                donor_name: name,
+                consent_public,
+                method: if method == "cash" {
+                    PledgeMethod::Cash
+                } else {
+                    PledgeMethod::Transfer
+                },
+            };
+            let store = open(config)?;
+            let made = crate::contrib::pledge::add(&store, &request, now, &mut rand::rng())?;
+            writeln!(
+                out,
+                "Pledge {} for {}: {} VND ({})",
+                made.reference,
+                made.campaign_slug,
+                format_vnd(made.pledge.amount_vnd),
+                made.pledge.donor_name.as_deref().unwrap_or("anonymous")
+            )
+            .map_err(w)?;
+            writeln!(out, "Reference code: {}", made.reference).map_err(w)?;
+            writeln!(out, "VietQR: {}", made.vietqr_payload).map_err(w)?;
+            if let Some(path) = png {
+                let bytes = crate::vietqr::render::png_bytes(
+                    &made.vietqr_payload,
+                    crate::vietqr::render::QrUse::Poster,
+                    600,
+                )?;
+                std::fs::write(&path, bytes).map_err(io(path.display().to_string()))?;
+                writeln!(out, "QR image: {}", path.display()).map_err(w)?;
+            }
+            match made.method {
+                PledgeMethod::Cash => writeln!(
+                    out,
+                    "When the cash is handed over: phonghop hub pledge received --reference {} --by \"<your name>\"",
+                    made.reference
+                ),
+                PledgeMethod::Transfer => writeln!(
+                    out,
+                    "The resident scans the QR (or writes {} in the transfer text); the bank notification confirms it.",
+                    made.reference
+                ),
+            }
+            .map_err(w)?;
+            Ok(())
+        }
+        ContribCommand::Pledge(PledgeCommand::Received { reference, by }) => {
+            let receipt =
+                crate::contrib::pledge::receive_cash(&open(config)?, &reference, &by, now)?;
+            writeln!(
+                out,
+                "Pledge {} received in cash: {} VND credited (ledger entry {}).",
+                receipt.reference,
+                format_vnd(receipt.amount_vnd),
+                receipt.ledger_entry_id
             )
             .map_err(w)?;
             Ok(())

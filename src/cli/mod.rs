@@ -138,6 +138,9 @@ pub enum HubCommand {
     /// The append-only contributions ledger: corrections, refunds, listing.
     #[command(subcommand)]
     Ledger(contrib::LedgerCommand),
+    /// Pledges taken by phone, at a meeting or in cash: add one, mark cash received.
+    #[command(subcommand)]
+    Pledge(contrib::PledgeCommand),
     /// Meetings between rooms (until scheduling arrives): start, stop, browser links, list.
     #[command(subcommand)]
     Meeting(MeetingCommand),

@@ -136,18 +136,77 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-/// `[bank]`: the beneficiary account the hub accepts transfer notifications for, and the
-/// secret each notification service signs with. A service without a secret is refused.
+/// `[bank]`: the beneficiary account the hub accepts transfer notifications for, which
+/// services may send them, and the secret each signs with. A service not enabled is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BankConfig {
     /// Transfers to any other account are refused (4xx) and not recorded.
     pub account: String,
-    /// `Authorization: Apikey <key>` of SePay's webhook.
+    /// `senders`; without it, every service whose secret is set. Each has its secret (checked).
+    pub senders: Vec<WebhookSender>,
+    /// How SePay authenticates: it offers an API key or (recommended) an HMAC signature.
+    pub sepay_mode: SepayMode,
+    /// `Authorization: Apikey <key>` of SePay's webhook (`sepay_mode = "apikey"`).
     pub sepay_api_key: Option<Secret>,
+    /// SePay's HMAC-SHA256 secret key (`sepay_mode = "hmac"`).
+    pub sepay_secret: Option<Secret>,
     /// Casso's webhook signature key (HMAC-SHA512).
     pub casso_secret: Option<Secret>,
+    /// The payment channel's Checksum Key in my.payos.vn (HMAC-SHA256).
+    pub payos_checksum_key: Option<Secret>,
     /// Key of our generic signed format (HMAC-SHA256).
     pub generic_secret: Option<Secret>,
+}
+
+impl BankConfig {
+    /// Only `account` and the generic secret; other services off. For tests and tools.
+    pub fn new(account: impl Into<String>) -> Self {
+        Self {
+            account: account.into(),
+            senders: Vec::new(),
+            sepay_mode: SepayMode::ApiKey,
+            sepay_api_key: None,
+            sepay_secret: None,
+            casso_secret: None,
+            payos_checksum_key: None,
+            generic_secret: None,
+        }
+    }
+
+    pub fn accepts(&self, sender: WebhookSender) -> bool {
+        self.senders.contains(&sender)
+    }
+}
+
+/// A bank-notification service the hub has an endpoint for (`/webhooks/<name>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum WebhookSender {
+    Sepay,
+    Casso,
+    Payos,
+    Generic,
+}
+
+impl WebhookSender {
+    pub const ALL: [WebhookSender; 4] = [Self::Sepay, Self::Casso, Self::Payos, Self::Generic];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sepay => "sepay",
+            Self::Casso => "casso",
+            Self::Payos => "payos",
+            Self::Generic => "generic",
+        }
+    }
+}
+
+/// `[bank] sepay_mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SepayMode {
+    /// `Authorization: Apikey <key>`.
+    ApiKey,
+    /// `X-SePay-Signature`, `X-SePay-Timestamp` (HMAC-SHA256).
+    Hmac,
 }
 
 impl HubConfig {
@@ -571,14 +630,110 @@ fn parse_bank(t: &Table, problems: &Problems) -> Option<BankConfig> {
         "the beneficiary account number transfers arrive on",
         bank_account,
     );
+    let names: Vec<&str> = WebhookSender::ALL.iter().map(|w| w.name()).collect();
+    let listed = s.optional("senders", |v| {
+        let Value::Array(items) = v else {
+            return Err(BadValue(format!(
+                "expected a list such as [\"sepay\", \"casso\"] of: {}",
+                names.join(", ")
+            )));
+        };
+        items
+            .iter()
+            .map(|item| {
+                let name = to::string(item)?;
+                WebhookSender::ALL
+                    .into_iter()
+                    .find(|w| w.name() == name)
+                    .ok_or_else(|| {
+                        BadValue(format!("{name:?} is not one of: {}", names.join(", ")))
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()
+    });
+    let sepay_mode = match s
+        .optional("sepay_mode", to::one_of(&["apikey", "hmac"]))
+        .as_deref()
+    {
+        Some("hmac") => SepayMode::Hmac,
+        _ => SepayMode::ApiKey,
+    };
     let sepay_api_key = s.optional("sepay_api_key", secret);
+    let sepay_secret = s.optional("sepay_secret", secret);
     let casso_secret = s.optional("casso_secret", secret);
+    let payos_checksum_key = s.optional("payos_checksum_key", secret);
     let generic_secret = s.optional("generic_secret", secret);
+    // The key each enabled sender needs, and what to paste there.
+    let needs = |w: WebhookSender| -> (&'static str, bool, &'static str) {
+        match (w, sepay_mode) {
+            (WebhookSender::Sepay, SepayMode::ApiKey) => (
+                "sepay_api_key",
+                sepay_api_key.is_some(),
+                "the API key set in SePay's webhook (or sepay_mode = \"hmac\" and sepay_secret)",
+            ),
+            (WebhookSender::Sepay, SepayMode::Hmac) => (
+                "sepay_secret",
+                sepay_secret.is_some(),
+                "the secret key SePay shows once when its webhook uses HMAC-SHA256",
+            ),
+            (WebhookSender::Casso, _) => (
+                "casso_secret",
+                casso_secret.is_some(),
+                "the signature key (Key bảo mật) of Casso's webhook v2",
+            ),
+            (WebhookSender::Payos, _) => (
+                "payos_checksum_key",
+                payos_checksum_key.is_some(),
+                "the Checksum Key of the payment channel in my.payos.vn",
+            ),
+            (WebhookSender::Generic, _) => (
+                "generic_secret",
+                generic_secret.is_some(),
+                "a random secret shared with your gateway",
+            ),
+        }
+    };
+    if sepay_mode == SepayMode::ApiKey && sepay_secret.is_some() && sepay_api_key.is_none() {
+        s.problem(
+            "sepay_mode",
+            "sepay_secret is set but sepay_mode is \"apikey\" (the default); set sepay_mode = \"hmac\"",
+        );
+    }
+    let senders = match listed {
+        Some(list) => {
+            for w in &list {
+                let (key, set, what) = needs(*w);
+                if !set {
+                    s.problem(
+                        key,
+                        format!("missing: {:?} is in senders; set it to {what}", w.name()),
+                    );
+                }
+            }
+            let mut list = list;
+            list.sort();
+            list.dedup();
+            list
+        }
+        None => {
+            if sepay_mode == SepayMode::Hmac && sepay_secret.is_none() {
+                s.problem("sepay_secret", "missing: sepay_mode = \"hmac\" needs the secret key SePay shows once for its webhook");
+            }
+            WebhookSender::ALL
+                .into_iter()
+                .filter(|w| needs(*w).1)
+                .collect()
+        }
+    };
     s.finish();
     Some(BankConfig {
         account: account?,
+        senders,
+        sepay_mode,
         sepay_api_key,
+        sepay_secret,
         casso_secret,
+        payos_checksum_key,
         generic_secret,
     })
 }

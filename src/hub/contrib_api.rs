@@ -5,42 +5,50 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::Hub;
 use super::error::{ApiFailure, JsonBody};
+use crate::config::{SepayMode, WebhookSender};
 use crate::contrib::webhooks::{self, Notification, Rejection};
 use crate::store::TransferOutcome;
 
-#[derive(Debug, Clone, Copy)]
-enum Provider {
-    Sepay,
-    Casso,
-    Generic,
+/// The body, or the refusal to answer when it is too large or unreadable.
+type WebhookBody = Result<Bytes, BytesRejection>;
+
+pub(super) async fn sepay(
+    state: State<Arc<Hub>>,
+    headers: HeaderMap,
+    body: WebhookBody,
+) -> Response {
+    webhook(state, WebhookSender::Sepay, headers, body).await
 }
 
-impl Provider {
-    fn name(self) -> &'static str {
-        match self {
-            Provider::Sepay => "sepay",
-            Provider::Casso => "casso",
-            Provider::Generic => "generic",
-        }
-    }
+pub(super) async fn casso(
+    state: State<Arc<Hub>>,
+    headers: HeaderMap,
+    body: WebhookBody,
+) -> Response {
+    webhook(state, WebhookSender::Casso, headers, body).await
 }
 
-pub(super) async fn sepay(state: State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
-    webhook(state, Provider::Sepay, headers, body).await
+pub(super) async fn payos(
+    state: State<Arc<Hub>>,
+    headers: HeaderMap,
+    body: WebhookBody,
+) -> Response {
+    webhook(state, WebhookSender::Payos, headers, body).await
 }
 
-pub(super) async fn casso(state: State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
-    webhook(state, Provider::Casso, headers, body).await
-}
-
-pub(super) async fn generic(state: State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
-    webhook(state, Provider::Generic, headers, body).await
+pub(super) async fn generic(
+    state: State<Arc<Hub>>,
+    headers: HeaderMap,
+    body: WebhookBody,
+) -> Response {
+    webhook(state, WebhookSender::Generic, headers, body).await
 }
 
 fn header_str(headers: &HeaderMap, name: impl axum::http::header::AsHeaderName) -> Option<&str> {
@@ -48,44 +56,68 @@ fn header_str(headers: &HeaderMap, name: impl axum::http::header::AsHeaderName) 
 }
 
 /// Authenticates, parses and records one notification. Answers 200 `{"success":true}` when
-/// it is recorded (or was already), a 4xx JSON error with nothing recorded otherwise.
+/// it is recorded (or was already, or is authentic but not money in), a 4xx JSON error with
+/// nothing recorded otherwise.
 async fn webhook(
     State(hub): State<Arc<Hub>>,
-    provider: Provider,
+    sender: WebhookSender,
     headers: HeaderMap,
-    body: Bytes,
+    body: WebhookBody,
 ) -> Response {
+    let name = sender.name();
+    let body = match body {
+        Ok(body) => body,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return refuse(
+                sender,
+                Rejection::TooLarge {
+                    limit_bytes: webhooks::MAX_BODY_BYTES,
+                },
+            );
+        }
+        Err(e) => {
+            return ApiFailure::new(e.status(), "bad_request", &e.body_text()).into_response();
+        }
+    };
     let not_configured = |what: &str| {
         ApiFailure::new(
             StatusCode::NOT_FOUND,
             "not_configured",
-            &format!(
-                "{} webhooks are off at this hub: set {what} in its [bank] section",
-                provider.name()
-            ),
+            &format!("{name} webhooks are off at this hub: {what} in its [bank] section"),
         )
         .into_response()
     };
     let Some(bank) = hub.config.bank.as_ref() else {
-        return not_configured("account and the provider's secret");
+        return not_configured("set account and the service's secret");
     };
+    if !bank.accepts(sender) {
+        return not_configured(&format!("add \"{name}\" to senders and set its secret"));
+    }
+    // `accepts` guarantees the enabled sender's secret is set (checked with the config).
+    let missing = || not_configured("set its secret");
     let now = crate::clock::now_ms();
-    let parsed = match provider {
-        Provider::Sepay => {
-            let Some(key) = &bank.sepay_api_key else {
-                return not_configured("sepay_api_key");
+    let parsed = match sender {
+        WebhookSender::Sepay => {
+            let auth = match bank.sepay_mode {
+                SepayMode::ApiKey => match &bank.sepay_api_key {
+                    Some(key) => webhooks::SepayAuth::ApiKey(key.expose()),
+                    None => return missing(),
+                },
+                SepayMode::Hmac => match &bank.sepay_secret {
+                    Some(secret) => webhooks::SepayAuth::Hmac(secret.expose()),
+                    None => return missing(),
+                },
             };
-            webhooks::sepay(
-                header_str(&headers, header::AUTHORIZATION),
-                &body,
-                key.expose(),
-                &bank.account,
-                now,
-            )
+            let sepay_headers = webhooks::SepayHeaders {
+                authorization: header_str(&headers, header::AUTHORIZATION),
+                signature: header_str(&headers, webhooks::SEPAY_SIGNATURE_HEADER),
+                timestamp: header_str(&headers, webhooks::SEPAY_TIMESTAMP_HEADER),
+            };
+            webhooks::sepay(&sepay_headers, &body, auth, &bank.account, now)
         }
-        Provider::Casso => {
+        WebhookSender::Casso => {
             let Some(secret) = &bank.casso_secret else {
-                return not_configured("casso_secret");
+                return missing();
             };
             webhooks::casso(
                 header_str(&headers, webhooks::CASSO_SIGNATURE_HEADER),
@@ -95,9 +127,15 @@ async fn webhook(
                 now,
             )
         }
-        Provider::Generic => {
+        WebhookSender::Payos => {
+            let Some(key) = &bank.payos_checksum_key else {
+                return missing();
+            };
+            webhooks::payos(&body, key.expose(), &bank.account, now)
+        }
+        WebhookSender::Generic => {
             let Some(secret) = &bank.generic_secret else {
-                return not_configured("generic_secret");
+                return missing();
             };
             webhooks::generic(
                 header_str(&headers, webhooks::GENERIC_SIGNATURE_HEADER),
@@ -111,10 +149,14 @@ async fn webhook(
     let transfer = match parsed {
         Ok(Notification::Transfer(t)) => t,
         Ok(Notification::Ignored(why)) => {
-            tracing::info!(provider = provider.name(), why, "bank notification ignored");
+            tracing::info!(
+                sender = name,
+                why,
+                "bank notification acknowledged, nothing recorded"
+            );
             return success();
         }
-        Err(rejection) => return refuse(provider, rejection),
+        Err(rejection) => return refuse(sender, rejection),
     };
     let outcome = hub
         .store
@@ -124,26 +166,26 @@ async fn webhook(
         Ok(outcome) => {
             match &outcome {
                 TransferOutcome::Duplicate { transfer_id } => {
-                    tracing::info!(provider = provider.name(), %transfer_id, "transfer delivered again; counted once")
+                    tracing::info!(sender = name, %transfer_id, "transfer delivered again; counted once")
                 }
                 TransferOutcome::Credited {
                     transfer_id,
                     campaign_id,
                     ..
                 } => {
-                    tracing::info!(provider = provider.name(), %transfer_id, %campaign_id, "transfer credited")
+                    tracing::info!(sender = name, %transfer_id, %campaign_id, "transfer credited")
                 }
                 TransferOutcome::Unallocated {
                     transfer_id,
                     reason,
                 } => {
-                    tracing::info!(provider = provider.name(), %transfer_id, %reason, "transfer unallocated")
+                    tracing::info!(sender = name, %transfer_id, %reason, "transfer unallocated")
                 }
             }
             success()
         }
         Err(e) => {
-            tracing::error!(provider = provider.name(), error = %e, "cannot record a transfer");
+            tracing::error!(sender = name, error = %e, "cannot record a transfer");
             ApiFailure::internal().into_response()
         }
     }
@@ -153,9 +195,9 @@ fn success() -> Response {
     Json(serde_json::json!({"success": true})).into_response()
 }
 
-fn refuse(provider: Provider, rejection: Rejection) -> Response {
+fn refuse(sender: WebhookSender, rejection: Rejection) -> Response {
     // The reason is logged, never the key, signature or body (they may hold names).
-    tracing::warn!(provider = provider.name(), reason = %rejection, "bank notification refused");
+    tracing::warn!(sender = sender.name(), reason = %rejection, "bank notification refused");
     let status = StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::BAD_REQUEST);
     ApiFailure::new(status, rejection.code(), &rejection.to_string()).into_response()
 }

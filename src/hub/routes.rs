@@ -75,6 +75,7 @@ pub const ROUTES: &[Route] = &[
     Route { method: "PUT", path: "/api/v1/meetings/{id}/participants/{participant}/bitrate_cap", access: Access::Staff },
     Route { method: "POST", path: "/webhooks/sepay", access: Access::Webhook },
     Route { method: "POST", path: "/webhooks/casso", access: Access::Webhook },
+    Route { method: "POST", path: "/webhooks/payos", access: Access::Webhook },
     Route { method: "POST", path: "/webhooks/generic", access: Access::Webhook },
 ];
 
@@ -184,6 +185,7 @@ fn webhook_routes() -> Router<Arc<Hub>> {
     Router::new()
         .route("/webhooks/sepay", post(contrib_api::sepay))
         .route("/webhooks/casso", post(contrib_api::casso))
+        .route("/webhooks/payos", post(contrib_api::payos))
         .route("/webhooks/generic", post(contrib_api::generic))
         .layer(DefaultBodyLimit::max(SMALL_BODY_MAX_BYTES))
 }

@@ -9,6 +9,7 @@ mod contrib;
 pub mod delivery;
 mod feedback;
 mod meetings;
+mod pledge_staff;
 pub mod probe;
 mod room_contrib;
 mod rooms;
@@ -29,6 +30,7 @@ pub use crate::contrib::{
 };
 pub use crate::feedback::{FeedbackFilter, FeedbackRow, RoomTicket, StatusRefusal};
 pub use meetings::MeetingRow;
+pub use pledge_staff::{CASH_TRANSFER_TEXT, CashReceipt};
 pub use rooms::{EnrollRefusal, RoomRecord};
 
 /// Stores a domain enum as its text (`as_str`) and reads it back with `FromStr`, so the

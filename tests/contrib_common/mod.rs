@@ -8,7 +8,7 @@ use crate::common;
 pub use crate::common::{TestHub, http, start_hub_on, tempdir};
 
 use hmac::{Hmac, Mac};
-use phonghop::config::{BankConfig, Secret};
+use phonghop::config::{BankConfig, Secret, WebhookSender};
 use phonghop::store::{Campaign, NewCampaign, Pledge, Store};
 use sha2::{Sha256, Sha512};
 
@@ -16,18 +16,39 @@ pub const ACCOUNT: &str = "0011001234567";
 pub const SEPAY_KEY: &str = "sepay-key-0123456789abcdef";
 pub const CASSO_SECRET: &str = "casso-secret-0123456789abcdef";
 pub const GENERIC_SECRET: &str = "generic-secret-0123456789abcdef";
+pub const SEPAY_SECRET: &str = "sepay-hmac-secret-0123456789abcdef";
+/// The checksum key of payOS's SDK test vectors (`payOSHQ/payos-lib-python`
+/// tests/_crypto/test_provider.py).
+pub const PAYOS_KEY: &str = "test_checksum_key";
 pub const SLUG: &str = "vi-nguoi-ngheo-2026";
 pub const POSTER_CODE: &str = "QV7N2B";
 
-/// A hub whose `[bank]` accepts all three providers for [`ACCOUNT`].
+/// A hub whose `[bank]` accepts SePay (API key), Casso, payOS and the generic format for
+/// [`ACCOUNT`].
 pub async fn start_hub(data_dir: &std::path::Path) -> TestHub {
+    start_hub_with(
+        data_dir,
+        BankConfig {
+            senders: vec![
+                WebhookSender::Sepay,
+                WebhookSender::Casso,
+                WebhookSender::Payos,
+                WebhookSender::Generic,
+            ],
+            sepay_api_key: Some(Secret::new(SEPAY_KEY)),
+            casso_secret: Some(Secret::new(CASSO_SECRET)),
+            payos_checksum_key: Some(Secret::new(PAYOS_KEY)),
+            generic_secret: Some(Secret::new(GENERIC_SECRET)),
+            ..BankConfig::new(ACCOUNT)
+        },
+    )
+    .await
+}
+
+/// A hub with this `[bank]` section.
+pub async fn start_hub_with(data_dir: &std::path::Path, bank: BankConfig) -> TestHub {
     let mut config = common::hub_config(data_dir);
-    config.bank = Some(BankConfig {
-        account: ACCOUNT.to_owned(),
-        sepay_api_key: Some(Secret::new(SEPAY_KEY)),
-        casso_secret: Some(Secret::new(CASSO_SECRET)),
-        generic_secret: Some(Secret::new(GENERIC_SECRET)),
-    });
+    config.bank = Some(bank);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -40,6 +61,11 @@ pub fn store(hub: &TestHub) -> Store {
 }
 
 pub fn campaign(store: &Store) -> Campaign {
+    campaign_on(store, ACCOUNT)
+}
+
+/// The campaign [`SLUG`] collecting on `account`.
+pub fn campaign_on(store: &Store, account: &str) -> Campaign {
     store
         .create_campaign(
             &NewCampaign {
@@ -47,7 +73,7 @@ pub fn campaign(store: &Store) -> Campaign {
                 title: "Quỹ Vì người nghèo xã Lao Chải 2026".to_owned(),
                 story: "Sửa nhà cho 12 hộ nghèo trước mùa mưa.".to_owned(),
                 bank_bin: "970436".to_owned(),
-                account: ACCOUNT.to_owned(),
+                account: account.to_owned(),
                 account_name: "UY BAN MTTQ XA LAO CHAI".to_owned(),
                 goal_vnd: 50_000_000,
                 starts_on: "2026-11-01".to_owned(),
@@ -167,19 +193,14 @@ pub fn casso_body(
     )
 }
 
-/// Casso's signature: HMAC-SHA512 over `t.` + the `data` object with keys sorted, no spaces.
+/// Casso's signature: HMAC-SHA512 over `t.` + the whole body with keys sorted recursively, no
+/// spaces (`CassoHQ/casso-webhook-v2-verify-signature`). serde_json's map is sorted and
+/// writes text as `JSON.stringify` does, so its compact form is that text.
 pub fn casso_signature(secret: &str, t_ms: i64, body: &str) -> String {
     let value: serde_json::Value = serde_json::from_str(body).expect("json");
-    let data = value["data"].as_object().expect("data object");
-    let mut keys: Vec<&String> = data.keys().collect();
-    keys.sort();
-    let sorted = keys
-        .iter()
-        .map(|k| format!("{}:{}", serde_json::to_string(k).expect("key"), data[*k]))
-        .collect::<Vec<_>>()
-        .join(",");
+    let sorted = serde_json::to_string(&value).expect("json");
     let mut mac = Hmac::<Sha512>::new_from_slice(secret.as_bytes()).expect("key");
-    mac.update(format!("{t_ms}.{{{sorted}}}").as_bytes());
+    mac.update(format!("{t_ms}.{sorted}").as_bytes());
     format!("t={t_ms},v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
@@ -218,4 +239,60 @@ pub fn phonghop_hub(config: &std::path::Path, args: &[&str]) -> (i32, String, St
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// The public page of campaign [`SLUG`] as a browser gets it.
+pub async fn public_page(hub: &TestHub) -> String {
+    let response = http()
+        .get(hub.url.join(&format!("c/{SLUG}")).expect("url"))
+        .send()
+        .await
+        .expect("get page");
+    assert_eq!(response.status(), 200);
+    response.text().await.expect("page text")
+}
+
+/// SePay's HMAC mode: `X-SePay-Signature: sha256=<hex HMAC-SHA256(secret, t + "." + body)>`.
+pub fn sepay_hmac_signature(secret: &str, t_secs: i64, body: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("key");
+    mac.update(format!("{t_secs}.{body}").as_bytes());
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// payOS's webhook signature over a flat `data` object, ported from `payOSHQ/payos-lib-node`
+/// (src/crypto/node-crypto.ts `createSignatureFromObj`, src/utils/convert-obj-to-query-str.ts):
+/// keys sorted, `key=value` joined by `&`, null written empty, HMAC-SHA256 in hex.
+pub fn payos_signature(key: &str, data: &serde_json::Value) -> String {
+    let data = data.as_object().expect("data object");
+    let mut keys: Vec<&String> = data.keys().collect();
+    keys.sort();
+    let text = keys
+        .iter()
+        .map(|k| match &data[*k] {
+            serde_json::Value::Null => format!("{k}="),
+            serde_json::Value::String(s) => format!("{k}={s}"),
+            other => format!("{k}={other}"),
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("key");
+    mac.update(text.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// A payOS delivery of `data`, signed with `key`.
+pub fn payos_body(key: &str, data: &serde_json::Value) -> String {
+    serde_json::json!({
+        "code": "00",
+        "desc": "success",
+        "success": true,
+        "data": data,
+        "signature": payos_signature(key, data),
+    })
+    .to_string()
+}
+
+/// A body of `bytes` bytes: valid JSON, far larger than any bank notification.
+pub fn oversized_body(bytes: usize) -> String {
+    format!("{{\"padding\":\"{}\"}}", "x".repeat(bytes))
 }
