@@ -185,7 +185,7 @@ pub enum ContribCliError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Pledge(#[from] crate::contrib::pledge::PledgeError),
+    Pledge(#[from] crate::hub::pledges::PledgeError),
     #[error("cannot draw the QR code: {0}")]
     Render(#[from] crate::vietqr::render::RenderError),
     #[error(transparent)]
@@ -482,7 +482,7 @@ pub fn run(
             method,
             png,
         }) => {
-            use crate::contrib::pledge::{PledgeMethod, StaffPledgeRequest};
+            use crate::hub::pledges::{PledgeMethod, StaffPledgeRequest};
             let request = StaffPledgeRequest {
                 campaign,
                 amount_vnd: positive_vnd("--amount", &amount_vnd)?,
@@ -495,7 +495,7 @@ pub fn run(
                 },
             };
             let store = open(config)?;
-            let made = crate::contrib::pledge::add(&store, &request, now, &mut rand::rng())?;
+            let made = crate::hub::pledges::add(&store, &request, now, &mut rand::rng())?;
             writeln!(
                 out,
                 "Pledge {} for {}: {} VND ({})",
@@ -532,8 +532,7 @@ pub fn run(
             Ok(())
         }
         ContribCommand::Pledge(PledgeCommand::Received { reference, by }) => {
-            let receipt =
-                crate::contrib::pledge::receive_cash(&open(config)?, &reference, &by, now)?;
+            let receipt = crate::hub::pledges::receive_cash(&open(config)?, &reference, &by, now)?;
             writeln!(
                 out,
                 "Pledge {} received in cash: {} VND credited (ledger entry {}).",

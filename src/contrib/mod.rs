@@ -10,7 +10,6 @@
 pub mod campaign;
 pub mod ledger;
 pub mod matching;
-pub mod pledge;
 pub mod poster;
 pub mod public;
 pub mod reference;

@@ -69,6 +69,12 @@ pub fn normalize(code: &str, kind: CodeKind) -> Option<String> {
     (classify(&code) == Some(kind)).then_some(code)
 }
 
+/// The purpose (62.08) of a pledge's QR: the reference code first (some banking apps show
+/// only the first 19 characters of a memo), then the campaign title without marks.
+pub fn pledge_purpose(reference_code: &str, campaign_title: &str) -> String {
+    format!("{reference_code} {campaign_title}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -103,11 +103,7 @@ pub enum ContribRequest {
     },
 }
 
-/// The purpose (62.08) of a pledge's QR: the reference code first (some banking apps show
-/// only the first 19 characters of a memo), then the campaign title without marks.
-pub fn pledge_purpose(reference_code: &str, campaign_title: &str) -> String {
-    format!("{reference_code} {campaign_title}")
-}
+pub use crate::contrib::reference::pledge_purpose;
 
 /// Builds what the kiosk shows for a pledge; pure, so previews and tests make the same.
 pub fn pledge_ticket(

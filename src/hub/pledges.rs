@@ -89,12 +89,6 @@ impl PledgeError {
     }
 }
 
-/// The purpose (62.08) of a pledge's VietQR: the code first (some banks show only the start),
-/// then the campaign's title; the same text the kiosks put there.
-pub fn pledge_purpose(reference: &str, campaign_title: &str) -> String {
-    format!("{reference} {campaign_title}")
-}
-
 /// Records a pending pledge with a new reference code and builds its VietQR.
 pub fn add(
     store: &Store,
@@ -131,10 +125,13 @@ pub fn add(
         bin: campaign.bank_bin.clone(),
         note: vietqr::banks_snapshot_note(),
     })?;
-    let reference = super::reference::new_pledge_code(rng);
+    let reference = crate::contrib::reference::new_pledge_code(rng);
     let qr = VietQr::builder(bank, &campaign.account)
         .amount(amount)
-        .purpose(&pledge_purpose(&reference, &campaign.title))
+        .purpose(&crate::contrib::reference::pledge_purpose(
+            &reference,
+            &campaign.title,
+        ))
         .build()
         .map_err(|source| PledgeError::VietQr {
             slug: campaign.slug.clone(),
