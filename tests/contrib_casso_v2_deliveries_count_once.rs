@@ -93,18 +93,15 @@ async fn a_casso_delivery_naming_a_pledge_confirms_it_once_on_the_public_page() 
         let (status, answer) = deliver(&hub, &body, phonghop::clock::now_ms()).await;
         assert_eq!(status, 200, "{answer}");
     }
-    assert_eq!(
-        store
-            .pledge("UH7K3P9")
-            .expect("read")
-            .expect("pledge")
-            .status,
-        phonghop::contrib::PledgeStatus::Confirmed
-    );
-    let totals = store.campaign_totals(&campaign.id).expect("totals");
-    assert_eq!((totals.raised_vnd, totals.gifts), (16_775_000, 1));
-    let page = public_page(&hub).await;
-    assert_eq!(page.matches("FT24364030863634").count(), 1, "{page}");
+    assert_pledge_confirmed_once(
+        &hub,
+        &store,
+        &campaign,
+        "UH7K3P9",
+        16_775_000,
+        "FT24364030863634",
+    )
+    .await;
     hub.stop().await;
 }
 

@@ -98,18 +98,7 @@ async fn a_payos_delivery_naming_a_pledge_confirms_it_once_on_the_public_page() 
         let (status, answer) = deliver(&hub, &body).await;
         assert_eq!(status, 200, "{answer}");
     }
-    assert_eq!(
-        store
-            .pledge("UH7K3P9")
-            .expect("read")
-            .expect("pledge")
-            .status,
-        phonghop::contrib::PledgeStatus::Confirmed
-    );
-    let totals = store.campaign_totals(&campaign.id).expect("totals");
-    assert_eq!((totals.raised_vnd, totals.gifts), (20_000, 1));
-    let page = public_page(&hub).await;
-    assert_eq!(page.matches("FT26327PAYOS1").count(), 1, "{page}");
+    assert_pledge_confirmed_once(&hub, &store, &campaign, "UH7K3P9", 20_000, "FT26327PAYOS1").await;
     hub.stop().await;
 }
 

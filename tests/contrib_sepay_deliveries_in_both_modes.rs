@@ -97,18 +97,15 @@ async fn a_sepay_delivery_naming_a_pledge_confirms_it_once_on_the_public_page() 
         let (status, answer) = deliver_hmac(&hub, &body, now_secs()).await;
         assert_eq!(status, 200, "{answer}");
     }
-    assert_eq!(
-        store
-            .pledge("UH7K3P9")
-            .expect("read")
-            .expect("pledge")
-            .status,
-        phonghop::contrib::PledgeStatus::Confirmed
-    );
-    let totals = store.campaign_totals(&campaign.id).expect("totals");
-    assert_eq!((totals.raised_vnd, totals.gifts), (2_277_000, 1));
-    let page = public_page(&hub).await;
-    assert_eq!(page.matches("MBVCB.3278907687</td>").count(), 1, "{page}");
+    assert_pledge_confirmed_once(
+        &hub,
+        &store,
+        &campaign,
+        "UH7K3P9",
+        2_277_000,
+        "MBVCB.3278907687</td>",
+    )
+    .await;
     hub.stop().await;
 }
 

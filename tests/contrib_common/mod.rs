@@ -252,6 +252,24 @@ pub async fn public_page(hub: &TestHub) -> String {
     response.text().await.expect("page text")
 }
 
+/// The pledge `reference` was confirmed by exactly one gift of `amount_vnd`, and the bank
+/// reference shows once on the public page, however often the sender delivered it.
+pub async fn assert_pledge_confirmed_once(
+    hub: &TestHub,
+    store: &Store,
+    campaign: &Campaign,
+    reference: &str,
+    amount_vnd: i64,
+    bank_reference: &str,
+) {
+    let pledge = store.pledge(reference).expect("read").expect("pledge");
+    assert_eq!(pledge.status, phonghop::contrib::PledgeStatus::Confirmed);
+    let totals = store.campaign_totals(&campaign.id).expect("totals");
+    assert_eq!((totals.raised_vnd, totals.gifts), (amount_vnd, 1));
+    let page = public_page(hub).await;
+    assert_eq!(page.matches(bank_reference).count(), 1, "{page}");
+}
+
 /// SePay's HMAC mode: `X-SePay-Signature: sha256=<hex HMAC-SHA256(secret, t + "." + body)>`.
 pub fn sepay_hmac_signature(secret: &str, t_secs: i64, body: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("key");
