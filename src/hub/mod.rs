@@ -7,6 +7,7 @@
 pub mod admin;
 mod api;
 mod auth;
+pub mod campaigns;
 mod contrib_api;
 mod contrib_sync;
 mod error;
@@ -17,11 +18,12 @@ pub mod pledges;
 pub mod presence;
 pub mod routes;
 pub mod session;
+pub mod tickets;
 pub mod tls;
 mod ws;
 
 /// The staff API's feedback filter, which `phonghop hub feedback` shares.
-pub use feedback_api::filter_from as feedback_filter;
+pub use feedback_api::{FilterError, filter_from as feedback_filter};
 
 use std::future::Future;
 use std::net::SocketAddr;
