@@ -143,7 +143,10 @@ pub(super) async fn sync_down(
         .call(move |s| s.ticket_updates_for_room(&room.id, query.cursor))
         .await?;
     let contrib = super::contrib_sync::down(&hub, room_id, query.confirmations_cursor).await?;
+    let more = tickets.len() as i64 >= crate::store::TICKET_UPDATES_MAX
+        || contrib.confirmations.len() as i64 >= crate::store::CONFIRMATIONS_MAX;
     Ok(Json(DownSync {
+        more,
         cursor,
         tickets,
         categories: hub.config.feedback.categories.clone(),

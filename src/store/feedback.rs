@@ -8,6 +8,10 @@ use super::{Store, StoreError, exists};
 use crate::feedback::{FeedbackFilter, FeedbackRow, RoomTicket, Status, StatusRefusal};
 use crate::wire::{FeedbackRecord, Record, TicketUpdate, UploadAck, UploadItem};
 
+/// How many ticket updates one download carries at most; a full page tells the room that
+/// more wait (`DownSync::more`), so a box that was offline long catches up at once.
+pub const TICKET_UPDATES_MAX: i64 = 500;
+
 const FEEDBACK_COLUMNS: &str = "f.id, f.room_id, r.unit_id, f.room_seq, f.ticket_code, f.category, f.text, \
      f.voice_sha256, f.name, f.phone, f.village, f.language, f.submitted_at_ms, f.received_at_ms, \
      f.status, f.reply, f.replied_at_ms, f.updated_at_ms, f.hidden";
@@ -239,7 +243,8 @@ impl Store {
         Ok(ack)
     }
 
-    /// Statuses and replies of a room's tickets changed after `cursor`; returns the new cursor.
+    /// Statuses and replies of a room's tickets changed after `cursor`, at most
+    /// [`TICKET_UPDATES_MAX`] of them; returns the new cursor.
     pub fn ticket_updates_for_room(
         &self,
         room_id: &str,
@@ -248,9 +253,9 @@ impl Store {
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(
             "SELECT ticket_code, status, reply, updated_at_ms, version FROM feedback
-             WHERE room_id = ?1 AND version > ?2 ORDER BY version LIMIT 500",
+             WHERE room_id = ?1 AND version > ?2 ORDER BY version LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![room_id, cursor], |r| {
+        let rows = stmt.query_map(params![room_id, cursor, TICKET_UPDATES_MAX], |r| {
             Ok((
                 TicketUpdate {
                     ticket_code: r.get(0)?,

@@ -22,6 +22,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use uuid::Uuid;
 
 pub use backup::{backup_to, restore_from};
+pub use feedback::TICKET_UPDATES_MAX;
+pub use room_contrib::CONFIRMATIONS_MAX;
 // The domain types the store reads and writes live in the domain modules; they are named
 // here too so callers written against `crate::store::…` keep compiling.
 pub use crate::contrib::{
