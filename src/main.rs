@@ -410,6 +410,16 @@ fn hub(args: HubArgs) -> Result<(), Failure> {
         Some(HubCommand::Transfers(c)) => contrib(&config, ContribCommand::Transfers(c)),
         Some(HubCommand::Ledger(c)) => contrib(&config, ContribCommand::Ledger(c)),
         Some(HubCommand::Pledge(c)) => contrib(&config, ContribCommand::Pledge(c)),
+        Some(HubCommand::User(c)) => phonghop::cli::user::run(
+            &config,
+            c,
+            &mut std::io::stdin().lock(),
+            &mut std::io::stdout().lock(),
+        )
+        .map_err(|e| Failure {
+            code: e.exit_code(),
+            error: anyhow::Error::new(e),
+        }),
     }
 }
 

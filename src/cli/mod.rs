@@ -9,6 +9,7 @@
 pub mod contrib;
 pub mod feedback;
 pub mod qr;
+pub mod user;
 
 use std::path::PathBuf;
 
@@ -144,6 +145,9 @@ pub enum HubCommand {
     /// Meetings between rooms (until scheduling arrives): start, stop, browser links, list.
     #[command(subcommand)]
     Meeting(MeetingCommand),
+    /// Staff accounts for the dashboard and API: add, list, disable, reset, tokens.
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// Write a self-signed certificate and key to the paths in [tls].
     GenCert {
         /// Extra DNS names or IP addresses the certificate is valid for.
