@@ -279,3 +279,49 @@ pub fn admin_client(hub: &TestHub) -> reqwest::Client {
         None,
     ))
 }
+
+/// Stores a resident's text feedback at `hub` as if room `room_id` had uploaded it (the
+/// store call the hub's `/api/v1/sync/up` makes), without starting the room: for tests of
+/// what staff may see. Returns its ticket code.
+pub fn seed_feedback(hub: &TestHub, room_id: &str, text: &str) -> String {
+    let store = phonghop::app::open_store(&hub.config.data_dir).expect("hub store");
+    let room = store
+        .room(room_id)
+        .expect("read room")
+        .expect("room exists");
+    let prefix = room
+        .ticket_prefix
+        .expect("an added room has a ticket prefix");
+    let code = phonghop::feedback::ticket::new_code(&prefix, &mut rand::rng());
+    let now = phonghop::clock::now_ms();
+    let item = phonghop::wire::UploadItem {
+        id: uuid::Uuid::now_v7(),
+        seq: 1,
+        record: phonghop::wire::Record::Feedback(phonghop::wire::FeedbackRecord {
+            ticket_code: code.clone(),
+            category: "roads".into(),
+            text: text.into(),
+            voice_sha256: None,
+            name: Some("Giàng Thị Mỷ".into()),
+            phone: Some("0912000111".into()),
+            village: None,
+            language: "vi".into(),
+            submitted_at_ms: now,
+        }),
+    };
+    let ack = store.store_upload(room_id, &[item], now).expect("upload");
+    assert_eq!(ack.stored.len(), 1, "seeded feedback stored");
+    code
+}
+
+/// Like [`http`] but hands back redirects instead of following them, to see where a page
+/// sends a visitor (and the cookies it sets on the way).
+pub fn http_no_redirects() -> reqwest::Client {
+    let tls = phonghop::hub::tls::client_config(None).expect("tls");
+    reqwest::Client::builder()
+        .tls_backend_preconfigured((*tls).clone())
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
