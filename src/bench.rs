@@ -174,6 +174,7 @@ async fn wait_until_connected(
 async fn time_replies(
     client: &reqwest::Client,
     hub_url: &url::Url,
+    staff_token: &str,
     room_store: &Store,
     tickets: &[String],
 ) -> Result<Vec<f64>, BenchError> {
@@ -186,7 +187,8 @@ async fn time_replies(
         let t0 = Instant::now();
         let answer = client
             .post(url)
-            .json(&serde_json::json!({ "status": "in_progress", "reply": text, "by": "bench" }))
+            .bearer_auth(staff_token)
+            .json(&serde_json::json!({ "status": "in_progress", "reply": text }))
             .send()
             .await
             .map_err(|e| BenchError::ReplyRefused {
@@ -274,7 +276,9 @@ pub async fn sync(records: usize) -> Result<SyncReport, BenchError> {
         .collect();
     // The client the room itself would use (one TLS provider, passed explicitly).
     let client = crate::room::enroll::http_client(&room_config).map_err(setup)?;
-    let mut reply_ms = time_replies(&client, &hub_url, &room_store, &tickets).await?;
+    let staff_token =
+        crate::hub::accounts::service_token(&hub.config, "bench", "bench sync").map_err(setup)?;
+    let mut reply_ms = time_replies(&client, &hub_url, &staff_token, &room_store, &tickets).await?;
 
     // The yardstick, on the same disk, with the room and hub idle.
     let bare_commit_ms = crate::store::probe::bare_commit_ms(dir.path(), BARE_COMMITS)?;

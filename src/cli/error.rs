@@ -13,6 +13,7 @@ use crate::store::StoreError;
 use super::contrib::ContribCliError;
 use super::feedback::FeedbackCliError;
 use super::qr::QrCliError;
+use super::user::UserCliError;
 
 /// Exit code for input or configuration to fix.
 pub const EXIT_INVALID: u8 = 2;
@@ -54,6 +55,8 @@ pub enum CliError {
     Feedback(#[from] FeedbackCliError),
     #[error(transparent)]
     Contrib(#[from] ContribCliError),
+    #[error(transparent)]
+    User(#[from] UserCliError),
     #[error("{what}")]
     Io {
         what: String,
@@ -82,6 +85,7 @@ impl CliError {
             CliError::Bench(crate::bench::BenchError::Store(e)) => store_exit_code(e),
             CliError::Feedback(e) => e.exit_code(),
             CliError::Contrib(e) => e.exit_code(),
+            CliError::User(e) => e.exit_code(),
             CliError::Enroll(_)
             | CliError::Demo(_)
             | CliError::Bench(_)

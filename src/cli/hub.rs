@@ -59,6 +59,12 @@ pub fn run(args: HubArgs) -> Result<(), CliError> {
         HubCommand::Transfers(c) => contrib(ContribCommand::Transfers(c))?,
         HubCommand::Ledger(c) => contrib(ContribCommand::Ledger(c))?,
         HubCommand::Pledge(c) => contrib(ContribCommand::Pledge(c))?,
+        HubCommand::User(c) => super::user::run(
+            &config,
+            c,
+            &mut std::io::stdin().lock(),
+            &mut std::io::stdout().lock(),
+        )?,
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ pub mod hub;
 pub mod qr;
 pub mod room;
 pub mod run;
+pub mod user;
 
 pub use error::CliError;
 pub use run::run;
@@ -152,6 +153,9 @@ pub enum HubCommand {
     /// Meetings between rooms (until scheduling arrives): start, stop, browser links, list.
     #[command(subcommand)]
     Meeting(MeetingCommand),
+    /// Staff accounts for the dashboard and API: add, list, disable, reset, tokens.
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// Write a self-signed certificate and key to the paths in [tls].
     GenCert {
         /// Extra DNS names or IP addresses the certificate is valid for.

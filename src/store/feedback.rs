@@ -277,11 +277,22 @@ impl Store {
     }
 
     pub fn feedback_list(&self, filter: &FeedbackFilter) -> Result<Vec<FeedbackRow>, StoreError> {
+        self.feedback_list_in(filter, None)
+    }
+
+    /// `feedback_list` limited to the rooms of `scope_unit` when given (what a commune
+    /// officer may see), whatever unit the filter asks for.
+    pub fn feedback_list_in(
+        &self,
+        filter: &FeedbackFilter,
+        scope_unit: Option<&str>,
+    ) -> Result<Vec<FeedbackRow>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {FEEDBACK_COLUMNS} FROM feedback f JOIN rooms r ON r.id = f.room_id
              WHERE (?1 IS NULL OR f.status = ?1) AND (?2 IS NULL OR r.unit_id = ?2)
                AND (?3 IS NULL OR f.submitted_at_ms >= ?3) AND (?4 OR f.hidden = 0)
+               AND (?5 IS NULL OR r.unit_id = ?5)
              ORDER BY f.submitted_at_ms, f.room_id, f.room_seq"
         ))?;
         let rows = stmt.query_map(
@@ -289,7 +300,8 @@ impl Store {
                 filter.status,
                 filter.unit_id,
                 filter.since_ms,
-                filter.include_hidden
+                filter.include_hidden,
+                scope_unit
             ],
             feedback_from_row,
         )?;

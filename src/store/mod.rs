@@ -13,6 +13,7 @@ mod pledge_staff;
 pub mod probe;
 mod room_contrib;
 mod rooms;
+mod staff;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -34,6 +35,7 @@ pub use crate::feedback::{FeedbackFilter, FeedbackRow, RoomTicket, StatusRefusal
 pub use meetings::MeetingRow;
 pub use pledge_staff::{CASH_TRANSFER_TEXT, CashReceipt};
 pub use rooms::{EnrollRefusal, RoomRecord};
+pub use staff::{LoginCandidate, NewStaffUser};
 
 /// Stores a domain enum as its text (`as_str`) and reads it back with `FromStr`, so the
 /// column holds exactly what the JSON holds; a text the enum does not know reads as an
@@ -84,6 +86,7 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("migrations/0005_room_contributions.sql"),
     ),
     (6, "meetings", include_str!("migrations/0006_meetings.sql")),
+    (7, "staff", include_str!("migrations/0007_staff.sql")),
 ];
 
 /// The schema version this binary writes.
