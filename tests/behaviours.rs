@@ -39,6 +39,7 @@ mod feedback_reaches_the_hub_and_the_reply_comes_back;
 mod hub_knows_the_caller_before_reading_the_body;
 mod hub_serves_https_to_rooms;
 mod hub_stops_cleanly_on_sigterm;
+mod hub_user_commands_manage_staff_accounts;
 mod kiosk_contribute_flow_shows_a_qr_and_thanks;
 mod kiosk_failed_submission_is_explained_in_vietnamese;
 mod kiosk_feedback_box_shows_three_lines_above_the_keyboard;
