@@ -349,3 +349,41 @@ async fn a_set_password_link_works_once_and_then_the_password_signs_in() {
     assert!(set_cookie(&signed_in, "phonghop_staff").is_some());
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_accounts_sign_in_with_the_passwords_the_demo_prints() {
+    let dir = tempdir();
+    let hub = start_hub(&dir.path().join("hub")).await;
+    phonghop::demo::add_demo_staff(&hub.config).expect("demo staff");
+    for (login, role, unit, name, password) in phonghop::demo::DEMO_STAFF {
+        let form = login_form(&hub).await;
+        let signed_in = post_login(
+            &hub,
+            &form.cookie,
+            &[
+                ("login", login),
+                ("password", password),
+                ("csrf", &form.csrf),
+            ],
+        )
+        .await;
+        assert_eq!(signed_in.status(), 303, "{login}");
+        let (session, _) = set_cookie(&signed_in, "phonghop_staff").expect("session");
+        let home = http_no_redirects()
+            .get(hub.url.join("staff/").expect("url"))
+            .header("cookie", &session)
+            .send()
+            .await
+            .expect("home")
+            .text()
+            .await
+            .expect("html");
+        assert!(home.contains(name), "{login}: {home}");
+        assert_eq!(
+            home.contains("/staff/contributions"),
+            *role == StaffRole::ProvinceAdmin,
+            "{login} sees the menus of a {role} ({unit:?})"
+        );
+    }
+    hub.stop().await;
+}
