@@ -26,17 +26,17 @@ const DEMO_ROOMS: &[(&str, &str)] = &[
 /// The demo's staff accounts: (login, role, unit, name, password). The passwords are
 /// fixed so a newcomer can type them from the screen: demo only, for a hub that lives in a
 /// temporary directory on loopback and is gone when the demo stops.
-pub const DEMO_STAFF: &[(&str, crate::staff::StaffRole, Option<&str>, &str, &str)] = &[
+pub const DEMO_STAFF: &[(&str, crate::store::StaffRole, Option<&str>, &str, &str)] = &[
     (
         "tinh",
-        crate::staff::StaffRole::ProvinceAdmin,
+        crate::store::StaffRole::ProvinceAdmin,
         None,
         "Cán bộ tỉnh Lào Cai (demo)",
         "demo-tinh-2026",
     ),
     (
         "laochai",
-        crate::staff::StaffRole::CommuneStaff,
+        crate::store::StaffRole::CommuneStaff,
         Some("lao-chai"),
         "Cán bộ xã Lao Chải (demo)",
         "demo-laochai-2026",

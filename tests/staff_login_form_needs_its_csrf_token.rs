@@ -7,7 +7,7 @@ use crate::common;
 
 use common::*;
 use phonghop::hub::accounts::{NewAccount, add_user};
-use phonghop::staff::StaffRole;
+use phonghop::store::StaffRole;
 
 const PASSWORD: &str = "mật khẩu đủ dài 2026";
 
@@ -256,7 +256,7 @@ async fn repeated_wrong_passwords_lock_the_login_with_a_message_saying_until_whe
             )
         }
     };
-    for n in 1..phonghop::staff::LOCKOUT_AFTER_FAILURES {
+    for n in 1..phonghop::hub::accounts::LOCKOUT_AFTER_FAILURES {
         let (status, page) = attempt("sai mật khẩu rồi").await;
         assert_eq!(status, 401, "attempt {n}");
         assert!(

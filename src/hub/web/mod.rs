@@ -36,7 +36,7 @@ use sha2::{Digest, Sha256};
 use super::Hub;
 pub(crate) use super::auth::Staff;
 use super::auth::StaffPage;
-use crate::staff::StaffRole;
+use crate::store::StaffRole;
 pub(crate) use i18n::{LANG_COOKIE, Lang, t, t_args};
 
 /// Files served from `/staff/static/{name}`: name, content type, content.
