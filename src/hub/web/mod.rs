@@ -136,15 +136,21 @@ pub(crate) fn cookie_header(
     path: &str,
     max_age_secs: i64,
 ) -> HeaderValue {
-    let secure = if hub.config.tls.is_some() {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!(
-        "{name}={value}; HttpOnly; SameSite=Strict; Path={path}; Max-Age={max_age_secs}{secure}"
+    HeaderValue::from_str(&cookie_text(
+        name,
+        value,
+        path,
+        max_age_secs,
+        hub.config.tls.is_some(),
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+}
+
+fn cookie_text(name: &str, value: &str, path: &str, max_age_secs: i64, tls: bool) -> String {
+    let secure = if tls { "; Secure" } else { "" };
+    format!(
+        "{name}={value}; HttpOnly; SameSite=Strict; Path={path}; Max-Age={max_age_secs}{secure}"
+    )
 }
 
 /// The hidden input every dashboard form carries (checked by [`check_csrf`]).
@@ -317,4 +323,28 @@ pub(crate) async fn home(
         }
     };
     layout(&t(lang, "home-title"), Some(&staff), lang, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_strict_http_only_and_secure_under_tls() {
+        let plain = cookie_text("phonghop_staff", "abc", "/staff", 60, false);
+        assert_eq!(
+            plain,
+            "phonghop_staff=abc; HttpOnly; SameSite=Strict; Path=/staff; Max-Age=60"
+        );
+        let tls = cookie_text("phonghop_staff", "abc", "/staff", 60, true);
+        assert!(tls.ends_with("; Secure"), "{tls}");
+    }
+
+    #[test]
+    fn every_static_file_has_a_version_and_the_csp_allows_nothing_inline() {
+        for (name, _, _) in STATIC_FILES {
+            assert!(static_url(name).contains("?v="), "{name}");
+        }
+        assert!(!CSP.contains("unsafe-inline") && CSP.contains("frame-ancestors 'none'"));
+    }
 }
