@@ -253,6 +253,8 @@ pub(crate) fn layout(page_title: &str, staff: Option<&Staff>, lang: Lang, body: 
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (page_title) " — " (t(lang, "app-name")) }
                 link rel="stylesheet" href=(static_url("staff.css"));
+                // No icon file: the browser must not ask for /favicon.ico.
+                link rel="icon" href="data:,";
             }
             body {
                 header class="top" {
