@@ -239,8 +239,23 @@ async fn repeated_wrong_passwords_lock_the_login_with_a_message_saying_until_whe
     let dir = tempdir();
     let hub = start_hub(&dir.path().join("hub")).await;
     make_account(&hub, "hoa");
+    // Vietnamese by default; `?lang=en` switches and a cookie keeps the choice.
+    let english = http_no_redirects()
+        .get(hub.url.join("staff/login?lang=en").expect("url"))
+        .send()
+        .await
+        .expect("english page");
+    let (lang, _) = set_cookie(&english, "phonghop_lang").expect("the language cookie");
+    assert_eq!(lang, "phonghop_lang=en");
+    assert!(
+        english
+            .text()
+            .await
+            .expect("html")
+            .contains("<html lang=\"en\">")
+    );
     let form = login_form(&hub).await;
-    let cookie = format!("{}; phonghop_lang=en", form.cookie);
+    let cookie = format!("{}; {lang}", form.cookie);
     let attempt = |password: &'static str| {
         let (hub, cookie, csrf) = (&hub, cookie.clone(), form.csrf.clone());
         async move {
