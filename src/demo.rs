@@ -23,6 +23,45 @@ const DEMO_ROOMS: &[(&str, &str)] = &[
     ("lao-chai", "Phòng họp số xã Lao Chải"),
 ];
 
+/// The demo's staff accounts: (login, role, unit, name, password). The passwords are
+/// fixed so a newcomer can type them from the screen: demo only, for a hub that lives in a
+/// temporary directory on loopback and is gone when the demo stops.
+pub const DEMO_STAFF: &[(&str, crate::store::StaffRole, Option<&str>, &str, &str)] = &[
+    (
+        "tinh",
+        crate::store::StaffRole::ProvinceAdmin,
+        None,
+        "Cán bộ tỉnh Lào Cai (demo)",
+        "demo-tinh-2026",
+    ),
+    (
+        "laochai",
+        crate::store::StaffRole::CommuneStaff,
+        Some("lao-chai"),
+        "Cán bộ xã Lao Chải (demo)",
+        "demo-laochai-2026",
+    ),
+];
+
+/// Creates [`DEMO_STAFF`] at the demo's hub.
+pub fn add_demo_staff(
+    config: &crate::config::HubConfig,
+) -> Result<(), crate::hub::accounts::AccountError> {
+    for (login, role, unit, name, password) in DEMO_STAFF {
+        crate::hub::accounts::add_user(
+            config,
+            &crate::hub::accounts::NewAccount {
+                login,
+                name,
+                role: *role,
+                unit: *unit,
+                password: Some(password),
+            },
+        )?;
+    }
+    Ok(())
+}
+
 /// One demo room as the kiosk window needs it: its status and its call.
 pub type DemoRoom = (watch::Receiver<RoomStatus>, CallView);
 
@@ -43,6 +82,8 @@ pub enum DemoError {
     Io(#[from] std::io::Error),
     #[error("demo setup: {0}")]
     Pin(#[from] crate::auth::PinError),
+    #[error("demo setup: {0}")]
+    Staff(#[from] crate::hub::accounts::AccountError),
     #[error("after {seconds} s only {connected} of {total} rooms were connected")]
     NotConnected {
         seconds: u64,
@@ -95,12 +136,24 @@ pub async fn run(
     // The province chairs a meeting with the commune: live video both ways.
     let meeting = crate::hub::meeting_api::start_meeting(&hub.config, &room_ids[0], &room_ids[1..])
         .map_err(AppError::from)?;
+    add_demo_staff(&hub.config)?;
     let hub_url = hub.url.clone();
     let _ = writeln!(
         out,
         "phonghop demo: hub at {hub_url} (data in {})",
         dir.path().display()
     );
+    let _ = writeln!(
+        out,
+        "phonghop demo: staff dashboard at {hub_url}staff/ (demo-only passwords):"
+    );
+    for (login, role, unit, _, password) in DEMO_STAFF {
+        let _ = writeln!(
+            out,
+            "  {role}{}: login {login}, password {password}",
+            unit.map(|u| format!(" of {u}")).unwrap_or_default()
+        );
+    }
     let started = tokio::time::Instant::now();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.tick().await;

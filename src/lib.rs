@@ -22,7 +22,6 @@ pub mod meeting;
 pub mod metrics;
 pub mod names;
 pub mod room;
-pub mod staff;
 pub mod store;
 pub mod sync;
 pub mod systemd;

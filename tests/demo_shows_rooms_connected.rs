@@ -35,6 +35,12 @@ fn the_headless_demo_shows_both_rooms_connected_with_live_video_and_exits_0() {
         "{last}"
     );
     assert!(last.contains("meeting hop-"), "{last}");
+    assert!(
+        stdout.contains("/staff/ (demo-only passwords)")
+            && stdout.contains("login tinh, password ")
+            && stdout.contains("commune-staff of lao-chai: login laochai, password "),
+        "the demo prints the dashboard and its two accounts: {stdout}"
+    );
     // Video flows both ways: each room received frames in the last second.
     for who in ["Lào Cai", "Lao Chải"] {
         let fps = fps_of(last, who).unwrap_or_else(|| panic!("no fps for {who}: {last}"));

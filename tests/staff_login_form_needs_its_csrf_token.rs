@@ -7,7 +7,7 @@ use crate::common;
 
 use common::*;
 use phonghop::hub::accounts::{NewAccount, add_user};
-use phonghop::staff::StaffRole;
+use phonghop::store::StaffRole;
 
 const PASSWORD: &str = "mật khẩu đủ dài 2026";
 
@@ -239,8 +239,23 @@ async fn repeated_wrong_passwords_lock_the_login_with_a_message_saying_until_whe
     let dir = tempdir();
     let hub = start_hub(&dir.path().join("hub")).await;
     make_account(&hub, "hoa");
+    // Vietnamese by default; `?lang=en` switches and a cookie keeps the choice.
+    let english = http_no_redirects()
+        .get(hub.url.join("staff/login?lang=en").expect("url"))
+        .send()
+        .await
+        .expect("english page");
+    let (lang, _) = set_cookie(&english, "phonghop_lang").expect("the language cookie");
+    assert_eq!(lang, "phonghop_lang=en");
+    assert!(
+        english
+            .text()
+            .await
+            .expect("html")
+            .contains("<html lang=\"en\">")
+    );
     let form = login_form(&hub).await;
-    let cookie = format!("{}; phonghop_lang=en", form.cookie);
+    let cookie = format!("{}; {lang}", form.cookie);
     let attempt = |password: &'static str| {
         let (hub, cookie, csrf) = (&hub, cookie.clone(), form.csrf.clone());
         async move {
@@ -256,7 +271,7 @@ async fn repeated_wrong_passwords_lock_the_login_with_a_message_saying_until_whe
             )
         }
     };
-    for n in 1..phonghop::staff::LOCKOUT_AFTER_FAILURES {
+    for n in 1..phonghop::hub::accounts::LOCKOUT_AFTER_FAILURES {
         let (status, page) = attempt("sai mật khẩu rồi").await;
         assert_eq!(status, 401, "attempt {n}");
         assert!(
@@ -347,5 +362,43 @@ async fn a_set_password_link_works_once_and_then_the_password_signs_in() {
     .await;
     assert_eq!(signed_in.status(), 303);
     assert!(set_cookie(&signed_in, "phonghop_staff").is_some());
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_accounts_sign_in_with_the_passwords_the_demo_prints() {
+    let dir = tempdir();
+    let hub = start_hub(&dir.path().join("hub")).await;
+    phonghop::demo::add_demo_staff(&hub.config).expect("demo staff");
+    for (login, role, unit, name, password) in phonghop::demo::DEMO_STAFF {
+        let form = login_form(&hub).await;
+        let signed_in = post_login(
+            &hub,
+            &form.cookie,
+            &[
+                ("login", login),
+                ("password", password),
+                ("csrf", &form.csrf),
+            ],
+        )
+        .await;
+        assert_eq!(signed_in.status(), 303, "{login}");
+        let (session, _) = set_cookie(&signed_in, "phonghop_staff").expect("session");
+        let home = http_no_redirects()
+            .get(hub.url.join("staff/").expect("url"))
+            .header("cookie", &session)
+            .send()
+            .await
+            .expect("home")
+            .text()
+            .await
+            .expect("html");
+        assert!(home.contains(name), "{login}: {home}");
+        assert_eq!(
+            home.contains("/staff/contributions"),
+            *role == StaffRole::ProvinceAdmin,
+            "{login} sees the menus of a {role} ({unit:?})"
+        );
+    }
     hub.stop().await;
 }

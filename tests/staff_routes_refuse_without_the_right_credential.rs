@@ -9,7 +9,7 @@ use crate::common;
 
 use common::*;
 use phonghop::hub::routes::{Access, ROUTES, Route};
-use phonghop::staff::StaffRole;
+use phonghop::store::StaffRole;
 
 /// What the seeded hub holds that no refusal may show.
 const LAO_CHAI_TEXT: &str = "Cầu treo ở thôn Sín Chải bị gãy";

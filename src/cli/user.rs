@@ -7,7 +7,7 @@ use clap::Subcommand;
 
 use crate::config::HubConfig;
 use crate::hub::accounts::{self, AccountError, NewAccount};
-use crate::staff::StaffRole;
+use crate::store::StaffRole;
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {

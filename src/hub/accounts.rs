@@ -1,12 +1,111 @@
-//! What the `phonghop hub user ...` commands, the demo and the tests do to staff accounts.
-//! Like the room commands they work on the database whether or not the hub runs; a running
-//! hub reads accounts, sessions and tokens on every request, so a disabled account or a
-//! revoked token stops working at once.
+//! Staff accounts: who may use the hub's dashboard and staff API, and what each may see;
+//! and what the `phonghop hub user ...` commands, the demo and the tests do to them.
+//!
+//! A province admin sees the whole province; a commune officer sees the feedback of the
+//! rooms enrolled under her unit and nothing else ([`Scope`]). Passwords are argon2id
+//! hashes; session ids, API tokens and set-password links are 256 random bits, so the hub
+//! stores their SHA-256 (a lookup by hash compares in the database, never byte by byte in
+//! Rust) and a stolen database opens no session.
+//!
+//! Like the room commands these work on the database whether or not the hub runs; a
+//! running hub reads accounts, sessions and tokens on every request, so a disabled account
+//! or a revoked token stops working at once.
 
 use crate::app::OpenError;
 use crate::config::HubConfig;
-use crate::staff::{ApiToken, PasswordError, StaffAccount, StaffRole};
-use crate::store::{NewStaffUser, Store, StoreError};
+use crate::store::{ApiToken, NewStaffUser, StaffAccount, StaffRole, Store, StoreError};
+
+/// How long an idle dashboard session stays signed in.
+pub const SESSION_IDLE_MS: i64 = 12 * 60 * 60 * 1000;
+/// How long any session lasts, however busy: a forgotten phone is signed out within a week.
+pub const SESSION_MAX_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+/// How long a set-password link printed by `phonghop hub user add|reset` works.
+pub const PASSWORD_LINK_TTL_MS: i64 = 24 * 60 * 60 * 1000;
+/// Wrong passwords in a row before a login is locked.
+pub const LOCKOUT_AFTER_FAILURES: u32 = 5;
+/// How long a locked login waits.
+pub const LOCKOUT_MS: i64 = 15 * 60 * 1000;
+/// Shorter passwords are refused: staff passwords guard residents' names and phones.
+pub const PASSWORD_MIN_CHARS: usize = 10;
+
+/// Prefix that makes a leaked API token easy to recognise in a secret scanner.
+const TOKEN_PREFIX: &str = "phst1_";
+
+/// Which feedback a staff member may see and change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Unit(String),
+}
+
+impl Scope {
+    /// The unit a query must be limited to, or `None` for the whole province.
+    pub fn unit(&self) -> Option<&str> {
+        match self {
+            Scope::All => None,
+            Scope::Unit(unit) => Some(unit),
+        }
+    }
+
+    pub fn allows_unit(&self, unit: &str) -> bool {
+        self.unit().is_none_or(|mine| mine == unit)
+    }
+}
+
+/// 256 random bits in hex: session ids, CSRF tokens, set-password links.
+pub fn new_secret() -> String {
+    let bytes: [u8; 32] = rand::random();
+    hex::encode(bytes)
+}
+
+/// A new bearer token for `Authorization: Bearer ...`.
+pub fn new_api_token() -> String {
+    format!("{TOKEN_PREFIX}{}", new_secret())
+}
+
+/// What the hub stores for a session id, token or link.
+pub fn secret_hash(secret: &str) -> String {
+    crate::auth::secret_hash(secret)
+}
+
+/// Why a password was not accepted or could not be hashed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordError {
+    #[error("a staff password has at least {PASSWORD_MIN_CHARS} characters")]
+    TooShort,
+    #[error("cannot hash the password: {0}")]
+    Hash(String),
+}
+
+/// Hashes a new password (argon2id, default parameters, random salt).
+pub fn hash_password(password: &str) -> Result<String, PasswordError> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    if password.chars().count() < PASSWORD_MIN_CHARS {
+        return Err(PasswordError::TooShort);
+    }
+    let salt_bytes: [u8; 16] = rand::random();
+    let salt =
+        SaltString::encode_b64(&salt_bytes).map_err(|e| PasswordError::Hash(e.to_string()))?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| PasswordError::Hash(e.to_string()))
+}
+
+/// Checks a password against its stored hash (argon2 compares in constant time).
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    crate::auth::verify_pin(password, hash)
+}
+
+/// A hash no password matches, checked when a login does not exist so that an unknown
+/// login takes as long to refuse as a wrong password.
+pub fn dummy_verify(password: &str) {
+    static DUMMY: std::sync::LazyLock<Option<String>> =
+        std::sync::LazyLock::new(|| hash_password("not-a-password-of-anyone").ok());
+    if let Some(hash) = DUMMY.as_deref() {
+        let _ = verify_password(password, hash);
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -112,7 +211,7 @@ pub fn add_user(
         }
         _ => {}
     }
-    let password_hash = new.password.map(crate::staff::hash_password).transpose()?;
+    let password_hash = new.password.map(hash_password).transpose()?;
     let store = open(config)?;
     let now = crate::clock::now_ms();
     let account = store
@@ -128,11 +227,11 @@ pub fn add_user(
         )?
         .ok_or_else(|| AccountError::LoginTaken(login.to_owned()))?;
     let link = if password_hash.is_none() {
-        let secret = crate::staff::new_secret();
+        let secret = new_secret();
         store.add_staff_password_link(
             account.id,
-            &crate::staff::secret_hash(&secret),
-            now + crate::staff::PASSWORD_LINK_TTL_MS,
+            &secret_hash(&secret),
+            now + PASSWORD_LINK_TTL_MS,
             now,
         )?;
         Some(password_link(config, &secret))
@@ -164,12 +263,12 @@ pub fn disable_user(config: &HubConfig, login: &str) -> Result<(), AccountError>
 
 /// Clears an account's password and ends its sessions; returns a new set-password link.
 pub fn reset_user(config: &HubConfig, login: &str) -> Result<String, AccountError> {
-    let secret = crate::staff::new_secret();
+    let secret = new_secret();
     let now = crate::clock::now_ms();
     if open(config)?.reset_staff_password(
         login,
-        &crate::staff::secret_hash(&secret),
-        now + crate::staff::PASSWORD_LINK_TTL_MS,
+        &secret_hash(&secret),
+        now + PASSWORD_LINK_TTL_MS,
         now,
     )? {
         Ok(password_link(config, &secret))
@@ -188,10 +287,10 @@ pub fn issue_token(
     let account = store
         .staff_user(login)?
         .ok_or_else(|| AccountError::UnknownLogin(login.to_owned()))?;
-    let token = crate::staff::new_api_token();
+    let token = new_api_token();
     let id = store.create_staff_token(
         account.id,
-        &crate::staff::secret_hash(&token),
+        &secret_hash(&token),
         label,
         crate::clock::now_ms(),
     )?;
@@ -227,4 +326,25 @@ pub fn service_token(config: &HubConfig, login: &str, name: &str) -> Result<Stri
         )?;
     }
     Ok(issue_token(config, login, name)?.1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_commune_officer_sees_her_unit_only() {
+        let scope = Scope::Unit("ban-ho".into());
+        assert!(scope.allows_unit("ban-ho"));
+        assert!(!scope.allows_unit("lao-chai"));
+        assert!(Scope::All.allows_unit("lao-chai"));
+    }
+
+    #[test]
+    fn a_password_is_checked_against_its_hash_and_short_ones_are_refused() {
+        assert_eq!(hash_password("short"), Err(PasswordError::TooShort));
+        let hash = hash_password("mật khẩu dài đủ").expect("hash");
+        assert!(verify_password("mật khẩu dài đủ", &hash));
+        assert!(!verify_password("mật khẩu sai rồi", &hash));
+    }
 }

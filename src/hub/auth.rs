@@ -15,8 +15,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::Hub;
 use super::error::ApiFailure;
-use crate::staff::{Scope, StaffAccount, StaffRole};
+use crate::hub::accounts::Scope;
 use crate::store::{RoomRecord, StoreError};
+use crate::store::{StaffAccount, StaffRole};
 
 /// The enrolled, not revoked room that sent this request.
 #[derive(Debug, Clone)]
@@ -185,7 +186,7 @@ async fn authenticate_staff(hub: &Hub, parts: &Parts) -> Result<Staff, ApiFailur
                 "Authorization must be: Bearer <token from `phonghop hub user token`>",
             ));
         };
-        let hash = crate::staff::secret_hash(token);
+        let hash = crate::hub::accounts::secret_hash(token);
         let account = hub
             .store
             .call(move |s| s.staff_by_token(&hash))
@@ -205,12 +206,12 @@ async fn authenticate_staff(hub: &Hub, parts: &Parts) -> Result<Staff, ApiFailur
             "sign in at /staff/login, or send Authorization: Bearer <token>",
         ));
     };
-    let id_hash = crate::staff::secret_hash(session);
+    let id_hash = crate::hub::accounts::secret_hash(session);
     let now = crate::clock::now_ms();
     let found = {
         let id_hash = id_hash.clone();
         hub.store
-            .call(move |s| s.staff_session(&id_hash, crate::staff::SESSION_IDLE_MS, now))
+            .call(move |s| s.staff_session(&id_hash, crate::hub::accounts::SESSION_IDLE_MS, now))
             .await
             .map_err(lookup_failed)?
     };

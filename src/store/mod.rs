@@ -35,7 +35,7 @@ pub use crate::feedback::{FeedbackFilter, FeedbackRow, RoomTicket, StatusRefusal
 pub use meetings::MeetingRow;
 pub use pledge_staff::{CASH_TRANSFER_TEXT, CashReceipt};
 pub use rooms::{EnrollRefusal, RoomRecord};
-pub use staff::{LoginCandidate, NewStaffUser};
+pub use staff::{ApiToken, LoginCandidate, NewStaffUser, StaffAccount, StaffRole, UnknownRole};
 
 /// Stores a domain enum as its text (`as_str`) and reads it back with `FromStr`, so the
 /// column holds exactly what the JSON holds; a text the enum does not know reads as an

@@ -1,10 +1,79 @@
 //! Staff accounts, their dashboard sessions, API tokens, set-password links and the count
 //! of wrong passwords that locks a login. Secrets arrive here already hashed.
 
+use std::fmt;
+use std::str::FromStr;
+
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
-use crate::staff::{ApiToken, StaffAccount, StaffRole};
+
+/// What a staff member may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StaffRole {
+    /// Everything in the province: campaigns, meetings, every commune's feedback.
+    ProvinceAdmin,
+    /// The feedback of one unit's rooms.
+    CommuneStaff,
+}
+
+impl StaffRole {
+    pub const ALL: [StaffRole; 2] = [StaffRole::ProvinceAdmin, StaffRole::CommuneStaff];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StaffRole::ProvinceAdmin => "province-admin",
+            StaffRole::CommuneStaff => "commune-staff",
+        }
+    }
+}
+
+impl fmt::Display for StaffRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("role {0:?} is not one of: province-admin, commune-staff")]
+pub struct UnknownRole(pub String);
+
+impl FromStr for StaffRole {
+    type Err = UnknownRole;
+
+    fn from_str(s: &str) -> Result<Self, UnknownRole> {
+        StaffRole::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| UnknownRole(s.to_owned()))
+    }
+}
+
+/// A staff account as the hub keeps it (never with its password hash).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StaffAccount {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub role: StaffRole,
+    pub unit: Option<String>,
+    pub created_at_ms: i64,
+    pub disabled_at_ms: Option<i64>,
+    /// False until the set-password link was used.
+    pub has_password: bool,
+    pub failed_logins: u32,
+    pub locked_until_ms: Option<i64>,
+}
+
+/// An API token for scripts, as listed (its secret is shown once, when made).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub label: String,
+    pub created_at_ms: i64,
+    pub revoked_at_ms: Option<i64>,
+}
 
 const ACCOUNT_COLUMNS: &str = "u.id, u.login, u.name, u.role, u.unit_id, u.created_at_ms, \
      u.disabled_at_ms, u.password_hash IS NOT NULL, u.failed_logins, u.locked_until_ms";
@@ -436,6 +505,15 @@ mod tests {
             )
             .expect("create")
             .expect("new login")
+    }
+
+    #[test]
+    fn roles_read_back_from_their_text_and_unknown_ones_are_named() {
+        for role in StaffRole::ALL {
+            assert_eq!(role.as_str().parse::<StaffRole>(), Ok(role));
+        }
+        let err = "admin".parse::<StaffRole>().expect_err("unknown");
+        assert!(err.to_string().contains("province-admin"), "{err}");
     }
 
     #[test]

@@ -228,7 +228,7 @@ where
 /// Returns (login, token).
 pub fn staff_account(
     hub: &TestHub,
-    role: phonghop::staff::StaffRole,
+    role: phonghop::store::StaffRole,
     unit: Option<&str>,
 ) -> (String, String) {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
@@ -251,7 +251,7 @@ pub fn staff_account(
 }
 
 /// A bearer token of a new staff account of `role` (and `unit` for commune staff).
-pub fn staff_token(hub: &TestHub, role: phonghop::staff::StaffRole, unit: Option<&str>) -> String {
+pub fn staff_token(hub: &TestHub, role: phonghop::store::StaffRole, unit: Option<&str>) -> String {
     staff_account(hub, role, unit).1
 }
 
@@ -275,7 +275,7 @@ pub fn staff_client(token: &str) -> reqwest::Client {
 pub fn admin_client(hub: &TestHub) -> reqwest::Client {
     staff_client(&staff_token(
         hub,
-        phonghop::staff::StaffRole::ProvinceAdmin,
+        phonghop::store::StaffRole::ProvinceAdmin,
         None,
     ))
 }

@@ -15,8 +15,8 @@ use maud::{Markup, html};
 
 use super::{Lang, check_csrf, cookie_header, layout, t, t_args};
 use crate::hub::Hub;
+use crate::hub::accounts::{LOCKOUT_AFTER_FAILURES, LOCKOUT_MS, PASSWORD_MIN_CHARS, PasswordError};
 use crate::hub::auth::{SESSION_COOKIE, StaffPage, cookie, same_secret};
-use crate::staff::{LOCKOUT_AFTER_FAILURES, LOCKOUT_MS, PASSWORD_MIN_CHARS, PasswordError};
 
 /// The pre-session CSRF cookie of the login and set-password forms.
 const FORM_CSRF_COOKIE: &str = "phonghop_form_csrf";
@@ -37,7 +37,7 @@ fn notice(kind: &str, text: &str) -> Markup {
 
 /// A page with a fresh pre-session CSRF token in both the cookie and the form.
 fn with_form_csrf(hub: &Hub, status: StatusCode, render: impl FnOnce(&str) -> Markup) -> Response {
-    let csrf = crate::staff::new_secret();
+    let csrf = crate::hub::accounts::new_secret();
     let mut response = (status, render(&csrf)).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
@@ -130,7 +130,8 @@ pub(crate) async fn submit(
     };
     let Some(candidate) = candidate.filter(|c| c.account.disabled_at_ms.is_none()) else {
         let password = form.password.clone();
-        let _ = tokio::task::spawn_blocking(move || crate::staff::dummy_verify(&password)).await;
+        let _ = tokio::task::spawn_blocking(move || crate::hub::accounts::dummy_verify(&password))
+            .await;
         wrong(&hub);
         return error(StatusCode::UNAUTHORIZED, &t(lang, "login-wrong"), &login);
     };
@@ -150,9 +151,11 @@ pub(crate) async fn submit(
         );
     };
     let password = form.password.clone();
-    let good = tokio::task::spawn_blocking(move || crate::staff::verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
+    let good = tokio::task::spawn_blocking(move || {
+        crate::hub::accounts::verify_password(&password, &hash)
+    })
+    .await
+    .unwrap_or(false);
     let user_id = candidate.account.id;
     if !good {
         wrong(&hub);
@@ -174,9 +177,9 @@ pub(crate) async fn submit(
             _ => error(StatusCode::UNAUTHORIZED, &t(lang, "login-wrong"), &login),
         };
     }
-    let session = crate::staff::new_secret();
-    let csrf = crate::staff::new_secret();
-    let id_hash = crate::staff::secret_hash(&session);
+    let session = crate::hub::accounts::new_secret();
+    let csrf = crate::hub::accounts::new_secret();
+    let id_hash = crate::hub::accounts::secret_hash(&session);
     let stored = hub
         .store
         .call(move |s| {
@@ -185,7 +188,7 @@ pub(crate) async fn submit(
                 &id_hash,
                 user_id,
                 &csrf,
-                now + crate::staff::SESSION_MAX_MS,
+                now + crate::hub::accounts::SESSION_MAX_MS,
                 now,
             )
         })
@@ -204,7 +207,7 @@ pub(crate) async fn submit(
             SESSION_COOKIE,
             &session,
             "/staff",
-            crate::staff::SESSION_MAX_MS / 1000,
+            crate::hub::accounts::SESSION_MAX_MS / 1000,
         ),
     );
     headers.append(
@@ -274,7 +277,7 @@ fn new_password_hash(lang: Lang, new: &str, repeat: &str) -> Result<String, Stri
     if new != repeat {
         return Err(t(lang, "password-mismatch"));
     }
-    crate::staff::hash_password(new).map_err(|e| match e {
+    crate::hub::accounts::hash_password(new).map_err(|e| match e {
         PasswordError::TooShort => t_args(
             lang,
             "password-too-short",
@@ -341,7 +344,7 @@ pub(crate) async fn change_password(
                 .ok()
                 .flatten()
                 .and_then(|c| c.password_hash)
-                .is_some_and(|hash| crate::staff::verify_password(&current, &hash))
+                .is_some_and(|hash| crate::hub::accounts::verify_password(&current, &hash))
         }
     })
     .await
@@ -420,7 +423,7 @@ pub(crate) async fn set_password_form(
     Path(token): Path<String>,
     lang: Lang,
 ) -> Response {
-    let hash = crate::staff::secret_hash(&token);
+    let hash = crate::hub::accounts::secret_hash(&token);
     let now = crate::clock::now_ms();
     match hub
         .store
@@ -445,7 +448,7 @@ pub(crate) async fn set_password(
     headers: HeaderMap,
     Form(form): Form<PasswordForm>,
 ) -> Response {
-    let link_hash = crate::staff::secret_hash(&token);
+    let link_hash = crate::hub::accounts::secret_hash(&token);
     let now = crate::clock::now_ms();
     let account = {
         let link_hash = link_hash.clone();

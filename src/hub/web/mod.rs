@@ -36,7 +36,7 @@ use sha2::{Digest, Sha256};
 use super::Hub;
 pub(crate) use super::auth::Staff;
 use super::auth::StaffPage;
-use crate::staff::StaffRole;
+use crate::store::StaffRole;
 pub(crate) use i18n::{LANG_COOKIE, Lang, t, t_args};
 
 /// Files served from `/staff/static/{name}`: name, content type, content.
@@ -136,15 +136,21 @@ pub(crate) fn cookie_header(
     path: &str,
     max_age_secs: i64,
 ) -> HeaderValue {
-    let secure = if hub.config.tls.is_some() {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!(
-        "{name}={value}; HttpOnly; SameSite=Strict; Path={path}; Max-Age={max_age_secs}{secure}"
+    HeaderValue::from_str(&cookie_text(
+        name,
+        value,
+        path,
+        max_age_secs,
+        hub.config.tls.is_some(),
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+}
+
+fn cookie_text(name: &str, value: &str, path: &str, max_age_secs: i64, tls: bool) -> String {
+    let secure = if tls { "; Secure" } else { "" };
+    format!(
+        "{name}={value}; HttpOnly; SameSite=Strict; Path={path}; Max-Age={max_age_secs}{secure}"
+    )
 }
 
 /// The hidden input every dashboard form carries (checked by [`check_csrf`]).
@@ -247,6 +253,8 @@ pub(crate) fn layout(page_title: &str, staff: Option<&Staff>, lang: Lang, body: 
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (page_title) " — " (t(lang, "app-name")) }
                 link rel="stylesheet" href=(static_url("staff.css"));
+                // No icon file: the browser must not ask for /favicon.ico.
+                link rel="icon" href="data:,";
             }
             body {
                 header class="top" {
@@ -317,4 +325,28 @@ pub(crate) async fn home(
         }
     };
     layout(&t(lang, "home-title"), Some(&staff), lang, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_strict_http_only_and_secure_under_tls() {
+        let plain = cookie_text("phonghop_staff", "abc", "/staff", 60, false);
+        assert_eq!(
+            plain,
+            "phonghop_staff=abc; HttpOnly; SameSite=Strict; Path=/staff; Max-Age=60"
+        );
+        let tls = cookie_text("phonghop_staff", "abc", "/staff", 60, true);
+        assert!(tls.ends_with("; Secure"), "{tls}");
+    }
+
+    #[test]
+    fn every_static_file_has_a_version_and_the_csp_allows_nothing_inline() {
+        for (name, _, _) in STATIC_FILES {
+            assert!(static_url(name).contains("?v="), "{name}");
+        }
+        assert!(!CSP.contains("unsafe-inline") && CSP.contains("frame-ancestors 'none'"));
+    }
 }
