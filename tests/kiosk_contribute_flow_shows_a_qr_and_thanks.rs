@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use egui_kittest::Harness;
@@ -42,15 +42,10 @@ fn settle(
     what: &str,
     done: impl Fn(&Harness<'static, RoomKiosk>) -> bool,
 ) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    crate::common::wait_until(what, Duration::from_secs(20), || {
         h.run();
-        if done(h) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+        done(h)
+    });
 }
 
 fn decode(png: &[u8]) -> String {

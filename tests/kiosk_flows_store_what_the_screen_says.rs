@@ -111,14 +111,6 @@ fn frames_until(
     }
 }
 
-fn eventually_sync(what: &str, timeout: Duration, check: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !check() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 fn send_anonymously(h: &mut Harness<'static, RoomKiosk>) -> String {
     tap(h, "Tiếp ➜");
     assert_eq!(h.state().shell().screen, Screen::FeedbackContact);
@@ -161,7 +153,7 @@ fn typed_feedback_gets_a_ticket_and_the_reply_is_readable_with_the_hub_down() {
         .expect("stored at the box");
     assert_eq!(ticket.category, "roads");
     let hub = w.hub_store();
-    eventually_sync("the ticket at the hub", Duration::from_secs(15), || {
+    common::wait_until("the ticket at the hub", Duration::from_secs(15), || {
         hub.feedback_by_ticket(&code).ok().flatten().is_some()
     });
     assert_eq!(
@@ -183,7 +175,7 @@ fn typed_feedback_gets_a_ticket_and_the_reply_is_readable_with_the_hub_down() {
     .expect("db")
     .expect("allowed");
     let room = w.room_store();
-    eventually_sync("the reply at the box", Duration::from_secs(15), || {
+    common::wait_until("the reply at the box", Duration::from_secs(15), || {
         room.room_ticket(&code)
             .ok()
             .flatten()
@@ -236,7 +228,7 @@ fn spoken_feedback_reaches_the_hub_with_a_matching_checksum() {
     assert!(duration_ms >= 900, "{duration_ms} ms");
     let code = send_anonymously(&mut h);
     let hub = w.hub_store();
-    eventually_sync(
+    common::wait_until(
         "the voice feedback at the hub",
         Duration::from_secs(15),
         || hub.feedback_by_ticket(&code).ok().flatten().is_some(),
@@ -264,7 +256,7 @@ fn a_rating_is_stored_once_and_a_repeated_tap_is_counted_as_filtered() {
     tap(&mut h, "⬅ Quay lại");
     tap(&mut h, "★★★★★\nRất hài lòng");
     let hub = w.hub_store();
-    eventually_sync("both taps at the hub", Duration::from_secs(15), || {
+    common::wait_until("both taps at the hub", Duration::from_secs(15), || {
         hub.rating_counts()
             .map(|(scored, filtered)| scored.iter().map(|(_, n)| n).sum::<u64>() + filtered == 2)
             .unwrap_or(false)
