@@ -3,72 +3,20 @@
 //! the resident sends their feedback. Likewise a microphone that cannot open is explained
 //! in the resident's language, never with media's English meant for staff.
 
-use crate::common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::tempdir;
+use crate::kiosk_common::{drawn_text, kiosk_room, room_harness, tap, world};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use phonghop::config::Language;
+use phonghop::kiosk::RoomKiosk;
 use phonghop::kiosk::shell::{RecordingFailed, Screen};
-use phonghop::kiosk::{KioskRoom, RoomKiosk};
-
-/// All the words drawn in a frame.
-fn drawn_text(output: &egui::FullOutput) -> String {
-    fn walk(shape: &egui::Shape, out: &mut String) {
-        match shape {
-            egui::Shape::Text(t) => {
-                out.push_str(&t.galley.job.text);
-                out.push('\n');
-            }
-            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| walk(s, out)),
-            _ => {}
-        }
-    }
-    let mut out = String::new();
-    for c in &output.shapes {
-        walk(&c.shape, &mut out);
-    }
-    out
-}
 
 #[test]
 fn a_submission_the_stopped_room_cannot_store_is_explained_in_vietnamese() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let dir = tempdir();
-    let (hub, room, client) = rt.block_on(async {
-        let hub = start_hub(&dir.path().join("hub")).await;
-        let (config, _) = enrolled_room(&hub, "lao-chai", dir.path().join("room")).await;
-        let (room, client) = start_room_with_kiosk(config).await;
-        (hub, room, client)
-    });
-    let kiosk = RoomKiosk::new(
-        KioskRoom {
-            status: room.status.clone(),
-            language: Language::Vietnamese,
-            idle_reset_secs: 90,
-            staff_pin_hash: String::new(),
-            start_screen: Screen::Home,
-            service: Some(client),
-            microphone: phonghop::media::MicSource::Test { freq_hz: 440.0 },
-            recording_dir: dir.path().join("room/recording"),
-            call: None,
-        },
-        None,
-    );
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_context_setup(phonghop::kiosk::style::apply)
-        .build_ui_state(|ui, k: &mut RoomKiosk| k.frame_ui(ui), kiosk);
-    let tap = |h: &mut Harness<'static, RoomKiosk>, label: &str| {
-        h.get_by_label(label).click();
-        h.run_steps(3);
-    };
+    let mut w = world();
+    let mut h = w.harness();
     h.run_steps(2);
     tap(&mut h, "Góp ý");
     tap(&mut h, "🛣 Đường sá, hạ tầng");
@@ -80,7 +28,8 @@ fn a_submission_the_stopped_room_cannot_store_is_explained_in_vietnamese() {
     assert_eq!(h.state().shell().screen, Screen::FeedbackReview);
 
     // The room stops: its service, and the outbox behind it, are gone.
-    rt.block_on(room.stop());
+    let room = w.room.take().expect("room");
+    w.rt.block_on(room.stop());
     tap(&mut h, "Gửi ➜");
     let start = Instant::now();
     while h.state().shell().send_error.is_none() {
@@ -105,7 +54,7 @@ fn a_submission_the_stopped_room_cannot_store_is_explained_in_vietnamese() {
         );
     }
     drop(h);
-    rt.block_on(hub.stop());
+    w.stop();
 }
 
 /// The kiosk on the Speak screen with a microphone that cannot open: a GStreamer source
@@ -115,24 +64,10 @@ fn kiosk_with_a_broken_microphone(
     dir: &std::path::Path,
 ) -> Harness<'static, RoomKiosk> {
     let (_status_tx, status) = tokio::sync::watch::channel(phonghop::demo::sample_room_status());
-    let kiosk = RoomKiosk::new(
-        KioskRoom {
-            status,
-            language,
-            idle_reset_secs: 90,
-            staff_pin_hash: String::new(),
-            start_screen: Screen::FeedbackSpeak,
-            service: None,
-            microphone: phonghop::media::MicSource::Named("phonghop-no-such-microphone".into()),
-            recording_dir: dir.join("recording"),
-            call: None,
-        },
-        None,
-    );
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_context_setup(phonghop::kiosk::style::apply)
-        .build_ui_state(|ui, k: &mut RoomKiosk| k.frame_ui(ui), kiosk)
+    let mut room = kiosk_room(status, None, Screen::FeedbackSpeak, dir.join("recording"));
+    room.language = language;
+    room.microphone = phonghop::media::MicSource::Named("phonghop-no-such-microphone".into());
+    room_harness(room)
 }
 
 type TextFor = fn(RecordingFailed) -> &'static str;
