@@ -159,7 +159,7 @@ fn spoken_feedback_reaches_the_hub_with_a_matching_checksum() {
         || hub.feedback_by_ticket(&code).ok().flatten().is_some(),
     );
     let row = hub.feedback_by_ticket(&code).expect("db").expect("row");
-    let sha = row.voice_sha256.expect("voice");
+    let sha = row.record.voice_sha256.expect("voice");
     let bytes =
         std::fs::read(w.dir.path().join(format!("hub/voice/{sha}.ogg"))).expect("voice file");
     use sha2::Digest;

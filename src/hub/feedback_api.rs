@@ -298,7 +298,7 @@ pub(super) async fn update(
                 .ok_or_else(|| ApiFailure::invalid(&format!("status {s:?} is not a status")))?,
         ),
     };
-    let code = find(&hub, code).await?.ticket_code;
+    let code = find(&hub, code).await?.record.ticket_code;
     let now = crate::clock::now_ms();
     let outcome = hub
         .store
@@ -323,6 +323,7 @@ pub(super) async fn voice(
 ) -> Result<Response, ApiFailure> {
     let row = find(&hub, code).await?;
     let sha = row
+        .record
         .voice_sha256
         .ok_or_else(|| ApiFailure::not_found("this feedback has no voice"))?;
     let bytes = tokio::fs::read(voice_path(&hub, &sha)).await.map_err(|e| {

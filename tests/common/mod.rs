@@ -173,6 +173,26 @@ pub fn http() -> reqwest::Client {
         .expect("client")
 }
 
+/// A GET that must answer: the response to `url` (a `/healthz` or `/metrics` page).
+pub async fn get(url: impl reqwest::IntoUrl) -> reqwest::Response {
+    let url = url.into_url().expect("url");
+    http()
+        .get(url.clone())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+}
+
+/// The JSON at `url` (`/healthz`).
+pub async fn get_json(url: impl reqwest::IntoUrl) -> serde_json::Value {
+    get(url).await.json().await.expect("a JSON answer")
+}
+
+/// The text at `url` (`/metrics`).
+pub async fn get_text(url: impl reqwest::IntoUrl) -> String {
+    get(url).await.text().await.expect("a text answer")
+}
+
 /// Submits typed feedback through the kiosk channel and waits for the receipt.
 pub async fn submit_feedback(
     kiosk: &phonghop::room::service::KioskClient,
