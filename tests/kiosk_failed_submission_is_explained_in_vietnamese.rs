@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::common::tempdir;
-use crate::kiosk_common::{drawn_text, kiosk_room, room_harness, tap, world};
+use crate::kiosk_common::{drawn_text, kiosk_room, room_harness, tap, type_road_feedback, world};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use phonghop::config::Language;
@@ -17,12 +17,7 @@ use phonghop::kiosk::shell::{RecordingFailed, Screen};
 fn a_submission_the_stopped_room_cannot_store_is_explained_in_vietnamese() {
     let mut w = world();
     let mut h = w.harness();
-    h.run_steps(2);
-    tap(&mut h, "Góp ý");
-    tap(&mut h, "🛣 Đường sá, hạ tầng");
-    for key in ["d", "d", "u", "w", "o", "w", "n", "g", "f"] {
-        tap(&mut h, key);
-    }
+    type_road_feedback(&mut h);
     tap(&mut h, "Tiếp ➜");
     tap(&mut h, "Bỏ qua, gửi ẩn danh ➜");
     assert_eq!(h.state().shell().screen, Screen::FeedbackReview);

@@ -6,7 +6,7 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use crate::kiosk_common::{tap, world};
+use crate::kiosk_common::{tap, type_road_feedback, world};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use phonghop::kiosk::RoomKiosk;
@@ -72,12 +72,7 @@ fn send_anonymously(h: &mut Harness<'static, RoomKiosk>) -> String {
 fn typed_feedback_gets_a_ticket_and_the_reply_is_readable_with_the_hub_down() {
     let mut w = world();
     let mut h = w.harness();
-    h.run_steps(2);
-    tap(&mut h, "Góp ý");
-    tap(&mut h, "🛣 Đường sá, hạ tầng");
-    for key in ["d", "d", "u", "w", "o", "w", "n", "g", "f"] {
-        tap(&mut h, key);
-    }
+    type_road_feedback(&mut h);
     assert_eq!(h.state().shell().draft, "đường");
     let code = send_anonymously(&mut h);
 

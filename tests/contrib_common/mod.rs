@@ -204,6 +204,18 @@ pub fn casso_signature(secret: &str, t_ms: i64, body: &str) -> String {
     format!("t={t_ms},v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
+/// Casso's delivery of `body`, signed with [`CASSO_SECRET`] at `t_ms`.
+pub async fn post_casso(hub: &TestHub, body: &str, t_ms: i64) -> (u16, serde_json::Value) {
+    let signature = casso_signature(CASSO_SECRET, t_ms, body);
+    post(
+        hub,
+        "webhooks/casso",
+        body,
+        &[("X-Casso-Signature", &signature)],
+    )
+    .await
+}
+
 /// Counts rows of a table through a plain SQLite connection.
 pub fn count(hub: &TestHub, sql: &str) -> i64 {
     let conn =

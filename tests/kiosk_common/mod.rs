@@ -117,6 +117,16 @@ pub fn tap(h: &mut Harness<'static, RoomKiosk>, label: &str) {
     h.run_steps(3);
 }
 
+/// From the home screen: feedback about roads, "đường" typed on the keyboard (Telex).
+pub fn type_road_feedback(h: &mut Harness<'static, RoomKiosk>) {
+    h.run_steps(2);
+    tap(h, "Góp ý");
+    tap(h, "🛣 Đường sá, hạ tầng");
+    for key in ["d", "d", "u", "w", "o", "w", "n", "g", "f"] {
+        tap(h, key);
+    }
+}
+
 /// All the words drawn in a frame.
 pub fn drawn_text(output: &egui::FullOutput) -> String {
     fn walk(shape: &egui::Shape, out: &mut String) {
