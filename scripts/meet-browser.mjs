@@ -29,11 +29,12 @@
 // playwright-core is loaded from $PHONGHOP_NPM_DIR/node_modules (installed by `make test`); the browser is
 // /usr/bin/chromium (Debian's package), never one downloaded by a tool.
 
-import { createRequire } from 'node:module';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
+
+import { CHROMIUM_ARGS, CHROMIUM_PATH, chromium as loadChromium } from './npm-packages.mjs';
 
 const USAGE =
   'usage: node scripts/meet-browser.mjs URL (--until-frames N [--until-sent M] [--timeout-secs T] | --hold-secs S) [--fake-audio FILE.wav]';
@@ -73,17 +74,10 @@ try {
   console.error(`${e.message}\n${USAGE}`);
   process.exit(2);
 }
-const npmDir = process.env.PHONGHOP_NPM_DIR;
-if (!npmDir) {
-  console.error('PHONGHOP_NPM_DIR is not set: run `make test` (it installs playwright-core) or set PHONGHOP_NPM_DIR');
-  process.exit(2);
-}
-const require = createRequire(path.join(path.resolve(npmDir), 'package.json'));
-const { chromium } = require(path.join(path.resolve(npmDir), 'node_modules/playwright-core'));
+const chromium = loadChromium();
 
 const ARGS = [
-  '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  ...CHROMIUM_ARGS,
   '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
   // Remote audio plays without a click (a headless page never gets one).
   '--autoplay-policy=no-user-gesture-required',
@@ -166,7 +160,7 @@ let exitCode = 1;
 try {
   profile = mkdtempSync(path.join(os.tmpdir(), 'phonghop-meet-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH,
     headless: true,
     viewport: { width: 1280, height: 800 },
     args: opts.fakeAudio ? [...ARGS, `--use-file-for-fake-audio-capture=${opts.fakeAudio}`] : ARGS,

@@ -310,3 +310,55 @@ pub async fn sync(records: usize) -> Result<SyncReport, BenchError> {
         catch_up_records_per_bare_commit: records_per_sec.map(|r| r * bare_commit_ms / 1000.0),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arrived_at(received_at_ms: i64) -> FeedbackRow {
+        FeedbackRow {
+            id: String::new(),
+            room_id: String::new(),
+            unit_id: String::new(),
+            room_seq: 0,
+            record: crate::wire::FeedbackRecord {
+                ticket_code: String::new(),
+                category: "roads".into(),
+                text: String::new(),
+                voice_sha256: None,
+                name: None,
+                phone: None,
+                village: None,
+                language: "vi".into(),
+                submitted_at_ms: 0,
+            },
+            received_at_ms,
+            status: crate::feedback::Status::New,
+            reply: None,
+            replied_at_ms: None,
+            updated_at_ms: 0,
+            hidden: false,
+        }
+    }
+
+    /// `batches` batches of 100, one every `every_ms`, the first at 1 000 ms.
+    fn catch_up(batches: i64, every_ms: i64) -> Vec<FeedbackRow> {
+        (0..batches)
+            .flat_map(|b| (0..100).map(move |_| arrived_at(1_000 + b * every_ms)))
+            .collect()
+    }
+
+    #[test]
+    fn the_rate_counts_the_batches_after_the_first_over_the_time_they_took() {
+        // 19 batches after the first, 50 ms apart: 1 900 records in 950 ms.
+        let rate = catch_up_rate(&catch_up(20, 50)).expect("enough batches");
+        assert!((rate - 2_000.0).abs() < 1e-6, "{rate}");
+    }
+
+    #[test]
+    fn too_few_batches_give_no_rate_rather_than_a_meaningless_one() {
+        assert_eq!(catch_up_rate(&catch_up(1, 50)), None);
+        assert_eq!(catch_up_rate(&catch_up(2, 50)), None);
+        assert!(catch_up_rate(&catch_up(3, 50)).is_some());
+    }
+}

@@ -60,14 +60,7 @@ async fn chromium_and_a_room_see_each_other() {
         let took = tokio::time::timeout(Duration::from_secs(60), room_side).await;
         // Who the room shows, while the browser is still in the meeting.
         let shown = view.snapshot().slots[0].clone();
-        let text = common::http()
-            .get(hub_metrics)
-            .send()
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("text");
+        let text = common::get_text(hub_metrics).await;
         (
             took,
             shown,

@@ -31,17 +31,6 @@ async fn casso_hub(dir: &std::path::Path) -> TestHub {
     .await
 }
 
-async fn deliver(hub: &TestHub, body: &str, t_ms: i64) -> (u16, serde_json::Value) {
-    let signature = casso_signature(CASSO_SECRET, t_ms, body);
-    post(
-        hub,
-        "webhooks/casso",
-        body,
-        &[("X-Casso-Signature", &signature)],
-    )
-    .await
-}
-
 #[tokio::test]
 async fn cassos_published_example_counts_once_however_often_it_is_delivered() {
     let dir = tempdir();
@@ -49,7 +38,7 @@ async fn cassos_published_example_counts_once_however_often_it_is_delivered() {
     let body = example("hoi lai 100 bao mun dua");
     for attempt in 1..=3 {
         // Each retry is signed afresh, as Casso does.
-        let (status, answer) = deliver(&hub, &body, phonghop::clock::now_ms()).await;
+        let (status, answer) = post_casso(&hub, &body, phonghop::clock::now_ms()).await;
         assert_eq!(status, 200, "attempt {attempt}: {answer}");
         assert_eq!(answer, serde_json::json!({"success": true}));
     }
@@ -71,13 +60,8 @@ async fn cassos_test_delivery_is_answered_200_and_records_nothing() {
     // "Gọi thử" sends the sample of python.py/php.php/golang.go (id 0, reference
     // MA_GIAO_DICH_THU_NGHIEM), on an account that is not the hub's.
     let body = r#"{"error":0,"data":{"id":0,"reference":"MA_GIAO_DICH_THU_NGHIEM","description":"giao dich thu nghiem","amount":599000,"runningBalance":25000000,"transactionDateTime":"2024-10-03 15:06:37","accountNumber":"88888888","bankName":"VPBank","bankAbbreviation":"VPB","virtualAccountNumber":"","virtualAccountName":"","counterAccountName":"NGUYEN VAN A","counterAccountNumber":"8888888888","counterAccountBankId":"970415","counterAccountBankName":"VietinBank"}}"#;
-    let (status, answer) = deliver(&hub, body, phonghop::clock::now_ms()).await;
-    assert_eq!(
-        (status, answer),
-        (200, serde_json::json!({"success": true}))
-    );
-    assert_eq!(count(&hub, "SELECT count(*) FROM transfers"), 0);
-    assert_eq!(count(&hub, "SELECT count(*) FROM ledger_entries"), 0);
+    let answered = post_casso(&hub, body, phonghop::clock::now_ms()).await;
+    assert_acknowledged_and_nothing_recorded(&hub, answered);
     hub.stop().await;
 }
 
@@ -85,21 +69,13 @@ async fn cassos_test_delivery_is_answered_200_and_records_nothing() {
 async fn a_casso_delivery_naming_a_pledge_confirms_it_once_on_the_public_page() {
     let dir = tempdir();
     let hub = casso_hub(dir.path()).await;
-    let store = store(&hub);
-    let campaign = campaign_on(&store, CASSO_ACCOUNT);
-    pledge(&store, &campaign, "UH7K3P9", 16_775_000, None);
     let body = example("MBVCB.8844.UH7K3P9 QUY VI NGUOI NGHEO");
-    for _ in 0..3 {
-        let (status, answer) = deliver(&hub, &body, phonghop::clock::now_ms()).await;
-        assert_eq!(status, 200, "{answer}");
-    }
-    assert_pledge_confirmed_once(
+    three_deliveries_confirm_a_pledge_once(
         &hub,
-        &store,
-        &campaign,
-        "UH7K3P9",
-        16_775_000,
+        CASSO_ACCOUNT,
+        ("UH7K3P9", 16_775_000, None),
         "FT24364030863634",
+        async || post_casso(&hub, &body, phonghop::clock::now_ms()).await,
     )
     .await;
     hub.stop().await;
@@ -125,7 +101,7 @@ async fn casso_refuses_a_wrong_signature_an_old_timestamp_and_an_oversized_body(
         (401, Some("unauthorized"))
     );
 
-    let (status, answer) = deliver(&hub, &body, now - 6 * 60 * 1000).await;
+    let (status, answer) = post_casso(&hub, &body, now - 6 * 60 * 1000).await;
     assert_eq!(
         (status, answer["error"].as_str()),
         (401, Some("stale_timestamp")),
@@ -133,7 +109,7 @@ async fn casso_refuses_a_wrong_signature_an_old_timestamp_and_an_oversized_body(
     );
 
     let big = oversized_body(70 * 1024);
-    let (status, answer) = deliver(&hub, &big, now).await;
+    let (status, answer) = post_casso(&hub, &big, now).await;
     assert_eq!((status, answer["error"].as_str()), (413, Some("too_large")));
 
     assert_eq!(count(&hub, "SELECT count(*) FROM transfers"), 0);

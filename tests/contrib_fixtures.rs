@@ -13,6 +13,8 @@ use phonghop::store::Store;
 /// no hub is running.
 pub struct CliCampaign {
     pub config: PathBuf,
+    /// The hub's data directory, for starting a hub on it.
+    pub data_dir: PathBuf,
     pub store: Store,
     pub campaign: Campaign,
 }
@@ -40,7 +42,7 @@ pub fn campaign_made_by_cli(dir: &Path, title: &str, bank: &str) -> CliCampaign 
             "--goal",
             "50000000",
             "--ends",
-            "2026-12-31",
+            "2099-12-31",
         ],
     );
     assert_eq!(code, 0, "{stderr}");
@@ -48,6 +50,7 @@ pub fn campaign_made_by_cli(dir: &Path, title: &str, bank: &str) -> CliCampaign 
     let campaign = store.campaign(SLUG).expect("db").expect("campaign");
     CliCampaign {
         config,
+        data_dir,
         store,
         campaign,
     }

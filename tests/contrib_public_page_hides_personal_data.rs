@@ -26,14 +26,7 @@ async fn the_page_and_csv_show_gifts_without_personal_data() {
         "FT26327E5",
         SENDER,
     );
-    let signature = casso_signature(CASSO_SECRET, phonghop::clock::now_ms(), &body);
-    let (status, answer) = post(
-        &hub,
-        "webhooks/casso",
-        &body,
-        &[("X-Casso-Signature", &signature)],
-    )
-    .await;
+    let (status, answer) = post_casso(&hub, &body, phonghop::clock::now_ms()).await;
     assert_eq!(status, 200, "{answer}");
     let (status, _) = post_generic(
         &hub,

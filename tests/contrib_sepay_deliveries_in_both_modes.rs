@@ -83,27 +83,13 @@ async fn sepays_example_counts_once_in_either_mode() {
 async fn a_sepay_delivery_naming_a_pledge_confirms_it_once_on_the_public_page() {
     let dir = tempdir();
     let hub = sepay_hub(dir.path(), SepayMode::Hmac).await;
-    let store = store(&hub);
-    let campaign = campaign_on(&store, SEPAY_ACCOUNT);
-    pledge(
-        &store,
-        &campaign,
-        "UH7K3P9",
-        2_277_000,
-        Some("Bà Lò Thị Mai"),
-    );
     let body = example("MBVCB.3278907687.UH7K3P9.QUY VI NGUOI NGHEO");
-    for _ in 0..3 {
-        let (status, answer) = deliver_hmac(&hub, &body, now_secs()).await;
-        assert_eq!(status, 200, "{answer}");
-    }
-    assert_pledge_confirmed_once(
+    three_deliveries_confirm_a_pledge_once(
         &hub,
-        &store,
-        &campaign,
-        "UH7K3P9",
-        2_277_000,
+        SEPAY_ACCOUNT,
+        ("UH7K3P9", 2_277_000, Some("Bà Lò Thị Mai")),
         "MBVCB.3278907687</td>",
+        async || deliver_hmac(&hub, &body, now_secs()).await,
     )
     .await;
     hub.stop().await;

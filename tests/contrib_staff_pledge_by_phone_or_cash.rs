@@ -5,6 +5,7 @@
 //! the bank notification carrying its code.
 
 use crate::contrib_common;
+use crate::contrib_fixtures::{CliCampaign, campaign_made_by_cli};
 use contrib_common::*;
 
 fn line_after<'a>(stdout: &'a str, label: &str) -> &'a str {
@@ -18,30 +19,9 @@ fn line_after<'a>(stdout: &'a str, label: &str) -> &'a str {
 #[tokio::test]
 async fn staff_pledges_get_a_code_and_qr_and_cash_is_received_once_by_name() {
     let dir = tempdir();
-    let data_dir = dir.path().join("hub-data");
-    let config = write_hub_toml(dir.path(), &data_dir);
-    let (code, out, err) = phonghop_hub(
-        &config,
-        &[
-            "campaign",
-            "create",
-            "--slug",
-            SLUG,
-            "--title",
-            "Quỹ Vì người nghèo 2026",
-            "--bank",
-            "VCB",
-            "--account",
-            ACCOUNT,
-            "--account-name",
-            "UY BAN MTTQ XA LAO CHAI",
-            "--goal",
-            "50000000",
-            "--ends",
-            "2099-12-31",
-        ],
-    );
-    assert_eq!(code, 0, "{out}{err}");
+    let CliCampaign {
+        config, data_dir, ..
+    } = campaign_made_by_cli(dir.path(), "Quỹ Vì người nghèo 2026", "VCB");
 
     // A name is public, so it needs the donor's consent.
     let (code, _, err) = phonghop_hub(
@@ -93,30 +73,23 @@ async fn staff_pledges_get_a_code_and_qr_and_cash_is_received_once_by_name() {
     let image = std::fs::read(&png).expect("png written");
     assert!(image.starts_with(b"\x89PNG"), "a PNG image");
 
-    let (code, out, err) = phonghop_hub(
-        &config,
-        &[
-            "pledge",
-            "received",
-            "--reference",
-            &reference,
-            "--by",
-            "Vàng A Sính",
-        ],
-    );
+    let received = || {
+        phonghop_hub(
+            &config,
+            &[
+                "pledge",
+                "received",
+                "--reference",
+                &reference,
+                "--by",
+                "Vàng A Sính",
+            ],
+        )
+    };
+    let (code, out, err) = received();
     assert_eq!(code, 0, "{out}{err}");
     // Marking it again changes nothing.
-    let (code, _, err) = phonghop_hub(
-        &config,
-        &[
-            "pledge",
-            "received",
-            "--reference",
-            &reference,
-            "--by",
-            "Vàng A Sính",
-        ],
-    );
+    let (code, _, err) = received();
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("already paid"), "{err}");
     let (code, ledger, err) = phonghop_hub(&config, &["ledger", "show", SLUG]);

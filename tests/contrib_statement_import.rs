@@ -15,6 +15,7 @@ fn a_statement_is_imported_all_or_nothing_and_once() {
         config,
         store,
         campaign,
+        ..
     } = campaign_made_by_cli(dir.path(), "Quỹ Vì người nghèo", "VCB");
     let poster = campaign.poster_code.clone();
 

@@ -5,6 +5,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::{get, get_json};
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hub_process_reports_health_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -35,27 +37,12 @@ async fn the_hub_process_reports_health_and_stops_on_sigterm() {
                 .to_owned();
         }
     };
-    let client = reqwest::Client::builder()
-        .tls_backend_preconfigured((*phonghop::hub::tls::client_config(None).expect("tls")).clone())
-        .build()
-        .expect("client");
-    let health: serde_json::Value = client
-        .get(format!("http://{addr}/healthz"))
-        .send()
-        .await
-        .expect("healthz")
-        .json()
-        .await
-        .expect("json");
+    let health = get_json(format!("http://{addr}/healthz")).await;
     assert_eq!(health["status"], "ok");
     assert_eq!(health["db_ok"], true);
     assert_eq!(health["version"], env!("CARGO_PKG_VERSION"));
     assert!(health["uptime_secs"].is_u64());
-    let metrics = client
-        .get(format!("http://{addr}/metrics"))
-        .send()
-        .await
-        .expect("metrics");
+    let metrics = get(format!("http://{addr}/metrics")).await;
     assert!(
         metrics.headers()["content-type"]
             .to_str()

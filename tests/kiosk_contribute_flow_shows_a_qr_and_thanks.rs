@@ -5,15 +5,15 @@
 
 use crate::common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::kiosk_common::{kiosk_room, room_harness_of};
 use common::*;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use phonghop::config::Language;
+use phonghop::kiosk::RoomKiosk;
 use phonghop::kiosk::contribute::Step;
 use phonghop::kiosk::shell::Screen;
-use phonghop::kiosk::{KioskRoom, RoomKiosk};
 use phonghop::store::{PledgeState, Store};
 use phonghop::vietqr::render::{QrUse, module_matrix, png_bytes};
 use phonghop::wire::{CampaignInfo, PledgeConfirmation};
@@ -42,15 +42,10 @@ fn settle(
     what: &str,
     done: impl Fn(&Harness<'static, RoomKiosk>) -> bool,
 ) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    crate::common::wait_until(what, Duration::from_secs(20), || {
         h.run();
-        if done(h) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+        done(h)
+    });
 }
 
 fn decode(png: &[u8]) -> String {
@@ -83,23 +78,15 @@ fn a_donor_gets_a_qr_with_the_amount_and_code_and_then_thanks() {
     )));
 
     let kiosk = RoomKiosk::new(
-        KioskRoom {
-            status: room.status.clone(),
-            language: Language::Vietnamese,
-            idle_reset_secs: 90,
-            staff_pin_hash: String::new(),
-            start_screen: Screen::Home,
-            service: Some(service),
-            microphone: phonghop::media::MicSource::Test { freq_hz: 440.0 },
-            recording_dir: dir.path().join("recording"),
-            call: None,
-        },
+        kiosk_room(
+            room.status.clone(),
+            Some(service),
+            Screen::Home,
+            dir.path().join("recording"),
+        ),
         Some("no audio in tests".into()),
     );
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_context_setup(phonghop::kiosk::style::apply)
-        .build_ui_state(|ui, kiosk: &mut RoomKiosk| kiosk.frame_ui(ui), kiosk);
+    let mut h = room_harness_of(kiosk);
     h.run();
 
     h.get_by_label("Ủng hộ").click();

@@ -6,91 +6,11 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::kiosk_common::{tap, type_road_feedback, world};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use phonghop::config::Language;
+use phonghop::kiosk::RoomKiosk;
 use phonghop::kiosk::shell::{Recording, Screen};
-use phonghop::kiosk::{KioskRoom, RoomKiosk};
-
-struct World {
-    rt: tokio::runtime::Runtime,
-    dir: tempfile::TempDir,
-    hub: Option<TestHub>,
-    room: Option<TestRoom>,
-    kiosk: phonghop::room::service::KioskClient,
-}
-
-fn world() -> World {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let dir = tempdir();
-    let (hub, room, kiosk) = rt.block_on(async {
-        let hub = start_hub(&dir.path().join("hub")).await;
-        let (config, _) = enrolled_room(&hub, "lao-chai", dir.path().join("room")).await;
-        let (room, kiosk) = start_room_with_kiosk(config).await;
-        (hub, room, kiosk)
-    });
-    World {
-        rt,
-        dir,
-        hub: Some(hub),
-        room: Some(room),
-        kiosk,
-    }
-}
-
-impl World {
-    fn harness(&self) -> Harness<'static, RoomKiosk> {
-        let room = self.room.as_ref().expect("room");
-        let kiosk = RoomKiosk::new(
-            KioskRoom {
-                status: room.status.clone(),
-                language: Language::Vietnamese,
-                idle_reset_secs: 90,
-                staff_pin_hash: String::new(),
-                start_screen: Screen::Home,
-                service: Some(self.kiosk.clone()),
-                microphone: phonghop::media::MicSource::Test { freq_hz: 440.0 },
-                recording_dir: self.dir.path().join("room/recording"),
-                call: None,
-            },
-            None,
-        );
-        Harness::builder()
-            .with_size(egui::vec2(1280.0, 800.0))
-            .with_context_setup(phonghop::kiosk::style::apply)
-            .build_ui_state(|ui, k: &mut RoomKiosk| k.frame_ui(ui), kiosk)
-    }
-
-    fn hub_store(&self) -> phonghop::store::Store {
-        phonghop::store::Store::open(&self.dir.path().join("hub/phonghop.db")).expect("hub db")
-    }
-
-    fn room_store(&self) -> phonghop::store::Store {
-        phonghop::store::Store::open(&self.dir.path().join("room/phonghop.db")).expect("room db")
-    }
-
-    fn stop(mut self) {
-        let (room, hub) = (self.room.take(), self.hub.take());
-        self.rt.block_on(async {
-            if let Some(r) = room {
-                r.stop().await;
-            }
-            if let Some(h) = hub {
-                h.stop().await;
-            }
-        });
-    }
-}
-
-fn tap(h: &mut Harness<'static, RoomKiosk>, label: &str) {
-    h.get_by_label(label).click();
-    h.run_steps(3);
-}
 
 /// Runs frames (real time passes) until `done` holds.
 fn frames_until(
@@ -111,12 +31,20 @@ fn frames_until(
     }
 }
 
-fn eventually_sync(what: &str, timeout: Duration, check: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !check() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+/// From the home screen: feedback in `category`, spoken for at least `ms`, then stopped.
+fn speak(h: &mut Harness<'static, RoomKiosk>, category: &str, ms: u64) {
+    h.run_steps(2);
+    tap(h, "Góp ý");
+    tap(h, category);
+    tap(h, "🗣 Nói thay vì gõ");
+    tap(h, "● Ghi âm");
+    frames_until(
+        h,
+        "speech",
+        Duration::from_secs(10),
+        |k| matches!(k.shell().recording, Recording::Live { elapsed_ms, .. } if elapsed_ms >= ms),
+    );
+    tap(h, "■ Dừng");
 }
 
 fn send_anonymously(h: &mut Harness<'static, RoomKiosk>) -> String {
@@ -144,12 +72,7 @@ fn send_anonymously(h: &mut Harness<'static, RoomKiosk>) -> String {
 fn typed_feedback_gets_a_ticket_and_the_reply_is_readable_with_the_hub_down() {
     let mut w = world();
     let mut h = w.harness();
-    h.run_steps(2);
-    tap(&mut h, "Góp ý");
-    tap(&mut h, "🛣 Đường sá, hạ tầng");
-    for key in ["d", "d", "u", "w", "o", "w", "n", "g", "f"] {
-        tap(&mut h, key);
-    }
+    type_road_feedback(&mut h);
     assert_eq!(h.state().shell().draft, "đường");
     let code = send_anonymously(&mut h);
 
@@ -161,7 +84,7 @@ fn typed_feedback_gets_a_ticket_and_the_reply_is_readable_with_the_hub_down() {
         .expect("stored at the box");
     assert_eq!(ticket.category, "roads");
     let hub = w.hub_store();
-    eventually_sync("the ticket at the hub", Duration::from_secs(15), || {
+    common::wait_until("the ticket at the hub", Duration::from_secs(15), || {
         hub.feedback_by_ticket(&code).ok().flatten().is_some()
     });
     assert_eq!(
@@ -183,7 +106,7 @@ fn typed_feedback_gets_a_ticket_and_the_reply_is_readable_with_the_hub_down() {
     .expect("db")
     .expect("allowed");
     let room = w.room_store();
-    eventually_sync("the reply at the box", Duration::from_secs(15), || {
+    common::wait_until("the reply at the box", Duration::from_secs(15), || {
         room.room_ticket(&code)
             .ok()
             .flatten()
@@ -218,31 +141,20 @@ fn typed_feedback_gets_a_ticket_and_the_reply_is_readable_with_the_hub_down() {
 fn spoken_feedback_reaches_the_hub_with_a_matching_checksum() {
     let w = world();
     let mut h = w.harness();
-    h.run_steps(2);
-    tap(&mut h, "Góp ý");
-    tap(&mut h, "♥ An sinh xã hội");
-    tap(&mut h, "🗣 Nói thay vì gõ");
-    tap(&mut h, "● Ghi âm");
-    frames_until(
-        &mut h,
-        "a second of speech",
-        Duration::from_secs(10),
-        |k| matches!(k.shell().recording, Recording::Live { elapsed_ms, .. } if elapsed_ms >= 1_000),
-    );
-    tap(&mut h, "■ Dừng");
+    speak(&mut h, "♥ An sinh xã hội", 1_000);
     let Recording::Done { duration_ms, .. } = h.state().shell().recording.clone() else {
         panic!("not recorded: {:?}", h.state().shell().recording)
     };
     assert!(duration_ms >= 900, "{duration_ms} ms");
     let code = send_anonymously(&mut h);
     let hub = w.hub_store();
-    eventually_sync(
+    common::wait_until(
         "the voice feedback at the hub",
         Duration::from_secs(15),
         || hub.feedback_by_ticket(&code).ok().flatten().is_some(),
     );
     let row = hub.feedback_by_ticket(&code).expect("db").expect("row");
-    let sha = row.voice_sha256.expect("voice");
+    let sha = row.record.voice_sha256.expect("voice");
     let bytes =
         std::fs::read(w.dir.path().join(format!("hub/voice/{sha}.ogg"))).expect("voice file");
     use sha2::Digest;
@@ -264,7 +176,7 @@ fn a_rating_is_stored_once_and_a_repeated_tap_is_counted_as_filtered() {
     tap(&mut h, "⬅ Quay lại");
     tap(&mut h, "★★★★★\nRất hài lòng");
     let hub = w.hub_store();
-    eventually_sync("both taps at the hub", Duration::from_secs(15), || {
+    common::wait_until("both taps at the hub", Duration::from_secs(15), || {
         hub.rating_counts()
             .map(|(scored, filtered)| scored.iter().map(|(_, n)| n).sum::<u64>() + filtered == 2)
             .unwrap_or(false)
@@ -278,18 +190,7 @@ fn a_rating_is_stored_once_and_a_repeated_tap_is_counted_as_filtered() {
 fn an_idle_reset_deletes_an_unsent_recording() {
     let w = world();
     let mut h = w.harness();
-    h.run_steps(2);
-    tap(&mut h, "Góp ý");
-    tap(&mut h, "✎ Khác");
-    tap(&mut h, "🗣 Nói thay vì gõ");
-    tap(&mut h, "● Ghi âm");
-    frames_until(
-        &mut h,
-        "recording",
-        Duration::from_secs(10),
-        |k| matches!(k.shell().recording, Recording::Live { elapsed_ms, .. } if elapsed_ms >= 300),
-    );
-    tap(&mut h, "■ Dừng");
+    speak(&mut h, "✎ Khác", 300);
     let recording_dir = w.dir.path().join("room/recording");
     assert_eq!(
         std::fs::read_dir(&recording_dir).expect("dir").count(),

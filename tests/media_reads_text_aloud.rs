@@ -5,8 +5,9 @@
 //! (`make test` installs it through scripts/install-deps.sh).
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::common::wait_until;
 use crate::media_common::stop_and_check_it_stays_stopped;
 use phonghop::media::{
     AudioOutput, PipelineError, PlaybackError, Speaker, SpeechLanguage, SpeechUnavailable,
@@ -124,21 +125,16 @@ fn new_speaker(output: AudioOutput) -> Speaker {
 
 /// Waits until `speaker` is silent; returns how long that took.
 fn wait_until_silent(speaker: &Speaker, limit: Duration) -> Duration {
-    let start = Instant::now();
-    while speaker.is_speaking() {
-        assert!(start.elapsed() < limit, "still speaking after {limit:?}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    start.elapsed()
+    wait_until("the speaker to fall silent", limit, || {
+        !speaker.is_speaking()
+    })
 }
 
 /// Waits until played sound reaches the file (filesink writes 64 KiB blocks, ~1.5 s of audio).
 fn wait_for_sound(path: &Path) {
-    let start = Instant::now();
-    while std::fs::metadata(path).map_or(0, |m| m.len()) == 0 {
-        assert!(start.elapsed() < Duration::from_secs(15), "nothing played");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_until("sound in the file", Duration::from_secs(15), || {
+        std::fs::metadata(path).is_ok_and(|m| m.len() > 0)
+    });
 }
 
 fn scratch() -> (tempfile::TempDir, PathBuf) {

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::common::wait_until;
 use crate::media_common::stop_and_check_it_stays_stopped;
 use phonghop::media::{
     AudioOutput, MicSource, Player, RecordError, Recorder, Recording, probe_ogg_opus,
@@ -24,20 +25,10 @@ fn start(source: &MicSource, path: &Path, max_secs: u32) -> Recorder {
     Recorder::start(source, path, max_secs).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Waits until `done` holds, failing after `limit`.
-fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) -> Duration {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < limit, "{what}: not after {limit:?}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    start.elapsed()
-}
-
 /// Records `ms` of `source` and finishes.
 fn record(source: &MicSource, path: &Path, ms: u64) -> Recording {
     let recorder = start(source, path, 180);
-    wait_for("recording", Duration::from_millis(ms + 10_000), || {
+    wait_until("recording", Duration::from_millis(ms + 10_000), || {
         recorder.elapsed_ms() >= ms
     });
     recorder.finish().unwrap_or_else(|e| panic!("{e}"))
@@ -48,7 +39,7 @@ fn loudest_level(source: &MicSource, ms: u64) -> f32 {
     let (_dir, path) = scratch();
     let recorder = start(source, &path, 180);
     let mut loudest = 0.0f32;
-    wait_for("metering", Duration::from_millis(ms + 10_000), || {
+    wait_until("metering", Duration::from_millis(ms + 10_000), || {
         let level = recorder.level();
         assert!((0.0..=1.0).contains(&level), "level {level} out of range");
         loudest = loudest.max(level);
@@ -201,7 +192,7 @@ fn the_level_meter_follows_the_input() {
 fn the_meter_is_cheap_enough_to_read_every_frame() {
     let (_dir, path) = scratch();
     let recorder = start(&TONE, &path, 180);
-    wait_for("first level", Duration::from_secs(10), || {
+    wait_until("first level", Duration::from_secs(10), || {
         recorder.level() > 0.0
     });
     let began = Instant::now();
@@ -235,7 +226,7 @@ fn recording_stops_by_itself_at_the_limit() {
     let (_dir, path) = scratch();
     let began = Instant::now();
     let recorder = start(&TONE, &path, 1);
-    let took = wait_for("limit", Duration::from_secs(10), || recorder.is_finished());
+    let took = wait_until("limit", Duration::from_secs(10), || recorder.is_finished());
     assert!(
         took >= Duration::from_millis(800),
         "finished after {took:?}: not real time"
@@ -264,7 +255,7 @@ fn recording_stops_by_itself_at_the_limit() {
 fn discard_deletes_the_recording() {
     let (_dir, path) = scratch();
     let recorder = start(&TONE, &path, 180);
-    wait_for("recording", Duration::from_secs(10), || {
+    wait_until("recording", Duration::from_secs(10), || {
         recorder.elapsed_ms() >= 500
     });
     assert!(path.exists());
@@ -292,7 +283,7 @@ fn dropping_a_recorder_deletes_the_partial_file_and_stops_the_pipeline() {
         side.display()
     ));
     let recorder = start(&mic, &path, 180);
-    wait_for("recording", Duration::from_secs(10), || {
+    wait_until("recording", Duration::from_secs(10), || {
         recorder.elapsed_ms() >= 500 && size(&side) > 0
     });
     drop(recorder);
@@ -310,7 +301,7 @@ fn a_recording_plays_back_at_its_length() {
     let began = Instant::now();
     let player = Player::play(&path, &wav_sink(&played)).unwrap_or_else(|e| panic!("{e}"));
     assert!(player.is_playing());
-    wait_for("playback", Duration::from_secs(15), || !player.is_playing());
+    wait_until("playback", Duration::from_secs(15), || !player.is_playing());
     assert_eq!(player.last_error(), None);
     assert!(
         began.elapsed() >= Duration::from_millis(1700),
@@ -339,7 +330,7 @@ fn stop_ends_playback_quickly() {
     record(&TONE, &path, 2000);
     let played = dir.path().join("played.wav");
     let player = Player::play(&path, &wav_sink(&played)).unwrap_or_else(|e| panic!("{e}"));
-    wait_for("playing", Duration::from_secs(10), || {
+    wait_until("playing", Duration::from_secs(10), || {
         player.position_ms() >= 400
     });
     assert!(player.is_playing());
@@ -387,7 +378,7 @@ fn the_automatic_microphone_records_or_says_why_not() {
     let (_dir, path) = scratch();
     match Recorder::start(&MicSource::Auto, &path, 180) {
         Ok(recorder) => {
-            wait_for("recording", Duration::from_secs(10), || {
+            wait_until("recording", Duration::from_secs(10), || {
                 recorder.elapsed_ms() >= 300
             });
             let recording = recorder.finish().unwrap_or_else(|e| panic!("{e}"));

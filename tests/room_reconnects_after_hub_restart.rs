@@ -57,23 +57,9 @@ async fn a_room_reconnects_by_itself_after_the_hub_restarts() {
     )
     .await;
 
-    let health: serde_json::Value = http()
-        .get(room.health_url.join("healthz").expect("url"))
-        .send()
-        .await
-        .expect("healthz")
-        .json()
-        .await
-        .expect("json");
+    let health = get_json(room.health_url.join("healthz").expect("url")).await;
     assert_eq!(health["hub"]["state"], "connected");
-    let metrics = http()
-        .get(room.health_url.join("metrics").expect("url"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = get_text(room.health_url.join("metrics").expect("url")).await;
     assert!(
         metrics.contains("phonghop_room_hub_connects_total 2"),
         "{metrics}"

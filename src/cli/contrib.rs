@@ -78,6 +78,25 @@ pub struct ImportStatementArgs {
     pub account: Option<String>,
 }
 
+/// Who does a ledger action and why: both kept in the ledger.
+#[derive(Debug, clap::Args)]
+pub struct StaffArgs {
+    /// Staff member doing this (kept in the ledger).
+    #[arg(long = "by")]
+    pub by: String,
+    #[arg(long)]
+    pub reason: String,
+}
+
+impl StaffArgs {
+    fn note(&self) -> StaffNote<'_> {
+        StaffNote {
+            staff_member: &self.by,
+            reason: &self.reason,
+        }
+    }
+}
+
 #[derive(Debug, clap::Subcommand)]
 pub enum TransfersCommand {
     /// Transfers no campaign was credited with, and why.
@@ -92,11 +111,8 @@ pub enum TransfersCommand {
         /// Pledge id or reference code this transfer pays.
         #[arg(long)]
         pledge: Option<String>,
-        /// Staff member doing this (kept in the ledger).
-        #[arg(long = "by")]
-        by: String,
-        #[arg(long)]
-        reason: String,
+        #[command(flatten)]
+        staff: StaffArgs,
     },
 }
 
@@ -109,19 +125,15 @@ pub enum LedgerCommand {
         /// Signed whole dong.
         #[arg(long = "amount", value_name = "VND", allow_hyphen_values = true)]
         amount_vnd: String,
-        #[arg(long = "by")]
-        by: String,
-        #[arg(long)]
-        reason: String,
+        #[command(flatten)]
+        staff: StaffArgs,
     },
     /// Record that a transfer's money was sent back (a negative entry).
     Refund {
         #[arg(long)]
         transfer: String,
-        #[arg(long = "by")]
-        by: String,
-        #[arg(long)]
-        reason: String,
+        #[command(flatten)]
+        staff: StaffArgs,
     },
     /// Print a campaign's ledger.
     Show {
@@ -407,18 +419,13 @@ pub fn run(
             transfer,
             campaign,
             pledge,
-            by,
-            reason,
+            staff,
         }) => {
-            let note = StaffNote {
-                staff_member: &by,
-                reason: &reason,
-            };
             let entry = open(config)?.assign_transfer(
                 &transfer,
                 &campaign,
                 pledge.as_deref(),
-                note,
+                staff.note(),
                 now,
             )?;
             writeln!(
@@ -433,15 +440,10 @@ pub fn run(
         ContribCommand::Ledger(LedgerCommand::Correct {
             campaign,
             amount_vnd,
-            by,
-            reason,
+            staff,
         }) => {
             let amount = signed_vnd("--amount", &amount_vnd)?;
-            let note = StaffNote {
-                staff_member: &by,
-                reason: &reason,
-            };
-            let entry = open(config)?.correct_campaign(&campaign, amount, note, now)?;
+            let entry = open(config)?.correct_campaign(&campaign, amount, staff.note(), now)?;
             writeln!(
                 out,
                 "Correction of {} VND added to {campaign} (ledger entry {}).",
@@ -451,16 +453,8 @@ pub fn run(
             .map_err(w)?;
             Ok(())
         }
-        ContribCommand::Ledger(LedgerCommand::Refund {
-            transfer,
-            by,
-            reason,
-        }) => {
-            let note = StaffNote {
-                staff_member: &by,
-                reason: &reason,
-            };
-            let entry = open(config)?.refund_transfer(&transfer, note, now)?;
+        ContribCommand::Ledger(LedgerCommand::Refund { transfer, staff }) => {
+            let entry = open(config)?.refund_transfer(&transfer, staff.note(), now)?;
             writeln!(
                 out,
                 "Refund of {} VND recorded for transfer {transfer} (ledger entry {}).",

@@ -1018,58 +1018,63 @@ mod tests {
         )
     }
 
+    /// SePay delivers `body` with `headers` to the account this hub takes gifts on.
+    fn sepay_delivers(
+        headers: &SepayHeaders,
+        body: &str,
+        auth: SepayAuth,
+    ) -> Result<Notification, Rejection> {
+        sepay(headers, body.as_bytes(), auth, "0011001234567", NOW_MS)
+    }
+
+    /// SePay's HMAC headers: `signature` over `t + "." + body`, sent at `t` (seconds).
+    fn hmac_headers<'a>(signature: &'a str, t: &'a str) -> SepayHeaders<'a> {
+        SepayHeaders {
+            signature: Some(signature),
+            timestamp: Some(t),
+            ..Default::default()
+        }
+    }
+
+    fn api_key_header(authorization: &str) -> SepayHeaders<'_> {
+        SepayHeaders {
+            authorization: Some(authorization),
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn sepay_hmac_signs_timestamp_dot_raw_body_and_refuses_old_timestamps() {
         let secret = "sepay-secret-0123456789";
         let body = sepay_in("UH7K3P9 ung ho");
-        let t = NOW_MS / 1000;
+        let t = (NOW_MS / 1000).to_string();
         let hex = sign_sha256(secret, &format!("{t}.{body}"));
         for signature in [format!("sha256={hex}"), hex.clone()] {
-            let headers = SepayHeaders {
-                signature: Some(&signature),
-                timestamp: Some(&t.to_string()),
-                ..Default::default()
-            };
             assert!(matches!(
-                sepay(
-                    &headers,
-                    body.as_bytes(),
-                    SepayAuth::Hmac(secret),
-                    "0011001234567",
-                    NOW_MS
+                sepay_delivers(
+                    &hmac_headers(&signature, &t),
+                    &body,
+                    SepayAuth::Hmac(secret)
                 ),
                 Ok(Notification::Transfer(_))
             ));
         }
-        let old = t - 301;
+        let old = (NOW_MS / 1000 - 301).to_string();
         let signature = format!("sha256={}", sign_sha256(secret, &format!("{old}.{body}")));
-        let headers = SepayHeaders {
-            signature: Some(&signature),
-            timestamp: Some(&old.to_string()),
-            ..Default::default()
-        };
         assert!(matches!(
-            sepay(
-                &headers,
-                body.as_bytes(),
-                SepayAuth::Hmac(secret),
-                "0011001234567",
-                NOW_MS
+            sepay_delivers(
+                &hmac_headers(&signature, &old),
+                &body,
+                SepayAuth::Hmac(secret)
             ),
             Err(Rejection::Stale { .. })
         ));
         // An API key where a signature is expected is no signature.
-        let headers = SepayHeaders {
-            authorization: Some("Apikey sepay-secret-0123456789"),
-            ..Default::default()
-        };
         assert!(matches!(
-            sepay(
-                &headers,
-                body.as_bytes(),
-                SepayAuth::Hmac(secret),
-                "0011001234567",
-                NOW_MS
+            sepay_delivers(
+                &api_key_header("Apikey sepay-secret-0123456789"),
+                &body,
+                SepayAuth::Hmac(secret)
             ),
             Err(Rejection::Unauthorized(_))
         ));
@@ -1078,47 +1083,27 @@ mod tests {
     #[test]
     fn sepay_needs_its_key_and_counts_only_incoming_transfers() {
         let body = sepay_in("UH7K3P9 ung ho").replace("\"in\"", "\"out\"");
-        let wrong = SepayHeaders {
-            authorization: Some("Apikey nope"),
-            ..Default::default()
-        };
         assert!(matches!(
-            sepay(
-                &wrong,
-                body.as_bytes(),
-                SepayAuth::ApiKey("k"),
-                "0011001234567",
-                NOW_MS
+            sepay_delivers(
+                &api_key_header("Apikey nope"),
+                &body,
+                SepayAuth::ApiKey("k")
             ),
             Err(Rejection::Unauthorized(_))
         ));
-        let right = SepayHeaders {
-            authorization: Some("Apikey k"),
-            ..Default::default()
-        };
         assert!(matches!(
-            sepay(&right, body.as_bytes(), SepayAuth::ApiKey("k"), "0011001234567", NOW_MS),
+            sepay_delivers(&api_key_header("Apikey k"), &body, SepayAuth::ApiKey("k")),
             Ok(Notification::Ignored(why)) if why.contains("outgoing")
         ));
     }
 
     #[test]
     fn amounts_must_be_integers_as_the_senders_type_them() {
-        let right = SepayHeaders {
-            authorization: Some("Apikey k"),
-            ..Default::default()
-        };
         for amount in ["\"100000\"", "100000.5", "-5"] {
             let body = sepay_in("UH7K3P9").replace("100000,", &format!("{amount},"));
             assert!(
                 matches!(
-                    sepay(
-                        &right,
-                        body.as_bytes(),
-                        SepayAuth::ApiKey("k"),
-                        "0011001234567",
-                        NOW_MS
-                    ),
+                    sepay_delivers(&api_key_header("Apikey k"), &body, SepayAuth::ApiKey("k")),
                     Err(Rejection::Malformed(_))
                 ),
                 "{amount}"

@@ -65,28 +65,31 @@ pub struct RoomTicket {
     pub synced_at_ms: Option<i64>,
 }
 
-/// Feedback as staff see it at the hub (personal data included: staff only).
+/// Feedback as staff see it at the hub (personal data included: staff only): the record
+/// the room sent, as it sent it, and what the hub keeps about it. Its JSON is flat, and the
+/// record's fields read through it (`row.text`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FeedbackRow {
     pub id: String,
     pub room_id: String,
     pub unit_id: String,
     pub room_seq: i64,
-    pub ticket_code: String,
-    pub category: String,
-    pub text: String,
-    pub voice_sha256: Option<String>,
-    pub name: Option<String>,
-    pub phone: Option<String>,
-    pub village: Option<String>,
-    pub language: String,
-    pub submitted_at_ms: i64,
+    #[serde(flatten)]
+    pub record: crate::wire::FeedbackRecord,
     pub received_at_ms: i64,
     pub status: Status,
     pub reply: Option<String>,
     pub replied_at_ms: Option<i64>,
     pub updated_at_ms: i64,
     pub hidden: bool,
+}
+
+impl std::ops::Deref for FeedbackRow {
+    type Target = crate::wire::FeedbackRecord;
+
+    fn deref(&self) -> &Self::Target {
+        &self.record
+    }
 }
 
 /// Which feedback to list.

@@ -314,7 +314,7 @@ pub(super) async fn update(
     if let Some(by) = request.by.as_deref().filter(|by| *by != staff.login) {
         tracing::debug!(by, login = %staff.login, "the history records the signed-in login");
     }
-    let code = find_for(&hub, &staff, code).await?.ticket_code;
+    let code = find_for(&hub, &staff, code).await?.record.ticket_code;
     let now = crate::clock::now_ms();
     let by = staff.login.clone();
     let outcome = hub
@@ -341,6 +341,7 @@ pub(super) async fn voice(
 ) -> Result<Response, ApiFailure> {
     let row = find_for(&hub, &staff, code).await?;
     let sha = row
+        .record
         .voice_sha256
         .ok_or_else(|| ApiFailure::not_found("this feedback has no voice"))?;
     let bytes = tokio::fs::read(voice_path(&hub, &sha)).await.map_err(|e| {

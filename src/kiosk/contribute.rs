@@ -1,17 +1,17 @@
 //! "Contribute" on the kiosk: campaign list with progress → amount → name or anonymous →
 //! the dynamic VietQR → "thank you" when the room learns the transfer arrived.
 //!
-//! [`ContributeFlow`] is the flow's state inside the shell (cleared with every other piece
-//! of personal data on Home and idle reset); [`ContributeCommand`]s change it and may ask
-//! the room for something ([`ContributeRequest`], carried out by [`RoomCalls`]); the room's
-//! answers come back as [`ContributeEvent`]s. The `*_ui` functions draw and do no I/O.
+//! The flow's state and messages live in [`super::contribute_model`] (the shell keeps the
+//! state and applies the commands); this file carries out the requests ([`RoomCalls`]) and
+//! draws the steps. The `*_ui` functions draw and do no I/O.
 
 use egui::{Color32, RichText, Sense, Ui, vec2};
 use tokio::sync::oneshot;
 
+pub use super::contribute_model::*;
 use super::i18n::{Arg, tr, tr_args};
 use super::keyboard::{self, KeyboardEvent};
-use super::shell::{Command, Effect, Screen, Shell};
+use super::shell::{Command, Screen, Shell};
 use super::style::{BODY_PT, MIN_TARGET, big_button, big_button_enabled, body, heading};
 use super::widgets::{keyboard_labels, qr_ui};
 use crate::config::Language;
@@ -19,228 +19,7 @@ use crate::contrib::format_vnd;
 use crate::room::contrib_service::{ContribError, ContribRequest, PledgeDraft, PledgeTicket};
 use crate::room::service::{KioskClient, KioskRequest};
 use crate::store::{PledgeState, WallEntry};
-use crate::vietqr::render::{ModuleMatrix, QrUse, module_matrix};
 use crate::wire::CampaignInfo;
-
-/// The steps, each a screen of its own (screenshots, the accessibility walk, Back).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    Campaigns,
-    Amount,
-    Name,
-    Qr,
-    Thanks,
-}
-
-impl Step {
-    /// Screen names for `--screen` and `Screen::NAMES`.
-    pub const NAMES: [(&'static str, Step); 5] = [
-        ("contribute", Step::Campaigns),
-        ("contribute-amount", Step::Amount),
-        ("contribute-name", Step::Name),
-        ("contribute-qr", Step::Qr),
-        ("contribute-thanks", Step::Thanks),
-    ];
-
-    pub fn from_name(name: &str) -> Option<Step> {
-        Self::NAMES
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, step)| *step)
-    }
-}
-
-/// The preset amounts (VND).
-pub const PRESETS_VND: [i64; 4] = [50_000, 100_000, 200_000, 500_000];
-/// Bounds of an amount typed on the pad.
-pub const OTHER_MIN_VND: i64 = 10_000;
-pub const OTHER_MAX_VND: i64 = 100_000_000;
-/// How many gifts the donor wall shows.
-pub const WALL_LINES: usize = 5;
-/// How often the kiosk asks the room whether the shown pledge is confirmed.
-pub const STATUS_POLL_MS: i64 = 1_500;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ContributeCommand {
-    PickCampaign(String),
-    PickAmount(i64),
-    /// Open the number pad for another amount.
-    OtherAmount,
-    ConfirmOther,
-    /// Give anonymously (the default) and show the QR.
-    Anonymous,
-    /// The explicit consent tap: "show my name on the donor wall".
-    GiveName,
-    ConfirmName,
-    /// Making the pledge failed: try again with the same choices.
-    Retry,
-}
-
-/// What the app must ask the room (answers come back as [`ContributeEvent`]s).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ContributeRequest {
-    LoadCampaigns,
-    CreatePledge(PledgeDraft),
-}
-
-/// The room's answers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ContributeEvent {
-    Campaigns(Result<Vec<CampaignInfo>, ContribError>),
-    Wall(Result<Vec<WallEntry>, ContribError>),
-    PledgeCreated(Result<PledgeTicket, ContribError>),
-    PledgeStatus {
-        reference_code: String,
-        state: Result<Option<PledgeState>, ContribError>,
-    },
-}
-
-/// The flow's state; `Default` is a fresh start.
-#[derive(Debug, Default)]
-pub struct ContributeFlow {
-    /// `None` while the room is asked.
-    pub campaigns: Option<Result<Vec<CampaignInfo>, ContribError>>,
-    pub wall: Vec<WallEntry>,
-    pub campaign: Option<CampaignInfo>,
-    pub amount_vnd: Option<i64>,
-    pub other_open: bool,
-    pub other_entry: String,
-    pub other_invalid: bool,
-    pub pad: keyboard::KeyboardState,
-    /// Set only by the consent tap; the name is kept only then.
-    pub consent: bool,
-    pub name: String,
-    pub name_keyboard: keyboard::KeyboardState,
-    /// `None` while the room stores the pledge.
-    pub pledge: Option<Result<PledgeTicket, ContribError>>,
-    pub qr: Option<ModuleMatrix>,
-    pub confirmed: bool,
-}
-
-impl ContributeFlow {
-    fn draft(&self, donor_name: Option<String>) -> Option<PledgeDraft> {
-        Some(PledgeDraft {
-            campaign_id: self.campaign.as_ref()?.id.clone(),
-            amount_vnd: self.amount_vnd?,
-            donor_name,
-        })
-    }
-
-    fn donor_name(&self) -> Option<String> {
-        let name = crate::text::nfc(self.name.trim());
-        (self.consent && !name.is_empty()).then_some(name)
-    }
-}
-
-impl Shell {
-    /// The Contribute tile: a fresh flow and the campaigns from the room.
-    pub(super) fn open_contribute(&mut self) -> Vec<Effect> {
-        self.contribute = ContributeFlow::default();
-        self.go(Screen::Contribute(Step::Campaigns));
-        vec![Effect::Contribute(ContributeRequest::LoadCampaigns)]
-    }
-
-    pub(super) fn contribute_command(&mut self, command: ContributeCommand) -> Vec<Effect> {
-        let flow = &mut self.contribute;
-        match command {
-            ContributeCommand::PickCampaign(id) => {
-                let picked = flow
-                    .campaigns
-                    .as_ref()
-                    .and_then(|c| c.as_ref().ok())
-                    .and_then(|list| list.iter().find(|c| c.id == id && c.is_open()))
-                    .cloned();
-                if picked.is_some() {
-                    flow.campaign = picked;
-                    flow.amount_vnd = None;
-                    flow.other_open = false;
-                    self.go(Screen::Contribute(Step::Amount));
-                }
-            }
-            ContributeCommand::PickAmount(amount_vnd) => {
-                flow.amount_vnd = Some(amount_vnd);
-                flow.other_open = false;
-                self.go(Screen::Contribute(Step::Name));
-            }
-            ContributeCommand::OtherAmount => {
-                flow.other_open = true;
-                flow.other_entry.clear();
-                flow.other_invalid = false;
-            }
-            ContributeCommand::ConfirmOther => match flow.other_entry.trim().parse::<i64>() {
-                Ok(v) if (OTHER_MIN_VND..=OTHER_MAX_VND).contains(&v) => {
-                    flow.amount_vnd = Some(v);
-                    flow.other_open = false;
-                    self.go(Screen::Contribute(Step::Name));
-                }
-                _ => flow.other_invalid = true,
-            },
-            ContributeCommand::Anonymous => {
-                flow.consent = false;
-                flow.name.clear();
-                return self.make_pledge();
-            }
-            ContributeCommand::GiveName => flow.consent = true,
-            ContributeCommand::ConfirmName | ContributeCommand::Retry => return self.make_pledge(),
-        }
-        Vec::new()
-    }
-
-    fn make_pledge(&mut self) -> Vec<Effect> {
-        let flow = &mut self.contribute;
-        let Some(draft) = flow.draft(flow.donor_name()) else {
-            return Vec::new();
-        };
-        flow.pledge = None;
-        flow.qr = None;
-        flow.confirmed = false;
-        if self.screen != Screen::Contribute(Step::Qr) {
-            self.go(Screen::Contribute(Step::Qr));
-        }
-        vec![Effect::Contribute(ContributeRequest::CreatePledge(draft))]
-    }
-
-    /// An answer from the room. A confirmation shows the thank-you only while the donor is
-    /// still looking at that pledge's QR.
-    pub fn contribute_event(&mut self, event: ContributeEvent) {
-        let flow = &mut self.contribute;
-        match event {
-            ContributeEvent::Campaigns(result) => flow.campaigns = Some(result),
-            ContributeEvent::Wall(result) => flow.wall = result.unwrap_or_default(),
-            ContributeEvent::PledgeCreated(result) => {
-                if self.screen == Screen::Contribute(Step::Qr) && flow.pledge.is_none() {
-                    flow.qr = result
-                        .as_ref()
-                        .ok()
-                        .and_then(|t| module_matrix(&t.payload, QrUse::Screen).ok());
-                    flow.pledge = Some(result);
-                }
-            }
-            ContributeEvent::PledgeStatus {
-                reference_code,
-                state,
-            } => {
-                if Some(reference_code.as_str()) == self.watched_pledge()
-                    && matches!(state, Ok(Some(PledgeState::Confirmed { .. })))
-                {
-                    self.contribute.confirmed = true;
-                    self.go(Screen::Contribute(Step::Thanks));
-                }
-            }
-        }
-    }
-
-    /// The reference code whose confirmation the QR screen is waiting for.
-    pub fn watched_pledge(&self) -> Option<&str> {
-        if self.screen != Screen::Contribute(Step::Qr) || self.contribute.confirmed {
-            return None;
-        }
-        match &self.contribute.pledge {
-            Some(Ok(ticket)) => Some(&ticket.reference_code),
-            _ => None,
-        }
-    }
-}
 
 // ----- carrying out requests (the app's side; no egui) -----
 

@@ -70,15 +70,8 @@ pub fn speak_screen_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
             command = Some(Command::TypeInstead);
         }
     });
-    if let Some(reason) = &shell.mic_unavailable {
-        ui.label(
-            body(tr_args(
-                lang,
-                "mic-unavailable",
-                &[("reason", Arg::Text(reason))],
-            ))
-            .color(egui::Color32::DARK_RED),
-        );
+    if let Some(why) = shell.mic_unavailable {
+        ui.label(body(tr(lang, why.text_key())).color(egui::Color32::DARK_RED));
         return command;
     }
     ui.add_space(12.0);

@@ -5,10 +5,12 @@
 
 mod bench;
 pub mod contribute;
+pub mod contribute_model;
 mod feedback_screens;
 pub mod fonts;
 pub mod i18n;
 pub mod keyboard;
+pub mod meeting_model;
 pub mod meeting_screen;
 pub mod screens;
 pub mod shell;
@@ -405,15 +407,7 @@ impl RoomKiosk {
                     Ok(recorder) => self.recorder = Some(recorder),
                     Err(e) => {
                         tracing::warn!(error = %e, "cannot record");
-                        if matches!(e, crate::media::RecordError::NoMicrophone(_)) {
-                            self.shell.mic_unavailable = Some(e.to_string());
-                        }
-                        let failed = match e {
-                            crate::media::RecordError::NoMicrophone(_) => {
-                                shell::RecordingFailed::NoMicrophone
-                            }
-                            _ => shell::RecordingFailed::Failed,
-                        };
+                        let failed = shell::RecordingFailed::from_record_error(&e);
                         self.shell.recording_finished(Err(failed));
                     }
                 }

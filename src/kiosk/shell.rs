@@ -1,8 +1,14 @@
 //! The kiosk's state and what each command does to it: a plain state machine with the time
 //! as an input, so a test can walk every screen and an hour of idling in milliseconds.
 
+use super::contribute_model::{
+    ContributeCommand, ContributeEvent, ContributeFlow, ContributeRequest, OTHER_MAX_VND,
+    OTHER_MIN_VND, Step,
+};
 use crate::config::Language;
 use crate::room::RoomStatus;
+use crate::store::PledgeState;
+use crate::vietqr::render::{QrUse, module_matrix};
 
 /// The five tiles of the home screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,7 +96,7 @@ pub enum Screen {
     /// A tile whose screen a later issue builds: it says what it will do.
     Coming(Tile),
     /// Contribute: campaign, amount, name or anonymous, VietQR, thanks (`kiosk::contribute`).
-    Contribute(super::contribute::Step),
+    Contribute(super::contribute_model::Step),
     StaffPin,
     StaffPanel,
     /// Something failed; a friendly message and a way Home.
@@ -141,7 +147,9 @@ impl Screen {
             "staff-panel" => Screen::StaffPanel,
             "fault" => Screen::Fault,
             "meeting" => Screen::Meeting,
-            other => return super::contribute::Step::from_name(other).map(Screen::Contribute),
+            other => {
+                return super::contribute_model::Step::from_name(other).map(Screen::Contribute);
+            }
         })
     }
 
@@ -202,7 +210,7 @@ pub enum Command {
     /// One tap on a smiley: 1 (very unhappy) to 5 (very happy).
     Rate(u8),
     LookUpTicket,
-    Contribute(super::contribute::ContributeCommand),
+    Contribute(super::contribute_model::ContributeCommand),
     /// A screen failed (panicked); show the fault screen.
     ScreenFailed,
     /// The meeting screen's microphone button (off when on, on when off).
@@ -234,7 +242,7 @@ pub enum Effect {
     /// Stop any recording or playback and delete the recording.
     DiscardRecording,
     /// Ask the room; answers come back through `Shell::contribute_event`.
-    Contribute(super::contribute::ContributeRequest),
+    Contribute(super::contribute_model::ContributeRequest),
     /// Switch the call's microphone on or off (`CallView::set_microphone`).
     SetMicrophone(bool),
     /// Switch the call's camera on or off (`CallView::set_camera`).
@@ -286,24 +294,56 @@ pub enum Recording {
     Failed(RecordingFailed),
 }
 
-/// Why a recording could not be made, as the resident is told (the details are logged).
+/// Why a recording could not be made, as the resident is told in their language (media's
+/// English explanation, meant for staff, goes to the log).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordingFailed {
     /// The box has no microphone it can use.
     NoMicrophone,
+    /// The box lacks the recording software (GStreamer or one of its plugins).
+    NoRecorder,
     /// Anything else: trying again may work.
     Failed,
 }
 
 impl RecordingFailed {
-    pub const TEXT_KEYS: [&'static str; 2] = ["record-failed-no-mic", "record-failed-retry"];
+    pub const TEXT_KEYS: [&'static str; 3] = [
+        "record-failed-no-mic",
+        "record-failed-no-recorder",
+        "record-failed-retry",
+    ];
+
+    /// What the resident is told for media's typed error.
+    pub fn from_record_error(error: &crate::media::RecordError) -> RecordingFailed {
+        use crate::media::RecordError as E;
+        match error {
+            E::NoMicrophone(_) => RecordingFailed::NoMicrophone,
+            E::NoGStreamer(_) => RecordingFailed::NoRecorder,
+            E::NoAudioOutput(_)
+            | E::File { .. }
+            | E::Invalid { .. }
+            | E::Timeout(_)
+            | E::Empty
+            | E::Pipeline(_) => RecordingFailed::Failed,
+        }
+    }
 
     /// The key of the kiosk text that explains this to a resident.
     pub fn text_key(self) -> &'static str {
         match self {
             RecordingFailed::NoMicrophone => Self::TEXT_KEYS[0],
-            RecordingFailed::Failed => Self::TEXT_KEYS[1],
+            RecordingFailed::NoRecorder => Self::TEXT_KEYS[1],
+            RecordingFailed::Failed => Self::TEXT_KEYS[2],
         }
+    }
+
+    /// Trying again will not help until staff fix the box: the Speak screen says so
+    /// instead of offering the record button.
+    pub fn lasts(self) -> bool {
+        matches!(
+            self,
+            RecordingFailed::NoMicrophone | RecordingFailed::NoRecorder
+        )
     }
 }
 
@@ -396,8 +436,8 @@ pub struct Shell {
     pub rating_question: Option<String>,
     pub category: Option<String>,
     pub recording: Recording,
-    /// Why the microphone cannot be used, if it cannot.
-    pub mic_unavailable: Option<String>,
+    /// Why the box cannot record at all, once a recording failed for a lasting reason.
+    pub mic_unavailable: Option<RecordingFailed>,
     pub contact: Contact,
     pub contact_keyboard: super::keyboard::KeyboardState,
     pub receipt: Option<crate::room::service::Receipt>,
@@ -405,10 +445,10 @@ pub struct Shell {
     pub ticket_entry: String,
     pub ticket: Option<TicketLookup>,
     /// The contribution flow (choices and the pledge shown): cleared on Home and idle reset.
-    pub contribute: super::contribute::ContributeFlow,
+    pub contribute: super::contribute_model::ContributeFlow,
     /// What the meeting screen shows; `meeting.phase` is the call's phase as last given to
     /// `call_phase_changed`.
-    pub meeting: super::meeting_screen::MeetingScreenState,
+    pub meeting: super::meeting_model::MeetingScreenState,
     /// The screen a call took over (the resident's work on it is kept, not shown).
     interrupted: Option<Screen>,
     last_rating_ms: Option<i64>,
@@ -640,7 +680,12 @@ impl Shell {
     ) {
         self.recording = match result {
             Ok((voice, duration_ms)) => Recording::Done { voice, duration_ms },
-            Err(why) => Recording::Failed(why),
+            Err(why) => {
+                if why.lasts() {
+                    self.mic_unavailable = Some(why);
+                }
+                Recording::Failed(why)
+            }
         };
     }
 
@@ -652,7 +697,7 @@ impl Shell {
 
     /// A donor paying by phone looks at the phone, not the kiosk: the QR waits longer.
     fn idle_limit_ms(&self) -> i64 {
-        if self.screen == Screen::Contribute(super::contribute::Step::Qr) {
+        if self.screen == Screen::Contribute(super::contribute_model::Step::Qr) {
             self.idle_reset_ms.max(QR_WAIT_MS)
         } else {
             self.idle_reset_ms
@@ -864,6 +909,118 @@ impl Shell {
     }
 }
 
+// ----- the Contribute flow -----
+
+impl Shell {
+    /// The Contribute tile: a fresh flow and the campaigns from the room.
+    pub(super) fn open_contribute(&mut self) -> Vec<Effect> {
+        self.contribute = ContributeFlow::default();
+        self.go(Screen::Contribute(Step::Campaigns));
+        vec![Effect::Contribute(ContributeRequest::LoadCampaigns)]
+    }
+
+    pub(super) fn contribute_command(&mut self, command: ContributeCommand) -> Vec<Effect> {
+        let flow = &mut self.contribute;
+        match command {
+            ContributeCommand::PickCampaign(id) => {
+                let picked = flow
+                    .campaigns
+                    .as_ref()
+                    .and_then(|c| c.as_ref().ok())
+                    .and_then(|list| list.iter().find(|c| c.id == id && c.is_open()))
+                    .cloned();
+                if picked.is_some() {
+                    flow.campaign = picked;
+                    flow.amount_vnd = None;
+                    flow.other_open = false;
+                    self.go(Screen::Contribute(Step::Amount));
+                }
+            }
+            ContributeCommand::PickAmount(amount_vnd) => {
+                flow.amount_vnd = Some(amount_vnd);
+                flow.other_open = false;
+                self.go(Screen::Contribute(Step::Name));
+            }
+            ContributeCommand::OtherAmount => {
+                flow.other_open = true;
+                flow.other_entry.clear();
+                flow.other_invalid = false;
+            }
+            ContributeCommand::ConfirmOther => match flow.other_entry.trim().parse::<i64>() {
+                Ok(v) if (OTHER_MIN_VND..=OTHER_MAX_VND).contains(&v) => {
+                    flow.amount_vnd = Some(v);
+                    flow.other_open = false;
+                    self.go(Screen::Contribute(Step::Name));
+                }
+                _ => flow.other_invalid = true,
+            },
+            ContributeCommand::Anonymous => {
+                flow.consent = false;
+                flow.name.clear();
+                return self.make_pledge();
+            }
+            ContributeCommand::GiveName => flow.consent = true,
+            ContributeCommand::ConfirmName | ContributeCommand::Retry => return self.make_pledge(),
+        }
+        Vec::new()
+    }
+
+    fn make_pledge(&mut self) -> Vec<Effect> {
+        let flow = &mut self.contribute;
+        let Some(draft) = flow.draft(flow.donor_name()) else {
+            return Vec::new();
+        };
+        flow.pledge = None;
+        flow.qr = None;
+        flow.confirmed = false;
+        if self.screen != Screen::Contribute(Step::Qr) {
+            self.go(Screen::Contribute(Step::Qr));
+        }
+        vec![Effect::Contribute(ContributeRequest::CreatePledge(draft))]
+    }
+
+    /// An answer from the room. A confirmation shows the thank-you only while the donor is
+    /// still looking at that pledge's QR.
+    pub fn contribute_event(&mut self, event: ContributeEvent) {
+        let flow = &mut self.contribute;
+        match event {
+            ContributeEvent::Campaigns(result) => flow.campaigns = Some(result),
+            ContributeEvent::Wall(result) => flow.wall = result.unwrap_or_default(),
+            ContributeEvent::PledgeCreated(result) => {
+                if self.screen == Screen::Contribute(Step::Qr) && flow.pledge.is_none() {
+                    flow.qr = result
+                        .as_ref()
+                        .ok()
+                        .and_then(|t| module_matrix(&t.payload, QrUse::Screen).ok());
+                    flow.pledge = Some(result);
+                }
+            }
+            ContributeEvent::PledgeStatus {
+                reference_code,
+                state,
+            } => {
+                if Some(reference_code.as_str()) == self.watched_pledge()
+                    && matches!(state, Ok(Some(PledgeState::Confirmed { .. })))
+                {
+                    self.contribute.confirmed = true;
+                    self.go(Screen::Contribute(Step::Thanks));
+                }
+            }
+        }
+    }
+
+    /// The reference code whose confirmation the QR screen is waiting for.
+    pub fn watched_pledge(&self) -> Option<&str> {
+        if self.screen != Screen::Contribute(Step::Qr) || self.contribute.confirmed {
+            return None;
+        }
+        match &self.contribute.pledge {
+            Some(Ok(ticket)) => Some(&ticket.reference_code),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1050,11 +1207,11 @@ mod tests {
     #[test]
     fn the_payment_qr_waits_five_minutes_before_the_idle_reset() {
         let mut s = shell();
-        s.screen = Screen::Contribute(crate::kiosk::contribute::Step::Qr);
+        s.screen = Screen::Contribute(crate::kiosk::contribute_model::Step::Qr);
         assert!(s.tick(120_000).is_empty(), "still paying after two minutes");
         assert_eq!(
             s.screen,
-            Screen::Contribute(crate::kiosk::contribute::Step::Qr)
+            Screen::Contribute(crate::kiosk::contribute_model::Step::Qr)
         );
         assert!(!s.tick(QR_WAIT_MS).is_empty());
         assert_eq!(s.screen, Screen::Home);

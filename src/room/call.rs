@@ -22,7 +22,7 @@ use crate::meeting::adapt::LayerController;
 use crate::transport::TransportError;
 use crate::transport::client::{ClientPeer, MediaKind, PeerEvent, RemoteMedia};
 use crate::transport::peer::PeerOptions;
-use crate::wire::{ClientSignal, IceServer, MEDIA_SLOTS, RoomMessage, ServerSignal};
+use crate::wire::{ClientSignal, HubMessage, IceServer, MEDIA_SLOTS, RoomMessage, ServerSignal};
 
 /// How often the call looks at the link and the decoders.
 const TICK: Duration = Duration::from_millis(250);
@@ -37,20 +37,10 @@ const SPEAKING_LEVEL: f32 = 0.05;
 const SPEAKING_ON_AFTER: Duration = Duration::from_millis(150);
 const SPEAKING_OFF_AFTER: Duration = Duration::from_secs(1);
 
-/// What reaches the call task from the hub session.
-#[derive(Debug)]
-pub(crate) enum CallEvent {
-    Invite {
-        meeting_id: String,
-        host: String,
-        rooms: Vec<String>,
-        ice_servers: Vec<IceServer>,
-    },
-    Signal {
-        meeting_id: String,
-        signal: ServerSignal,
-    },
-}
+/// What reaches the call task from the hub session: the session passes on
+/// `HubMessage::MeetingInvite` and `HubMessage::Signal` as they came, and the task ignores
+/// any other message.
+pub(crate) type CallEvent = HubMessage;
 
 /// Why the room could not join (or rejoin) a meeting.
 #[derive(Debug, thiserror::Error)]
@@ -481,7 +471,7 @@ pub(crate) async fn run(
             event = events.recv() => {
                 let Some(event) = event else { break };
                 match event {
-                    CallEvent::Invite { meeting_id, ice_servers, host, rooms } => {
+                    HubMessage::MeetingInvite { meeting_id, ice_servers, host, rooms } => {
                         if call.as_ref().is_some_and(|c| c.meeting_id == meeting_id) {
                             // The hub session came back; the media session may have survived.
                             continue;
@@ -496,7 +486,7 @@ pub(crate) async fn run(
                             }
                         }
                     }
-                    CallEvent::Signal { meeting_id, signal } => {
+                    HubMessage::Signal { meeting_id, signal } => {
                         let Some(c) = call.as_mut() else { continue };
                         if c.meeting_id != meeting_id { continue; }
                         if !task.on_signal(c, signal).await {
@@ -505,6 +495,7 @@ pub(crate) async fn run(
                             task.ended();
                         }
                     }
+                    _ => {}
                 }
             }
             Some(event) = next(&mut rx.peer_events) => {

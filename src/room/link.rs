@@ -245,13 +245,8 @@ async fn session(
                     Ok(HubMessage::SyncHint) => {
                         room.download_hint.notify_one();
                     }
-                    Ok(HubMessage::MeetingInvite { meeting_id, host, rooms, ice_servers }) => {
-                        let _ = room.call_events.send(crate::room::call::CallEvent::Invite {
-                            meeting_id, host, rooms, ice_servers,
-                        });
-                    }
-                    Ok(HubMessage::Signal { meeting_id, signal }) => {
-                        let _ = room.call_events.send(crate::room::call::CallEvent::Signal { meeting_id, signal });
+                    Ok(message @ (HubMessage::MeetingInvite { .. } | HubMessage::Signal { .. })) => {
+                        let _ = room.call_events.send(message);
                     }
                     Ok(HubMessage::Error { code: ErrorCode::Revoked, message }) => {
                         return Ended::Rejected(message);

@@ -173,6 +173,26 @@ pub fn http() -> reqwest::Client {
         .expect("client")
 }
 
+/// A GET that must answer: the response to `url` (a `/healthz` or `/metrics` page).
+pub async fn get(url: impl reqwest::IntoUrl) -> reqwest::Response {
+    let url = url.into_url().expect("url");
+    http()
+        .get(url.clone())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+}
+
+/// The JSON at `url` (`/healthz`).
+pub async fn get_json(url: impl reqwest::IntoUrl) -> serde_json::Value {
+    get(url).await.json().await.expect("a JSON answer")
+}
+
+/// The text at `url` (`/metrics`).
+pub async fn get_text(url: impl reqwest::IntoUrl) -> String {
+    get(url).await.text().await.expect("a text answer")
+}
+
 /// Submits typed feedback through the kiosk channel and waits for the receipt.
 pub async fn submit_feedback(
     kiosk: &phonghop::room::service::KioskClient,
@@ -207,19 +227,52 @@ pub async fn lookup(
     answer.await.expect("room answered").expect("looked up")
 }
 
-/// Polls `check` every 100 ms until it holds, failing after `timeout` with `what`.
-pub async fn eventually<F, Fut>(what: &str, timeout: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
+/// How often [`eventually`] and [`wait_until`] look again.
+pub const POLL_EVERY: Duration = Duration::from_millis(20);
+
+/// The tests' one way to wait for something to become true: polls `check` every
+/// [`POLL_EVERY`] until it holds and returns how long that took, or fails after `timeout`
+/// saying what it waited for (`what` is shown only then; [`Lazy`] describes the state at
+/// that moment). [`wait_until`] is the same for code outside the runtime.
+pub async fn eventually(
+    what: impl std::fmt::Display,
+    timeout: Duration,
+    mut check: impl AsyncFnMut() -> bool,
+) -> Duration {
+    let start = std::time::Instant::now();
     while !check().await {
         assert!(
-            tokio::time::Instant::now() < deadline,
+            start.elapsed() < timeout,
             "timed out after {timeout:?} waiting for {what}"
         );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(POLL_EVERY).await;
+    }
+    start.elapsed()
+}
+
+/// [`eventually`] for a test thread that is not in the runtime (media, kiosk frames).
+pub fn wait_until(
+    what: impl std::fmt::Display,
+    timeout: Duration,
+    mut check: impl FnMut() -> bool,
+) -> Duration {
+    let start = std::time::Instant::now();
+    while !check() {
+        assert!(
+            start.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(POLL_EVERY);
+    }
+    start.elapsed()
+}
+
+/// A failure message written when the wait fails, so it can say what was last seen.
+pub struct Lazy<F>(pub F);
+
+impl<F: Fn() -> String> std::fmt::Display for Lazy<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&(self.0)())
     }
 }
 

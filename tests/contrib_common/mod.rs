@@ -204,6 +204,18 @@ pub fn casso_signature(secret: &str, t_ms: i64, body: &str) -> String {
     format!("t={t_ms},v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
+/// Casso's delivery of `body`, signed with [`CASSO_SECRET`] at `t_ms`.
+pub async fn post_casso(hub: &TestHub, body: &str, t_ms: i64) -> (u16, serde_json::Value) {
+    let signature = casso_signature(CASSO_SECRET, t_ms, body);
+    post(
+        hub,
+        "webhooks/casso",
+        body,
+        &[("X-Casso-Signature", &signature)],
+    )
+    .await
+}
+
 /// Counts rows of a table through a plain SQLite connection.
 pub fn count(hub: &TestHub, sql: &str) -> i64 {
     let conn =
@@ -252,22 +264,37 @@ pub async fn public_page(hub: &TestHub) -> String {
     response.text().await.expect("page text")
 }
 
-/// The pledge `reference` was confirmed by exactly one gift of `amount_vnd`, and the bank
-/// reference shows once on the public page, however often the sender delivered it.
-pub async fn assert_pledge_confirmed_once(
+/// A pledge of `amount_vnd` (code `reference`, by `donor`) on a campaign for `account`;
+/// `deliver` sends the sender's notification naming it, three times. The pledge is
+/// confirmed by exactly one gift and the bank reference shows once on the public page.
+pub async fn three_deliveries_confirm_a_pledge_once(
     hub: &TestHub,
-    store: &Store,
-    campaign: &Campaign,
-    reference: &str,
-    amount_vnd: i64,
+    account: &str,
+    pledged: (&str, i64, Option<&str>),
     bank_reference: &str,
+    mut deliver: impl AsyncFnMut() -> (u16, serde_json::Value),
 ) {
+    let (reference, amount_vnd, donor) = pledged;
+    let store = store(hub);
+    let campaign = campaign_on(&store, account);
+    pledge(&store, &campaign, reference, amount_vnd, donor);
+    for attempt in 1..=3 {
+        let (status, answer) = deliver().await;
+        assert_eq!(status, 200, "attempt {attempt}: {answer}");
+    }
     let pledge = store.pledge(reference).expect("read").expect("pledge");
     assert_eq!(pledge.status, phonghop::contrib::PledgeStatus::Confirmed);
     let totals = store.campaign_totals(&campaign.id).expect("totals");
     assert_eq!((totals.raised_vnd, totals.gifts), (amount_vnd, 1));
     let page = public_page(hub).await;
     assert_eq!(page.matches(bank_reference).count(), 1, "{page}");
+}
+
+/// A sender's test or registration delivery: acknowledged with 200, and nothing recorded.
+pub fn assert_acknowledged_and_nothing_recorded(hub: &TestHub, answered: (u16, serde_json::Value)) {
+    assert_eq!(answered, (200, serde_json::json!({"success": true})));
+    assert_eq!(count(hub, "SELECT count(*) FROM transfers"), 0);
+    assert_eq!(count(hub, "SELECT count(*) FROM ledger_entries"), 0);
 }
 
 /// SePay's HMAC mode: `X-SePay-Signature: sha256=<hex HMAC-SHA256(secret, t + "." + body)>`.

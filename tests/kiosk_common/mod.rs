@@ -1,9 +1,11 @@
-//! A kittest harness around the whole kiosk shell, with the kiosk's style and fonts.
+//! Kittest harnesses with the kiosk's style and fonts: around the kiosk shell alone, and
+//! around the whole kiosk of a running room ([`World`], [`room_harness`]).
 #![allow(dead_code)]
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use phonghop::config::Language;
+use phonghop::kiosk::RoomKiosk;
 use phonghop::kiosk::screens::shell_ui;
 use phonghop::kiosk::shell::Shell;
 
@@ -70,5 +72,142 @@ fn visit_text_sizes(shape: &egui::Shape, sizes: &mut dyn FnMut(f32)) {
         }
         egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| visit_text_sizes(s, sizes)),
         _ => {}
+    }
+}
+
+// ----- the whole kiosk of a running room (RoomKiosk, with its service and media) -----
+
+/// A room's kiosk as the tests start it: Vietnamese, on `start_screen`, a test tone for the
+/// microphone and no call.
+pub fn kiosk_room(
+    status: tokio::sync::watch::Receiver<phonghop::room::RoomStatus>,
+    service: Option<phonghop::room::service::KioskClient>,
+    start_screen: phonghop::kiosk::shell::Screen,
+    recording_dir: std::path::PathBuf,
+) -> phonghop::kiosk::KioskRoom {
+    phonghop::kiosk::KioskRoom {
+        status,
+        language: Language::Vietnamese,
+        idle_reset_secs: 90,
+        staff_pin_hash: String::new(),
+        start_screen,
+        service,
+        microphone: phonghop::media::MicSource::Test { freq_hz: 440.0 },
+        recording_dir,
+        call: None,
+    }
+}
+
+/// `room` in a kittest harness at 1280×800 with the kiosk's style.
+pub fn room_harness(room: phonghop::kiosk::KioskRoom) -> Harness<'static, RoomKiosk> {
+    room_harness_of(RoomKiosk::new(room, None))
+}
+
+/// A kiosk already made (e.g. with the speaker marked unavailable) in the same harness.
+pub fn room_harness_of(kiosk: RoomKiosk) -> Harness<'static, RoomKiosk> {
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .with_context_setup(phonghop::kiosk::style::apply)
+        .build_ui_state(|ui, k: &mut RoomKiosk| k.frame_ui(ui), kiosk)
+}
+
+/// Taps the widget with exactly this label and lets a few frames pass.
+pub fn tap(h: &mut Harness<'static, RoomKiosk>, label: &str) {
+    h.get_by_label(label).click();
+    h.run_steps(3);
+}
+
+/// From the home screen: feedback about roads, "đường" typed on the keyboard (Telex).
+pub fn type_road_feedback(h: &mut Harness<'static, RoomKiosk>) {
+    h.run_steps(2);
+    tap(h, "Góp ý");
+    tap(h, "🛣 Đường sá, hạ tầng");
+    for key in ["d", "d", "u", "w", "o", "w", "n", "g", "f"] {
+        tap(h, key);
+    }
+}
+
+/// All the words drawn in a frame.
+pub fn drawn_text(output: &egui::FullOutput) -> String {
+    fn walk(shape: &egui::Shape, out: &mut String) {
+        match shape {
+            egui::Shape::Text(t) => {
+                out.push_str(&t.galley.job.text);
+                out.push('\n');
+            }
+            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| walk(s, out)),
+            _ => {}
+        }
+    }
+    let mut out = String::new();
+    for c in &output.shapes {
+        walk(&c.shape, &mut out);
+    }
+    out
+}
+
+/// A hub and an enrolled room with its kiosk service, on a runtime of their own (the
+/// harness runs on the test's thread).
+pub struct World {
+    pub rt: tokio::runtime::Runtime,
+    pub dir: tempfile::TempDir,
+    pub hub: Option<crate::common::TestHub>,
+    pub room: Option<crate::common::TestRoom>,
+    pub kiosk: phonghop::room::service::KioskClient,
+}
+
+pub fn world() -> World {
+    use crate::common::{enrolled_room, start_hub, start_room_with_kiosk, tempdir};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempdir();
+    let (hub, room, kiosk) = rt.block_on(async {
+        let hub = start_hub(&dir.path().join("hub")).await;
+        let (config, _) = enrolled_room(&hub, "lao-chai", dir.path().join("room")).await;
+        let (room, kiosk) = start_room_with_kiosk(config).await;
+        (hub, room, kiosk)
+    });
+    World {
+        rt,
+        dir,
+        hub: Some(hub),
+        room: Some(room),
+        kiosk,
+    }
+}
+
+impl World {
+    /// The room's kiosk on the home screen.
+    pub fn harness(&self) -> Harness<'static, RoomKiosk> {
+        let room = self.room.as_ref().expect("room");
+        room_harness(kiosk_room(
+            room.status.clone(),
+            Some(self.kiosk.clone()),
+            phonghop::kiosk::shell::Screen::Home,
+            self.dir.path().join("room/recording"),
+        ))
+    }
+
+    pub fn hub_store(&self) -> phonghop::store::Store {
+        phonghop::store::Store::open(&self.dir.path().join("hub/phonghop.db")).expect("hub db")
+    }
+
+    pub fn room_store(&self) -> phonghop::store::Store {
+        phonghop::store::Store::open(&self.dir.path().join("room/phonghop.db")).expect("room db")
+    }
+
+    pub fn stop(mut self) {
+        let (room, hub) = (self.room.take(), self.hub.take());
+        self.rt.block_on(async {
+            if let Some(r) = room {
+                r.stop().await;
+            }
+            if let Some(h) = hub {
+                h.stop().await;
+            }
+        });
     }
 }

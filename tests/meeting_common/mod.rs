@@ -3,10 +3,10 @@
 //! decoders with test sources.
 #![allow(dead_code)]
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub use crate::common::start_call_room;
-use crate::common::{TestHub, TestRoom};
+use crate::common::{Lazy, TestHub, TestRoom, eventually};
 use phonghop::room::call_view::{CallPhase, CallView};
 
 /// Starts a meeting through the staff API as a province admin (as `phonghop hub meeting
@@ -31,32 +31,24 @@ pub async fn wait_frames(
     timeout: Duration,
     what: &str,
 ) -> Duration {
-    let started = Instant::now();
     let tile = view.tile(slot).expect("slot").clone();
     let from = tile.frames_published();
-    loop {
-        if tile.frames_published() >= from + frames {
-            return started.elapsed();
-        }
-        if started.elapsed() > timeout {
-            panic!(
-                "{what}: only {} of {frames} frames in {timeout:?}; call: {:?}",
-                tile.frames_published() - from,
-                view.snapshot()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let seen = Lazy(|| {
+        format!(
+            "{what}: {frames} frames (only {} came); call: {:?}",
+            tile.frames_published() - from,
+            view.snapshot()
+        )
+    });
+    eventually(seen, timeout, async || {
+        tile.frames_published() >= from + frames
+    })
+    .await
 }
 
 pub async fn wait_phase(view: &CallView, phase: CallPhase, timeout: Duration) {
-    let started = Instant::now();
-    while view.snapshot().phase != phase {
-        if started.elapsed() > timeout {
-            panic!("no {phase:?} in {timeout:?}: {:?}", view.snapshot());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let seen = Lazy(|| format!("{phase:?}; call: {:?}", view.snapshot()));
+    eventually(seen, timeout, async || view.snapshot().phase == phase).await;
 }
 
 /// The samples on a `/metrics` page whose lines start with `prefix`, in page order.
@@ -156,25 +148,19 @@ pub async fn wait_for_tag(
     timeout: Duration,
     what: &str,
 ) -> Duration {
-    let started = Instant::now();
     let tile = view.tile(slot).expect("slot").clone();
-    loop {
-        if tile
-            .latest()
-            .and_then(|f| f.stamp)
-            .is_some_and(|s| s.tag == tag)
-        {
-            return started.elapsed();
-        }
-        if started.elapsed() > timeout {
-            panic!(
-                "{what}: no picture with tag {tag} in {timeout:?}; last stamp {:?}; call: {:?}",
-                tile.latest().and_then(|f| f.stamp),
-                view.snapshot()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let stamp = || tile.latest().and_then(|f| f.stamp);
+    let seen = Lazy(|| {
+        format!(
+            "{what}: a picture with tag {tag}; last stamp {:?}; call: {:?}",
+            stamp(),
+            view.snapshot()
+        )
+    });
+    eventually(seen, timeout, async || {
+        stamp().is_some_and(|s| s.tag == tag)
+    })
+    .await
 }
 
 /// Caps (or with `None` uncaps) what a participant sends, through the API.
@@ -202,35 +188,22 @@ pub async fn wait_metric(
     what: &str,
     pred: impl Fn(f64) -> bool,
 ) -> f64 {
-    let started = Instant::now();
-    loop {
-        let value = metric(url, prefix).await;
-        if let Some(v) = value
-            && pred(v)
-        {
-            return v;
-        }
-        if started.elapsed() > timeout {
-            panic!("{what}: {prefix} is {value:?} after {timeout:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let value = std::cell::Cell::new(None);
+    let seen = Lazy(|| format!("{what}: {prefix} is {:?}", value.get()));
+    eventually(seen, timeout, async || {
+        value.set(metric(url, prefix).await);
+        value.get().is_some_and(&pred)
+    })
+    .await;
+    value.get().expect("the metric held")
 }
 
 /// Waits until slot `slot`'s decoded picture is `width` pixels wide (a layer change arrived).
 pub async fn wait_width(view: &CallView, slot: usize, width: u32, timeout: Duration, what: &str) {
-    let started = Instant::now();
     let tile = view.tile(slot).expect("slot").clone();
-    loop {
-        let seen = tile.latest().map(|f| f.width);
-        if seen == Some(width) {
-            return;
-        }
-        if started.elapsed() > timeout {
-            panic!("{what}: picture is {seen:?} px wide, not {width}, after {timeout:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let seen_width = || tile.latest().map(|f| f.width);
+    let seen = Lazy(|| format!("{what}: {width} px wide (is {:?})", seen_width()));
+    eventually(seen, timeout, async || seen_width() == Some(width)).await;
 }
 
 /// A room box in a test: running, with its call view, id at the hub and config (to restart).
