@@ -7,9 +7,11 @@
 //! A subscription set through the API overrides that choice for one participant.
 
 pub mod adapt;
+pub mod attendance;
 pub mod engine;
 pub mod floor;
 pub mod layer;
+pub mod schedule;
 pub mod signalling;
 
 use std::collections::{BTreeMap, HashMap};
