@@ -13,6 +13,7 @@ mod pledge_staff;
 pub mod probe;
 mod room_contrib;
 mod rooms;
+mod schedule;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -82,6 +83,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("migrations/0005_room_contributions.sql"),
     ),
     (6, "meetings", include_str!("migrations/0006_meetings.sql")),
+    (
+        7,
+        "meeting_schedule",
+        include_str!("migrations/0007_meeting_schedule.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.
