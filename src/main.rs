@@ -371,6 +371,13 @@ fn hub(args: HubArgs) -> Result<(), Failure> {
                 println!("{url}");
                 Ok(())
             }
+            MeetingCommand::Schedule(command) => {
+                let mut out = std::io::stdout().lock();
+                phonghop::cli::schedule::run(&config, command, &mut out).map_err(|e| Failure {
+                    code: e.exit_code(),
+                    error: anyhow::Error::new(e),
+                })
+            }
             MeetingCommand::List => {
                 for m in phonghop::hub::meeting_api::list_meetings(&config)? {
                     println!(

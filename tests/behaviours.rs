@@ -54,6 +54,7 @@ mod kiosk_targets_and_text_are_large_enough;
 mod kiosk_tiles_lead_to_their_screens_and_back_home;
 mod media_reads_text_aloud;
 mod media_records_and_plays_back_voice;
+mod meeting_schedule_from_the_command_line;
 mod offline_room_catches_up_exactly_once;
 mod room_reconnects_after_hub_restart;
 mod room_rejoins_meeting_after_restart;

@@ -9,6 +9,7 @@
 pub mod contrib;
 pub mod feedback;
 pub mod qr;
+pub mod schedule;
 
 use std::path::PathBuf;
 
@@ -177,6 +178,8 @@ pub enum MeetingCommand {
     },
     /// List running meetings.
     List,
+    #[command(flatten)]
+    Schedule(schedule::ScheduleCommand),
 }
 
 #[derive(Debug, Args)]

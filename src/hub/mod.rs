@@ -16,6 +16,7 @@ pub mod meetings;
 pub mod pledges;
 pub mod presence;
 pub mod routes;
+pub mod schedule_api;
 pub mod session;
 pub mod tls;
 mod ws;

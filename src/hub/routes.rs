@@ -16,7 +16,7 @@ use axum::routing::{get, post, put};
 use super::Hub;
 use super::auth::{RoomCaller, StaffCaller};
 use super::error::ApiFailure;
-use super::{api, contrib_api, feedback_api, meeting_api};
+use super::{api, contrib_api, feedback_api, meeting_api, schedule_api};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +73,12 @@ pub const ROUTES: &[Route] = &[
     Route { method: "POST", path: "/api/v1/meetings/{id}/links", access: Access::Staff },
     Route { method: "PUT", path: "/api/v1/meetings/{id}/subscriptions/{participant}", access: Access::Staff },
     Route { method: "PUT", path: "/api/v1/meetings/{id}/participants/{participant}/bitrate_cap", access: Access::Staff },
+    Route { method: "GET", path: "/api/v1/schedule", access: Access::Staff },
+    Route { method: "POST", path: "/api/v1/schedule", access: Access::Staff },
+    Route { method: "GET", path: "/api/v1/schedule/{id}", access: Access::Staff },
+    Route { method: "PATCH", path: "/api/v1/schedule/{id}", access: Access::Staff },
+    Route { method: "DELETE", path: "/api/v1/schedule/{id}", access: Access::Staff },
+    Route { method: "GET", path: "/api/v1/schedule/{id}/report", access: Access::Staff },
     Route { method: "POST", path: "/webhooks/sepay", access: Access::Webhook },
     Route { method: "POST", path: "/webhooks/casso", access: Access::Webhook },
     Route { method: "POST", path: "/webhooks/payos", access: Access::Webhook },
@@ -176,6 +182,20 @@ fn staff_routes() -> Router<Arc<Hub>> {
         .route(
             "/api/v1/meetings/{id}/participants/{participant}/bitrate_cap",
             put(meeting_api::cap),
+        )
+        .route(
+            "/api/v1/schedule",
+            get(schedule_api::list).post(schedule_api::create_one),
+        )
+        .route(
+            "/api/v1/schedule/{id}",
+            get(schedule_api::show)
+                .patch(schedule_api::update)
+                .delete(schedule_api::cancel_one),
+        )
+        .route(
+            "/api/v1/schedule/{id}/report",
+            get(schedule_api::attendance_report),
         )
         .layer(DefaultBodyLimit::max(SMALL_BODY_MAX_BYTES))
         .route_layer(from_extractor::<StaffCaller>())
