@@ -3,16 +3,25 @@
 //!
 //! Meetings live in the database (`phonghop hub meeting start|stop` write there); the hub
 //! notices changes through its data-version watch and calls [`Meetings::reload`].
+//!
+//! The chair (`meeting::floor`) hears of joins and leaves from the media (a room's media
+//! connected, failed, or it left) and of requests from rooms and staff; every event it emits
+//! is stored in order by one writer task (the attendance record), and rosters, chat lines
+//! and refusals go to the participants.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use crate::meeting::chair::{
+    ChairOutput, ChairRefusal, ChairRequest, Roster, on_chair_request, outputs_for,
+};
 use crate::meeting::engine::{EngineEvent, MediaEngine};
+use crate::meeting::floor::{Actor, Event, FloorAction};
 use crate::meeting::signalling::{Action, Sender, on_client_signal};
 use crate::meeting::{MeetingState, ParticipantKind};
-use crate::store::MeetingRow;
+use crate::store::{MeetingRow, Store};
 use crate::wire::{ClientSignal, HubMessage, IceServer, ServerSignal, SlotSource};
 
 /// Why staff's change to a running meeting was refused.
@@ -50,6 +59,10 @@ pub struct Meetings {
     inner: Arc<Mutex<Inner>>,
     engine: Arc<dyn MediaEngine>,
     ice_servers: Vec<IceServer>,
+    store: Store,
+    /// The chair's events, sent under the lock that produced them so they are stored in
+    /// the order they happened.
+    record: UnboundedSender<(String, Vec<Event>)>,
 }
 
 impl std::fmt::Debug for Meetings {
@@ -67,14 +80,31 @@ pub struct MeetingView {
     pub participants: Vec<crate::wire::ParticipantInfo>,
     /// Who each participant receives, by slot.
     pub slots: HashMap<String, Vec<Option<String>>>,
+    /// Floor, hands, microphones and cameras of every invited room.
+    pub chair: Roster,
 }
 
 impl Meetings {
-    pub fn new(engine: Arc<dyn MediaEngine>, ice_servers: Vec<IceServer>) -> Self {
+    /// Needs a tokio runtime: it starts the task that stores the chair's events.
+    pub fn new(engine: Arc<dyn MediaEngine>, ice_servers: Vec<IceServer>, store: Store) -> Self {
+        let (record, mut events) = tokio::sync::mpsc::unbounded_channel::<(String, Vec<Event>)>();
+        let writer = store.clone();
+        tokio::spawn(async move {
+            while let Some((meeting_id, batch)) = events.recv().await {
+                let stored = writer
+                    .call(move |s| s.record_meeting_events(&meeting_id, &batch))
+                    .await;
+                if let Err(e) = stored {
+                    tracing::error!(error = %e, "cannot store meeting events; attendance will lack them");
+                }
+            }
+        });
         Meetings {
             inner: Arc::default(),
             engine,
             ice_servers,
+            store,
+            record,
         }
     }
 
@@ -104,8 +134,15 @@ impl Meetings {
             let running: Vec<String> = inner.meetings.keys().cloned().collect();
             for id in running {
                 if !rows.iter().any(|r| r.id == id)
-                    && let Some(m) = inner.meetings.remove(&id)
+                    && let Some(mut m) = inner.meetings.remove(&id)
                 {
+                    // Ended by staff: the chair closes every attendance interval now (after
+                    // the host's own `end`, it has already).
+                    if let Ok(events) =
+                        m.chair_act(crate::clock::now_ms(), &Actor::Staff, FloorAction::End)
+                    {
+                        let _ = self.record.send((id.clone(), events));
+                    }
                     ended.push((id, m.participant_ids().map(str::to_owned).collect()));
                 }
             }
@@ -259,7 +296,27 @@ impl Meetings {
                 }
                 Action::Reroute => self.reroute(meeting_id),
                 Action::Roster => self.send_roster(meeting_id),
-                Action::Close => self.engine.close(meeting_id, &from.participant_id).await,
+                Action::Close => {
+                    self.engine.close(meeting_id, &from.participant_id).await;
+                    self.chair_media(meeting_id, &from.participant_id, FloorAction::Leave)
+                        .await;
+                }
+                Action::Chair(request) => {
+                    let outputs = {
+                        let mut inner = self.lock();
+                        let actor = Actor::Room(from.participant_id.clone());
+                        let outputs = on_chair_request(
+                            inner.meetings.get_mut(meeting_id),
+                            &actor,
+                            request,
+                            crate::clock::now_ms(),
+                        );
+                        self.record_outputs(meeting_id, &outputs);
+                        outputs
+                    };
+                    self.carry_out(meeting_id, &from.participant_id, outputs)
+                        .await;
+                }
             }
         }
     }
@@ -280,6 +337,8 @@ impl Meetings {
                     p.connected = true;
                 }
                 self.send_roster(meeting_id);
+                self.chair_media(meeting_id, participant_id, FloorAction::Join)
+                    .await;
             }
             EngineEvent::Failed => {
                 let changed = {
@@ -299,7 +358,125 @@ impl Meetings {
                 if changed {
                     self.send_roster(meeting_id);
                 }
+                // A lost link is a gap in the room's attendance; its return rejoins.
+                self.chair_media(meeting_id, participant_id, FloorAction::Leave)
+                    .await;
             }
+        }
+    }
+
+    /// A room's media joined or left: the chair records it (browsers are not in the chair).
+    async fn chair_media(&self, meeting_id: &str, participant_id: &str, action: FloorAction) {
+        let outputs = {
+            let mut inner = self.lock();
+            let Some(meeting) = inner.meetings.get_mut(meeting_id) else {
+                return;
+            };
+            if meeting
+                .participant(participant_id)
+                .is_some_and(|p| p.kind == ParticipantKind::Browser)
+                || !meeting.invites(participant_id)
+            {
+                return;
+            }
+            let actor = Actor::Room(participant_id.to_owned());
+            match meeting.chair_act(crate::clock::now_ms(), &actor, action) {
+                Ok(events) => {
+                    let outputs = outputs_for(meeting, events);
+                    self.record_outputs(meeting_id, &outputs);
+                    outputs
+                }
+                Err(e) => {
+                    tracing::debug!(participant = %participant_id, reason = %e, "the chair ignored a media change");
+                    return;
+                }
+            }
+        };
+        self.carry_out(meeting_id, participant_id, outputs).await;
+    }
+
+    /// Sends the chair's events to the writer; called under the lock that produced them.
+    fn record_outputs(&self, meeting_id: &str, outputs: &[ChairOutput]) {
+        for output in outputs {
+            if let ChairOutput::Record(events) = output {
+                let _ = self.record.send((meeting_id.to_owned(), events.clone()));
+            }
+        }
+    }
+
+    /// Carries out what the chair decided (its events are already on their way to the store).
+    async fn carry_out(&self, meeting_id: &str, requester: &str, outputs: Vec<ChairOutput>) {
+        for output in outputs {
+            match output {
+                ChairOutput::Record(_) => {}
+                ChairOutput::Refused(refused) => {
+                    tracing::warn!(meeting_id, participant = %requester, action = ?refused.action, reason = %refused.reason, "refused a chair request");
+                    self.send_to(requester, meeting_id, ServerSignal::ChairRefused(refused));
+                }
+                ChairOutput::Roster(roster) => {
+                    self.send_all(meeting_id, ServerSignal::Chair(roster));
+                }
+                ChairOutput::Chat(line) => self.send_all(meeting_id, ServerSignal::Chat(line)),
+                ChairOutput::Reroute => self.reroute(meeting_id),
+                ChairOutput::End => {
+                    let id = meeting_id.to_owned();
+                    let ended = self
+                        .store
+                        .call(move |s| s.end_meeting(&id, crate::clock::now_ms()))
+                        .await;
+                    match ended {
+                        Ok(_) => match self.store.call(|s| s.active_meetings()).await {
+                            Ok(rows) => self.reload(rows).await,
+                            Err(e) => tracing::error!(error = %e, "cannot read meetings"),
+                        },
+                        Err(e) => {
+                            tracing::error!(error = %e, "cannot end the meeting the host ended")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A host action by staff (the dashboard or the staff API), or why it was refused.
+    pub async fn chair_as_staff(
+        &self,
+        meeting_id: &str,
+        action: FloorAction,
+    ) -> Result<(), ChairRefusal> {
+        let outputs = {
+            let mut inner = self.lock();
+            let request = ChairRequest {
+                v: crate::wire::CHAIR_VERSION,
+                action,
+            };
+            let outputs = on_chair_request(
+                inner.meetings.get_mut(meeting_id),
+                &Actor::Staff,
+                request,
+                crate::clock::now_ms(),
+            );
+            self.record_outputs(meeting_id, &outputs);
+            outputs
+        };
+        if let [ChairOutput::Refused(refused)] = outputs.as_slice() {
+            tracing::warn!(meeting_id, action = ?refused.action, reason = %refused.reason, "refused a staff chair request");
+            return Err(refused.reason.clone());
+        }
+        self.carry_out(meeting_id, "", outputs).await;
+        Ok(())
+    }
+
+    fn send_all(&self, meeting_id: &str, signal: ServerSignal) {
+        let ids: Vec<String> = {
+            let inner = self.lock();
+            let Some(meeting) = inner.meetings.get(meeting_id) else {
+                return;
+            };
+            meeting.participant_ids().map(str::to_owned).collect()
+        };
+        for id in ids {
+            self.send_to(&id, meeting_id, signal.clone());
         }
     }
 
@@ -426,6 +603,7 @@ impl Meetings {
                 .participant_ids()
                 .map(|p| (p.to_owned(), m.slots_for(p)))
                 .collect(),
+            chair: Roster::of(m),
         })
     }
 

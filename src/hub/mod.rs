@@ -147,7 +147,11 @@ pub async fn run(
         ice_servers: config.media.wire_ice_servers(),
         congestion_control: false,
     });
-    let meetings = meetings::Meetings::new(Arc::new(forwarder), config.media.wire_ice_servers());
+    let meetings = meetings::Meetings::new(
+        Arc::new(forwarder),
+        config.media.wire_ice_servers(),
+        store.clone(),
+    );
     let hub = Arc::new(Hub {
         config,
         store,

@@ -73,6 +73,7 @@ pub const ROUTES: &[Route] = &[
     Route { method: "POST", path: "/api/v1/meetings/{id}/links", access: Access::Staff },
     Route { method: "PUT", path: "/api/v1/meetings/{id}/subscriptions/{participant}", access: Access::Staff },
     Route { method: "PUT", path: "/api/v1/meetings/{id}/participants/{participant}/bitrate_cap", access: Access::Staff },
+    Route { method: "POST", path: "/api/v1/meetings/{id}/chair", access: Access::Staff },
     Route { method: "GET", path: "/api/v1/schedule", access: Access::Staff },
     Route { method: "POST", path: "/api/v1/schedule", access: Access::Staff },
     Route { method: "GET", path: "/api/v1/schedule/{id}", access: Access::Staff },
@@ -183,6 +184,7 @@ fn staff_routes() -> Router<Arc<Hub>> {
             "/api/v1/meetings/{id}/participants/{participant}/bitrate_cap",
             put(meeting_api::cap),
         )
+        .route("/api/v1/meetings/{id}/chair", post(schedule_api::chair))
         .route(
             "/api/v1/schedule",
             get(schedule_api::list).post(schedule_api::create_one),

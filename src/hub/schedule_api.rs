@@ -1,6 +1,7 @@
-//! Scheduled meetings and attendance reports: the staff API (`/api/v1/schedule...`, who may
-//! call it is in `routes.rs`) and the operations `phonghop hub meeting create|change|cancel|
-//! report` share with it, so the command line and the API refuse the same things alike.
+//! Scheduled meetings, attendance reports and chairing by staff: the staff API
+//! (`/api/v1/schedule...`, `/api/v1/meetings/{id}/chair`; who may call it is in `routes.rs`)
+//! and the operations `phonghop hub meeting create|change|cancel|report` share with it, so
+//! the command line and the API refuse the same things alike.
 
 use std::sync::Arc;
 
@@ -13,6 +14,8 @@ use super::Hub;
 use super::auth::StaffCaller;
 use super::error::{ApiFailure, JsonBody};
 use crate::meeting::attendance::{AttendanceRow, ReportRoom, attendance};
+use crate::meeting::chair::ChairRefusal;
+use crate::meeting::floor::FloorAction;
 use crate::meeting::schedule::{
     MeetingPlan, ScheduleError, ScheduleStatus, ScheduledMeeting, format_local, parse_local,
 };
@@ -297,5 +300,26 @@ pub(super) async fn attendance_report(
             .into_response())
     } else {
         Ok(Json(rows).into_response())
+    }
+}
+
+/// A host action by staff on a running meeting (give the floor, take it back, mute a room or
+/// all, lower a hand, end): the body is the action, e.g. `{"action":"give_floor","room":"…"}`.
+/// Answers with the chair as every room now sees it.
+pub(super) async fn chair(
+    _caller: ScheduleCaller,
+    State(hub): State<Arc<Hub>>,
+    Path(id): Path<String>,
+    JsonBody(action): JsonBody<FloorAction>,
+) -> Result<Response, ApiFailure> {
+    match hub.meetings.chair_as_staff(&id, action).await {
+        Ok(()) => {
+            let chair = hub.meetings.view(&id).map(|v| v.chair);
+            Ok(Json(chair).into_response())
+        }
+        Err(ChairRefusal::UnknownMeeting) => {
+            Err(ApiFailure::not_found(&format!("no running meeting {id:?}")))
+        }
+        Err(refusal) => Err(ApiFailure::invalid(&refusal.to_string())),
     }
 }

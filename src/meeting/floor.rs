@@ -644,7 +644,8 @@ mod tests {
             ]
         };
         let actors = [room(HOST), room("a"), room("c"), room("x"), Actor::Staff];
-        let table: Vec<(FloorAction, [Result<Vec<&str>, Refusal>; 5])> = vec![
+        type Outcome = Result<Vec<&'static str>, Refusal>;
+        let table: Vec<(FloorAction, [Outcome; 5])> = vec![
             (
                 FloorAction::Join,
                 [

@@ -8,6 +8,7 @@
 
 pub mod adapt;
 pub mod attendance;
+pub mod chair;
 pub mod engine;
 pub mod floor;
 pub mod layer;

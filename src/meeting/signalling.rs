@@ -36,6 +36,8 @@ pub enum Action {
     Roster,
     /// Close the sender's media session and forget it.
     Close,
+    /// Hand this request to the chair with the time (`chair::on_chair_request`).
+    Chair(crate::wire::ChairRequest),
 }
 
 fn refuse(code: SignalError, message: impl Into<String>) -> Vec<Action> {
@@ -121,6 +123,7 @@ pub fn on_client_signal(
                 Vec::new()
             }
         }
+        ClientSignal::Chair(request) => vec![Action::Chair(request)],
         ClientSignal::Leave => {
             if meeting.participant(&from.participant_id).is_none() {
                 return Vec::new();
