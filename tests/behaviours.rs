@@ -55,6 +55,7 @@ mod kiosk_tiles_lead_to_their_screens_and_back_home;
 mod media_reads_text_aloud;
 mod media_records_and_plays_back_voice;
 mod meeting_schedule_from_the_command_line;
+mod meeting_schedule_starts_on_time;
 mod meeting_schedule_through_the_staff_api;
 mod offline_room_catches_up_exactly_once;
 mod room_reconnects_after_hub_restart;

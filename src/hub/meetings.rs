@@ -51,6 +51,8 @@ struct Inner {
     outboxes: HashMap<String, Outbox>,
     /// What each participant was last told about its slots, to send only changes.
     told_slots: HashMap<(String, String), Vec<Option<SlotSource>>>,
+    /// What each connected room was last told about its next meeting.
+    told_schedule: HashMap<String, Option<crate::wire::NextMeeting>>,
 }
 
 /// The meetings running at this hub.
@@ -193,6 +195,8 @@ impl Meetings {
             }
         }
         inner.outboxes.insert(participant_id.to_owned(), outbox);
+        // A new session has been told nothing: the next schedule tick tells it.
+        inner.told_schedule.remove(participant_id);
     }
 
     /// A session ended. Browsers leave their meeting (a new page is a new session); a room's
@@ -615,4 +619,125 @@ impl Meetings {
     pub fn is_running(&self, meeting_id: &str) -> bool {
         self.lock().meetings.contains_key(meeting_id)
     }
+
+    /// Starts and ends scheduled meetings on time and keeps every connected room told its
+    /// next meeting, once a second until `shutdown`. The decisions are `schedule::due` and
+    /// `ScheduledMeeting::next_for`; this only reads the store and carries them out.
+    pub async fn run_schedule(self, shutdown: tokio_util::sync::CancellationToken) {
+        let mut tick = tokio::time::interval(SCHEDULE_TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tick.tick() => {}
+            }
+            if let Err(e) = self.schedule_tick(crate::clock::now_ms()).await {
+                tracing::error!(error = %e, "cannot read the meeting schedule");
+            }
+        }
+    }
+
+    async fn schedule_tick(&self, now_ms: i64) -> Result<(), crate::store::StoreError> {
+        use crate::meeting::schedule::{Due, END_GRACE_MS, ScheduledMeeting, due};
+        let (schedule, rooms) = self
+            .store
+            .call(move |s| {
+                Ok::<_, crate::store::StoreError>((
+                    s.scheduled_meetings(Some(now_ms - END_GRACE_MS))?,
+                    s.rooms()?,
+                ))
+            })
+            .await?;
+        let running: Vec<String> = self.lock().meetings.keys().cloned().collect();
+        let actions = due(&schedule, &running, now_ms, END_GRACE_MS);
+        for action in &actions {
+            let (id, notice) = match action {
+                Due::Start(id) => {
+                    let key = id.clone();
+                    match self
+                        .store
+                        .call(move |s| s.start_scheduled_meeting(&key, now_ms))
+                        .await
+                    {
+                        Ok(Some(_)) => {
+                            tracing::info!(meeting_id = %id, "scheduled meeting started")
+                        }
+                        Ok(None) => continue,
+                        Err(e) => {
+                            tracing::error!(meeting_id = %id, error = %e, "cannot start a scheduled meeting");
+                            continue;
+                        }
+                    }
+                    (id, crate::wire::MeetingNotice::Started)
+                }
+                Due::End(id) => {
+                    let key = id.clone();
+                    self.store
+                        .call(move |s| s.end_meeting(&key, now_ms))
+                        .await?;
+                    tracing::info!(meeting_id = %id, "scheduled meeting ended after its end and grace");
+                    (id, crate::wire::MeetingNotice::Ended)
+                }
+            };
+            if let Some(m) = schedule.iter().find(|m| &m.id == id) {
+                let inner = self.lock();
+                for room in &m.plan.rooms {
+                    if let Some(outbox) = inner.outboxes.get(room) {
+                        let _ = outbox.send(HubMessage::MeetingNotice {
+                            v: crate::wire::CHAIR_VERSION,
+                            meeting_id: id.clone(),
+                            notice: notice.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        if !actions.is_empty() {
+            let rows = self.store.call(|s| s.active_meetings()).await?;
+            self.reload(rows).await;
+        }
+        // Every connected room's next meeting, sent when it changed.
+        let upcoming: Vec<ScheduledMeeting> = self
+            .store
+            .call(move |s| s.scheduled_meetings(Some(now_ms)))
+            .await?;
+        let mut inner = self.lock();
+        // Rooms only: a browser's session carries nothing but its meeting's signalling.
+        let connected: Vec<String> = inner
+            .outboxes
+            .keys()
+            .filter(|id| rooms.iter().any(|r| &r.id == *id))
+            .cloned()
+            .collect();
+        for room in connected {
+            let next = ScheduledMeeting::next_for(&upcoming, &room, now_ms).map(|m| {
+                crate::wire::NextMeeting {
+                    meeting_id: m.id.clone(),
+                    title: m.plan.title.clone(),
+                    start_ms: m.plan.start_ms,
+                    end_ms: m.plan.end_ms,
+                    host: m.plan.host.clone(),
+                    host_name: rooms
+                        .iter()
+                        .find(|r| r.id == m.plan.host)
+                        .map(|r| r.name.clone())
+                        .unwrap_or_default(),
+                    agenda: m.plan.agenda.clone(),
+                }
+            });
+            if inner.told_schedule.get(&room) != Some(&next) {
+                if let Some(outbox) = inner.outboxes.get(&room) {
+                    let _ = outbox.send(HubMessage::Schedule(crate::wire::SchedulePush {
+                        v: crate::wire::CHAIR_VERSION,
+                        next: next.clone(),
+                    }));
+                }
+                inner.told_schedule.insert(room, next);
+            }
+        }
+        Ok(())
+    }
 }
+
+/// How often the hub looks at the schedule: a meeting starts within a second of its time.
+const SCHEDULE_TICK: std::time::Duration = std::time::Duration::from_secs(1);

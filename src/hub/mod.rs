@@ -170,6 +170,7 @@ pub async fn run(
     hub.sync_rooms().await?;
     hub.reload_meetings().await;
     tokio::spawn(watch_database(hub.clone()));
+    tokio::spawn(hub.meetings.clone().run_schedule(cancel.clone()));
     {
         let store = hub.store.clone();
         crate::systemd::spawn_watchdog(move || store.ping(), cancel.clone());

@@ -187,6 +187,46 @@ impl ScheduledMeeting {
     }
 }
 
+/// How long after its scheduled end a meeting the host has not ended is ended by the hub:
+/// committees often run a little over, and cutting them off mid-sentence would be worse.
+pub const END_GRACE_MS: i64 = 10 * 60_000;
+
+/// What the hub must do now about the schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Due {
+    /// Start this scheduled meeting: its rooms are invited and join by themselves.
+    Start(String),
+    /// End this meeting started from the schedule: its end and the grace have passed.
+    End(String),
+}
+
+/// Which scheduled meetings start or end at `now_ms`, given the ids of the meetings running.
+/// A meeting starts once (it is then `held`), and only inside its window: a hub that was
+/// down through a whole meeting does not start it afterwards.
+pub fn due(
+    schedule: &[ScheduledMeeting],
+    running: &[String],
+    now_ms: i64,
+    end_grace_ms: i64,
+) -> Vec<Due> {
+    let mut out = Vec::new();
+    for m in schedule {
+        let is_running = running.contains(&m.id);
+        match m.status {
+            ScheduleStatus::Scheduled
+                if !is_running && m.plan.start_ms <= now_ms && now_ms < m.plan.end_ms =>
+            {
+                out.push(Due::Start(m.id.clone()));
+            }
+            ScheduleStatus::Held if is_running && now_ms >= m.plan.end_ms + end_grace_ms => {
+                out.push(Due::End(m.id.clone()));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,5 +350,69 @@ mod tests {
             Some("soon")
         );
         assert_eq!(ScheduledMeeting::next_for(&list, "z", NOW), None);
+    }
+
+    #[test]
+    fn a_meeting_starts_once_inside_its_window_and_ends_after_the_grace() {
+        let start = parse_local("2026-12-10 08:00").expect("t");
+        let mut m = ScheduledMeeting {
+            id: "hop-1".into(),
+            plan: MeetingPlan {
+                start_ms: start,
+                end_ms: start + 3_600_000,
+                ..plan("2026-12-10 08:00", "2026-12-10 09:00")
+            },
+            status: ScheduleStatus::Scheduled,
+            created_at_ms: 0,
+            updated_at_ms: 0,
+        };
+        let none: Vec<String> = Vec::new();
+        let running = vec!["hop-1".to_owned()];
+        assert!(due(std::slice::from_ref(&m), &none, start - 1, END_GRACE_MS).is_empty());
+        assert_eq!(
+            due(std::slice::from_ref(&m), &none, start, END_GRACE_MS),
+            vec![Due::Start("hop-1".into())]
+        );
+        assert!(
+            due(
+                std::slice::from_ref(&m),
+                &none,
+                start + 3_600_000,
+                END_GRACE_MS
+            )
+            .is_empty(),
+            "a hub down through the whole meeting does not start it late"
+        );
+        m.status = ScheduleStatus::Held;
+        assert!(
+            due(
+                std::slice::from_ref(&m),
+                &none,
+                start + 60_000,
+                END_GRACE_MS
+            )
+            .is_empty(),
+            "never twice"
+        );
+        assert!(
+            due(
+                std::slice::from_ref(&m),
+                &running,
+                start + 3_600_000,
+                END_GRACE_MS
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            due(
+                std::slice::from_ref(&m),
+                &running,
+                start + 3_600_000 + END_GRACE_MS,
+                END_GRACE_MS
+            ),
+            vec![Due::End("hop-1".into())]
+        );
+        m.status = ScheduleStatus::Cancelled;
+        assert!(due(std::slice::from_ref(&m), &none, start, END_GRACE_MS).is_empty());
     }
 }

@@ -205,6 +205,59 @@ impl Store {
         Ok(stored)
     }
 
+    /// Starts a scheduled meeting now, in one commit: the running meeting (same id, the
+    /// rooms still enrolled and not revoked) and the schedule's `held`. `None` when it is no
+    /// longer `scheduled` (started already, or cancelled meanwhile).
+    pub fn start_scheduled_meeting(
+        &self,
+        id: &str,
+        now_ms: i64,
+    ) -> Result<Option<super::MeetingRow>, StoreError> {
+        let mut conn = self.lock();
+        let tx = Store::write_tx(&mut conn)?;
+        let Some(found) = get_scheduled(&tx, id)? else {
+            return Ok(None);
+        };
+        if found.status != ScheduleStatus::Scheduled {
+            return Ok(None);
+        }
+        let mut rooms = Vec::new();
+        for room in &found.plan.rooms {
+            let active: Option<Option<i64>> = tx
+                .query_row(
+                    "SELECT revoked_at_ms FROM rooms WHERE id = ?1",
+                    params![room],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if active == Some(None) {
+                rooms.push(room.clone());
+            }
+        }
+        if !rooms.contains(&found.plan.host) {
+            return Err(StoreError::Refused(format!(
+                "meeting {id:?} cannot start: its host room {:?} was revoked",
+                found.plan.host
+            )));
+        }
+        tx.execute(
+            "INSERT INTO meetings (id, host_room, rooms_json, started_at_ms) VALUES (?1, ?2, ?3, ?4)",
+            params![id, found.plan.host, json(&rooms), now_ms],
+        )?;
+        tx.execute(
+            "UPDATE meeting_schedule SET status = ?2, updated_at_ms = ?3 WHERE id = ?1",
+            params![id, ScheduleStatus::Held.as_str(), now_ms],
+        )?;
+        tx.commit()?;
+        Ok(Some(super::MeetingRow {
+            id: id.to_owned(),
+            host_room: found.plan.host,
+            rooms,
+            started_at_ms: now_ms,
+            ended_at_ms: None,
+        }))
+    }
+
     /// Appends a meeting's events in one commit, in order.
     pub fn record_meeting_events(
         &self,
@@ -353,6 +406,45 @@ mod tests {
             .expect_err("revoked");
         assert!(err.to_string().contains("was revoked"), "{err}");
         assert!(store.scheduled_meetings(None).expect("list").is_empty());
+    }
+
+    #[test]
+    fn a_scheduled_meeting_starts_once_without_revoked_rooms() {
+        let (store, ids) = store_with_rooms();
+        store
+            .schedule_meeting("hop-1", &plan(&ids), 5)
+            .expect("schedule");
+        store.revoke_room(&ids[2], 6).expect("revoke");
+        let row = store
+            .start_scheduled_meeting("hop-1", 10_000)
+            .expect("start")
+            .expect("started");
+        assert_eq!(row.rooms, ids[..2].to_vec());
+        assert_eq!(store.active_meetings().expect("running"), vec![row]);
+        let held = store
+            .scheduled_meeting("hop-1")
+            .expect("read")
+            .expect("found");
+        assert_eq!(held.status, ScheduleStatus::Held);
+        assert!(
+            store
+                .start_scheduled_meeting("hop-1", 10_001)
+                .expect("again")
+                .is_none()
+        );
+        store
+            .schedule_meeting("hop-2", &plan(&ids[..2]), 5)
+            .expect("schedule");
+        store.revoke_room(&ids[0], 7).expect("revoke host");
+        let err = store
+            .start_scheduled_meeting("hop-2", 10_000)
+            .expect_err("hostless");
+        assert!(err.to_string().contains("host room"), "{err}");
+        assert_eq!(
+            store.active_meetings().expect("running").len(),
+            1,
+            "nothing half-started"
+        );
     }
 
     #[test]
