@@ -54,6 +54,7 @@ mod kiosk_targets_and_text_are_large_enough;
 mod kiosk_tiles_lead_to_their_screens_and_back_home;
 mod media_reads_text_aloud;
 mod media_records_and_plays_back_voice;
+mod meeting_report_counts_a_dropped_link_as_one_gap;
 mod meeting_schedule_from_the_command_line;
 mod meeting_schedule_starts_on_time;
 mod meeting_schedule_through_the_staff_api;

@@ -53,6 +53,16 @@ struct Inner {
     told_slots: HashMap<(String, String), Vec<Option<SlotSource>>>,
     /// What each connected room was last told about its next meeting.
     told_schedule: HashMap<String, Option<crate::wire::NextMeeting>>,
+    /// The DTLS fingerprint of each participant's media session: a new one is a new peer
+    /// connection, so the old media ended (an attendance gap).
+    fingerprints: HashMap<(String, String), String>,
+    /// When each room's WebSocket session last ended: the best time for the gap that a
+    /// new peer connection or a media failure later reveals.
+    link_lost_at: HashMap<String, i64>,
+    /// Per participant: packets received so far and when that count last grew, sampled
+    /// every schedule tick, so a gap starts when its media stopped (a power cut sends no
+    /// goodbye; the hub may notice only when the box comes back).
+    media_heard: HashMap<(String, String), (u64, i64)>,
 }
 
 /// The meetings running at this hub.
@@ -173,6 +183,7 @@ impl Meetings {
                     }
                     inner.told_slots.remove(&(id.clone(), p.clone()));
                 }
+                inner.fingerprints.retain(|(m, _), _| m != id);
             }
         }
         for (id, participants) in ended {
@@ -210,6 +221,11 @@ impl Meetings {
                 .is_some_and(|o| o.same_channel(outbox))
             {
                 inner.outboxes.remove(participant_id);
+                if kind == ParticipantKind::Room {
+                    inner
+                        .link_lost_at
+                        .insert(participant_id.to_owned(), crate::clock::now_ms());
+                }
             }
             inner
                 .meetings
@@ -242,6 +258,26 @@ impl Meetings {
 
     /// Handles one signalling message from a participant.
     pub async fn on_signal(&self, from: &Sender, meeting_id: &str, signal: ClientSignal) {
+        if let ClientSignal::Offer { sdp } = &signal
+            && from.kind == ParticipantKind::Room
+        {
+            let replaced = {
+                let mut inner = self.lock();
+                let key = (meeting_id.to_owned(), from.participant_id.clone());
+                let fingerprint = crate::meeting::signalling::offer_fingerprint(sdp)
+                    .unwrap_or_default()
+                    .to_owned();
+                matches!(inner.fingerprints.insert(key, fingerprint.clone()), Some(old) if old != fingerprint)
+            };
+            if replaced {
+                let at_ms =
+                    self.gap_start(meeting_id, &from.participant_id, crate::clock::now_ms());
+                self.chair_media(meeting_id, &from.participant_id, FloorAction::Leave, at_ms)
+                    .await;
+            } else {
+                self.lock().link_lost_at.remove(&from.participant_id);
+            }
+        }
         let actions = {
             let mut inner = self.lock();
             on_client_signal(inner.meetings.get_mut(meeting_id), from, signal)
@@ -302,7 +338,11 @@ impl Meetings {
                 Action::Roster => self.send_roster(meeting_id),
                 Action::Close => {
                     self.engine.close(meeting_id, &from.participant_id).await;
-                    self.chair_media(meeting_id, &from.participant_id, FloorAction::Leave)
+                    self.lock()
+                        .fingerprints
+                        .remove(&(meeting_id.to_owned(), from.participant_id.clone()));
+                    let now = crate::clock::now_ms();
+                    self.chair_media(meeting_id, &from.participant_id, FloorAction::Leave, now)
                         .await;
                 }
                 Action::Chair(request) => {
@@ -341,7 +381,8 @@ impl Meetings {
                     p.connected = true;
                 }
                 self.send_roster(meeting_id);
-                self.chair_media(meeting_id, participant_id, FloorAction::Join)
+                let now = crate::clock::now_ms();
+                self.chair_media(meeting_id, participant_id, FloorAction::Join, now)
                     .await;
             }
             EngineEvent::Failed => {
@@ -362,15 +403,24 @@ impl Meetings {
                 if changed {
                     self.send_roster(meeting_id);
                 }
-                // A lost link is a gap in the room's attendance; its return rejoins.
-                self.chair_media(meeting_id, participant_id, FloorAction::Leave)
+                // A lost link is a gap in the room's attendance (from when its session
+                // ended, if it did); its return rejoins.
+                let at_ms = self.gap_start(meeting_id, participant_id, crate::clock::now_ms());
+                self.chair_media(meeting_id, participant_id, FloorAction::Leave, at_ms)
                     .await;
             }
         }
     }
 
-    /// A room's media joined or left: the chair records it (browsers are not in the chair).
-    async fn chair_media(&self, meeting_id: &str, participant_id: &str, action: FloorAction) {
+    /// A room's media joined or left at `at_ms`: the chair records it (browsers are not in
+    /// the chair; a time before the chair's last event counts as that event's time).
+    async fn chair_media(
+        &self,
+        meeting_id: &str,
+        participant_id: &str,
+        action: FloorAction,
+        at_ms: i64,
+    ) {
         let outputs = {
             let mut inner = self.lock();
             let Some(meeting) = inner.meetings.get_mut(meeting_id) else {
@@ -384,7 +434,7 @@ impl Meetings {
                 return;
             }
             let actor = Actor::Room(participant_id.to_owned());
-            match meeting.chair_act(crate::clock::now_ms(), &actor, action) {
+            match meeting.chair_act(at_ms, &actor, action) {
                 Ok(events) => {
                     let outputs = outputs_for(meeting, events);
                     self.record_outputs(meeting_id, &outputs);
@@ -637,7 +687,38 @@ impl Meetings {
         }
     }
 
+    /// Notes when each participant's media was last heard (see `Inner::media_heard`).
+    fn sample_media(&self, now_ms: i64) {
+        let mut totals: HashMap<(String, String), u64> = HashMap::new();
+        for stream in self.engine.stats() {
+            *totals
+                .entry((stream.meeting_id, stream.participant_id))
+                .or_default() += stream.packets_in;
+        }
+        let mut inner = self.lock();
+        inner.media_heard.retain(|key, _| totals.contains_key(key));
+        for (key, packets) in totals {
+            let entry = inner.media_heard.entry(key).or_insert((packets, now_ms));
+            if entry.0 != packets {
+                *entry = (packets, now_ms);
+            }
+        }
+    }
+
+    /// When a participant's media most likely stopped: last heard, else when its link
+    /// dropped, else now.
+    fn gap_start(&self, meeting_id: &str, participant_id: &str, now_ms: i64) -> i64 {
+        let mut inner = self.lock();
+        let lost_at = inner.link_lost_at.remove(participant_id);
+        let heard = inner
+            .media_heard
+            .get(&(meeting_id.to_owned(), participant_id.to_owned()))
+            .map(|(_, at)| *at);
+        heard.or(lost_at).map_or(now_ms, |t| t.min(now_ms))
+    }
+
     async fn schedule_tick(&self, now_ms: i64) -> Result<(), crate::store::StoreError> {
+        self.sample_media(now_ms);
         use crate::meeting::schedule::{Due, END_GRACE_MS, ScheduledMeeting, due};
         let (schedule, rooms) = self
             .store
