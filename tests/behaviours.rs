@@ -36,6 +36,7 @@ mod demo_opens_the_kiosk_window;
 mod demo_shows_rooms_connected;
 mod feedback_exports_and_cli_hold_no_personal_data;
 mod feedback_reaches_the_hub_and_the_reply_comes_back;
+mod floor_given_switches_the_picture;
 mod hub_knows_the_caller_before_reading_the_body;
 mod hub_serves_https_to_rooms;
 mod hub_stops_cleanly_on_sigterm;
