@@ -225,6 +225,78 @@ c,Xã C,,,0,0,0,0,never joined
         assert!(to_csv(&rows).contains("p,Tỉnh,2026-12-10 08:00,,50,0,0,0,still present\n"));
     }
 
+    /// An hour of meeting, one action a second, runs in milliseconds: the host is present
+    /// for exactly 60 minutes, a room that drops every ten minutes for a minute has five
+    /// gaps and 55 minutes, and every hand raised is counted.
+    #[test]
+    fn an_hour_of_meeting_runs_in_milliseconds() {
+        let started = std::time::Instant::now();
+        let start = at("2026-12-10 08:00");
+        let mut f = Floor::new("p", &["a".into(), "b".into(), "c".into()]);
+        let room = |r: &str| Actor::Room(r.into());
+        f.apply(start, &room("p"), FloorAction::Join).expect("p");
+        f.apply(start, &room("a"), FloorAction::Join).expect("a");
+        f.apply(start, &room("b"), FloorAction::Join).expect("b");
+        let mut hands = 0;
+        for second in 1..3600i64 {
+            let now = start + second * 1000;
+            match second % 600 {
+                0 => {
+                    f.apply(now, &room("a"), FloorAction::Leave).expect("drop");
+                }
+                60 if second > 600 => {
+                    f.apply(now, &room("a"), FloorAction::Join).expect("back");
+                }
+                _ => {}
+            }
+            match second % 7 {
+                0 => {
+                    if !f
+                        .apply(now, &room("b"), FloorAction::RaiseHand)
+                        .expect("hand")
+                        .is_empty()
+                    {
+                        hands += 1;
+                    }
+                }
+                3 => {
+                    f.apply(now, &room("p"), FloorAction::GiveFloor { room: "b".into() })
+                        .expect("floor");
+                }
+                5 => {
+                    f.apply(now, &room("p"), FloorAction::TakeFloor)
+                        .expect("take");
+                }
+                _ => {
+                    f.apply(
+                        now,
+                        &room("b"),
+                        FloorAction::Chat {
+                            text: format!("{second}"),
+                        },
+                    )
+                    .expect("chat");
+                }
+            }
+        }
+        f.apply(start + 3_600_000, &room("p"), FloorAction::End)
+            .expect("end");
+        let rows = attendance(&rooms(), f.events(), start + 3_600_000);
+        assert_eq!(rows[0].minutes_present, 60);
+        assert_eq!((rows[1].gaps, rows[1].minutes_present), (5, 55));
+        assert_eq!(rows[2].hands_raised, hands);
+        assert_eq!(
+            rows[2].times_given_floor, hands,
+            "each raised hand was given the floor"
+        );
+        assert!(rows[3].never_joined);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
     #[test]
     fn spreadsheet_formulas_in_names_are_defused() {
         assert_eq!(csv_field("=1+1"), "'=1+1");

@@ -510,8 +510,53 @@ mod tests {
         ]
     }
 
+    fn candidate() -> impl Strategy<Value = crate::wire::IceCandidate> {
+        (
+            text(),
+            proptest::option::of(text()),
+            proptest::option::of(any::<u16>()),
+        )
+            .prop_map(
+                |(candidate, sdp_mid, sdp_mline_index)| crate::wire::IceCandidate {
+                    candidate,
+                    sdp_mid,
+                    sdp_mline_index,
+                },
+            )
+    }
+
+    fn client_signal() -> impl Strategy<Value = ClientSignal> {
+        prop_oneof![
+            text().prop_map(|sdp| ClientSignal::Offer { sdp }),
+            candidate().prop_map(|candidate| ClientSignal::Candidate { candidate }),
+            any::<bool>().prop_map(|active| ClientSignal::Speaking { active }),
+            Just(ClientSignal::Leave),
+            (0u32..4, floor_action())
+                .prop_map(|(v, action)| ClientSignal::Chair(ChairRequest { v, action })),
+        ]
+    }
+
     fn hub_message() -> impl Strategy<Value = HubMessage> {
         prop_oneof![
+            Just(HubMessage::SyncHint),
+            (text(), text(), proptest::collection::vec(text(), 0..3)).prop_map(
+                |(meeting_id, host, rooms)| {
+                    HubMessage::MeetingInvite {
+                        meeting_id,
+                        host,
+                        rooms,
+                        ice_servers: Vec::new(),
+                    }
+                }
+            ),
+            (text(), candidate()).prop_map(|(meeting_id, candidate)| HubMessage::Signal {
+                meeting_id,
+                signal: ServerSignal::Candidate { candidate },
+            }),
+            Just(HubMessage::Signal {
+                meeting_id: "m".into(),
+                signal: ServerSignal::Ended
+            }),
             proptest::option::of(next_meeting()).prop_map(|next| HubMessage::Schedule(
                 SchedulePush {
                     v: CHAIR_VERSION,
@@ -530,8 +575,8 @@ mod tests {
 
     proptest! {
         #[test]
-        fn any_room_request_round_trips(meeting_id in text(), action in floor_action(), v in 0u32..4) {
-            let msg = RoomMessage::Signal { meeting_id, signal: ClientSignal::Chair(ChairRequest { v, action }) };
+        fn any_room_message_round_trips(meeting_id in text(), signal in client_signal()) {
+            let msg = RoomMessage::Signal { meeting_id, signal };
             let json = serde_json::to_string(&msg).expect("serialise");
             prop_assert_eq!(serde_json::from_str::<RoomMessage>(&json).expect("parse"), msg);
         }
