@@ -778,10 +778,14 @@ impl Meetings {
             self.reload(rows).await;
         }
         // Every connected room's next meeting, sent when it changed.
-        let upcoming: Vec<ScheduledMeeting> = self
-            .store
-            .call(move |s| s.scheduled_meetings(Some(now_ms)))
-            .await?;
+        // (Read again only when a meeting just started: its status changed.)
+        let upcoming: Vec<ScheduledMeeting> = if actions.is_empty() {
+            schedule
+        } else {
+            self.store
+                .call(move |s| s.scheduled_meetings(Some(now_ms)))
+                .await?
+        };
         let mut inner = self.lock();
         // Rooms only: a browser's session carries nothing but its meeting's signalling.
         let connected: Vec<String> = inner
