@@ -57,6 +57,7 @@ mod media_reads_text_aloud;
 mod media_records_and_plays_back_voice;
 mod meeting_report_counts_a_dropped_link_as_one_gap;
 mod meeting_schedule_from_the_command_line;
+mod meeting_schedule_rooms_join_by_themselves;
 mod meeting_schedule_starts_on_time;
 mod meeting_schedule_through_the_staff_api;
 mod offline_room_catches_up_exactly_once;
