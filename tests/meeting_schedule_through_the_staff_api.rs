@@ -136,6 +136,10 @@ async fn staff_schedule_chair_and_read_attendance_over_the_api() {
         .expect("json");
     assert_eq!(roster["host"], p.as_str());
     assert_eq!(roster["seats"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        roster["seats"][1]["name"], "Xã A",
+        "absent rooms are named too"
+    );
     let ended = client
         .post(chair.clone())
         .json(&json!({"action": "end"}))

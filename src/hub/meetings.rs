@@ -140,6 +140,13 @@ impl Meetings {
     /// Brings running meetings in line with the database: new ones invite their connected
     /// rooms, ended ones tell everyone and close their media.
     pub async fn reload(&self, rows: Vec<MeetingRow>) {
+        let names: HashMap<String, String> = match self.store.call(|s| s.rooms()).await {
+            Ok(rooms) => rooms.into_iter().map(|r| (r.id, r.name)).collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read room names; rosters show ids only");
+                HashMap::new()
+            }
+        };
         let mut ended: Vec<(String, Vec<String>)> = Vec::new();
         {
             let mut inner = self.lock();
@@ -162,8 +169,14 @@ impl Meetings {
                 if inner.meetings.contains_key(&row.id) {
                     continue;
                 }
-                let meeting =
+                let mut meeting =
                     MeetingState::new(row.id.clone(), row.host_room.clone(), row.rooms.clone());
+                meeting.set_room_names(
+                    row.rooms
+                        .iter()
+                        .filter_map(|r| names.get(r).map(|n| (r.clone(), n.clone())))
+                        .collect(),
+                );
                 let invite = self.invite(&meeting);
                 for room in &row.rooms {
                     if let Some(outbox) = inner.outboxes.get(room) {

@@ -23,6 +23,8 @@ fn version() -> u32 {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RosterSeat {
     pub room_id: String,
+    #[serde(default)]
+    pub name: String,
     pub present: bool,
     pub host: bool,
     pub mic: Mic,
@@ -56,6 +58,7 @@ impl Roster {
                 let seat = chair.seat(room)?;
                 Some(RosterSeat {
                     room_id: room.clone(),
+                    name: meeting.room_name(room).to_owned(),
                     present: seat.present,
                     host: room == chair.host(),
                     mic: seat.mic,
@@ -429,7 +432,7 @@ mod tests {
 
     fn roster() -> impl Strategy<Value = Roster> {
         let seat = (
-            text(),
+            (text(), text()),
             any::<bool>(),
             any::<bool>(),
             mic(),
@@ -438,8 +441,9 @@ mod tests {
             any::<bool>(),
         )
             .prop_map(
-                |(room_id, present, host, mic, camera_on, hand, floor)| RosterSeat {
+                |((room_id, name), present, host, mic, camera_on, hand, floor)| RosterSeat {
                     room_id,
+                    name,
                     present,
                     host,
                     mic,

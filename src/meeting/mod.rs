@@ -66,6 +66,8 @@ pub struct MeetingState {
     next_seq: u64,
     /// Floor, hands, microphones, chat and the attendance events (`floor::Floor`).
     chair: floor::Floor,
+    /// Invited rooms' names as staff gave them, for rosters that list absent rooms too.
+    room_names: HashMap<String, String>,
 }
 
 impl MeetingState {
@@ -80,7 +82,21 @@ impl MeetingState {
             speakers: Vec::new(),
             overrides: HashMap::new(),
             next_seq: 0,
+            room_names: HashMap::new(),
         }
+    }
+
+    /// Names the invited rooms (room id → name) for the chair's roster.
+    pub fn set_room_names(&mut self, names: HashMap<String, String>) {
+        self.room_names = names;
+    }
+
+    /// An invited room's name: as staff gave it, else as it joined, else empty.
+    pub fn room_name(&self, room: &str) -> &str {
+        self.room_names
+            .get(room)
+            .or_else(|| self.participants.get(room).map(|p| &p.name))
+            .map_or("", String::as_str)
     }
 
     /// The meeting's chair: floor, hands, microphones, chat, events.
