@@ -9,6 +9,11 @@ use serde::{Deserialize, Serialize};
 use crate::contrib::CampaignStatus;
 pub use crate::feedback::Category;
 use crate::feedback::Status;
+pub use crate::meeting::chair::{
+    CHAIR_VERSION, ChairRefusal, ChairRefused, ChairRequest, MeetingNotice, NextMeeting, Roster,
+    RosterSeat, SchedulePush,
+};
+pub use crate::meeting::floor::ChatLine;
 
 /// The protocol version this build speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -61,6 +66,16 @@ pub enum HubMessage {
         meeting_id: String,
         signal: ServerSignal,
     },
+    /// The next meeting this room is invited to, for its Home screen (on connect and on
+    /// every schedule change). Chairing, `v` = [`CHAIR_VERSION`].
+    Schedule(SchedulePush),
+    /// A scheduled meeting this room is invited to starts soon, started, ends soon or ended.
+    MeetingNotice {
+        #[serde(default = "chair_version")]
+        v: u32,
+        meeting_id: String,
+        notice: MeetingNotice,
+    },
     /// The hub will not go on with this session; `code` is machine-readable.
     Error { code: ErrorCode, message: String },
 }
@@ -108,6 +123,9 @@ pub enum ClientSignal {
     Speaking { active: bool },
     /// The participant leaves the meeting.
     Leave,
+    /// A request to the chair: raise a hand, mute itself, chat, or (the host) give the
+    /// floor, mute a room, end the meeting (`meeting::chair`).
+    Chair(ChairRequest),
 }
 
 /// Hub → participant signalling.
@@ -125,8 +143,18 @@ pub enum ServerSignal {
     Participants { participants: Vec<ParticipantInfo> },
     /// The meeting ended (stopped by staff): leave and tear media down.
     Ended,
+    /// The chair now: presence, floor, hands, microphones and cameras of every invited room.
+    Chair(Roster),
+    /// A chat line, to everyone in the meeting.
+    Chat(ChatLine),
+    /// A chair request of this participant was refused, and why.
+    ChairRefused(ChairRefused),
     /// The hub refused a signalling message; the session goes on unless the code says not.
     Error { code: SignalError, message: String },
+}
+
+fn chair_version() -> u32 {
+    CHAIR_VERSION
 }
 
 /// A browser-style ICE candidate (`RTCIceCandidateInit`).

@@ -13,6 +13,7 @@ use crate::store::StoreError;
 use super::contrib::ContribCliError;
 use super::feedback::FeedbackCliError;
 use super::qr::QrCliError;
+use super::schedule::ScheduleCliError;
 use super::user::UserCliError;
 
 /// Exit code for input or configuration to fix.
@@ -57,6 +58,8 @@ pub enum CliError {
     Contrib(#[from] ContribCliError),
     #[error(transparent)]
     User(#[from] UserCliError),
+    #[error(transparent)]
+    Schedule(#[from] ScheduleCliError),
     #[error("{what}")]
     Io {
         what: String,
@@ -86,6 +89,7 @@ impl CliError {
             CliError::Feedback(e) => e.exit_code(),
             CliError::Contrib(e) => e.exit_code(),
             CliError::User(e) => e.exit_code(),
+            CliError::Schedule(e) => e.exit_code(),
             CliError::Enroll(_)
             | CliError::Demo(_)
             | CliError::Bench(_)

@@ -116,6 +116,9 @@ fn meeting(config: &HubConfig, command: MeetingCommand) -> Result<(), CliError> 
             let url = crate::hub::meeting_api::meeting_link(config, &id, &name)?;
             println!("{url}");
         }
+        MeetingCommand::Schedule(command) => {
+            super::schedule::run(config, command, &mut std::io::stdout().lock())?
+        }
         MeetingCommand::List => {
             for m in crate::hub::meeting_api::list_meetings(config)? {
                 println!(

@@ -14,6 +14,7 @@ pub mod hub;
 pub mod qr;
 pub mod room;
 pub mod run;
+pub mod schedule;
 pub mod user;
 
 pub use error::CliError;
@@ -189,6 +190,8 @@ pub enum MeetingCommand {
     },
     /// List running meetings.
     List,
+    #[command(flatten)]
+    Schedule(schedule::ScheduleCommand),
 }
 
 #[derive(Debug, Args)]

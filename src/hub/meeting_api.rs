@@ -23,7 +23,7 @@ use crate::wire::{ClientSignal, HubMessage, ServerSignal, SignalError};
 
 const PAGE: &str = include_str!("assets/meet.html");
 
-fn new_meeting_id() -> String {
+pub(crate) fn new_meeting_id() -> String {
     const ALPHABET: &[u8] = b"23456789abcdefghjkmnpqrstuvwxyz";
     let mut rng = rand::rng();
     let tail: String = (0..8)

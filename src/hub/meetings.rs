@@ -3,16 +3,25 @@
 //!
 //! Meetings live in the database (`phonghop hub meeting start|stop` write there); the hub
 //! notices changes through its data-version watch and calls [`Meetings::reload`].
+//!
+//! The chair (`meeting::floor`) hears of joins and leaves from the media (a room's media
+//! connected, failed, or it left) and of requests from rooms and staff; every event it emits
+//! is stored in order by one writer task (the attendance record), and rosters, chat lines
+//! and refusals go to the participants.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use crate::meeting::chair::{
+    ChairOutput, ChairRefusal, ChairRequest, Roster, on_chair_request, outputs_for,
+};
 use crate::meeting::engine::{EngineEvent, MediaEngine};
+use crate::meeting::floor::{Actor, Event, FloorAction};
 use crate::meeting::signalling::{Action, Sender, on_client_signal};
 use crate::meeting::{MeetingState, ParticipantKind};
-use crate::store::MeetingRow;
+use crate::store::{MeetingRow, Store};
 use crate::wire::{ClientSignal, HubMessage, IceServer, ServerSignal, SlotSource};
 
 /// Why staff's change to a running meeting was refused.
@@ -42,6 +51,18 @@ struct Inner {
     outboxes: HashMap<String, Outbox>,
     /// What each participant was last told about its slots, to send only changes.
     told_slots: HashMap<(String, String), Vec<Option<SlotSource>>>,
+    /// What each connected room was last told about its next meeting.
+    told_schedule: HashMap<String, Option<crate::wire::NextMeeting>>,
+    /// The DTLS fingerprint of each participant's media session: a new one is a new peer
+    /// connection, so the old media ended (an attendance gap).
+    fingerprints: HashMap<(String, String), String>,
+    /// When each room's WebSocket session last ended: the best time for the gap that a
+    /// new peer connection or a media failure later reveals.
+    link_lost_at: HashMap<String, i64>,
+    /// Per participant: packets received so far and when that count last grew, sampled
+    /// every schedule tick, so a gap starts when its media stopped (a power cut sends no
+    /// goodbye; the hub may notice only when the box comes back).
+    media_heard: HashMap<(String, String), (u64, i64)>,
 }
 
 /// The meetings running at this hub.
@@ -50,6 +71,10 @@ pub struct Meetings {
     inner: Arc<Mutex<Inner>>,
     engine: Arc<dyn MediaEngine>,
     ice_servers: Vec<IceServer>,
+    store: Store,
+    /// The chair's events, sent under the lock that produced them so they are stored in
+    /// the order they happened.
+    record: UnboundedSender<(String, Vec<Event>)>,
 }
 
 impl std::fmt::Debug for Meetings {
@@ -67,14 +92,31 @@ pub struct MeetingView {
     pub participants: Vec<crate::wire::ParticipantInfo>,
     /// Who each participant receives, by slot.
     pub slots: HashMap<String, Vec<Option<String>>>,
+    /// Floor, hands, microphones and cameras of every invited room.
+    pub chair: Roster,
 }
 
 impl Meetings {
-    pub fn new(engine: Arc<dyn MediaEngine>, ice_servers: Vec<IceServer>) -> Self {
+    /// Needs a tokio runtime: it starts the task that stores the chair's events.
+    pub fn new(engine: Arc<dyn MediaEngine>, ice_servers: Vec<IceServer>, store: Store) -> Self {
+        let (record, mut events) = tokio::sync::mpsc::unbounded_channel::<(String, Vec<Event>)>();
+        let writer = store.clone();
+        tokio::spawn(async move {
+            while let Some((meeting_id, batch)) = events.recv().await {
+                let stored = writer
+                    .call(move |s| s.record_meeting_events(&meeting_id, &batch))
+                    .await;
+                if let Err(e) = stored {
+                    tracing::error!(error = %e, "cannot store meeting events; attendance will lack them");
+                }
+            }
+        });
         Meetings {
             inner: Arc::default(),
             engine,
             ice_servers,
+            store,
+            record,
         }
     }
 
@@ -98,14 +140,28 @@ impl Meetings {
     /// Brings running meetings in line with the database: new ones invite their connected
     /// rooms, ended ones tell everyone and close their media.
     pub async fn reload(&self, rows: Vec<MeetingRow>) {
+        let names: HashMap<String, String> = match self.store.call(|s| s.rooms()).await {
+            Ok(rooms) => rooms.into_iter().map(|r| (r.id, r.name)).collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read room names; rosters show ids only");
+                HashMap::new()
+            }
+        };
         let mut ended: Vec<(String, Vec<String>)> = Vec::new();
         {
             let mut inner = self.lock();
             let running: Vec<String> = inner.meetings.keys().cloned().collect();
             for id in running {
                 if !rows.iter().any(|r| r.id == id)
-                    && let Some(m) = inner.meetings.remove(&id)
+                    && let Some(mut m) = inner.meetings.remove(&id)
                 {
+                    // Ended by staff: the chair closes every attendance interval now (after
+                    // the host's own `end`, it has already).
+                    if let Ok(events) =
+                        m.chair_act(crate::clock::now_ms(), &Actor::Staff, FloorAction::End)
+                    {
+                        let _ = self.record.send((id.clone(), events));
+                    }
                     ended.push((id, m.participant_ids().map(str::to_owned).collect()));
                 }
             }
@@ -113,8 +169,14 @@ impl Meetings {
                 if inner.meetings.contains_key(&row.id) {
                     continue;
                 }
-                let meeting =
+                let mut meeting =
                     MeetingState::new(row.id.clone(), row.host_room.clone(), row.rooms.clone());
+                meeting.set_room_names(
+                    row.rooms
+                        .iter()
+                        .filter_map(|r| names.get(r).map(|n| (r.clone(), n.clone())))
+                        .collect(),
+                );
                 let invite = self.invite(&meeting);
                 for room in &row.rooms {
                     if let Some(outbox) = inner.outboxes.get(room) {
@@ -134,6 +196,7 @@ impl Meetings {
                     }
                     inner.told_slots.remove(&(id.clone(), p.clone()));
                 }
+                inner.fingerprints.retain(|(m, _), _| m != id);
             }
         }
         for (id, participants) in ended {
@@ -156,6 +219,8 @@ impl Meetings {
             }
         }
         inner.outboxes.insert(participant_id.to_owned(), outbox);
+        // A new session has been told nothing: the next schedule tick tells it.
+        inner.told_schedule.remove(participant_id);
     }
 
     /// A session ended. Browsers leave their meeting (a new page is a new session); a room's
@@ -169,6 +234,11 @@ impl Meetings {
                 .is_some_and(|o| o.same_channel(outbox))
             {
                 inner.outboxes.remove(participant_id);
+                if kind == ParticipantKind::Room {
+                    inner
+                        .link_lost_at
+                        .insert(participant_id.to_owned(), crate::clock::now_ms());
+                }
             }
             inner
                 .meetings
@@ -201,6 +271,26 @@ impl Meetings {
 
     /// Handles one signalling message from a participant.
     pub async fn on_signal(&self, from: &Sender, meeting_id: &str, signal: ClientSignal) {
+        if let ClientSignal::Offer { sdp } = &signal
+            && from.kind == ParticipantKind::Room
+        {
+            let replaced = {
+                let mut inner = self.lock();
+                let key = (meeting_id.to_owned(), from.participant_id.clone());
+                let fingerprint = crate::meeting::signalling::offer_fingerprint(sdp)
+                    .unwrap_or_default()
+                    .to_owned();
+                matches!(inner.fingerprints.insert(key, fingerprint.clone()), Some(old) if old != fingerprint)
+            };
+            if replaced {
+                let at_ms =
+                    self.gap_start(meeting_id, &from.participant_id, crate::clock::now_ms());
+                self.chair_media(meeting_id, &from.participant_id, FloorAction::Leave, at_ms)
+                    .await;
+            } else {
+                self.lock().link_lost_at.remove(&from.participant_id);
+            }
+        }
         let actions = {
             let mut inner = self.lock();
             on_client_signal(inner.meetings.get_mut(meeting_id), from, signal)
@@ -259,7 +349,31 @@ impl Meetings {
                 }
                 Action::Reroute => self.reroute(meeting_id),
                 Action::Roster => self.send_roster(meeting_id),
-                Action::Close => self.engine.close(meeting_id, &from.participant_id).await,
+                Action::Close => {
+                    self.engine.close(meeting_id, &from.participant_id).await;
+                    self.lock()
+                        .fingerprints
+                        .remove(&(meeting_id.to_owned(), from.participant_id.clone()));
+                    let now = crate::clock::now_ms();
+                    self.chair_media(meeting_id, &from.participant_id, FloorAction::Leave, now)
+                        .await;
+                }
+                Action::Chair(request) => {
+                    let outputs = {
+                        let mut inner = self.lock();
+                        let actor = Actor::Room(from.participant_id.clone());
+                        let outputs = on_chair_request(
+                            inner.meetings.get_mut(meeting_id),
+                            &actor,
+                            request,
+                            crate::clock::now_ms(),
+                        );
+                        self.record_outputs(meeting_id, &outputs);
+                        outputs
+                    };
+                    self.carry_out(meeting_id, &from.participant_id, outputs)
+                        .await;
+                }
             }
         }
     }
@@ -280,6 +394,9 @@ impl Meetings {
                     p.connected = true;
                 }
                 self.send_roster(meeting_id);
+                let now = crate::clock::now_ms();
+                self.chair_media(meeting_id, participant_id, FloorAction::Join, now)
+                    .await;
             }
             EngineEvent::Failed => {
                 let changed = {
@@ -299,7 +416,134 @@ impl Meetings {
                 if changed {
                     self.send_roster(meeting_id);
                 }
+                // A lost link is a gap in the room's attendance (from when its session
+                // ended, if it did); its return rejoins.
+                let at_ms = self.gap_start(meeting_id, participant_id, crate::clock::now_ms());
+                self.chair_media(meeting_id, participant_id, FloorAction::Leave, at_ms)
+                    .await;
             }
+        }
+    }
+
+    /// A room's media joined or left at `at_ms`: the chair records it (browsers are not in
+    /// the chair; a time before the chair's last event counts as that event's time).
+    async fn chair_media(
+        &self,
+        meeting_id: &str,
+        participant_id: &str,
+        action: FloorAction,
+        at_ms: i64,
+    ) {
+        let outputs = {
+            let mut inner = self.lock();
+            let Some(meeting) = inner.meetings.get_mut(meeting_id) else {
+                return;
+            };
+            if meeting
+                .participant(participant_id)
+                .is_some_and(|p| p.kind == ParticipantKind::Browser)
+                || !meeting.invites(participant_id)
+            {
+                return;
+            }
+            let actor = Actor::Room(participant_id.to_owned());
+            match meeting.chair_act(at_ms, &actor, action) {
+                Ok(events) => {
+                    let outputs = outputs_for(meeting, events);
+                    self.record_outputs(meeting_id, &outputs);
+                    outputs
+                }
+                Err(e) => {
+                    tracing::debug!(participant = %participant_id, reason = %e, "the chair ignored a media change");
+                    return;
+                }
+            }
+        };
+        self.carry_out(meeting_id, participant_id, outputs).await;
+    }
+
+    /// Sends the chair's events to the writer; called under the lock that produced them.
+    fn record_outputs(&self, meeting_id: &str, outputs: &[ChairOutput]) {
+        for output in outputs {
+            if let ChairOutput::Record(events) = output {
+                let _ = self.record.send((meeting_id.to_owned(), events.clone()));
+            }
+        }
+    }
+
+    /// Carries out what the chair decided (its events are already on their way to the store).
+    async fn carry_out(&self, meeting_id: &str, requester: &str, outputs: Vec<ChairOutput>) {
+        for output in outputs {
+            match output {
+                ChairOutput::Record(_) => {}
+                ChairOutput::Refused(refused) => {
+                    tracing::warn!(meeting_id, participant = %requester, action = ?refused.action, reason = %refused.reason, "refused a chair request");
+                    self.send_to(requester, meeting_id, ServerSignal::ChairRefused(refused));
+                }
+                ChairOutput::Roster(roster) => {
+                    self.send_all(meeting_id, ServerSignal::Chair(roster));
+                }
+                ChairOutput::Chat(line) => self.send_all(meeting_id, ServerSignal::Chat(line)),
+                ChairOutput::Reroute => self.reroute(meeting_id),
+                ChairOutput::End => {
+                    let id = meeting_id.to_owned();
+                    let ended = self
+                        .store
+                        .call(move |s| s.end_meeting(&id, crate::clock::now_ms()))
+                        .await;
+                    match ended {
+                        Ok(_) => match self.store.call(|s| s.active_meetings()).await {
+                            Ok(rows) => self.reload(rows).await,
+                            Err(e) => tracing::error!(error = %e, "cannot read meetings"),
+                        },
+                        Err(e) => {
+                            tracing::error!(error = %e, "cannot end the meeting the host ended")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A host action by staff (the dashboard or the staff API), or why it was refused.
+    pub async fn chair_as_staff(
+        &self,
+        meeting_id: &str,
+        action: FloorAction,
+    ) -> Result<(), ChairRefusal> {
+        let outputs = {
+            let mut inner = self.lock();
+            let request = ChairRequest {
+                v: crate::wire::CHAIR_VERSION,
+                action,
+            };
+            let outputs = on_chair_request(
+                inner.meetings.get_mut(meeting_id),
+                &Actor::Staff,
+                request,
+                crate::clock::now_ms(),
+            );
+            self.record_outputs(meeting_id, &outputs);
+            outputs
+        };
+        if let [ChairOutput::Refused(refused)] = outputs.as_slice() {
+            tracing::warn!(meeting_id, action = ?refused.action, reason = %refused.reason, "refused a staff chair request");
+            return Err(refused.reason.clone());
+        }
+        self.carry_out(meeting_id, "", outputs).await;
+        Ok(())
+    }
+
+    fn send_all(&self, meeting_id: &str, signal: ServerSignal) {
+        let ids: Vec<String> = {
+            let inner = self.lock();
+            let Some(meeting) = inner.meetings.get(meeting_id) else {
+                return;
+            };
+            meeting.participant_ids().map(str::to_owned).collect()
+        };
+        for id in ids {
+            self.send_to(&id, meeting_id, signal.clone());
         }
     }
 
@@ -426,6 +670,7 @@ impl Meetings {
                 .participant_ids()
                 .map(|p| (p.to_owned(), m.slots_for(p)))
                 .collect(),
+            chair: Roster::of(m),
         })
     }
 
@@ -437,4 +682,160 @@ impl Meetings {
     pub fn is_running(&self, meeting_id: &str) -> bool {
         self.lock().meetings.contains_key(meeting_id)
     }
+
+    /// Starts and ends scheduled meetings on time and keeps every connected room told its
+    /// next meeting, once a second until `shutdown`. The decisions are `schedule::due` and
+    /// `ScheduledMeeting::next_for`; this only reads the store and carries them out.
+    pub async fn run_schedule(self, shutdown: tokio_util::sync::CancellationToken) {
+        let mut tick = tokio::time::interval(SCHEDULE_TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tick.tick() => {}
+            }
+            if let Err(e) = self.schedule_tick(crate::clock::now_ms()).await {
+                tracing::error!(error = %e, "cannot read the meeting schedule");
+            }
+        }
+    }
+
+    /// Notes when each participant's media was last heard (see `Inner::media_heard`).
+    fn sample_media(&self, now_ms: i64) {
+        let mut totals: HashMap<(String, String), u64> = HashMap::new();
+        for stream in self.engine.stats() {
+            *totals
+                .entry((stream.meeting_id, stream.participant_id))
+                .or_default() += stream.packets_in;
+        }
+        let mut inner = self.lock();
+        inner.media_heard.retain(|key, _| totals.contains_key(key));
+        for (key, packets) in totals {
+            let entry = inner.media_heard.entry(key).or_insert((packets, now_ms));
+            if entry.0 != packets {
+                *entry = (packets, now_ms);
+            }
+        }
+    }
+
+    /// When a participant's media most likely stopped: last heard, else when its link
+    /// dropped, else now.
+    fn gap_start(&self, meeting_id: &str, participant_id: &str, now_ms: i64) -> i64 {
+        let mut inner = self.lock();
+        let lost_at = inner.link_lost_at.remove(participant_id);
+        let heard = inner
+            .media_heard
+            .get(&(meeting_id.to_owned(), participant_id.to_owned()))
+            .map(|(_, at)| *at);
+        heard.or(lost_at).map_or(now_ms, |t| t.min(now_ms))
+    }
+
+    async fn schedule_tick(&self, now_ms: i64) -> Result<(), crate::store::StoreError> {
+        self.sample_media(now_ms);
+        use crate::meeting::schedule::{Due, END_GRACE_MS, ScheduledMeeting, due};
+        let (schedule, rooms) = self
+            .store
+            .call(move |s| {
+                Ok::<_, crate::store::StoreError>((
+                    s.scheduled_meetings(Some(now_ms - END_GRACE_MS))?,
+                    s.rooms()?,
+                ))
+            })
+            .await?;
+        let running: Vec<String> = self.lock().meetings.keys().cloned().collect();
+        let actions = due(&schedule, &running, now_ms, END_GRACE_MS);
+        for action in &actions {
+            let (id, notice) = match action {
+                Due::Start(id) => {
+                    let key = id.clone();
+                    match self
+                        .store
+                        .call(move |s| s.start_scheduled_meeting(&key, now_ms))
+                        .await
+                    {
+                        Ok(Some(_)) => {
+                            tracing::info!(meeting_id = %id, "scheduled meeting started")
+                        }
+                        Ok(None) => continue,
+                        Err(e) => {
+                            tracing::error!(meeting_id = %id, error = %e, "cannot start a scheduled meeting");
+                            continue;
+                        }
+                    }
+                    (id, crate::wire::MeetingNotice::Started)
+                }
+                Due::End(id) => {
+                    let key = id.clone();
+                    self.store
+                        .call(move |s| s.end_meeting(&key, now_ms))
+                        .await?;
+                    tracing::info!(meeting_id = %id, "scheduled meeting ended after its end and grace");
+                    (id, crate::wire::MeetingNotice::Ended)
+                }
+            };
+            if let Some(m) = schedule.iter().find(|m| &m.id == id) {
+                let inner = self.lock();
+                for room in &m.plan.rooms {
+                    if let Some(outbox) = inner.outboxes.get(room) {
+                        let _ = outbox.send(HubMessage::MeetingNotice {
+                            v: crate::wire::CHAIR_VERSION,
+                            meeting_id: id.clone(),
+                            notice: notice.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        if !actions.is_empty() {
+            let rows = self.store.call(|s| s.active_meetings()).await?;
+            self.reload(rows).await;
+        }
+        // Every connected room's next meeting, sent when it changed.
+        // (Read again only when a meeting just started: its status changed.)
+        let upcoming: Vec<ScheduledMeeting> = if actions.is_empty() {
+            schedule
+        } else {
+            self.store
+                .call(move |s| s.scheduled_meetings(Some(now_ms)))
+                .await?
+        };
+        let mut inner = self.lock();
+        // Rooms only: a browser's session carries nothing but its meeting's signalling.
+        let connected: Vec<String> = inner
+            .outboxes
+            .keys()
+            .filter(|id| rooms.iter().any(|r| &r.id == *id))
+            .cloned()
+            .collect();
+        for room in connected {
+            let next = ScheduledMeeting::next_for(&upcoming, &room, now_ms).map(|m| {
+                crate::wire::NextMeeting {
+                    meeting_id: m.id.clone(),
+                    title: m.plan.title.clone(),
+                    start_ms: m.plan.start_ms,
+                    end_ms: m.plan.end_ms,
+                    host: m.plan.host.clone(),
+                    host_name: rooms
+                        .iter()
+                        .find(|r| r.id == m.plan.host)
+                        .map(|r| r.name.clone())
+                        .unwrap_or_default(),
+                    agenda: m.plan.agenda.clone(),
+                }
+            });
+            if inner.told_schedule.get(&room) != Some(&next) {
+                if let Some(outbox) = inner.outboxes.get(&room) {
+                    let _ = outbox.send(HubMessage::Schedule(crate::wire::SchedulePush {
+                        v: crate::wire::CHAIR_VERSION,
+                        next: next.clone(),
+                    }));
+                }
+                inner.told_schedule.insert(room, next);
+            }
+        }
+        Ok(())
+    }
 }
+
+/// How often the hub looks at the schedule: a meeting starts within a second of its time.
+const SCHEDULE_TICK: std::time::Duration = std::time::Duration::from_secs(1);

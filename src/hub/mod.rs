@@ -18,6 +18,7 @@ pub mod meetings;
 pub mod pledges;
 pub mod presence;
 pub mod routes;
+pub mod schedule_api;
 pub mod session;
 pub mod tickets;
 pub mod tls;
@@ -156,7 +157,11 @@ pub async fn run(
         ice_servers: config.media.wire_ice_servers(),
         congestion_control: false,
     });
-    let meetings = meetings::Meetings::new(Arc::new(forwarder), config.media.wire_ice_servers());
+    let meetings = meetings::Meetings::new(
+        Arc::new(forwarder),
+        config.media.wire_ice_servers(),
+        store.clone(),
+    );
     let hub = Arc::new(Hub {
         config,
         store,
@@ -176,6 +181,7 @@ pub async fn run(
     hub.sync_rooms().await?;
     hub.reload_meetings().await;
     tokio::spawn(watch_database(hub.clone()));
+    tokio::spawn(hub.meetings.clone().run_schedule(cancel.clone()));
     {
         let store = hub.store.clone();
         crate::systemd::spawn_watchdog(move || store.ping(), cancel.clone());

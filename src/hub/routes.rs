@@ -16,7 +16,7 @@ use axum::routing::{get, post, put};
 use super::Hub;
 use super::auth::{ProvinceAdmin, RoomCaller, Staff, StaffPage};
 use super::error::ApiFailure;
-use super::{api, contrib_api, feedback_api, meeting_api, web};
+use super::{api, contrib_api, feedback_api, meeting_api, schedule_api, web};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +87,13 @@ pub const ROUTES: &[Route] = &[
     Route { method: "POST", path: "/api/v1/meetings/{id}/links", access: Access::Province },
     Route { method: "PUT", path: "/api/v1/meetings/{id}/subscriptions/{participant}", access: Access::Province },
     Route { method: "PUT", path: "/api/v1/meetings/{id}/participants/{participant}/bitrate_cap", access: Access::Province },
+    Route { method: "POST", path: "/api/v1/meetings/{id}/chair", access: Access::Province },
+    Route { method: "GET", path: "/api/v1/schedule", access: Access::Province },
+    Route { method: "POST", path: "/api/v1/schedule", access: Access::Province },
+    Route { method: "GET", path: "/api/v1/schedule/{id}", access: Access::Province },
+    Route { method: "PATCH", path: "/api/v1/schedule/{id}", access: Access::Province },
+    Route { method: "DELETE", path: "/api/v1/schedule/{id}", access: Access::Province },
+    Route { method: "GET", path: "/api/v1/schedule/{id}/report", access: Access::Province },
     Route { method: "GET", path: "/staff/", access: Access::StaffPage },
     Route { method: "POST", path: "/staff/logout", access: Access::StaffPage },
     Route { method: "GET", path: "/staff/account", access: Access::StaffPage },
@@ -213,6 +220,21 @@ fn province_routes(hub: Arc<Hub>) -> Router<Arc<Hub>> {
         .route(
             "/api/v1/meetings/{id}/participants/{participant}/bitrate_cap",
             put(meeting_api::cap),
+        )
+        .route("/api/v1/meetings/{id}/chair", post(schedule_api::chair))
+        .route(
+            "/api/v1/schedule",
+            get(schedule_api::list).post(schedule_api::create_one),
+        )
+        .route(
+            "/api/v1/schedule/{id}",
+            get(schedule_api::show)
+                .patch(schedule_api::update)
+                .delete(schedule_api::cancel_one),
+        )
+        .route(
+            "/api/v1/schedule/{id}/report",
+            get(schedule_api::attendance_report),
         )
         .layer(DefaultBodyLimit::max(SMALL_BODY_MAX_BYTES))
         .route_layer(from_extractor_with_state::<ProvinceAdmin, _>(hub))

@@ -7,8 +7,12 @@
 //! A subscription set through the API overrides that choice for one participant.
 
 pub mod adapt;
+pub mod attendance;
+pub mod chair;
 pub mod engine;
+pub mod floor;
 pub mod layer;
+pub mod schedule;
 pub mod signalling;
 
 use std::collections::{BTreeMap, HashMap};
@@ -60,18 +64,63 @@ pub struct MeetingState {
     /// Subscriptions set through the API: participant → sources per slot.
     overrides: HashMap<String, Vec<Option<String>>>,
     next_seq: u64,
+    /// Floor, hands, microphones, chat and the attendance events (`floor::Floor`).
+    chair: floor::Floor,
+    /// Invited rooms' names as staff gave them, for rosters that list absent rooms too.
+    room_names: HashMap<String, String>,
 }
 
 impl MeetingState {
     pub fn new(id: impl Into<String>, host: impl Into<String>, invited: Vec<String>) -> Self {
+        let host = host.into();
         MeetingState {
+            chair: floor::Floor::new(&host, &invited),
             id: id.into(),
-            host: host.into(),
+            host,
             invited,
             participants: BTreeMap::new(),
             speakers: Vec::new(),
             overrides: HashMap::new(),
             next_seq: 0,
+            room_names: HashMap::new(),
+        }
+    }
+
+    /// Names the invited rooms (room id → name) for the chair's roster.
+    pub fn set_room_names(&mut self, names: HashMap<String, String>) {
+        self.room_names = names;
+    }
+
+    /// An invited room's name: as staff gave it, else as it joined, else empty.
+    pub fn room_name(&self, room: &str) -> &str {
+        self.room_names
+            .get(room)
+            .or_else(|| self.participants.get(room).map(|p| &p.name))
+            .map_or("", String::as_str)
+    }
+
+    /// The meeting's chair: floor, hands, microphones, chat, events.
+    pub fn chair(&self) -> &floor::Floor {
+        &self.chair
+    }
+
+    /// Applies a chairing action at `now_ms` (see [`floor::Floor::apply`]).
+    pub fn chair_act(
+        &mut self,
+        now_ms: i64,
+        actor: &floor::Actor,
+        action: floor::FloorAction,
+    ) -> Result<Vec<floor::Event>, floor::Refusal> {
+        self.chair.apply(now_ms, actor, action)
+    }
+
+    /// Whether `source`'s voice may reach others. Until the engine gates audio apart from
+    /// video, a slot carries both, so the hub reports this with the slots and rooms keep
+    /// their microphones closed when told they are muted.
+    pub fn audio_forwarded(&self, source: &str) -> bool {
+        match self.participants.get(source) {
+            Some(p) if p.kind == ParticipantKind::Browser => true,
+            _ => self.chair.audio_forwarded(source),
         }
     }
 
@@ -155,9 +204,17 @@ impl MeetingState {
             .filter(|(id, p)| *id != subscriber && p.has_session)
             .collect();
         others.sort_by_key(|(_, p)| p.joined_seq);
+        // A chaired meeting shows the floor holder and the host first (every room receives
+        // both), then rooms whose voice is forwarded; without a floor, the last speaker.
+        let chaired: Vec<String> = if self.chair.floor().is_some() {
+            self.chair.priority_for(subscriber)
+        } else {
+            Vec::new()
+        };
         let last = self.speakers.iter().find(|s| s.as_str() != subscriber);
-        let candidates = last
-            .into_iter()
+        let candidates = chaired
+            .iter()
+            .chain(last)
             .chain(std::iter::once(&self.host))
             .chain(self.speakers.iter())
             .chain(others.into_iter().map(|(id, _)| id));
@@ -254,6 +311,36 @@ mod tests {
         assert_eq!(
             m.slots_for("province"),
             vec![Some("a".into()), Some("b".into())]
+        );
+    }
+
+    #[test]
+    fn every_room_receives_the_floor_holder_and_the_host() {
+        use floor::{Actor, FloorAction};
+        let mut m = meeting();
+        for id in ["province", "a", "b"] {
+            m.chair_act(0, &Actor::Room(id.into()), FloorAction::Join)
+                .expect("join");
+        }
+        m.speaking("a");
+        m.chair_act(
+            1,
+            &Actor::Staff,
+            FloorAction::GiveFloor { room: "b".into() },
+        )
+        .expect("floor");
+        assert_eq!(
+            m.slots_for("a"),
+            vec![Some("b".into()), Some("province".into())]
+        );
+        assert_eq!(
+            m.slots_for("province"),
+            vec![Some("b".into()), Some("a".into())]
+        );
+        assert!(m.audio_forwarded("b") && m.audio_forwarded("province"));
+        assert!(
+            !m.audio_forwarded("a"),
+            "a room that never opened its microphone"
         );
     }
 

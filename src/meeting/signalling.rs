@@ -36,6 +36,18 @@ pub enum Action {
     Roster,
     /// Close the sender's media session and forget it.
     Close,
+    /// Hand this request to the chair with the time (`chair::on_chair_request`).
+    Chair(crate::wire::ChairRequest),
+}
+
+/// The DTLS fingerprint an offer carries: a new one from a participant that already had a
+/// media session means a new peer connection (the box restarted or lost its link), so the
+/// old media is gone; the same one is an ICE restart of the live connection. The forwarder
+/// tells the two apart the same way.
+pub fn offer_fingerprint(sdp: &str) -> Option<&str> {
+    sdp.lines()
+        .find(|l| l.starts_with("a=fingerprint:"))
+        .map(str::trim)
 }
 
 fn refuse(code: SignalError, message: impl Into<String>) -> Vec<Action> {
@@ -121,6 +133,7 @@ pub fn on_client_signal(
                 Vec::new()
             }
         }
+        ClientSignal::Chair(request) => vec![Action::Chair(request)],
         ClientSignal::Leave => {
             if meeting.participant(&from.participant_id).is_none() {
                 return Vec::new();
@@ -361,6 +374,20 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_offer_fingerprint_tells_a_new_connection_from_an_ice_restart() {
+        let with = |fp: &str| format!("{SDP}a=fingerprint:sha-256 {fp}\r\n");
+        assert_eq!(
+            offer_fingerprint(&with("AB:CD")),
+            Some("a=fingerprint:sha-256 AB:CD")
+        );
+        assert_ne!(
+            offer_fingerprint(&with("AB:CD")),
+            offer_fingerprint(&with("EF:01"))
+        );
+        assert_eq!(offer_fingerprint(SDP), None);
     }
 
     #[test]

@@ -270,6 +270,9 @@ impl CallTask {
             ServerSignal::Error { code, message } => {
                 tracing::warn!(?code, %message, "the hub refused a signalling message");
             }
+            // The chair's roster, chat and refusals are for the kiosk's meeting screen,
+            // which does not show them yet.
+            ServerSignal::Chair(_) | ServerSignal::Chat(_) | ServerSignal::ChairRefused(_) => {}
         }
         true
     }

@@ -254,6 +254,9 @@ async fn session(
                     Ok(HubMessage::Error { code, message }) => {
                         return Ended::Lost(format!("{code:?}: {message}"));
                     }
+                    // The schedule and meeting notices are for the Home screen, which does
+                    // not show them yet.
+                    Ok(HubMessage::Schedule(_) | HubMessage::MeetingNotice { .. }) => {}
                     Err(e) => tracing::warn!(error = %e, "ignoring a message this version cannot read"),
                 }
             }

@@ -13,6 +13,7 @@ mod pledge_staff;
 pub mod probe;
 mod room_contrib;
 mod rooms;
+mod schedule;
 mod staff;
 
 use std::path::{Path, PathBuf};
@@ -87,6 +88,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
     ),
     (6, "meetings", include_str!("migrations/0006_meetings.sql")),
     (7, "staff", include_str!("migrations/0007_staff.sql")),
+    (
+        8,
+        "meeting_schedule",
+        include_str!("migrations/0008_meeting_schedule.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

@@ -1,0 +1,84 @@
+//! With real rooms and media: when the host's chair gives a commune the floor, every other
+//! room's large picture (slot 0) switches to that commune within 2 s, and the chair every
+//! room is sent names it.
+
+use crate::common;
+use crate::meeting_common;
+
+use std::time::Duration;
+
+use meeting_common::*;
+use phonghop::room::stamp_tag_for;
+
+async fn give_floor(hub: &common::TestHub, meeting: &str, room: &str) -> serde_json::Value {
+    let response = common::admin_client(hub)
+        .post(
+            hub.url
+                .join(&format!("api/v1/meetings/{meeting}/chair"))
+                .expect("url"),
+        )
+        .json(&serde_json::json!({"action": "give_floor", "room": room}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("json")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn giving_the_floor_shows_that_room_to_everyone_within_two_seconds() {
+    let dir = common::tempdir();
+    let hub = common::start_hub(&dir.path().join("hub")).await;
+    let rooms = connected_rooms(&hub, dir.path(), &["lao-cai", "lao-chai", "sa-pa"]).await;
+    let [host, b, c] = [0, 1, 2].map(|i| rooms[i].id.clone());
+    let meeting = start_meeting(&hub, &host, &[&b, &c]).await;
+    for r in &rooms {
+        wait_frames(
+            &r.view,
+            0,
+            20,
+            Duration::from_secs(20),
+            "every room sees someone",
+        )
+        .await;
+    }
+
+    for (target, watcher, name) in [(&b, 2usize, "B"), (&c, 1usize, "C")] {
+        let started = std::time::Instant::now();
+        let chair = give_floor(&hub, &meeting, target).await;
+        assert_eq!(chair["floor"], target.as_str());
+        wait_for_tag(
+            &rooms[watcher].view,
+            0,
+            stamp_tag_for(target),
+            Duration::from_secs(10),
+            name,
+        )
+        .await;
+        wait_for_tag(
+            &rooms[0].view,
+            0,
+            stamp_tag_for(target),
+            Duration::from_secs(10),
+            name,
+        )
+        .await;
+        let took = started.elapsed();
+        eprintln!("floor to {name}: shown to the others after {took:?}");
+        assert!(
+            took <= Duration::from_secs(2),
+            "floor to {name} took {took:?}"
+        );
+    }
+    // The host stays in the other slot of every commune.
+    assert_eq!(
+        rooms[1].view.snapshot().slots[1]
+            .as_ref()
+            .map(|s| s.participant_id.clone()),
+        Some(host.clone())
+    );
+    for r in rooms {
+        r.room.stop().await;
+    }
+    hub.stop().await;
+}

@@ -1,0 +1,112 @@
+//! With real rooms and media: staff schedule a meeting and walk away; at its start the hub
+//! starts it and the province and commune boxes join by themselves and see each other;
+//! when the host ends it from the chair they leave, and the attendance report lists both
+//! as joined.
+
+use crate::common;
+use crate::meeting_common;
+
+use std::time::Duration;
+
+use meeting_common::*;
+use phonghop::room::call_view::CallPhase;
+use serde_json::{Value, json};
+
+fn local_with_seconds(ms: i64) -> String {
+    jiff::tz::Offset::constant(7)
+        .to_datetime(jiff::Timestamp::from_millisecond(ms).expect("time"))
+        .strftime("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn scheduled_rooms_join_at_the_start_and_leave_at_the_end() {
+    let dir = common::tempdir();
+    let hub = common::start_hub(&dir.path().join("hub")).await;
+    let rooms = connected_rooms(&hub, dir.path(), &["lao-cai", "lao-chai"]).await;
+    let (p, c) = (rooms[0].id.clone(), rooms[1].id.clone());
+    let client = common::admin_client(&hub);
+    let start_ms = phonghop::clock::now_ms() + 3_000;
+    let made: Value = client
+        .post(hub.url.join("api/v1/schedule").expect("url"))
+        .json(
+            &json!({"title": "Giao ban", "start": local_with_seconds(start_ms),
+                      "end": local_with_seconds(start_ms + 3_600_000), "host": p, "rooms": [p, c]}),
+        )
+        .send()
+        .await
+        .expect("schedule")
+        .json()
+        .await
+        .expect("json");
+    let id = made["id"].as_str().expect("id").to_owned();
+    for r in &rooms {
+        assert_eq!(
+            r.view.snapshot().phase,
+            CallPhase::Idle,
+            "nobody joins before the start"
+        );
+    }
+
+    for r in &rooms {
+        wait_frames(
+            &r.view,
+            0,
+            10,
+            Duration::from_secs(25),
+            "each room sees the other",
+        )
+        .await;
+    }
+    assert!(
+        phonghop::clock::now_ms() >= start_ms,
+        "not before the start"
+    );
+
+    let ended = client
+        .post(
+            hub.url
+                .join(&format!("api/v1/meetings/{id}/chair"))
+                .expect("url"),
+        )
+        .json(&json!({"action": "end"}))
+        .send()
+        .await
+        .expect("end");
+    assert_eq!(ended.status(), 200);
+    for r in &rooms {
+        wait_phase(&r.view, CallPhase::Idle, Duration::from_secs(10)).await;
+    }
+    let report_url = hub
+        .url
+        .join(&format!("api/v1/schedule/{id}/report"))
+        .expect("url");
+    let mut rows = Value::Null;
+    for _ in 0..50 {
+        rows = client
+            .get(report_url.clone())
+            .send()
+            .await
+            .expect("report")
+            .json()
+            .await
+            .expect("json");
+        if rows[0]["last_leave_ms"].is_i64() && rows[1]["last_leave_ms"].is_i64() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for (i, room) in [&p, &c].iter().enumerate() {
+        assert_eq!(rows[i]["room_id"], room.as_str());
+        assert_eq!(rows[i]["never_joined"], false, "{rows}");
+        assert!(
+            rows[i]["first_join_ms"].as_i64().expect("joined") >= start_ms,
+            "{rows}"
+        );
+        assert!(rows[i]["last_leave_ms"].is_i64(), "{rows}");
+    }
+    for r in rooms {
+        r.room.stop().await;
+    }
+    hub.stop().await;
+}

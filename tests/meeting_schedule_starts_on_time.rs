@@ -1,0 +1,178 @@
+//! A scheduled meeting starts at its time with nobody touching the hub: an invited room's
+//! session is told its next meeting, then that it started, and is invited (a room joins by
+//! itself on the invite); the meeting is then `held`. A chair request from a room that has
+//! not joined is refused with a typed reason.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use phonghop::wire::{
+    ChairRefusal, ChairRequest, ClientSignal, HubMessage, MeetingNotice, RoomMessage, ServerSignal,
+};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::common::*;
+
+/// Province time (UTC+7) with seconds, as staff may type it.
+fn local_with_seconds(ms: i64) -> String {
+    let offset = jiff::tz::Offset::constant(7);
+    offset
+        .to_datetime(jiff::Timestamp::from_millisecond(ms).expect("time"))
+        .strftime("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invited_room_is_told_then_invited_when_its_meeting_starts() {
+    let dir = tempdir();
+    let hub = start_hub(&dir.path().join("hub")).await;
+    let (config_p, p) = hub
+        .enroll_room("lao-cai", "Tỉnh", dir.path().join("p"), PIN_HASH)
+        .await
+        .expect("enroll p");
+    let (_, a) = hub
+        .enroll_room("lao-chai", "Xã A", dir.path().join("a"), PIN_HASH)
+        .await
+        .expect("enroll a");
+    let credential =
+        phonghop::room::credential::load(&phonghop::datadir::DataDir::new(&config_p.data_dir))
+            .expect("read credential")
+            .expect("enrolled");
+
+    let now = phonghop::clock::now_ms();
+    let made: Value = admin_client(&hub)
+        .post(hub.url.join("api/v1/schedule").expect("url"))
+        .json(
+            &json!({"title": "Giao ban", "start": local_with_seconds(now + 4_000),
+                      "end": local_with_seconds(now + 3_600_000), "host": p, "rooms": [p, a]}),
+        )
+        .send()
+        .await
+        .expect("schedule")
+        .json()
+        .await
+        .expect("json");
+    let id = made["id"].as_str().expect("id").to_owned();
+
+    let mut ws_url = hub.url.join("api/v1/ws").expect("url");
+    ws_url.set_scheme("ws").expect("ws");
+    let mut request = ws_url.as_str().into_client_request().expect("request");
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", credential.credential)
+            .parse()
+            .expect("header"),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    let hello = RoomMessage::Hello {
+        protocol: phonghop::wire::PROTOCOL_VERSION,
+        software_version: "test".into(),
+    };
+    ws.send(Message::Text(
+        serde_json::to_string(&hello).expect("json").into(),
+    ))
+    .await
+    .expect("hello");
+
+    let mut told_next = false;
+    let mut started = false;
+    let mut invited = false;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !(told_next && started && invited) {
+        let message = tokio::time::timeout_at(deadline, ws.next())
+            .await
+            .unwrap_or_else(|_| panic!("told {told_next}, started {started}, invited {invited}"))
+            .expect("open")
+            .expect("message");
+        let Message::Text(text) = message else {
+            continue;
+        };
+        match serde_json::from_str::<HubMessage>(&text).expect("a message this build reads") {
+            HubMessage::Schedule(push) => {
+                if let Some(next) = push.next {
+                    assert_eq!(
+                        (
+                            next.meeting_id.as_str(),
+                            next.title.as_str(),
+                            next.host_name.as_str()
+                        ),
+                        (id.as_str(), "Giao ban", "Tỉnh")
+                    );
+                    assert!(!started, "told before the start");
+                    told_next = true;
+                }
+            }
+            HubMessage::MeetingNotice {
+                meeting_id,
+                notice: MeetingNotice::Started,
+                ..
+            } => {
+                assert_eq!(meeting_id, id);
+                assert!(
+                    phonghop::clock::now_ms() >= now + 4_000 - 50,
+                    "not before its time"
+                );
+                started = true;
+            }
+            HubMessage::MeetingInvite {
+                meeting_id, host, ..
+            } => {
+                assert_eq!(
+                    (meeting_id.as_str(), host.as_str()),
+                    (id.as_str(), p.as_str())
+                );
+                invited = true;
+            }
+            _ => {}
+        }
+    }
+    let shown: Value = admin_client(&hub)
+        .get(hub.url.join(&format!("api/v1/schedule/{id}")).expect("url"))
+        .send()
+        .await
+        .expect("show")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(shown["status"], "held");
+
+    // The room has not joined with media: the chair refuses its hand, saying why.
+    let raise = RoomMessage::Signal {
+        meeting_id: id.clone(),
+        signal: ClientSignal::Chair(ChairRequest {
+            v: phonghop::wire::CHAIR_VERSION,
+            action: phonghop::meeting::floor::FloorAction::RaiseHand,
+        }),
+    };
+    ws.send(Message::Text(
+        serde_json::to_string(&raise).expect("json").into(),
+    ))
+    .await
+    .expect("send");
+    loop {
+        let message = tokio::time::timeout_at(deadline, ws.next())
+            .await
+            .expect("an answer")
+            .expect("open")
+            .expect("message");
+        let Message::Text(text) = message else {
+            continue;
+        };
+        if let Ok(HubMessage::Signal {
+            signal: ServerSignal::ChairRefused(refused),
+            ..
+        }) = serde_json::from_str::<HubMessage>(&text)
+        {
+            assert_eq!(
+                refused.reason,
+                ChairRefusal::Chair(phonghop::meeting::floor::Refusal::NotPresent)
+            );
+            break;
+        }
+    }
+    hub.stop().await;
+}
