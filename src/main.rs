@@ -402,6 +402,14 @@ fn hub(args: HubArgs) -> Result<(), Failure> {
                 error: anyhow::Error::new(e),
             })
         }
+        Some(HubCommand::News(command)) => {
+            phonghop::cli::news::run(&config, command, &mut std::io::stdout().lock()).map_err(|e| {
+                Failure {
+                    code: e.exit_code(),
+                    error: anyhow::Error::new(e),
+                }
+            })
+        }
         Some(HubCommand::Campaign(c)) => contrib(&config, ContribCommand::Campaign(c)),
         Some(HubCommand::Poster(a)) => contrib(&config, ContribCommand::Poster(a)),
         Some(HubCommand::ImportStatement(a)) => {

@@ -8,6 +8,7 @@
 
 pub mod contrib;
 pub mod feedback;
+pub mod news;
 pub mod qr;
 
 use std::path::PathBuf;
@@ -128,6 +129,9 @@ pub enum HubCommand {
     /// Residents' feedback: list, show, change status, reply, export.
     #[command(subcommand)]
     Feedback(feedback::FeedbackCommand),
+    /// Announcements for the kiosks' News tile: post, list, withdraw.
+    #[command(subcommand)]
+    News(news::NewsCommand),
     /// Write a campaign's A4 poster (static VietQR, account, how to give) as PDF.
     Poster(contrib::PosterArgs),
     /// Import a bank statement; transfers already recorded count once.

@@ -16,7 +16,7 @@ use axum::routing::{get, post, put};
 use super::Hub;
 use super::auth::{RoomCaller, StaffCaller};
 use super::error::ApiFailure;
-use super::{api, contrib_api, feedback_api, meeting_api};
+use super::{api, contrib_api, feedback_api, meeting_api, news_api};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,10 +59,18 @@ pub const ROUTES: &[Route] = &[
     Route { method: "POST", path: "/api/v1/sync/up", access: Access::Room },
     Route { method: "GET", path: "/api/v1/sync/down", access: Access::Room },
     Route { method: "PUT", path: "/api/v1/voice/{sha256}", access: Access::Room },
+    Route { method: "GET", path: "/api/v1/sync/news-image/{sha256}", access: Access::Room },
     Route { method: "GET", path: "/api/v1/feedback", access: Access::Staff },
     Route { method: "GET", path: "/api/v1/feedback/{code}", access: Access::Staff },
     Route { method: "POST", path: "/api/v1/feedback/{code}", access: Access::Staff },
     Route { method: "GET", path: "/api/v1/feedback/{code}/voice", access: Access::Staff },
+    Route { method: "GET", path: "/api/v1/news", access: Access::Staff },
+    Route { method: "POST", path: "/api/v1/news", access: Access::Staff },
+    Route { method: "GET", path: "/api/v1/news/{id}", access: Access::Staff },
+    Route { method: "POST", path: "/api/v1/news/{id}", access: Access::Staff },
+    Route { method: "GET", path: "/api/v1/news/{id}/image", access: Access::Staff },
+    Route { method: "PUT", path: "/api/v1/news/{id}/image", access: Access::Staff },
+    Route { method: "POST", path: "/api/v1/news/{id}/withdraw", access: Access::Staff },
     Route { method: "GET", path: "/api/v1/campaigns", access: Access::Staff },
     Route { method: "POST", path: "/api/v1/campaigns", access: Access::Staff },
     Route { method: "POST", path: "/api/v1/campaigns/{campaign}/close", access: Access::Staff },
@@ -140,6 +148,10 @@ fn room_routes(hub: Arc<Hub>) -> Router<Arc<Hub>> {
             "/api/v1/voice/{sha256}",
             put(feedback_api::put_voice).layer(DefaultBodyLimit::max(VOICE_MAX_BYTES)),
         )
+        .route(
+            "/api/v1/sync/news-image/{sha256}",
+            get(news_api::room_image),
+        )
         .layer(DefaultBodyLimit::max(TINY_BODY_MAX_BYTES))
         .route_layer(from_extractor_with_state::<RoomCaller, _>(hub))
 }
@@ -152,6 +164,21 @@ fn staff_routes() -> Router<Arc<Hub>> {
             get(feedback_api::show).post(feedback_api::update),
         )
         .route("/api/v1/feedback/{code}/voice", get(feedback_api::voice))
+        .route(
+            "/api/v1/news",
+            get(news_api::list_news).post(news_api::post_news),
+        )
+        .route(
+            "/api/v1/news/{id}",
+            get(news_api::show_news).post(news_api::edit_news),
+        )
+        .route(
+            "/api/v1/news/{id}/image",
+            get(news_api::get_image)
+                .put(news_api::put_image)
+                .layer(DefaultBodyLimit::max(news_api::IMAGE_BODY_MAX_BYTES)),
+        )
+        .route("/api/v1/news/{id}/withdraw", post(news_api::withdraw_news))
         .route(
             "/api/v1/campaigns",
             get(contrib_api::list_campaigns).post(contrib_api::create_campaign),

@@ -91,6 +91,8 @@ pub enum Screen {
     Coming(Tile),
     /// Contribute: campaign, amount, name or anonymous, VietQR, thanks (`kiosk::contribute`).
     Contribute(super::contribute::Step),
+    /// The hub's announcements for this unit (`kiosk::news`).
+    News,
     StaffPin,
     StaffPanel,
     /// Something failed; a friendly message and a way Home.
@@ -115,6 +117,7 @@ impl Screen {
             Screen::Ticket | Screen::TicketResult => "instructions-ticket",
             Screen::Coming(_) => "instructions-coming",
             Screen::Contribute(_) => "instructions-contribute",
+            Screen::News => "instructions-news",
             Screen::StaffPin | Screen::StaffPanel => "instructions-staff",
             Screen::Fault => "instructions-fault",
             Screen::Meeting => "instructions-meeting",
@@ -136,7 +139,7 @@ impl Screen {
             "rating-thanks" => Screen::RatingThanks,
             "ticket" => Screen::Ticket,
             "ticket-result" => Screen::TicketResult,
-            "news" => Screen::Coming(Tile::News),
+            "news" => Screen::News,
             "staff" => Screen::StaffPin,
             "staff-panel" => Screen::StaffPanel,
             "fault" => Screen::Fault,
@@ -203,6 +206,7 @@ pub enum Command {
     Rate(u8),
     LookUpTicket,
     Contribute(super::contribute::ContributeCommand),
+    News(super::news::NewsCommand),
     /// A screen failed (panicked); show the fault screen.
     ScreenFailed,
     /// The meeting screen's microphone button (off when on, on when off).
@@ -235,6 +239,8 @@ pub enum Effect {
     DiscardRecording,
     /// Ask the room; answers come back through `Shell::contribute_event`.
     Contribute(super::contribute::ContributeRequest),
+    /// Ask the room; the answer comes back through `Shell::news_loaded`.
+    News(super::news::NewsRequest),
     /// Switch the call's microphone on or off (`CallView::set_microphone`).
     SetMicrophone(bool),
     /// Switch the call's camera on or off (`CallView::set_camera`).
@@ -406,6 +412,8 @@ pub struct Shell {
     pub ticket: Option<TicketLookup>,
     /// The contribution flow (choices and the pledge shown): cleared on Home and idle reset.
     pub contribute: super::contribute::ContributeFlow,
+    /// The News screen: what the room answered, pictures ready to draw.
+    pub news: super::news::NewsBoard,
     /// What the meeting screen shows; `meeting.phase` is the call's phase as last given to
     /// `call_phase_changed`.
     pub meeting: super::meeting_screen::MeetingScreenState,
@@ -444,6 +452,7 @@ impl Shell {
             ticket_entry: String::new(),
             ticket: None,
             contribute: Default::default(),
+            news: Default::default(),
             meeting: Default::default(),
             interrupted: None,
             last_rating_ms: None,
@@ -725,7 +734,7 @@ impl Shell {
                 self.go(Screen::Ticket);
             }
             Command::OpenTile(Tile::Contribute) => return self.open_contribute(),
-            Command::OpenTile(tile) => self.go(Screen::Coming(tile)),
+            Command::OpenTile(Tile::News) => return self.open_news(),
             Command::Back => match self.history.pop() {
                 Some(Screen::StaffPanel | Screen::StaffPin) | None => return self.go_home(),
                 Some(Screen::FeedbackSending) => self.screen = Screen::FeedbackReview,
@@ -842,6 +851,7 @@ impl Shell {
                 }
             }
             Command::Contribute(c) => return self.contribute_command(c),
+            Command::News(c) => return self.news_command(c),
         }
         Vec::new()
     }

@@ -9,6 +9,7 @@ mod contrib;
 pub mod delivery;
 mod feedback;
 mod meetings;
+mod news;
 mod pledge_staff;
 pub mod probe;
 mod room_contrib;
@@ -30,6 +31,7 @@ pub use crate::contrib::{
 };
 pub use crate::feedback::{FeedbackFilter, FeedbackRow, RoomTicket, StatusRefusal};
 pub use meetings::MeetingRow;
+pub use news::{NewsChangeRefusal, RoomNews, StoredImage};
 pub use pledge_staff::{CASH_TRANSFER_TEXT, CashReceipt};
 pub use rooms::{EnrollRefusal, RoomRecord};
 
@@ -82,6 +84,7 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("migrations/0005_room_contributions.sql"),
     ),
     (6, "meetings", include_str!("migrations/0006_meetings.sql")),
+    (7, "news", include_str!("migrations/0007_news.sql")),
 ];
 
 /// The schema version this binary writes.
