@@ -57,8 +57,8 @@ impl From<NewsError> for ApiFailure {
 /// Who is asking, as the news rules need it: a name kept with what they change, and the
 /// unit they act for (`None`: the whole province).
 ///
-/// Today staff are loopback clients ([`StaffCaller`]), who act for the province under the
-/// name they give in `by`. When accounts replace loopback, [`Poster::of`] reads the
+/// Today staff are loopback clients (`StaffCaller`), who act for the province under the
+/// name they give in `by`. When accounts replace loopback, `Poster::of` reads the
 /// account's login and unit instead (a commune officer acts for her unit): that function
 /// and the extractor type in the handlers' signatures are all that change.
 #[derive(Debug, Clone, PartialEq, Eq)]
