@@ -248,6 +248,97 @@ pub fn run(
 mod tests {
     use super::*;
 
+    fn post(title: &str, units: &[&str], image: Option<PathBuf>) -> NewsCommand {
+        NewsCommand::Post {
+            title: title.into(),
+            text: "Tối thứ Sáu tại nhà văn hoá thôn.".into(),
+            units: units.iter().map(|u| u.to_string()).collect(),
+            from: None,
+            until: Some("2099-01-01".into()),
+            image,
+            language: "vi".into(),
+            by: Some("Lò Thị Hoa".into()),
+        }
+    }
+
+    #[test]
+    fn staff_post_list_and_withdraw_from_the_shell_and_bad_input_exits_2() {
+        let dir = tempfile::tempdir().expect("dir");
+        let config = crate::app::HubBuilder::demo(&dir.path().join("hub"))
+            .expect("demo")
+            .config()
+            .clone();
+        let picture = dir.path().join("a.png");
+        image::RgbaImage::from_pixel(8, 8, image::Rgba([9, 9, 9, 255]))
+            .save(&picture)
+            .expect("png");
+        let mut out = Vec::new();
+        run(
+            &config,
+            post("Họp dân", &["lao-chai"], Some(picture)),
+            &mut out,
+        )
+        .expect("posted");
+        let id = String::from_utf8(out).expect("utf8").trim().to_owned();
+        let mut listed = Vec::new();
+        run(
+            &config,
+            NewsCommand::List {
+                unit: Some("lao-chai".into()),
+                withdrawn: false,
+            },
+            &mut listed,
+        )
+        .expect("listed");
+        let listed = String::from_utf8(listed).expect("utf8");
+        assert!(listed.starts_with(&id), "{listed}");
+        assert!(listed.contains("\tlao-chai\tshown\tHọp dân"), "{listed}");
+
+        let mut out = Vec::new();
+        run(
+            &config,
+            NewsCommand::Withdraw {
+                id: id.clone(),
+                by: None,
+            },
+            &mut out,
+        )
+        .expect("withdrawn");
+        let mut listed = Vec::new();
+        run(
+            &config,
+            NewsCommand::List {
+                unit: None,
+                withdrawn: false,
+            },
+            &mut listed,
+        )
+        .expect("listed");
+        assert!(listed.is_empty(), "withdrawn items are left out by default");
+
+        for (command, says) in [
+            (
+                post("x", &["ha-noi"], None),
+                "\"ha-noi\" is not one of this hub's units",
+            ),
+            (
+                post("x", &[], Some(dir.path().join("missing.jpg"))),
+                "--image",
+            ),
+            (
+                NewsCommand::Withdraw {
+                    id: "no-such-item".into(),
+                    by: None,
+                },
+                "no news item no-such-item",
+            ),
+        ] {
+            let err = run(&config, command, &mut Vec::new()).expect_err(says);
+            assert!(err.to_string().contains(says), "{err}");
+            assert_eq!(err.exit_code(), 2, "{err}");
+        }
+    }
+
     #[test]
     fn times_are_read_as_staff_type_them() {
         let hanoi = jiff::tz::TimeZone::get("Asia/Ho_Chi_Minh")
