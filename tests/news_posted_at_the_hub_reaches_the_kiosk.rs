@@ -81,6 +81,10 @@ async fn news_posted_at_the_hub_reaches_the_kiosk_of_its_commune_only() {
             serde_json::json!({"title": "t", "body": "b"}),
             "say who makes the change in \"by\"",
         ),
+        (
+            serde_json::json!({"title": "t", "by": "An"}),
+            "missing field `body`",
+        ),
     ] {
         let response = post(body).await;
         assert_eq!(response.status(), 400);

@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, JsonRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::Hub;
 use super::auth::{RoomCaller, StaffCaller};
-use super::error::{ApiFailure, JsonBody};
+use super::error::ApiFailure;
 use crate::config::HubConfig;
 use crate::news::{NewsDraft, NewsRefusal, NewsRow};
 use crate::store::{NewsChangeRefusal, StoreError};
@@ -260,6 +260,18 @@ impl PostRequest {
     }
 }
 
+/// A JSON body staff sent: one that is not JSON, or lacks a field, is bad input (400) like
+/// any other; only one over the route's limit keeps its 413.
+fn staff_json<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiFailure> {
+    match body {
+        Ok(Json(value)) => Ok(value),
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            Err(rejection.into())
+        }
+        Err(rejection) => Err(ApiFailure::bad_request(&rejection.body_text())),
+    }
+}
+
 #[derive(Debug, serde::Deserialize)]
 pub(super) struct ListQuery {
     unit: Option<String>,
@@ -284,8 +296,9 @@ pub(super) async fn list_news(
 pub(super) async fn post_news(
     State(hub): State<Arc<Hub>>,
     caller: StaffCaller,
-    JsonBody(request): JsonBody<PostRequest>,
+    body: Result<Json<PostRequest>, JsonRejection>,
 ) -> Result<Response, ApiFailure> {
+    let request = staff_json(body)?;
     let poster = Poster::of(caller, request.by.as_deref());
     let now = crate::clock::now_ms();
     let row = run(&hub, true, move |s, config| {
@@ -316,8 +329,9 @@ pub(super) async fn edit_news(
     State(hub): State<Arc<Hub>>,
     caller: StaffCaller,
     Path(id): Path<String>,
-    JsonBody(request): JsonBody<PostRequest>,
+    body: Result<Json<PostRequest>, JsonRejection>,
 ) -> Result<Response, ApiFailure> {
+    let request = staff_json(body)?;
     let poster = Poster::of(caller, request.by.as_deref());
     let now = crate::clock::now_ms();
     let row = run(&hub, true, move |s, config| {

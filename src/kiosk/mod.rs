@@ -165,7 +165,7 @@ impl KioskApp {
         let contrib_waiting = room
             .contrib
             .poll(room.service.as_ref(), &mut room.shell, now)
-            | room.news.poll(&mut room.shell);
+            | room.news.poll(room.service.as_ref(), &mut room.shell, now);
         effects.extend(room.poll_recorder());
         effects.extend(room.shell.tick(now));
         if let Some(command) = screens::shell_ui(ui, &mut room.shell) {

@@ -24,6 +24,9 @@ use crate::wire::NewsItem;
 /// A news text is read at this size: larger than the body text of the other screens, for
 /// residents who read slowly or see poorly.
 pub const NEWS_TEXT_PT: f32 = BODY_PT + 4.0;
+/// While the News screen is open the kiosk asks the room again this often, so an item
+/// synced or withdrawn meanwhile shows or goes without leaving the screen.
+pub const RELOAD_EVERY_MS: i64 = 30_000;
 /// The tallest a picture is drawn (logical px), so the text of the first item stays in view.
 const PICTURE_MAX_H_PT: f32 = 320.0;
 
@@ -125,6 +128,8 @@ impl Shell {
 #[derive(Debug, Default)]
 pub struct NewsCalls {
     items: Option<oneshot::Receiver<Result<Vec<KioskNews>, ServiceError>>>,
+    /// When the room was last asked.
+    asked_ms: i64,
 }
 
 impl NewsCalls {
@@ -135,14 +140,24 @@ impl NewsCalls {
                 let (reply, rx) = oneshot::channel();
                 service.send(KioskRequest::News { reply });
                 self.items = Some(rx);
+                self.asked_ms = shell.now_ms;
             }
             (NewsRequest::Load, None) => shell.news_loaded(Ok(preview_news(shell.now_ms))),
         }
     }
 
-    /// Hands an answer to the shell; true while one is awaited (the app repaints soon).
-    pub fn poll(&mut self, shell: &mut Shell) -> bool {
+    /// Hands an answer to the shell, and asks again now and then while the screen is open;
+    /// true while an answer is awaited (the app repaints soon).
+    pub fn poll(&mut self, service: Option<&KioskClient>, shell: &mut Shell, now_ms: i64) -> bool {
         use tokio::sync::oneshot::error::TryRecvError;
+        if self.items.is_none()
+            && service.is_some()
+            && shell.screen == Screen::News
+            && now_ms - self.asked_ms >= RELOAD_EVERY_MS
+        {
+            self.send(NewsRequest::Load, service, shell);
+            self.asked_ms = now_ms;
+        }
         let Some(rx) = self.items.as_mut() else {
             return false;
         };
@@ -353,6 +368,42 @@ mod tests {
                 false
             })
             .is_empty()
+        );
+    }
+
+    #[test]
+    fn an_open_news_screen_asks_the_room_again_every_half_minute_and_takes_its_answer() {
+        let (client, mut requests) = crate::room::service::channel();
+        let mut calls = NewsCalls::default();
+        let mut s = shell();
+        let start = s.now_ms;
+        for effect in s.apply(Command::OpenTile(super::super::shell::Tile::News), &|_| {
+            false
+        }) {
+            let Effect::News(request) = effect else {
+                panic!("{effect:?}")
+            };
+            calls.send(request, Some(&client), &mut s);
+        }
+        let answer = |requests: &mut tokio::sync::mpsc::UnboundedReceiver<KioskRequest>,
+                      items: Vec<KioskNews>| match requests.try_recv() {
+            Ok(KioskRequest::News { reply }) => reply.send(Ok(items)).expect("kiosk waits"),
+            other => panic!("expected a news request, got {other:?}"),
+        };
+        answer(&mut requests, vec![news("a", "vi", None)]);
+        assert!(!calls.poll(Some(&client), &mut s, start + 1));
+        assert_eq!(s.news.shown(start).len(), 1);
+        assert!(!calls.poll(Some(&client), &mut s, start + RELOAD_EVERY_MS - 1));
+        assert!(requests.try_recv().is_err(), "not asked again yet");
+        assert!(calls.poll(Some(&client), &mut s, start + RELOAD_EVERY_MS));
+        answer(&mut requests, Vec::new());
+        assert!(!calls.poll(Some(&client), &mut s, start + RELOAD_EVERY_MS + 1));
+        assert!(s.news.shown(start).is_empty(), "a withdrawn item goes");
+        s.apply(Command::Home, &|_| false);
+        assert!(!calls.poll(Some(&client), &mut s, start + 10 * RELOAD_EVERY_MS));
+        assert!(
+            requests.try_recv().is_err(),
+            "only while the screen is open"
         );
     }
 
