@@ -105,7 +105,7 @@ fn the_news_tile_shows_the_items_newest_first_and_reads_one_aloud_in_vietnamese(
     h.run();
     open_news(&mut h, "Tin tức");
     h.get_by_label("Đang tải tin…");
-    h.state_mut().shell.news_loaded(Ok(room_answer()));
+    h.state_mut().shell.news.loaded(Ok(room_answer()));
     h.run();
     h.get_by_label("Tin tức và thông báo");
     let newest = h.get_by_label("Lịch tiêm chủng tháng 12").rect();
@@ -160,12 +160,12 @@ fn with_no_news_the_screen_says_so_in_english() {
     h.run();
     click(&mut h, "English");
     open_news(&mut h, "News");
-    h.state_mut().shell.news_loaded(Ok(Vec::new()));
+    h.state_mut().shell.news.loaded(Ok(Vec::new()));
     h.run();
     h.get_by_label("News and notices");
     h.get_by_label("There are no new notices right now. Please come back later.");
     assert!(h.query_by_label_contains("Read aloud:").is_none());
-    h.state_mut().shell.news_loaded(Ok(room_answer()));
+    h.state_mut().shell.news.loaded(Ok(room_answer()));
     h.run();
     click(&mut h, "Read aloud: Lịch tiêm chủng tháng 12");
     assert!(
@@ -187,7 +187,8 @@ fn when_the_room_cannot_answer_the_screen_says_so_instead_of_a_blank() {
     open_news(&mut h, "Tin tức");
     h.state_mut()
         .shell
-        .news_loaded(Err(phonghop::room::service::ServiceError::Stopped));
+        .news
+        .loaded(Err(phonghop::room::service::ServiceError::Stopped));
     h.run();
     h.get_by_label("Chưa xem được tin tức. Xin thử lại sau.");
 }

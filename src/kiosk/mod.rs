@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod keyboard;
 pub mod meeting_screen;
 pub mod news;
+pub mod news_model;
 pub mod screens;
 pub mod shell;
 pub mod style;
@@ -212,7 +213,7 @@ impl RoomKiosk {
         if room.service.is_none() {
             contribute::prime_preview(&mut shell);
             if shell.screen == shell::Screen::News {
-                shell.news_loaded(Ok(news::preview_news(shell.now_ms)));
+                shell.news.loaded(Ok(news::preview_news(shell.now_ms)));
             }
         }
         let call = match room.call {

@@ -2,21 +2,17 @@
 //! their window, newest first, in large text, each with its picture and a button that reads
 //! it aloud. With the link down the kiosk shows what the room last synced.
 //!
-//! [`NewsBoard`] is the screen's state in the shell; [`NewsCommand`]s change it and may
-//! ask for speech; [`NewsRequest`]s go to the room through [`NewsCalls`] (the app's side),
-//! whose answers come back through [`Shell::news_loaded`]. [`news_screen_ui`] draws and
-//! does no I/O.
-
-use std::sync::Arc;
+//! The state and messages are in `news_model` (the shell keeps a [`NewsBoard`]); here are
+//! the app's side, [`NewsCalls`], which carries [`NewsRequest`]s to the room and hands its
+//! answers to the board, and [`news_screen_ui`], which draws and does no I/O.
 
 use egui::{Color32, RichText, Ui, vec2};
 use tokio::sync::oneshot;
 
 use super::i18n::{Arg, tr, tr_args};
-use super::shell::{Command, Effect, Screen, Shell};
+pub use super::news_model::{NewsBoard, NewsCommand, NewsRequest, RELOAD_EVERY_MS, spoken_text};
+use super::shell::{Command, Screen, Shell};
 use super::style::{BODY_PT, HEADING_PT, MIN_TARGET, body, heading};
-use crate::config::Language;
-use crate::news::Picture;
 use crate::room::news::KioskNews;
 use crate::room::service::{KioskClient, KioskRequest, ServiceError};
 use crate::wire::NewsItem;
@@ -24,103 +20,8 @@ use crate::wire::NewsItem;
 /// A news text is read at this size: larger than the body text of the other screens, for
 /// residents who read slowly or see poorly.
 pub const NEWS_TEXT_PT: f32 = BODY_PT + 4.0;
-/// While the News screen is open the kiosk asks the room again this often, so an item
-/// synced or withdrawn meanwhile shows or goes without leaving the screen.
-pub const RELOAD_EVERY_MS: i64 = 30_000;
 /// The tallest a picture is drawn (logical px), so the text of the first item stays in view.
 const PICTURE_MAX_H_PT: f32 = 320.0;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NewsCommand {
-    /// Read this item (by id) aloud, title then text, in the language it is written in.
-    ReadAloud(String),
-}
-
-/// What the app must ask the room.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NewsRequest {
-    Load,
-}
-
-/// The News screen's state; `Default` is "asking the room".
-#[derive(Default)]
-pub struct NewsBoard {
-    /// `None` while the room is asked.
-    pub items: Option<Result<Vec<KioskNews>, ServiceError>>,
-    /// Pictures uploaded to the GPU, by item id (made on first draw, kept while shown).
-    textures: Vec<(String, egui::TextureHandle)>,
-}
-
-impl std::fmt::Debug for NewsBoard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewsBoard")
-            .field("items", &self.items)
-            .field("textures", &self.textures.len())
-            .finish()
-    }
-}
-
-impl NewsBoard {
-    /// The items shown at `now_ms`: the room answered with those inside their window when
-    /// asked, and one whose window closes while the screen is open goes at once.
-    pub fn shown(&self, now_ms: i64) -> Vec<&KioskNews> {
-        match &self.items {
-            Some(Ok(items)) => items
-                .iter()
-                .filter(|n| {
-                    crate::news::is_shown_at(n.item.shown_from_ms, n.item.shown_until_ms, now_ms)
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-}
-
-/// What is read aloud for an item.
-pub fn spoken_text(item: &NewsItem) -> String {
-    format!("{}.\n{}", item.title.trim_end_matches('.'), item.body)
-}
-
-impl Shell {
-    /// The News tile: the room is asked for what it has now.
-    pub(super) fn open_news(&mut self) -> Vec<Effect> {
-        self.news = NewsBoard::default();
-        self.go(Screen::News);
-        vec![Effect::News(NewsRequest::Load)]
-    }
-
-    pub(super) fn news_command(&mut self, command: NewsCommand) -> Vec<Effect> {
-        match command {
-            NewsCommand::ReadAloud(id) => {
-                if self.speech_unavailable.is_some() {
-                    return Vec::new();
-                }
-                let Some(news) = self
-                    .news
-                    .shown(self.now_ms)
-                    .into_iter()
-                    .find(|n| n.item.id == id)
-                else {
-                    return Vec::new();
-                };
-                let lang = Language::from_code(&news.item.language).unwrap_or(Language::Vietnamese);
-                vec![
-                    Effect::StopSpeaking,
-                    Effect::Speak {
-                        text: spoken_text(&news.item),
-                        lang,
-                    },
-                ]
-            }
-        }
-    }
-
-    /// The room's answer to [`NewsRequest::Load`].
-    pub fn news_loaded(&mut self, result: Result<Vec<KioskNews>, ServiceError>) {
-        self.news.textures.clear();
-        self.news.items = Some(result);
-    }
-}
 
 // ----- carrying out requests (the app's side; no egui) -----
 
@@ -142,7 +43,7 @@ impl NewsCalls {
                 self.items = Some(rx);
                 self.asked_ms = shell.now_ms;
             }
-            (NewsRequest::Load, None) => shell.news_loaded(Ok(preview_news(shell.now_ms))),
+            (NewsRequest::Load, None) => shell.news.loaded(Ok(preview_news(shell.now_ms))),
         }
     }
 
@@ -167,7 +68,7 @@ impl NewsCalls {
             Err(TryRecvError::Closed) => Err(ServiceError::Stopped),
         };
         self.items = None;
-        shell.news_loaded(answer);
+        shell.news.loaded(answer);
         false
     }
 }
@@ -205,24 +106,6 @@ pub fn preview_news(now_ms: i64) -> Vec<KioskNews> {
 }
 
 // ----- drawing -----
-
-fn texture_for(
-    ctx: &egui::Context,
-    board: &mut NewsBoard,
-    id: &str,
-    picture: &Arc<Picture>,
-) -> egui::TextureHandle {
-    if let Some((_, texture)) = board.textures.iter().find(|(tid, _)| tid == id) {
-        return texture.clone();
-    }
-    let image = egui::ColorImage::from_rgba_unmultiplied(
-        [picture.width as usize, picture.height as usize],
-        &picture.rgba,
-    );
-    let texture = ctx.load_texture(format!("news-{id}"), image, egui::TextureOptions::LINEAR);
-    board.textures.push((id.to_owned(), texture.clone()));
-    texture
-}
 
 pub fn news_screen_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
     let lang = shell.lang;
@@ -270,7 +153,7 @@ pub fn news_screen_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
                         .color(Color32::from_gray(60)),
                     );
                     if let Some(picture) = &news.picture {
-                        let texture = texture_for(&ctx, &mut shell.news, &item.id, picture);
+                        let texture = shell.news.texture(&ctx, &item.id, picture);
                         let size = texture.size_vec2();
                         let scale = (ui.available_width() / size.x)
                             .min(PICTURE_MAX_H_PT / size.y)
@@ -312,6 +195,8 @@ pub fn news_screen_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Language;
+    use crate::kiosk::shell::Effect;
     use crate::room::RoomStatus;
 
     fn shell() -> Shell {
@@ -347,7 +232,8 @@ mod tests {
         });
         assert_eq!(effects, vec![Effect::News(NewsRequest::Load)]);
         assert_eq!(s.screen, Screen::News);
-        s.news_loaded(Ok(vec![news("a", "vi", None), news("b", "hmn", None)]));
+        s.news
+            .loaded(Ok(vec![news("a", "vi", None), news("b", "hmn", None)]));
         let effects = s.apply(Command::News(NewsCommand::ReadAloud("b".into())), &|_| {
             false
         });
@@ -410,7 +296,7 @@ mod tests {
     #[test]
     fn an_item_whose_window_closes_while_the_screen_is_open_goes_at_once() {
         let mut s = shell();
-        s.news_loaded(Ok(vec![
+        s.news.loaded(Ok(vec![
             news("a", "vi", Some(10_000_500)),
             news("b", "vi", None),
         ]));

@@ -206,7 +206,7 @@ pub enum Command {
     Rate(u8),
     LookUpTicket,
     Contribute(super::contribute::ContributeCommand),
-    News(super::news::NewsCommand),
+    News(super::news_model::NewsCommand),
     /// A screen failed (panicked); show the fault screen.
     ScreenFailed,
     /// The meeting screen's microphone button (off when on, on when off).
@@ -239,8 +239,8 @@ pub enum Effect {
     DiscardRecording,
     /// Ask the room; answers come back through `Shell::contribute_event`.
     Contribute(super::contribute::ContributeRequest),
-    /// Ask the room; the answer comes back through `Shell::news_loaded`.
-    News(super::news::NewsRequest),
+    /// Ask the room; the answer goes to `NewsBoard::loaded`.
+    News(super::news_model::NewsRequest),
     /// Switch the call's microphone on or off (`CallView::set_microphone`).
     SetMicrophone(bool),
     /// Switch the call's camera on or off (`CallView::set_camera`).
@@ -413,7 +413,7 @@ pub struct Shell {
     /// The contribution flow (choices and the pledge shown): cleared on Home and idle reset.
     pub contribute: super::contribute::ContributeFlow,
     /// The News screen: what the room answered, pictures ready to draw.
-    pub news: super::news::NewsBoard,
+    pub news: super::news_model::NewsBoard,
     /// What the meeting screen shows; `meeting.phase` is the call's phase as last given to
     /// `call_phase_changed`.
     pub meeting: super::meeting_screen::MeetingScreenState,
@@ -734,7 +734,11 @@ impl Shell {
                 self.go(Screen::Ticket);
             }
             Command::OpenTile(Tile::Contribute) => return self.open_contribute(),
-            Command::OpenTile(Tile::News) => return self.open_news(),
+            Command::OpenTile(Tile::News) => {
+                self.news = Default::default();
+                self.go(Screen::News);
+                return vec![Effect::News(super::news_model::NewsRequest::Load)];
+            }
             Command::Back => match self.history.pop() {
                 Some(Screen::StaffPanel | Screen::StaffPin) | None => return self.go_home(),
                 Some(Screen::FeedbackSending) => self.screen = Screen::FeedbackReview,
@@ -851,7 +855,14 @@ impl Shell {
                 }
             }
             Command::Contribute(c) => return self.contribute_command(c),
-            Command::News(c) => return self.news_command(c),
+            Command::News(super::news_model::NewsCommand::ReadAloud(id)) => {
+                if let (None, Some((text, lang))) = (
+                    &self.speech_unavailable,
+                    self.news.read_aloud(&id, self.now_ms),
+                ) {
+                    return vec![Effect::StopSpeaking, Effect::Speak { text, lang }];
+                }
+            }
         }
         Vec::new()
     }
