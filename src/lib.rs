@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod names;
 pub mod news;
 pub mod room;
+pub mod staff;
 pub mod store;
 pub mod sync;
 pub mod systemd;

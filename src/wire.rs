@@ -305,6 +305,10 @@ pub struct DownSync {
     /// Ids of news this room must forget: withdrawn, or no longer meant for its unit.
     #[serde(default)]
     pub news_removed: Vec<String>,
+    /// A page was full: more updates wait past the cursors, so the room asks again at once
+    /// rather than at its next poll (a box back from a long outage has thousands).
+    #[serde(default)]
+    pub more: bool,
 }
 
 /// A news item as a room keeps and shows it. Its picture, if any, is fetched by hash from

@@ -1,8 +1,9 @@
-//! Staff post news at the hub for one commune: that commune's box has it within seconds
+//! A commune officer posts news at the hub for her commune: that commune's box has it within seconds
 //! (the hub's hint wakes its download), picture and all, and another commune's box never
 //! does; an item for every unit reaches both; an item outside its window is kept but not
 //! shown; a withdrawal (here from the hub's shell, as `phonghop hub news withdraw` does)
-//! takes it off the kiosk just as fast. Bad input is refused with what to fix.
+//! takes it off the kiosk just as fast. Bad input is refused with what to fix, and an
+//! officer cannot post for another commune.
 
 use crate::common;
 
@@ -60,34 +61,47 @@ async fn news_posted_at_the_hub_reaches_the_kiosk_of_its_commune_only() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert!(shown(&lc_kiosk).await.is_empty(), "no news yet");
 
-    let client = http();
+    let (hoa, token) = staff_account(
+        &hub,
+        phonghop::staff::StaffRole::CommuneStaff,
+        Some("lao-chai"),
+    );
+    let client = staff_client(&token);
+    let admin = admin_client(&hub);
     let api = |path: &str| hub.url.join(path).expect("url");
-    let post = |body: serde_json::Value| {
+    let post_as = |client: &reqwest::Client, body: serde_json::Value| {
         let (client, url) = (client.clone(), api("api/v1/news"));
         async move { client.post(url).json(&body).send().await.expect("post") }
     };
+    let post = |body: serde_json::Value| post_as(&client, body);
+    let anonymous = post_as(&http(), serde_json::json!({"title": "t", "body": "b"})).await;
+    assert_eq!(anonymous.status(), 401, "loopback grants nothing");
 
-    // Bad input: 400, and the message says what to fix.
-    for (body, says) in [
+    // Bad input: 400, and the message says what to fix; another unit's news: 403.
+    for (body, status, says) in [
         (
-            serde_json::json!({"title": "x".repeat(121), "body": "b", "by": "An"}),
+            serde_json::json!({"title": "x".repeat(121), "body": "b"}),
+            400,
             "shorten it to at most 120",
         ),
         (
-            serde_json::json!({"title": "t", "body": "b", "units": ["ha-noi"], "by": "An"}),
+            serde_json::json!({"title": "t", "body": "b", "units": ["ha-noi"]}),
+            400,
             "\"ha-noi\" is not one of this hub's units",
         ),
         (
-            serde_json::json!({"title": "t", "body": "b"}),
-            "say who makes the change in \"by\"",
+            serde_json::json!({"title": "t"}),
+            400,
+            "missing field `body`",
         ),
         (
-            serde_json::json!({"title": "t", "by": "An"}),
-            "missing field `body`",
+            serde_json::json!({"title": "t", "body": "b", "units": ["sa-pa"]}),
+            403,
+            "you post for lao-chai only; set units to [\"lao-chai\"]",
         ),
     ] {
         let response = post(body).await;
-        assert_eq!(response.status(), 400);
+        assert_eq!(response.status(), status);
         let answer: serde_json::Value = response.json().await.expect("json");
         let message = answer["message"].as_str().unwrap_or_default();
         assert!(message.contains(says), "{answer}");
@@ -98,7 +112,6 @@ async fn news_posted_at_the_hub_reaches_the_kiosk_of_its_commune_only() {
         "title": "Lịch tiêm chủng tháng 12",
         "body": "Trạm y tế xã tiêm chủng cho trẻ dưới 5 tuổi vào sáng thứ Hai.",
         "units": ["lao-chai"],
-        "by": "Lò Thị Hoa",
     }))
     .await;
     assert_eq!(response.status(), 201);
@@ -161,14 +174,20 @@ async fn news_posted_at_the_hub_reaches_the_kiosk_of_its_commune_only() {
     // for every unit; when Sa Pa shows it, Sa Pa has downloaded everything posted before.
     let now = phonghop::clock::now_ms();
     for body in [
-        serde_json::json!({"title": "Ngày mai", "body": "b", "units": ["lao-chai"], "by": "An",
+        serde_json::json!({"title": "Ngày mai", "body": "b", "units": ["lao-chai"],
                            "shown_from_ms": now + 86_400_000}),
-        serde_json::json!({"title": "Sắp hết hạn", "body": "b", "units": ["lao-chai"], "by": "An",
+        serde_json::json!({"title": "Sắp hết hạn", "body": "b", "units": ["lao-chai"],
                            "shown_until_ms": now + 4_000}),
-        serde_json::json!({"title": "Cho mọi xã", "body": "b", "by": "An"}),
     ] {
         assert_eq!(post(body).await.status(), 201);
     }
+    let for_all = serde_json::json!({"title": "Cho mọi xã", "body": "b"});
+    assert_eq!(
+        post(for_all.clone()).await.status(),
+        403,
+        "only the province posts for all"
+    );
+    assert_eq!(post_as(&admin, for_all).await.status(), 201);
     eventually("the all-units news at Sa Pa", NEWS_REACHES_THE_BOX, || {
         let kiosk = sp_kiosk.clone();
         async move { titles(&kiosk).await.contains(&"Cho mọi xã".to_owned()) }
@@ -223,7 +242,7 @@ async fn news_posted_at_the_hub_reaches_the_kiosk_of_its_commune_only() {
     })
     .await;
     assert!(withdrawn.elapsed() < NEWS_REACHES_THE_BOX);
-    let listed: Vec<serde_json::Value> = client
+    let listed: Vec<serde_json::Value> = admin
         .get(api("api/v1/news?withdrawn=true&unit=lao-chai"))
         .send()
         .await
@@ -236,7 +255,7 @@ async fn news_posted_at_the_hub_reaches_the_kiosk_of_its_commune_only() {
         .find(|r| r["id"] == id.as_str())
         .expect("listed");
     assert_eq!(row["withdrawn_by"], "Lò Thị Hoa");
-    assert_eq!(row["created_by"], "Lò Thị Hoa");
+    assert_eq!(row["created_by"], hoa.as_str(), "the signed-in login");
 
     lao_chai.stop().await;
     sa_pa.stop().await;

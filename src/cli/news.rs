@@ -81,18 +81,14 @@ pub enum NewsCliError {
 }
 
 impl NewsCliError {
-    /// 3 for a damaged or newer database, 1 for another database failure, 2 for input to fix.
+    /// A database failure as `store_exit_code` says (3 damaged or newer); input to fix 2.
     pub fn exit_code(&self) -> u8 {
         let store = match self {
             NewsCliError::Store(e) | NewsCliError::News(NewsError::Store(e)) => Some(e),
             NewsCliError::Open(e) => e.store(),
             _ => None,
         };
-        match store {
-            Some(StoreError::Corrupt { .. } | StoreError::NewerSchema { .. }) => 3,
-            Some(_) => 1,
-            None => 2,
-        }
+        store.map_or(super::error::EXIT_INVALID, super::error::store_exit_code)
     }
 }
 

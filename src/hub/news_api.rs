@@ -12,7 +12,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::Hub;
-use super::auth::{RoomCaller, StaffCaller};
+use super::auth::{RoomCaller, Staff};
 use super::error::ApiFailure;
 use crate::config::HubConfig;
 use crate::news::{NewsDraft, NewsRefusal, NewsRow};
@@ -30,8 +30,6 @@ pub enum NewsError {
     Refused(#[from] NewsRefusal),
     #[error("{0}")]
     Forbidden(String),
-    #[error("say who makes the change in \"by\" (your name, kept with the item)")]
-    NoAuthor,
     #[error(transparent)]
     Change(#[from] NewsChangeRefusal),
     #[error(transparent)]
@@ -41,7 +39,7 @@ pub enum NewsError {
 impl From<NewsError> for ApiFailure {
     fn from(e: NewsError) -> Self {
         match e {
-            NewsError::Refused(_) | NewsError::NoAuthor => ApiFailure::bad_request(&e.to_string()),
+            NewsError::Refused(_) => ApiFailure::bad_request(&e.to_string()),
             NewsError::Forbidden(why) => ApiFailure::new(StatusCode::FORBIDDEN, "forbidden", &why),
             NewsError::Change(NewsChangeRefusal::NotFound(_)) => {
                 ApiFailure::not_found(&e.to_string())
@@ -54,39 +52,29 @@ impl From<NewsError> for ApiFailure {
     }
 }
 
-/// Who is asking, as the news rules need it: a name kept with what they change, and the
-/// unit they act for (`None`: the whole province).
-///
-/// Today staff are loopback clients (`StaffCaller`), who act for the province under the
-/// name they give in `by`. When accounts replace loopback, `Poster::of` reads the
-/// account's login and unit instead (a commune officer acts for her unit): that function
-/// and the extractor type in the handlers' signatures are all that change.
+/// Who is asking, as the news rules need it: the name kept with what they change, and
+/// the unit they act for (`None`: the whole province). A signed-in member is her login and
+/// her account's scope; the role rules below are the only ones news has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Poster {
-    pub name: Option<String>,
+    pub name: String,
     pub unit: Option<String>,
 }
 
 impl Poster {
-    fn of(_caller: StaffCaller, by: Option<&str>) -> Poster {
+    pub(crate) fn of(staff: &Staff) -> Poster {
         Poster {
-            name: by
-                .map(|b| crate::text::nfc(b.trim()))
-                .filter(|b| !b.is_empty()),
-            unit: None,
+            name: staff.login.clone(),
+            unit: staff.scope().unit().map(str::to_owned),
         }
     }
 
     /// Staff at the hub's shell (the CLI, root on the database) act for the province.
     pub fn province(name: &str) -> Poster {
         Poster {
-            name: Some(name.to_owned()),
+            name: name.to_owned(),
             unit: None,
         }
-    }
-
-    fn author(&self) -> Result<&str, NewsError> {
-        self.name.as_deref().ok_or(NewsError::NoAuthor)
     }
 
     /// A commune officer posts for her own unit only (never for "every unit").
@@ -129,10 +117,9 @@ pub fn post(
 ) -> Result<NewsRow, NewsError> {
     let content = crate::news::check_draft(draft, &known_units(config), now_ms)?;
     poster.may_target(&content.units)?;
-    let author = poster.author()?;
     let checked = image.map(crate::news::check_image).transpose()?;
     let image = checked.as_ref().zip(image);
-    Ok(store.post_news(&content, image, author, now_ms)?)
+    Ok(store.post_news(&content, image, &poster.name, now_ms)?)
 }
 
 /// Replaces an item's text, units and window.
@@ -144,7 +131,7 @@ pub fn edit(
     draft: &NewsDraft,
     now_ms: i64,
 ) -> Result<NewsRow, NewsError> {
-    let row = existing(store, id)?;
+    let row = visible(store, poster, id)?;
     poster.may_change(&row)?;
     let content = crate::news::check_draft(draft, &known_units(config), now_ms)?;
     poster.may_target(&content.units)?;
@@ -159,7 +146,7 @@ pub fn set_image(
     bytes: &[u8],
     now_ms: i64,
 ) -> Result<NewsRow, NewsError> {
-    let row = existing(store, id)?;
+    let row = visible(store, poster, id)?;
     poster.may_change(&row)?;
     let checked = crate::news::check_image(bytes)?;
     Ok(store.set_news_image(id, &checked, bytes, now_ms)??)
@@ -172,9 +159,9 @@ pub fn withdraw(
     id: &str,
     now_ms: i64,
 ) -> Result<NewsRow, NewsError> {
-    let row = existing(store, id)?;
+    let row = visible(store, poster, id)?;
     poster.may_change(&row)?;
-    Ok(store.withdraw_news(id, poster.author()?, now_ms)??)
+    Ok(store.withdraw_news(id, &poster.name, now_ms)??)
 }
 
 /// Items newest first, limited to what the poster may see.
@@ -188,6 +175,22 @@ pub fn list(
     Ok(store.news_list(unit.as_deref(), include_withdrawn)?)
 }
 
+/// An item the poster may see: one for every unit, or for hers (another unit's item is
+/// refused by id, as another commune's feedback is).
+pub fn visible(
+    store: &crate::store::Store,
+    poster: &Poster,
+    id: &str,
+) -> Result<NewsRow, NewsError> {
+    let row = existing(store, id)?;
+    match &poster.unit {
+        Some(unit) if !row.targets(unit) => Err(NewsError::Forbidden(format!(
+            "news item {id} is for other units than {unit}"
+        ))),
+        _ => Ok(row),
+    }
+}
+
 fn existing(store: &crate::store::Store, id: &str) -> Result<NewsRow, NewsError> {
     store
         .news_by_id(id)?
@@ -199,16 +202,20 @@ pub(super) struct Down {
     pub cursor: i64,
     pub items: Vec<NewsItem>,
     pub removed: Vec<String>,
+    /// The page was full: more changes wait past the cursor.
+    pub more: bool,
 }
 
 pub(super) async fn down(hub: &Hub, unit: String, cursor: i64) -> Result<Down, StoreError> {
     hub.store
         .call(move |s| {
             let (cursor, items, removed) = s.news_changes_for_unit(&unit, cursor)?;
+            let more = items.len() + removed.len() >= crate::store::NEWS_CHANGES_MAX;
             Ok(Down {
                 cursor,
                 items,
                 removed,
+                more,
             })
         })
         .await
@@ -243,8 +250,10 @@ pub(super) struct PostRequest {
     shown_until_ms: Option<i64>,
     /// `vi` (default), `en` or `hmn`.
     language: Option<String>,
-    /// Who posts it (until staff accounts say so themselves).
-    by: Option<String>,
+    /// Ignored: the item records the signed-in login (scripts written before accounts
+    /// sent it).
+    #[serde(default, rename = "by")]
+    _by: Option<String>,
 }
 
 impl PostRequest {
@@ -282,10 +291,10 @@ pub(super) struct ListQuery {
 
 pub(super) async fn list_news(
     State(hub): State<Arc<Hub>>,
-    caller: StaffCaller,
+    staff: Staff,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, ApiFailure> {
-    let poster = Poster::of(caller, None);
+    let poster = Poster::of(&staff);
     let rows = run(&hub, false, move |s, _| {
         list(s, &poster, query.unit, query.withdrawn)
     })
@@ -295,11 +304,11 @@ pub(super) async fn list_news(
 
 pub(super) async fn post_news(
     State(hub): State<Arc<Hub>>,
-    caller: StaffCaller,
+    staff: Staff,
     body: Result<Json<PostRequest>, JsonRejection>,
 ) -> Result<Response, ApiFailure> {
     let request = staff_json(body)?;
-    let poster = Poster::of(caller, request.by.as_deref());
+    let poster = Poster::of(&staff);
     let now = crate::clock::now_ms();
     let row = run(&hub, true, move |s, config| {
         post(s, config, &poster, &request.draft(), None, now)
@@ -310,29 +319,22 @@ pub(super) async fn post_news(
 
 pub(super) async fn show_news(
     State(hub): State<Arc<Hub>>,
-    caller: StaffCaller,
+    staff: Staff,
     Path(id): Path<String>,
 ) -> Result<Response, ApiFailure> {
-    let poster = Poster::of(caller, None);
-    let row = run(&hub, false, move |s, _| {
-        let row = existing(s, &id)?;
-        match &poster.unit {
-            Some(unit) if !row.targets(unit) => Err(NewsChangeRefusal::NotFound(id).into()),
-            _ => Ok(row),
-        }
-    })
-    .await?;
+    let poster = Poster::of(&staff);
+    let row = run(&hub, false, move |s, _| visible(s, &poster, &id)).await?;
     Ok(Json(row).into_response())
 }
 
 pub(super) async fn edit_news(
     State(hub): State<Arc<Hub>>,
-    caller: StaffCaller,
+    staff: Staff,
     Path(id): Path<String>,
     body: Result<Json<PostRequest>, JsonRejection>,
 ) -> Result<Response, ApiFailure> {
     let request = staff_json(body)?;
-    let poster = Poster::of(caller, request.by.as_deref());
+    let poster = Poster::of(&staff);
     let now = crate::clock::now_ms();
     let row = run(&hub, true, move |s, config| {
         edit(s, config, &poster, &id, &request.draft(), now)
@@ -344,12 +346,12 @@ pub(super) async fn edit_news(
 /// The picture is the raw body (JPEG or PNG, told apart by its bytes).
 pub(super) async fn put_image(
     State(hub): State<Arc<Hub>>,
-    caller: StaffCaller,
+    staff: Staff,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiFailure> {
     let body = body?;
-    let poster = Poster::of(caller, None);
+    let poster = Poster::of(&staff);
     let now = crate::clock::now_ms();
     let row = run(&hub, true, move |s, _| {
         set_image(s, &poster, &id, &body, now)
@@ -358,14 +360,15 @@ pub(super) async fn put_image(
     Ok(Json(row).into_response())
 }
 
-/// Staff see any stored picture (the dashboard shows it with its item).
+/// The picture of an item the member may see (the dashboard shows it with its item).
 pub(super) async fn get_image(
     State(hub): State<Arc<Hub>>,
-    _caller: StaffCaller,
+    staff: Staff,
     Path(id): Path<String>,
 ) -> Result<Response, ApiFailure> {
+    let poster = Poster::of(&staff);
     let image = run(&hub, false, move |s, _| {
-        let row = existing(s, &id)?;
+        let row = visible(s, &poster, &id)?;
         let Some(info) = row.image else {
             return Ok(None);
         };
@@ -376,28 +379,13 @@ pub(super) async fn get_image(
     Ok(([(header::CONTENT_TYPE, image.kind.as_str())], image.bytes).into_response())
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WithdrawRequest {
-    by: Option<String>,
-}
-
-/// The body (`{"by": ".."}`) may be empty once accounts say who is asking.
+/// No body is read: the account says who withdraws it.
 pub(super) async fn withdraw_news(
     State(hub): State<Arc<Hub>>,
-    caller: StaffCaller,
+    staff: Staff,
     Path(id): Path<String>,
-    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiFailure> {
-    let body = body?;
-    let request: WithdrawRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        WithdrawRequest::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            ApiFailure::bad_request(&format!("the body is not {{\"by\": \"your name\"}}: {e}"))
-        })?
-    };
-    let poster = Poster::of(caller, request.by.as_deref());
+    let poster = Poster::of(&staff);
     let now = crate::clock::now_ms();
     let row = run(&hub, true, move |s, _| withdraw(s, &poster, &id, now)).await?;
     Ok(Json(row).into_response())
@@ -423,7 +411,7 @@ mod tests {
 
     fn commune(unit: &str) -> Poster {
         Poster {
-            name: Some("Lò Thị Hoa".into()),
+            name: "hoa".into(),
             unit: Some(unit.into()),
         }
     }
@@ -450,7 +438,7 @@ mod tests {
     }
 
     #[test]
-    fn a_post_needs_an_author_and_a_valid_draft_and_says_what_to_fix() {
+    fn a_post_needs_a_valid_draft_and_says_what_to_fix() {
         let dir = tempfile::tempdir().expect("dir");
         let config = crate::app::HubBuilder::demo(dir.path())
             .expect("demo")
@@ -462,12 +450,6 @@ mod tests {
             body: "Tối thứ Sáu tại nhà văn hoá.".into(),
             ..Default::default()
         };
-        let nobody = Poster {
-            name: None,
-            unit: None,
-        };
-        let err = post(&store, &config, &nobody, &draft, None, 0).expect_err("no author");
-        assert!(matches!(err, NewsError::NoAuthor), "{err}");
         let an = Poster::province("An");
         let bad = NewsDraft {
             units: vec!["atlantis".into()],

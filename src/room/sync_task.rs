@@ -308,6 +308,7 @@ async fn download(
         .map_err(SyncError::Answer)?;
     let now = crate::clock::now_ms();
     let updated = !down.tickets.is_empty();
+    let more = down.more;
     room.store
         .call(move |s| {
             s.apply_ticket_updates(&down.tickets, now)?;
@@ -326,5 +327,5 @@ async fn download(
         tracing::info!("ticket replies received from the hub");
     }
     super::news::fetch_missing(room, client, credential).await?;
-    Ok(Outcome::Downloaded)
+    Ok(Outcome::Downloaded { more })
 }

@@ -14,6 +14,7 @@ mod pledge_staff;
 pub mod probe;
 mod room_contrib;
 mod rooms;
+mod staff;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,6 +24,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use uuid::Uuid;
 
 pub use backup::{backup_to, restore_from};
+pub use feedback::TICKET_UPDATES_MAX;
+pub use room_contrib::CONFIRMATIONS_MAX;
 // The domain types the store reads and writes live in the domain modules; they are named
 // here too so callers written against `crate::store::…` keep compiling.
 pub use crate::contrib::{
@@ -31,9 +34,10 @@ pub use crate::contrib::{
 };
 pub use crate::feedback::{FeedbackFilter, FeedbackRow, RoomTicket, StatusRefusal};
 pub use meetings::MeetingRow;
-pub use news::{NewsChangeRefusal, RoomNews, StoredImage};
+pub use news::{NEWS_CHANGES_MAX, NewsChangeRefusal, RoomNews, StoredImage};
 pub use pledge_staff::{CASH_TRANSFER_TEXT, CashReceipt};
 pub use rooms::{EnrollRefusal, RoomRecord};
+pub use staff::{LoginCandidate, NewStaffUser};
 
 /// Stores a domain enum as its text (`as_str`) and reads it back with `FromStr`, so the
 /// column holds exactly what the JSON holds; a text the enum does not know reads as an
@@ -84,7 +88,8 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("migrations/0005_room_contributions.sql"),
     ),
     (6, "meetings", include_str!("migrations/0006_meetings.sql")),
-    (7, "news", include_str!("migrations/0007_news.sql")),
+    (7, "staff", include_str!("migrations/0007_staff.sql")),
+    (8, "news", include_str!("migrations/0008_news.sql")),
 ];
 
 /// The schema version this binary writes.

@@ -14,7 +14,7 @@ use crate::news::{CheckedImage, ImageInfo, ImageKind, NewsContent, NewsRow};
 use crate::wire::NewsItem;
 
 /// How many changed items one download carries at most (the cursor brings the rest).
-const CHANGES_MAX: i64 = 200;
+pub const NEWS_CHANGES_MAX: usize = 200;
 
 /// A room forgets an item this long after its window closed.
 const ROOM_KEEP_ENDED_MS: i64 = 24 * 60 * 60 * 1000;
@@ -313,7 +313,7 @@ impl Store {
             "SELECT {NEWS_COLUMNS} FROM {NEWS_FROM} WHERE n.version > ?1 ORDER BY n.version LIMIT ?2"
         ))?;
         let rows: Vec<(NewsRow, i64)> = stmt
-            .query_map(params![cursor, CHANGES_MAX], read_row)?
+            .query_map(params![cursor, NEWS_CHANGES_MAX as i64], read_row)?
             .collect::<Result<_, _>>()?;
         let mut new_cursor = cursor;
         let (mut items, mut removed) = (Vec::new(), Vec::new());
