@@ -260,6 +260,33 @@ pub fn check_draft(
     })
 }
 
+/// A time as staff type it (a CLI flag, a form's `datetime-local` field) in milliseconds:
+/// `2026-12-05T08:00:00+07:00`, or `2026-12-05T08:00` and `2026-12-05` in `zone`. A date
+/// alone is that day's start, or its end (the next midnight) for `end_of_day`, so "until
+/// 10 December" shows it through that day. `None` when it is none of these.
+pub fn parse_time(text: &str, end_of_day: bool, zone: &jiff::tz::TimeZone) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(ts) = text.parse::<jiff::Timestamp>() {
+        return Some(ts.as_millisecond());
+    }
+    if text.contains('T') {
+        let civil = text.parse::<jiff::civil::DateTime>().ok()?;
+        return civil
+            .to_zoned_datetime(zone.clone())
+            .ok()
+            .map(|z| z.timestamp().as_millisecond());
+    }
+    let date = text.parse::<jiff::civil::Date>().ok()?;
+    let day = if end_of_day {
+        date.tomorrow().ok()?
+    } else {
+        date
+    };
+    day.to_zoned_datetime(zone.clone())
+        .ok()
+        .map(|z| z.timestamp().as_millisecond())
+}
+
 /// Whether an item with this window is shown at `now_ms` (from inclusive, until exclusive).
 pub fn is_shown_at(shown_from_ms: i64, shown_until_ms: Option<i64>, now_ms: i64) -> bool {
     shown_from_ms <= now_ms && shown_until_ms.is_none_or(|until| now_ms < until)

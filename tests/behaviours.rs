@@ -54,6 +54,7 @@ mod kiosk_targets_and_text_are_large_enough;
 mod kiosk_tiles_lead_to_their_screens_and_back_home;
 mod media_reads_text_aloud;
 mod media_records_and_plays_back_voice;
+mod news_dashboard_posts_and_withdraws;
 mod news_kiosk_screen_shows_and_reads_the_news;
 mod news_posted_at_the_hub_reaches_the_kiosk;
 mod offline_room_catches_up_exactly_once;

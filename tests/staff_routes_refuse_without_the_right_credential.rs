@@ -51,7 +51,7 @@ fn concrete(route: &Route, seeded: &Seeded, other_commune: bool) -> String {
         out.push_str(match &rest[open + 1..close] {
             "code" => code,
             "campaign" => &seeded.campaign,
-            "id" if route.path.starts_with("/api/v1/news/") => news,
+            "id" if route.path.contains("/news/") => news,
             "id" => &seeded.meeting,
             "participant" => &seeded.participant,
             other => panic!(

@@ -106,30 +106,12 @@ fn parse_time(
     edge: DayEdge,
     zone: &jiff::tz::TimeZone,
 ) -> Result<i64, NewsCliError> {
-    let bad = || NewsCliError::BadTime {
-        flag,
-        given: given.to_owned(),
-    };
-    let text = given.trim();
-    if let Ok(ts) = text.parse::<jiff::Timestamp>() {
-        return Ok(ts.as_millisecond());
-    }
-    if let Ok(civil) = text.parse::<jiff::civil::DateTime>()
-        && text.contains('T')
-    {
-        return civil
-            .to_zoned_datetime(zone.clone())
-            .map(|z| z.timestamp().as_millisecond())
-            .map_err(|_| bad());
-    }
-    let date = text.parse::<jiff::civil::Date>().map_err(|_| bad())?;
-    let day = match edge {
-        DayEdge::Start => date,
-        DayEdge::End => date.tomorrow().map_err(|_| bad())?,
-    };
-    day.to_zoned_datetime(zone.clone())
-        .map(|z| z.timestamp().as_millisecond())
-        .map_err(|_| bad())
+    crate::news::parse_time(given, matches!(edge, DayEdge::End), zone).ok_or_else(|| {
+        NewsCliError::BadTime {
+            flag,
+            given: given.to_owned(),
+        }
+    })
 }
 
 fn who(by: Option<String>) -> String {

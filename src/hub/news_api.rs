@@ -89,7 +89,7 @@ impl Poster {
     }
 
     /// Changes are allowed to whoever could have posted the item.
-    fn may_change(&self, row: &NewsRow) -> Result<(), NewsError> {
+    pub(crate) fn may_change(&self, row: &NewsRow) -> Result<(), NewsError> {
         self.may_target(&row.units).map_err(|_| {
             NewsError::Forbidden(format!("news item {} is not yours to change", row.id))
         })

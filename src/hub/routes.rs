@@ -98,6 +98,11 @@ pub const ROUTES: &[Route] = &[
     Route { method: "GET", path: "/staff/", access: Access::StaffPage },
     Route { method: "POST", path: "/staff/logout", access: Access::StaffPage },
     Route { method: "GET", path: "/staff/account", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/news", access: Access::StaffPage },
+    Route { method: "POST", path: "/staff/news", access: Access::StaffPage },
+    Route { method: "POST", path: "/staff/news/{id}/withdraw", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/news/{id}/image", access: Access::StaffPage },
+    Route { method: "PUT", path: "/staff/news/{id}/image", access: Access::StaffPage },
     Route { method: "POST", path: "/staff/account", access: Access::StaffPage },
     Route { method: "POST", path: "/webhooks/sepay", access: Access::Webhook },
     Route { method: "POST", path: "/webhooks/casso", access: Access::Webhook },
@@ -252,6 +257,14 @@ fn staff_page_routes(hub: Arc<Hub>) -> Router<Arc<Hub>> {
         .route(
             "/staff/account",
             get(web::login::account).post(web::login::change_password),
+        )
+        .route("/staff/news", get(web::news::page).post(web::news::post))
+        .route("/staff/news/{id}/withdraw", post(web::news::withdraw))
+        .route(
+            "/staff/news/{id}/image",
+            get(web::news::image)
+                .put(web::news::put_image)
+                .layer(DefaultBodyLimit::max(news_api::IMAGE_BODY_MAX_BYTES)),
         )
         .layer(DefaultBodyLimit::max(SMALL_BODY_MAX_BYTES))
         .route_layer(from_extractor_with_state::<StaffPage, _>(hub))
