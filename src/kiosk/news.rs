@@ -107,6 +107,17 @@ pub fn preview_news(now_ms: i64) -> Vec<KioskNews> {
 
 // ----- drawing -----
 
+/// The day an item is shown from, as the kiosk's clock writes dates (the box's zone).
+fn day(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| {
+            t.to_zoned_datetime(jiff::tz::TimeZone::system())
+                .strftime("%d/%m/%Y")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 pub fn news_screen_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
     let lang = shell.lang;
     let now_ms = shell.now_ms;
@@ -145,10 +156,7 @@ pub fn news_screen_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
                         body(tr_args(
                             lang,
                             "news-date",
-                            &[(
-                                "date",
-                                Arg::Text(&crate::contrib::vietnam_date(item.shown_from_ms)),
-                            )],
+                            &[("date", Arg::Text(&day(item.shown_from_ms)))],
                         ))
                         .color(Color32::from_gray(60)),
                     );
