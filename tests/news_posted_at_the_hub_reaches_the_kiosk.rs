@@ -1,8 +1,9 @@
-//! A commune officer posts news at the hub for her commune: that commune's box has it within seconds
-//! (the hub's hint wakes its download), picture and all, and another commune's box never
-//! does; an item for every unit reaches both; an item outside its window is kept but not
-//! shown; a withdrawal (here from the hub's shell, as `phonghop hub news withdraw` does)
-//! takes it off the kiosk just as fast. Bad input is refused with what to fix, and an
+//! A commune officer posts news at the hub for her commune: that commune's box has it
+//! within seconds (the hub's hint wakes its download), picture and all, and another
+//! commune's box never does; an item for every unit reaches both; an item outside its
+//! window is kept but not shown; a withdrawal (here from the hub's shell, as `phonghop hub
+//! news withdraw` does) takes it off the kiosk just as fast; with the link down the kiosk
+//! still shows what the room last synced. Bad input is refused with what to fix, and an
 //! officer cannot post for another commune.
 
 use crate::common;
@@ -257,7 +258,20 @@ async fn news_posted_at_the_hub_reaches_the_kiosk_of_its_commune_only() {
     assert_eq!(row["withdrawn_by"], "Lò Thị Hoa");
     assert_eq!(row["created_by"], hoa.as_str(), "the signed-in login");
 
+    // The link goes down: the kiosk shows what the room last synced.
+    hub.stop().await;
+    wait_for(
+        &mut lao_chai.status,
+        "the link down",
+        Duration::from_secs(15),
+        |s| !s.connected(),
+    )
+    .await;
+    assert_eq!(
+        titles(&lc_kiosk).await,
+        ["Cho mọi xã"],
+        "offline, still shown"
+    );
     lao_chai.stop().await;
     sa_pa.stop().await;
-    hub.stop().await;
 }
