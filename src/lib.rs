@@ -21,6 +21,7 @@ pub mod media;
 pub mod meeting;
 pub mod metrics;
 pub mod names;
+pub mod news;
 pub mod room;
 pub mod store;
 pub mod sync;

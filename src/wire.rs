@@ -323,10 +323,36 @@ pub struct DownSync {
     /// This room's pledges the bank confirmed after the cursor asked for.
     #[serde(default)]
     pub confirmations: Vec<PledgeConfirmation>,
+    /// Pass back as `news_cursor` next time (a `sync_counter` value at the hub).
+    #[serde(default)]
+    pub news_cursor: i64,
+    /// News meant for this room's unit posted or changed after `news_cursor`; empty from a
+    /// hub that predates news.
+    #[serde(default)]
+    pub news: Vec<NewsItem>,
+    /// Ids of news this room must forget: withdrawn, or no longer meant for its unit.
+    #[serde(default)]
+    pub news_removed: Vec<String>,
     /// A page was full: more updates wait past the cursors, so the room asks again at once
     /// rather than at its next poll (a box back from a long outage has thousands).
     #[serde(default)]
     pub more: bool,
+}
+
+/// A news item as a room keeps and shows it. Its picture, if any, is fetched by hash from
+/// `GET /api/v1/sync/news-image/<sha256>` once, not carried in every download.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewsItem {
+    pub id: String,
+    pub title: String,
+    pub body: String,
+    /// `vi`, `en` or `hmn`: the voice that reads it aloud.
+    pub language: String,
+    pub image_sha256: Option<String>,
+    pub shown_from_ms: i64,
+    /// `None`: until withdrawn.
+    pub shown_until_ms: Option<i64>,
+    pub posted_at_ms: i64,
 }
 
 /// A campaign as a room keeps and shows it: what the dynamic VietQR needs and the totals.
@@ -410,6 +436,21 @@ mod tests {
         assert_eq!(down.campaigns, None);
         assert!(down.confirmations.is_empty());
         assert_eq!(down.confirmations_cursor, 0);
+        assert!(down.news.is_empty() && down.news_removed.is_empty());
+        assert_eq!(down.news_cursor, 0);
+    }
+
+    #[test]
+    fn a_room_ignores_news_fields_it_does_not_know_yet() {
+        // What a later hub might add to an item or to the download: an old room reads on.
+        let later = r#"{"cursor":3,"tickets":[],"categories":[],"rating_question":"q",
+            "news_cursor":9,"news_removed":["b"],"news_pinned":true,
+            "news":[{"id":"a","title":"t","body":"b","language":"vi","image_sha256":null,
+                     "shown_from_ms":1,"shown_until_ms":null,"posted_at_ms":1,"audio":"x"}]}"#;
+        let down: DownSync = serde_json::from_str(later).expect("parse");
+        assert_eq!(down.news_cursor, 9);
+        assert_eq!(down.news[0].title, "t");
+        assert_eq!(down.news_removed, vec!["b".to_owned()]);
     }
 
     proptest::proptest! {

@@ -20,7 +20,7 @@ fn every_tile_opens_its_screen_and_back_and_home_return() {
             "Ủng hộ",
             Screen::Contribute(phonghop::kiosk::contribute::Step::Campaigns),
         ),
-        ("Tin tức", Screen::Coming(Tile::News)),
+        ("Tin tức", Screen::News),
     ];
     for (label, screen) in tiles {
         click(&mut h, label);
@@ -31,14 +31,6 @@ fn every_tile_opens_its_screen_and_back_and_home_return() {
         click(&mut h, "🏠 Trang chủ");
         assert_eq!(h.state().screen, Screen::Home, "Home from {label}");
     }
-}
-
-#[test]
-fn a_coming_tile_says_what_it_will_do_instead_of_pretending() {
-    let mut h = harness(shell(Language::Vietnamese));
-    h.run();
-    click(&mut h, "Tin tức");
-    h.get_by_label_contains("Sắp có: thông báo và tin tức");
 }
 
 #[test]
@@ -74,7 +66,7 @@ fn a_screen_that_panics_shows_the_fault_screen_and_home_still_works() {
                 let failing = |_: &mut egui::Ui,
                                _: &mut phonghop::kiosk::shell::Shell|
                  -> Option<_> { panic!("a bug in a screen") };
-                let command = if shell.screen == Screen::Coming(Tile::News) {
+                let command = if shell.screen == Screen::News {
                     phonghop::kiosk::screens::guarded_ui(ui, shell, failing)
                 } else {
                     phonghop::kiosk::screens::shell_ui(ui, shell)

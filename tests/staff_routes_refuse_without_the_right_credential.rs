@@ -15,6 +15,7 @@ use phonghop::store::StaffRole;
 const LAO_CHAI_TEXT: &str = "Cầu treo ở thôn Sín Chải bị gãy";
 const BAN_HO_TEXT: &str = "Nước sinh hoạt ở Bản Hồ bị đục";
 const CAMPAIGN_TITLE: &str = "Ủng hộ đồng bào bị lũ";
+const BAN_HO_NEWS: &str = "Lịch cắt nước ở Bản Hồ";
 
 struct Seeded {
     /// A ticket of a Lao Chải room and one of a Bản Hồ room.
@@ -22,6 +23,9 @@ struct Seeded {
     ban_ho_code: String,
     campaign: String,
     meeting: String,
+    /// A news item (with a picture) for Lao Chải and one for Bản Hồ.
+    lao_chai_news: String,
+    ban_ho_news: String,
     participant: String,
     admin: String,
     /// A Lao Chải commune officer.
@@ -31,8 +35,14 @@ struct Seeded {
     room_credential: String,
 }
 
-/// A path of the table with each `{param}` filled with a real id of the seeded hub.
-fn concrete(route: &Route, seeded: &Seeded, code: &str) -> String {
+/// A path of the table with each `{param}` filled with a real id of the seeded hub: a Lao
+/// Chải item's, or a Bản Hồ one's for `other_commune`.
+fn concrete(route: &Route, seeded: &Seeded, other_commune: bool) -> String {
+    let (code, news) = if other_commune {
+        (&seeded.ban_ho_code, &seeded.ban_ho_news)
+    } else {
+        (&seeded.lao_chai_code, &seeded.lao_chai_news)
+    };
     let mut out = String::new();
     let mut rest = route.path;
     while let Some(open) = rest.find('{') {
@@ -41,6 +51,7 @@ fn concrete(route: &Route, seeded: &Seeded, code: &str) -> String {
         out.push_str(match &rest[open + 1..close] {
             "code" => code,
             "campaign" => &seeded.campaign,
+            "id" if route.path.contains("/news/") => news,
             "id" => &seeded.meeting,
             "participant" => &seeded.participant,
             other => panic!(
@@ -61,6 +72,9 @@ fn body_for(route: &Route) -> serde_json::Value {
         "/api/v1/campaigns" => serde_json::json!({ "slug": "x" }),
         "/api/v1/meetings" => serde_json::json!({ "host": "x", "rooms": [] }),
         "/api/v1/meetings/{id}/links" => serde_json::json!({ "name": "x" }),
+        "/api/v1/news" | "/api/v1/news/{id}" => {
+            serde_json::json!({ "title": "t", "body": "b", "units": ["lao-chai"] })
+        }
         _ => serde_json::json!({}),
     }
 }
@@ -123,6 +137,41 @@ async fn seed(hub: &TestHub, dir: &std::path::Path) -> Seeded {
         "{}",
         campaign.text().await.unwrap_or_default()
     );
+    let news = |units: &[&str], title: &str| {
+        let (client, url) = (client.clone(), hub.url.join("api/v1/news").expect("url"));
+        let body = serde_json::json!({ "title": title, "body": "b", "units": units });
+        async move {
+            let row: serde_json::Value = client
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .expect("news")
+                .json()
+                .await
+                .expect("json");
+            row["id"].as_str().expect("news id").to_owned()
+        }
+    };
+    let lao_chai_news = news(&["lao-chai"], "Họp dân Lao Chải").await;
+    let ban_ho_news = news(&["ban-ho"], BAN_HO_NEWS).await;
+    let mut png = Vec::new();
+    image::RgbaImage::from_pixel(2, 2, image::Rgba([1, 2, 3, 255]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("png");
+    for id in [&lao_chai_news, &ban_ho_news] {
+        let picture = client
+            .put(
+                hub.url
+                    .join(&format!("api/v1/news/{id}/image"))
+                    .expect("url"),
+            )
+            .body(png.clone())
+            .send()
+            .await
+            .expect("picture");
+        assert_eq!(picture.status(), 200);
+    }
     let meeting: serde_json::Value = client
         .post(hub.url.join("api/v1/meetings").expect("url"))
         .json(&serde_json::json!({ "host": lao_chai_id, "rooms": [ban_ho_id] }))
@@ -137,6 +186,8 @@ async fn seed(hub: &TestHub, dir: &std::path::Path) -> Seeded {
         ban_ho_code,
         campaign: "lu-2026".into(),
         meeting: meeting["id"].as_str().expect("meeting id").to_owned(),
+        lao_chai_news,
+        ban_ho_news,
         participant: lao_chai_id,
         admin,
         officer,
@@ -176,6 +227,7 @@ fn assert_no_data(body: &str, what: &str) {
         LAO_CHAI_TEXT,
         BAN_HO_TEXT,
         CAMPAIGN_TITLE,
+        BAN_HO_NEWS,
         "0912000111",
         "Giàng",
     ] {
@@ -204,7 +256,7 @@ async fn every_staff_route_refuses_callers_without_a_valid_credential() {
         ("a revoked token", Some(bearer(&seeded.revoked))),
     ];
     for route in staff_routes() {
-        let path = concrete(route, &seeded, &seeded.lao_chai_code);
+        let path = concrete(route, &seeded, false);
         for (who, authorization) in &wrong {
             let what = format!("{} {path} with {who}", route.method);
             let (status, location, body) = send(&hub, route, &path, authorization.as_deref()).await;
@@ -224,7 +276,7 @@ async fn every_staff_route_refuses_callers_without_a_valid_credential() {
     }
     // The refusals above mean something: the same routes answer a province admin.
     for route in staff_routes().into_iter().filter(|r| r.method == "GET") {
-        let path = concrete(route, &seeded, &seeded.lao_chai_code);
+        let path = concrete(route, &seeded, false);
         let (status, _, body) = send(&hub, route, &path, Some(&bearer(&seeded.admin))).await;
         assert!(
             (200..300).contains(&status) || (status == 404 && route.path.ends_with("/voice")),
@@ -243,7 +295,7 @@ async fn commune_staff_are_refused_province_routes_and_other_communes_items() {
     for route in staff_routes() {
         match route.access {
             Access::Province => {
-                let path = concrete(route, &seeded, &seeded.lao_chai_code);
+                let path = concrete(route, &seeded, false);
                 let what = format!("{} {path} as commune staff", route.method);
                 let (status, _, body) = send(&hub, route, &path, Some(&officer)).await;
                 assert_eq!(status, 403, "{what}: {body}");
@@ -251,8 +303,10 @@ async fn commune_staff_are_refused_province_routes_and_other_communes_items() {
                 assert_eq!(json["error"], "forbidden", "{what}");
                 assert_no_data(&body, &what);
             }
-            Access::Staff if route.path.contains("{code}") => {
-                let path = concrete(route, &seeded, &seeded.ban_ho_code);
+            Access::Staff
+                if route.path.contains("{code}") || route.path.starts_with("/api/v1/news/") =>
+            {
+                let path = concrete(route, &seeded, true);
                 let what = format!("{} {path}: Bản Hồ's item as Lao Chải staff", route.method);
                 let (status, _, body) = send(&hub, route, &path, Some(&officer)).await;
                 assert_eq!(status, 403, "{what}: {body}");

@@ -60,6 +60,8 @@ pub enum CliError {
     User(#[from] UserCliError),
     #[error(transparent)]
     Schedule(#[from] ScheduleCliError),
+    #[error(transparent)]
+    News(#[from] super::news::NewsCliError),
     #[error("{what}")]
     Io {
         what: String,
@@ -90,6 +92,7 @@ impl CliError {
             CliError::Contrib(e) => e.exit_code(),
             CliError::User(e) => e.exit_code(),
             CliError::Schedule(e) => e.exit_code(),
+            CliError::News(e) => e.exit_code(),
             CliError::Enroll(_)
             | CliError::Demo(_)
             | CliError::Bench(_)

@@ -53,6 +53,7 @@ pub fn run(args: HubArgs) -> Result<(), CliError> {
         HubCommand::Feedback(command) => {
             super::feedback::run(&config, command, &mut std::io::stdout().lock())?
         }
+        HubCommand::News(c) => super::news::run(&config, c, &mut std::io::stdout().lock())?,
         HubCommand::Campaign(c) => contrib(ContribCommand::Campaign(c))?,
         HubCommand::Poster(a) => contrib(ContribCommand::Poster(a))?,
         HubCommand::ImportStatement(a) => contrib(ContribCommand::ImportStatement(a))?,

@@ -11,6 +11,7 @@ pub mod contrib;
 pub mod error;
 pub mod feedback;
 pub mod hub;
+pub mod news;
 pub mod qr;
 pub mod room;
 pub mod run;
@@ -138,6 +139,9 @@ pub enum HubCommand {
     /// Residents' feedback: list, show, change status, reply, export.
     #[command(subcommand)]
     Feedback(feedback::FeedbackCommand),
+    /// Announcements for the kiosks' News tile: post, list, withdraw.
+    #[command(subcommand)]
+    News(news::NewsCommand),
     /// Write a campaign's A4 poster (static VietQR, account, how to give) as PDF.
     Poster(contrib::PosterArgs),
     /// Import a bank statement; transfers already recorded count once.

@@ -130,6 +130,8 @@ pub(super) struct DownQuery {
     cursor: i64,
     #[serde(default)]
     confirmations_cursor: i64,
+    #[serde(default)]
+    news_cursor: i64,
 }
 
 pub(super) async fn sync_down(
@@ -138,13 +140,15 @@ pub(super) async fn sync_down(
     Query(query): Query<DownQuery>,
 ) -> Result<Response, ApiFailure> {
     let room_id = room.id.clone();
+    let news = super::news_api::down(&hub, room.unit_id.clone(), query.news_cursor).await?;
     let (cursor, tickets) = hub
         .store
         .call(move |s| s.ticket_updates_for_room(&room.id, query.cursor))
         .await?;
     let contrib = super::contrib_sync::down(&hub, room_id, query.confirmations_cursor).await?;
     let more = tickets.len() as i64 >= crate::store::TICKET_UPDATES_MAX
-        || contrib.confirmations.len() as i64 >= crate::store::CONFIRMATIONS_MAX;
+        || contrib.confirmations.len() as i64 >= crate::store::CONFIRMATIONS_MAX
+        || news.more;
     Ok(Json(DownSync {
         more,
         cursor,
@@ -154,6 +158,9 @@ pub(super) async fn sync_down(
         campaigns: Some(contrib.campaigns),
         confirmations_cursor: contrib.cursor,
         confirmations: contrib.confirmations,
+        news_cursor: news.cursor,
+        news: news.items,
+        news_removed: news.removed,
     })
     .into_response())
 }

@@ -15,6 +15,7 @@ mod error;
 mod feedback_api;
 pub mod meeting_api;
 pub mod meetings;
+pub mod news_api;
 pub mod pledges;
 pub mod presence;
 pub mod routes;

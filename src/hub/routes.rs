@@ -16,7 +16,7 @@ use axum::routing::{get, post, put};
 use super::Hub;
 use super::auth::{ProvinceAdmin, RoomCaller, Staff, StaffPage};
 use super::error::ApiFailure;
-use super::{api, contrib_api, feedback_api, meeting_api, schedule_api, web};
+use super::{api, contrib_api, feedback_api, meeting_api, news_api, schedule_api, web};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,10 +73,18 @@ pub const ROUTES: &[Route] = &[
     Route { method: "POST", path: "/api/v1/sync/up", access: Access::Room },
     Route { method: "GET", path: "/api/v1/sync/down", access: Access::Room },
     Route { method: "PUT", path: "/api/v1/voice/{sha256}", access: Access::Room },
+    Route { method: "GET", path: "/api/v1/sync/news-image/{sha256}", access: Access::Room },
     Route { method: "GET", path: "/api/v1/feedback", access: Access::Staff },
     Route { method: "GET", path: "/api/v1/feedback/{code}", access: Access::Staff },
     Route { method: "POST", path: "/api/v1/feedback/{code}", access: Access::Staff },
     Route { method: "GET", path: "/api/v1/feedback/{code}/voice", access: Access::Staff },
+    Route { method: "GET", path: "/api/v1/news", access: Access::Staff },
+    Route { method: "POST", path: "/api/v1/news", access: Access::Staff },
+    Route { method: "GET", path: "/api/v1/news/{id}", access: Access::Staff },
+    Route { method: "POST", path: "/api/v1/news/{id}", access: Access::Staff },
+    Route { method: "GET", path: "/api/v1/news/{id}/image", access: Access::Staff },
+    Route { method: "PUT", path: "/api/v1/news/{id}/image", access: Access::Staff },
+    Route { method: "POST", path: "/api/v1/news/{id}/withdraw", access: Access::Staff },
     Route { method: "GET", path: "/api/v1/campaigns", access: Access::Province },
     Route { method: "POST", path: "/api/v1/campaigns", access: Access::Province },
     Route { method: "POST", path: "/api/v1/campaigns/{campaign}/close", access: Access::Province },
@@ -97,6 +105,11 @@ pub const ROUTES: &[Route] = &[
     Route { method: "GET", path: "/staff/", access: Access::StaffPage },
     Route { method: "POST", path: "/staff/logout", access: Access::StaffPage },
     Route { method: "GET", path: "/staff/account", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/news", access: Access::StaffPage },
+    Route { method: "POST", path: "/staff/news", access: Access::StaffPage },
+    Route { method: "POST", path: "/staff/news/{id}/withdraw", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/news/{id}/image", access: Access::StaffPage },
+    Route { method: "PUT", path: "/staff/news/{id}/image", access: Access::StaffPage },
     Route { method: "POST", path: "/staff/account", access: Access::StaffPage },
     Route { method: "POST", path: "/webhooks/sepay", access: Access::Webhook },
     Route { method: "POST", path: "/webhooks/casso", access: Access::Webhook },
@@ -178,6 +191,10 @@ fn room_routes(hub: Arc<Hub>) -> Router<Arc<Hub>> {
             "/api/v1/voice/{sha256}",
             put(feedback_api::put_voice).layer(DefaultBodyLimit::max(VOICE_MAX_BYTES)),
         )
+        .route(
+            "/api/v1/sync/news-image/{sha256}",
+            get(news_api::room_image),
+        )
         .layer(DefaultBodyLimit::max(TINY_BODY_MAX_BYTES))
         .route_layer(from_extractor_with_state::<RoomCaller, _>(hub))
 }
@@ -190,6 +207,21 @@ fn staff_routes(hub: Arc<Hub>) -> Router<Arc<Hub>> {
             get(feedback_api::show).post(feedback_api::update),
         )
         .route("/api/v1/feedback/{code}/voice", get(feedback_api::voice))
+        .route(
+            "/api/v1/news",
+            get(news_api::list_news).post(news_api::post_news),
+        )
+        .route(
+            "/api/v1/news/{id}",
+            get(news_api::show_news).post(news_api::edit_news),
+        )
+        .route(
+            "/api/v1/news/{id}/image",
+            get(news_api::get_image)
+                .put(news_api::put_image)
+                .layer(DefaultBodyLimit::max(news_api::IMAGE_BODY_MAX_BYTES)),
+        )
+        .route("/api/v1/news/{id}/withdraw", post(news_api::withdraw_news))
         .layer(DefaultBodyLimit::max(SMALL_BODY_MAX_BYTES))
         .route_layer(from_extractor_with_state::<Staff, _>(hub))
 }
@@ -247,6 +279,14 @@ fn staff_page_routes(hub: Arc<Hub>) -> Router<Arc<Hub>> {
         .route(
             "/staff/account",
             get(web::login::account).post(web::login::change_password),
+        )
+        .route("/staff/news", get(web::news::page).post(web::news::post))
+        .route("/staff/news/{id}/withdraw", post(web::news::withdraw))
+        .route(
+            "/staff/news/{id}/image",
+            get(web::news::image)
+                .put(web::news::put_image)
+                .layer(DefaultBodyLimit::max(news_api::IMAGE_BODY_MAX_BYTES)),
         )
         .layer(DefaultBodyLimit::max(SMALL_BODY_MAX_BYTES))
         .route_layer(from_extractor_with_state::<StaffPage, _>(hub))

@@ -12,6 +12,8 @@ pub mod i18n;
 pub mod keyboard;
 pub mod meeting_model;
 pub mod meeting_screen;
+pub mod news;
+pub mod news_model;
 pub mod screens;
 pub mod shell;
 pub mod style;
@@ -117,6 +119,8 @@ pub struct RoomKiosk {
     player: Option<crate::media::Player>,
     /// Contribution requests waiting for the room's answers.
     contrib: contribute::RoomCalls,
+    /// The News screen's request waiting for the room's answer.
+    news: news::NewsCalls,
     /// When to re-read the categories and question synced from the hub.
     settings_due_ms: i64,
     /// The room's call, if it has one.
@@ -163,7 +167,8 @@ impl KioskApp {
         let mut effects = room.poll_call(ui.ctx(), now);
         let contrib_waiting = room
             .contrib
-            .poll(room.service.as_ref(), &mut room.shell, now);
+            .poll(room.service.as_ref(), &mut room.shell, now)
+            | room.news.poll(room.service.as_ref(), &mut room.shell, now);
         effects.extend(room.poll_recorder());
         effects.extend(room.shell.tick(now));
         if let Some(command) = screens::shell_ui(ui, &mut room.shell) {
@@ -209,6 +214,9 @@ impl RoomKiosk {
         shell.screen = room.start_screen;
         if room.service.is_none() {
             contribute::prime_preview(&mut shell);
+            if shell.screen == shell::Screen::News {
+                shell.news.loaded(Ok(news::preview_news(shell.now_ms)));
+            }
         }
         let call = match room.call {
             None if shell.screen == shell::Screen::Meeting => Some(meeting_screen::preview_call()),
@@ -225,6 +233,7 @@ impl RoomKiosk {
             recorder: None,
             player: None,
             contrib: Default::default(),
+            news: Default::default(),
             settings_due_ms: 0,
             call,
             video: Default::default(),
@@ -454,6 +463,10 @@ impl RoomKiosk {
             }
             Effect::Contribute(request) => {
                 self.contrib
+                    .send(request, self.service.as_ref(), &mut self.shell);
+            }
+            Effect::News(request) => {
+                self.news
                     .send(request, self.service.as_ref(), &mut self.shell);
             }
             Effect::DiscardRecording => {

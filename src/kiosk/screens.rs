@@ -87,6 +87,7 @@ fn screen_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
         Screen::TicketResult => fs::ticket_result_screen_ui(ui, shell),
         Screen::Coming(tile) => coming_screen_ui(ui, shell.lang, tile),
         Screen::Contribute(step) => super::contribute::contribute_screen_ui(ui, shell, step),
+        Screen::News => super::news::news_screen_ui(ui, shell),
         Screen::StaffPin => staff_pin_screen_ui(ui, shell),
         Screen::StaffPanel => staff_panel_screen_ui(ui, shell),
         Screen::Fault => fault_screen_ui(ui, shell.lang),

@@ -97,6 +97,8 @@ pub enum Screen {
     Coming(Tile),
     /// Contribute: campaign, amount, name or anonymous, VietQR, thanks (`kiosk::contribute`).
     Contribute(super::contribute_model::Step),
+    /// The hub's announcements for this unit (`kiosk::news`).
+    News,
     StaffPin,
     StaffPanel,
     /// Something failed; a friendly message and a way Home.
@@ -121,6 +123,7 @@ impl Screen {
             Screen::Ticket | Screen::TicketResult => "instructions-ticket",
             Screen::Coming(_) => "instructions-coming",
             Screen::Contribute(_) => "instructions-contribute",
+            Screen::News => "instructions-news",
             Screen::StaffPin | Screen::StaffPanel => "instructions-staff",
             Screen::Fault => "instructions-fault",
             Screen::Meeting => "instructions-meeting",
@@ -142,7 +145,7 @@ impl Screen {
             "rating-thanks" => Screen::RatingThanks,
             "ticket" => Screen::Ticket,
             "ticket-result" => Screen::TicketResult,
-            "news" => Screen::Coming(Tile::News),
+            "news" => Screen::News,
             "staff" => Screen::StaffPin,
             "staff-panel" => Screen::StaffPanel,
             "fault" => Screen::Fault,
@@ -211,6 +214,7 @@ pub enum Command {
     Rate(u8),
     LookUpTicket,
     Contribute(super::contribute_model::ContributeCommand),
+    News(super::news_model::NewsCommand),
     /// A screen failed (panicked); show the fault screen.
     ScreenFailed,
     /// The meeting screen's microphone button (off when on, on when off).
@@ -243,6 +247,8 @@ pub enum Effect {
     DiscardRecording,
     /// Ask the room; answers come back through `Shell::contribute_event`.
     Contribute(super::contribute_model::ContributeRequest),
+    /// Ask the room; the answer goes to `NewsBoard::loaded`.
+    News(super::news_model::NewsRequest),
     /// Switch the call's microphone on or off (`CallView::set_microphone`).
     SetMicrophone(bool),
     /// Switch the call's camera on or off (`CallView::set_camera`).
@@ -446,6 +452,8 @@ pub struct Shell {
     pub ticket: Option<TicketLookup>,
     /// The contribution flow (choices and the pledge shown): cleared on Home and idle reset.
     pub contribute: super::contribute_model::ContributeFlow,
+    /// The News screen: what the room answered, pictures ready to draw.
+    pub news: super::news_model::NewsBoard,
     /// What the meeting screen shows; `meeting.phase` is the call's phase as last given to
     /// `call_phase_changed`.
     pub meeting: super::meeting_model::MeetingScreenState,
@@ -484,6 +492,7 @@ impl Shell {
             ticket_entry: String::new(),
             ticket: None,
             contribute: Default::default(),
+            news: Default::default(),
             meeting: Default::default(),
             interrupted: None,
             last_rating_ms: None,
@@ -770,7 +779,11 @@ impl Shell {
                 self.go(Screen::Ticket);
             }
             Command::OpenTile(Tile::Contribute) => return self.open_contribute(),
-            Command::OpenTile(tile) => self.go(Screen::Coming(tile)),
+            Command::OpenTile(Tile::News) => {
+                self.news = Default::default();
+                self.go(Screen::News);
+                return vec![Effect::News(super::news_model::NewsRequest::Load)];
+            }
             Command::Back => match self.history.pop() {
                 Some(Screen::StaffPanel | Screen::StaffPin) | None => return self.go_home(),
                 Some(Screen::FeedbackSending) => self.screen = Screen::FeedbackReview,
@@ -887,6 +900,14 @@ impl Shell {
                 }
             }
             Command::Contribute(c) => return self.contribute_command(c),
+            Command::News(super::news_model::NewsCommand::ReadAloud(id)) => {
+                if let (None, Some((text, lang))) = (
+                    &self.speech_unavailable,
+                    self.news.read_aloud(&id, self.now_ms),
+                ) {
+                    return vec![Effect::StopSpeaking, Effect::Speak { text, lang }];
+                }
+            }
         }
         Vec::new()
     }

@@ -8,6 +8,7 @@ pub mod contrib_service;
 pub mod credential;
 pub mod enroll;
 mod link;
+pub mod news;
 pub mod service;
 pub mod sync_task;
 

@@ -124,6 +124,10 @@ pub enum KioskRequest {
     },
     /// Campaigns, pledges and the donor wall (`room::contrib_service`).
     Contrib(super::contrib_service::ContribRequest),
+    /// The news shown now, newest first (`room::news`).
+    News {
+        reply: oneshot::Sender<Result<Vec<super::news::KioskNews>, ServiceError>>,
+    },
 }
 
 /// What the hub decides about the kiosk's feedback screens.
@@ -239,6 +243,7 @@ pub(super) async fn serve(room: Arc<Room>, mut requests: mpsc::UnboundedReceiver
             KioskRequest::Contrib(request) => {
                 super::contrib_service::handle(&room, request).await;
             }
+            KioskRequest::News { reply } => super::news::shown(&room, reply).await,
         }
     }
 }

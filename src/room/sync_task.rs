@@ -22,6 +22,7 @@ pub const KV_LAST_SYNC_MS: &str = "sync.last_ok_ms";
 pub const KV_CATEGORIES: &str = "feedback.categories";
 pub const KV_RATING_QUESTION: &str = "feedback.rating_question";
 pub const KV_CONTRIB_CURSOR: &str = "contrib.confirmations_cursor";
+pub const KV_NEWS_CURSOR: &str = "news.cursor";
 /// How long after a pledge the room keeps asking the hub often for its confirmation.
 pub const PLEDGE_WATCH_MS: i64 = 15 * 60 * 1000;
 
@@ -191,7 +192,7 @@ async fn sleep_or_wake(room: &Room, ms: i64) -> Woken {
     }
 }
 
-fn url(room: &Room, path: &str) -> Result<url::Url, SyncError> {
+pub(super) fn url(room: &Room, path: &str) -> Result<url::Url, SyncError> {
     room.config
         .hub_url
         .join(path)
@@ -202,7 +203,7 @@ fn url(room: &Room, path: &str) -> Result<url::Url, SyncError> {
         })
 }
 
-async fn failure(response: reqwest::Response) -> SyncError {
+pub(super) async fn failure(response: reqwest::Response) -> SyncError {
     let status = response.status();
     let message = response
         .json::<ApiError>()
@@ -212,7 +213,7 @@ async fn failure(response: reqwest::Response) -> SyncError {
     SyncError::Hub { status, message }
 }
 
-fn transport(e: &reqwest::Error) -> SyncError {
+pub(super) fn transport(e: &reqwest::Error) -> SyncError {
     SyncError::Transport(super::enroll::error_chain(e))
 }
 
@@ -273,20 +274,25 @@ async fn download(
     client: &reqwest::Client,
     credential: &Credential,
 ) -> Result<Outcome, SyncError> {
-    let (cursor, contrib_cursor) = room
+    let (cursor, contrib_cursor, news_cursor) = room
         .store
         .call(|s| {
             let read = |key| {
                 s.kv_get(key)
                     .map(|v| v.and_then(|c| c.parse::<i64>().ok()).unwrap_or(0))
             };
-            Ok::<_, StoreError>((read(KV_DOWN_CURSOR)?, read(KV_CONTRIB_CURSOR)?))
+            Ok::<_, StoreError>((
+                read(KV_DOWN_CURSOR)?,
+                read(KV_CONTRIB_CURSOR)?,
+                read(KV_NEWS_CURSOR)?,
+            ))
         })
         .await?;
     let mut url = url(room, "api/v1/sync/down")?;
     url.query_pairs_mut()
         .append_pair("cursor", &cursor.to_string())
-        .append_pair("confirmations_cursor", &contrib_cursor.to_string());
+        .append_pair("confirmations_cursor", &contrib_cursor.to_string())
+        .append_pair("news_cursor", &news_cursor.to_string());
     let response = client
         .get(url)
         .bearer_auth(&credential.credential)
@@ -307,6 +313,8 @@ async fn download(
         .call(move |s| {
             s.apply_ticket_updates(&down.tickets, now)?;
             s.apply_contrib_down(down.campaigns.as_deref(), &down.confirmations, now)?;
+            s.apply_news_down(&down.news, &down.news_removed, now)?;
+            s.kv_set(KV_NEWS_CURSOR, &down.news_cursor.to_string())?;
             s.kv_set(KV_CONTRIB_CURSOR, &down.confirmations_cursor.to_string())?;
             s.kv_set(KV_DOWN_CURSOR, &down.cursor.to_string())?;
             s.kv_set(KV_RATING_QUESTION, &down.rating_question)?;
@@ -318,5 +326,6 @@ async fn download(
     if updated {
         tracing::info!("ticket replies received from the hub");
     }
+    super::news::fetch_missing(room, client, credential).await?;
     Ok(Outcome::Downloaded { more })
 }

@@ -9,6 +9,7 @@ mod contrib;
 pub mod delivery;
 mod feedback;
 mod meetings;
+mod news;
 mod pledge_staff;
 pub mod probe;
 mod room_contrib;
@@ -34,6 +35,7 @@ pub use crate::contrib::{
 };
 pub use crate::feedback::{FeedbackFilter, FeedbackRow, RoomTicket, StatusRefusal};
 pub use meetings::MeetingRow;
+pub use news::{NEWS_CHANGES_MAX, NewsChangeRefusal, RoomNews, StoredImage};
 pub use pledge_staff::{CASH_TRANSFER_TEXT, CashReceipt};
 pub use rooms::{EnrollRefusal, RoomRecord};
 pub use staff::{ApiToken, LoginCandidate, NewStaffUser, StaffAccount, StaffRole, UnknownRole};
@@ -93,6 +95,7 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "meeting_schedule",
         include_str!("migrations/0008_meeting_schedule.sql"),
     ),
+    (9, "news", include_str!("migrations/0009_news.sql")),
 ];
 
 /// The schema version this binary writes.

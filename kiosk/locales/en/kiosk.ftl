@@ -207,3 +207,14 @@ contribute-closed = This campaign has ended.
 record-failed-no-mic = This box has no microphone, so it cannot record.
 record-failed-no-recorder = This box cannot record yet: its recording software is missing. Please tell the commune staff.
 record-failed-retry = Recording did not work. Please try again.
+
+# News (kiosk::news)
+instructions-news = These are notices from the Front committee. Touch Read aloud to hear one. Touch Home to go back.
+news-title = News and notices
+news-loading = Loading the news…
+news-none = There are no new notices right now. Please come back later.
+news-unavailable = The news cannot be shown right now. Please try again later.
+news-date = { $date }
+news-read-aloud = 🔊 Read aloud
+news-read-aloud-item = Read aloud: { $title }
+news-picture = Picture: { $title }

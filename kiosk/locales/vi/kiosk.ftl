@@ -202,3 +202,14 @@ contribute-closed = Cuộc vận động này đã kết thúc.
 record-failed-no-mic = Máy chưa có micrô nên chưa ghi âm được.
 record-failed-no-recorder = Máy chưa cài phần mềm ghi âm nên chưa ghi âm được. Xin báo cán bộ xã.
 record-failed-retry = Ghi âm không được. Xin thử lại.
+
+# News (kiosk::news)
+instructions-news = Đây là thông báo của Ủy ban Mặt trận. Chạm Đọc to để nghe một tin. Chạm Trang chủ để quay lại.
+news-title = Tin tức và thông báo
+news-loading = Đang tải tin…
+news-none = Hiện chưa có thông báo mới. Mời bà con quay lại sau.
+news-unavailable = Chưa xem được tin tức. Xin thử lại sau.
+news-date = Ngày { $date }
+news-read-aloud = 🔊 Đọc to
+news-read-aloud-item = Đọc to: { $title }
+news-picture = Ảnh kèm tin: { $title }

@@ -23,6 +23,7 @@
 
 pub(crate) mod i18n;
 pub(crate) mod login;
+pub(crate) mod news;
 
 use std::sync::{Arc, LazyLock};
 
@@ -40,11 +41,18 @@ use crate::store::StaffRole;
 pub(crate) use i18n::{LANG_COOKIE, Lang, t, t_args};
 
 /// Files served from `/staff/static/{name}`: name, content type, content.
-pub(crate) const STATIC_FILES: &[(&str, &str, &str)] = &[(
-    "staff.css",
-    "text/css; charset=utf-8",
-    include_str!("../../../web/static/staff.css"),
-)];
+pub(crate) const STATIC_FILES: &[(&str, &str, &str)] = &[
+    (
+        "staff.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../web/static/staff.css"),
+    ),
+    (
+        "news.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../web/static/news.js"),
+    ),
+];
 
 /// The Content-Security-Policy of every dashboard page: nothing inline, nothing foreign,
 /// no framing.
