@@ -21,6 +21,8 @@ pub mod media;
 pub mod meeting;
 pub mod metrics;
 pub mod names;
+/// Reports (periodic tables, charts, CSV): used by the hub only, so crate-visible.
+pub(crate) mod report;
 pub mod room;
 pub mod store;
 pub mod sync;

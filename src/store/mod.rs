@@ -11,6 +11,7 @@ mod feedback;
 mod meetings;
 mod pledge_staff;
 pub mod probe;
+mod report;
 mod room_contrib;
 mod rooms;
 
@@ -31,6 +32,7 @@ pub use crate::contrib::{
 pub use crate::feedback::{FeedbackFilter, FeedbackRow, RoomTicket, StatusRefusal};
 pub use meetings::MeetingRow;
 pub use pledge_staff::{CASH_TRANSFER_TEXT, CashReceipt};
+pub(crate) use report::{PublicTicket, PublicTicketQuery};
 pub use rooms::{EnrollRefusal, RoomRecord};
 
 /// Stores a domain enum as its text (`as_str`) and reads it back with `FromStr`, so the
