@@ -13,6 +13,7 @@ mod error;
 mod feedback_api;
 pub mod meeting_api;
 pub mod meetings;
+mod open311;
 pub mod pledges;
 pub mod presence;
 pub mod routes;

@@ -16,13 +16,14 @@ use axum::routing::{get, post, put};
 use super::Hub;
 use super::auth::{RoomCaller, StaffCaller};
 use super::error::ApiFailure;
-use super::{api, contrib_api, feedback_api, meeting_api};
+use super::{api, contrib_api, feedback_api, meeting_api, open311};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     /// Anyone, on purpose: health, metrics, enrollment (the code is the secret and its
-    /// guessing is rate limited), public ticket and campaign pages, and meeting links (the
+    /// guessing is rate limited), public ticket and campaign pages, the Open311 read API
+    /// (what the ticket page shows), and meeting links (the
     /// link's token, checked by the handler, opens one meeting; no body is read).
     Public,
     /// An enrolled room: `Authorization: Bearer <credential>`, checked before the handler.
@@ -53,6 +54,9 @@ pub const ROUTES: &[Route] = &[
     Route { method: "GET", path: "/c/{page}", access: Access::Public },
     Route { method: "GET", path: "/meet/{id}", access: Access::Public },
     Route { method: "GET", path: "/meet/{id}/ws", access: Access::Public },
+    Route { method: "GET", path: "/open311/v2/services.json", access: Access::Public },
+    Route { method: "GET", path: "/open311/v2/requests.json", access: Access::Public },
+    Route { method: "GET", path: "/open311/v2/requests/{id}", access: Access::Public },
     Route { method: "GET", path: "/api/v1/rooms/me", access: Access::Room },
     Route { method: "GET", path: "/api/v1/presence", access: Access::Room },
     Route { method: "GET", path: "/api/v1/ws", access: Access::Room },
@@ -123,6 +127,10 @@ fn public_routes() -> Router<Arc<Hub>> {
         .route("/c/{page}", get(contrib_api::public_page))
         .route("/meet/{id}", get(meeting_api::page))
         .route("/meet/{id}/ws", get(meeting_api::browser_ws))
+        .route("/open311/v2/services.json", get(open311::services))
+        .route("/open311/v2/requests.json", get(open311::requests))
+        // `{id}` is `<ticket code>.json`: the router matches whole segments only.
+        .route("/open311/v2/requests/{id}", get(open311::request))
         .layer(DefaultBodyLimit::max(TINY_BODY_MAX_BYTES))
 }
 
