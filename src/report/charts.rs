@@ -57,6 +57,7 @@ pub struct Series<V> {
 /// A chart's texts and data: one value of each series per x label.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Chart<V> {
+    /// Drawn above the chart; empty when the page titles it already.
     pub title: String,
     pub y_label: String,
     pub x_labels: Vec<String>,
@@ -108,8 +109,11 @@ pub fn bar_chart(chart: &Chart<f64>) -> Result<String, ChartError> {
         let root = SVGBackend::with_string(&mut svg, (width_px(n, longest), HEIGHT_PX))
             .into_drawing_area();
         root.fill(&WHITE).map_err(&err)?;
-        let mut plot = ChartBuilder::on(&root)
-            .caption(&title, (FONT, 20))
+        let mut builder = ChartBuilder::on(&root);
+        if !title.is_empty() {
+            builder.caption(&title, (FONT, 20));
+        }
+        let mut plot = builder
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(72)
@@ -187,8 +191,11 @@ pub fn line_chart(chart: &Chart<Option<f64>>) -> Result<String, ChartError> {
         let root = SVGBackend::with_string(&mut svg, (width_px(n, longest), HEIGHT_PX))
             .into_drawing_area();
         root.fill(&WHITE).map_err(&err)?;
-        let mut plot = ChartBuilder::on(&root)
-            .caption(&title, (FONT, 20))
+        let mut builder = ChartBuilder::on(&root);
+        if !title.is_empty() {
+            builder.caption(&title, (FONT, 20));
+        }
+        let mut plot = builder
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(72)
@@ -373,6 +380,18 @@ mod tests {
         ] {
             assert!(texts.iter().any(|t| t == label), "{label}: {texts:?}");
         }
+    }
+
+    #[test]
+    fn an_empty_title_draws_no_caption() {
+        let mut chart = weeks_chart();
+        chart.title = String::new();
+        let svg = bar_chart(&chart).expect("svg");
+        let doc = roxmltree::Document::parse(&svg).expect("XML");
+        assert!(!texts(&doc).iter().any(|t| t == "Ý kiến theo tuần"));
+        let titled = bar_chart(&weeks_chart()).expect("svg");
+        let titled = roxmltree::Document::parse(&titled).expect("XML");
+        assert_eq!(texts(&titled).len(), texts(&doc).len() + 1);
     }
 
     #[test]

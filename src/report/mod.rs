@@ -210,6 +210,102 @@ pub struct Report {
     pub meetings: Vec<MeetingHeld>,
 }
 
+/// `02/11`: a week's label on a chart's axis (its Monday, Vietnam time).
+pub fn week_label(week_start_ms: i64) -> String {
+    match jiff::Timestamp::from_millisecond(week_start_ms) {
+        Ok(t) => t.to_zoned_datetime(vietnam()).strftime("%d/%m").to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+impl Report {
+    /// Per-category counts for every week of the period, categories in `order` first (the
+    /// kiosk's order), then any other category met, by id: the stacked bars' series.
+    pub fn category_series(&self, order: &[&str]) -> Vec<(String, Vec<u64>)> {
+        let weeks = self.period.weeks();
+        let mut categories: Vec<String> = order
+            .iter()
+            .filter(|c| self.by_category_week.iter().any(|r| r.category == **c))
+            .map(|c| (*c).to_owned())
+            .collect();
+        let mut others: Vec<String> = self
+            .by_category_week
+            .iter()
+            .map(|r| r.category.clone())
+            .filter(|c| !order.contains(&c.as_str()))
+            .collect();
+        others.sort();
+        others.dedup();
+        categories.extend(others);
+        categories
+            .into_iter()
+            .map(|category| {
+                let values = weeks
+                    .iter()
+                    .map(|w| {
+                        self.by_category_week
+                            .iter()
+                            .filter(|r| r.week_start_ms == *w && r.category == category)
+                            .map(|r| r.count)
+                            .sum()
+                    })
+                    .collect();
+                (category, values)
+            })
+            .collect()
+    }
+
+    /// Feedback per unit for `units` in their order (zeros included, so a silent commune
+    /// shows), then any other unit met.
+    pub fn unit_counts(&self, units: &[&str]) -> Vec<(String, u64)> {
+        let mut out: Vec<(String, u64)> = units
+            .iter()
+            .map(|u| {
+                let n = self
+                    .by_unit
+                    .iter()
+                    .find(|r| r.unit_id == *u)
+                    .map_or(0, |r| r.count);
+                ((*u).to_owned(), n)
+            })
+            .collect();
+        for r in &self.by_unit {
+            if !units.contains(&r.unit_id.as_str()) {
+                out.push((r.unit_id.clone(), r.count));
+            }
+        }
+        out
+    }
+
+    /// Meetings started in each week of the period.
+    pub fn meetings_per_week(&self) -> Vec<u64> {
+        self.period
+            .weeks()
+            .iter()
+            .map(|w| {
+                self.meetings
+                    .iter()
+                    .filter(|m| week_start_ms(m.started_at_ms) == *w)
+                    .count() as u64
+            })
+            .collect()
+    }
+
+    /// The rating rows for every week of the period (`None` where no one rated).
+    pub fn mean_scores(&self) -> Vec<Option<f64>> {
+        self.period
+            .weeks()
+            .iter()
+            .map(|w| {
+                self.ratings
+                    .iter()
+                    .find(|r| r.week_start_ms == *w)
+                    .and_then(|r| r.mean_score)
+            })
+            .collect()
+    }
+}
+
 /// The median of sorted values: the middle one, or the mean of the two middle ones
 /// (rounded down to a whole second).
 pub fn median(sorted: &[u64]) -> Option<u64> {
@@ -325,6 +421,83 @@ mod tests {
             Period::from_dates("2026-11-01", "2026-11-01").is_ok(),
             "one day"
         );
+    }
+
+    #[test]
+    fn chart_series_cover_every_week_and_category_in_kiosk_order() {
+        let period = Period::from_dates("2026-11-02", "2026-11-22").expect("three weeks");
+        let w = |i: i64| period.from_ms + i * WEEK_MS;
+        let report = Report {
+            period,
+            unit: None,
+            by_category_week: vec![
+                CategoryWeek {
+                    week_start_ms: w(0),
+                    category: "roads".into(),
+                    count: 3,
+                },
+                CategoryWeek {
+                    week_start_ms: w(0),
+                    category: "zoo".into(),
+                    count: 1,
+                },
+                CategoryWeek {
+                    week_start_ms: w(2),
+                    category: "land".into(),
+                    count: 2,
+                },
+                CategoryWeek {
+                    week_start_ms: w(2),
+                    category: "roads".into(),
+                    count: 1,
+                },
+            ],
+            by_unit: vec![
+                UnitCount {
+                    unit_id: "ban-ho".into(),
+                    count: 4,
+                },
+                UnitCount {
+                    unit_id: "old-unit".into(),
+                    count: 1,
+                },
+            ],
+            reply_times: Vec::new(),
+            ratings: vec![RatingWeek {
+                week_start_ms: w(1),
+                ratings: 2,
+                mean_score: Some(4.5),
+                satisfied: 2,
+            }],
+            campaigns: Vec::new(),
+            meetings: vec![MeetingHeld {
+                meeting_id: "m".into(),
+                host_unit_id: "ban-ho".into(),
+                started_at_ms: w(2) + 1,
+                ended_at_ms: None,
+                rooms_invited: 2,
+                browser_links: 0,
+            }],
+        };
+        assert_eq!(
+            report.category_series(&["land", "welfare", "roads"]),
+            vec![
+                ("land".to_owned(), vec![0, 0, 2]),
+                ("roads".to_owned(), vec![3, 0, 1]),
+                ("zoo".to_owned(), vec![1, 0, 0]),
+            ]
+        );
+        assert_eq!(
+            report.unit_counts(&["sa-pa", "ban-ho"]),
+            vec![
+                ("sa-pa".to_owned(), 0),
+                ("ban-ho".to_owned(), 4),
+                ("old-unit".to_owned(), 1)
+            ]
+        );
+        assert_eq!(report.meetings_per_week(), vec![0, 0, 1]);
+        assert_eq!(report.mean_scores(), vec![None, Some(4.5), None]);
+        assert_eq!(week_label(w(1)), "09/11");
     }
 
     #[test]
