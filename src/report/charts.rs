@@ -8,6 +8,8 @@
 //! Each series has its own colour from [`PALETTE`]; its bars (or points) are filled with it
 //! and nothing else in a chart is, which is how the tests count them.
 
+use plotters::coord::ranged1d::SegmentedCoord;
+use plotters::coord::types::RangedCoordi32;
 use plotters::prelude::*;
 
 /// Series colours, in order (the Tableau 10 palette, readable in print and by most
@@ -77,13 +79,37 @@ fn failed<E: std::fmt::Debug>(title: &str) -> impl Fn(E) -> ChartError + '_ {
 
 /// Wide enough that every x label has room: a week label or a commune name.
 fn width_px(x_count: usize, longest_label_chars: usize) -> u32 {
-    let per_label = (longest_label_chars as u32 * 8 + 16).clamp(48, 160);
-    (120 + per_label * x_count as u32).clamp(480, 1600)
+    let per_label = (longest_label_chars as u32 * 8 + 16).clamp(48, 240);
+    (120 + per_label * x_count as u32).clamp(480, 2000)
 }
 
-/// A y range with a little headroom, never empty.
-fn y_max(top: f64) -> f64 {
-    if top <= 0.0 { 1.0 } else { top * 1.1 }
+/// The top of the y axis: headroom above the highest value, and for a legend (drawn in the
+/// upper right corner) enough that it covers no bar or point.
+fn y_top(highest: f64, legend_rows: usize) -> f64 {
+    let highest = if highest > 0.0 { highest } else { 1.0 };
+    let legend_share = if legend_rows == 0 {
+        0.0
+    } else {
+        (16.0 * legend_rows as f64 + 24.0) / 300.0
+    };
+    highest * 1.08 / (1.0 - legend_share.min(0.6))
+}
+
+/// A y axis label: whole numbers without decimals, and for counts (`whole`) no label
+/// between two whole numbers (there is no half a complaint).
+fn y_label(value: f64, whole: bool) -> String {
+    if (value - value.round()).abs() < 1e-9 {
+        format!("{value:.0}")
+    } else if whole {
+        String::new()
+    } else {
+        format!("{value:.1}")
+    }
+}
+
+/// The x axis: one segment per label, the label in its middle.
+fn x_axis(n: usize) -> SegmentedCoord<RangedCoordi32> {
+    (0..n.max(1) as i32 - 1).into_segmented()
 }
 
 /// Bars, stacked when there are several series (feedback per week by category), one bar per
@@ -102,7 +128,17 @@ pub fn bar_chart(chart: &Chart<f64>) -> Result<String, ChartError> {
                 .sum()
         })
         .collect();
-    let top = y_max(totals.iter().copied().fold(0.0, f64::max));
+    let legend_rows = if chart.series.len() > 1 {
+        chart.series.len()
+    } else {
+        0
+    };
+    let top = y_top(totals.iter().copied().fold(0.0, f64::max), legend_rows);
+    let whole = chart
+        .series
+        .iter()
+        .flat_map(|s| s.values.iter())
+        .all(|v| v.fract() == 0.0);
     let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
     let mut svg = String::new();
     {
@@ -117,7 +153,7 @@ pub fn bar_chart(chart: &Chart<f64>) -> Result<String, ChartError> {
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(72)
-            .build_cartesian_2d((0..n.max(1) as i32).into_segmented(), 0f64..top)
+            .build_cartesian_2d(x_axis(n), 0f64..top)
             .map_err(&err)?;
         plot.configure_mesh()
             .disable_x_mesh()
@@ -127,6 +163,7 @@ pub fn bar_chart(chart: &Chart<f64>) -> Result<String, ChartError> {
                 _ => String::new(),
             })
             .y_desc(nfc(&chart.y_label))
+            .y_label_formatter(&|v| y_label(*v, whole))
             .label_style((FONT, 13))
             .draw()
             .map_err(&err)?;
@@ -178,12 +215,13 @@ pub fn line_chart(chart: &Chart<Option<f64>>) -> Result<String, ChartError> {
     let err = failed(&chart.title);
     let labels: Vec<String> = chart.x_labels.iter().map(|l| nfc(l)).collect();
     let n = labels.len();
-    let top = y_max(
+    let top = y_top(
         chart
             .series
             .iter()
             .flat_map(|s| s.values.iter().flatten().copied())
             .fold(0.0, f64::max),
+        chart.series.len(),
     );
     let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
     let mut svg = String::new();
@@ -199,7 +237,7 @@ pub fn line_chart(chart: &Chart<Option<f64>>) -> Result<String, ChartError> {
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(72)
-            .build_cartesian_2d((0..n.max(1) as i32).into_segmented(), 0f64..top)
+            .build_cartesian_2d(x_axis(n), 0f64..top)
             .map_err(&err)?;
         plot.configure_mesh()
             .disable_x_mesh()
@@ -209,6 +247,7 @@ pub fn line_chart(chart: &Chart<Option<f64>>) -> Result<String, ChartError> {
                 _ => String::new(),
             })
             .y_desc(nfc(&chart.y_label))
+            .y_label_formatter(&|v| y_label(*v, false))
             .label_style((FONT, 13))
             .draw()
             .map_err(&err)?;
