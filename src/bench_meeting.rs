@@ -47,6 +47,8 @@ pub enum BenchMeetingError {
     Config(String),
     #[error("adding {room} at the hub: {reason}")]
     AddRoom { room: String, reason: String },
+    #[error("a staff token for the hub's API: {0}")]
+    StaffToken(#[from] crate::hub::accounts::AccountError),
     #[error("{0}")]
     Http(String),
     #[error("{0}")]
@@ -434,6 +436,7 @@ async fn all_metrics(http: &reqwest::Client, urls: &[String]) -> Vec<Option<Hash
 
 async fn post_json(
     http: &reqwest::Client,
+    staff_token: &str,
     url: &str,
     body: serde_json::Value,
 ) -> Result<serde_json::Value, BenchMeetingError> {
@@ -441,6 +444,7 @@ async fn post_json(
         |e: &dyn std::fmt::Display| BenchMeetingError::Http(format!("POST {url}: {e}"));
     let response = http
         .post(url)
+        .bearer_auth(staff_token)
         .json(&body)
         .send()
         .await
@@ -667,8 +671,10 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, BenchMeetingError
     }
     let host = enrolled[0].id.clone();
     let invited: Vec<String> = enrolled.iter().skip(1).map(|r| r.id.clone()).collect();
+    let staff_token = crate::hub::accounts::service_token(&hub_config, "bench", "bench meeting")?;
     let meeting = post_json(
         &http,
+        &staff_token,
         &format!("{hub_url}api/v1/meetings"),
         serde_json::json!({ "host": host, "rooms": invited }),
     )
@@ -723,6 +729,7 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, BenchMeetingError
     if options.vs_chromium {
         let link = post_json(
             &http,
+            &staff_token,
             &format!("{hub_url}api/v1/meetings/{meeting_id}/links"),
             serde_json::json!({ "name": "Chromium (bench)" }),
         )

@@ -24,6 +24,7 @@ pub mod names;
 /// Reports (periodic tables, charts, CSV): used by the hub only, so crate-visible.
 pub(crate) mod report;
 pub mod room;
+pub mod staff;
 pub mod store;
 pub mod sync;
 pub mod systemd;

@@ -49,7 +49,10 @@ pub enum Outcome {
         need_voice: Vec<String>,
     },
     VoiceUploaded(String),
-    Downloaded,
+    /// `more`: the hub's page was full; ask again at once.
+    Downloaded {
+        more: bool,
+    },
     /// Transport or server failure: try again after a backoff.
     Failed(String),
 }
@@ -135,9 +138,11 @@ impl SyncMachine {
                 self.need_voice.retain(|s| s != &sha);
                 Vec::new()
             }
-            Outcome::Downloaded => {
+            Outcome::Downloaded { more } => {
                 self.succeeded(now_ms);
-                let every = if now_ms < self.fast_until_ms {
+                let every = if more {
+                    0
+                } else if now_ms < self.fast_until_ms {
                     FAST_DOWN_EVERY_MS
                 } else {
                     DOWN_EVERY_MS
@@ -258,7 +263,7 @@ mod tests {
                                 hub.voices.insert(sha.clone());
                                 Outcome::VoiceUploaded(sha.clone())
                             }
-                            Action::Download => Outcome::Downloaded,
+                            Action::Download => Outcome::Downloaded { more: false },
                             Action::SleepUntil(_) => unreachable!("handled above"),
                         };
                         if lost_answer {
@@ -323,20 +328,20 @@ mod tests {
     fn while_a_pledge_waits_it_downloads_every_few_seconds_then_slows_down() {
         let mut m = SyncMachine::new(7, 0);
         assert_eq!(m.next(0, &[]), Action::Download);
-        m.done(0, Outcome::Downloaded);
+        m.done(0, Outcome::Downloaded { more: false });
         m.hurry_until(1_000, 10_000);
         assert_eq!(
             m.next(1_000, &[]),
             Action::SleepUntil(1_000 + FAST_DOWN_EVERY_MS)
         );
         assert_eq!(m.next(4_000, &[]), Action::Download);
-        m.done(4_000, Outcome::Downloaded);
+        m.done(4_000, Outcome::Downloaded { more: false });
         assert_eq!(
             m.next(4_000, &[]),
             Action::SleepUntil(4_000 + FAST_DOWN_EVERY_MS)
         );
         assert_eq!(m.next(7_000, &[]), Action::Download);
-        m.done(12_000, Outcome::Downloaded);
+        m.done(12_000, Outcome::Downloaded { more: false });
         assert_eq!(
             m.next(12_000, &[]),
             Action::SleepUntil(12_000 + DOWN_EVERY_MS)
@@ -347,11 +352,11 @@ mod tests {
     fn a_hint_from_the_hub_downloads_at_once_instead_of_at_the_next_poll() {
         let mut m = SyncMachine::new(7, 0);
         assert_eq!(m.next(0, &[]), Action::Download);
-        m.done(100, Outcome::Downloaded);
+        m.done(100, Outcome::Downloaded { more: false });
         assert_eq!(m.next(5_000, &[]), Action::SleepUntil(100 + DOWN_EVERY_MS));
         m.download_soon(5_000);
         assert_eq!(m.next(5_000, &[]), Action::Download);
-        m.done(5_050, Outcome::Downloaded);
+        m.done(5_050, Outcome::Downloaded { more: false });
         assert_eq!(
             m.next(5_060, &[]),
             Action::SleepUntil(5_050 + DOWN_EVERY_MS),
@@ -360,11 +365,25 @@ mod tests {
     }
 
     #[test]
+    fn a_full_page_from_the_hub_is_followed_by_the_next_at_once() {
+        let mut m = SyncMachine::new(7, 0);
+        assert_eq!(m.next(0, &[]), Action::Download);
+        m.done(100, Outcome::Downloaded { more: true });
+        assert_eq!(
+            m.next(100, &[]),
+            Action::Download,
+            "the rest waits at the hub"
+        );
+        m.done(150, Outcome::Downloaded { more: false });
+        assert_eq!(m.next(150, &[]), Action::SleepUntil(150 + DOWN_EVERY_MS));
+    }
+
+    #[test]
     fn a_hint_waits_for_the_backoff_and_for_pending_uploads() {
         let mut m = SyncMachine::new(7, 0);
         let id = Uuid::from_u128(1);
         assert_eq!(m.next(0, &[]), Action::Download);
-        m.done(0, Outcome::Downloaded);
+        m.done(0, Outcome::Downloaded { more: false });
         assert_eq!(m.next(100, &[id]), Action::Upload(vec![id]));
         m.done(100, Outcome::Failed("down".into()));
         m.download_soon(200);
@@ -391,7 +410,7 @@ mod tests {
     fn with_nothing_pending_it_downloads_every_thirty_seconds() {
         let mut m = SyncMachine::new(7, 0);
         assert_eq!(m.next(0, &[]), Action::Download);
-        m.done(100, Outcome::Downloaded);
+        m.done(100, Outcome::Downloaded { more: false });
         assert_eq!(m.next(200, &[]), Action::SleepUntil(100 + DOWN_EVERY_MS));
         assert_eq!(m.next(100 + DOWN_EVERY_MS, &[]), Action::Download);
     }

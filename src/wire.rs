@@ -295,6 +295,10 @@ pub struct DownSync {
     /// This room's pledges the bank confirmed after the cursor asked for.
     #[serde(default)]
     pub confirmations: Vec<PledgeConfirmation>,
+    /// A page was full: more updates wait past the cursors, so the room asks again at once
+    /// rather than at its next poll (a box back from a long outage has thousands).
+    #[serde(default)]
+    pub more: bool,
 }
 
 /// A campaign as a room keeps and shows it: what the dynamic VietQR needs and the totals.

@@ -1,15 +1,16 @@
-//! The staff campaign API (`/api/v1/campaigns`) lists, creates and closes campaigns for
-//! clients on the hub itself (loopback); bad input is answered with every problem named.
+//! The staff campaign API (`/api/v1/campaigns`) lists, creates and closes campaigns for a
+//! province admin's token; bad input is answered with every problem named.
 
 use crate::contrib_common;
 use contrib_common::*;
 
 #[tokio::test]
-async fn staff_create_list_and_close_a_campaign_over_loopback() {
+async fn a_province_admin_creates_lists_and_closes_a_campaign() {
     let dir = tempdir();
     let hub = start_hub(dir.path()).await;
     let url = hub.url.join("api/v1/campaigns").expect("url");
-    let created = http()
+    let admin = crate::common::admin_client(&hub);
+    let created = admin
         .post(url.clone())
         .json(&serde_json::json!({
             "slug": "lu-lut-2026",
@@ -33,7 +34,7 @@ async fn staff_create_list_and_close_a_campaign_over_loopback() {
             .is_some_and(|u| u.ends_with("/c/lu-lut-2026"))
     );
 
-    let bad = http()
+    let bad = admin
         .post(url.clone())
         .json(&serde_json::json!({
             "slug": "Lũ", "title": "", "bank": "nobank", "account": "1",
@@ -49,7 +50,7 @@ async fn staff_create_list_and_close_a_campaign_over_loopback() {
         assert!(message.contains(field), "{field} named in {message}");
     }
 
-    let list: serde_json::Value = http()
+    let list: serde_json::Value = admin
         .get(url.clone())
         .send()
         .await
@@ -60,7 +61,7 @@ async fn staff_create_list_and_close_a_campaign_over_loopback() {
     assert_eq!(list.as_array().map(Vec::len), Some(1));
     assert_eq!(list[0]["totals"]["raised_vnd"], 0);
 
-    let closed = http()
+    let closed = admin
         .post(
             hub.url
                 .join("api/v1/campaigns/lu-lut-2026/close")
@@ -72,7 +73,7 @@ async fn staff_create_list_and_close_a_campaign_over_loopback() {
     assert_eq!(closed.status(), 200);
     let closed: serde_json::Value = closed.json().await.expect("json");
     assert_eq!(closed["status"], "closed");
-    let missing = http()
+    let missing = admin
         .post(hub.url.join("api/v1/campaigns/nope/close").expect("url"))
         .send()
         .await

@@ -35,7 +35,7 @@ async fn feedback_reaches_the_hub_and_the_reply_comes_back_to_the_box() {
             .ends_with(&format!("/t/{}", receipt.ticket_code))
     );
 
-    let client = http();
+    let client = admin_client(&hub);
     let api = |path: &str| hub.url.join(path).expect("url");
     let code = receipt.ticket_code.clone();
     eventually("the feedback at the hub", Duration::from_secs(15), || {

@@ -191,12 +191,12 @@ async fn a_room_voice_upload_over_its_cap_is_refused_and_one_within_it_is_kept()
 async fn staff_and_webhook_routes_refuse_bodies_over_64_kib() {
     let dir = tempdir();
     let hub = start_hub(&dir.path().join("hub")).await;
-    let client = http();
+    // Signed in, so the staff routes get as far as reading the body.
+    let client = admin_client(&hub);
     let body = serde_json::json!({ "host": "x".repeat(65 * 1024), "rooms": [] }).to_string();
-    for route in ROUTES
-        .iter()
-        .filter(|r| matches!(r.access, Access::Staff | Access::Webhook) && r.method != "GET")
-    {
+    for route in ROUTES.iter().filter(|r| {
+        matches!(r.access, Access::Staff | Access::Province | Access::Webhook) && r.method != "GET"
+    }) {
         let path = concrete(route.path);
         let method = reqwest::Method::from_bytes(route.method.as_bytes()).expect("method");
         let response = client

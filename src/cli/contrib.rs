@@ -8,10 +8,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::config::HubConfig;
+use crate::hub::campaigns::{CampaignError, CampaignSummary};
 use crate::store::{StaffNote, Store, StoreError};
 
 use crate::contrib::campaign::CampaignInput;
-use crate::contrib::{format_vnd, vietnam_date, vietnam_time};
+use crate::contrib::{format_vnd, vietnam_time};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum CampaignCommand {
@@ -186,6 +187,8 @@ pub enum ContribCliError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Pledge(#[from] crate::hub::pledges::PledgeError),
+    #[error(transparent)]
+    Campaign(#[from] CampaignError),
     #[error("cannot draw the QR code: {0}")]
     Render(#[from] crate::vietqr::render::RenderError),
     #[error(transparent)]
@@ -206,10 +209,11 @@ impl ContribCliError {
                 ..
             })
             | ContribCliError::Poster(crate::contrib::poster::PosterError::VietQr { .. }) => 2,
-            ContribCliError::Store(StoreError::Refused(_)) => 2,
-            ContribCliError::Store(StoreError::Corrupt { .. })
-            | ContribCliError::Store(StoreError::NewerSchema { .. }) => 3,
+            ContribCliError::Store(e) | ContribCliError::Campaign(CampaignError::Store(e)) => {
+                crate::cli::error::store_exit_code(e)
+            }
             ContribCliError::Pledge(e) => e.exit_code(),
+            ContribCliError::Campaign(_) => 2,
             _ => 1,
         }
     }
@@ -290,12 +294,8 @@ pub fn run(
                 starts_on: args.starts,
                 ends_on: args.ends,
             };
-            let new = input
-                .check(&vietnam_date(now))
-                .map_err(|problems| usage(problems.join("\n")))?;
-            let store = open(config)?;
-            let poster_code = crate::contrib::reference::new_poster_code(&mut rand::rng());
-            let campaign = store.create_campaign(&new, &poster_code, now)?;
+            let campaign =
+                crate::hub::campaigns::create(&open(config)?, &input, now, &mut rand::rng())?;
             writeln!(out, "Campaign {} created: {}", campaign.id, campaign.title).map_err(w)?;
             writeln!(
                 out,
@@ -312,9 +312,11 @@ pub fn run(
             Ok(())
         }
         ContribCommand::Campaign(CampaignCommand::List) => {
-            let store = open(config)?;
-            for c in store.campaigns()? {
-                let t = store.campaign_totals(&c.id)?;
+            for CampaignSummary {
+                campaign: c,
+                totals: t,
+            } in crate::hub::campaigns::list(&open(config)?)?
+            {
                 writeln!(
                     out,
                     "{}\t{}\t{}\t{}\traised {} / {} VND\t{} gifts\t{}",
@@ -342,13 +344,7 @@ pub fn run(
             Ok(())
         }
         ContribCommand::Poster(args) => {
-            let store = open(config)?;
-            let campaign = store.campaign(&args.campaign)?.ok_or_else(|| {
-                usage(format!(
-                    "no campaign {:?}; `phonghop hub campaign list` shows ids and slugs",
-                    args.campaign
-                ))
-            })?;
+            let campaign = crate::hub::campaigns::find(&open(config)?, &args.campaign)?;
             let pdf = crate::contrib::poster::poster_pdf(
                 &campaign,
                 &config.campaign_page_url(&campaign.slug),
@@ -544,13 +540,8 @@ pub fn run(
             Ok(())
         }
         ContribCommand::Ledger(LedgerCommand::Show { campaign }) => {
-            let store = open(config)?;
-            let c = store.campaign(&campaign)?.ok_or_else(|| {
-                usage(format!(
-                    "no campaign {campaign:?}; `phonghop hub campaign list` shows ids and slugs"
-                ))
-            })?;
-            for e in store.ledger_of(&c.id)? {
+            let book = crate::hub::campaigns::ledger(&open(config)?, &campaign)?;
+            for e in &book.entries {
                 writeln!(
                     out,
                     "{}\t{}\t{}\t{} VND\t{}\t{}\t{}",
@@ -564,7 +555,7 @@ pub fn run(
                 )
                 .map_err(w)?;
             }
-            let t = store.campaign_totals(&c.id)?;
+            let t = book.totals;
             writeln!(
                 out,
                 "raised {} VND from {} gifts",

@@ -5,8 +5,8 @@ use std::io::Write;
 
 use crate::app::OpenError;
 use crate::config::HubConfig;
-use crate::feedback::Status;
-use crate::store::{FeedbackRow, StatusRefusal, Store, StoreError};
+use crate::hub::tickets::{self, TicketError};
+use crate::store::{FeedbackRow, Store, StoreError};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum FeedbackCommand {
@@ -54,21 +54,13 @@ pub enum FeedbackCommand {
 /// Why a feedback command failed; every message says what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum FeedbackCliError {
-    #[error("status {given:?} is not one of: {valid}")]
-    UnknownStatus { given: String, valid: String },
-    #[error("{0:?} is not a ticket code like LC-7K3P9")]
-    BadTicket(String),
-    #[error("no feedback with ticket code {0}")]
-    NoTicket(String),
-    #[error("--by: say who makes the change")]
-    NoStaffMember,
     #[error("--format {0:?} is not supported; use csv")]
     UnknownFormat(String),
     /// A `--status`/`--since` filter the staff API refuses the same way.
-    #[error("{0}")]
-    Filter(String),
     #[error(transparent)]
-    Refused(#[from] StatusRefusal),
+    Filter(#[from] crate::hub::FilterError),
+    #[error(transparent)]
+    Ticket(#[from] TicketError),
     #[error(transparent)]
     Open(#[from] OpenError),
     #[error(transparent)]
@@ -85,7 +77,7 @@ impl FeedbackCliError {
     /// 3 for a damaged or newer database, 2 otherwise (input to fix, as before).
     pub fn exit_code(&self) -> u8 {
         let store = match self {
-            FeedbackCliError::Store(e) => Some(e),
+            FeedbackCliError::Store(e) | FeedbackCliError::Ticket(TicketError::Store(e)) => Some(e),
             FeedbackCliError::Open(e) => e.store(),
             _ => None,
         };
@@ -100,36 +92,20 @@ fn open(config: &HubConfig) -> Result<Store, FeedbackCliError> {
     Ok(crate::app::open_store(&config.data_dir)?)
 }
 
-fn parse_status(s: &str) -> Result<Status, FeedbackCliError> {
-    Status::parse(s).ok_or_else(|| FeedbackCliError::UnknownStatus {
-        given: s.to_owned(),
-        valid: Status::ALL
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-    })
-}
-
-fn ticket(code: &str) -> Result<String, FeedbackCliError> {
-    crate::feedback::ticket::normalize(code)
-        .ok_or_else(|| FeedbackCliError::BadTicket(code.to_owned()))
-}
-
 /// Runs a feedback command; errors say what to fix (the binary exits 2 with them).
 pub fn run(
     config: &HubConfig,
     command: FeedbackCommand,
     out: &mut dyn Write,
 ) -> Result<(), FeedbackCliError> {
+    let now = crate::clock::now_ms();
     match command {
         FeedbackCommand::List {
             status,
             unit,
             since,
         } => {
-            let filter = crate::hub::feedback_filter(status.as_deref(), unit, since.as_deref())
-                .map_err(|e| FeedbackCliError::Filter(e.to_string()))?;
+            let filter = crate::hub::feedback_filter(status.as_deref(), unit, since.as_deref())?;
             for row in open(config)?.feedback_list(&filter)? {
                 let first_line: String = row
                     .text
@@ -152,15 +128,12 @@ pub fn run(
             }
         }
         FeedbackCommand::Show { code } => {
-            let code = ticket(&code)?;
-            let row = open(config)?
-                .feedback_by_ticket(&code)?
-                .ok_or_else(|| FeedbackCliError::NoTicket(code.clone()))?;
+            let row = tickets::find(&open(config)?, &code)?;
             let json = serde_json::to_string_pretty(&row)?;
             writeln!(out, "{json}")?;
         }
         FeedbackCommand::Status { code, status, by } => {
-            let row = update(config, &code, Some(&status), None, &by)?;
+            let row = tickets::update(&open(config)?, &code, Some(&status), None, &by, now)?;
             writeln!(out, "{} is now {}", row.ticket_code, row.status)?;
         }
         FeedbackCommand::Reply {
@@ -169,37 +142,26 @@ pub fn run(
             by,
             status,
         } => {
-            let row = update(config, &code, status.as_deref(), Some(&text), &by)?;
+            let row = tickets::update(
+                &open(config)?,
+                &code,
+                status.as_deref(),
+                Some(&text),
+                &by,
+                now,
+            )?;
             writeln!(out, "replied to {} ({})", row.ticket_code, row.status)?;
         }
         FeedbackCommand::Export { format, since } => {
             if format != "csv" {
                 return Err(FeedbackCliError::UnknownFormat(format));
             }
-            let filter = crate::hub::feedback_filter(None, None, since.as_deref())
-                .map_err(|e| FeedbackCliError::Filter(e.to_string()))?;
+            let filter = crate::hub::feedback_filter(None, None, since.as_deref())?;
             let rows = open(config)?.feedback_list(&filter)?;
             write_csv(&rows, out)?;
         }
     }
     Ok(())
-}
-
-fn update(
-    config: &HubConfig,
-    code: &str,
-    status: Option<&str>,
-    reply: Option<&str>,
-    by: &str,
-) -> Result<FeedbackRow, FeedbackCliError> {
-    if by.trim().is_empty() {
-        return Err(FeedbackCliError::NoStaffMember);
-    }
-    let code = ticket(code)?;
-    let status = status.map(parse_status).transpose()?;
-    open(config)?
-        .update_feedback(&code, status, reply, by.trim(), crate::clock::now_ms())?
-        .map_err(FeedbackCliError::from)
 }
 
 /// CSV for spreadsheets. Exports leave the hub, so they carry no personal data.

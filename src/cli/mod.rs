@@ -1,14 +1,23 @@
 //! The command line: every clap type of `phonghop` lives in this module (and only here), so
 //! the rest of the library takes typed arguments and never parses a command line.
-//! `src/main.rs` parses with [`Cli`], sets up logging and maps errors to exit codes.
+//! `src/main.rs` parses with [`Cli`], sets up logging, calls [`run()`] and exits with
+//! [`CliError::exit_code`].
 
 // The doc comments below are clap's help texts, which name config sections such as `[tls]`
 // in brackets: not links.
 #![allow(rustdoc::broken_intra_doc_links)]
 
 pub mod contrib;
+pub mod error;
 pub mod feedback;
+pub mod hub;
 pub mod qr;
+pub mod room;
+pub mod run;
+pub mod user;
+
+pub use error::CliError;
+pub use run::run;
 
 use std::path::PathBuf;
 
@@ -144,6 +153,9 @@ pub enum HubCommand {
     /// Meetings between rooms (until scheduling arrives): start, stop, browser links, list.
     #[command(subcommand)]
     Meeting(MeetingCommand),
+    /// Staff accounts for the dashboard and API: add, list, disable, reset, tokens.
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// Write a self-signed certificate and key to the paths in [tls].
     GenCert {
         /// Extra DNS names or IP addresses the certificate is valid for.

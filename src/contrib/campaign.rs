@@ -118,9 +118,73 @@ fn date(text: &str) -> Option<jiff::civil::Date> {
     text.trim().parse::<jiff::civil::Date>().ok()
 }
 
+/// One thing wrong with a [`CampaignInput`]; each names the field and what to type instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CampaignProblem {
+    #[error(
+        "slug {0:?}: use 3-60 lowercase letters, digits and '-', such as vi-nguoi-ngheo-2026 \
+         (it is the page's address: /c/<slug>)"
+    )]
+    Slug(String),
+    #[error("title: empty; give the campaign's name")]
+    EmptyTitle,
+    #[error(
+        "bank {given:?}: not in the bank list; give a BIN or short name{}",
+        suggestions_text(suggestions)
+    )]
+    UnknownBank {
+        given: String,
+        /// Close bank names, as `VCB (970436)`.
+        suggestions: Vec<String>,
+    },
+    #[error("account {given:?}: {reason}")]
+    Account {
+        given: String,
+        reason: crate::vietqr::AccountError,
+    },
+    #[error("account name: empty; give the account holder as the bank shows it")]
+    EmptyAccountName,
+    #[error("goal {0}: give the goal in whole dong, more than 0, such as 50000000")]
+    Goal(i64),
+    #[error("starts {0:?}: use YYYY-MM-DD")]
+    StartsNotADate(String),
+    #[error("ends {0:?}: use YYYY-MM-DD")]
+    EndsNotADate(String),
+    #[error("ends {ends} is before starts {starts}")]
+    EndsBeforeStarts {
+        starts: jiff::civil::Date,
+        ends: jiff::civil::Date,
+    },
+}
+
+fn suggestions_text(suggestions: &[String]) -> String {
+    if suggestions.is_empty() {
+        String::new()
+    } else {
+        format!(", e.g. {}", suggestions.join(", "))
+    }
+}
+
+/// Every problem of a [`CampaignInput`] at once (never empty), one a line when shown.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.joined("\n"))]
+pub struct CampaignProblems(pub Vec<CampaignProblem>);
+
+impl CampaignProblems {
+    /// The problems' texts with `separator` between them (a line break for a terminal,
+    /// `; ` for a one-line API message).
+    pub fn joined(&self, separator: &str) -> String {
+        self.0
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(separator)
+    }
+}
+
 impl CampaignInput {
     /// Every problem at once, each naming the field and what to type instead.
-    pub fn check(&self, today: &str) -> Result<NewCampaign, Vec<String>> {
+    pub fn check(&self, today: &str) -> Result<NewCampaign, CampaignProblems> {
         let mut problems = Vec::new();
         let slug = self.slug.trim().to_owned();
         if slug.len() < 3
@@ -131,45 +195,35 @@ impl CampaignInput {
             || slug.starts_with('-')
             || slug.ends_with('-')
         {
-            problems.push(format!(
-                "slug {slug:?}: use 3-60 lowercase letters, digits and '-', such as vi-nguoi-ngheo-2026 \
-                 (it is the page's address: /c/<slug>)"
-            ));
+            problems.push(CampaignProblem::Slug(slug.clone()));
         }
         let title = crate::text::nfc(self.title.trim());
         if title.is_empty() {
-            problems.push("title: empty; give the campaign's name".into());
+            problems.push(CampaignProblem::EmptyTitle);
         }
         let bank = crate::vietqr::find_bank(&self.bank);
         if bank.is_none() {
-            let suggestions: Vec<String> = crate::vietqr::suggest_banks(&self.bank, 3)
-                .iter()
-                .map(|b| format!("{} ({})", b.short_name, b.bin))
-                .collect();
-            problems.push(format!(
-                "bank {:?}: not in the bank list; give a BIN or short name{}",
-                self.bank,
-                if suggestions.is_empty() {
-                    String::new()
-                } else {
-                    format!(", e.g. {}", suggestions.join(", "))
-                }
-            ));
+            problems.push(CampaignProblem::UnknownBank {
+                given: self.bank.clone(),
+                suggestions: crate::vietqr::suggest_banks(&self.bank, 3)
+                    .iter()
+                    .map(|b| format!("{} ({})", b.short_name, b.bin))
+                    .collect(),
+            });
         }
         let account = self.account.trim().to_owned();
-        if let Err(e) = crate::vietqr::AccountId::new(&account) {
-            problems.push(format!("account {account:?}: {e}"));
+        if let Err(reason) = crate::vietqr::AccountId::new(&account) {
+            problems.push(CampaignProblem::Account {
+                given: account.clone(),
+                reason,
+            });
         }
         let account_name = crate::text::nfc(self.account_name.trim());
         if account_name.is_empty() {
-            problems
-                .push("account name: empty; give the account holder as the bank shows it".into());
+            problems.push(CampaignProblem::EmptyAccountName);
         }
         if self.goal_vnd <= 0 {
-            problems.push(format!(
-                "goal {}: give the goal in whole dong, more than 0, such as 50000000",
-                self.goal_vnd
-            ));
+            problems.push(CampaignProblem::Goal(self.goal_vnd));
         }
         let starts_text = if self.starts_on.trim().is_empty() {
             today
@@ -178,13 +232,13 @@ impl CampaignInput {
         };
         let starts = date(starts_text);
         if starts.is_none() {
-            problems.push(format!("starts {starts_text:?}: use YYYY-MM-DD"));
+            problems.push(CampaignProblem::StartsNotADate(starts_text.to_owned()));
         }
         let ends = date(&self.ends_on);
         match (starts, ends) {
-            (_, None) => problems.push(format!("ends {:?}: use YYYY-MM-DD", self.ends_on)),
-            (Some(s), Some(e)) if e < s => {
-                problems.push(format!("ends {e} is before starts {s}"));
+            (_, None) => problems.push(CampaignProblem::EndsNotADate(self.ends_on.clone())),
+            (Some(starts), Some(ends)) if ends < starts => {
+                problems.push(CampaignProblem::EndsBeforeStarts { starts, ends });
             }
             _ => {}
         }
@@ -200,7 +254,7 @@ impl CampaignInput {
                 starts_on: starts.to_string(),
                 ends_on: ends.to_string(),
             }),
-            _ => Err(problems),
+            _ => Err(CampaignProblems(problems)),
         }
     }
 }
@@ -222,7 +276,15 @@ mod tests {
             starts_on: "2026-12-01".into(),
             ends_on: "2026-11-01".into(),
         };
-        let problems = input.check("2026-11-23").expect_err("invalid");
+        let problems = input.check("2026-11-23").expect_err("invalid").0;
         assert_eq!(problems.len(), 6, "{problems:#?}");
+        assert!(matches!(problems[0], CampaignProblem::Slug(ref s) if s == "Bad Slug"));
+        assert!(problems.contains(&CampaignProblem::EmptyTitle));
+        assert!(problems.contains(&CampaignProblem::Goal(0)));
+        assert!(problems.iter().any(|p| matches!(
+            p,
+            CampaignProblem::EndsBeforeStarts { starts, ends }
+                if starts.to_string() == "2026-12-01" && ends.to_string() == "2026-11-01"
+        )));
     }
 }

@@ -242,30 +242,17 @@ pub(super) async fn public_page(State(hub): State<Arc<Hub>>, Path(page): Path<St
 #[derive(Debug, serde::Serialize)]
 struct CampaignView {
     #[serde(flatten)]
-    campaign: crate::store::Campaign,
-    totals: crate::store::CampaignTotals,
+    summary: super::campaigns::CampaignSummary,
     page_url: String,
 }
 
 pub(super) async fn list_campaigns(State(hub): State<Arc<Hub>>) -> Result<Response, ApiFailure> {
-    let list = hub
-        .store
-        .call(|s| {
-            s.campaigns()?
-                .into_iter()
-                .map(|c| {
-                    let totals = s.campaign_totals(&c.id)?;
-                    Ok((c, totals))
-                })
-                .collect::<Result<Vec<_>, crate::store::StoreError>>()
-        })
-        .await?;
+    let list = hub.store.call(super::campaigns::list).await?;
     let views: Vec<CampaignView> = list
         .into_iter()
-        .map(|(campaign, totals)| CampaignView {
-            page_url: hub.config.campaign_page_url(&campaign.slug),
-            campaign,
-            totals,
+        .map(|summary| CampaignView {
+            page_url: hub.config.campaign_page_url(&summary.campaign.slug),
+            summary,
         })
         .collect();
     Ok(Json(views).into_response())
@@ -275,26 +262,28 @@ pub(super) async fn create_campaign(
     State(hub): State<Arc<Hub>>,
     JsonBody(input): JsonBody<crate::contrib::campaign::CampaignInput>,
 ) -> Result<Response, ApiFailure> {
+    use super::campaigns::CampaignError;
     let now = crate::clock::now_ms();
-    let new = input
-        .check(&crate::contrib::vietnam_date(now))
-        .map_err(|problems| {
-            ApiFailure::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_campaign",
-                &problems.join("; "),
-            )
-        })?;
-    let poster_code = crate::contrib::reference::new_poster_code(&mut rand::rng());
     let campaign = hub
         .store
-        .call(move |s| s.create_campaign(&new, &poster_code, now))
-        .await?;
+        .call(move |s| super::campaigns::create(s, &input, now, &mut rand::rng()))
+        .await
+        .map_err(|e| match e {
+            CampaignError::Invalid(problems) => ApiFailure::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_campaign",
+                &problems.joined("; "),
+            ),
+            CampaignError::Store(e) => ApiFailure::from(e),
+            CampaignError::NoCampaign(key) => ApiFailure::not_found(&key),
+        })?;
     tracing::info!(campaign = %campaign.slug, "campaign created through the staff API");
     let view = CampaignView {
         page_url: hub.config.campaign_page_url(&campaign.slug),
-        campaign,
-        totals: Default::default(),
+        summary: super::campaigns::CampaignSummary {
+            campaign,
+            totals: Default::default(),
+        },
     };
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }

@@ -38,6 +38,10 @@ impl ApiFailure {
         )
     }
 
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
     /// The request's shape is wrong (not JSON, an unknown field, a missing parameter).
     pub fn bad_request(message: &str) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)

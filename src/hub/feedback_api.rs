@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::Hub;
-use super::auth::RoomCaller;
+use super::auth::{RoomCaller, Staff};
 use super::contrib_sync::PledgeRefusal;
 use super::error::{ApiFailure, JsonBody};
 use crate::datadir::{DataDir, DataDirError};
@@ -143,7 +143,10 @@ pub(super) async fn sync_down(
         .call(move |s| s.ticket_updates_for_room(&room.id, query.cursor))
         .await?;
     let contrib = super::contrib_sync::down(&hub, room_id, query.confirmations_cursor).await?;
+    let more = tickets.len() as i64 >= crate::store::TICKET_UPDATES_MAX
+        || contrib.confirmations.len() as i64 >= crate::store::CONFIRMATIONS_MAX;
     Ok(Json(DownSync {
+        more,
         cursor,
         tickets,
         categories: hub.config.feedback.categories.clone(),
@@ -208,13 +211,19 @@ pub(super) struct ListQuery {
     since: Option<String>,
 }
 
+/// A commune officer's list holds her unit's items only, whatever `unit` she asks for.
 pub(super) async fn list(
     State(hub): State<Arc<Hub>>,
+    staff: Staff,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, ApiFailure> {
     let filter = filter_from(query.status.as_deref(), query.unit, query.since.as_deref())
         .map_err(|e| ApiFailure::invalid(&e.to_string()))?;
-    let rows = hub.store.call(move |s| s.feedback_list(&filter)).await?;
+    let scope = staff.scope();
+    let rows = hub
+        .store
+        .call(move |s| s.feedback_list_in(&filter, scope.unit()))
+        .await?;
     Ok(Json(rows).into_response())
 }
 
@@ -256,10 +265,19 @@ pub fn filter_from(
 
 pub(super) async fn show(
     State(hub): State<Arc<Hub>>,
+    staff: Staff,
     Path(code): Path<String>,
 ) -> Result<Response, ApiFailure> {
-    let row = find(&hub, code).await?;
+    let row = find_for(&hub, &staff, code).await?;
     Ok(Json(row).into_response())
+}
+
+/// The item `code` if `staff` may see it: 404 when there is none, 403 when it belongs to
+/// another unit's room.
+async fn find_for(hub: &Hub, staff: &Staff, code: String) -> Result<FeedbackRow, ApiFailure> {
+    let row = find(hub, code).await?;
+    staff.may_see_unit(&row.unit_id)?;
+    Ok(row)
 }
 
 async fn find(hub: &Hub, code: String) -> Result<FeedbackRow, ApiFailure> {
@@ -276,18 +294,16 @@ async fn find(hub: &Hub, code: String) -> Result<FeedbackRow, ApiFailure> {
 pub struct UpdateRequest {
     pub status: Option<String>,
     pub reply: Option<String>,
-    /// The staff member making the change, kept in the history.
-    pub by: String,
+    /// Accepted for older scripts and ignored: the history records the signed-in login.
+    pub by: Option<String>,
 }
 
 pub(super) async fn update(
     State(hub): State<Arc<Hub>>,
+    staff: Staff,
     Path(code): Path<String>,
     JsonBody(request): JsonBody<UpdateRequest>,
 ) -> Result<Response, ApiFailure> {
-    if request.by.trim().is_empty() {
-        return Err(ApiFailure::invalid("say who makes the change in \"by\""));
-    }
     let status = match request.status.as_deref() {
         None => None,
         Some(s) => Some(
@@ -295,11 +311,15 @@ pub(super) async fn update(
                 .ok_or_else(|| ApiFailure::invalid(&format!("status {s:?} is not a status")))?,
         ),
     };
-    let code = find(&hub, code).await?.ticket_code;
+    if let Some(by) = request.by.as_deref().filter(|by| *by != staff.login) {
+        tracing::debug!(by, login = %staff.login, "the history records the signed-in login");
+    }
+    let code = find_for(&hub, &staff, code).await?.ticket_code;
     let now = crate::clock::now_ms();
+    let by = staff.login.clone();
     let outcome = hub
         .store
-        .call(move |s| s.update_feedback(&code, status, request.reply.as_deref(), &request.by, now))
+        .call(move |s| s.update_feedback(&code, status, request.reply.as_deref(), &by, now))
         .await?;
     match outcome {
         Ok(row) => {
@@ -316,9 +336,10 @@ pub(super) async fn update(
 
 pub(super) async fn voice(
     State(hub): State<Arc<Hub>>,
+    staff: Staff,
     Path(code): Path<String>,
 ) -> Result<Response, ApiFailure> {
-    let row = find(&hub, code).await?;
+    let row = find_for(&hub, &staff, code).await?;
     let sha = row
         .voice_sha256
         .ok_or_else(|| ApiFailure::not_found("this feedback has no voice"))?;

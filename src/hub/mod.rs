@@ -4,9 +4,11 @@
 //! `run` takes a bound listener and a shutdown future, so a test can start a hub on
 //! `127.0.0.1:0` and stop it when it likes.
 
+pub mod accounts;
 pub mod admin;
 mod api;
 mod auth;
+pub mod campaigns;
 mod contrib_api;
 mod contrib_sync;
 mod error;
@@ -18,11 +20,13 @@ pub mod pledges;
 pub mod presence;
 pub mod routes;
 pub mod session;
+pub mod tickets;
 pub mod tls;
+mod web;
 mod ws;
 
 /// The staff API's feedback filter, which `phonghop hub feedback` shares.
-pub use feedback_api::filter_from as feedback_filter;
+pub use feedback_api::{FilterError, filter_from as feedback_filter};
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -66,6 +70,8 @@ pub(crate) struct Hub {
     enroll_failures: Mutex<auth::RateLimiter>,
     /// Views of public ticket pages per client address.
     public_views: Mutex<auth::RateLimiter>,
+    /// Failed staff logins per client address.
+    staff_logins: Mutex<auth::RateLimiter>,
     /// Running meetings and their media.
     meetings: meetings::Meetings,
     shutdown: CancellationToken,
@@ -83,6 +89,10 @@ impl Hub {
         std::collections::HashMap<SessionId, tokio::sync::mpsc::Sender<ErrorCode>>,
     > {
         self.sessions.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn lock_staff_logins(&self) -> std::sync::MutexGuard<'_, auth::RateLimiter> {
+        self.staff_logins.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Publishes the board to every session and the metrics.
@@ -160,6 +170,7 @@ pub async fn run(
         sync_hints: tokio::sync::broadcast::Sender::new(16),
         enroll_failures: Mutex::new(auth::RateLimiter::enrollment()),
         public_views: Mutex::new(auth::RateLimiter::public_pages()),
+        staff_logins: Mutex::new(auth::RateLimiter::staff_logins()),
         meetings,
         shutdown: cancel.clone(),
     });

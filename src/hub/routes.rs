@@ -10,26 +10,34 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::middleware::{from_extractor, from_extractor_with_state};
+use axum::middleware::{from_extractor_with_state, from_fn};
 use axum::routing::{get, post, put};
 
 use super::Hub;
-use super::auth::{RoomCaller, StaffCaller};
+use super::auth::{ProvinceAdmin, RoomCaller, Staff, StaffPage};
 use super::error::ApiFailure;
-use super::{api, contrib_api, feedback_api, meeting_api, open311};
+use super::{api, contrib_api, feedback_api, meeting_api, open311, web};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     /// Anyone, on purpose: health, metrics, enrollment (the code is the secret and its
     /// guessing is rate limited), public ticket and campaign pages, the Open311 read API
-    /// (what the ticket page shows), and meeting links (the
-    /// link's token, checked by the handler, opens one meeting; no body is read).
+    /// (what the ticket page shows), meeting links (the
+    /// link's token, checked by the handler, opens one meeting; no body is read), the staff
+    /// login and set-password forms (CSRF-checked, rate limited) and the dashboard's CSS.
     Public,
     /// An enrolled room: `Authorization: Bearer <credential>`, checked before the handler.
     Room,
-    /// Staff: loopback clients only until staff accounts exist, checked before the handler.
+    /// Staff JSON: a session cookie or `Authorization: Bearer <token>` of an enabled
+    /// account, checked before the handler (401 JSON otherwise); the handler limits what
+    /// it shows to the member's scope (a commune officer: her unit's items, 403 for others).
     Staff,
+    /// Staff JSON only a province admin may use: commune staff get 403 before the handler.
+    Province,
+    /// Dashboard pages for signed-in staff: anyone else is redirected to `/staff/login`.
+    /// Forms posted here carry the session's CSRF token, which the handler checks.
+    StaffPage,
     /// A bank's notification service: the sender's signature covers the body, so the
     /// handler checks it; the body is small and limited before it is read.
     Webhook,
@@ -57,6 +65,12 @@ pub const ROUTES: &[Route] = &[
     Route { method: "GET", path: "/open311/v2/services.json", access: Access::Public },
     Route { method: "GET", path: "/open311/v2/requests.json", access: Access::Public },
     Route { method: "GET", path: "/open311/v2/requests/{id}", access: Access::Public },
+    Route { method: "GET", path: "/staff", access: Access::Public },
+    Route { method: "GET", path: "/staff/login", access: Access::Public },
+    Route { method: "POST", path: "/staff/login", access: Access::Public },
+    Route { method: "GET", path: "/staff/set-password/{token}", access: Access::Public },
+    Route { method: "POST", path: "/staff/set-password/{token}", access: Access::Public },
+    Route { method: "GET", path: "/staff/static/{file}", access: Access::Public },
     Route { method: "GET", path: "/api/v1/rooms/me", access: Access::Room },
     Route { method: "GET", path: "/api/v1/presence", access: Access::Room },
     Route { method: "GET", path: "/api/v1/ws", access: Access::Room },
@@ -67,16 +81,20 @@ pub const ROUTES: &[Route] = &[
     Route { method: "GET", path: "/api/v1/feedback/{code}", access: Access::Staff },
     Route { method: "POST", path: "/api/v1/feedback/{code}", access: Access::Staff },
     Route { method: "GET", path: "/api/v1/feedback/{code}/voice", access: Access::Staff },
-    Route { method: "GET", path: "/api/v1/campaigns", access: Access::Staff },
-    Route { method: "POST", path: "/api/v1/campaigns", access: Access::Staff },
-    Route { method: "POST", path: "/api/v1/campaigns/{campaign}/close", access: Access::Staff },
-    Route { method: "GET", path: "/api/v1/meetings", access: Access::Staff },
-    Route { method: "POST", path: "/api/v1/meetings", access: Access::Staff },
-    Route { method: "GET", path: "/api/v1/meetings/{id}", access: Access::Staff },
-    Route { method: "DELETE", path: "/api/v1/meetings/{id}", access: Access::Staff },
-    Route { method: "POST", path: "/api/v1/meetings/{id}/links", access: Access::Staff },
-    Route { method: "PUT", path: "/api/v1/meetings/{id}/subscriptions/{participant}", access: Access::Staff },
-    Route { method: "PUT", path: "/api/v1/meetings/{id}/participants/{participant}/bitrate_cap", access: Access::Staff },
+    Route { method: "GET", path: "/api/v1/campaigns", access: Access::Province },
+    Route { method: "POST", path: "/api/v1/campaigns", access: Access::Province },
+    Route { method: "POST", path: "/api/v1/campaigns/{campaign}/close", access: Access::Province },
+    Route { method: "GET", path: "/api/v1/meetings", access: Access::Province },
+    Route { method: "POST", path: "/api/v1/meetings", access: Access::Province },
+    Route { method: "GET", path: "/api/v1/meetings/{id}", access: Access::Province },
+    Route { method: "DELETE", path: "/api/v1/meetings/{id}", access: Access::Province },
+    Route { method: "POST", path: "/api/v1/meetings/{id}/links", access: Access::Province },
+    Route { method: "PUT", path: "/api/v1/meetings/{id}/subscriptions/{participant}", access: Access::Province },
+    Route { method: "PUT", path: "/api/v1/meetings/{id}/participants/{participant}/bitrate_cap", access: Access::Province },
+    Route { method: "GET", path: "/staff/", access: Access::StaffPage },
+    Route { method: "POST", path: "/staff/logout", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/account", access: Access::StaffPage },
+    Route { method: "POST", path: "/staff/account", access: Access::StaffPage },
     Route { method: "POST", path: "/webhooks/sepay", access: Access::Webhook },
     Route { method: "POST", path: "/webhooks/casso", access: Access::Webhook },
     Route { method: "POST", path: "/webhooks/payos", access: Access::Webhook },
@@ -111,9 +129,12 @@ pub(crate) fn router(hub: Arc<Hub>) -> Router {
     Router::new()
         .merge(public_routes())
         .merge(room_routes(hub.clone()))
-        .merge(staff_routes())
+        .merge(staff_routes(hub.clone()))
+        .merge(province_routes(hub.clone()))
+        .merge(staff_page_routes(hub.clone()))
         .merge(webhook_routes())
         .fallback(|| async { ApiFailure::no_such_endpoint() })
+        .layer(from_fn(web::staff_response_headers))
         .with_state(hub)
 }
 
@@ -131,6 +152,16 @@ fn public_routes() -> Router<Arc<Hub>> {
         .route("/open311/v2/requests.json", get(open311::requests))
         // `{id}` is `<ticket code>.json`: the router matches whole segments only.
         .route("/open311/v2/requests/{id}", get(open311::request))
+        .route("/staff", get(web::to_home))
+        .route(
+            "/staff/login",
+            get(web::login::form).post(web::login::submit),
+        )
+        .route(
+            "/staff/set-password/{token}",
+            get(web::login::set_password_form).post(web::login::set_password),
+        )
+        .route("/staff/static/{file}", get(web::static_file))
         .layer(DefaultBodyLimit::max(TINY_BODY_MAX_BYTES))
 }
 
@@ -152,7 +183,7 @@ fn room_routes(hub: Arc<Hub>) -> Router<Arc<Hub>> {
         .route_layer(from_extractor_with_state::<RoomCaller, _>(hub))
 }
 
-fn staff_routes() -> Router<Arc<Hub>> {
+fn staff_routes(hub: Arc<Hub>) -> Router<Arc<Hub>> {
     Router::new()
         .route("/api/v1/feedback", get(feedback_api::list))
         .route(
@@ -160,6 +191,12 @@ fn staff_routes() -> Router<Arc<Hub>> {
             get(feedback_api::show).post(feedback_api::update),
         )
         .route("/api/v1/feedback/{code}/voice", get(feedback_api::voice))
+        .layer(DefaultBodyLimit::max(SMALL_BODY_MAX_BYTES))
+        .route_layer(from_extractor_with_state::<Staff, _>(hub))
+}
+
+fn province_routes(hub: Arc<Hub>) -> Router<Arc<Hub>> {
+    Router::new()
         .route(
             "/api/v1/campaigns",
             get(contrib_api::list_campaigns).post(contrib_api::create_campaign),
@@ -186,7 +223,19 @@ fn staff_routes() -> Router<Arc<Hub>> {
             put(meeting_api::cap),
         )
         .layer(DefaultBodyLimit::max(SMALL_BODY_MAX_BYTES))
-        .route_layer(from_extractor::<StaffCaller>())
+        .route_layer(from_extractor_with_state::<ProvinceAdmin, _>(hub))
+}
+
+fn staff_page_routes(hub: Arc<Hub>) -> Router<Arc<Hub>> {
+    Router::new()
+        .route("/staff/", get(web::home))
+        .route("/staff/logout", post(web::login::logout))
+        .route(
+            "/staff/account",
+            get(web::login::account).post(web::login::change_password),
+        )
+        .layer(DefaultBodyLimit::max(SMALL_BODY_MAX_BYTES))
+        .route_layer(from_extractor_with_state::<StaffPage, _>(hub))
 }
 
 fn webhook_routes() -> Router<Arc<Hub>> {
@@ -252,6 +301,8 @@ mod tests {
             ("public_routes", Access::Public),
             ("room_routes", Access::Room),
             ("staff_routes", Access::Staff),
+            ("province_routes", Access::Province),
+            ("staff_page_routes", Access::StaffPage),
             ("webhook_routes", Access::Webhook),
         ] {
             let mut served = served_by(source, function);

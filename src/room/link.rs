@@ -236,6 +236,8 @@ async fn session(
                         room.metrics.hub_connects.inc();
                         tracing::info!(%room_id, %room_name, "connected to the hub");
                         set_link(room, HubLink::Connected { since_ms: crate::clock::now_ms() });
+                        // Hints sent while the link was down were lost: ask for what changed.
+                        room.download_hint.notify_one();
                     }
                     Ok(HubMessage::Presence { rooms }) => {
                         room.status.send_modify(|s| s.presence = rooms);

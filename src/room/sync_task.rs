@@ -302,6 +302,7 @@ async fn download(
         .map_err(SyncError::Answer)?;
     let now = crate::clock::now_ms();
     let updated = !down.tickets.is_empty();
+    let more = down.more;
     room.store
         .call(move |s| {
             s.apply_ticket_updates(&down.tickets, now)?;
@@ -317,5 +318,5 @@ async fn download(
     if updated {
         tracing::info!("ticket replies received from the hub");
     }
-    Ok(Outcome::Downloaded)
+    Ok(Outcome::Downloaded { more })
 }

@@ -8,6 +8,10 @@ use super::{Store, StoreError, exists};
 use crate::feedback::{FeedbackFilter, FeedbackRow, RoomTicket, Status, StatusRefusal};
 use crate::wire::{FeedbackRecord, Record, TicketUpdate, UploadAck, UploadItem};
 
+/// How many ticket updates one download carries at most; a full page tells the room that
+/// more wait (`DownSync::more`), so a box that was offline long catches up at once.
+pub const TICKET_UPDATES_MAX: i64 = 500;
+
 const FEEDBACK_COLUMNS: &str = "f.id, f.room_id, r.unit_id, f.room_seq, f.ticket_code, f.category, f.text, \
      f.voice_sha256, f.name, f.phone, f.village, f.language, f.submitted_at_ms, f.received_at_ms, \
      f.status, f.reply, f.replied_at_ms, f.updated_at_ms, f.hidden";
@@ -239,7 +243,8 @@ impl Store {
         Ok(ack)
     }
 
-    /// Statuses and replies of a room's tickets changed after `cursor`; returns the new cursor.
+    /// Statuses and replies of a room's tickets changed after `cursor`, at most
+    /// [`TICKET_UPDATES_MAX`] of them; returns the new cursor.
     pub fn ticket_updates_for_room(
         &self,
         room_id: &str,
@@ -248,9 +253,9 @@ impl Store {
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(
             "SELECT ticket_code, status, reply, updated_at_ms, version FROM feedback
-             WHERE room_id = ?1 AND version > ?2 ORDER BY version LIMIT 500",
+             WHERE room_id = ?1 AND version > ?2 ORDER BY version LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![room_id, cursor], |r| {
+        let rows = stmt.query_map(params![room_id, cursor, TICKET_UPDATES_MAX], |r| {
             Ok((
                 TicketUpdate {
                     ticket_code: r.get(0)?,
@@ -272,11 +277,22 @@ impl Store {
     }
 
     pub fn feedback_list(&self, filter: &FeedbackFilter) -> Result<Vec<FeedbackRow>, StoreError> {
+        self.feedback_list_in(filter, None)
+    }
+
+    /// `feedback_list` limited to the rooms of `scope_unit` when given (what a commune
+    /// officer may see), whatever unit the filter asks for.
+    pub fn feedback_list_in(
+        &self,
+        filter: &FeedbackFilter,
+        scope_unit: Option<&str>,
+    ) -> Result<Vec<FeedbackRow>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {FEEDBACK_COLUMNS} FROM feedback f JOIN rooms r ON r.id = f.room_id
              WHERE (?1 IS NULL OR f.status = ?1) AND (?2 IS NULL OR r.unit_id = ?2)
                AND (?3 IS NULL OR f.submitted_at_ms >= ?3) AND (?4 OR f.hidden = 0)
+               AND (?5 IS NULL OR r.unit_id = ?5)
              ORDER BY f.submitted_at_ms, f.room_id, f.room_seq"
         ))?;
         let rows = stmt.query_map(
@@ -284,7 +300,8 @@ impl Store {
                 filter.status,
                 filter.unit_id,
                 filter.since_ms,
-                filter.include_hidden
+                filter.include_hidden,
+                scope_unit
             ],
             feedback_from_row,
         )?;

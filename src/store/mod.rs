@@ -14,6 +14,7 @@ pub mod probe;
 mod report;
 mod room_contrib;
 mod rooms;
+mod staff;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,6 +24,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use uuid::Uuid;
 
 pub use backup::{backup_to, restore_from};
+pub use feedback::TICKET_UPDATES_MAX;
+pub use room_contrib::CONFIRMATIONS_MAX;
 // The domain types the store reads and writes live in the domain modules; they are named
 // here too so callers written against `crate::store::…` keep compiling.
 pub use crate::contrib::{
@@ -34,6 +37,7 @@ pub use meetings::MeetingRow;
 pub use pledge_staff::{CASH_TRANSFER_TEXT, CashReceipt};
 pub(crate) use report::{PublicTicket, PublicTicketQuery};
 pub use rooms::{EnrollRefusal, RoomRecord};
+pub use staff::{LoginCandidate, NewStaffUser};
 
 /// Stores a domain enum as its text (`as_str`) and reads it back with `FromStr`, so the
 /// column holds exactly what the JSON holds; a text the enum does not know reads as an
@@ -84,6 +88,7 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("migrations/0005_room_contributions.sql"),
     ),
     (6, "meetings", include_str!("migrations/0006_meetings.sql")),
+    (7, "staff", include_str!("migrations/0007_staff.sql")),
 ];
 
 /// The schema version this binary writes.

@@ -10,7 +10,7 @@ use crate::contrib::{Pledge, PledgeState, PledgeStatus, WallEntry};
 use crate::wire::{CampaignInfo, PledgeConfirmation, PledgeRecord};
 
 /// How many confirmations one download carries at most (the cursor brings the rest).
-const CONFIRMATIONS_MAX: i64 = 500;
+pub const CONFIRMATIONS_MAX: i64 = 500;
 
 /// Room side of [`Store::submit`]: the pledge's own row, in the submission's transaction.
 /// `Ok(false)` when the reference code is already used here (make another).

@@ -222,3 +222,106 @@ where
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// A new staff account of `role` (commune staff need `unit`) at `hub`, made as
+/// `phonghop hub user add` makes it, and a bearer token for it (`phonghop hub user token`).
+/// Returns (login, token).
+pub fn staff_account(
+    hub: &TestHub,
+    role: phonghop::staff::StaffRole,
+    unit: Option<&str>,
+) -> (String, String) {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let login = format!("{}-{n}", role.as_str());
+    phonghop::hub::accounts::add_user(
+        &hub.config,
+        &phonghop::hub::accounts::NewAccount {
+            login: &login,
+            name: &format!("Test {login}"),
+            role,
+            unit,
+            password: None,
+        },
+    )
+    .expect("staff account");
+    let (_, token) =
+        phonghop::hub::accounts::issue_token(&hub.config, &login, "tests").expect("token");
+    (login, token)
+}
+
+/// A bearer token of a new staff account of `role` (and `unit` for commune staff).
+pub fn staff_token(hub: &TestHub, role: phonghop::staff::StaffRole, unit: Option<&str>) -> String {
+    staff_account(hub, role, unit).1
+}
+
+/// An HTTP client that sends `token` as `Authorization: Bearer` on every request.
+pub fn staff_client(token: &str) -> reqwest::Client {
+    let tls = phonghop::hub::tls::client_config(None).expect("tls");
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("header value"),
+    );
+    reqwest::Client::builder()
+        .tls_backend_preconfigured((*tls).clone())
+        .timeout(Duration::from_secs(10))
+        .default_headers(headers)
+        .build()
+        .expect("client")
+}
+
+/// A client signed in as a new province admin: for tests of the staff JSON API.
+pub fn admin_client(hub: &TestHub) -> reqwest::Client {
+    staff_client(&staff_token(
+        hub,
+        phonghop::staff::StaffRole::ProvinceAdmin,
+        None,
+    ))
+}
+
+/// Stores a resident's text feedback at `hub` as if room `room_id` had uploaded it (the
+/// store call the hub's `/api/v1/sync/up` makes), without starting the room: for tests of
+/// what staff may see. Returns its ticket code.
+pub fn seed_feedback(hub: &TestHub, room_id: &str, text: &str) -> String {
+    let store = phonghop::app::open_store(&hub.config.data_dir).expect("hub store");
+    let room = store
+        .room(room_id)
+        .expect("read room")
+        .expect("room exists");
+    let prefix = room
+        .ticket_prefix
+        .expect("an added room has a ticket prefix");
+    let code = phonghop::feedback::ticket::new_code(&prefix, &mut rand::rng());
+    let now = phonghop::clock::now_ms();
+    let item = phonghop::wire::UploadItem {
+        id: uuid::Uuid::now_v7(),
+        seq: 1,
+        record: phonghop::wire::Record::Feedback(phonghop::wire::FeedbackRecord {
+            ticket_code: code.clone(),
+            category: "roads".into(),
+            text: text.into(),
+            voice_sha256: None,
+            name: Some("Giàng Thị Mỷ".into()),
+            phone: Some("0912000111".into()),
+            village: None,
+            language: "vi".into(),
+            submitted_at_ms: now,
+        }),
+    };
+    let ack = store.store_upload(room_id, &[item], now).expect("upload");
+    assert_eq!(ack.stored.len(), 1, "seeded feedback stored");
+    code
+}
+
+/// Like [`http`] but hands back redirects instead of following them, to see where a page
+/// sends a visitor (and the cookies it sets on the way).
+pub fn http_no_redirects() -> reqwest::Client {
+    let tls = phonghop::hub::tls::client_config(None).expect("tls");
+    reqwest::Client::builder()
+        .tls_backend_preconfigured((*tls).clone())
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}

@@ -9,9 +9,10 @@ pub use crate::common::start_call_room;
 use crate::common::{TestHub, TestRoom};
 use phonghop::room::call_view::{CallPhase, CallView};
 
-/// Starts a meeting through the staff API (as `phonghop hub meeting start` does via the DB).
+/// Starts a meeting through the staff API as a province admin (as `phonghop hub meeting
+/// start` does via the DB).
 pub async fn start_meeting(hub: &TestHub, host: &str, rooms: &[&str]) -> String {
-    let response = crate::common::http()
+    let response = crate::common::admin_client(hub)
         .post(hub.url.join("api/v1/meetings").expect("url"))
         .json(&serde_json::json!({ "host": host, "rooms": rooms }))
         .send()
@@ -115,7 +116,7 @@ pub fn npm_dir() -> std::path::PathBuf {
 
 /// A browser link for the meeting, made through the staff API.
 pub async fn browser_link(hub: &TestHub, meeting: &str, name: &str) -> String {
-    let response = crate::common::http()
+    let response = crate::common::admin_client(hub)
         .post(
             hub.url
                 .join(&format!("api/v1/meetings/{meeting}/links"))
@@ -132,7 +133,7 @@ pub async fn browser_link(hub: &TestHub, meeting: &str, name: &str) -> String {
 
 /// Sets what `subscriber` receives, through the subscription API.
 pub async fn subscribe(hub: &TestHub, meeting: &str, subscriber: &str, slots: serde_json::Value) {
-    let response = crate::common::http()
+    let response = crate::common::admin_client(hub)
         .put(
             hub.url
                 .join(&format!(
@@ -178,7 +179,7 @@ pub async fn wait_for_tag(
 
 /// Caps (or with `None` uncaps) what a participant sends, through the API.
 pub async fn cap_bitrate(hub: &TestHub, meeting: &str, participant: &str, bps: Option<u64>) {
-    let response = crate::common::http()
+    let response = crate::common::admin_client(hub)
         .put(
             hub.url
                 .join(&format!(

@@ -1,0 +1,178 @@
+//! `phonghop hub ...`: run the hub, or manage its rooms, meetings and certificate. The
+//! feedback and contributions groups live in their own files.
+
+use std::path::PathBuf;
+
+use crate::config::{self, HubConfig};
+
+use super::contrib::ContribCommand;
+use super::error::{CliError, usage};
+use super::run::{runtime, shutdown_signal};
+use super::{HubArgs, HubCommand, MeetingCommand};
+
+pub(crate) fn need_config(config: Option<PathBuf>, command: &str) -> Result<PathBuf, CliError> {
+    config.ok_or_else(|| usage(format!("{command} needs --config FILE")))
+}
+
+/// Runs the hub (no subcommand) or one of its commands.
+pub fn run(args: HubArgs) -> Result<(), CliError> {
+    let path = need_config(args.config, "phonghop hub")?;
+    let config = config::load_hub(&path)?;
+    let shown = path.display().to_string();
+    let Some(command) = args.command else {
+        return runtime()?.block_on(async {
+            let hub = crate::app::HubBuilder::new(config, shown);
+            let listener = hub.bind().await?;
+            hub.run(listener, shutdown_signal()).await?;
+            Ok(())
+        });
+    };
+    let contrib = |command: ContribCommand| {
+        super::contrib::run(&config, command, &mut std::io::stdout().lock())
+    };
+    match command {
+        HubCommand::AddRoom { unit, name } => add_room(&config, &shown, &unit, &name)?,
+        HubCommand::RevokeRoom { room } => {
+            let revoked = crate::hub::admin::revoke_room(&config, &room)?;
+            println!(
+                "Room {} ({}) revoked; a running hub closes its session now.",
+                revoked.id, revoked.name
+            );
+        }
+        HubCommand::ListRooms => {
+            for r in crate::hub::admin::list_rooms(&config)? {
+                let state = match r.revoked_at_ms {
+                    Some(ms) => format!("revoked {}", crate::clock::rfc3339(ms)),
+                    None => "active".to_owned(),
+                };
+                println!("{}\t{}\t{}\t{state}", r.id, r.unit_id, r.name);
+            }
+        }
+        HubCommand::Meeting(command) => meeting(&config, command)?,
+        HubCommand::GenCert { names, force } => gen_cert(&config, &shown, names, force)?,
+        HubCommand::Feedback(command) => {
+            super::feedback::run(&config, command, &mut std::io::stdout().lock())?
+        }
+        HubCommand::Campaign(c) => contrib(ContribCommand::Campaign(c))?,
+        HubCommand::Poster(a) => contrib(ContribCommand::Poster(a))?,
+        HubCommand::ImportStatement(a) => contrib(ContribCommand::ImportStatement(a))?,
+        HubCommand::Transfers(c) => contrib(ContribCommand::Transfers(c))?,
+        HubCommand::Ledger(c) => contrib(ContribCommand::Ledger(c))?,
+        HubCommand::Pledge(c) => contrib(ContribCommand::Pledge(c))?,
+        HubCommand::User(c) => super::user::run(
+            &config,
+            c,
+            &mut std::io::stdin().lock(),
+            &mut std::io::stdout().lock(),
+        )?,
+    }
+    Ok(())
+}
+
+fn add_room(config: &HubConfig, shown: &str, unit: &str, name: &str) -> Result<(), CliError> {
+    let (room, code) = crate::hub::admin::add_room(config, shown, unit, name)?;
+    let link = config
+        .public_url
+        .join(&format!("enroll?code={code}"))
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    println!(
+        "Room {} ({}) added for unit {}.",
+        room.id, room.name, room.unit_id
+    );
+    println!("Enrollment code (one use, valid 24 hours): {code}");
+    println!(
+        "On the box: phonghop room enroll --config /etc/phonghop/room.toml --hub {} --code {code}",
+        config.public_url
+    );
+    if let Ok(qr) = qrcode::QrCode::new(link.as_bytes()) {
+        println!(
+            "{}",
+            qr.render::<qrcode::render::unicode::Dense1x2>()
+                .quiet_zone(true)
+                .build()
+        );
+        println!("(the QR opens {link})");
+    }
+    Ok(())
+}
+
+fn meeting(config: &HubConfig, command: MeetingCommand) -> Result<(), CliError> {
+    match command {
+        MeetingCommand::Start { host, rooms } => {
+            let meeting = crate::hub::meeting_api::start_meeting(config, &host, &rooms)?;
+            println!("{}", meeting.id);
+            eprintln!(
+                "Meeting {} started with {} rooms; a running hub invites them now.",
+                meeting.id,
+                meeting.rooms.len()
+            );
+        }
+        MeetingCommand::Stop { id } => {
+            crate::hub::meeting_api::stop_meeting(config, &id)?;
+            println!("Meeting {id} ended; everyone leaves now.");
+        }
+        MeetingCommand::Link { id, name } => {
+            let url = crate::hub::meeting_api::meeting_link(config, &id, &name)?;
+            println!("{url}");
+        }
+        MeetingCommand::List => {
+            for m in crate::hub::meeting_api::list_meetings(config)? {
+                println!(
+                    "{}\thost {}\t{} rooms\tsince {}",
+                    m.id,
+                    m.host_room,
+                    m.rooms.len(),
+                    crate::clock::rfc3339(m.started_at_ms)
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes the certificate and key the `[tls]` section names; the key readable by the hub's
+/// user only.
+fn gen_cert(
+    config: &HubConfig,
+    shown: &str,
+    extra: Vec<String>,
+    force: bool,
+) -> Result<(), CliError> {
+    let Some(tls) = &config.tls else {
+        return Err(usage(format!(
+            "{shown}: add a [tls] section with cert and key paths first"
+        )));
+    };
+    for path in [&tls.cert, &tls.key] {
+        if path.exists() && !force {
+            return Err(usage(format!(
+                "{} exists; pass --force to replace it",
+                path.display()
+            )));
+        }
+    }
+    let mut names: Vec<String> = config
+        .public_url
+        .host_str()
+        .map(|h| h.trim_matches(['[', ']']).to_owned())
+        .into_iter()
+        .collect();
+    names.extend(["localhost".to_owned(), "127.0.0.1".to_owned()]);
+    names.extend(extra);
+    names.dedup();
+    let (cert, key) = crate::hub::tls::self_signed(&names)?;
+    crate::datadir::write_durably(&tls.cert, cert.as_bytes(), 0o644)?;
+    crate::datadir::write_durably(&tls.key, key.as_bytes(), 0o600)?;
+    println!(
+        "wrote {} and {} for {}",
+        tls.cert.display(),
+        tls.key.display(),
+        names.join(", ")
+    );
+    println!(
+        "copy {} to each room and set [hub] ca_cert to its path",
+        tls.cert.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! `phonghop room ...`: run a room box with its kiosk, enroll it, or render the kiosk alone
+//! (`--screenshot`, `--bench-ui`, `--i18n-report`).
+
+use tokio_util::sync::CancellationToken;
+
+use crate::config;
+
+use super::RoomArgs;
+use super::RoomCommand;
+use super::error::{CliError, usage};
+use super::hub::need_config;
+use super::run::{runtime, shutdown_signal};
+
+/// Runs the room (no subcommand) or one of its commands.
+pub fn run(args: RoomArgs) -> Result<(), CliError> {
+    if args.i18n_report {
+        print!("{}", crate::kiosk::i18n::report());
+        return Ok(());
+    }
+    if args.screenshot.is_some() || args.bench_ui {
+        return kiosk_preview(&args);
+    }
+    let path = need_config(args.config, "phonghop room")?;
+    let config = config::load_room(&path)?;
+    let rt = runtime()?;
+    match args.command {
+        Some(RoomCommand::Enroll { hub, code }) => {
+            let credential =
+                rt.block_on(crate::room::enroll::enroll(&config, hub.as_ref(), &code))?;
+            println!(
+                "Enrolled as room {} ({}) of {}. Start the room: systemctl start phonghop-room",
+                credential.room_id, credential.room_name, credential.unit_name
+            );
+            Ok(())
+        }
+        None => serve(rt, config, args.headless),
+    }
+}
+
+/// The room appliance, with its kiosk window unless `headless`; closing the window stops
+/// the room.
+fn serve(
+    rt: tokio::runtime::Runtime,
+    config: config::RoomConfig,
+    headless: bool,
+) -> Result<(), CliError> {
+    let kiosk_language = config.kiosk.language;
+    let idle_reset_secs = config.kiosk.idle_reset_secs;
+    let zoom = config.kiosk.zoom_percent as f32 / 100.0;
+    let staff_pin_hash = config.staff_pin_hash.clone();
+    let microphone = match &config.media.microphone {
+        config::DeviceChoice::Auto => crate::media::MicSource::Auto,
+        config::DeviceChoice::Test => crate::media::MicSource::Test { freq_hz: 440.0 },
+        config::DeviceChoice::Named(name) => crate::media::MicSource::Named(name.clone()),
+    };
+    let recording_dir = crate::datadir::DataDir::new(&config.data_dir).recording_dir();
+    let builder = crate::app::RoomBuilder::new(config);
+    let listener = rt.block_on(builder.bind())?;
+    let room = {
+        let _in_runtime = rt.enter();
+        builder.spawn(listener)?
+    };
+    let room_stop = room.stop_token();
+    let window_stop = CancellationToken::new();
+    {
+        let stop = room_stop.clone();
+        rt.spawn(async move {
+            shutdown_signal().await;
+            stop.cancel();
+        });
+    }
+    let (status_rx, kiosk_service, call_view) =
+        (room.status.clone(), room.kiosk.clone(), room.call.clone());
+    let task = rt.spawn({
+        let window_stop = window_stop.clone();
+        async move {
+            let result = room.finished().await;
+            window_stop.cancel();
+            result
+        }
+    });
+    if !headless {
+        let options = crate::kiosk::WindowOptions {
+            scale: Some(zoom),
+            ..Default::default()
+        };
+        let kiosk = crate::kiosk::KioskRoom {
+            status: status_rx,
+            language: kiosk_language,
+            idle_reset_secs,
+            staff_pin_hash,
+            start_screen: crate::kiosk::shell::Screen::Home,
+            service: Some(kiosk_service),
+            microphone,
+            recording_dir,
+            call: Some(call_view),
+        };
+        match crate::kiosk::run_window(vec![kiosk], options, rt.handle(), window_stop) {
+            // Closing the window (staff, or the compositor) stops the room.
+            Ok(()) => room_stop.cancel(),
+            Err(e) => tracing::error!("{e}; the room goes on without a window"),
+        }
+    }
+    rt.block_on(task).map_err(|source| CliError::Task {
+        what: "room",
+        source,
+    })??;
+    Ok(())
+}
+
+/// `--screenshot` and `--bench-ui`: the kiosk with demo data, no hub, no config.
+fn kiosk_preview(args: &RoomArgs) -> Result<(), CliError> {
+    use crate::kiosk::shell::Screen;
+    let screen = Screen::from_name(&args.screen).ok_or_else(|| {
+        usage(format!(
+            "--screen {:?} is not a screen; choose one of: {}",
+            args.screen,
+            Screen::NAMES.join(", ")
+        ))
+    })?;
+    let language = crate::config::Language::from_code(&args.lang)
+        .ok_or_else(|| usage(format!("--lang {:?} is not one of: vi, en, hmn", args.lang)))?;
+    let size = args
+        .size
+        .split_once('x')
+        .and_then(|(w, h)| Some([w.parse::<f32>().ok()?, h.parse::<f32>().ok()?]))
+        .filter(|[w, h]| *w >= 320.0 && *h >= 320.0)
+        .ok_or_else(|| {
+            usage(format!(
+                "--size {:?} is not WIDTHxHEIGHT such as 1280x800",
+                args.size
+            ))
+        })?;
+    let (_status_tx, status_rx) = tokio::sync::watch::channel(crate::demo::sample_room_status());
+    let rt = runtime()?;
+    let kiosk = crate::kiosk::KioskRoom {
+        status: status_rx,
+        language,
+        idle_reset_secs: 90,
+        staff_pin_hash: String::new(),
+        start_screen: screen,
+        service: None,
+        microphone: crate::media::MicSource::Test { freq_hz: 440.0 },
+        recording_dir: std::env::temp_dir().join("phonghop-preview-recording"),
+        call: None,
+    };
+    let options = crate::kiosk::WindowOptions {
+        fullscreen: false,
+        size_px: size,
+        scale: None,
+        screenshot: args.screenshot.clone(),
+        bench_frames: args.bench_ui.then_some(args.frames),
+    };
+    crate::kiosk::run_window(vec![kiosk], options, rt.handle(), CancellationToken::new())?;
+    if let Some(path) = &args.screenshot {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
