@@ -56,6 +56,7 @@ mod media_reads_text_aloud;
 mod media_records_and_plays_back_voice;
 mod offline_room_catches_up_exactly_once;
 mod open311_lists_requests_without_personal_data;
+mod report_page_shows_each_member_only_their_scope;
 mod room_reconnects_after_hub_restart;
 mod room_rejoins_meeting_after_restart;
 mod room_uses_the_sound_devices_it_finds;

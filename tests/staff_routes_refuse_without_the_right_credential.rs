@@ -43,6 +43,7 @@ fn concrete(route: &Route, seeded: &Seeded, code: &str) -> String {
             "campaign" => &seeded.campaign,
             "id" => &seeded.meeting,
             "participant" => &seeded.participant,
+            "table" => "categories.csv",
             other => panic!(
                 "no seeded value for {{{other}}} in {}: add one here",
                 route.path

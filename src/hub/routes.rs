@@ -95,6 +95,8 @@ pub const ROUTES: &[Route] = &[
     Route { method: "POST", path: "/staff/logout", access: Access::StaffPage },
     Route { method: "GET", path: "/staff/account", access: Access::StaffPage },
     Route { method: "POST", path: "/staff/account", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/reports", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/reports/{table}", access: Access::StaffPage },
     Route { method: "POST", path: "/webhooks/sepay", access: Access::Webhook },
     Route { method: "POST", path: "/webhooks/casso", access: Access::Webhook },
     Route { method: "POST", path: "/webhooks/payos", access: Access::Webhook },
@@ -234,6 +236,9 @@ fn staff_page_routes(hub: Arc<Hub>) -> Router<Arc<Hub>> {
             "/staff/account",
             get(web::login::account).post(web::login::change_password),
         )
+        .route("/staff/reports", get(web::reports::page))
+        // `{table}` is `<table>.csv`: the router matches whole segments only.
+        .route("/staff/reports/{table}", get(web::reports::csv))
         .layer(DefaultBodyLimit::max(SMALL_BODY_MAX_BYTES))
         .route_layer(from_extractor_with_state::<StaffPage, _>(hub))
 }

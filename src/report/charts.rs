@@ -27,12 +27,6 @@ pub const PALETTE: [(u8, u8, u8); 10] = [
     (0xBA, 0xB0, 0xAC),
 ];
 
-/// The SVG `fill` of series `i`, e.g. `#4E79A7`.
-pub fn series_fill(i: usize) -> String {
-    let (r, g, b) = PALETTE[i % PALETTE.len()];
-    format!("#{r:02X}{g:02X}{b:02X}")
-}
-
 fn colour(i: usize) -> RGBColor {
     let (r, g, b) = PALETTE[i % PALETTE.len()];
     RGBColor(r, g, b)
@@ -114,6 +108,7 @@ fn x_axis(n: usize) -> SegmentedCoord<RangedCoordi32> {
 
 /// Bars, stacked when there are several series (feedback per week by category), one bar per
 /// x label when there is one (feedback per commune, money per campaign). A zero draws no bar.
+/// Series with a label are named in a legend; a lone series the page titles needs none.
 pub fn bar_chart(chart: &Chart<f64>) -> Result<String, ChartError> {
     let title = nfc(&chart.title);
     let err = failed(&chart.title);
@@ -128,11 +123,7 @@ pub fn bar_chart(chart: &Chart<f64>) -> Result<String, ChartError> {
                 .sum()
         })
         .collect();
-    let legend_rows = if chart.series.len() > 1 {
-        chart.series.len()
-    } else {
-        0
-    };
+    let legend_rows = chart.series.iter().filter(|s| !s.label.is_empty()).count();
     let top = y_top(totals.iter().copied().fold(0.0, f64::max), legend_rows);
     let whole = chart
         .series
@@ -188,13 +179,13 @@ pub fn bar_chart(chart: &Chart<f64>) -> Result<String, ChartError> {
                 base[i] += value;
             }
             let drawn = plot.draw_series(bars).map_err(&err)?;
-            if chart.series.len() > 1 {
+            if !series.label.is_empty() {
                 drawn
                     .label(nfc(&series.label))
                     .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 12, y + 6)], fill));
             }
         }
-        if chart.series.len() > 1 {
+        if legend_rows > 0 {
             plot.configure_series_labels()
                 .label_font((FONT, 13))
                 .background_style(WHITE.mix(0.85))
@@ -295,6 +286,12 @@ pub fn line_chart(chart: &Chart<Option<f64>>) -> Result<String, ChartError> {
 mod tests {
     use super::*;
 
+    /// The SVG `fill` of series `i`, e.g. `#4E79A7`.
+    fn series_fill(i: usize) -> String {
+        let (r, g, b) = PALETTE[i % PALETTE.len()];
+        format!("#{r:02X}{g:02X}{b:02X}")
+    }
+
     fn texts(doc: &roxmltree::Document<'_>) -> Vec<String> {
         doc.descendants()
             .filter(|n| n.has_tag_name("text"))
@@ -371,13 +368,17 @@ mod tests {
                 "Thị trấn Sa Pa".into(),
             ],
             series: vec![Series {
-                label: "Ý kiến".into(),
+                label: String::new(),
                 values: vec![5.0, 0.0, 2.0],
             }],
         };
         let svg = bar_chart(&chart).expect("svg");
         let doc = roxmltree::Document::parse(&svg).expect("XML");
-        assert_eq!(filled_with(&doc, "rect", &series_fill(0)), 2);
+        assert_eq!(
+            filled_with(&doc, "rect", &series_fill(0)),
+            2,
+            "no legend swatch"
+        );
         let texts = texts(&doc);
         for label in ["Xã Bản Hồ", "Xã Tả Van", "Thị trấn Sa Pa"] {
             assert!(texts.iter().any(|t| t == label), "{label}: {texts:?}");

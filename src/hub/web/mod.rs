@@ -23,6 +23,7 @@
 
 pub(crate) mod i18n;
 pub(crate) mod login;
+pub(crate) mod reports;
 
 use std::sync::{Arc, LazyLock};
 
@@ -40,11 +41,18 @@ use crate::staff::StaffRole;
 pub(crate) use i18n::{LANG_COOKIE, Lang, t, t_args};
 
 /// Files served from `/staff/static/{name}`: name, content type, content.
-pub(crate) const STATIC_FILES: &[(&str, &str, &str)] = &[(
-    "staff.css",
-    "text/css; charset=utf-8",
-    include_str!("../../../web/static/staff.css"),
-)];
+pub(crate) const STATIC_FILES: &[(&str, &str, &str)] = &[
+    (
+        "staff.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../web/static/staff.css"),
+    ),
+    (
+        "reports.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../web/static/reports.css"),
+    ),
+];
 
 /// The Content-Security-Policy of every dashboard page: nothing inline, nothing foreign,
 /// no framing.
