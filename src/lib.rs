@@ -22,6 +22,8 @@ pub mod meeting;
 pub mod metrics;
 pub mod names;
 pub mod news;
+/// Reports (periodic tables, charts, CSV): used by the hub only, so crate-visible.
+pub(crate) mod report;
 pub mod room;
 pub mod store;
 pub mod sync;

@@ -54,6 +54,7 @@ fn concrete(route: &Route, seeded: &Seeded, other_commune: bool) -> String {
             "id" if route.path.contains("/news/") => news,
             "id" => &seeded.meeting,
             "participant" => &seeded.participant,
+            "table" => "categories.csv",
             other => panic!(
                 "no seeded value for {{{other}}} in {}: add one here",
                 route.path

@@ -16,6 +16,7 @@ mod feedback_api;
 pub mod meeting_api;
 pub mod meetings;
 pub mod news_api;
+mod open311;
 pub mod pledges;
 pub mod presence;
 pub mod routes;

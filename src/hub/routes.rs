@@ -16,13 +16,14 @@ use axum::routing::{get, post, put};
 use super::Hub;
 use super::auth::{ProvinceAdmin, RoomCaller, Staff, StaffPage};
 use super::error::ApiFailure;
-use super::{api, contrib_api, feedback_api, meeting_api, news_api, schedule_api, web};
+use super::{api, contrib_api, feedback_api, meeting_api, news_api, open311, schedule_api, web};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     /// Anyone, on purpose: health, metrics, enrollment (the code is the secret and its
-    /// guessing is rate limited), public ticket and campaign pages, meeting links (the
+    /// guessing is rate limited), public ticket and campaign pages, the Open311 read API
+    /// (what the ticket page shows), meeting links (the
     /// link's token, checked by the handler, opens one meeting; no body is read), the staff
     /// login and set-password forms (CSRF-checked, rate limited) and the dashboard's CSS.
     Public,
@@ -61,6 +62,9 @@ pub const ROUTES: &[Route] = &[
     Route { method: "GET", path: "/c/{page}", access: Access::Public },
     Route { method: "GET", path: "/meet/{id}", access: Access::Public },
     Route { method: "GET", path: "/meet/{id}/ws", access: Access::Public },
+    Route { method: "GET", path: "/open311/v2/services.json", access: Access::Public },
+    Route { method: "GET", path: "/open311/v2/requests.json", access: Access::Public },
+    Route { method: "GET", path: "/open311/v2/requests/{id}", access: Access::Public },
     Route { method: "GET", path: "/staff", access: Access::Public },
     Route { method: "GET", path: "/staff/login", access: Access::Public },
     Route { method: "POST", path: "/staff/login", access: Access::Public },
@@ -111,6 +115,8 @@ pub const ROUTES: &[Route] = &[
     Route { method: "GET", path: "/staff/news/{id}/image", access: Access::StaffPage },
     Route { method: "PUT", path: "/staff/news/{id}/image", access: Access::StaffPage },
     Route { method: "POST", path: "/staff/account", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/reports", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/reports/{table}", access: Access::StaffPage },
     Route { method: "POST", path: "/webhooks/sepay", access: Access::Webhook },
     Route { method: "POST", path: "/webhooks/casso", access: Access::Webhook },
     Route { method: "POST", path: "/webhooks/payos", access: Access::Webhook },
@@ -164,6 +170,10 @@ fn public_routes() -> Router<Arc<Hub>> {
         .route("/c/{page}", get(contrib_api::public_page))
         .route("/meet/{id}", get(meeting_api::page))
         .route("/meet/{id}/ws", get(meeting_api::browser_ws))
+        .route("/open311/v2/services.json", get(open311::services))
+        .route("/open311/v2/requests.json", get(open311::requests))
+        // `{id}` is `<ticket code>.json`: the router matches whole segments only.
+        .route("/open311/v2/requests/{id}", get(open311::request))
         .route("/staff", get(web::to_home))
         .route(
             "/staff/login",
@@ -288,6 +298,9 @@ fn staff_page_routes(hub: Arc<Hub>) -> Router<Arc<Hub>> {
                 .put(web::news::put_image)
                 .layer(DefaultBodyLimit::max(news_api::IMAGE_BODY_MAX_BYTES)),
         )
+        .route("/staff/reports", get(web::reports::page))
+        // `{table}` is `<table>.csv`: the router matches whole segments only.
+        .route("/staff/reports/{table}", get(web::reports::csv))
         .layer(DefaultBodyLimit::max(SMALL_BODY_MAX_BYTES))
         .route_layer(from_extractor_with_state::<StaffPage, _>(hub))
 }

@@ -12,6 +12,7 @@ mod meetings;
 mod news;
 mod pledge_staff;
 pub mod probe;
+mod report;
 mod room_contrib;
 mod rooms;
 mod schedule;
@@ -37,6 +38,7 @@ pub use crate::feedback::{FeedbackFilter, FeedbackRow, RoomTicket, StatusRefusal
 pub use meetings::MeetingRow;
 pub use news::{NEWS_CHANGES_MAX, NewsChangeRefusal, RoomNews, StoredImage};
 pub use pledge_staff::{CASH_TRANSFER_TEXT, CashReceipt};
+pub(crate) use report::{PublicTicket, PublicTicketQuery};
 pub use rooms::{EnrollRefusal, RoomRecord};
 pub use staff::{ApiToken, LoginCandidate, NewStaffUser, StaffAccount, StaffRole, UnknownRole};
 

@@ -24,6 +24,7 @@
 pub(crate) mod i18n;
 pub(crate) mod login;
 pub(crate) mod news;
+pub(crate) mod reports;
 
 use std::sync::{Arc, LazyLock};
 
@@ -51,6 +52,11 @@ pub(crate) const STATIC_FILES: &[(&str, &str, &str)] = &[
         "news.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../web/static/news.js"),
+    ),
+    (
+        "reports.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../web/static/reports.css"),
     ),
 ];
 
