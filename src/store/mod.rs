@@ -14,6 +14,7 @@ pub mod probe;
 mod room_contrib;
 mod rooms;
 mod staff;
+mod triage;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -36,6 +37,9 @@ pub use meetings::MeetingRow;
 pub use pledge_staff::{CASH_TRANSFER_TEXT, CashReceipt};
 pub use rooms::{EnrollRefusal, RoomRecord};
 pub use staff::{LoginCandidate, NewStaffUser};
+pub use triage::{
+    AuditAction, AuditEntry, HiddenMark, Note, Scoped, TriageFilter, TriageRefusal, VoiceFilter,
+};
 
 /// Stores a domain enum as its text (`as_str`) and reads it back with `FromStr`, so the
 /// column holds exactly what the JSON holds; a text the enum does not know reads as an
@@ -87,6 +91,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
     ),
     (6, "meetings", include_str!("migrations/0006_meetings.sql")),
     (7, "staff", include_str!("migrations/0007_staff.sql")),
+    (
+        8,
+        "feedback_triage",
+        include_str!("migrations/0008_feedback_triage.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.
