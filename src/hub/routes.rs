@@ -91,6 +91,11 @@ pub const ROUTES: &[Route] = &[
     Route { method: "POST", path: "/staff/logout", access: Access::StaffPage },
     Route { method: "GET", path: "/staff/account", access: Access::StaffPage },
     Route { method: "POST", path: "/staff/account", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/feedback", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/feedback.csv", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/feedback/{code}", access: Access::StaffPage },
+    Route { method: "POST", path: "/staff/feedback/{code}", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/feedback/{code}/voice", access: Access::StaffPage },
     Route { method: "POST", path: "/webhooks/sepay", access: Access::Webhook },
     Route { method: "POST", path: "/webhooks/casso", access: Access::Webhook },
     Route { method: "POST", path: "/webhooks/payos", access: Access::Webhook },
@@ -226,6 +231,13 @@ fn staff_page_routes(hub: Arc<Hub>) -> Router<Arc<Hub>> {
             "/staff/account",
             get(web::login::account).post(web::login::change_password),
         )
+        .route("/staff/feedback", get(web::feedback::inbox))
+        .route("/staff/feedback.csv", get(web::feedback::export))
+        .route(
+            "/staff/feedback/{code}",
+            get(web::feedback::item).post(web::feedback::act),
+        )
+        .route("/staff/feedback/{code}/voice", get(web::feedback::voice))
         .layer(DefaultBodyLimit::max(SMALL_BODY_MAX_BYTES))
         .route_layer(from_extractor_with_state::<StaffPage, _>(hub))
 }

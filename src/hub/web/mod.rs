@@ -21,6 +21,7 @@
 //!
 //! Every `/staff` response carries the security headers ([`staff_response_headers`]).
 
+pub(crate) mod feedback;
 pub(crate) mod i18n;
 pub(crate) mod login;
 
@@ -40,11 +41,23 @@ use crate::staff::StaffRole;
 pub(crate) use i18n::{LANG_COOKIE, Lang, t, t_args};
 
 /// Files served from `/staff/static/{name}`: name, content type, content.
-pub(crate) const STATIC_FILES: &[(&str, &str, &str)] = &[(
-    "staff.css",
-    "text/css; charset=utf-8",
-    include_str!("../../../web/static/staff.css"),
-)];
+pub(crate) const STATIC_FILES: &[(&str, &str, &str)] = &[
+    (
+        "staff.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../web/static/staff.css"),
+    ),
+    (
+        "feedback.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../web/static/feedback.css"),
+    ),
+    (
+        "feedback.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../web/static/feedback.js"),
+    ),
+];
 
 /// The Content-Security-Policy of every dashboard page: nothing inline, nothing foreign,
 /// no framing.
