@@ -21,7 +21,8 @@ use crate::hub::Hub;
 use crate::hub::auth::{Staff, StaffPage};
 use crate::hub::tickets::{self, TicketError};
 use crate::store::{
-    AuditEntry, HiddenMark, Note, Scoped, StoreError, TriageFilter, TriageRefusal, VoiceFilter,
+    AuditAction, AuditEntry, HiddenMark, Note, Scoped, StoreError, TriageFilter, TriageRefusal,
+    VoiceFilter,
 };
 
 /// Items on one inbox page: a day's worth for a busy commune, short enough for a phone.
@@ -375,6 +376,17 @@ async fn extras(hub: &Hub, staff: &Staff, lang: Lang, id: String) -> Result<Extr
         .map_err(|e| internal(staff, lang, &e))
 }
 
+/// An audit line's detail as staff read it: status moves in their words.
+fn audit_detail(lang: Lang, entry: &AuditEntry) -> String {
+    if entry.action == AuditAction::Status
+        && let Some((from, to)) = entry.detail.split_once(" → ")
+        && let (Some(from), Some(to)) = (Status::parse(from), Status::parse(to))
+    {
+        return format!("{} → {}", status_name(lang, from), status_name(lang, to));
+    }
+    excerpt(&entry.detail, 200)
+}
+
 /// `/staff/feedback/{code}`: one item and what staff may do with it.
 pub(crate) async fn item(
     State(hub): State<Arc<Hub>>,
@@ -536,7 +548,7 @@ async fn item_page(
                     li {
                         span class="meta" { (time(entry.at_ms)) " · " (entry.actor) " · " }
                         strong { (t(lang, &format!("feedback-audit-{}", entry.action.as_str()))) }
-                        ": " (excerpt(&entry.detail, 200))
+                        ": " (audit_detail(lang, entry))
                     }
                 }
             }
