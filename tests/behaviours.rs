@@ -75,6 +75,8 @@ mod rooms_enroll_connect_and_revoked_room_is_cut_off;
 mod rooms_see_and_hear_each_other;
 mod sender_steps_down_under_a_cap_and_back_up;
 mod staff_dashboard_fits_a_phone_in_chromium;
+mod staff_dashboard_in_chromium;
+mod staff_feedback_triage_is_scoped_and_audited;
 mod staff_login_form_needs_its_csrf_token;
 mod staff_routes_refuse_without_the_right_credential;
 mod subscription_change_switches_the_picture;

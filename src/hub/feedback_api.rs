@@ -324,15 +324,17 @@ pub(super) async fn update(
     let code = find_for(&hub, &staff, code).await?.record.ticket_code;
     let now = crate::clock::now_ms();
     let by = staff.login.clone();
+    let status = status.map(Status::as_str);
     let outcome = hub
         .store
-        .call(move |s| s.update_feedback(&code, status, request.reply.as_deref(), &by, now))
-        .await?;
+        .call(move |s| super::tickets::update(s, &code, status, request.reply.as_deref(), &by, now))
+        .await;
     match outcome {
         Ok(row) => {
             let _ = hub.sync_hints.send(());
             Ok(Json(row).into_response())
         }
+        Err(super::tickets::TicketError::Store(e)) => Err(e.into()),
         Err(refusal) => Err(ApiFailure::new(
             StatusCode::CONFLICT,
             "refused",

@@ -117,6 +117,11 @@ pub const ROUTES: &[Route] = &[
     Route { method: "POST", path: "/staff/account", access: Access::StaffPage },
     Route { method: "GET", path: "/staff/reports", access: Access::StaffPage },
     Route { method: "GET", path: "/staff/reports/{table}", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/feedback", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/feedback.csv", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/feedback/{code}", access: Access::StaffPage },
+    Route { method: "POST", path: "/staff/feedback/{code}", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/feedback/{code}/voice", access: Access::StaffPage },
     Route { method: "POST", path: "/webhooks/sepay", access: Access::Webhook },
     Route { method: "POST", path: "/webhooks/casso", access: Access::Webhook },
     Route { method: "POST", path: "/webhooks/payos", access: Access::Webhook },
@@ -301,6 +306,13 @@ fn staff_page_routes(hub: Arc<Hub>) -> Router<Arc<Hub>> {
         .route("/staff/reports", get(web::reports::page))
         // `{table}` is `<table>.csv`: the router matches whole segments only.
         .route("/staff/reports/{table}", get(web::reports::csv))
+        .route("/staff/feedback", get(web::feedback::inbox))
+        .route("/staff/feedback.csv", get(web::feedback::export))
+        .route(
+            "/staff/feedback/{code}",
+            get(web::feedback::item).post(web::feedback::act),
+        )
+        .route("/staff/feedback/{code}/voice", get(web::feedback::voice))
         .layer(DefaultBodyLimit::max(SMALL_BODY_MAX_BYTES))
         .route_layer(from_extractor_with_state::<StaffPage, _>(hub))
 }

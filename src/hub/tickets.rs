@@ -1,9 +1,11 @@
 //! Staff operations on residents' feedback tickets, for `phonghop hub feedback`: they check
 //! what staff typed and work on the store, returning typed results; the caller prints.
-//! A running hub sends the changes to rooms on their next sync.
+//! A running hub sends the changes to rooms on their next sync. The staff JSON API and the
+//! dashboard make their changes through these too, and the store writes each change's
+//! audit line in the same transaction.
 
 use crate::feedback::{FeedbackRow, Status, StatusRefusal};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, TriageRefusal};
 
 /// Why a ticket operation was refused or failed; each says what to fix.
 #[derive(Debug, thiserror::Error)]
@@ -16,8 +18,12 @@ pub enum TicketError {
     NoTicket(String),
     #[error("--by: say who makes the change")]
     NoStaffMember,
+    #[error("{0}: write something")]
+    Empty(&'static str),
     #[error(transparent)]
     Refused(#[from] StatusRefusal),
+    #[error(transparent)]
+    Triage(#[from] TriageRefusal),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -56,13 +62,74 @@ pub fn update(
     by: &str,
     now_ms: i64,
 ) -> Result<FeedbackRow, TicketError> {
-    let by = by.trim();
-    if by.is_empty() {
-        return Err(TicketError::NoStaffMember);
-    }
+    let by = staff_member(by)?;
     let code = ticket_code(code)?;
     let status = status.map(parse_status).transpose()?;
     Ok(store.update_feedback(&code, status, reply, by, now_ms)??)
+}
+
+fn staff_member(by: &str) -> Result<&str, TicketError> {
+    let by = by.trim();
+    if by.is_empty() {
+        Err(TicketError::NoStaffMember)
+    } else {
+        Ok(by)
+    }
+}
+
+fn written<'a>(text: &'a str, what: &'static str) -> Result<&'a str, TicketError> {
+    let text = text.trim();
+    if text.is_empty() {
+        Err(TicketError::Empty(what))
+    } else {
+        Ok(text)
+    }
+}
+
+/// Adds an internal note (never shown to the resident) to a ticket `scope_unit` covers.
+pub fn note(
+    store: &Store,
+    code: &str,
+    scope_unit: Option<&str>,
+    text: &str,
+    by: &str,
+    now_ms: i64,
+) -> Result<(), TicketError> {
+    let by = staff_member(by)?;
+    let text = crate::text::nfc(written(text, "the note")?);
+    let code = ticket_code(code)?;
+    Ok(store.add_feedback_note(&code, scope_unit, by, &text, now_ms)??)
+}
+
+/// Hands a ticket to another commune's staff (province admins decide this).
+pub fn assign(
+    store: &Store,
+    code: &str,
+    unit: &str,
+    by: &str,
+    now_ms: i64,
+) -> Result<(), TicketError> {
+    let by = staff_member(by)?;
+    let unit = written(unit, "the unit")?;
+    let code = ticket_code(code)?;
+    Ok(store.assign_feedback(&code, unit, by, now_ms)??)
+}
+
+/// Hides an abusive ticket from its public page and from exports (it is kept), or shows
+/// it again; either needs a reason, kept in the audit trail.
+pub fn set_hidden(
+    store: &Store,
+    code: &str,
+    scope_unit: Option<&str>,
+    hidden: bool,
+    reason: &str,
+    by: &str,
+    now_ms: i64,
+) -> Result<(), TicketError> {
+    let by = staff_member(by)?;
+    let reason = crate::text::nfc(written(reason, "the reason")?);
+    let code = ticket_code(code)?;
+    Ok(store.set_feedback_hidden(&code, scope_unit, hidden, &reason, by, now_ms)??)
 }
 
 #[cfg(test)]

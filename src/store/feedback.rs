@@ -4,7 +4,7 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
-use super::{Store, StoreError, exists};
+use super::{AuditAction, Store, StoreError, exists};
 use crate::feedback::{FeedbackFilter, FeedbackRow, RoomTicket, Status, StatusRefusal};
 use crate::wire::{FeedbackRecord, Record, TicketUpdate, UploadAck, UploadItem};
 
@@ -12,11 +12,16 @@ use crate::wire::{FeedbackRecord, Record, TicketUpdate, UploadAck, UploadItem};
 /// more wait (`DownSync::more`), so a box that was offline long catches up at once.
 pub const TICKET_UPDATES_MAX: i64 = 500;
 
-const FEEDBACK_COLUMNS: &str = "f.id, f.room_id, r.unit_id, f.room_seq, f.ticket_code, f.category, f.text, \
+/// `unit_id` is the unit that handles the item: the one staff assigned it to, else its
+/// room's (the same expression as [`EFFECTIVE_UNIT`]).
+pub(super) const FEEDBACK_COLUMNS: &str = "f.id, f.room_id, COALESCE(f.assigned_unit, r.unit_id), f.room_seq, f.ticket_code, f.category, f.text, \
      f.voice_sha256, f.name, f.phone, f.village, f.language, f.submitted_at_ms, f.received_at_ms, \
      f.status, f.reply, f.replied_at_ms, f.updated_at_ms, f.hidden";
 
-fn feedback_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedbackRow> {
+/// The unit an item belongs to in every staff scope check (`f` feedback, `r` its room).
+pub(super) const EFFECTIVE_UNIT: &str = "COALESCE(f.assigned_unit, r.unit_id)";
+
+pub(super) fn feedback_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedbackRow> {
     Ok(FeedbackRow {
         id: r.get(0)?,
         room_id: r.get(1)?,
@@ -292,9 +297,9 @@ impl Store {
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {FEEDBACK_COLUMNS} FROM feedback f JOIN rooms r ON r.id = f.room_id
-             WHERE (?1 IS NULL OR f.status = ?1) AND (?2 IS NULL OR r.unit_id = ?2)
+             WHERE (?1 IS NULL OR f.status = ?1) AND (?2 IS NULL OR {EFFECTIVE_UNIT} = ?2)
                AND (?3 IS NULL OR f.submitted_at_ms >= ?3) AND (?4 OR f.hidden = 0)
-               AND (?5 IS NULL OR r.unit_id = ?5)
+               AND (?5 IS NULL OR {EFFECTIVE_UNIT} = ?5)
              ORDER BY f.submitted_at_ms, f.room_id, f.room_seq"
         ))?;
         let rows = stmt.query_map(
@@ -369,6 +374,22 @@ impl Store {
                 "INSERT INTO feedback_history (feedback_id, status, reply, by_staff, at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![id, new_status, reply, by_staff, now_ms],
             )?;
+            if new_status != current_status {
+                let detail = format!("{current_status} → {new_status}");
+                super::triage::append_audit(
+                    &tx,
+                    &id,
+                    by_staff,
+                    AuditAction::Status,
+                    &detail,
+                    now_ms,
+                )?;
+            }
+            if let Some(text) = &new_reply
+                && reply.is_some()
+            {
+                super::triage::append_audit(&tx, &id, by_staff, AuditAction::Reply, text, now_ms)?;
+            }
             tx.commit()?;
         }
         match self.feedback_by_ticket(code)? {

@@ -17,6 +17,7 @@ mod room_contrib;
 mod rooms;
 mod schedule;
 mod staff;
+mod triage;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -41,6 +42,9 @@ pub use pledge_staff::{CASH_TRANSFER_TEXT, CashReceipt};
 pub(crate) use report::{PublicTicket, PublicTicketQuery};
 pub use rooms::{EnrollRefusal, RoomRecord};
 pub use staff::{ApiToken, LoginCandidate, NewStaffUser, StaffAccount, StaffRole, UnknownRole};
+pub use triage::{
+    AuditAction, AuditEntry, HiddenMark, Note, Scoped, TriageFilter, TriageRefusal, VoiceFilter,
+};
 
 /// Stores a domain enum as its text (`as_str`) and reads it back with `FromStr`, so the
 /// column holds exactly what the JSON holds; a text the enum does not know reads as an
@@ -98,6 +102,7 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("migrations/0008_meeting_schedule.sql"),
     ),
     (9, "news", include_str!("migrations/0009_news.sql")),
+    (10, "feedback_triage", include_str!("migrations/0010_feedback_triage.sql")),
 ];
 
 /// The schema version this binary writes.

@@ -21,6 +21,7 @@
 //!
 //! Every `/staff` response carries the security headers ([`staff_response_headers`]).
 
+pub(crate) mod feedback;
 pub(crate) mod i18n;
 pub(crate) mod login;
 pub(crate) mod news;
@@ -57,6 +58,16 @@ pub(crate) const STATIC_FILES: &[(&str, &str, &str)] = &[
         "reports.css",
         "text/css; charset=utf-8",
         include_str!("../../../web/static/reports.css"),
+    ),
+    (
+        "feedback.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../web/static/feedback.css"),
+    ),
+    (
+        "feedback.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../web/static/feedback.js"),
     ),
 ];
 
