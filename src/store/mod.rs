@@ -12,6 +12,7 @@ mod meetings;
 mod pledge_staff;
 pub mod probe;
 mod room_contrib;
+mod room_health;
 mod rooms;
 mod staff;
 
@@ -34,6 +35,7 @@ pub use crate::contrib::{
 pub use crate::feedback::{FeedbackFilter, FeedbackRow, RoomTicket, StatusRefusal};
 pub use meetings::MeetingRow;
 pub use pledge_staff::{CASH_TRANSFER_TEXT, CashReceipt};
+pub use room_health::RoomHealth;
 pub use rooms::{EnrollRefusal, RoomRecord};
 pub use staff::{LoginCandidate, NewStaffUser};
 
@@ -87,6 +89,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
     ),
     (6, "meetings", include_str!("migrations/0006_meetings.sql")),
     (7, "staff", include_str!("migrations/0007_staff.sql")),
+    (
+        8,
+        "room_status",
+        include_str!("migrations/0008_room_status.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

@@ -21,8 +21,12 @@
 //!
 //! Every `/staff` response carries the security headers ([`staff_response_headers`]).
 
+pub(crate) mod contrib;
+pub(crate) mod flash;
 pub(crate) mod i18n;
 pub(crate) mod login;
+pub(crate) mod meetings;
+pub(crate) mod rooms;
 
 use std::sync::{Arc, LazyLock};
 
@@ -184,7 +188,6 @@ pub(crate) fn check_csrf(staff: &Staff, given: &str, lang: Lang) -> Result<(), P
 }
 
 /// 403 page for commune staff on a province-only page.
-#[allow(dead_code)] // for the province pages (contributions, meetings, rooms) built on this
 pub(crate) fn require_province(staff: &Staff, lang: Lang) -> Result<(), PageError> {
     if staff.is_province_admin() {
         Ok(())
@@ -223,7 +226,7 @@ const MENU: &[(&str, &str, bool)] = &[
     ("nav-contributions", "/staff/contributions", false),
     ("nav-meetings", "/staff/meetings", false),
     ("nav-news", "/staff/news", true),
-    ("nav-rooms", "/staff/rooms", false),
+    ("nav-rooms", "/staff/rooms", true),
     ("nav-reports", "/staff/reports", true),
     ("nav-account", "/staff/account", true),
 ];
