@@ -21,6 +21,9 @@ struct Seeded {
     lao_chai_code: String,
     ban_ho_code: String,
     campaign: String,
+    /// A pledge's reference code and a (cash) transfer's id of that campaign.
+    reference: String,
+    transfer: String,
     meeting: String,
     participant: String,
     admin: String,
@@ -41,6 +44,8 @@ fn concrete(route: &Route, seeded: &Seeded, code: &str) -> String {
         out.push_str(match &rest[open + 1..close] {
             "code" => code,
             "campaign" => &seeded.campaign,
+            "reference" => &seeded.reference,
+            "transfer" => &seeded.transfer,
             "id" => &seeded.meeting,
             "participant" => &seeded.participant,
             other => panic!(
@@ -132,10 +137,35 @@ async fn seed(hub: &TestHub, dir: &std::path::Path) -> Seeded {
         .json()
         .await
         .expect("json");
+    let (reference, transfer) = {
+        use phonghop::hub::pledges::{PledgeMethod, StaffPledgeRequest, add, receive_cash};
+        let store = phonghop::app::open_store(&hub.config.data_dir).expect("hub store");
+        let pledge = |method| StaffPledgeRequest {
+            campaign: "lu-2026".into(),
+            amount_vnd: 100_000,
+            donor_name: None,
+            consent_public: false,
+            method,
+        };
+        let now = phonghop::clock::now_ms();
+        let waiting = add(
+            &store,
+            &pledge(PledgeMethod::Transfer),
+            now,
+            &mut rand::rng(),
+        )
+        .expect("a pledge");
+        let paid =
+            add(&store, &pledge(PledgeMethod::Cash), now, &mut rand::rng()).expect("a pledge");
+        let receipt = receive_cash(&store, &paid.reference, "Test", now).expect("cash");
+        (waiting.reference, receipt.transfer_id)
+    };
     Seeded {
         lao_chai_code,
         ban_ho_code,
         campaign: "lu-2026".into(),
+        reference,
+        transfer,
         meeting: meeting["id"].as_str().expect("meeting id").to_owned(),
         participant: lao_chai_id,
         admin,

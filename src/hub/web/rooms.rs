@@ -83,8 +83,11 @@ pub(crate) async fn list(
         ul class="rooms" {
             @for row in &rows {
                 @let r = &row.room;
-                @let (connected, since) = presence.get(&r.id).copied()
-                    .unwrap_or((false, row.last_session.map_or(0, |(start, end)| end.unwrap_or(start))));
+                // Connected now: the presence board; last seen: the session log.
+                @let (connected, since) = match presence.get(&r.id) {
+                    Some((true, since)) => (true, *since),
+                    _ => (false, row.last_session.map_or(0, |(start, end)| end.unwrap_or(start))),
+                };
                 li class={ "card room " (if connected { "on" } else { "off" }) } {
                     h2 { (r.name) }
                     dl class="facts" {
