@@ -122,4 +122,27 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn the_welcome_says_status_is_read_and_a_status_is_kept_without_an_answer() {
+        let step = on_text(
+            &room(),
+            r#"{"type":"hello","protocol":1,"software_version":"0.1.0"}"#,
+        );
+        assert!(matches!(
+            step.send[0],
+            HubMessage::Welcome {
+                room_status: Some(crate::wire::ROOM_STATUS_VERSION),
+                ..
+            }
+        ));
+        let step = on_text(
+            &room(),
+            r#"{"type":"status","status":{"status_version":1,"software_version":"0.1.0",
+                "outbox_backlog":2,"video_source":{"kind":"test","name":"test"},
+                "audio_source":{"kind":"unknown","name":"auto"},"sent_at_ms":5}}"#,
+        );
+        assert!(step.send.is_empty() && !step.close, "{step:?}");
+        assert_eq!(step.status.map(|s| s.outbox_backlog), Some(2));
+    }
 }

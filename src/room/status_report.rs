@@ -120,4 +120,27 @@ mod tests {
         assert_eq!(after.audio_source.name, "USB Audio");
         assert_eq!(after.video_source.kind, MediaSourceKind::Test);
     }
+
+    #[test]
+    fn a_report_goes_only_to_a_hub_that_reads_it_and_newer_fields_are_ignored() {
+        use crate::wire::{HubMessage, RoomMessage};
+        let old_hub =
+            r#"{"type":"welcome","protocol":1,"room_id":"r","unit_id":"u","room_name":"n"}"#;
+        let parsed: HubMessage = serde_json::from_str(old_hub).expect("an older hub's welcome");
+        assert!(matches!(
+            parsed,
+            HubMessage::Welcome {
+                room_status: None,
+                ..
+            }
+        ));
+        let report = r#"{"type":"status","status":{"status_version":2,"software_version":"0.2",
+            "outbox_backlog":3,"video_source":{"kind":"device","name":"cam"},
+            "audio_source":{"kind":"test","name":"tone"},"sent_at_ms":1,"battery_percent":80}}"#;
+        let parsed: RoomMessage = serde_json::from_str(report).expect("a newer room's report");
+        let RoomMessage::Status { status } = parsed else {
+            panic!("a status message: {parsed:?}");
+        };
+        assert_eq!((status.outbox_backlog, status.last_call), (3, None));
+    }
 }

@@ -10,45 +10,20 @@
 
 use std::sync::Arc;
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, PreEscaped, html};
 
 use super::flash::{Done, see_other};
-use super::{Lang, PageError, Staff, check_csrf, csrf_input, layout, require_province, t, t_args};
+use super::forms::{NoFields, ProvinceForm, ProvincePage, broken, refused};
+use super::{Lang, PageError, Staff, csrf_input, layout, t, t_args};
 use crate::contrib::campaign::CampaignInput;
 use crate::contrib::{Campaign, EntryKind, PledgeStatus, format_vnd, vietnam_time};
 use crate::hub::Hub;
-use crate::hub::auth::StaffPage;
 use crate::hub::campaigns::{self, CampaignError};
 use crate::hub::pledges::{self, PledgeError, PledgeMethod, StaffPledgeRequest};
-use crate::store::{StaffNote, StoreError};
-
-/// A 500 page for a failure staff cannot fix; the detail goes to the log only.
-fn broken(staff: &Staff, lang: Lang, what: &str, e: impl std::fmt::Display) -> PageError {
-    tracing::error!(error = %e, what, "a contributions page failed");
-    PageError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        Some(staff),
-        lang,
-        &t(lang, "page-failed"),
-    )
-}
-
-/// A 422 page saying why a form was refused, with the way back to it.
-fn refused(staff: &Staff, lang: Lang, message: &str, back: &str) -> Response {
-    let body = html! {
-        div class="notice error" role="alert" { (message) }
-        p { a class="button" href=(back) { (t(lang, "back")) } }
-    };
-    (
-        StatusCode::UNPROCESSABLE_ENTITY,
-        layout(&t(lang, "form-refused"), Some(staff), lang, body),
-    )
-        .into_response()
-}
+use crate::store::{LedgerEntry, StaffNote, Store, StoreError};
 
 /// Who did a ledger action, as kept in the ledger: name and login.
 fn actor(staff: &Staff) -> String {
@@ -88,11 +63,9 @@ fn status_text(lang: Lang, campaign: &Campaign) -> String {
 /// `/staff/contributions`: every campaign with its totals, and the create form.
 pub(crate) async fn list(
     State(hub): State<Arc<Hub>>,
-    StaffPage(staff): StaffPage,
-    lang: Lang,
+    ProvincePage { staff, lang }: ProvincePage,
     Query(done): Query<Done>,
 ) -> Result<Markup, PageError> {
-    require_province(&staff, lang)?;
     let (list, queued) = hub
         .store
         .call(|s| Ok::<_, StoreError>((campaigns::list(s)?, s.unallocated_transfers()?.len())))
@@ -151,37 +124,27 @@ pub(crate) async fn list(
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub(crate) struct CampaignForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     slug: String,
-    #[serde(default)]
     title: String,
-    #[serde(default)]
     story: String,
-    #[serde(default)]
     bank: String,
-    #[serde(default)]
     account: String,
-    #[serde(default)]
     account_name: String,
-    #[serde(default)]
     goal: String,
-    #[serde(default)]
     starts: String,
-    #[serde(default)]
     ends: String,
 }
 
 pub(crate) async fn create(
     State(hub): State<Arc<Hub>>,
-    StaffPage(staff): StaffPage,
-    lang: Lang,
-    Form(form): Form<CampaignForm>,
+    ProvinceForm {
+        staff,
+        lang,
+        fields: form,
+    }: ProvinceForm<CampaignForm>,
 ) -> Result<Response, PageError> {
-    require_province(&staff, lang)?;
-    check_csrf(&staff, &form.csrf, lang)?;
     let input = CampaignInput {
         slug: form.slug,
         title: form.title,
@@ -221,11 +184,10 @@ pub(crate) async fn create(
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub(crate) struct CampaignQuery {
-    #[serde(default)]
     done: Option<String>,
     /// A pledge to show with its code and QR (after it was recorded, or picked from the list).
-    #[serde(default)]
     pledge: Option<String>,
 }
 
@@ -254,12 +216,10 @@ fn pledge_panel(lang: Lang, pledge: &crate::store::Pledge, payload: &str) -> Mar
 /// `/staff/campaigns/{campaign}`: totals, links, pledges, ledger and the staff's forms.
 pub(crate) async fn show(
     State(hub): State<Arc<Hub>>,
-    StaffPage(staff): StaffPage,
-    lang: Lang,
+    ProvincePage { staff, lang }: ProvincePage,
     Path(key): Path<String>,
     Query(query): Query<CampaignQuery>,
 ) -> Result<Response, PageError> {
-    require_province(&staff, lang)?;
     let wanted = query.pledge.clone();
     let found = hub
         .store
@@ -419,12 +379,6 @@ fn refund_form(staff: &Staff, lang: Lang, transfer_id: &str, back: &str) -> Mark
     }
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
-pub(crate) struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// Closes or opens a campaign again.
 async fn set_open(
     hub: &Hub,
@@ -461,36 +415,26 @@ async fn set_open(
 
 pub(crate) async fn close(
     State(hub): State<Arc<Hub>>,
-    StaffPage(staff): StaffPage,
-    lang: Lang,
     Path(key): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    ProvinceForm { staff, lang, .. }: ProvinceForm<NoFields>,
 ) -> Result<Response, PageError> {
-    require_province(&staff, lang)?;
-    check_csrf(&staff, &form.csrf, lang)?;
     set_open(&hub, &staff, lang, key, false).await
 }
 
 pub(crate) async fn open(
     State(hub): State<Arc<Hub>>,
-    StaffPage(staff): StaffPage,
-    lang: Lang,
     Path(key): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    ProvinceForm { staff, lang, .. }: ProvinceForm<NoFields>,
 ) -> Result<Response, PageError> {
-    require_province(&staff, lang)?;
-    check_csrf(&staff, &form.csrf, lang)?;
     set_open(&hub, &staff, lang, key, true).await
 }
 
 /// The A4 poster, as `phonghop hub poster` writes it.
 pub(crate) async fn poster(
     State(hub): State<Arc<Hub>>,
-    StaffPage(staff): StaffPage,
-    lang: Lang,
+    ProvincePage { staff, lang }: ProvincePage,
     Path(key): Path<String>,
 ) -> Result<Response, PageError> {
-    require_province(&staff, lang)?;
     let campaign = match hub.store.call(move |s| campaigns::find(s, &key)).await {
         Ok(c) => c,
         Err(CampaignError::NoCampaign(_)) => {
@@ -524,28 +468,23 @@ pub(crate) async fn poster(
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub(crate) struct PledgeForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     amount: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     consent: Option<String>,
-    #[serde(default)]
     method: String,
 }
 
 pub(crate) async fn add_pledge(
     State(hub): State<Arc<Hub>>,
-    StaffPage(staff): StaffPage,
-    lang: Lang,
     Path(key): Path<String>,
-    Form(form): Form<PledgeForm>,
+    ProvinceForm {
+        staff,
+        lang,
+        fields: form,
+    }: ProvinceForm<PledgeForm>,
 ) -> Result<Response, PageError> {
-    require_province(&staff, lang)?;
-    check_csrf(&staff, &form.csrf, lang)?;
     let back = format!("/staff/campaigns/{key}");
     let Some(amount_vnd) = parse_vnd(&form.amount, false).filter(|a| *a > 0) else {
         return Ok(refused(&staff, lang, &t(lang, "amount-invalid"), &back));
@@ -590,22 +529,20 @@ pub(crate) async fn add_pledge(
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub(crate) struct ReceivedForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     by: String,
 }
 
 pub(crate) async fn cash_received(
     State(hub): State<Arc<Hub>>,
-    StaffPage(staff): StaffPage,
-    lang: Lang,
     Path((key, reference)): Path<(String, String)>,
-    Form(form): Form<ReceivedForm>,
+    ProvinceForm {
+        staff,
+        lang,
+        fields: form,
+    }: ProvinceForm<ReceivedForm>,
 ) -> Result<Response, PageError> {
-    require_province(&staff, lang)?;
-    check_csrf(&staff, &form.csrf, lang)?;
     let back = format!("/staff/campaigns/{key}");
     if form.by.trim().is_empty() {
         return Ok(refused(
@@ -629,25 +566,58 @@ pub(crate) async fn cash_received(
     }
 }
 
+/// A ledger entry staff add (allocation, correction, refund): refused without a reason,
+/// made by `add` with the member's name and the reason, then `303` to `back` saying
+/// `flash`; a refusal of the ledger's rules is shown as it is worded.
+async fn ledger_action(
+    hub: &Hub,
+    staff: &Staff,
+    lang: Lang,
+    (back, flash): (&str, &str),
+    reason: String,
+    add: impl FnOnce(&Store, StaffNote<'_>, i64) -> Result<LedgerEntry, StoreError> + Send + 'static,
+) -> Result<Response, PageError> {
+    if reason.trim().is_empty() {
+        return Ok(refused(staff, lang, &t(lang, "reason-required"), back));
+    }
+    let by = actor(staff);
+    let now = crate::clock::now_ms();
+    let done = hub
+        .store
+        .call(move |s| {
+            let note = StaffNote {
+                staff_member: &by,
+                reason: &reason,
+            };
+            add(s, note, now)
+        })
+        .await;
+    match done {
+        Ok(entry) => {
+            tracing::info!(login = %staff.login, kind = %entry.kind, "ledger entry added on the dashboard");
+            Ok(see_other(back, flash))
+        }
+        Err(StoreError::Refused(why)) => Ok(refused(staff, lang, &why, back)),
+        Err(e) => Err(broken(staff, lang, flash, e)),
+    }
+}
+
 #[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub(crate) struct CorrectionForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     amount: String,
-    #[serde(default)]
     reason: String,
 }
 
 pub(crate) async fn correct(
     State(hub): State<Arc<Hub>>,
-    StaffPage(staff): StaffPage,
-    lang: Lang,
     Path(key): Path<String>,
-    Form(form): Form<CorrectionForm>,
+    ProvinceForm {
+        staff,
+        lang,
+        fields: form,
+    }: ProvinceForm<CorrectionForm>,
 ) -> Result<Response, PageError> {
-    require_province(&staff, lang)?;
-    check_csrf(&staff, &form.csrf, lang)?;
     let back = format!("/staff/campaigns/{key}");
     let Some(amount) = parse_vnd(&form.amount, true).filter(|a| *a != 0) else {
         return Ok(refused(
@@ -657,37 +627,24 @@ pub(crate) async fn correct(
             &back,
         ));
     };
-    if form.reason.trim().is_empty() {
-        return Ok(refused(&staff, lang, &t(lang, "reason-required"), &back));
-    }
-    let by = actor(&staff);
-    let now = crate::clock::now_ms();
-    let done = hub
-        .store
-        .call(move |s| {
-            let note = StaffNote {
-                staff_member: &by,
-                reason: &form.reason,
-            };
-            s.correct_campaign(&key, amount, note, now)
-        })
-        .await;
-    match done {
-        Ok(_) => Ok(see_other(&back, "flash-correction-recorded")),
-        Err(StoreError::Refused(why)) => Ok(refused(&staff, lang, &why, &back)),
-        Err(e) => Err(broken(&staff, lang, "correction", e)),
-    }
+    ledger_action(
+        &hub,
+        &staff,
+        lang,
+        (&back, "flash-correction-recorded"),
+        form.reason,
+        move |s, note, now| s.correct_campaign(&key, amount, note, now),
+    )
+    .await
 }
 
 /// `/staff/contributions/transfers`: transfers no campaign was credited with, each with
 /// the reason matching gave, an assign form and a refund form.
 pub(crate) async fn queue(
     State(hub): State<Arc<Hub>>,
-    StaffPage(staff): StaffPage,
-    lang: Lang,
+    ProvincePage { staff, lang }: ProvincePage,
     Query(done): Query<Done>,
 ) -> Result<Markup, PageError> {
-    require_province(&staff, lang)?;
     let (transfers, all) = hub
         .store
         .call(|s| Ok::<_, StoreError>((s.unallocated_transfers()?, s.campaigns()?)))
@@ -729,14 +686,10 @@ pub(crate) async fn queue(
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub(crate) struct AssignForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     campaign: String,
-    #[serde(default)]
     pledge: String,
-    #[serde(default)]
     reason: String,
 }
 
@@ -744,56 +697,44 @@ const QUEUE: &str = "/staff/contributions/transfers";
 
 pub(crate) async fn assign(
     State(hub): State<Arc<Hub>>,
-    StaffPage(staff): StaffPage,
-    lang: Lang,
     Path(transfer): Path<String>,
-    Form(form): Form<AssignForm>,
+    ProvinceForm {
+        staff,
+        lang,
+        fields: form,
+    }: ProvinceForm<AssignForm>,
 ) -> Result<Response, PageError> {
-    require_province(&staff, lang)?;
-    check_csrf(&staff, &form.csrf, lang)?;
-    if form.reason.trim().is_empty() {
-        return Ok(refused(&staff, lang, &t(lang, "reason-required"), QUEUE));
-    }
-    let by = actor(&staff);
-    let now = crate::clock::now_ms();
-    let done = hub
-        .store
-        .call(move |s| {
-            let note = StaffNote {
-                staff_member: &by,
-                reason: &form.reason,
-            };
-            let pledge = Some(form.pledge.trim()).filter(|p| !p.is_empty());
-            s.assign_transfer(&transfer, &form.campaign, pledge, note, now)
-        })
-        .await;
-    match done {
-        Ok(_) => Ok(see_other(QUEUE, "flash-transfer-assigned")),
-        Err(StoreError::Refused(why)) => Ok(refused(&staff, lang, &why, QUEUE)),
-        Err(e) => Err(broken(&staff, lang, "assign transfer", e)),
-    }
+    let pledge = Some(form.pledge.trim().to_owned()).filter(|p| !p.is_empty());
+    ledger_action(
+        &hub,
+        &staff,
+        lang,
+        (QUEUE, "flash-transfer-assigned"),
+        form.reason,
+        move |s, note, now| {
+            s.assign_transfer(&transfer, &form.campaign, pledge.as_deref(), note, now)
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub(crate) struct RefundForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     reason: String,
     /// The campaign page the form was on (empty: the queue).
-    #[serde(default)]
     back: String,
 }
 
 pub(crate) async fn refund(
     State(hub): State<Arc<Hub>>,
-    StaffPage(staff): StaffPage,
-    lang: Lang,
     Path(transfer): Path<String>,
-    Form(form): Form<RefundForm>,
+    ProvinceForm {
+        staff,
+        lang,
+        fields: form,
+    }: ProvinceForm<RefundForm>,
 ) -> Result<Response, PageError> {
-    require_province(&staff, lang)?;
-    check_csrf(&staff, &form.csrf, lang)?;
     // Only a slug goes back into a path: no redirect anywhere else.
     let back = if !form.back.is_empty()
         && form
@@ -805,26 +746,15 @@ pub(crate) async fn refund(
     } else {
         QUEUE.to_owned()
     };
-    if form.reason.trim().is_empty() {
-        return Ok(refused(&staff, lang, &t(lang, "reason-required"), &back));
-    }
-    let by = actor(&staff);
-    let now = crate::clock::now_ms();
-    let done = hub
-        .store
-        .call(move |s| {
-            let note = StaffNote {
-                staff_member: &by,
-                reason: &form.reason,
-            };
-            s.refund_transfer(&transfer, note, now)
-        })
-        .await;
-    match done {
-        Ok(_) => Ok(see_other(&back, "flash-refund-recorded")),
-        Err(StoreError::Refused(why)) => Ok(refused(&staff, lang, &why, &back)),
-        Err(e) => Err(broken(&staff, lang, "refund", e)),
-    }
+    ledger_action(
+        &hub,
+        &staff,
+        lang,
+        (&back, "flash-refund-recorded"),
+        form.reason,
+        move |s, note, now| s.refund_transfer(&transfer, note, now),
+    )
+    .await
 }
 
 #[cfg(test)]

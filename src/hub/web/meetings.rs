@@ -6,41 +6,19 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use maud::{Markup, html};
 
 use super::flash::{Done, see_other};
-use super::{Lang, PageError, Staff, check_csrf, csrf_input, layout, require_province, t, t_args};
+use super::forms::{NoFields, ProvinceForm, ProvincePage, answer, broken, refused};
+use super::{PageError, check_csrf, csrf_input, layout, t, t_args};
 use crate::hub::Hub;
-use crate::hub::auth::StaffPage;
 use crate::hub::meeting_api::{link_running, start_running, stop_running};
 use crate::store::{RoomRecord, StoreError};
 
-fn broken(staff: &Staff, lang: Lang, e: impl std::fmt::Display) -> PageError {
-    tracing::error!(error = %e, "the meetings page failed");
-    PageError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        Some(staff),
-        lang,
-        &t(lang, "page-failed"),
-    )
-}
-
-/// A page that says why a meeting form was refused (422) or shows a new link (200).
-fn answer(staff: &Staff, lang: Lang, status: StatusCode, body: Markup) -> Response {
-    let body = html! {
-        (body)
-        p { a class="button" href="/staff/meetings" { (t(lang, "back")) } }
-    };
-    (
-        status,
-        layout(&t(lang, "meetings-title"), Some(staff), lang, body),
-    )
-        .into_response()
-}
+const MEETINGS: &str = "/staff/meetings";
 
 /// A room's name with its unit, or its id when the hub no longer knows it.
 fn room_label(rooms: &HashMap<String, RoomRecord>, id: &str) -> String {
@@ -52,16 +30,14 @@ fn room_label(rooms: &HashMap<String, RoomRecord>, id: &str) -> String {
 /// `/staff/meetings`.
 pub(crate) async fn list(
     State(hub): State<Arc<Hub>>,
-    StaffPage(staff): StaffPage,
-    lang: Lang,
+    ProvincePage { staff, lang }: ProvincePage,
     Query(done): Query<Done>,
 ) -> Result<Markup, PageError> {
-    require_province(&staff, lang)?;
     let (rooms, rows) = hub
         .store
         .call(|s| Ok::<_, StoreError>((s.rooms()?, s.active_meetings()?)))
         .await
-        .map_err(|e| broken(&staff, lang, e))?;
+        .map_err(|e| broken(&staff, lang, "meetings", e))?;
     let rooms: Vec<RoomRecord> = rooms
         .into_iter()
         .filter(|r| r.revoked_at_ms.is_none())
@@ -157,11 +133,9 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
 
 pub(crate) async fn start(
     State(hub): State<Arc<Hub>>,
-    StaffPage(staff): StaffPage,
-    lang: Lang,
+    ProvincePage { staff, lang }: ProvincePage,
     body: String,
 ) -> Result<Response, PageError> {
-    require_province(&staff, lang)?;
     let fields = fields(&body);
     check_csrf(&staff, field(&fields, "csrf"), lang)?;
     let host = field(&fields, "host").to_owned();
@@ -171,11 +145,11 @@ pub(crate) async fn start(
         .map(|(_, v)| v.clone())
         .collect();
     if host.is_empty() {
-        return Ok(answer(
+        return Ok(refused(
             &staff,
             lang,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            html! { div class="notice error" role="alert" { (t(lang, "meeting-host-required")) } },
+            &t(lang, "meeting-host-required"),
+            MEETINGS,
         ));
     }
     match start_running(&hub, host, rooms).await {
@@ -183,51 +157,40 @@ pub(crate) async fn start(
             tracing::info!(login = %staff.login, meeting_id = %row.id, "meeting started on the dashboard");
             Ok(see_other("/staff/meetings", "flash-meeting-started"))
         }
-        Err(StoreError::Refused(why)) => Ok(answer(
-            &staff,
-            lang,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            html! { div class="notice error" role="alert" { (why) } },
-        )),
-        Err(e) => Err(broken(&staff, lang, e)),
+        Err(StoreError::Refused(why)) => Ok(refused(&staff, lang, &why, MEETINGS)),
+        Err(e) => Err(broken(&staff, lang, "start meeting", e)),
     }
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
-pub(crate) struct EndForm {
-    #[serde(default)]
-    csrf: String,
+/// The page a meeting that is not running answers.
+fn not_running(staff: &crate::hub::auth::Staff, lang: super::Lang) -> Response {
+    answer(
+        staff,
+        lang,
+        StatusCode::NOT_FOUND,
+        html! { div class="notice error" role="alert" { (t(lang, "meeting-not-running")) } },
+        MEETINGS,
+    )
 }
 
 pub(crate) async fn end(
     State(hub): State<Arc<Hub>>,
-    StaffPage(staff): StaffPage,
-    lang: Lang,
     Path(id): Path<String>,
-    Form(form): Form<EndForm>,
+    ProvinceForm { staff, lang, .. }: ProvinceForm<NoFields>,
 ) -> Result<Response, PageError> {
-    require_province(&staff, lang)?;
-    check_csrf(&staff, &form.csrf, lang)?;
     match stop_running(&hub, &id).await {
         Ok(true) => {
             tracing::info!(login = %staff.login, meeting_id = %id, "meeting ended on the dashboard");
             Ok(see_other("/staff/meetings", "flash-meeting-ended"))
         }
-        Ok(false) => Ok(answer(
-            &staff,
-            lang,
-            StatusCode::NOT_FOUND,
-            html! { div class="notice error" role="alert" { (t(lang, "meeting-not-running")) } },
-        )),
-        Err(e) => Err(broken(&staff, lang, e)),
+        Ok(false) => Ok(not_running(&staff, lang)),
+        Err(e) => Err(broken(&staff, lang, "end meeting", e)),
     }
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
 pub(crate) struct LinkForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     name: String,
 }
 
@@ -235,25 +198,20 @@ pub(crate) struct LinkForm {
 /// link holds a secret that is shown once and must not sit in an address or the history.
 pub(crate) async fn link(
     State(hub): State<Arc<Hub>>,
-    StaffPage(staff): StaffPage,
-    lang: Lang,
     Path(id): Path<String>,
-    Form(form): Form<LinkForm>,
+    ProvinceForm {
+        staff,
+        lang,
+        fields: form,
+    }: ProvinceForm<LinkForm>,
 ) -> Result<Response, PageError> {
-    require_province(&staff, lang)?;
-    check_csrf(&staff, &form.csrf, lang)?;
     if !hub.meetings.is_running(&id) {
-        return Ok(answer(
-            &staff,
-            lang,
-            StatusCode::NOT_FOUND,
-            html! { div class="notice error" role="alert" { (t(lang, "meeting-not-running")) } },
-        ));
+        return Ok(not_running(&staff, lang));
     }
     let name = form.name.trim().to_owned();
     match link_running(&hub, id, name.clone())
         .await
-        .map_err(|e| broken(&staff, lang, e))?
+        .map_err(|e| broken(&staff, lang, "meeting link", e))?
     {
         Ok(url) => {
             tracing::info!(login = %staff.login, "meeting link made on the dashboard");
@@ -266,13 +224,9 @@ pub(crate) async fn link(
                     p class="card link" { a href=(url.as_str()) { (url.as_str()) } }
                     p class="hint" { (t(lang, "meeting-link-once")) }
                 },
+                MEETINGS,
             ))
         }
-        Err(e) => Ok(answer(
-            &staff,
-            lang,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            html! { div class="notice error" role="alert" { (e.to_string()) } },
-        )),
+        Err(e) => Ok(refused(&staff, lang, &e.to_string(), MEETINGS)),
     }
 }

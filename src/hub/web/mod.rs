@@ -23,6 +23,7 @@
 
 pub(crate) mod contrib;
 pub(crate) mod flash;
+pub(crate) mod forms;
 pub(crate) mod i18n;
 pub(crate) mod login;
 pub(crate) mod meetings;
