@@ -193,7 +193,7 @@ pub(crate) struct CampaignQuery {
 
 /// The pledge panel: its code large, the amount, and the VietQR to print or show.
 fn pledge_panel(lang: Lang, pledge: &crate::store::Pledge, payload: &str) -> Markup {
-    let svg = crate::vietqr::render::svg_string(payload, crate::vietqr::render::QrUse::Screen, 320)
+    let svg = crate::vietqr::render::svg_string(payload, crate::vietqr::render::QrUse::Poster, 320)
         .map(|svg| {
             // Inline: the XML declaration is not allowed inside HTML.
             svg.split_once("?>")
