@@ -219,10 +219,14 @@ async fn session(
                 }
             }
             _ = status_tick.tick(), if hub_reads_status => {
-                let backlog = room.store.call(|s| s.outbox_pending_len()).await.unwrap_or_else(|e| {
-                    tracing::warn!(error = %e, "cannot count the outbox for the status report");
-                    0
-                });
+                // A backlog that cannot be counted is not reported as empty: no report.
+                let backlog = match room.store.call(|s| s.outbox_pending_len()).await {
+                    Ok(n) => n,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot count the outbox for the status report");
+                        continue;
+                    }
+                };
                 let status = room.media_report.report(backlog, crate::clock::now_ms());
                 let Ok(text) = serde_json::to_string(&RoomMessage::Status { status }) else { continue };
                 if let Err(e) = sink.send(Message::Text(text.into())).await {
