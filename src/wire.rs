@@ -32,6 +32,70 @@ pub enum RoomMessage {
         meeting_id: String,
         signal: ClientSignal,
     },
+    /// What the room knows about its own health, for the staff's rooms page. Sent only to a
+    /// hub whose `welcome` said it reads it (`room_status`), right after the welcome and
+    /// every [`ROOM_STATUS_EVERY_SECS`].
+    Status { status: RoomStatusReport },
+}
+
+/// The room-status version this build writes and reads. A later version only adds fields
+/// (optional ones), so a hub reads every field it knows of any version.
+pub const ROOM_STATUS_VERSION: u32 = 1;
+
+/// How often a connected room reports its status (it also does on every connect).
+pub const ROOM_STATUS_EVERY_SECS: u64 = 180;
+
+/// A room's report of what the hub cannot see from its side: its software, what waits in
+/// its outbox, its camera and microphone, and how its last meeting went. Unknown fields
+/// are ignored (no `deny_unknown_fields`), so a newer room's report still reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomStatusReport {
+    /// [`ROOM_STATUS_VERSION`] of the room that wrote it.
+    pub status_version: u32,
+    pub software_version: String,
+    /// Submissions stored at the room and not yet acknowledged by the hub.
+    pub outbox_backlog: u64,
+    pub video_source: MediaSource,
+    pub audio_source: MediaSource,
+    /// The room's side of its most recent meeting, if it was in one since it started.
+    #[serde(default)]
+    pub last_call: Option<CallQuality>,
+    /// The room's clock when it wrote the report, Unix ms.
+    pub sent_at_ms: i64,
+}
+
+/// A camera or microphone as the room last used or configured it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaSource {
+    pub kind: MediaSourceKind,
+    /// The device's name, the configured choice, or what the test source shows.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaSourceKind {
+    /// A real camera or microphone.
+    Device,
+    /// The built-in test picture or tone (configured, or no device was found).
+    Test,
+    /// Not known until the room's first meeting opens the devices (`auto`).
+    Unknown,
+}
+
+/// Link quality the room measured during a meeting, as of its last measurement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallQuality {
+    pub meeting_id: String,
+    /// When these figures were measured, Unix ms (room clock).
+    pub measured_at_ms: i64,
+    /// Video packets lost on the way to the hub, per thousand.
+    pub video_loss_permille: u32,
+    pub round_trip_ms: Option<u32>,
+    /// What the video encoder aimed for (0 when sending audio only).
+    pub send_bitrate_bps: u64,
+    /// The picture the room was sending: `720p`, `360p`, `180p` or `audio-only`.
+    pub layer: String,
 }
 
 /// Hub → room over the WebSocket.
@@ -44,6 +108,10 @@ pub enum HubMessage {
         room_id: String,
         unit_id: String,
         room_name: String,
+        /// The highest [`ROOM_STATUS_VERSION`] this hub reads; absent from an older hub,
+        /// which would refuse a `status` message, so the room sends none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        room_status: Option<u32>,
     },
     /// Which rooms are connected now; sent on join and on every change.
     Presence { rooms: Vec<PresenceEntry> },

@@ -9,6 +9,7 @@ mod contrib_fixtures;
 mod kiosk_common;
 mod media_common;
 mod meeting_common;
+mod staff_common;
 
 mod acknowledged_write_survives_kill_9;
 mod architecture_invariants_hold;
@@ -77,7 +78,10 @@ mod sender_steps_down_under_a_cap_and_back_up;
 mod staff_dashboard_fits_a_phone_in_chromium;
 mod staff_dashboard_in_chromium;
 mod staff_feedback_triage_is_scoped_and_audited;
+mod staff_contribution_pages_run_campaigns_pledges_and_the_queue;
+mod staff_contributions_queue_in_chromium;
 mod staff_login_form_needs_its_csrf_token;
+mod staff_meeting_and_room_pages_show_what_runs_and_what_rooms_report;
 mod staff_routes_refuse_without_the_right_credential;
 mod subscription_change_switches_the_picture;
 mod video_retransmissions_are_negotiated;

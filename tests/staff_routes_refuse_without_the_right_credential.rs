@@ -22,6 +22,9 @@ struct Seeded {
     lao_chai_code: String,
     ban_ho_code: String,
     campaign: String,
+    /// A pledge's reference code and a (cash) transfer's id of that campaign.
+    reference: String,
+    transfer: String,
     meeting: String,
     /// A news item (with a picture) for Lao Chải and one for Bản Hồ.
     lao_chai_news: String,
@@ -52,6 +55,8 @@ fn concrete(route: &Route, seeded: &Seeded, other_commune: bool) -> String {
             "code" => code,
             "campaign" => &seeded.campaign,
             "id" if route.path.contains("/news/") => news,
+            "reference" => &seeded.reference,
+            "transfer" => &seeded.transfer,
             "id" => &seeded.meeting,
             "participant" => &seeded.participant,
             "table" => "categories.csv",
@@ -182,10 +187,35 @@ async fn seed(hub: &TestHub, dir: &std::path::Path) -> Seeded {
         .json()
         .await
         .expect("json");
+    let (reference, transfer) = {
+        use phonghop::hub::pledges::{PledgeMethod, StaffPledgeRequest, add, receive_cash};
+        let store = phonghop::app::open_store(&hub.config.data_dir).expect("hub store");
+        let pledge = |method| StaffPledgeRequest {
+            campaign: "lu-2026".into(),
+            amount_vnd: 100_000,
+            donor_name: None,
+            consent_public: false,
+            method,
+        };
+        let now = phonghop::clock::now_ms();
+        let waiting = add(
+            &store,
+            &pledge(PledgeMethod::Transfer),
+            now,
+            &mut rand::rng(),
+        )
+        .expect("a pledge");
+        let paid =
+            add(&store, &pledge(PledgeMethod::Cash), now, &mut rand::rng()).expect("a pledge");
+        let receipt = receive_cash(&store, &paid.reference, "Test", now).expect("cash");
+        (waiting.reference, receipt.transfer_id)
+    };
     Seeded {
         lao_chai_code,
         ban_ho_code,
         campaign: "lu-2026".into(),
+        reference,
+        transfer,
         meeting: meeting["id"].as_str().expect("meeting id").to_owned(),
         lao_chai_news,
         ban_ho_news,

@@ -83,6 +83,46 @@ pub fn meeting_link(config: &HubConfig, id: &str, name: &str) -> Result<url::Url
     Ok(url)
 }
 
+/// Starts a meeting at the running hub and invites its connected rooms at once: the staff
+/// API and the dashboard's form.
+pub(super) async fn start_running(
+    hub: &Hub,
+    host: String,
+    rooms: Vec<String>,
+) -> Result<MeetingRow, crate::store::StoreError> {
+    let id = new_meeting_id();
+    let row = hub
+        .store
+        .call(move |s| s.start_meeting(&id, &host, &rooms, crate::clock::now_ms()))
+        .await?;
+    hub.reload_meetings().await;
+    Ok(row)
+}
+
+/// Ends a running meeting and tells its participants; false when none runs with that id.
+pub(super) async fn stop_running(hub: &Hub, id: &str) -> Result<bool, crate::store::StoreError> {
+    let key = id.to_owned();
+    let ended = hub
+        .store
+        .call(move |s| s.end_meeting(&key, crate::clock::now_ms()))
+        .await?;
+    if ended {
+        hub.reload_meetings().await;
+    }
+    Ok(ended)
+}
+
+/// A browser link for `name` into running meeting `id` ([`meeting_link`], off the async
+/// threads); the outer error is a task that did not finish.
+pub(super) async fn link_running(
+    hub: &Hub,
+    id: String,
+    name: String,
+) -> Result<Result<url::Url, AdminError>, tokio::task::JoinError> {
+    let config = hub.config.clone();
+    tokio::task::spawn_blocking(move || meeting_link(&config, &id, &name)).await
+}
+
 pub(super) async fn list(State(hub): State<Arc<Hub>>) -> Response {
     Json(hub.meetings.views()).into_response()
 }
@@ -109,13 +149,9 @@ pub(super) async fn start(
     State(hub): State<Arc<Hub>>,
     JsonBody(request): JsonBody<StartRequest>,
 ) -> Result<Response, ApiFailure> {
-    let id = new_meeting_id();
-    let row = hub
-        .store
-        .call(move |s| s.start_meeting(&id, &request.host, &request.rooms, crate::clock::now_ms()))
+    let row = start_running(&hub, request.host, request.rooms)
         .await
         .map_err(|e| ApiFailure::bad_request(&e.to_string()))?;
-    hub.reload_meetings().await;
     Ok((StatusCode::CREATED, Json(row)).into_response())
 }
 
@@ -123,15 +159,9 @@ pub(super) async fn stop(
     State(hub): State<Arc<Hub>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiFailure> {
-    let key = id.clone();
-    let ended = hub
-        .store
-        .call(move |s| s.end_meeting(&key, crate::clock::now_ms()))
-        .await?;
-    if !ended {
+    if !stop_running(&hub, &id).await? {
         return Err(ApiFailure::not_found(&format!("no running meeting {id:?}")));
     }
-    hub.reload_meetings().await;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -146,8 +176,7 @@ pub(super) async fn link(
     Path(id): Path<String>,
     JsonBody(request): JsonBody<LinkRequest>,
 ) -> Result<Response, ApiFailure> {
-    let config = hub.config.clone();
-    let url = tokio::task::spawn_blocking(move || meeting_link(&config, &id, &request.name))
+    let url = link_running(&hub, id, request.name)
         .await
         .map_err(|_| ApiFailure::internal())?
         .map_err(|e| ApiFailure::bad_request(&e.to_string()))?;

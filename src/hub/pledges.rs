@@ -7,7 +7,7 @@
 
 use rand::Rng;
 
-use crate::store::{CashReceipt, Pledge, Store, StoreError};
+use crate::store::{Campaign, CashReceipt, Pledge, Store, StoreError};
 use crate::vietqr::{self, AmountVnd, VietQr};
 
 /// How the resident will pay.
@@ -120,23 +120,8 @@ pub fn add(
     if !campaign.is_open() {
         return Err(PledgeError::CampaignClosed(campaign.slug));
     }
-    let bank = vietqr::bank_by_bin(&campaign.bank_bin).ok_or_else(|| PledgeError::UnknownBank {
-        slug: campaign.slug.clone(),
-        bin: campaign.bank_bin.clone(),
-        note: vietqr::banks_snapshot_note(),
-    })?;
     let reference = crate::contrib::reference::new_pledge_code(rng);
-    let qr = VietQr::builder(bank, &campaign.account)
-        .amount(amount)
-        .purpose(&crate::contrib::reference::pledge_purpose(
-            &reference,
-            &campaign.title,
-        ))
-        .build()
-        .map_err(|source| PledgeError::VietQr {
-            slug: campaign.slug.clone(),
-            source,
-        })?;
+    let qr = pledge_qr(&campaign, &reference, amount)?;
     let pledge = Pledge {
         id: uuid::Uuid::now_v7().to_string(),
         room_id: None,
@@ -153,9 +138,56 @@ pub fn add(
         campaign_slug: campaign.slug,
         campaign_title: campaign.title,
         reference,
-        vietqr_payload: qr.to_payload(),
+        vietqr_payload: qr,
         method: request.method,
     })
+}
+
+/// The dynamic VietQR payload of a pledge: the campaign's account, the amount, and the
+/// reference code first in the purpose.
+fn pledge_qr(
+    campaign: &Campaign,
+    reference: &str,
+    amount: AmountVnd,
+) -> Result<String, PledgeError> {
+    let bank = vietqr::bank_by_bin(&campaign.bank_bin).ok_or_else(|| PledgeError::UnknownBank {
+        slug: campaign.slug.clone(),
+        bin: campaign.bank_bin.clone(),
+        note: vietqr::banks_snapshot_note(),
+    })?;
+    let qr = VietQr::builder(bank, &campaign.account)
+        .amount(amount)
+        .purpose(&crate::contrib::reference::pledge_purpose(
+            reference,
+            &campaign.title,
+        ))
+        .build()
+        .map_err(|source| PledgeError::VietQr {
+            slug: campaign.slug.clone(),
+            source,
+        })?;
+    Ok(qr.to_payload())
+}
+
+/// A recorded pledge of `campaign` and its VietQR again, by reference code: to show or
+/// print it after it was recorded. `None` when the campaign has no such pledge.
+pub fn qr_of(
+    store: &Store,
+    campaign: &Campaign,
+    reference: &str,
+) -> Result<Option<(Pledge, String)>, PledgeError> {
+    let Some(pledge) = store
+        .pledge(&reference.trim().to_ascii_uppercase())?
+        .filter(|p| p.campaign_id == campaign.id)
+    else {
+        return Ok(None);
+    };
+    let amount = u64::try_from(pledge.amount_vnd)
+        .ok()
+        .and_then(|a| AmountVnd::new(a).ok())
+        .ok_or(PledgeError::BadAmount(pledge.amount_vnd))?;
+    let payload = pledge_qr(campaign, &pledge.reference, amount)?;
+    Ok(Some((pledge, payload)))
 }
 
 /// Marks the cash of pledge `reference` received by `staff_member` (an append-only ledger

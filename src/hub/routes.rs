@@ -122,6 +122,23 @@ pub const ROUTES: &[Route] = &[
     Route { method: "GET", path: "/staff/feedback/{code}", access: Access::StaffPage },
     Route { method: "POST", path: "/staff/feedback/{code}", access: Access::StaffPage },
     Route { method: "GET", path: "/staff/feedback/{code}/voice", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/contributions", access: Access::StaffPage },
+    Route { method: "POST", path: "/staff/contributions", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/contributions/transfers", access: Access::StaffPage },
+    Route { method: "POST", path: "/staff/contributions/transfers/{transfer}/assign", access: Access::StaffPage },
+    Route { method: "POST", path: "/staff/contributions/transfers/{transfer}/refund", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/campaigns/{campaign}", access: Access::StaffPage },
+    Route { method: "POST", path: "/staff/campaigns/{campaign}/close", access: Access::StaffPage },
+    Route { method: "POST", path: "/staff/campaigns/{campaign}/open", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/campaigns/{campaign}/poster.pdf", access: Access::StaffPage },
+    Route { method: "POST", path: "/staff/campaigns/{campaign}/pledges", access: Access::StaffPage },
+    Route { method: "POST", path: "/staff/campaigns/{campaign}/pledges/{reference}/received", access: Access::StaffPage },
+    Route { method: "POST", path: "/staff/campaigns/{campaign}/corrections", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/meetings", access: Access::StaffPage },
+    Route { method: "POST", path: "/staff/meetings", access: Access::StaffPage },
+    Route { method: "POST", path: "/staff/meetings/{id}/end", access: Access::StaffPage },
+    Route { method: "POST", path: "/staff/meetings/{id}/links", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/rooms", access: Access::StaffPage },
     Route { method: "POST", path: "/webhooks/sepay", access: Access::Webhook },
     Route { method: "POST", path: "/webhooks/casso", access: Access::Webhook },
     Route { method: "POST", path: "/webhooks/payos", access: Access::Webhook },
@@ -313,6 +330,48 @@ fn staff_page_routes(hub: Arc<Hub>) -> Router<Arc<Hub>> {
             get(web::feedback::item).post(web::feedback::act),
         )
         .route("/staff/feedback/{code}/voice", get(web::feedback::voice))
+        .route(
+            "/staff/contributions",
+            get(web::contrib::list).post(web::contrib::create),
+        )
+        .route("/staff/contributions/transfers", get(web::contrib::queue))
+        .route(
+            "/staff/contributions/transfers/{transfer}/assign",
+            post(web::contrib::assign),
+        )
+        .route(
+            "/staff/contributions/transfers/{transfer}/refund",
+            post(web::contrib::refund),
+        )
+        .route("/staff/campaigns/{campaign}", get(web::contrib::show))
+        .route(
+            "/staff/campaigns/{campaign}/close",
+            post(web::contrib::close),
+        )
+        .route("/staff/campaigns/{campaign}/open", post(web::contrib::open))
+        .route(
+            "/staff/campaigns/{campaign}/poster.pdf",
+            get(web::contrib::poster),
+        )
+        .route(
+            "/staff/campaigns/{campaign}/pledges",
+            post(web::contrib::add_pledge),
+        )
+        .route(
+            "/staff/campaigns/{campaign}/pledges/{reference}/received",
+            post(web::contrib::cash_received),
+        )
+        .route(
+            "/staff/campaigns/{campaign}/corrections",
+            post(web::contrib::correct),
+        )
+        .route(
+            "/staff/meetings",
+            get(web::meetings::list).post(web::meetings::start),
+        )
+        .route("/staff/meetings/{id}/end", post(web::meetings::end))
+        .route("/staff/meetings/{id}/links", post(web::meetings::link))
+        .route("/staff/rooms", get(web::rooms::list))
         .layer(DefaultBodyLimit::max(SMALL_BODY_MAX_BYTES))
         .route_layer(from_extractor_with_state::<StaffPage, _>(hub))
 }

@@ -5,7 +5,7 @@ use crate::store::RoomRecord;
 use crate::wire::{ErrorCode, HubMessage, PROTOCOL_VERSION, RoomMessage};
 
 /// What to do after one incoming message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Step {
     pub send: Vec<HubMessage>,
     /// The room said hello: from now on it gets presence updates.
@@ -14,6 +14,8 @@ pub struct Step {
     pub close: bool,
     /// Media signalling to hand to the meeting (meeting id, message).
     pub signals: Vec<(String, crate::wire::ClientSignal)>,
+    /// The room reported its health: to keep for the staff's rooms page.
+    pub status: Option<crate::wire::RoomStatusReport>,
 }
 
 /// Handles one text frame from an authenticated room.
@@ -25,16 +27,18 @@ pub fn on_text(room: &RoomRecord, text: &str) -> Step {
                 room_id: room.id.clone(),
                 unit_id: room.unit_id.clone(),
                 room_name: room.name.clone(),
+                room_status: Some(crate::wire::ROOM_STATUS_VERSION),
             }],
             welcomed: true,
-            close: false,
-            signals: Vec::new(),
+            ..Step::default()
         },
         Ok(RoomMessage::Signal { meeting_id, signal }) => Step {
-            send: Vec::new(),
-            welcomed: false,
-            close: false,
             signals: vec![(meeting_id, signal)],
+            ..Step::default()
+        },
+        Ok(RoomMessage::Status { status }) => Step {
+            status: Some(status),
+            ..Step::default()
         },
         Ok(RoomMessage::Hello { protocol, .. }) => refuse(
             ErrorCode::UnsupportedProtocol,
@@ -49,9 +53,8 @@ pub fn on_text(room: &RoomRecord, text: &str) -> Step {
 fn refuse(code: ErrorCode, message: String) -> Step {
     Step {
         send: vec![HubMessage::Error { code, message }],
-        welcomed: false,
         close: true,
-        signals: Vec::new(),
+        ..Step::default()
     }
 }
 
@@ -118,5 +121,28 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_welcome_says_status_is_read_and_a_status_is_kept_without_an_answer() {
+        let step = on_text(
+            &room(),
+            r#"{"type":"hello","protocol":1,"software_version":"0.1.0"}"#,
+        );
+        assert!(matches!(
+            step.send[0],
+            HubMessage::Welcome {
+                room_status: Some(crate::wire::ROOM_STATUS_VERSION),
+                ..
+            }
+        ));
+        let step = on_text(
+            &room(),
+            r#"{"type":"status","status":{"status_version":1,"software_version":"0.1.0",
+                "outbox_backlog":2,"video_source":{"kind":"test","name":"test"},
+                "audio_source":{"kind":"unknown","name":"auto"},"sent_at_ms":5}}"#,
+        );
+        assert!(step.send.is_empty() && !step.close, "{step:?}");
+        assert_eq!(step.status.map(|s| s.outbox_backlog), Some(2));
     }
 }

@@ -176,6 +176,13 @@ async fn pump(
                             close(&mut sink, CLOSE_POLICY, "protocol error").await;
                             return "protocol error";
                         }
+                        if let Some(status) = step.status {
+                            let room_id = room.id.clone();
+                            let now = crate::clock::now_ms();
+                            if let Err(e) = hub.store.call(move |s| s.record_room_status(&room_id, &status, now)).await {
+                                tracing::error!(error = %e, room_id = %room.id, "cannot keep a room's status report");
+                            }
+                        }
                         for (meeting_id, signal) in step.signals {
                             hub.meetings.on_signal(&sender, &meeting_id, signal).await;
                         }

@@ -180,6 +180,7 @@ impl CallTask {
         let sdp = peer.create_offer(false).await?;
         self.send(meeting_id, ClientSignal::Offer { sdp });
         let sources = capture.sources();
+        self.room.media_report.devices_opened(&sources);
         let test_sources =
             TestSources::from_flags(sources.camera_is_test, sources.microphone_is_test);
         if test_sources.is_some() {
@@ -419,6 +420,16 @@ impl CallTask {
         if let Some(rtt) = stats.round_trip_ms {
             m.call_rtt_ms.set(rtt.round() as i64);
         }
+        self.room
+            .media_report
+            .call_measured(crate::wire::CallQuality {
+                meeting_id: call.meeting_id.clone(),
+                measured_at_ms: crate::clock::now_ms(),
+                video_loss_permille: (stats.video_loss.clamp(0.0, 1.0) * 1000.0).round() as u32,
+                round_trip_ms: stats.round_trip_ms.map(|r| r.round() as u32),
+                send_bitrate_bps: u64::from(encoder_bps.unwrap_or(0)),
+                layer: layer.label().to_owned(),
+            });
         if let Some(jitter) = stats.jitter_ms {
             m.call_jitter_ms.set(jitter.round() as i64);
         }

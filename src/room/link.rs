@@ -201,6 +201,11 @@ async fn session(
     let mut last_heard = Instant::now();
     let mut check = tokio::time::interval(Duration::from_secs(5));
     let mut outgoing = room.signal_out.lock().await;
+    // Only a hub that said so in its welcome reads status reports (an older one would end
+    // the session over an unknown message).
+    let mut hub_reads_status = false;
+    let mut status_tick =
+        tokio::time::interval(Duration::from_secs(crate::wire::ROOM_STATUS_EVERY_SECS));
     loop {
         tokio::select! {
             _ = room.shutdown.cancelled() => {
@@ -209,6 +214,21 @@ async fn session(
             }
             Some(message) = outgoing.recv() => {
                 let Ok(text) = serde_json::to_string(&message) else { continue };
+                if let Err(e) = sink.send(Message::Text(text.into())).await {
+                    return Ended::Lost(e.to_string());
+                }
+            }
+            _ = status_tick.tick(), if hub_reads_status => {
+                // A backlog that cannot be counted is not reported as empty: no report.
+                let backlog = match room.store.call(|s| s.outbox_pending_len()).await {
+                    Ok(n) => n,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot count the outbox for the status report");
+                        continue;
+                    }
+                };
+                let status = room.media_report.report(backlog, crate::clock::now_ms());
+                let Ok(text) = serde_json::to_string(&RoomMessage::Status { status }) else { continue };
                 if let Err(e) = sink.send(Message::Text(text.into())).await {
                     return Ended::Lost(e.to_string());
                 }
@@ -231,8 +251,10 @@ async fn session(
                     None => return Ended::Lost("connection closed".into()),
                 };
                 match serde_json::from_str::<HubMessage>(text.as_str()) {
-                    Ok(HubMessage::Welcome { room_id, room_name, .. }) => {
+                    Ok(HubMessage::Welcome { room_id, room_name, room_status, .. }) => {
                         backoff.reset();
+                        hub_reads_status = room_status.is_some_and(|v| v >= 1);
+                        status_tick.reset_immediately();
                         room.metrics.hub_connects.inc();
                         tracing::info!(%room_id, %room_name, "connected to the hub");
                         set_link(room, HubLink::Connected { since_ms: crate::clock::now_ms() });

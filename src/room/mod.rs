@@ -10,6 +10,7 @@ pub mod enroll;
 mod link;
 pub mod news;
 pub mod service;
+mod status_report;
 pub mod sync_task;
 
 use std::future::Future;
@@ -100,6 +101,8 @@ struct Room {
     call_events: tokio::sync::mpsc::UnboundedSender<call::CallEvent>,
     /// Signalling the call task sends; whichever hub session is up carries it.
     signal_out: tokio::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<crate::wire::RoomMessage>>,
+    /// Devices and the last meeting's link, for the status report to the hub.
+    media_report: status_report::MediaReport,
 }
 
 /// A channel the caller keeps the receiving end of, to watch the room's status.
@@ -160,6 +163,7 @@ pub async fn run(
     let cancel = CancellationToken::new();
     let (call_tx, call_rx) = tokio::sync::mpsc::unbounded_channel();
     let (signal_tx, signal_rx) = tokio::sync::mpsc::unbounded_channel();
+    let media_report = status_report::MediaReport::new(&config.media);
     let room = Arc::new(Room {
         config,
         data,
@@ -172,6 +176,7 @@ pub async fn run(
         download_hint: tokio::sync::Notify::new(),
         call_events: call_tx,
         signal_out: tokio::sync::Mutex::new(signal_rx),
+        media_report,
     });
     {
         let cancel = cancel.clone();

@@ -393,6 +393,30 @@ impl Store {
         find_campaign(&conn, &campaign.id)
     }
 
+    /// Opens a closed campaign again (closed by mistake, or extended): transfers for it are
+    /// credited again from now on; those queued meanwhile stay for staff to assign.
+    pub fn reopen_campaign(&self, key: &str) -> Result<Campaign, StoreError> {
+        let conn = self.lock();
+        let campaign = find_campaign(&conn, key)?;
+        conn.execute(
+            "UPDATE campaigns SET status = 'open', closed_at_ms = NULL
+             WHERE id = ?1 AND status = 'closed'",
+            params![campaign.id],
+        )?;
+        find_campaign(&conn, &campaign.id)
+    }
+
+    /// A campaign's pledges, newest first (staff see who still owes cash).
+    pub fn pledges_of(&self, campaign_id: &str) -> Result<Vec<Pledge>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {PLEDGE_COLUMNS} FROM pledges WHERE campaign_id = ?1
+             ORDER BY created_at_ms DESC, id DESC"
+        ))?;
+        let rows = stmt.query_map(params![campaign_id], pledge_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Stores a pledge once. Uploading the same pledge again (same id and content) returns
     /// it unchanged, so a room may retry after a lost answer; a different pledge under an
     /// existing id, or an existing reference code under another id, is refused.

@@ -14,6 +14,7 @@ mod pledge_staff;
 pub mod probe;
 mod report;
 mod room_contrib;
+mod room_health;
 mod rooms;
 mod schedule;
 mod staff;
@@ -40,6 +41,7 @@ pub use meetings::MeetingRow;
 pub use news::{NEWS_CHANGES_MAX, NewsChangeRefusal, RoomNews, StoredImage};
 pub use pledge_staff::{CASH_TRANSFER_TEXT, CashReceipt};
 pub(crate) use report::{PublicTicket, PublicTicketQuery};
+pub use room_health::RoomHealth;
 pub use rooms::{EnrollRefusal, RoomRecord};
 pub use staff::{ApiToken, LoginCandidate, NewStaffUser, StaffAccount, StaffRole, UnknownRole};
 pub use triage::{
@@ -103,6 +105,7 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
     ),
     (9, "news", include_str!("migrations/0009_news.sql")),
     (10, "feedback_triage", include_str!("migrations/0010_feedback_triage.sql")),
+    (11, "room_status", include_str!("migrations/0011_room_status.sql")),
 ];
 
 /// The schema version this binary writes.

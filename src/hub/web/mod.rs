@@ -21,11 +21,16 @@
 //!
 //! Every `/staff` response carries the security headers ([`staff_response_headers`]).
 
+pub(crate) mod contrib;
 pub(crate) mod feedback;
+pub(crate) mod flash;
+pub(crate) mod forms;
 pub(crate) mod i18n;
 pub(crate) mod login;
+pub(crate) mod meetings;
 pub(crate) mod news;
 pub(crate) mod reports;
+pub(crate) mod rooms;
 
 use std::sync::{Arc, LazyLock};
 
@@ -215,7 +220,6 @@ pub(crate) fn check_csrf(staff: &Staff, given: &str, lang: Lang) -> Result<(), P
 }
 
 /// 403 page for commune staff on a province-only page.
-#[allow(dead_code)] // for the province pages (contributions, meetings, rooms) built on this
 pub(crate) fn require_province(staff: &Staff, lang: Lang) -> Result<(), PageError> {
     if staff.is_province_admin() {
         Ok(())
@@ -254,7 +258,7 @@ const MENU: &[(&str, &str, bool)] = &[
     ("nav-contributions", "/staff/contributions", false),
     ("nav-meetings", "/staff/meetings", false),
     ("nav-news", "/staff/news", true),
-    ("nav-rooms", "/staff/rooms", false),
+    ("nav-rooms", "/staff/rooms", true),
     ("nav-reports", "/staff/reports", true),
     ("nav-account", "/staff/account", true),
 ];

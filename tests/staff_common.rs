@@ -1,0 +1,158 @@
+//! A staff member signed in to the dashboard as a browser is: a password account, the
+//! login form with its CSRF cookie, the session cookie, and the session's form token for
+//! every POST. Redirects are handed back, to see where a form sends the browser.
+#![allow(dead_code)]
+
+use crate::common::{TestHub, http_no_redirects};
+
+use phonghop::hub::accounts::{NewAccount, add_user};
+use phonghop::store::StaffRole;
+
+const PASSWORD: &str = "một mật khẩu đủ dài";
+
+/// The value of the first hidden `csrf` input of a page.
+pub fn csrf_in(html: &str) -> String {
+    let marker = r#"name="csrf" value=""#;
+    let at = html.find(marker).expect("a page with a csrf input") + marker.len();
+    html[at..].split('"').next().unwrap_or_default().to_owned()
+}
+
+/// `name=value` of the response's `Set-Cookie` for `name`.
+fn cookie_of(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_else(|| panic!("no {name} cookie"))
+        .to_owned()
+}
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// Fields as a browser encodes a form (a name may repeat, as checkboxes do).
+fn encoded(fields: &[(&str, &str)]) -> String {
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in fields {
+        out.append_pair(k, v);
+    }
+    out.finish()
+}
+
+pub struct SignedIn {
+    url: url::Url,
+    client: reqwest::Client,
+    cookie: String,
+    pub csrf: String,
+}
+
+/// A page's answer: status, `Location` and body.
+pub struct Answer {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl SignedIn {
+    /// A new account of `role` (commune staff need `unit`), signed in with English pages.
+    pub async fn new(hub: &TestHub, login: &str, role: StaffRole, unit: Option<&str>) -> SignedIn {
+        add_user(
+            &hub.config,
+            &NewAccount {
+                login,
+                name: "Vàng Thị Dung",
+                role,
+                unit,
+                password: Some(PASSWORD),
+            },
+        )
+        .expect("account");
+        let client = http_no_redirects();
+        let url = hub.url.clone();
+        let form = client
+            .get(url.join("staff/login").expect("url"))
+            .send()
+            .await
+            .expect("login page");
+        let form_cookie = cookie_of(&form, "phonghop_form_csrf");
+        let csrf = csrf_in(&form.text().await.expect("html"));
+        let signed = client
+            .post(url.join("staff/login").expect("url"))
+            .header("cookie", &form_cookie)
+            .header("content-type", FORM)
+            .body(encoded(&[
+                ("login", login),
+                ("password", PASSWORD),
+                ("csrf", &csrf),
+            ]))
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(signed.status(), 303, "signed in");
+        let cookie = format!("{}; phonghop_lang=en", cookie_of(&signed, "phonghop_staff"));
+        let mut me = SignedIn {
+            url,
+            client,
+            cookie,
+            csrf: String::new(),
+        };
+        let home = me.get("/staff/").await;
+        assert_eq!(home.status, 200);
+        me.csrf = csrf_in(&home.body);
+        me
+    }
+
+    async fn answer(response: reqwest::Response) -> Answer {
+        Answer {
+            status: response.status().as_u16(),
+            location: response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            body: response.text().await.unwrap_or_default(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        let response = self
+            .client
+            .get(self.url.join(path).expect("url"))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .expect("get");
+        Self::answer(response).await
+    }
+
+    /// Posts `fields` and the session's CSRF token, as the page's form does.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let mut all = fields.to_vec();
+        all.push(("csrf", &self.csrf));
+        self.post_raw(path, &all).await
+    }
+
+    /// Posts exactly `fields` (no token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let response = self
+            .client
+            .post(self.url.join(path).expect("url"))
+            .header("cookie", &self.cookie)
+            .header("content-type", FORM)
+            .body(encoded(fields))
+            .send()
+            .await
+            .expect("post");
+        Self::answer(response).await
+    }
+
+    /// Posts a form and follows its `303` to the page it names.
+    pub async fn submit(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let posted = self.post(path, fields).await;
+        assert_eq!(posted.status, 303, "POST {path}: {}", posted.body);
+        self.get(posted.location.as_deref().expect("a Location"))
+            .await
+    }
+}
