@@ -104,8 +104,16 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("migrations/0008_meeting_schedule.sql"),
     ),
     (9, "news", include_str!("migrations/0009_news.sql")),
-    (10, "feedback_triage", include_str!("migrations/0010_feedback_triage.sql")),
-    (11, "room_status", include_str!("migrations/0011_room_status.sql")),
+    (
+        10,
+        "feedback_triage",
+        include_str!("migrations/0010_feedback_triage.sql"),
+    ),
+    (
+        11,
+        "room_status",
+        include_str!("migrations/0011_room_status.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.
