@@ -26,6 +26,8 @@ struct Seeded {
     reference: String,
     transfer: String,
     meeting: String,
+    /// A meeting scheduled for next year (the `/schedule/{id}` routes).
+    scheduled: String,
     /// A news item (with a picture) for Lao Chải and one for Bản Hồ.
     lao_chai_news: String,
     ban_ho_news: String,
@@ -55,6 +57,7 @@ fn concrete(route: &Route, seeded: &Seeded, other_commune: bool) -> String {
             "code" => code,
             "campaign" => &seeded.campaign,
             "id" if route.path.contains("/news/") => news,
+            "id" if route.path.contains("/schedule/") => &seeded.scheduled,
             "reference" => &seeded.reference,
             "transfer" => &seeded.transfer,
             "id" => &seeded.meeting,
@@ -187,6 +190,18 @@ async fn seed(hub: &TestHub, dir: &std::path::Path) -> Seeded {
         .json()
         .await
         .expect("json");
+    let scheduled: serde_json::Value = client
+        .post(hub.url.join("api/v1/schedule").expect("url"))
+        .json(&serde_json::json!({
+            "title": "Giao ban", "start": "2099-12-10 08:00", "end": "2099-12-10 09:00",
+            "host": lao_chai_id, "rooms": [lao_chai_id, ban_ho_id],
+        }))
+        .send()
+        .await
+        .expect("schedule")
+        .json()
+        .await
+        .expect("json");
     let (reference, transfer) = {
         use phonghop::hub::pledges::{PledgeMethod, StaffPledgeRequest, add, receive_cash};
         let store = phonghop::app::open_store(&hub.config.data_dir).expect("hub store");
@@ -217,6 +232,10 @@ async fn seed(hub: &TestHub, dir: &std::path::Path) -> Seeded {
         reference,
         transfer,
         meeting: meeting["id"].as_str().expect("meeting id").to_owned(),
+        scheduled: scheduled["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a scheduled meeting: {scheduled}"))
+            .to_owned(),
         lao_chai_news,
         ban_ho_news,
         participant: lao_chai_id,
