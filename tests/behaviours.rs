@@ -83,6 +83,7 @@ mod staff_feedback_triage_is_scoped_and_audited;
 mod staff_login_form_needs_its_csrf_token;
 mod staff_meeting_and_room_pages_show_what_runs_and_what_rooms_report;
 mod staff_routes_refuse_without_the_right_credential;
+mod staff_schedules_a_meeting_from_the_dashboard;
 mod subscription_change_switches_the_picture;
 mod video_retransmissions_are_negotiated;
 mod vietqr_agrees_with_vietnam_qr_pay;

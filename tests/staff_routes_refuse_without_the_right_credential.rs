@@ -57,7 +57,9 @@ fn concrete(route: &Route, seeded: &Seeded, other_commune: bool) -> String {
             "code" => code,
             "campaign" => &seeded.campaign,
             "id" if route.path.contains("/news/") => news,
-            "id" if route.path.contains("/schedule/") => &seeded.scheduled,
+            "id" if route.path.contains("/schedule/") || route.path.contains("/report") => {
+                &seeded.scheduled
+            }
             "reference" => &seeded.reference,
             "transfer" => &seeded.transfer,
             "id" => &seeded.meeting,

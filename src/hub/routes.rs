@@ -139,6 +139,10 @@ pub const ROUTES: &[Route] = &[
     Route { method: "POST", path: "/staff/meetings/{id}/end", access: Access::StaffPage },
     Route { method: "POST", path: "/staff/meetings/{id}/links", access: Access::StaffPage },
     Route { method: "GET", path: "/staff/rooms", access: Access::StaffPage },
+    Route { method: "POST", path: "/staff/meetings/schedule", access: Access::StaffPage },
+    Route { method: "POST", path: "/staff/meetings/{id}/cancel", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/meetings/{id}/report", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/meetings/{id}/report.csv", access: Access::StaffPage },
     Route { method: "POST", path: "/webhooks/sepay", access: Access::Webhook },
     Route { method: "POST", path: "/webhooks/casso", access: Access::Webhook },
     Route { method: "POST", path: "/webhooks/payos", access: Access::Webhook },
@@ -372,6 +376,13 @@ fn staff_page_routes(hub: Arc<Hub>) -> Router<Arc<Hub>> {
         .route("/staff/meetings/{id}/end", post(web::meetings::end))
         .route("/staff/meetings/{id}/links", post(web::meetings::link))
         .route("/staff/rooms", get(web::rooms::list))
+        .route("/staff/meetings/schedule", post(web::meetings::schedule))
+        .route("/staff/meetings/{id}/cancel", post(web::meetings::cancel))
+        .route("/staff/meetings/{id}/report", get(web::meetings::report))
+        .route(
+            "/staff/meetings/{id}/report.csv",
+            get(web::meetings::report_csv),
+        )
         .layer(DefaultBodyLimit::max(SMALL_BODY_MAX_BYTES))
         .route_layer(from_extractor_with_state::<StaffPage, _>(hub))
 }

@@ -328,7 +328,6 @@ meeting-rooms = Invited rooms
 meeting-no-rooms = No room is enrolled yet.
 meeting-host-required = Choose the host room.
 meeting-not-running = This meeting is not running.
-meetings-scheduling-later = Scheduled meetings and attendance reports appear here once scheduling is installed.
 rooms-title = Rooms
 rooms-none = No room is enrolled.
 room-unit = Unit

@@ -328,7 +328,6 @@ meeting-rooms = Các phòng được mời
 meeting-no-rooms = Chưa có phòng nào được đăng ký.
 meeting-host-required = Hãy chọn phòng chủ trì.
 meeting-not-running = Cuộc họp này không diễn ra.
-meetings-scheduling-later = Lịch họp và báo cáo điểm danh sẽ hiện ở đây khi có chức năng lên lịch.
 rooms-title = Phòng họp
 rooms-none = Chưa có phòng nào được đăng ký.
 room-unit = Đơn vị

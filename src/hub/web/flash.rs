@@ -20,6 +20,8 @@ const KEYS: &[&str] = &[
     "flash-correction-recorded",
     "flash-meeting-started",
     "flash-meeting-ended",
+    "flash-meeting-scheduled",
+    "flash-meeting-cancelled",
 ];
 
 /// The `?done=` of a page after a form.

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
 use super::flash::{Done, see_other};
@@ -16,6 +16,9 @@ use super::forms::{NoFields, ProvinceForm, ProvincePage, answer, broken, refused
 use super::{PageError, check_csrf, csrf_input, layout, t, t_args};
 use crate::hub::Hub;
 use crate::hub::meeting_api::{link_running, start_running, stop_running};
+use crate::hub::schedule_api::{self, PlanRequest, ScheduleOpError, ScheduleView};
+use crate::meeting::attendance::AttendanceRow;
+use crate::meeting::schedule::ScheduleStatus;
 use crate::store::{RoomRecord, StoreError};
 
 const MEETINGS: &str = "/staff/meetings";
@@ -33,9 +36,16 @@ pub(crate) async fn list(
     ProvincePage { staff, lang }: ProvincePage,
     Query(done): Query<Done>,
 ) -> Result<Markup, PageError> {
-    let (rooms, rows) = hub
+    let now = crate::clock::now_ms();
+    let (rooms, rows, scheduled) = hub
         .store
-        .call(|s| Ok::<_, StoreError>((s.rooms()?, s.active_meetings()?)))
+        .call(move |s| {
+            Ok::<_, StoreError>((
+                s.rooms()?,
+                s.active_meetings()?,
+                s.scheduled_meetings(Some(now))?,
+            ))
+        })
         .await
         .map_err(|e| broken(&staff, lang, "meetings", e))?;
     let rooms: Vec<RoomRecord> = rooms
@@ -45,6 +55,7 @@ pub(crate) async fn list(
     let by_id: HashMap<String, RoomRecord> =
         rooms.iter().map(|r| (r.id.clone(), r.clone())).collect();
     let started: HashMap<String, i64> = rows.into_iter().map(|r| (r.id, r.started_at_ms)).collect();
+    let scheduled: Vec<ScheduleView> = scheduled.into_iter().map(ScheduleView::from).collect();
     let mut running = hub.meetings.views();
     running.sort_by_key(|m| started.get(&m.id).copied().unwrap_or(i64::MAX));
     let body = html! {
@@ -111,7 +122,7 @@ pub(crate) async fn list(
                 }
             }
         }
-        p class="hint" { (t(lang, "meetings-scheduling-later")) }
+        (scheduled_section(&staff, lang, &scheduled, &rooms, &by_id))
     };
     Ok(layout(&t(lang, "meetings-title"), Some(&staff), lang, body))
 }
@@ -229,4 +240,235 @@ pub(crate) async fn link(
         }
         Err(e) => Ok(refused(&staff, lang, &e.to_string(), MEETINGS)),
     }
+}
+
+/// The scheduled meetings not yet over, with a cancel button each, and the form to plan one.
+fn scheduled_section(
+    staff: &crate::hub::auth::Staff,
+    lang: super::Lang,
+    scheduled: &[ScheduleView],
+    rooms: &[RoomRecord],
+    by_id: &HashMap<String, RoomRecord>,
+) -> Markup {
+    html! {
+        h2 { (t(lang, "schedule-title")) }
+        @if scheduled.is_empty() { p class="card" { (t(lang, "schedule-none")) } }
+        ul class="meetings" {
+            @for view in scheduled {
+                @let m = &view.meeting;
+                li class="card meeting" {
+                    h3 { (m.plan.title) }
+                    p {
+                        (view.start_local) " – " (view.end_local) " · "
+                        (t(lang, &format!("schedule-status-{}", m.status.as_str())))
+                    }
+                    p class="hint" {
+                        (t(lang, "meeting-host")) ": " (room_label(by_id, &m.plan.host))
+                        " · " (m.plan.rooms.len()) " " (t(lang, "schedule-rooms-count"))
+                    }
+                    @if !m.plan.agenda.is_empty() {
+                        ol { @for item in &m.plan.agenda { li { (item) } } }
+                    }
+                    p class="actions" {
+                        a href={ "/staff/meetings/" (m.id) "/report" } { (t(lang, "report-link")) }
+                    }
+                    @if m.status == ScheduleStatus::Scheduled {
+                        form class="inline" method="post" action={ "/staff/meetings/" (m.id) "/cancel" } {
+                            (csrf_input(staff))
+                            button type="submit" class="secondary" { (t(lang, "schedule-cancel")) }
+                        }
+                    }
+                }
+            }
+        }
+        details class="card" {
+            summary { (t(lang, "schedule-create")) }
+            form class="stack" method="post" action="/staff/meetings/schedule" {
+                (csrf_input(staff))
+                label { (t(lang, "schedule-meeting-title")) input name="title" required maxlength="200"; }
+                label { (t(lang, "schedule-start")) input type="datetime-local" name="start" required; }
+                label { (t(lang, "schedule-end")) input type="datetime-local" name="end" required; }
+                label { (t(lang, "meeting-host"))
+                    select name="host" required {
+                        @for r in rooms { option value=(r.id) { (r.name) " (" (r.unit_id) ")" } }
+                    }
+                }
+                fieldset {
+                    legend { (t(lang, "meeting-rooms")) }
+                    @for r in rooms {
+                        label class="check" { input type="checkbox" name="rooms" value=(r.id); (r.name) " (" (r.unit_id) ")" }
+                    }
+                }
+                label { (t(lang, "schedule-agenda")) textarea name="agenda" rows="4" {} }
+                button type="submit" { (t(lang, "schedule-create")) }
+            }
+        }
+    }
+}
+
+/// A local time from a `datetime-local` input (`2026-12-10T08:00`) as the schedule reads
+/// it (`2026-12-10 08:00`).
+fn local_time(text: &str) -> String {
+    text.trim().replacen('T', " ", 1)
+}
+
+/// Plans a meeting, as `phonghop hub meeting create` and the staff API do.
+pub(crate) async fn schedule(
+    State(hub): State<Arc<Hub>>,
+    ProvincePage { staff, lang }: ProvincePage,
+    body: String,
+) -> Result<Response, PageError> {
+    let fields = fields(&body);
+    check_csrf(&staff, field(&fields, "csrf"), lang)?;
+    let host = field(&fields, "host").to_owned();
+    // The host is invited too, as the CLI asks it to be named.
+    let mut rooms = vec![host.clone()];
+    rooms.extend(
+        fields
+            .iter()
+            .filter(|(k, v)| k == "rooms" && *v != host)
+            .map(|(_, v)| v.clone()),
+    );
+    let request = PlanRequest {
+        title: field(&fields, "title").to_owned(),
+        start: local_time(field(&fields, "start")),
+        end: local_time(field(&fields, "end")),
+        host,
+        rooms,
+        agenda: field(&fields, "agenda")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    };
+    let now = crate::clock::now_ms();
+    match hub
+        .store
+        .call(move |s| schedule_api::create(s, request, now))
+        .await
+    {
+        Ok(made) => {
+            tracing::info!(login = %staff.login, meeting_id = %made.id, "meeting scheduled on the dashboard");
+            Ok(see_other(MEETINGS, "flash-meeting-scheduled"))
+        }
+        Err(ScheduleOpError::Store(e @ (StoreError::Sqlite(_) | StoreError::Io { .. }))) => {
+            Err(broken(&staff, lang, "schedule meeting", e))
+        }
+        Err(e) => Ok(refused(&staff, lang, &e.to_string(), MEETINGS)),
+    }
+}
+
+pub(crate) async fn cancel(
+    State(hub): State<Arc<Hub>>,
+    Path(id): Path<String>,
+    ProvinceForm { staff, lang, .. }: ProvinceForm<NoFields>,
+) -> Result<Response, PageError> {
+    let now = crate::clock::now_ms();
+    match hub
+        .store
+        .call(move |s| schedule_api::cancel(s, &id, now))
+        .await
+    {
+        Ok(_) => Ok(see_other(MEETINGS, "flash-meeting-cancelled")),
+        Err(ScheduleOpError::NotFound(_)) => Ok(not_running(&staff, lang)),
+        Err(ScheduleOpError::Store(e @ (StoreError::Sqlite(_) | StoreError::Io { .. }))) => {
+            Err(broken(&staff, lang, "cancel meeting", e))
+        }
+        Err(e) => Ok(refused(&staff, lang, &e.to_string(), MEETINGS)),
+    }
+}
+
+/// The attendance report of meeting `id`, or the page that says there is none.
+async fn attendance(
+    hub: &Hub,
+    staff: &crate::hub::auth::Staff,
+    lang: super::Lang,
+    id: String,
+) -> Result<Vec<AttendanceRow>, PageError> {
+    let now = crate::clock::now_ms();
+    match hub
+        .store
+        .call(move |s| schedule_api::report(s, &id, now))
+        .await
+    {
+        Ok(rows) => Ok(rows),
+        Err(ScheduleOpError::NotFound(_)) => Err(PageError::new(
+            StatusCode::NOT_FOUND,
+            Some(staff),
+            lang,
+            &t(lang, "report-missing"),
+        )),
+        Err(e) => Err(broken(staff, lang, "attendance report", e)),
+    }
+}
+
+fn minutes_or_dash(ms: Option<i64>) -> String {
+    ms.map_or_else(|| "—".to_owned(), crate::contrib::vietnam_time)
+}
+
+/// `/staff/meetings/{id}/report`: who attended, from when to when, hands and floor.
+pub(crate) async fn report(
+    State(hub): State<Arc<Hub>>,
+    ProvincePage { staff, lang }: ProvincePage,
+    Path(id): Path<String>,
+) -> Result<Markup, PageError> {
+    let rows = attendance(&hub, &staff, lang, id.clone()).await?;
+    let body = html! {
+        p class="actions" {
+            a class="button" href={ "/staff/meetings/" (id) "/report.csv" } download { (t(lang, "report-csv")) }
+        }
+        div class="table-wrap" {
+            table {
+                thead { tr {
+                    th { (t(lang, "report-room")) } th { (t(lang, "report-first-join")) }
+                    th { (t(lang, "report-last-leave")) } th { (t(lang, "report-minutes")) }
+                    th { (t(lang, "report-gaps")) } th { (t(lang, "report-hands")) } th { (t(lang, "report-floor")) }
+                } }
+                tbody {
+                    @for r in &rows {
+                        tr {
+                            td { (r.room) @if r.never_joined { " — " (t(lang, "report-never-joined")) } }
+                            td { (minutes_or_dash(r.first_join_ms)) }
+                            td { (minutes_or_dash(r.last_leave_ms)) }
+                            td class="num" { (r.minutes_present) }
+                            td class="num" { (r.gaps) }
+                            td class="num" { (r.hands_raised) }
+                            td class="num" { (r.times_given_floor) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(layout(
+        &t_args(lang, "report-title", &[("id", &id)]),
+        Some(&staff),
+        lang,
+        body,
+    ))
+}
+
+/// The same report as CSV, as `GET /api/v1/schedule/{id}/report?format=csv` gives it.
+pub(crate) async fn report_csv(
+    State(hub): State<Arc<Hub>>,
+    ProvincePage { staff, lang }: ProvincePage,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let rows = attendance(&hub, &staff, lang, id.clone()).await?;
+    let safe: String = id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"attendance-{safe}.csv\""),
+            ),
+        ],
+        crate::meeting::attendance::to_csv(&rows),
+    )
+        .into_response())
 }
