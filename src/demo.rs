@@ -84,6 +84,14 @@ pub enum DemoError {
     Pin(#[from] crate::auth::PinError),
     #[error("demo setup: {0}")]
     Staff(#[from] crate::hub::accounts::AccountError),
+    #[error("demo sample data: {0}")]
+    SampleOpen(#[from] crate::app::OpenError),
+    #[error("demo sample data: {0}")]
+    SampleStore(#[from] crate::store::StoreError),
+    #[error("demo sample data: {0}")]
+    SampleCampaign(#[from] crate::hub::campaigns::CampaignError),
+    #[error("demo sample data: {0}")]
+    SamplePledge(#[from] crate::hub::pledges::PledgeError),
     #[error("after {seconds} s only {connected} of {total} rooms were connected")]
     NotConnected {
         seconds: u64,
@@ -137,6 +145,10 @@ pub async fn run(
     let meeting = crate::hub::meeting_api::start_meeting(&hub.config, &room_ids[0], &room_ids[1..])
         .map_err(AppError::from)?;
     add_demo_staff(&hub.config)?;
+    {
+        let store = crate::app::open_store(&hub.config.data_dir)?;
+        seed_sample_history(&store, &room_ids, crate::clock::now_ms())?;
+    }
     let hub_url = hub.url.clone();
     let _ = writeln!(
         out,
@@ -249,4 +261,173 @@ pub fn sample_room_status() -> RoomStatus {
         },
     ];
     status
+}
+
+/// What residents said in the demo's past weeks: (category, text, what staff answered).
+const SAMPLE_FEEDBACK: &[(&str, &str, Option<&str>)] = &[
+    (
+        "roads",
+        "Đường từ bản lên trường bị sạt lở sau mưa.",
+        Some("Xã đã cử người khảo sát, sẽ sửa trong tuần."),
+    ),
+    (
+        "welfare",
+        "Gia đình bà Vàng Thị Sua chưa nhận được hỗ trợ tháng này.",
+        Some("Cán bộ xã đã đến nhà, hỗ trợ đã được chuyển."),
+    ),
+    ("environment", "Rác thải đổ ra suối đầu bản.", None),
+    (
+        "services",
+        "Xin hướng dẫn làm lại giấy khai sinh.",
+        Some("Mời bác lên bộ phận một cửa sáng thứ Hai."),
+    ),
+    ("security", "Có người lạ thu mua gỗ ban đêm.", None),
+    (
+        "land",
+        "Tranh chấp ranh giới nương giữa hai hộ.",
+        Some("Đã hoà giải tại thôn, hai hộ đồng ý."),
+    ),
+];
+
+/// Four weeks of feedback, replies and ratings from every demo room, and a campaign with
+/// pledges and bank transfers, so a newcomer's dashboard, inbox and reports show data at
+/// once. It goes through the same store calls as rooms' uploads, staff replies and bank
+/// notifications.
+fn seed_sample_history(
+    store: &crate::store::Store,
+    room_ids: &[String],
+    now_ms: i64,
+) -> Result<(), DemoError> {
+    use crate::feedback::Status;
+    use crate::wire::{FeedbackRecord, RatingRecord, Record, UploadItem};
+    const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+    let mut rng = rand::rng();
+    for (r, room_id) in room_ids.iter().enumerate() {
+        let Some(prefix) = store.room(room_id)?.and_then(|room| room.ticket_prefix) else {
+            continue;
+        };
+        let mut items = Vec::new();
+        let mut replies = Vec::new();
+        for (i, (category, text, reply)) in SAMPLE_FEEDBACK.iter().enumerate() {
+            // Spread over the last four weeks, a different day for each room.
+            let submitted_at_ms = now_ms - ((i as i64 * 4 + r as i64 + 1) * DAY_MS);
+            let code = crate::feedback::ticket::new_code(&prefix, &mut rng);
+            items.push(UploadItem {
+                id: uuid::Uuid::now_v7(),
+                seq: items.len() as i64 + 1,
+                record: Record::Feedback(FeedbackRecord {
+                    ticket_code: code.clone(),
+                    category: (*category).into(),
+                    text: (*text).into(),
+                    voice_sha256: None,
+                    name: None,
+                    phone: None,
+                    village: None,
+                    language: "vi".into(),
+                    submitted_at_ms,
+                }),
+            });
+            items.push(UploadItem {
+                id: uuid::Uuid::now_v7(),
+                seq: items.len() as i64 + 1,
+                record: Record::Rating(RatingRecord {
+                    question: "service".into(),
+                    score: 3 + ((i + r) % 3) as u8,
+                    filtered: false,
+                    submitted_at_ms: submitted_at_ms + 60_000,
+                }),
+            });
+            if let Some(reply) = reply {
+                replies.push((code, *reply, submitted_at_ms + (i as i64 + 1) * DAY_MS / 3));
+            }
+        }
+        store.store_upload(room_id, &items, now_ms)?;
+        for (code, reply, at_ms) in replies {
+            // A demo item the store refuses to move stays as it is; nothing else depends on it.
+            let _ =
+                store.update_feedback(&code, Some(Status::Resolved), Some(reply), "tinh", at_ms)?;
+        }
+    }
+
+    let campaign = crate::contrib::campaign::CampaignInput {
+        slug: "quy-vi-nguoi-ngheo".into(),
+        title: "Quỹ Vì người nghèo 2026".into(),
+        story: "Hỗ trợ các hộ nghèo trong tỉnh đón Tết.".into(),
+        bank: "VCB".into(),
+        account: "0011001234567".into(),
+        account_name: "UY BAN MTTQ TINH".into(),
+        goal_vnd: 50_000_000,
+        starts_on: String::new(),
+        ends_on: "2099-12-31".into(),
+    };
+    let campaign = crate::hub::campaigns::create(store, &campaign, now_ms, &mut rng)?;
+    for (n, amount_vnd) in [200_000_i64, 500_000, 1_000_000].into_iter().enumerate() {
+        let pledge = crate::hub::pledges::add(
+            store,
+            &crate::hub::pledges::StaffPledgeRequest {
+                campaign: campaign.slug.clone(),
+                amount_vnd,
+                donor_name: None,
+                consent_public: false,
+                method: crate::hub::pledges::PledgeMethod::Transfer,
+            },
+            now_ms,
+            &mut rng,
+        )?;
+        let memo = format!("{} ung ho quy vi nguoi ngheo", pledge.reference);
+        store.record_transfer(
+            &crate::contrib::IncomingTransfer {
+                provider: "demo".into(),
+                provider_txn_id: format!("demo-{n}"),
+                bank_reference: Some(format!("FT26DEMO{n:04}")),
+                amount_vnd,
+                transfer_text: memo.clone(),
+                match_text: memo,
+                sender_name: None,
+                account: campaign.account.clone(),
+                occurred_at_ms: now_ms - (n as i64 + 1) * DAY_MS,
+                raw_json: "{}".into(),
+            },
+            now_ms,
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_history_fills_the_inbox_the_replies_and_a_campaign() {
+        let store = crate::store::Store::open_in_memory().expect("store");
+        let now = crate::clock::now_ms();
+        let mut ids = Vec::new();
+        for (i, unit) in ["lao-cai", "lao-chai"].iter().enumerate() {
+            let room = store
+                .create_room(unit, unit, &format!("D{i}"), &format!("h{i}"), now, now)
+                .expect("room")
+                .expect("free prefix");
+            ids.push(room.id);
+        }
+        seed_sample_history(&store, &ids, now).expect("seeded");
+
+        let all = store
+            .feedback_list(&crate::store::FeedbackFilter::default())
+            .expect("list");
+        assert_eq!(all.len(), SAMPLE_FEEDBACK.len() * ids.len());
+        let answered = SAMPLE_FEEDBACK.iter().filter(|f| f.2.is_some()).count() * ids.len();
+        assert_eq!(
+            all.iter().filter(|row| row.reply.is_some()).count(),
+            answered,
+            "every sample reply is stored"
+        );
+        assert!(all.iter().all(|row| row.record.submitted_at_ms < now));
+        let report = store
+            .campaign_report("quy-vi-nguoi-ngheo")
+            .expect("report")
+            .expect("the campaign exists");
+        assert_eq!(report.totals.raised_vnd, 1_700_000);
+        assert_eq!(report.totals.gifts, 3);
+    }
 }
