@@ -85,6 +85,20 @@ pub async fn metric_total(url: &url::Url, prefix: &str) -> Option<f64> {
     Some(samples(url, prefix).await?.iter().sum())
 }
 
+/// How many keyframe requests the hub has sent to `participant`'s video in `meeting`, as
+/// the hub's metrics count them (0 before its first).
+pub async fn keyframe_requests_sent(hub_url: &url::Url, meeting: &str, participant: &str) -> f64 {
+    let metrics = hub_url.join("metrics").expect("metrics url");
+    metric(
+        &metrics,
+        &format!(
+            "phonghop_hub_stream_keyframe_requests_total{{meeting=\"{meeting}\",participant=\"{participant}\",kind=\"video\"}}"
+        ),
+    )
+    .await
+    .unwrap_or(0.0)
+}
+
 pub const BROWSER_HINT: &str =
     "run `make test` (it installs chromium, node and playwright-core) or set PHONGHOP_NPM_DIR";
 
