@@ -28,7 +28,8 @@ fn main() -> ExitCode {
 /// which journald adds. `PHONGHOP_LOG` takes a tracing filter such as `debug`.
 fn init_logging(quiet: bool) {
     use tracing_subscriber::EnvFilter;
-    let default = if quiet { "warn" } else { "info" };
+    let level = if quiet { "warn" } else { "info" };
+    let default = format!("{level},{}", phonghop::transport::QUIET_LOG_TARGETS);
     let filter =
         EnvFilter::try_from_env("PHONGHOP_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()

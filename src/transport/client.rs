@@ -82,6 +82,8 @@ struct Handler {
     /// Receiving tracks, so the call can ask their senders for keyframes.
     remote_video: RemoteVideo,
     packets_received: Arc<AtomicU64>,
+    /// Whether DTLS has finished, so SRTP keys exist (see [`ClientPeer::send`]).
+    connected: Arc<AtomicBool>,
 }
 
 /// Which slot a hub track carries: from its stream id `slot-N`, else from the transceiver order.
@@ -104,6 +106,10 @@ impl PeerConnectionEventHandler for Handler {
     }
 
     async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
+        self.connected.store(
+            state == RTCPeerConnectionState::Connected,
+            Ordering::Relaxed,
+        );
         let event = match state {
             RTCPeerConnectionState::Connected => PeerEvent::Connected,
             RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed => PeerEvent::Failed,
@@ -158,6 +164,7 @@ pub struct ClientPeer {
     keyframe_wanted: Arc<AtomicBool>,
     keyframe_requests: Arc<AtomicU32>,
     packets_received: Arc<AtomicU64>,
+    connected: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for ClientPeer {
@@ -250,11 +257,13 @@ impl ClientPeer {
         let (events, rx) = tokio::sync::mpsc::unbounded_channel();
         let remote_video = Arc::new(std::sync::Mutex::new(Vec::new()));
         let packets_received = Arc::new(AtomicU64::new(0));
+        let connected = Arc::new(AtomicBool::new(false));
         let handler = Arc::new(Handler {
             events,
             sink,
             remote_video: remote_video.clone(),
             packets_received: packets_received.clone(),
+            connected: connected.clone(),
         });
         let (pc, estimate) = peer::build(options, handler).await?;
         let video_ssrc = rand::random::<u32>();
@@ -326,6 +335,7 @@ impl ClientPeer {
                 keyframe_wanted,
                 keyframe_requests,
                 packets_received,
+                connected,
             },
             rx,
         ))
@@ -373,13 +383,18 @@ impl ClientPeer {
             .map_err(TransportError::engine)
     }
 
-    /// Sends one encoded frame (VP8 or Opus).
+    /// Sends one encoded frame (VP8 or Opus). Until the connection is up the frame is
+    /// dropped: SRTP keys come from the DTLS handshake, so webrtc-rs could only refuse it
+    /// (a warning per packet at every join), and the hub asks for a keyframe once connected.
     pub async fn send(
         &self,
         kind: MediaKind,
         data: Bytes,
         duration: Duration,
     ) -> Result<(), TransportError> {
+        if !self.connected.load(Ordering::Relaxed) {
+            return Ok(());
+        }
         let (track, (ssrc, pt)) = match kind {
             MediaKind::Video => (&self.video, self.video_out),
             MediaKind::Audio => (&self.audio, self.audio_out),

@@ -13,6 +13,17 @@ pub mod rtp;
 mod rtx;
 pub mod sfu;
 
+/// Log targets of webrtc-rs that warn in normal operation, raised to `error` in the default
+/// log filter (`PHONGHOP_LOG=debug` still shows them). Each warns about something our code
+/// cannot change:
+/// - `rtc_dtls::config`: "conn.remote_addr is empty, please set explicitly server_name".
+///   WebRTC authenticates DTLS by the certificate fingerprint in the SDP, not by a name, and
+///   webrtc-rs 0.21 builds its DTLS config without a way to pass one
+///   (`rtc::peer_connection::transport::dtls`).
+/// - `rtc_ice::agent`: "pingAllCandidates called with no candidate pairs": with trickle ICE the
+///   agent starts checking before the first remote candidate arrives, at every join.
+pub const QUIET_LOG_TARGETS: &str = "rtc_dtls::config=error,rtc_ice::agent=error";
+
 /// Why the transport could not do what was asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransportError {

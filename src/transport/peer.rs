@@ -301,8 +301,13 @@ pub async fn build(
                 .build(),
         );
     configure_simulcast_extension_headers(&mut engine).map_err(TransportError::engine)?;
-    let registry =
-        configure_twcc_receiver_only(registry, &mut engine).map_err(TransportError::engine)?;
+    // With congestion control on, `configure_congestion_control` has put the TWCC receiver in
+    // place already; a second one would replace it (and webrtc-rs warns at every call).
+    let registry = if options.congestion_control {
+        registry
+    } else {
+        configure_twcc_receiver_only(registry, &mut engine).map_err(TransportError::engine)?
+    };
     let registry = configure_rtcp_reports(registry);
     // The application-most slot (no jitter-buffer interceptor is used: GStreamer's
     // rtpjitterbuffer does that job in the room).
