@@ -62,6 +62,8 @@ pub enum CliError {
     Schedule(#[from] ScheduleCliError),
     #[error(transparent)]
     News(#[from] super::news::NewsCliError),
+    #[error(transparent)]
+    RoomSetup(#[from] crate::room::setup::SetupError),
     #[error("{what}")]
     Io {
         what: String,
@@ -93,6 +95,7 @@ impl CliError {
             CliError::User(e) => e.exit_code(),
             CliError::Schedule(e) => e.exit_code(),
             CliError::News(e) => e.exit_code(),
+            CliError::RoomSetup(e) => super::setup::room_setup_exit_code(e),
             CliError::Enroll(_)
             | CliError::Demo(_)
             | CliError::Bench(_)

@@ -82,9 +82,20 @@ fn add_room(config: &HubConfig, shown: &str, unit: &str, name: &str) -> Result<(
         room.id, room.name, room.unit_id
     );
     println!("Enrollment code (one use, valid 24 hours): {code}");
+    // A self-signed hub: the box checks the certificate it is shown against this.
+    let fingerprint = match &config.tls {
+        Some(tls) if tls.cert.exists() => {
+            Some(crate::hub::tls::certificate_fingerprint(&tls.cert)?)
+        }
+        _ => None,
+    };
     println!(
-        "On the box: phonghop room enroll --config /etc/phonghop/room.toml --hub {} --code {code}",
-        config.public_url
+        "On the box, as root: phonghop room setup --hub {} --unit {} --code {code}{}",
+        config.public_url,
+        room.unit_id,
+        fingerprint
+            .map(|f| format!(" --fingerprint {f}"))
+            .unwrap_or_default()
     );
     if let Ok(qr) = qrcode::QrCode::new(link.as_bytes()) {
         println!(
@@ -175,8 +186,11 @@ fn gen_cert(
         names.join(", ")
     );
     println!(
-        "copy {} to each room and set [hub] ca_cert to its path",
-        tls.cert.display()
+        "certificate fingerprint (SHA-256): {}",
+        crate::hub::tls::certificate_fingerprint(&tls.cert)?
+    );
+    println!(
+        "`phonghop hub add-room` prints it in each room's setup command; `phonghop room setup` checks it and saves the certificate"
     );
     Ok(())
 }

@@ -16,6 +16,7 @@ pub mod qr;
 pub mod room;
 pub mod run;
 pub mod schedule;
+pub mod setup;
 pub mod user;
 
 pub use error::CliError;
@@ -199,6 +200,32 @@ pub enum MeetingCommand {
 }
 
 #[derive(Debug, Args)]
+pub struct RoomSetupArgs {
+    /// The hub's address, as `hub add-room` printed it.
+    #[arg(long)]
+    pub hub: url::Url,
+    /// The unit (commune) the code was issued for.
+    #[arg(long)]
+    pub unit: String,
+    /// The one-time enrollment code.
+    #[arg(long)]
+    pub code: String,
+    /// SHA-256 fingerprint of the hub's certificate, as `hub add-room` printed it (needed
+    /// unless the hub's certificate is from a public authority).
+    #[arg(long)]
+    pub fingerprint: Option<String>,
+    /// Where the box keeps its database and credential.
+    #[arg(long, default_value = "/var/lib/phonghop/room")]
+    pub data_dir: PathBuf,
+    /// Replace an existing config (the old one is kept as .bak).
+    #[arg(long)]
+    pub force: bool,
+    /// Do not enable and start phonghop-room.service (e.g. in a test or a chroot).
+    #[arg(long)]
+    pub no_start: bool,
+}
+
+#[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct RoomArgs {
     #[command(subcommand)]
@@ -243,4 +270,8 @@ pub enum RoomCommand {
         #[arg(long)]
         code: String,
     },
+    /// First boot: check the hub's certificate, enroll with the code `hub add-room` printed,
+    /// write the config (--config, default /etc/phonghop/room.toml) and start the service.
+    /// Reads the staff PIN for the kiosk on standard input.
+    Setup(RoomSetupArgs),
 }

@@ -20,6 +20,9 @@ pub fn run(args: RoomArgs) -> Result<(), CliError> {
     if args.screenshot.is_some() || args.bench_ui {
         return kiosk_preview(&args);
     }
+    if let Some(RoomCommand::Setup(setup)) = args.command {
+        return super::setup::room(setup, args.config);
+    }
     let path = need_config(args.config, "phonghop room")?;
     let config = config::load_room(&path)?;
     let rt = runtime()?;
@@ -33,6 +36,7 @@ pub fn run(args: RoomArgs) -> Result<(), CliError> {
             );
             Ok(())
         }
+        Some(RoomCommand::Setup(_)) => unreachable!("handled before the config is read"),
         None => serve(rt, config, args.headless),
     }
 }

@@ -114,3 +114,13 @@ pub fn self_signed(names: &[String]) -> Result<(String, String), TlsError> {
     let cert = params.self_signed(&key)?;
     Ok((cert.pem(), key.serialize_pem()))
 }
+
+/// The SHA-256 fingerprint of the hub's certificate (the first in `path`), as
+/// `phonghop room setup --fingerprint` checks it.
+pub fn certificate_fingerprint(path: &Path) -> Result<String, TlsError> {
+    let certs = certificates(path)?;
+    let first = certs.first().ok_or_else(|| TlsError::NoCertificate {
+        path: path.to_owned(),
+    })?;
+    Ok(crate::room::setup::sha256_fingerprint(first.as_ref()))
+}

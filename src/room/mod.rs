@@ -10,6 +10,7 @@ pub mod enroll;
 mod link;
 pub mod news;
 pub mod service;
+pub mod setup;
 mod status_report;
 pub mod sync_task;
 
