@@ -1,5 +1,6 @@
-//! `phonghop room setup`, run as a technician would with the line `hub add-room` printed:
-//! it checks the hub's certificate against the printed fingerprint, enrolls, writes a valid
+//! A technician's first boot: `phonghop hub setup` makes the hub's config and certificate
+//! from a CSV of units; `phonghop room setup`, run with the line `hub add-room` printed,
+//! checks the hub's certificate against the printed fingerprint, enrolls, writes a valid
 //! config that the room then runs with, and the room is online at the hub. A wrong
 //! fingerprint writes nothing, and a set-up box is not overwritten without --force.
 
@@ -35,29 +36,35 @@ fn phonghop(args: &[&str], stdin: &str) -> (Option<i32>, String, String) {
     )
 }
 
-/// The hub's config with a certificate under `dir`, written and generated as in README.
-fn hub_with_certificate(dir: &Path) -> std::path::PathBuf {
-    let config_text = include_str!("../config/hub.toml")
-        .replace(
-            "/etc/phonghop/tls",
-            dir.join("tls").to_str().expect("utf-8"),
-        )
-        .replace(
-            "/var/lib/phonghop/hub",
-            dir.join("hub").to_str().expect("utf-8"),
-        );
-    let config_path = dir.join("hub.toml");
-    std::fs::write(&config_path, config_text).expect("write");
-    let (code, _, err) = phonghop(
+/// The hub's config and certificate under `dir`, made by `phonghop hub setup` for a hub
+/// reached at `public_url`.
+fn hub_set_up(dir: &Path, public_url: &str) -> std::path::PathBuf {
+    let units = dir.join("units.csv");
+    std::fs::write(
+        &units,
+        "id,name,level,parent\n\
+         lao-cai,Ủy ban MTTQ tỉnh Lào Cai,province,\n\
+         lao-chai,Ủy ban MTTQ xã Lao Chải,commune,lao-cai\n",
+    )
+    .expect("write");
+    let config_path = dir.join("etc-hub/hub.toml");
+    let (code, out, err) = phonghop(
         &[
             "hub",
-            "gen-cert",
+            "setup",
             "--config",
-            config_path.to_str().expect("test setup"),
+            config_path.to_str().expect("utf-8"),
+            "--public-url",
+            public_url,
+            "--units-csv",
+            units.to_str().expect("utf-8"),
+            "--data-dir",
+            dir.join("hub").to_str().expect("utf-8"),
         ],
         "",
     );
     assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("fingerprint"), "{out}");
     config_path
 }
 
@@ -74,28 +81,15 @@ fn printed_setup_line(add_room_output: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_box_set_up_with_the_printed_line_comes_online() {
     let dir = tempdir();
-    let hub_config_path = hub_with_certificate(dir.path());
-    let mut hub_config = phonghop::config::load_hub(&hub_config_path).expect("hub config");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
-    // Rooms must reach the hub where it really listens.
-    hub_config.public_url = format!(
-        "https://127.0.0.1:{}/",
-        listener.local_addr().expect("test setup").port()
-    )
-    .parse()
-    .expect("test setup");
-    std::fs::write(
-        &hub_config_path,
-        std::fs::read_to_string(&hub_config_path)
-            .expect("test setup")
-            .replace(
-                "https://hub.laocai.example.vn:8443",
-                hub_config.public_url.as_str().trim_end_matches('/'),
-            ),
-    )
-    .expect("test setup");
+    let public_url = format!(
+        "https://127.0.0.1:{}",
+        listener.local_addr().expect("address").port()
+    );
+    let hub_config_path = hub_set_up(dir.path(), &public_url);
+    let hub_config = phonghop::config::load_hub(&hub_config_path).expect("hub config");
     let hub = start_hub_on(listener, hub_config).await;
 
     let (code, printed, err) = phonghop(

@@ -64,6 +64,8 @@ pub enum CliError {
     News(#[from] super::news::NewsCliError),
     #[error(transparent)]
     RoomSetup(#[from] crate::room::setup::SetupError),
+    #[error(transparent)]
+    HubSetup(#[from] crate::hub::setup::HubSetupError),
     #[error("{what}")]
     Io {
         what: String,
@@ -96,6 +98,7 @@ impl CliError {
             CliError::Schedule(e) => e.exit_code(),
             CliError::News(e) => e.exit_code(),
             CliError::RoomSetup(e) => super::setup::room_setup_exit_code(e),
+            CliError::HubSetup(e) => super::setup::hub_setup_exit_code(e),
             CliError::Enroll(_)
             | CliError::Demo(_)
             | CliError::Bench(_)

@@ -16,6 +16,9 @@ pub(crate) fn need_config(config: Option<PathBuf>, command: &str) -> Result<Path
 
 /// Runs the hub (no subcommand) or one of its commands.
 pub fn run(args: HubArgs) -> Result<(), CliError> {
+    if let Some(HubCommand::Setup(setup)) = args.command {
+        return super::setup::hub(setup, args.config);
+    }
     let path = need_config(args.config, "phonghop hub")?;
     let config = config::load_hub(&path)?;
     let shown = path.display().to_string();
@@ -31,6 +34,7 @@ pub fn run(args: HubArgs) -> Result<(), CliError> {
         super::contrib::run(&config, command, &mut std::io::stdout().lock())
     };
     match command {
+        HubCommand::Setup(_) => unreachable!("handled before the config is read"),
         HubCommand::AddRoom { unit, name } => add_room(&config, &shown, &unit, &name)?,
         HubCommand::RevokeRoom { room } => {
             let revoked = crate::hub::admin::revoke_room(&config, &room)?;

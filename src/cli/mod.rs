@@ -120,6 +120,9 @@ pub struct HubArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum HubCommand {
+    /// First configuration of the province server: writes the config (--config, default
+    /// /etc/phonghop/hub.toml) from answers and a CSV of units, and a certificate.
+    Setup(HubSetupArgs),
     /// Register a room for a unit and print its one-time enrollment code (valid 24 hours).
     AddRoom {
         #[arg(long)]
@@ -197,6 +200,26 @@ pub enum MeetingCommand {
     List,
     #[command(flatten)]
     Schedule(schedule::ScheduleCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct HubSetupArgs {
+    /// How rooms and browsers reach the hub, e.g. https://hub.laocai.mttq.vn:8443.
+    #[arg(long)]
+    pub public_url: url::Url,
+    /// A CSV of the unit tree with a header line `id,name,level,parent`: the province
+    /// (level province, no parent), then its communes (level commune, parent the province).
+    #[arg(long)]
+    pub units_csv: PathBuf,
+    /// Address and port to listen on.
+    #[arg(long, default_value = "0.0.0.0:8443")]
+    pub listen: std::net::SocketAddr,
+    /// Where the hub keeps its database and files.
+    #[arg(long, default_value = "/var/lib/phonghop/hub")]
+    pub data_dir: PathBuf,
+    /// Replace an existing config (kept as .bak) and certificate.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

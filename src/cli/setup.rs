@@ -6,19 +6,23 @@ use std::path::PathBuf;
 
 use crate::room::setup::{RoomSetup, SetupError};
 
-use super::RoomSetupArgs;
+use crate::hub::setup::{HubSetup, HubSetupError};
+
 use super::error::{CliError, EXIT_FAILURE, EXIT_INVALID};
 use super::run::runtime;
+use super::{HubSetupArgs, RoomSetupArgs};
 
 /// Where a box's config lives unless `--config` says otherwise.
 const DEFAULT_ROOM_CONFIG: &str = "/etc/phonghop/room.toml";
+/// Where the hub's config lives unless `--config` says otherwise.
+const DEFAULT_HUB_CONFIG: &str = "/etc/phonghop/hub.toml";
 
 /// The unit systemd runs a room box as.
 const ROOM_SERVICE: &str = "phonghop-room.service";
 
 /// Sets up a room box; reads the staff PIN (one line) on standard input.
 pub fn room(args: RoomSetupArgs, config: Option<PathBuf>) -> Result<(), CliError> {
-    let config_path = config.unwrap_or_else(|| PathBuf::from(DEFAULT_ROOM_CONFIG));
+    let config_path = absolute(config.unwrap_or_else(|| PathBuf::from(DEFAULT_ROOM_CONFIG)))?;
     let staff_pin = read_pin()?;
     let answers = RoomSetup {
         config_path: config_path.clone(),
@@ -26,7 +30,7 @@ pub fn room(args: RoomSetupArgs, config: Option<PathBuf>) -> Result<(), CliError
         unit: args.unit,
         code: args.code,
         fingerprint: args.fingerprint,
-        data_dir: args.data_dir,
+        data_dir: absolute(args.data_dir)?,
         staff_pin,
         force: args.force,
     };
@@ -65,6 +69,15 @@ pub fn room(args: RoomSetupArgs, config: Option<PathBuf>) -> Result<(), CliError
     Ok(())
 }
 
+/// The config's path made absolute: the files written beside it are named in it, and the
+/// service reads them from another working directory.
+fn absolute(path: PathBuf) -> Result<PathBuf, CliError> {
+    std::path::absolute(&path).map_err(|source| CliError::Io {
+        what: format!("--config {}", path.display()),
+        source,
+    })
+}
+
 /// The staff PIN from one line of standard input (a prompt when it is a terminal).
 fn read_pin() -> Result<String, CliError> {
     use std::io::IsTerminal;
@@ -97,5 +110,56 @@ pub fn room_setup_exit_code(error: &SetupError) -> u8 {
         | SetupError::Write(_)
         | SetupError::Template(_)
         | SetupError::Enroll(_) => EXIT_FAILURE,
+    }
+}
+
+/// Sets up the hub's config and certificate and says what to do next.
+pub fn hub(args: HubSetupArgs, config: Option<PathBuf>) -> Result<(), CliError> {
+    let config_path = absolute(config.unwrap_or_else(|| PathBuf::from(DEFAULT_HUB_CONFIG)))?;
+    let units_csv = std::fs::read_to_string(&args.units_csv).map_err(|source| CliError::Io {
+        what: format!("reading --units-csv {}", args.units_csv.display()),
+        source,
+    })?;
+    let done = crate::hub::setup::setup_hub(&HubSetup {
+        config_path: config_path.clone(),
+        public_url: args.public_url,
+        listen: args.listen,
+        data_dir: absolute(args.data_dir)?,
+        units_csv,
+        force: args.force,
+    })?;
+    let shown = config_path.display();
+    println!("Config written to {shown} ({} units).", done.units);
+    if let Some(previous) = &done.previous_config {
+        println!("The previous config is kept as {}.", previous.display());
+    }
+    println!(
+        "Certificate {} and key {}; fingerprint (SHA-256): {}",
+        done.cert.display(),
+        done.key.display(),
+        done.fingerprint
+    );
+    println!("Next:");
+    println!("  1. systemctl enable --now phonghop-hub");
+    println!(
+        "  2. phonghop hub user add --config {shown} --login <login> --role province-admin --name \"<name>\" --password-stdin"
+    );
+    println!(
+        "  3. for each commune box: phonghop hub add-room --config {shown} --unit <unit> --name \"<name>\" (it prints the line to run on the box)"
+    );
+    Ok(())
+}
+
+/// Exit code: 2 for answers to fix, 1 when the disk failed.
+pub fn hub_setup_exit_code(error: &HubSetupError) -> u8 {
+    match error {
+        HubSetupError::Exists { .. }
+        | HubSetupError::Units(_)
+        | HubSetupError::NotHttps(_)
+        | HubSetupError::Config(_) => EXIT_INVALID,
+        HubSetupError::Template(_)
+        | HubSetupError::Io { .. }
+        | HubSetupError::Tls(_)
+        | HubSetupError::Write(_) => EXIT_FAILURE,
     }
 }

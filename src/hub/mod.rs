@@ -22,6 +22,7 @@ pub mod presence;
 pub mod routes;
 pub mod schedule_api;
 pub mod session;
+pub mod setup;
 pub mod tickets;
 pub mod tls;
 mod web;
