@@ -34,6 +34,7 @@ mod contrib_wrong_amount_goes_to_unallocated;
 mod contrib_wrong_signature_records_nothing;
 mod database_is_checked_at_start;
 mod demo_opens_the_kiosk_window;
+mod demo_prints_no_warnings;
 mod demo_shows_rooms_connected;
 mod feedback_exports_and_cli_hold_no_personal_data;
 mod feedback_reaches_the_hub_and_the_reply_comes_back;

@@ -76,6 +76,9 @@ struct Session {
     started: Instant,
     /// Set when the session is closed, so its helper tasks stop.
     closed: std::sync::atomic::AtomicBool,
+    /// Set once DTLS is done: before that there are no SRTP keys, so forwarding to this
+    /// session could only fail (webrtc-rs warns per packet).
+    connected: std::sync::atomic::AtomicBool,
 }
 
 impl Session {
@@ -238,6 +241,20 @@ impl PeerConnectionEventHandler for Handler {
     async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
         match state {
             RTCPeerConnectionState::Connected => {
+                if let Some(session) = self.shared.session(&self.meeting_id, &self.participant_id)
+                    && session.key == self.key
+                {
+                    session.connected.store(true, Ordering::Relaxed);
+                    // What its slots show was held back until now: start each with a keyframe.
+                    for out in &session.video_slots {
+                        let source = out.source.load(Ordering::Relaxed);
+                        if source != 0
+                            && let Some(source) = self.shared.session_by_key(source)
+                        {
+                            source.request_keyframe().await;
+                        }
+                    }
+                }
                 let _ = self.events.send(EngineEvent::Connected);
             }
             RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed => {
@@ -298,7 +315,7 @@ async fn forward(
         }
         let keyframe = video && vp8_keyframe_start(&packet.payload);
         for receiver in &receivers {
-            if receiver.key == source.key {
+            if receiver.key == source.key || !receiver.connected.load(Ordering::Relaxed) {
                 continue;
             }
             for out in receiver.slots(kind) {
@@ -547,6 +564,7 @@ impl Forwarder {
             keyframe_requests: AtomicU64::new(0),
             started: Instant::now(),
             closed: std::sync::atomic::AtomicBool::new(false),
+            connected: std::sync::atomic::AtomicBool::new(false),
         });
         // Payload types as this receiver negotiated them (browsers choose their own).
         for (kind, slot, sender) in senders {
