@@ -415,6 +415,9 @@ pub fn meeting_screen_ui(ui: &mut Ui, state: &MeetingScreenState) -> Option<Comm
                         command = Some(Command::Meeting(MeetingCommand::OpenChat));
                     }
                 }
+                if portrait {
+                    return; // the room's own picture sits with the small pictures
+                }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     let h = (ui.available_height() - 8.0).max(MIN_TARGET);
                     let size = vec2((h * 16.0 / 9.0).min(ui.available_width()), h);
@@ -467,7 +470,16 @@ pub fn meeting_screen_ui(ui: &mut Ui, state: &MeetingScreenState) -> Option<Comm
         let area = ui.available_rect_before_wrap();
         ui.allocate_rect(area, Sense::hover());
         let gap = 12.0;
-        let others: Vec<&SlotView> = state.slots.iter().skip(1).collect();
+        let mut others: Vec<&SlotView> = state.slots.iter().skip(1).collect();
+        // On a portrait panel the controls leave no room for the self-view: it is the last
+        // of the small pictures.
+        let own = SlotView {
+            name: Some(tr(lang, "meeting-self-view")),
+            picture: state.self_view.filter(|_| state.camera_on),
+        };
+        if portrait {
+            others.push(&own);
+        }
         let (large, small_area) = if others.is_empty() {
             (area, None)
         } else if portrait {
@@ -480,6 +492,7 @@ pub fn meeting_screen_ui(ui: &mut Ui, state: &MeetingScreenState) -> Option<Comm
             (left.shrink2(vec2(gap / 2.0, 0.0)), Some(right))
         };
         let waiting = tr(lang, "meeting-waiting-picture");
+        let camera_off = tr(lang, "meeting-camera-is-off");
         let first = state.slots.first().cloned().unwrap_or_default();
         picture_ui(ui, large, first.picture, first.name.as_deref(), &waiting);
         if let Some(small_area) = small_area {
@@ -498,7 +511,12 @@ pub fn meeting_screen_ui(ui: &mut Ui, state: &MeetingScreenState) -> Option<Comm
                         vec2(small_area.width(), h),
                     )
                 };
-                picture_ui(ui, rect, slot.picture, slot.name.as_deref(), &waiting);
+                let empty = if std::ptr::eq(*slot, &own) && !state.camera_on {
+                    &camera_off
+                } else {
+                    &waiting
+                };
+                picture_ui(ui, rect, slot.picture, slot.name.as_deref(), empty);
             }
         }
     });
@@ -607,10 +625,17 @@ fn roster_ui(
         let row = ui.horizontal(|ui| {
             let (dot, _) = ui.allocate_exact_size(vec2(24.0, MIN_TARGET), Sense::hover());
             ui.painter().circle_filled(dot.center(), 9.0, color);
-            let button = egui::Button::new(RichText::new(text).size(MIN_TEXT_PT))
-                .min_size(vec2(width - 40.0, MIN_TARGET))
-                .fill(fill)
-                .wrap();
+            // Left-aligned, and as legible where it cannot be tapped (a commune's kiosk).
+            ui.visuals_mut().disabled_alpha = 1.0;
+            let button = egui::Button::new((
+                RichText::new(text)
+                    .size(MIN_TEXT_PT)
+                    .color(Color32::from_gray(30)),
+                egui::Atom::grow(),
+            ))
+            .min_size(vec2(width - 40.0, MIN_TARGET))
+            .fill(fill)
+            .wrap();
             let tappable = host && seat.room_id != roster.host;
             ui.add_enabled(tappable, button)
         });
@@ -832,6 +857,12 @@ pub fn preview_call() -> CallView {
             .collect();
         s.test_sources = Some(TestSources::Both);
         s.sending_layer = Some(crate::meeting::Layer::P720);
+        s.roster = Some(preview_roster());
+        s.push_chat(crate::meeting::floor::ChatLine {
+            at_ms: 0,
+            room: "ta-van".into(),
+            text: "Xã Tả Van xin phát biểu ý kiến về đường liên thôn.".into(),
+        });
     });
     for (i, slot) in view.tiles().iter().enumerate() {
         slot.publish_rgba(640, 360, test_bars(640, 360, i as u8));
@@ -840,6 +871,36 @@ pub fn preview_call() -> CallView {
     own.publish_rgba(320, 180, test_bars(320, 180, 7));
     view.set_self_view(own);
     view
+}
+
+/// The preview's chair: the province hosts, this kiosk's room ("demo", as in
+/// `demo::sample_room_status`) and Tả Van take part, Tả Van's hand is up.
+fn preview_roster() -> Roster {
+    let seat = |id: &str, name: &str, host: bool, hand: Option<u32>| RosterSeat {
+        room_id: id.into(),
+        name: name.into(),
+        present: true,
+        host,
+        mic: if host {
+            Mic::Open
+        } else {
+            Mic::Muted(MutedBy::Rule)
+        },
+        camera_on: true,
+        hand,
+        floor: false,
+    };
+    Roster {
+        v: crate::wire::CHAIR_VERSION,
+        host: "host".into(),
+        floor: None,
+        hands: vec!["ta-van".into()],
+        seats: vec![
+            seat("host", "UBMTTQ tỉnh (chủ trì)", true, None),
+            seat("demo", "Phòng họp số xã Lao Chải", false, None),
+            seat("ta-van", "Phòng họp số xã Tả Van", false, Some(1)),
+        ],
+    }
 }
 
 /// Colour bars, shifted by `seed`, as tightly packed RGBA.

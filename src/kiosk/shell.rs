@@ -1503,6 +1503,119 @@ mod tests {
         );
     }
 
+    fn in_a_chaired_call(own_mic: crate::meeting::floor::Mic) -> Shell {
+        use crate::meeting::floor::Mic;
+        use crate::room::call_view::CallPhase;
+        use crate::wire::{Roster, RosterSeat};
+        let mut s = shell();
+        s.call_phase_changed(CallPhase::Live, 0);
+        let seat = |id: &str, host: bool, mic: Mic| RosterSeat {
+            room_id: id.into(),
+            name: String::new(),
+            present: true,
+            host,
+            mic,
+            camera_on: true,
+            hand: None,
+            floor: false,
+        };
+        s.meeting.own_room = Some("a".into());
+        s.meeting.roster = Some(Roster {
+            v: crate::wire::CHAIR_VERSION,
+            host: "p".into(),
+            floor: None,
+            hands: Vec::new(),
+            seats: vec![seat("p", true, Mic::Open), seat("a", false, own_mic)],
+        });
+        s
+    }
+
+    #[test]
+    fn the_microphone_button_asks_the_chair_and_cannot_undo_the_host() {
+        use crate::meeting::floor::{FloorAction, Mic, MutedBy};
+        use crate::room::call_view::CallRequest;
+        let mut s = in_a_chaired_call(Mic::Muted(MutedBy::Rule));
+        assert!(!s.meeting.microphone_shown_on(), "rooms enter muted");
+        assert_eq!(
+            s.apply(Command::ToggleMicrophone, &never),
+            vec![
+                Effect::Call(CallRequest::Chair(FloorAction::UnmuteSelf)),
+                Effect::SetMicrophone(true)
+            ]
+        );
+        let mut s = in_a_chaired_call(Mic::Open);
+        assert_eq!(
+            s.apply(Command::ToggleMicrophone, &never),
+            vec![
+                Effect::Call(CallRequest::Chair(FloorAction::MuteSelf)),
+                Effect::SetMicrophone(false)
+            ]
+        );
+        let mut s = in_a_chaired_call(Mic::Muted(MutedBy::Host));
+        assert!(s.apply(Command::ToggleMicrophone, &never).is_empty());
+        assert!(s.meeting.muted_by_host());
+    }
+
+    #[test]
+    fn a_chat_line_is_sent_normalised_and_an_empty_one_is_not_sent() {
+        use crate::kiosk::meeting_model::MeetingCommand;
+        use crate::meeting::floor::{FloorAction, Mic};
+        use crate::room::call_view::CallRequest;
+        let mut s = in_a_chaired_call(Mic::Open);
+        s.apply(Command::Meeting(MeetingCommand::OpenChat), &never);
+        s.meeting.chat_draft = "   ".into();
+        assert!(
+            s.apply(Command::Meeting(MeetingCommand::SendChat), &never)
+                .is_empty()
+        );
+        s.meeting.chat_draft = " Đe\u{302}\u{300} nghi\u{323} ".into();
+        assert_eq!(
+            s.apply(Command::Meeting(MeetingCommand::SendChat), &never),
+            vec![Effect::Call(CallRequest::Chair(FloorAction::Chat {
+                text: "Đề nghị".into()
+            }))]
+        );
+        assert!(!s.meeting.chat_open && s.meeting.chat_draft.is_empty());
+        // A commune's kiosk does not open the host's actions.
+        s.apply(
+            Command::Meeting(MeetingCommand::SelectRoom("p".into())),
+            &never,
+        );
+        assert_eq!(s.meeting.selected, None);
+    }
+
+    #[test]
+    fn staff_take_the_room_out_of_a_meeting_and_back_from_the_panel() {
+        use crate::room::call_view::{CallPhase, CallRequest, CallSnapshot};
+        let mut s = shell();
+        let right = |pin: &str| pin == "2468";
+        s.call_phase_changed(CallPhase::Live, 0);
+        s.apply(Command::StaffLeaveMeeting, &right);
+        s.apply(Command::OpenStaff, &right);
+        assert_eq!(
+            s.apply(Command::StaffLeaveMeeting, &right),
+            Vec::new(),
+            "not before the PIN"
+        );
+        s.pin_entry = "2468".into();
+        s.apply(Command::SubmitPin, &right);
+        assert_eq!(
+            s.apply(Command::StaffLeaveMeeting, &right),
+            vec![Effect::Call(CallRequest::Leave)]
+        );
+        s.call_phase_changed(CallPhase::Idle, 1_000);
+        assert_eq!(s.screen, Screen::StaffPanel);
+        assert!(s.apply(Command::StaffJoinMeeting, &right).is_empty());
+        s.call_seen(&CallSnapshot {
+            left_meeting: Some("m1".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            s.apply(Command::StaffJoinMeeting, &right),
+            vec![Effect::Call(CallRequest::Join)]
+        );
+    }
+
     #[test]
     fn every_screen_name_maps_to_a_screen() {
         for name in Screen::NAMES {
