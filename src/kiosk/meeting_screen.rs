@@ -12,11 +12,18 @@ use std::sync::Arc;
 use egui::{Align2, Color32, ColorImage, FontId, Rect, RichText, Sense, Ui, vec2};
 
 use super::i18n::{Arg, tr, tr_args};
-pub use super::meeting_model::{MeetingScreenState, Picture, SlotView};
-use super::shell::Command;
-use super::style::{BODY_PT, MIN_TARGET, MIN_TEXT_PT, body};
+use super::keyboard::KeyboardEvent;
+use super::meeting_model::CHAT_LINES_SHOWN;
+pub use super::meeting_model::{
+    MeetingCommand, MeetingScreenState, Picture, SlotView, refusal_key,
+};
+use super::shell::{Command, Shell};
+use super::style::{BODY_PT, MIN_TARGET, MIN_TEXT_PT, big_button, big_button_enabled, body};
+use super::widgets::{KEYBOARD_PANEL_PAD, keyboard_labels, keyboard_panel, keyboard_panel_height};
 use crate::media::FrameSlot;
+use crate::meeting::floor::{CHAT_MAX_CHARS, Mic, MutedBy};
 use crate::room::call_view::{CallPhase, CallSnapshot, CallView, TestSources};
+use crate::wire::{Roster, RosterSeat};
 
 impl MeetingScreenState {
     /// Takes over what the call task published (everything but the phase, which goes
@@ -38,6 +45,14 @@ impl MeetingScreenState {
         self.test_sources = snapshot.test_sources;
         self.microphone_on = view.microphone_on();
         self.camera_on = view.camera_on();
+        self.roster = snapshot.roster.clone();
+        let first = snapshot.chat.len().saturating_sub(CHAT_LINES_SHOWN);
+        self.chat = snapshot.chat[first..].to_vec();
+        if snapshot.refused.is_none() {
+            self.dismissed = None;
+        }
+        self.refused = snapshot.refused.clone();
+        self.speaking = snapshot.speaking;
     }
 }
 
@@ -255,6 +270,9 @@ pub fn letterbox(area: Rect, size: [usize; 2]) -> Rect {
 const GREEN: Color32 = Color32::from_rgb(0, 110, 50);
 const AMBER: Color32 = Color32::from_rgb(150, 95, 0);
 const RED: Color32 = Color32::from_rgb(170, 30, 30);
+const BLUE_FILL: Color32 = Color32::from_rgb(226, 238, 250);
+const RED_FILL: Color32 = Color32::from_rgb(250, 215, 210);
+const AMBER_FILL: Color32 = Color32::from_rgb(255, 226, 160);
 
 /// The Fluent key of the status line.
 pub fn status_key(phase: &CallPhase) -> &'static str {
@@ -284,6 +302,13 @@ pub fn camera_key(on: bool) -> &'static str {
     }
 }
 
+/// The meeting screen. `state` is all it reads (filled by `MeetingScreenState::refresh` and
+/// the shell); it returns the command of a tap, if any. While the chat keyboard is open the
+/// shell draws [`meeting_chat_ui`] instead.
+///
+/// Layout: a status line (and a refusal, if the chair refused something); the controls at
+/// the bottom (microphone, camera, raise hand, chat; the room's own picture at the right);
+/// the roster and the chat at the right; the floor's picture large and the host's beside it.
 pub fn meeting_screen_ui(ui: &mut Ui, state: &MeetingScreenState) -> Option<Command> {
     let lang = state.lang;
     let mut command = None;
@@ -311,45 +336,101 @@ pub fn meeting_screen_ui(ui: &mut Ui, state: &MeetingScreenState) -> Option<Comm
             ui.label(body(tr(lang, test.message_id())).color(Color32::DARK_GRAY));
         }
     });
-    // The controls at the bottom: microphone, camera, and the room's own picture.
+    if let Some(refused) = state.refusal_shown() {
+        egui::Frame::new()
+            .fill(Color32::from_rgb(255, 236, 200))
+            .inner_margin(egui::Margin::symmetric(12, 4))
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label(body(tr(lang, refusal_key(&refused.reason))).color(RED));
+                    if big_button(ui, tr(lang, "meeting-ok")).clicked() {
+                        command = Some(Command::Meeting(MeetingCommand::DismissRefusal));
+                    }
+                });
+            });
+    }
+    // The controls at the bottom: microphone, camera, hand, chat, and the room's own picture.
     let controls_h = if portrait { 200.0 } else { 150.0 };
     egui::Panel::bottom("meeting-controls")
         .exact_size(controls_h)
         .show(ui, |ui| {
             ui.horizontal_centered(|ui| {
-                let button_w = if portrait { 220.0 } else { 260.0 };
+                let button_w = if portrait { 170.0 } else { 200.0 };
                 let button_h = MIN_TARGET * 1.5;
-                for (on, key, cmd) in [
+                let mic_on = state.microphone_shown_on();
+                let hand = state.hand_raised();
+                let buttons = [
                     (
-                        state.microphone_on,
-                        microphone_key(state.microphone_on),
+                        mic_on,
+                        !state.muted_by_host(),
+                        if state.muted_by_host() {
+                            "meeting-muted-by-host"
+                        } else {
+                            microphone_key(mic_on)
+                        },
                         Command::ToggleMicrophone,
                     ),
                     (
                         state.camera_on,
+                        true,
                         camera_key(state.camera_on),
                         Command::ToggleCamera,
                     ),
-                ] {
+                ];
+                for (on, enabled, key, cmd) in buttons {
                     // Off is shown red, so the state is seen from across the room.
-                    let fill = if on {
-                        Color32::from_rgb(226, 238, 250)
+                    let fill = if on { BLUE_FILL } else { RED_FILL };
+                    let button =
+                        egui::Button::new(RichText::new(tr(lang, key)).size(BODY_PT).strong())
+                            .min_size(vec2(button_w, button_h))
+                            .fill(fill);
+                    if ui.add_enabled(enabled, button).clicked() {
+                        command = Some(cmd);
+                    }
+                }
+                // The host does not ask for the floor; everyone else may.
+                if state.roster.is_some() && !state.is_host() {
+                    let (key, cmd) = if hand {
+                        ("meeting-lower-hand", MeetingCommand::LowerHand)
                     } else {
-                        Color32::from_rgb(250, 215, 210)
+                        ("meeting-raise-hand", MeetingCommand::RaiseHand)
                     };
+                    let fill = if hand { AMBER_FILL } else { BLUE_FILL };
                     let button =
                         egui::Button::new(RichText::new(tr(lang, key)).size(BODY_PT).strong())
                             .min_size(vec2(button_w, button_h))
                             .fill(fill);
                     if ui.add(button).clicked() {
-                        command = Some(cmd);
+                        command = Some(Command::Meeting(cmd));
                     }
+                }
+                if state.roster.is_some() {
+                    let button = egui::Button::new(
+                        RichText::new(tr(lang, "meeting-chat"))
+                            .size(BODY_PT)
+                            .strong(),
+                    )
+                    .min_size(vec2(MIN_TARGET * 2.0, button_h));
+                    if ui.add(button).clicked() {
+                        command = Some(Command::Meeting(MeetingCommand::OpenChat));
+                    }
+                }
+                if portrait {
+                    return; // the room's own picture sits with the small pictures
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     let h = (ui.available_height() - 8.0).max(MIN_TARGET);
                     let size = vec2((h * 16.0 / 9.0).min(ui.available_width()), h);
                     let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
-                    let caption = tr(lang, "meeting-self-view");
+                    let caption = if state.speaking {
+                        format!(
+                            "{} · {}",
+                            tr(lang, "meeting-self-view"),
+                            tr(lang, "roster-speaking")
+                        )
+                    } else {
+                        tr(lang, "meeting-self-view")
+                    };
                     let empty = if state.camera_on {
                         tr(lang, "meeting-waiting-picture")
                     } else {
@@ -360,12 +441,45 @@ pub fn meeting_screen_ui(ui: &mut Ui, state: &MeetingScreenState) -> Option<Comm
                 });
             });
         });
+    // The roster and the chat beside the pictures (below them on a portrait panel).
+    if let Some(roster) = &state.roster {
+        let side = |ui: &mut Ui, command: &mut Option<Command>| {
+            egui::ScrollArea::vertical()
+                .id_salt("meeting-roster")
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    roster_ui(ui, state, roster, command);
+                    chat_lines_ui(ui, state);
+                });
+        };
+        if portrait {
+            let h = (ui.available_height() * 0.35).max(MIN_TARGET * 3.0);
+            egui::Panel::bottom("meeting-side")
+                .exact_size(h)
+                .show(ui, |ui| side(ui, &mut command));
+        } else {
+            let w = (ui.available_width() * 0.3).max(MIN_TARGET * 5.0);
+            egui::Panel::right("meeting-side")
+                .exact_size(w)
+                .resizable(false)
+                .show(ui, |ui| side(ui, &mut command));
+        }
+    }
     // The pictures take what is left.
     egui::CentralPanel::default().show(ui, |ui| {
         let area = ui.available_rect_before_wrap();
         ui.allocate_rect(area, Sense::hover());
         let gap = 12.0;
-        let others: Vec<&SlotView> = state.slots.iter().skip(1).collect();
+        let mut others: Vec<&SlotView> = state.slots.iter().skip(1).collect();
+        // On a portrait panel the controls leave no room for the self-view: it is the last
+        // of the small pictures.
+        let own = SlotView {
+            name: Some(tr(lang, "meeting-self-view")),
+            picture: state.self_view.filter(|_| state.camera_on),
+        };
+        if portrait {
+            others.push(&own);
+        }
         let (large, small_area) = if others.is_empty() {
             (area, None)
         } else if portrait {
@@ -378,6 +492,7 @@ pub fn meeting_screen_ui(ui: &mut Ui, state: &MeetingScreenState) -> Option<Comm
             (left.shrink2(vec2(gap / 2.0, 0.0)), Some(right))
         };
         let waiting = tr(lang, "meeting-waiting-picture");
+        let camera_off = tr(lang, "meeting-camera-is-off");
         let first = state.slots.first().cloned().unwrap_or_default();
         picture_ui(ui, large, first.picture, first.name.as_deref(), &waiting);
         if let Some(small_area) = small_area {
@@ -396,8 +511,267 @@ pub fn meeting_screen_ui(ui: &mut Ui, state: &MeetingScreenState) -> Option<Comm
                         vec2(small_area.width(), h),
                     )
                 };
-                picture_ui(ui, rect, slot.picture, slot.name.as_deref(), &waiting);
+                let empty = if std::ptr::eq(*slot, &own) && !state.camera_on {
+                    &camera_off
+                } else {
+                    &waiting
+                };
+                picture_ui(ui, rect, slot.picture, slot.name.as_deref(), empty);
             }
+        }
+    });
+    if state.confirm_end {
+        egui::Modal::new(egui::Id::unique("meeting-confirm-end")).show(ui.ctx(), |ui| {
+            ui.set_width(560.0);
+            ui.vertical_centered(|ui| {
+                ui.label(body(tr(lang, "meeting-end-question")).strong());
+                ui.add_space(12.0);
+                ui.horizontal(|ui| {
+                    if big_button(ui, tr(lang, "meeting-end-confirm")).clicked() {
+                        command = Some(Command::Meeting(MeetingCommand::ConfirmEnd));
+                    }
+                    if big_button(ui, tr(lang, "meeting-end-cancel")).clicked() {
+                        command = Some(Command::Meeting(MeetingCommand::CancelEnd));
+                    }
+                });
+            });
+        });
+    }
+    command
+}
+
+/// What the roster says of one room, in the kiosk's language: absent, host, floor, hand,
+/// microphone and camera off, speaking.
+pub fn seat_tags(state: &MeetingScreenState, seat: &RosterSeat) -> Vec<String> {
+    let lang = state.lang;
+    let mut tags = Vec::new();
+    if !seat.present {
+        tags.push(tr(lang, "roster-absent"));
+    }
+    if seat.host {
+        tags.push(tr(lang, "roster-host"));
+    }
+    if seat.floor {
+        tags.push(tr(lang, "roster-floor"));
+    }
+    if let Some(n) = seat.hand {
+        tags.push(tr_args(
+            lang,
+            "roster-hand",
+            &[("order", Arg::Number(n as i64))],
+        ));
+    }
+    match seat.mic {
+        Mic::Open => {}
+        Mic::Muted(MutedBy::Host) => tags.push(tr(lang, "roster-muted-by-host")),
+        Mic::Muted(_) => tags.push(tr(lang, "roster-mic-off")),
+    }
+    if !seat.camera_on {
+        tags.push(tr(lang, "roster-camera-off"));
+    }
+    let own = state.own_room.as_deref() == Some(seat.room_id.as_str());
+    if own && state.speaking {
+        tags.push(tr(lang, "roster-speaking"));
+    }
+    tags
+}
+
+/// Every invited room, a dot for present, its name and its tags; on the host room each row
+/// is a button that opens that room's actions.
+fn roster_ui(
+    ui: &mut Ui,
+    state: &MeetingScreenState,
+    roster: &Roster,
+    command: &mut Option<Command>,
+) {
+    let lang = state.lang;
+    let host = state.is_host();
+    // The host's meeting-wide actions first, where no scrolling hides them.
+    if host {
+        ui.horizontal_wrapped(|ui| {
+            if roster.floor.is_some() && big_button(ui, tr(lang, "chair-take-floor")).clicked() {
+                *command = Some(Command::Meeting(MeetingCommand::TakeFloor));
+            }
+            if big_button(ui, tr(lang, "chair-mute-all")).clicked() {
+                *command = Some(Command::Meeting(MeetingCommand::MuteAll));
+            }
+            if big_button(ui, tr(lang, "chair-end")).clicked() {
+                *command = Some(Command::Meeting(MeetingCommand::AskEnd));
+            }
+        });
+    }
+    ui.label(body(tr(lang, "roster-title")).strong());
+    for seat in &roster.seats {
+        let name = if seat.name.is_empty() {
+            seat.room_id.clone()
+        } else {
+            seat.name.clone()
+        };
+        let tags = seat_tags(state, seat);
+        let text = if tags.is_empty() {
+            name.clone()
+        } else {
+            format!("{name}\n{}", tags.join(" · "))
+        };
+        let color = if seat.present { GREEN } else { Color32::GRAY };
+        let fill = if seat.floor {
+            AMBER_FILL
+        } else if seat.hand.is_some() {
+            Color32::from_rgb(255, 246, 214)
+        } else {
+            Color32::from_gray(245)
+        };
+        let width = ui.available_width();
+        let row = ui.horizontal(|ui| {
+            let (dot, _) = ui.allocate_exact_size(vec2(24.0, MIN_TARGET), Sense::hover());
+            ui.painter().circle_filled(dot.center(), 9.0, color);
+            // Left-aligned, and as legible where it cannot be tapped (a commune's kiosk).
+            ui.visuals_mut().disabled_alpha = 1.0;
+            let button = egui::Button::new((
+                RichText::new(text)
+                    .size(MIN_TEXT_PT)
+                    .color(Color32::from_gray(30)),
+                egui::Atom::grow(),
+            ))
+            .min_size(vec2(width - 40.0, MIN_TARGET))
+            .fill(fill)
+            .wrap();
+            let tappable = host && seat.room_id != roster.host;
+            ui.add_enabled(tappable, button)
+        });
+        if row.inner.clicked() {
+            *command = Some(Command::Meeting(MeetingCommand::SelectRoom(
+                seat.room_id.clone(),
+            )));
+        }
+        if host && state.selected.as_deref() == Some(seat.room_id.as_str()) {
+            host_actions_ui(ui.ctx(), state, seat, command);
+        }
+    }
+}
+
+/// The host's actions on one room (floor, microphone, hand), over the screen so every
+/// button is in reach whatever the roster's length.
+fn host_actions_ui(
+    ctx: &egui::Context,
+    state: &MeetingScreenState,
+    seat: &RosterSeat,
+    command: &mut Option<Command>,
+) {
+    let lang = state.lang;
+    let room = seat.room_id.clone();
+    egui::Modal::new(egui::Id::unique("meeting-room-actions")).show(ctx, |ui| {
+        ui.set_width(560.0);
+        ui.vertical_centered_justified(|ui| {
+            ui.label(body(state.room_name(&room)).strong());
+            let tags = seat_tags(state, seat);
+            if !tags.is_empty() {
+                ui.label(body(tags.join(" · ")));
+            }
+            ui.add_space(8.0);
+            let pick = |c| Some(Command::Meeting(c));
+            if seat.floor {
+                if big_button(ui, tr(lang, "chair-take-floor")).clicked() {
+                    *command = pick(MeetingCommand::TakeFloor);
+                }
+            } else if big_button_enabled(ui, seat.present, tr(lang, "chair-give-floor")).clicked() {
+                *command = pick(MeetingCommand::GiveFloor(room.clone()));
+            }
+            if seat.mic == Mic::Open {
+                if big_button(ui, tr(lang, "chair-mute")).clicked() {
+                    *command = pick(MeetingCommand::MuteRoom(room.clone()));
+                }
+            } else if big_button_enabled(ui, seat.present, tr(lang, "chair-unmute")).clicked() {
+                *command = pick(MeetingCommand::UnmuteRoom(room.clone()));
+            }
+            if seat.hand.is_some() && big_button(ui, tr(lang, "chair-lower-hand")).clicked() {
+                *command = pick(MeetingCommand::LowerHandOf(room.clone()));
+            }
+            if big_button(ui, tr(lang, "meeting-close")).clicked() {
+                *command = pick(MeetingCommand::Unselect);
+            }
+        });
+    });
+}
+
+/// The newest chat lines: who wrote, and what.
+fn chat_lines_ui(ui: &mut Ui, state: &MeetingScreenState) {
+    if state.chat.is_empty() {
+        return;
+    }
+    ui.add_space(8.0);
+    ui.label(body(tr(state.lang, "chat-title")).strong());
+    let first = state.chat.len().saturating_sub(CHAT_LINES_SHOWN);
+    for line in &state.chat[first..] {
+        ui.label(
+            RichText::new(format!("{}: {}", state.room_name(&line.room), line.text))
+                .size(MIN_TEXT_PT),
+        );
+    }
+}
+
+/// The chat keyboard: the line being typed (at most [`CHAT_MAX_CHARS`] characters, counted
+/// as it is typed), Send and Close, over the on-screen keyboard.
+pub fn meeting_chat_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
+    let lang = shell.lang;
+    let mut command = None;
+    let available = ui.available_size();
+    let keyboard_pt = keyboard_panel_height(available, MIN_TARGET * 2.5)
+        .unwrap_or_else(|| super::keyboard::TextRows::Five.min_size_pt().y + KEYBOARD_PANEL_PAD);
+    keyboard_panel("chat-keyboard", keyboard_pt).show(ui, |ui| {
+        let labels = keyboard_labels(lang);
+        if let Some(KeyboardEvent::Done) = super::keyboard::keyboard_ui(
+            ui,
+            &mut shell.meeting_keyboard,
+            super::keyboard::Layout::Text,
+            &mut shell.meeting.chat_draft,
+            &labels,
+        ) {
+            command = Some(Command::Meeting(MeetingCommand::SendChat));
+        }
+    });
+    // The hub refuses longer lines; the kiosk never lets one be typed.
+    let draft = &mut shell.meeting.chat_draft;
+    if draft.chars().count() > CHAT_MAX_CHARS {
+        *draft = draft.chars().take(CHAT_MAX_CHARS).collect();
+    }
+    egui::CentralPanel::default().show(ui, |ui| {
+        ui.horizontal(|ui| {
+            ui.label(body(tr(lang, "chat-title")).strong());
+            ui.label(body(tr_args(
+                lang,
+                "chat-count",
+                &[
+                    ("count", Arg::Number(draft.chars().count() as i64)),
+                    ("max", Arg::Number(CHAT_MAX_CHARS as i64)),
+                ],
+            )));
+            let ready = !draft.trim().is_empty();
+            if big_button_enabled(ui, ready, tr(lang, "chat-send")).clicked() {
+                command = Some(Command::Meeting(MeetingCommand::SendChat));
+            }
+            if big_button(ui, tr(lang, "meeting-close")).clicked() {
+                command = Some(Command::Meeting(MeetingCommand::CloseChat));
+            }
+        });
+        let id = egui::Id::unique("chat-text");
+        let mut state = egui::TextEdit::load_state(ui.ctx(), id).unwrap_or_default();
+        let end = egui::text::CCursor::new(draft.chars().count());
+        state
+            .cursor
+            .set_char_range(Some(egui::text::CCursorRange::one(end)));
+        state.store(ui.ctx(), id);
+        let response = ui.add(
+            egui::TextEdit::singleline(draft)
+                .id(id)
+                .font(egui::FontId::proportional(BODY_PT))
+                .hint_text(tr(lang, "chat-hint"))
+                .char_limit(CHAT_MAX_CHARS)
+                .desired_width(f32::INFINITY)
+                .lock_focus(true),
+        );
+        if !response.has_focus() {
+            response.request_focus();
         }
     });
     command
@@ -483,6 +857,12 @@ pub fn preview_call() -> CallView {
             .collect();
         s.test_sources = Some(TestSources::Both);
         s.sending_layer = Some(crate::meeting::Layer::P720);
+        s.roster = Some(preview_roster());
+        s.push_chat(crate::meeting::floor::ChatLine {
+            at_ms: 0,
+            room: "ta-van".into(),
+            text: "Xã Tả Van xin phát biểu ý kiến về đường liên thôn.".into(),
+        });
     });
     for (i, slot) in view.tiles().iter().enumerate() {
         slot.publish_rgba(640, 360, test_bars(640, 360, i as u8));
@@ -491,6 +871,36 @@ pub fn preview_call() -> CallView {
     own.publish_rgba(320, 180, test_bars(320, 180, 7));
     view.set_self_view(own);
     view
+}
+
+/// The preview's chair: the province hosts, this kiosk's room ("demo", as in
+/// `demo::sample_room_status`) and Tả Van take part, Tả Van's hand is up.
+fn preview_roster() -> Roster {
+    let seat = |id: &str, name: &str, host: bool, hand: Option<u32>| RosterSeat {
+        room_id: id.into(),
+        name: name.into(),
+        present: true,
+        host,
+        mic: if host {
+            Mic::Open
+        } else {
+            Mic::Muted(MutedBy::Rule)
+        },
+        camera_on: true,
+        hand,
+        floor: false,
+    };
+    Roster {
+        v: crate::wire::CHAIR_VERSION,
+        host: "host".into(),
+        floor: None,
+        hands: vec!["ta-van".into()],
+        seats: vec![
+            seat("host", "UBMTTQ tỉnh (chủ trì)", true, None),
+            seat("demo", "Phòng họp số xã Lao Chải", false, None),
+            seat("ta-van", "Phòng họp số xã Tả Van", false, Some(1)),
+        ],
+    }
 }
 
 /// Colour bars, shifted by `seed`, as tightly packed RGBA.

@@ -253,6 +253,7 @@ impl RoomKiosk {
         };
         let snapshot = call.snapshot();
         let mut effects = Vec::new();
+        self.shell.call_seen(&snapshot);
         if snapshot.phase != self.shell.meeting.phase {
             effects = self
                 .shell
@@ -459,6 +460,11 @@ impl RoomKiosk {
             Effect::SetCamera(on) => {
                 if let Some(call) = &self.call {
                     call.set_camera(on);
+                }
+            }
+            Effect::Call(request) => {
+                if let Some(call) = &self.call {
+                    call.request(request);
                 }
             }
             Effect::Contribute(request) => {

@@ -32,6 +32,10 @@ pub fn shell_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
                 command = command.take().or(bottom_bar_ui(ui, shell))
             });
     }
+    if let Some((seconds, kept)) = shell.meeting_warning() {
+        egui::Panel::top("meeting-warning")
+            .show(ui, |ui| meeting_warning_ui(ui, shell.lang, seconds, kept));
+    }
     egui::CentralPanel::default().show(ui, |ui| {
         let screen_command = guarded_ui(ui, shell, screen_ui);
         command = command.take().or(screen_command);
@@ -40,6 +44,31 @@ pub fn shell_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
         command = command.or(idle_warning_ui(ui.ctx(), shell.lang, seconds));
     }
     command
+}
+
+/// A scheduled meeting is about to take the screen over: say when, and that what the
+/// resident typed is kept (the shell keeps it through the meeting; the idle reset after it
+/// clears it).
+fn meeting_warning_ui(ui: &mut Ui, lang: Language, seconds: u64, kept: bool) {
+    egui::Frame::new()
+        .fill(egui::Color32::from_rgb(255, 226, 160))
+        .inner_margin(egui::Margin::symmetric(12, 6))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            let key = if kept {
+                "meeting-soon-draft-kept"
+            } else {
+                "meeting-soon"
+            };
+            ui.label(
+                body(tr_args(
+                    lang,
+                    key,
+                    &[("seconds", Arg::Number(seconds as i64))],
+                ))
+                .strong(),
+            );
+        });
 }
 
 /// Windows shorter than this (logical px) give the typing screens the status bar's room:
@@ -93,7 +122,12 @@ fn screen_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
         Screen::Fault => fault_screen_ui(ui, shell.lang),
         Screen::Meeting => {
             shell.meeting.lang = shell.lang;
-            super::meeting_screen::meeting_screen_ui(ui, &shell.meeting)
+            shell.meeting.own_room = shell.room.room_id.clone();
+            if shell.meeting.chat_open {
+                super::meeting_screen::meeting_chat_ui(ui, shell)
+            } else {
+                super::meeting_screen::meeting_screen_ui(ui, &shell.meeting)
+            }
         }
     }
 }
@@ -235,7 +269,7 @@ pub fn home_screen_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
             .unwrap_or_else(|| shell.room.unit.clone());
         ui.label(heading(name));
         ui.label(body(tr(lang, "home-greeting")));
-        ui.label(body(tr(lang, "no-meeting")).color(egui::Color32::DARK_GRAY));
+        next_meeting_ui(ui, shell);
         ui.add_space(16.0);
     });
     let gap = 20.0;
@@ -254,6 +288,50 @@ pub fn home_screen_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
         ui.add_space(gap);
     }
     command
+}
+
+/// The next meeting (title, time in province time, host) and, in its last ten minutes, a
+/// countdown; or that none is scheduled.
+fn next_meeting_ui(ui: &mut Ui, shell: &Shell) {
+    let lang = shell.lang;
+    let Some(next) = &shell.next_meeting else {
+        ui.label(body(tr(lang, "no-meeting")).color(egui::Color32::DARK_GRAY));
+        return;
+    };
+    let host = if next.host_name.is_empty() {
+        next.host.as_str()
+    } else {
+        next.host_name.as_str()
+    };
+    let when = crate::meeting::schedule::format_local(next.start_ms);
+    ui.label(
+        body(tr_args(
+            lang,
+            "next-meeting",
+            &[
+                ("title", Arg::Text(&next.title)),
+                ("time", Arg::Text(&when)),
+            ],
+        ))
+        .strong(),
+    );
+    ui.label(body(tr_args(
+        lang,
+        "next-meeting-host",
+        &[("host", Arg::Text(host))],
+    )));
+    if let Some(seconds) = shell.home_countdown() {
+        let countdown = format!("{}:{:02}", seconds / 60, seconds % 60);
+        ui.label(
+            body(tr_args(
+                lang,
+                "next-meeting-countdown",
+                &[("countdown", Arg::Text(&countdown))],
+            ))
+            .strong()
+            .color(egui::Color32::from_rgb(150, 60, 0)),
+        );
+    }
 }
 
 /// A big tile: the button carries the title (its accessible name); icon and hint are
@@ -520,6 +598,18 @@ pub fn staff_panel_screen_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
             }
         }
     });
+    ui.add_space(12.0);
+    // Join and leave: the room joins and leaves meetings by itself; staff may take it out
+    // of one, and bring it back while that meeting runs.
+    if shell.in_call() {
+        if big_button(ui, tr(lang, "staff-leave-meeting")).clicked() {
+            command = Some(Command::StaffLeaveMeeting);
+        }
+    } else if shell.left_meeting.is_some()
+        && big_button(ui, tr(lang, "staff-join-meeting")).clicked()
+    {
+        command = Some(Command::StaffJoinMeeting);
+    }
     ui.add_space(12.0);
     if big_button(ui, tr(lang, "staff-exit")).clicked() {
         command = Some(Command::ExitStaff);

@@ -221,6 +221,12 @@ pub enum Command {
     ToggleMicrophone,
     /// The meeting screen's camera button.
     ToggleCamera,
+    /// Hands, chat and (on the host room) the chair's actions (`kiosk::meeting_screen`).
+    Meeting(super::meeting_model::MeetingCommand),
+    /// Staff panel: take the room out of the meeting it is in.
+    StaffLeaveMeeting,
+    /// Staff panel: join again the running meeting staff took the room out of.
+    StaffJoinMeeting,
 }
 
 /// What the app must do outside the state (I/O), after applying a command.
@@ -253,6 +259,8 @@ pub enum Effect {
     SetMicrophone(bool),
     /// Switch the call's camera on or off (`CallView::set_camera`).
     SetCamera(bool),
+    /// Ask the room's call task: a chair request, or staff's leave / join (`CallView::request`).
+    Call(crate::room::call_view::CallRequest),
 }
 
 /// Contact fields a resident may fill in after consenting.
@@ -372,6 +380,11 @@ pub const RATING_REPEAT_MS: i64 = 5_000;
 
 /// Seconds of warning before an idle reset.
 pub const IDLE_WARNING_SECS: u64 = 10;
+/// A scheduled meeting is announced on every screen but Home this long before it takes
+/// the screen over, so nobody is cut off mid-sentence without warning.
+pub const MEETING_WARNING_SECS: i64 = 60;
+/// Home counts down to the next meeting in its last ten minutes.
+pub const HOME_COUNTDOWN_SECS: i64 = 10 * 60;
 /// Wrong staff PINs before a lockout, and how long it lasts.
 pub const PIN_TRIES: u32 = 5;
 pub const PIN_LOCKOUT_MS: i64 = 5 * 60 * 1000;
@@ -457,6 +470,12 @@ pub struct Shell {
     /// What the meeting screen shows; `meeting.phase` is the call's phase as last given to
     /// `call_phase_changed`.
     pub meeting: super::meeting_model::MeetingScreenState,
+    /// The chat keyboard on the meeting screen.
+    pub meeting_keyboard: super::keyboard::KeyboardState,
+    /// The next meeting this room is invited to, as the hub last said (Home shows it).
+    pub next_meeting: Option<crate::wire::NextMeeting>,
+    /// A running meeting staff took the room out of (the staff panel offers to join again).
+    pub left_meeting: Option<String>,
     /// The screen a call took over (the resident's work on it is kept, not shown).
     interrupted: Option<Screen>,
     last_rating_ms: Option<i64>,
@@ -494,6 +513,9 @@ impl Shell {
             contribute: Default::default(),
             news: Default::default(),
             meeting: Default::default(),
+            meeting_keyboard: Default::default(),
+            next_meeting: None,
+            left_meeting: None,
             interrupted: None,
             last_rating_ms: None,
             idle_reset_ms: idle_reset_secs as i64 * 1000,
@@ -550,12 +572,14 @@ impl Shell {
                     self.interrupted = Some(std::mem::replace(&mut self.screen, Screen::Meeting));
                 }
                 self.history.clear();
+                self.close_meeting_screen();
                 effects.push(Effect::StopSpeaking);
                 if matches!(self.recording, Recording::Live { .. }) {
                     effects.push(Effect::StopRecording);
                 }
             }
             (true, false) => {
+                self.close_meeting_screen();
                 // An answer still on its way for feedback being stored is awaited.
                 if self.interrupted != Some(Screen::FeedbackSending) {
                     self.interrupted = None;
@@ -569,6 +593,125 @@ impl Shell {
             _ => {}
         }
         effects
+    }
+
+    /// What the room's call task published besides the phase: the schedule and a meeting
+    /// staff left (the app calls this every frame; the meeting screen's part is
+    /// `MeetingScreenState::refresh`).
+    pub fn call_seen(&mut self, snapshot: &crate::room::call_view::CallSnapshot) {
+        if self.next_meeting != snapshot.next_meeting {
+            self.next_meeting = snapshot.next_meeting.clone();
+        }
+        if self.left_meeting != snapshot.left_meeting {
+            self.left_meeting = snapshot.left_meeting.clone();
+        }
+    }
+
+    /// The chat keyboard, a chosen room and "end the meeting?" belong to one call only.
+    fn close_meeting_screen(&mut self) {
+        let m = &mut self.meeting;
+        m.chat_open = false;
+        m.chat_draft.clear();
+        m.selected = None;
+        m.confirm_end = false;
+        m.dismissed = None;
+        self.meeting_keyboard = Default::default();
+    }
+
+    /// Seconds until the next meeting starts, while it is less than `within_secs` away.
+    fn meeting_starts_in(&self, within_secs: i64) -> Option<u64> {
+        let next = self.next_meeting.as_ref()?;
+        let left_ms = next.start_ms - self.now_ms;
+        (left_ms > 0 && left_ms <= within_secs * 1000).then(|| (left_ms as u64).div_ceil(1000))
+    }
+
+    /// The warning shown on every screen but Home and the meeting before a scheduled
+    /// meeting takes over: seconds left, and whether something the resident entered is on
+    /// the kiosk (it is kept through the meeting, as [`Shell::call_phase_changed`] says).
+    pub fn meeting_warning(&self) -> Option<(u64, bool)> {
+        if self.in_call() || matches!(self.screen, Screen::Home | Screen::Meeting) {
+            return None;
+        }
+        let seconds = self.meeting_starts_in(MEETING_WARNING_SECS)?;
+        Some((seconds, self.has_personal_data()))
+    }
+
+    /// Home's countdown: seconds until the next meeting, in its last ten minutes.
+    pub fn home_countdown(&self) -> Option<u64> {
+        if self.in_call() {
+            return None;
+        }
+        self.meeting_starts_in(HOME_COUNTDOWN_SECS)
+    }
+
+    /// A tap on the meeting screen, as requests to the chair.
+    fn meeting_command(&mut self, command: super::meeting_model::MeetingCommand) -> Vec<Effect> {
+        use super::meeting_model::MeetingCommand as M;
+        use crate::meeting::floor::FloorAction as F;
+        use crate::room::call_view::CallRequest;
+        let chair = |action| vec![Effect::Call(CallRequest::Chair(action))];
+        let m = &mut self.meeting;
+        let host = m.is_host();
+        match command {
+            M::RaiseHand => return chair(F::RaiseHand),
+            M::LowerHand => return chair(F::LowerHand),
+            M::OpenChat => {
+                m.chat_open = true;
+                m.selected = None;
+            }
+            M::CloseChat => m.chat_open = false,
+            M::SendChat => {
+                let text = crate::text::nfc(m.chat_draft.trim());
+                if text.is_empty() {
+                    return Vec::new();
+                }
+                let text: String = text
+                    .chars()
+                    .take(crate::meeting::floor::CHAT_MAX_CHARS)
+                    .collect();
+                m.chat_draft.clear();
+                m.chat_open = false;
+                self.meeting_keyboard = Default::default();
+                return chair(F::Chat { text });
+            }
+            M::SelectRoom(room) => {
+                if host {
+                    m.selected = Some(room);
+                }
+            }
+            M::Unselect => m.selected = None,
+            M::AskEnd => m.confirm_end = host,
+            M::CancelEnd => m.confirm_end = false,
+            M::DismissRefusal => m.dismissed = m.refused.clone(),
+            // The hub decides who may: a commune's kiosk never shows these, and a request
+            // it sent anyway is refused there.
+            M::GiveFloor(room) => {
+                m.selected = None;
+                return chair(F::GiveFloor { room });
+            }
+            M::TakeFloor => {
+                m.selected = None;
+                return chair(F::TakeFloor);
+            }
+            M::MuteRoom(room) => {
+                m.selected = None;
+                return chair(F::MuteRoom { room });
+            }
+            M::UnmuteRoom(room) => {
+                m.selected = None;
+                return chair(F::UnmuteRoom { room });
+            }
+            M::MuteAll => return chair(F::MuteAll),
+            M::LowerHandOf(room) => {
+                m.selected = None;
+                return chair(F::LowerHandOf { room });
+            }
+            M::ConfirmEnd => {
+                m.confirm_end = false;
+                return chair(F::End);
+            }
+        }
+        Vec::new()
     }
 
     /// Forgets everything a resident entered; a recording is deleted.
@@ -765,12 +908,52 @@ impl Shell {
         }
         match command {
             Command::ToggleMicrophone => {
-                self.meeting.microphone_on = !self.meeting.microphone_on;
-                return vec![Effect::SetMicrophone(self.meeting.microphone_on)];
+                use crate::meeting::floor::FloorAction;
+                use crate::room::call_view::CallRequest;
+                if self.meeting.muted_by_host() {
+                    return Vec::new(); // only the host opens it again; the button says so
+                }
+                let on = !self.meeting.microphone_shown_on();
+                self.meeting.microphone_on = on;
+                let mut effects = Vec::new();
+                // With a chair, the hub forwards only open microphones: it must know.
+                if self.meeting.own_seat().is_some() {
+                    let action = if on {
+                        FloorAction::UnmuteSelf
+                    } else {
+                        FloorAction::MuteSelf
+                    };
+                    effects.push(Effect::Call(CallRequest::Chair(action)));
+                }
+                effects.push(Effect::SetMicrophone(on));
+                return effects;
             }
             Command::ToggleCamera => {
+                use crate::meeting::floor::FloorAction;
+                use crate::room::call_view::CallRequest;
                 self.meeting.camera_on = !self.meeting.camera_on;
-                return vec![Effect::SetCamera(self.meeting.camera_on)];
+                let mut effects = Vec::new();
+                if self.meeting.own_seat().is_some() {
+                    let action = if self.meeting.camera_on {
+                        FloorAction::CameraOn
+                    } else {
+                        FloorAction::CameraOff
+                    };
+                    effects.push(Effect::Call(CallRequest::Chair(action)));
+                }
+                effects.push(Effect::SetCamera(self.meeting.camera_on));
+                return effects;
+            }
+            Command::Meeting(c) => return self.meeting_command(c),
+            Command::StaffLeaveMeeting => {
+                if self.screen == Screen::StaffPanel && self.in_call() {
+                    return vec![Effect::Call(crate::room::call_view::CallRequest::Leave)];
+                }
+            }
+            Command::StaffJoinMeeting => {
+                if self.screen == Screen::StaffPanel && self.left_meeting.is_some() {
+                    return vec![Effect::Call(crate::room::call_view::CallRequest::Join)];
+                }
             }
             Command::OpenTile(Tile::Feedback) => self.go(Screen::FeedbackCategory),
             Command::OpenTile(Tile::Rating) => self.go(Screen::Rating),
@@ -1317,6 +1500,119 @@ mod tests {
             s.screen,
             Screen::Meeting,
             "idle on another screen: back to the call"
+        );
+    }
+
+    fn in_a_chaired_call(own_mic: crate::meeting::floor::Mic) -> Shell {
+        use crate::meeting::floor::Mic;
+        use crate::room::call_view::CallPhase;
+        use crate::wire::{Roster, RosterSeat};
+        let mut s = shell();
+        s.call_phase_changed(CallPhase::Live, 0);
+        let seat = |id: &str, host: bool, mic: Mic| RosterSeat {
+            room_id: id.into(),
+            name: String::new(),
+            present: true,
+            host,
+            mic,
+            camera_on: true,
+            hand: None,
+            floor: false,
+        };
+        s.meeting.own_room = Some("a".into());
+        s.meeting.roster = Some(Roster {
+            v: crate::wire::CHAIR_VERSION,
+            host: "p".into(),
+            floor: None,
+            hands: Vec::new(),
+            seats: vec![seat("p", true, Mic::Open), seat("a", false, own_mic)],
+        });
+        s
+    }
+
+    #[test]
+    fn the_microphone_button_asks_the_chair_and_cannot_undo_the_host() {
+        use crate::meeting::floor::{FloorAction, Mic, MutedBy};
+        use crate::room::call_view::CallRequest;
+        let mut s = in_a_chaired_call(Mic::Muted(MutedBy::Rule));
+        assert!(!s.meeting.microphone_shown_on(), "rooms enter muted");
+        assert_eq!(
+            s.apply(Command::ToggleMicrophone, &never),
+            vec![
+                Effect::Call(CallRequest::Chair(FloorAction::UnmuteSelf)),
+                Effect::SetMicrophone(true)
+            ]
+        );
+        let mut s = in_a_chaired_call(Mic::Open);
+        assert_eq!(
+            s.apply(Command::ToggleMicrophone, &never),
+            vec![
+                Effect::Call(CallRequest::Chair(FloorAction::MuteSelf)),
+                Effect::SetMicrophone(false)
+            ]
+        );
+        let mut s = in_a_chaired_call(Mic::Muted(MutedBy::Host));
+        assert!(s.apply(Command::ToggleMicrophone, &never).is_empty());
+        assert!(s.meeting.muted_by_host());
+    }
+
+    #[test]
+    fn a_chat_line_is_sent_normalised_and_an_empty_one_is_not_sent() {
+        use crate::kiosk::meeting_model::MeetingCommand;
+        use crate::meeting::floor::{FloorAction, Mic};
+        use crate::room::call_view::CallRequest;
+        let mut s = in_a_chaired_call(Mic::Open);
+        s.apply(Command::Meeting(MeetingCommand::OpenChat), &never);
+        s.meeting.chat_draft = "   ".into();
+        assert!(
+            s.apply(Command::Meeting(MeetingCommand::SendChat), &never)
+                .is_empty()
+        );
+        s.meeting.chat_draft = " Đe\u{302}\u{300} nghi\u{323} ".into();
+        assert_eq!(
+            s.apply(Command::Meeting(MeetingCommand::SendChat), &never),
+            vec![Effect::Call(CallRequest::Chair(FloorAction::Chat {
+                text: "Đề nghị".into()
+            }))]
+        );
+        assert!(!s.meeting.chat_open && s.meeting.chat_draft.is_empty());
+        // A commune's kiosk does not open the host's actions.
+        s.apply(
+            Command::Meeting(MeetingCommand::SelectRoom("p".into())),
+            &never,
+        );
+        assert_eq!(s.meeting.selected, None);
+    }
+
+    #[test]
+    fn staff_take_the_room_out_of_a_meeting_and_back_from_the_panel() {
+        use crate::room::call_view::{CallPhase, CallRequest, CallSnapshot};
+        let mut s = shell();
+        let right = |pin: &str| pin == "2468";
+        s.call_phase_changed(CallPhase::Live, 0);
+        s.apply(Command::StaffLeaveMeeting, &right);
+        s.apply(Command::OpenStaff, &right);
+        assert_eq!(
+            s.apply(Command::StaffLeaveMeeting, &right),
+            Vec::new(),
+            "not before the PIN"
+        );
+        s.pin_entry = "2468".into();
+        s.apply(Command::SubmitPin, &right);
+        assert_eq!(
+            s.apply(Command::StaffLeaveMeeting, &right),
+            vec![Effect::Call(CallRequest::Leave)]
+        );
+        s.call_phase_changed(CallPhase::Idle, 1_000);
+        assert_eq!(s.screen, Screen::StaffPanel);
+        assert!(s.apply(Command::StaffJoinMeeting, &right).is_empty());
+        s.call_seen(&CallSnapshot {
+            left_meeting: Some("m1".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            s.apply(Command::StaffJoinMeeting, &right),
+            vec![Effect::Call(CallRequest::Join)]
         );
     }
 

@@ -12,17 +12,21 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use super::Room;
-use super::call_view::{CallPhase, CallView, TestSources};
+use super::call_view::{CallPhase, CallRequest, CallView, TestSources};
 use crate::media::call::{
     AudioPlayout, AudioStreamIn, CallMediaError, Capture, CaptureSettings, EncodedFrame,
     EncodedKind, VideoReceiver,
 };
 use crate::meeting::Layer;
 use crate::meeting::adapt::LayerController;
+use crate::meeting::floor::Mic;
 use crate::transport::TransportError;
 use crate::transport::client::{ClientPeer, MediaKind, PeerEvent, RemoteMedia};
 use crate::transport::peer::PeerOptions;
-use crate::wire::{ClientSignal, HubMessage, IceServer, MEDIA_SLOTS, RoomMessage, ServerSignal};
+use crate::wire::{
+    CHAIR_VERSION, ChairRequest, ClientSignal, HubMessage, IceServer, MEDIA_SLOTS, MeetingNotice,
+    RoomMessage, Roster, ServerSignal,
+};
 
 /// How often the call looks at the link and the decoders.
 const TICK: Duration = Duration::from_millis(250);
@@ -38,8 +42,8 @@ const SPEAKING_ON_AFTER: Duration = Duration::from_millis(150);
 const SPEAKING_OFF_AFTER: Duration = Duration::from_secs(1);
 
 /// What reaches the call task from the hub session: the session passes on
-/// `HubMessage::MeetingInvite` and `HubMessage::Signal` as they came, and the task ignores
-/// any other message.
+/// `HubMessage::MeetingInvite`, `HubMessage::Signal`, `HubMessage::Schedule` and
+/// `HubMessage::MeetingNotice` as they came, and the task ignores any other message.
 pub(crate) type CallEvent = HubMessage;
 
 /// Why the room could not join (or rejoin) a meeting.
@@ -231,7 +235,7 @@ impl CallTask {
             tile.clear();
         }
         self.view.update(|s| {
-            *s = Default::default();
+            *s = s.after_call();
         });
         self.room.metrics.call_active.set(0);
     }
@@ -271,11 +275,32 @@ impl CallTask {
             ServerSignal::Error { code, message } => {
                 tracing::warn!(?code, %message, "the hub refused a signalling message");
             }
-            // The chair's roster, chat and refusals are for the kiosk's meeting screen,
-            // which does not show them yet.
-            ServerSignal::Chair(_) | ServerSignal::Chat(_) | ServerSignal::ChairRefused(_) => {}
+            ServerSignal::Chair(roster) => self.roster(roster),
+            ServerSignal::Chat(line) => self.view.update(|v| v.push_chat(line)),
+            ServerSignal::ChairRefused(refused) => {
+                tracing::info!(action = ?refused.action, reason = %refused.reason, "the chair refused this room's request");
+                self.view.update(|v| v.refused = Some(refused));
+            }
         }
         true
+    }
+
+    /// A new roster. When the chair opens this room's microphone (the host gave it the floor
+    /// or unmuted it), the room's own microphone opens too, or nobody would hear it.
+    fn roster(&self, roster: Roster) {
+        let own = self.room.status.borrow().room_id.clone();
+        let mic = |r: &Roster| {
+            r.seats
+                .iter()
+                .find(|s| Some(&s.room_id) == own.as_ref())
+                .map(|s| s.mic)
+        };
+        let before = self.view.snapshot().roster.as_ref().and_then(mic);
+        let now = mic(&roster);
+        if now == Some(Mic::Open) && before != Some(Mic::Open) {
+            self.view.set_microphone(true);
+        }
+        self.view.update(|v| v.roster = Some(roster));
     }
 
     /// Keyframe requests both ways, checked often: a new picture waits on them.
@@ -342,6 +367,7 @@ impl CallTask {
             if now.duration_since(since) >= hold {
                 call.speaking = loud;
                 call.level_since = None;
+                self.view.update(|v| v.speaking = loud);
                 self.send(&call.meeting_id, ClientSignal::Speaking { active: loud });
             }
         } else {
@@ -479,6 +505,8 @@ pub(crate) async fn run(
     let mut rx = Receivers::default();
     let mut tick = tokio::time::interval(TICK);
     let mut keyframe_tick = tokio::time::interval(KEYFRAME_CHECK);
+    // The running meeting the room was last invited to, for staff's "join again".
+    let mut invited: Option<(String, Vec<IceServer>)> = None;
     loop {
         tokio::select! {
             _ = task.room.shutdown.cancelled() => break,
@@ -486,6 +514,11 @@ pub(crate) async fn run(
                 let Some(event) = event else { break };
                 match event {
                     HubMessage::MeetingInvite { meeting_id, ice_servers, host, rooms } => {
+                        invited = Some((meeting_id.clone(), ice_servers.clone()));
+                        if task.view.snapshot().left_meeting.as_deref() == Some(meeting_id.as_str()) {
+                            tracing::info!(%meeting_id, "staff took this room out of the meeting; not joining by itself");
+                            continue;
+                        }
                         if call.as_ref().is_some_and(|c| c.meeting_id == meeting_id) {
                             // The hub session came back; the media session may have survived.
                             continue;
@@ -505,11 +538,64 @@ pub(crate) async fn run(
                         if c.meeting_id != meeting_id { continue; }
                         if !task.on_signal(c, signal).await {
                             tracing::info!(%meeting_id, "left the meeting");
+                            invited = None;
                             if let Some(old) = call.take() { rx = Receivers::default(); old.close().await; }
                             task.ended();
                         }
                     }
+                    HubMessage::Schedule(push) => task.view.update(|v| v.next_meeting = push.next),
+                    HubMessage::MeetingNotice { meeting_id, notice, .. } => {
+                        task.view.update(|v| {
+                            if notice == MeetingNotice::Ended {
+                                if v.left_meeting.as_deref() == Some(meeting_id.as_str()) {
+                                    v.left_meeting = None;
+                                }
+                                if invited.as_ref().is_some_and(|(id, _)| *id == meeting_id) {
+                                    invited = None;
+                                }
+                            }
+                            v.notice = Some((meeting_id, notice));
+                        });
+                    }
                     _ => {}
+                }
+            }
+            _ = task.view.requested() => {
+                for request in task.view.take_requests() {
+                    match request {
+                        CallRequest::Chair(action) => match call.as_ref() {
+                            Some(c) => {
+                                // A new request: the last refusal no longer applies.
+                                task.view.update(|v| v.refused = None);
+                                task.send(&c.meeting_id, ClientSignal::Chair(ChairRequest { v: CHAIR_VERSION, action }));
+                            }
+                            None => tracing::info!(?action, "a chair request outside a meeting is dropped"),
+                        },
+                        CallRequest::Leave => {
+                            let Some(old) = call.take() else { continue };
+                            tracing::info!(meeting_id = %old.meeting_id, "staff took the room out of the meeting");
+                            task.send(&old.meeting_id, ClientSignal::Leave);
+                            let left = old.meeting_id.clone();
+                            rx = Receivers::default();
+                            old.close().await;
+                            task.ended();
+                            task.view.update(|v| v.left_meeting = Some(left));
+                        }
+                        CallRequest::Join => {
+                            let left = task.view.snapshot().left_meeting;
+                            let Some((meeting_id, ice)) = invited.clone().filter(|(id, _)| left.as_ref() == Some(id)) else {
+                                tracing::info!("staff asked to join, but no meeting this room left is running");
+                                continue;
+                            };
+                            task.view.update(|v| v.left_meeting = None);
+                            if call.is_some() { continue; }
+                            tracing::info!(%meeting_id, "staff joined the room to the meeting again");
+                            match task.start(&meeting_id, ice).await {
+                                Ok((c, r)) => { task.room.metrics.call_active.set(1); call = Some(c); rx = r; }
+                                Err(e) => { tracing::error!(error = %e, "cannot join the meeting"); task.ended(); }
+                            }
+                        }
+                    }
                 }
             }
             Some(event) = next(&mut rx.peer_events) => {

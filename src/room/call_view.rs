@@ -2,14 +2,22 @@
 //!
 //! The room's call task writes here; the kiosk's meeting screen reads a snapshot each frame
 //! and the latest picture of each slot from a [`FrameSlot`]. Nothing here does I/O, so the
-//! UI stays free of it: flipping the microphone only sets a flag the call task applies.
+//! UI stays free of it: flipping the microphone only sets a flag the call task applies,
+//! and a request to the chair is queued here for the call task to send.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::media::FrameSlot;
 use crate::meeting::Layer;
-use crate::wire::{MEDIA_SLOTS, ParticipantInfo, SlotSource};
+use crate::meeting::floor::{ChatLine, FloorAction};
+use crate::wire::{
+    ChairRefused, MEDIA_SLOTS, MeetingNotice, NextMeeting, ParticipantInfo, Roster, SlotSource,
+};
+
+/// Chat lines a kiosk keeps: a screen shows the last few, and a long meeting's chat must
+/// not grow the kiosk's memory without end.
+pub const CHAT_LINES_KEPT: usize = 50;
 
 /// Where the room's call is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -67,6 +75,54 @@ pub struct CallSnapshot {
     pub test_sources: Option<TestSources>,
     /// The layer being sent now; `None` outside a call.
     pub sending_layer: Option<Layer>,
+    /// The chair as the hub last sent it: presence, floor, hands, microphones, cameras.
+    pub roster: Option<Roster>,
+    /// The meeting's chat, oldest first, at most [`CHAT_LINES_KEPT`] lines.
+    pub chat: Vec<ChatLine>,
+    /// The hub's answer to this room's last refused request (shown until the next one).
+    pub refused: Option<ChairRefused>,
+    /// True while this room's microphone carries speech (the call's speaking detection).
+    pub speaking: bool,
+    /// The next meeting the room is invited to (Home shows it); kept between calls.
+    pub next_meeting: Option<NextMeeting>,
+    /// The hub's last notice about a scheduled meeting, with the meeting's id.
+    pub notice: Option<(String, MeetingNotice)>,
+    /// Set when staff took the room out of a running meeting from the kiosk: the meeting
+    /// it may join again ([`CallRequest::Join`]). The room does not rejoin it by itself.
+    pub left_meeting: Option<String>,
+}
+
+impl CallSnapshot {
+    /// Keeps a chat line, dropping the oldest beyond [`CHAT_LINES_KEPT`].
+    pub fn push_chat(&mut self, line: ChatLine) {
+        self.chat.push(line);
+        if self.chat.len() > CHAT_LINES_KEPT {
+            let extra = self.chat.len() - CHAT_LINES_KEPT;
+            self.chat.drain(..extra);
+        }
+    }
+
+    /// What is left when a call ends: the schedule, the last notice and a meeting staff
+    /// left (for "join again"); nothing of the call itself.
+    pub fn after_call(&self) -> CallSnapshot {
+        CallSnapshot {
+            next_meeting: self.next_meeting.clone(),
+            notice: self.notice.clone(),
+            left_meeting: self.left_meeting.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+/// What the kiosk asks of the room's call task (the kiosk does no I/O itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallRequest {
+    /// Send this request to the chair of the meeting the room is in.
+    Chair(FloorAction),
+    /// Staff: leave the meeting now (the room stays out until staff join again).
+    Leave,
+    /// Staff: join again the running meeting this room left ([`CallSnapshot::left_meeting`]).
+    Join,
 }
 
 /// Shared between the room's call task (writer) and the kiosk (reader).
@@ -78,6 +134,8 @@ pub struct CallView {
     self_view: Arc<Mutex<FrameSlot>>,
     microphone_on: Arc<AtomicBool>,
     camera_on: Arc<AtomicBool>,
+    requests: Arc<Mutex<Vec<CallRequest>>>,
+    requested: Arc<tokio::sync::Notify>,
 }
 
 impl Default for CallView {
@@ -88,6 +146,8 @@ impl Default for CallView {
             self_view: Arc::default(),
             microphone_on: Arc::new(AtomicBool::new(true)),
             camera_on: Arc::new(AtomicBool::new(true)),
+            requests: Arc::default(),
+            requested: Arc::default(),
         }
     }
 }
@@ -147,5 +207,24 @@ impl CallView {
     /// The kiosk's camera button.
     pub fn set_camera(&self, on: bool) {
         self.camera_on.store(on, Ordering::Relaxed);
+    }
+
+    /// Queues a request for the call task and wakes it (the kiosk's side).
+    pub fn request(&self, request: CallRequest) {
+        self.requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(request);
+        self.requested.notify_one();
+    }
+
+    /// The requests queued since the last call, oldest first (the call task's side).
+    pub fn take_requests(&self) -> Vec<CallRequest> {
+        std::mem::take(&mut *self.requests.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Resolves when the kiosk queued a request (at once if one came since the last wait).
+    pub async fn requested(&self) {
+        self.requested.notified().await;
     }
 }

@@ -267,7 +267,12 @@ async fn session(
                     Ok(HubMessage::SyncHint) => {
                         room.download_hint.notify_one();
                     }
-                    Ok(message @ (HubMessage::MeetingInvite { .. } | HubMessage::Signal { .. })) => {
+                    // Calls, the schedule and meeting notices: the call task keeps them in the
+                    // view the kiosk reads (Home's next meeting, the takeover, the roster).
+                    Ok(message @ (HubMessage::MeetingInvite { .. }
+                        | HubMessage::Signal { .. }
+                        | HubMessage::Schedule(_)
+                        | HubMessage::MeetingNotice { .. })) => {
                         let _ = room.call_events.send(message);
                     }
                     Ok(HubMessage::Error { code: ErrorCode::Revoked, message }) => {
@@ -276,9 +281,6 @@ async fn session(
                     Ok(HubMessage::Error { code, message }) => {
                         return Ended::Lost(format!("{code:?}: {message}"));
                     }
-                    // The schedule and meeting notices are for the Home screen, which does
-                    // not show them yet.
-                    Ok(HubMessage::Schedule(_) | HubMessage::MeetingNotice { .. }) => {}
                     Err(e) => tracing::warn!(error = %e, "ignoring a message this version cannot read"),
                 }
             }

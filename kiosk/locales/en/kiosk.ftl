@@ -193,7 +193,7 @@ meeting-camera-on = Turn camera on
 meeting-camera-is-off = Camera is off
 meeting-self-view = This room
 meeting-waiting-picture = Waiting for the picture…
-instructions-meeting = This room is in an online meeting. Touch the microphone button to turn the room's sound off or on, and the camera button to turn its picture off or on.
+instructions-meeting = This room is in an online meeting. Touch the microphone button to turn the room's sound off or on, and the camera button to turn its picture off or on. To speak, touch Raise hand and wait for the host to give you the floor.
 
 # Why the room could not do it (errors the resident may see)
 error-not-enrolled = This box is not registered with the province yet. Please tell the commune staff.
@@ -218,3 +218,52 @@ news-date = { $date }
 news-read-aloud = 🔊 Read aloud
 news-read-aloud-item = Read aloud: { $title }
 news-picture = Picture: { $title }
+
+## Chairing: hands, chat, the host's actions, refusals
+meeting-ok = OK
+meeting-close = Close
+meeting-muted-by-host = The host turned the microphone off
+meeting-raise-hand = Raise hand to speak
+meeting-lower-hand = Lower hand
+meeting-chat = Message
+meeting-end-question = End the meeting for every room?
+meeting-end-confirm = End the meeting
+meeting-end-cancel = Keep meeting
+roster-title = Rooms
+roster-absent = not here yet
+roster-host = host
+roster-floor = has the floor
+roster-hand = hand raised (no. { $order })
+roster-muted-by-host = muted by the host
+roster-mic-off = microphone off
+roster-camera-off = camera off
+roster-speaking = speaking
+chair-give-floor = Give the floor
+chair-take-floor = Take the floor back
+chair-mute = Mute this room
+chair-unmute = Unmute this room
+chair-lower-hand = Lower this room's hand
+chair-mute-all = Mute everyone
+chair-end = End meeting
+chat-title = Messages
+chat-count = { $count }/{ $max } characters
+chat-send = Send
+chat-hint = Type a short message…
+chair-refused-not-invited = This room is not invited to the meeting.
+chair-refused-not-host = Only the host room can do this.
+chair-refused-not-present = This room has not joined the meeting yet.
+chair-refused-target-absent = That room is not in the meeting now.
+chair-refused-muted-by-host = The host turned this room's microphone off. Raise your hand to ask to speak.
+chair-refused-empty-chat = The message is empty.
+chair-refused-chat-too-long = The message is too long.
+chair-refused-ended = The meeting has ended.
+chair-refused-version = The province's software needs an update. Please tell staff.
+
+## The next meeting (Home) and the takeover warning
+next-meeting = Next meeting: { $title }, at { $time }
+next-meeting-host = Host: { $host }
+next-meeting-countdown = Starts in { $countdown }
+meeting-soon = A meeting starts in { $seconds } seconds and will take over this screen.
+meeting-soon-draft-kept = A meeting starts in { $seconds } seconds. What you typed is kept until the meeting ends.
+staff-leave-meeting = Leave the meeting
+staff-join-meeting = Join the meeting again

@@ -188,7 +188,7 @@ meeting-camera-on = Bật camera
 meeting-camera-is-off = Camera đang tắt
 meeting-self-view = Phòng mình
 meeting-waiting-picture = Đang chờ hình…
-instructions-meeting = Phòng đang họp trực tuyến. Chạm Tắt micro hoặc Bật micro để tắt hay bật tiếng của phòng, chạm Tắt camera hoặc Bật camera để tắt hay bật hình.
+instructions-meeting = Phòng đang họp trực tuyến. Chạm Tắt micro hoặc Bật micro để tắt hay bật tiếng của phòng, chạm Tắt camera hoặc Bật camera để tắt hay bật hình. Muốn phát biểu, chạm Giơ tay phát biểu và chờ chủ trì mời.
 
 # Why the room could not do it (errors the resident may see)
 error-not-enrolled = Máy này chưa được đăng ký với tỉnh. Xin báo cán bộ xã.
@@ -213,3 +213,52 @@ news-date = Ngày { $date }
 news-read-aloud = 🔊 Đọc to
 news-read-aloud-item = Đọc to: { $title }
 news-picture = Ảnh kèm tin: { $title }
+
+## Chairing: hands, chat, the host's actions, refusals
+meeting-ok = Đã hiểu
+meeting-close = Đóng
+meeting-muted-by-host = Chủ trì đã tắt micro
+meeting-raise-hand = Giơ tay phát biểu
+meeting-lower-hand = Hạ tay
+meeting-chat = Nhắn tin
+meeting-end-question = Kết thúc cuộc họp cho tất cả các điểm cầu?
+meeting-end-confirm = Kết thúc cuộc họp
+meeting-end-cancel = Tiếp tục họp
+roster-title = Các điểm cầu
+roster-absent = chưa vào
+roster-host = chủ trì
+roster-floor = đang phát biểu
+roster-hand = giơ tay (thứ { $order })
+roster-muted-by-host = chủ trì tắt micro
+roster-mic-off = tắt micro
+roster-camera-off = tắt camera
+roster-speaking = đang nói
+chair-give-floor = Mời phát biểu
+chair-take-floor = Thu lại quyền phát biểu
+chair-mute = Tắt micro phòng này
+chair-unmute = Bật micro phòng này
+chair-lower-hand = Hạ tay phòng này
+chair-mute-all = Tắt micro tất cả
+chair-end = Kết thúc họp
+chat-title = Tin nhắn
+chat-count = { $count }/{ $max } ký tự
+chat-send = Gửi
+chat-hint = Gõ tin nhắn ngắn…
+chair-refused-not-invited = Phòng này không được mời vào cuộc họp.
+chair-refused-not-host = Chỉ điểm cầu chủ trì mới làm được việc này.
+chair-refused-not-present = Phòng chưa vào cuộc họp.
+chair-refused-target-absent = Điểm cầu đó chưa có mặt trong cuộc họp.
+chair-refused-muted-by-host = Chủ trì đã tắt micro của phòng. Hãy giơ tay để xin phát biểu.
+chair-refused-empty-chat = Tin nhắn đang trống.
+chair-refused-chat-too-long = Tin nhắn quá dài.
+chair-refused-ended = Cuộc họp đã kết thúc.
+chair-refused-version = Phần mềm của tỉnh cần được cập nhật. Xin báo cán bộ.
+
+## The next meeting (Home) and the takeover warning
+next-meeting = Cuộc họp sắp tới: { $title }, lúc { $time }
+next-meeting-host = Chủ trì: { $host }
+next-meeting-countdown = Bắt đầu sau { $countdown }
+meeting-soon = Cuộc họp bắt đầu sau { $seconds } giây và sẽ hiện trên màn hình này.
+meeting-soon-draft-kept = Cuộc họp bắt đầu sau { $seconds } giây. Nội dung bạn đang nhập được giữ lại đến khi họp xong.
+staff-leave-meeting = Rời cuộc họp
+staff-join-meeting = Vào lại cuộc họp
