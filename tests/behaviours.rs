@@ -91,6 +91,7 @@ mod vietqr_cli_rejects_bad_input;
 mod vietqr_properties;
 mod vietqr_public_vectors_round_trip;
 mod vietqr_rendered_png_decodes;
+mod webhook_signature_flood_leaves_the_hub_answering;
 
 /// Cargo no longer finds test files by itself (`autotests = false`): a behaviour file that is
 /// not declared above would silently never run.

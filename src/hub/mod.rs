@@ -11,8 +11,10 @@ mod auth;
 pub mod campaigns;
 mod contrib_api;
 mod contrib_sync;
+mod edge;
 mod error;
 mod feedback_api;
+mod listen;
 pub mod meeting_api;
 pub mod meetings;
 pub mod news_api;
@@ -201,24 +203,27 @@ pub async fn run(
     tracing::info!(%local, tls = tls.is_some(), province = %hub.config.province().name, "hub listening");
     crate::systemd::notify_ready();
 
+    // Plain HTTP and HTTPS share one server, so both have the connection cap and timeouts.
+    let handle = axum_server::Handle::new();
+    {
+        let handle = handle.clone();
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            cancel.cancelled().await;
+            handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
+        });
+    }
+    let limits = hub.config.limits;
     match tls {
         None => {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(cancel.clone().cancelled_owned())
+            listen::plain(listener.into_std()?, &limits, hub.clone())?
+                .handle(handle)
+                .serve(app)
                 .await?;
         }
         Some(server_config) => {
-            let handle = axum_server::Handle::new();
-            {
-                let handle = handle.clone();
-                let cancel = cancel.clone();
-                tokio::spawn(async move {
-                    cancel.cancelled().await;
-                    handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
-                });
-            }
             let rustls = axum_server::tls_rustls::RustlsConfig::from_config(server_config);
-            axum_server::from_tcp_rustls(listener.into_std()?, rustls)?
+            listen::tls(listener.into_std()?, rustls, &limits, hub.clone())?
                 .handle(handle)
                 .serve(app)
                 .await?;
