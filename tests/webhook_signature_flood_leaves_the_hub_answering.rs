@@ -25,7 +25,15 @@ async fn a_signature_flood_is_refused_fast_and_healthz_keeps_answering() {
     let url = hub.url.join("webhooks/generic").expect("url");
     let healthz = hub.url.join("healthz").expect("url");
     let client = http();
-    assert!(client.get(healthz.clone()).send().await.expect("healthz").status().is_success());
+    assert!(
+        client
+            .get(healthz.clone())
+            .send()
+            .await
+            .expect("healthz")
+            .status()
+            .is_success()
+    );
 
     // Under and over the body cap: 15 KB (a real delivery is under 2 KB) and 60 KB (what
     // the hub used to read).
@@ -35,18 +43,24 @@ async fn a_signature_flood_is_refused_fast_and_healthz_keeps_answering() {
         let client = client.clone();
         let url = url.clone();
         let header = header.clone();
-        let body = body_of(if i % 2 == 0 { 15_000 } else { 60_000 });
+        let oversized = i % 2 == 1;
+        let body = body_of(if oversized { 60_000 } else { 15_000 });
         flood.push(tokio::spawn(async move {
             let started = Instant::now();
-            let response = client
+            let answer = client
                 .post(url)
                 .header("content-type", "application/json")
                 .header("X-Phonghop-Signature", header)
                 .body(body)
                 .send()
-                .await
-                .expect("answered");
-            (response.status().as_u16(), started.elapsed())
+                .await;
+            let status = match answer {
+                Ok(response) => response.status().as_u16(),
+                // An oversized body may be cut off mid-send once the 413 is on its way.
+                Err(e) if oversized && e.is_request() => 413,
+                Err(e) => panic!("flood request unanswered: {e}"),
+            };
+            (status, started.elapsed())
         }));
     }
     // Meanwhile, monitoring polls the hub.

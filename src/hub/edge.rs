@@ -80,6 +80,85 @@ pub(super) async fn client_address(
     next.run(request).await
 }
 
+/// Ticket codes have 29³ = 24,389 random endings per room: a client (an IPv6 one per /64)
+/// that looked up this many codes that do not exist in an hour must wait, so sweeping one
+/// room's codes takes over a thousand hours per address. A resident mistyping their code
+/// a few times is far below it.
+pub(crate) const TICKET_MISSES_PER_HOUR: u32 = 20;
+
+/// Campaign pages and their CSV per client and minute: a donor refreshing, a journalist
+/// downloading, a shared link opened in one office are all well under it.
+pub(crate) const CAMPAIGN_VIEWS_PER_MINUTE: u32 = 120;
+
+/// The address a client's rate limits count against: an IPv6 client gets a whole /64
+/// (what one subscriber is given), or it would have a fresh address per request.
+pub(crate) fn rate_bucket(client: IpAddr) -> IpAddr {
+    match client {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
+        },
+        v4 => v4,
+    }
+}
+
+fn too_many(what: &str) -> Response {
+    ApiFailure::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_requests",
+        &format!("too many {what} from this address; wait a minute and try again"),
+    )
+    .into_response()
+}
+
+/// `/c/<slug>` and its CSV, rate limited per client.
+pub(super) async fn campaign_page(
+    State(hub): State<Arc<Hub>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    page: axum::extract::Path<String>,
+) -> Response {
+    let now = crate::clock::now_ms();
+    let bucket = rate_bucket(client.ip());
+    {
+        let mut limiter = hub.campaign_views.lock().unwrap_or_else(|p| p.into_inner());
+        if !limiter.allowed(bucket, now) {
+            return too_many("campaign page views");
+        }
+        limiter.record(bucket, now);
+    }
+    super::contrib_api::public_page(State(hub), page).await
+}
+
+/// `/open311/v2/requests/<code>.json` answers for a ticket code as `/t/<code>` does, so a
+/// lookup that finds nothing counts against the same per-client miss budget.
+pub(super) async fn open311_request(
+    State(hub): State<Arc<Hub>>,
+    connect: ConnectInfo<SocketAddr>,
+    id: axum::extract::Path<String>,
+) -> Response {
+    let now = crate::clock::now_ms();
+    let bucket = rate_bucket(connect.0.ip());
+    let allowed = hub
+        .ticket_misses
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .allowed(bucket, now);
+    if !allowed {
+        tracing::warn!(client = %connect.0.ip(), "Open311 lookups rate limited");
+        return too_many("lookups of codes that do not exist");
+    }
+    let response = super::open311::request(State(hub.clone()), connect, id)
+        .await
+        .into_response();
+    if response.status() == StatusCode::NOT_FOUND {
+        hub.ticket_misses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .record(bucket, now);
+    }
+    response
+}
+
 /// Content security policy of the hub's own public pages (ticket, campaign, enrollment):
 /// their only inline code is a `<style>`, they load nothing, and no site may frame them.
 const PUBLIC_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
@@ -247,6 +326,17 @@ mod tests {
         let garbage = forwarded(&["not-an-address"]);
         assert_eq!(client_of(proxy, &garbage, &trusted), proxy);
         assert_eq!(client_of(proxy, &HeaderMap::new(), &trusted), proxy);
+    }
+
+    #[test]
+    fn an_ipv6_client_is_limited_as_its_whole_slash_64() {
+        let a: IpAddr = "2001:db8:1:2::5".parse().expect("v6");
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().expect("v6");
+        let other: IpAddr = "2001:db8:1:3::5".parse().expect("v6");
+        assert_eq!(rate_bucket(a), rate_bucket(b));
+        assert_ne!(rate_bucket(a), rate_bucket(other));
+        let v4: IpAddr = [198, 51, 100, 7].into();
+        assert_eq!(rate_bucket(v4), v4);
     }
 
     #[test]

@@ -368,23 +368,33 @@ pub(super) async fn public_ticket(
     Path(code): Path<String>,
 ) -> Response {
     let now = crate::clock::now_ms();
+    let bucket = super::edge::rate_bucket(client.ip());
+    let limited = || {
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            Html(page(
+                "Quá nhiều yêu cầu",
+                "<p>Vui lòng thử lại sau một phút.</p>",
+            )),
+        )
+            .into_response()
+    };
     {
-        let mut limiter = hub.public_views.lock().unwrap_or_else(|p| p.into_inner());
-        if !limiter.allowed(client.ip(), now) {
-            return (
-                StatusCode::TOO_MANY_REQUESTS,
-                Html(page(
-                    "Quá nhiều yêu cầu",
-                    "<p>Vui lòng thử lại sau một phút.</p>",
-                )),
-            )
-                .into_response();
+        let mut views = hub.public_views.lock().unwrap_or_else(|p| p.into_inner());
+        let mut misses = hub.ticket_misses.lock().unwrap_or_else(|p| p.into_inner());
+        if !views.allowed(bucket, now) || !misses.allowed(bucket, now) {
+            tracing::warn!(client = %client.ip(), "public ticket lookups rate limited");
+            return limited();
         }
-        limiter.record(client.ip(), now);
+        views.record(bucket, now);
     }
     let row = match find(&hub, code).await {
         Ok(row) if !row.hidden => row,
         _ => {
+            hub.ticket_misses
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .record(bucket, now);
             return (
                 StatusCode::NOT_FOUND,
                 Html(page(

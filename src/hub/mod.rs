@@ -74,6 +74,11 @@ pub(crate) struct Hub {
     enroll_failures: Mutex<auth::RateLimiter>,
     /// Views of public ticket pages per client address.
     public_views: Mutex<auth::RateLimiter>,
+    /// Public ticket lookups that found nothing, per client (an IPv6 client per /64):
+    /// guessing codes is what finds nothing.
+    ticket_misses: Mutex<auth::RateLimiter>,
+    /// Views of public campaign pages and their CSV per client.
+    campaign_views: Mutex<auth::RateLimiter>,
     /// Failed staff logins per client address.
     staff_logins: Mutex<auth::RateLimiter>,
     /// Running meetings and their media.
@@ -178,6 +183,14 @@ pub async fn run(
         sync_hints: tokio::sync::broadcast::Sender::new(16),
         enroll_failures: Mutex::new(auth::RateLimiter::enrollment()),
         public_views: Mutex::new(auth::RateLimiter::public_pages()),
+        ticket_misses: Mutex::new(auth::RateLimiter::new(
+            edge::TICKET_MISSES_PER_HOUR,
+            60 * 60 * 1000,
+        )),
+        campaign_views: Mutex::new(auth::RateLimiter::new(
+            edge::CAMPAIGN_VIEWS_PER_MINUTE,
+            60 * 1000,
+        )),
         staff_logins: Mutex::new(auth::RateLimiter::staff_logins()),
         meetings,
         shutdown: cancel.clone(),

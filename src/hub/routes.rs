@@ -200,13 +200,13 @@ fn public_routes() -> Router<Arc<Hub>> {
         .route("/enroll", get(api::enroll_page))
         .route("/api/v1/enroll", post(api::enroll))
         .route("/t/{code}", get(feedback_api::public_ticket))
-        .route("/c/{page}", get(contrib_api::public_page))
+        .route("/c/{page}", get(edge::campaign_page))
         .route("/meet/{id}", get(meeting_api::page))
         .route("/meet/{id}/ws", get(meeting_api::browser_ws))
         .route("/open311/v2/services.json", get(open311::services))
         .route("/open311/v2/requests.json", get(open311::requests))
         // `{id}` is `<ticket code>.json`: the router matches whole segments only.
-        .route("/open311/v2/requests/{id}", get(open311::request))
+        .route("/open311/v2/requests/{id}", get(edge::open311_request))
         .route("/staff", get(web::to_home))
         .route(
             "/staff/login",
