@@ -89,6 +89,7 @@ mod staff_meeting_and_room_pages_show_what_runs_and_what_rooms_report;
 mod staff_routes_refuse_without_the_right_credential;
 mod staff_schedules_a_meeting_from_the_dashboard;
 mod subscription_change_switches_the_picture;
+mod sync_batch_rejects_bad_items_and_moves_on;
 mod video_retransmissions_are_negotiated;
 mod vietqr_agrees_with_vietnam_qr_pay;
 mod vietqr_cli_rejects_bad_input;

@@ -1,0 +1,111 @@
+//! A sync batch holding an item the hub can never store (a ticket code another item already
+//! has, as a room restored from an old backup makes; a malformed code; an over-long field)
+//! is answered item by item: the bad ones rejected with a reason and counted as done, so the
+//! room moves past them, and the good ones stored, instead of a 500 the room retries for ever.
+
+use crate::common::*;
+use phonghop::wire::{FeedbackRecord, Record, UploadAck, UploadBatch, UploadItem};
+
+fn feedback(code: &str, category: &str, text: &str) -> UploadItem {
+    UploadItem {
+        id: uuid::Uuid::now_v7(),
+        seq: 1,
+        record: Record::Feedback(FeedbackRecord {
+            ticket_code: code.into(),
+            category: category.into(),
+            text: text.into(),
+            voice_sha256: None,
+            name: None,
+            phone: None,
+            village: None,
+            language: "vi".into(),
+            submitted_at_ms: phonghop::clock::now_ms(),
+        }),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_items_are_rejected_alone_and_the_rest_is_stored() {
+    let dir = tempdir();
+    let hub = start_hub(&dir.path().join("hub")).await;
+    let (config, _) = enrolled_room(&hub, "lao-chai", dir.path().join("room")).await;
+    let credential =
+        phonghop::room::credential::load(&phonghop::datadir::DataDir::new(&config.data_dir))
+            .expect("read")
+            .expect("enrolled");
+    let store = phonghop::app::open_store(&hub.config.data_dir).expect("hub store");
+    let prefix = store
+        .rooms()
+        .expect("rooms")
+        .into_iter()
+        .find_map(|r| r.ticket_prefix.filter(|_| r.unit_id == "lao-chai"))
+        .expect("the room's ticket prefix");
+    let code = |tail: &str| format!("{prefix}{tail}");
+
+    let first = feedback(&code("AAA"), "roads", "Đường hỏng");
+    let same_code = feedback(&code("AAA"), "roads", "Một góp ý khác, cùng mã");
+    let bad_code = feedback("not-a-code", "roads", "x");
+    let huge_category = feedback(&code("CCC"), &"c".repeat(100_000), "x");
+    let good = feedback(&code("DDD"), "welfare", "Cảm ơn");
+    let batch = UploadBatch {
+        items: vec![
+            first.clone(),
+            same_code.clone(),
+            bad_code.clone(),
+            huge_category.clone(),
+            good.clone(),
+        ],
+    };
+    let post = || {
+        http()
+            .post(hub.url.join("api/v1/sync/up").expect("url"))
+            .bearer_auth(&credential.credential)
+            .json(&batch)
+            .send()
+    };
+    let response = post().await.expect("answered");
+    assert_eq!(response.status(), 200, "answered item by item, never a 500");
+    let ack: UploadAck = response.json().await.expect("ack");
+    let all: Vec<_> = batch.items.iter().map(|i| i.id).collect();
+    assert_eq!(
+        ack.stored, all,
+        "every item is done: the room moves past all five"
+    );
+    let rejected: Vec<_> = ack.rejected.iter().map(|r| r.id).collect();
+    assert_eq!(rejected, vec![same_code.id, bad_code.id, huge_category.id]);
+    assert!(
+        ack.rejected[0].reason.contains("already belongs"),
+        "{:?}",
+        ack.rejected[0]
+    );
+    assert!(
+        ack.rejected[1].reason.contains("not a ticket code"),
+        "{:?}",
+        ack.rejected[1]
+    );
+    assert!(
+        ack.rejected[2].reason.contains("category is 100000"),
+        "{:?}",
+        ack.rejected[2]
+    );
+
+    // The good items are stored once; the refused ones are not.
+    let stored = |id: uuid::Uuid| {
+        store
+            .feedback_list(&phonghop::store::FeedbackFilter::default())
+            .expect("list")
+            .into_iter()
+            .filter(|row| row.id == id.to_string())
+            .count()
+    };
+    assert_eq!(stored(first.id), 1);
+    assert_eq!(stored(good.id), 1);
+    assert_eq!(stored(same_code.id), 0);
+    assert_eq!(stored(huge_category.id), 0);
+
+    // Sending the same batch again (a lost answer) changes nothing and answers the same.
+    let again: UploadAck = post().await.expect("answered").json().await.expect("ack");
+    assert_eq!(again.stored, all);
+    assert_eq!(again.rejected.len(), 3);
+    hub.stop().await;
+}
