@@ -41,6 +41,7 @@ mod feedback_reaches_the_hub_and_the_reply_comes_back;
 mod floor_given_switches_the_picture;
 mod hub_closes_slow_and_idle_connections;
 mod hub_knows_the_caller_before_reading_the_body;
+mod hub_over_tls_tells_browsers_to_stay_on_https;
 mod hub_serves_https_to_rooms;
 mod hub_stops_cleanly_on_sigterm;
 mod hub_user_commands_manage_staff_accounts;

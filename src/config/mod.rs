@@ -1295,4 +1295,37 @@ parent = "lao-cai"
         let c = parse_hub_str("hub.toml", &text).expect("valid");
         assert_eq!(c.province().id, "lao-cai");
     }
+
+    #[test]
+    fn hub_edge_settings_are_read_and_checked() {
+        let c = hub_with_env(&[]).expect("valid");
+        assert!(
+            c.trusted_proxies.is_empty(),
+            "no proxy is trusted by default"
+        );
+        assert_eq!(c.metrics, MetricsAccess::Loopback);
+        assert_eq!(c.limits, ConnectionLimits::default());
+        let c = hub_with_env(&[
+            ("PHONGHOP_HUB_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8"),
+            ("PHONGHOP_HUB_MAX_CONNECTIONS", "64"),
+        ])
+        .expect("valid");
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert!(c.trusted_proxies[1].contains([10, 9, 8, 7].into()));
+        assert_eq!(c.limits.max_connections, 64);
+        let err = hub_with_env(&[("PHONGHOP_HUB_METRICS", "token")]).expect_err("no token");
+        assert!(
+            err.to_string().contains("[hub] metrics_token: missing"),
+            "{err}"
+        );
+        let err = hub_with_env(&[("PHONGHOP_HUB_TRUSTED_PROXIES", "proxy.local")])
+            .expect_err("not an address");
+        assert!(
+            err.to_string()
+                .contains("\"proxy.local\" is not an address"),
+            "{err}"
+        );
+        let err = hub_with_env(&[("PHONGHOP_HUB_HEADER_TIMEOUT_SECS", "0")]).expect_err("zero");
+        assert!(err.to_string().contains("header_timeout_secs"), "{err}");
+    }
 }
