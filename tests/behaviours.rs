@@ -77,6 +77,7 @@ mod room_back_from_a_long_outage_gets_replies_at_once;
 mod room_reconnects_after_hub_restart;
 mod room_rejoins_meeting_after_restart;
 mod room_uses_the_sound_devices_it_finds;
+mod room_websocket_refuses_oversized_messages;
 mod rooms_enroll_connect_and_revoked_room_is_cut_off;
 mod rooms_see_and_hear_each_other;
 mod sender_steps_down_under_a_cap_and_back_up;
