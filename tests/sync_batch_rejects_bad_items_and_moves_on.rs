@@ -107,5 +107,11 @@ async fn bad_items_are_rejected_alone_and_the_rest_is_stored() {
     let again: UploadAck = post().await.expect("answered").json().await.expect("ack");
     assert_eq!(again.stored, all);
     assert_eq!(again.rejected.len(), 3);
+    // Staff's monitoring counts them (and the hub's log names room, item and reason).
+    let metrics = get_text(hub.url.join("metrics").expect("url")).await;
+    assert!(
+        metrics.contains("phonghop_hub_sync_items_rejected_total 6"),
+        "{metrics}"
+    );
     hub.stop().await;
 }

@@ -210,6 +210,9 @@ pub(super) async fn sync_up(
     }
     let stored = ack.stored.len() - ack.rejected.len();
     hub.metrics.sync_items.inc_by(stored as u64);
+    hub.metrics
+        .sync_items_rejected
+        .inc_by(ack.rejected.len() as u64);
     Ok(Json(ack).into_response())
 }
 
