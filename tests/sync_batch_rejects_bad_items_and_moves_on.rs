@@ -115,3 +115,64 @@ async fn bad_items_are_rejected_alone_and_the_rest_is_stored() {
     );
     hub.stop().await;
 }
+
+/// A room restored from an old backup makes a ticket code the hub already has under
+/// another item: the room records the rejection, moves past it, and what follows arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_moves_past_a_ticket_code_the_hub_already_has() {
+    let dir = tempdir();
+    let hub = start_hub(&dir.path().join("hub")).await;
+    let (config, room_id) = enrolled_room(&hub, "lao-chai", dir.path().join("room")).await;
+    let hub_store = phonghop::app::open_store(&hub.config.data_dir).expect("hub store");
+    let prefix = hub_store
+        .room(&room_id)
+        .expect("room")
+        .and_then(|r| r.ticket_prefix)
+        .expect("the room's ticket prefix");
+    // The hub has code AAA from before the backup was restored.
+    let earlier = feedback(&format!("{prefix}AAA"), "roads", "Trước khi khôi phục");
+    hub_store
+        .store_upload(
+            &room_id,
+            std::slice::from_ref(&earlier),
+            phonghop::clock::now_ms(),
+        )
+        .expect("earlier upload");
+    // The restored room makes AAA again for a new submission, then one more.
+    let room_store = phonghop::app::open_store(&config.data_dir).expect("room store");
+    let again = feedback(&format!("{prefix}AAA"), "roads", "Sau khi khôi phục");
+    let next = feedback(&format!("{prefix}BBB"), "welfare", "Góp ý tiếp theo");
+    for item in [&again, &next] {
+        assert!(
+            room_store
+                .submit(item.id, &item.record, phonghop::clock::now_ms())
+                .expect("submit")
+        );
+    }
+    drop(room_store);
+    let room = start_room(config.clone()).await;
+    let room_store = phonghop::app::open_store(&config.data_dir).expect("room store");
+    eventually(
+        "the room's outbox empties and the next item reaches the hub",
+        std::time::Duration::from_secs(20),
+        async || {
+            let pending = room_store.outbox_pending_len().expect("outbox");
+            let arrived = hub_store
+                .feedback_list(&phonghop::store::FeedbackFilter::default())
+                .expect("list")
+                .iter()
+                .any(|row| row.id == next.id.to_string());
+            pending == 0 && arrived
+        },
+    )
+    .await;
+    let rows = hub_store
+        .feedback_list(&phonghop::store::FeedbackFilter::default())
+        .expect("list");
+    assert!(
+        rows.iter().all(|row| row.id != again.id.to_string()),
+        "the clashing item is not stored"
+    );
+    room.stop().await;
+    hub.stop().await;
+}
