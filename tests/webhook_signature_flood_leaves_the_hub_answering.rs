@@ -87,7 +87,7 @@ async fn a_signature_flood_is_refused_fast_and_healthz_keeps_answering() {
         assert!(took < Duration::from_secs(2), "refused in {took:?}");
     }
     assert!(
-        slowest < Duration::from_millis(750),
+        slowest < Duration::from_millis(1000),
         "/healthz took {slowest:?} during the flood"
     );
     hub.stop().await;
