@@ -114,16 +114,24 @@ pub fn write_durably(path: &Path, contents: &[u8], mode: u32) -> Result<(), Data
         .mode(0o700)
         .create(dir)
         .map_err(io(dir))?;
-    let tmp = path.with_extension("partial");
+    // A temp name of its own per write: two writers of one file (the same voice uploaded
+    // twice at once) never share a half-written temp file, and the last rename wins whole.
+    let tmp = path.with_extension(format!(
+        "{}.{:016x}.partial",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
     let mut f = OpenOptions::new()
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .write(true)
         .mode(mode)
         .open(&tmp)
         .map_err(io(&tmp))?;
-    f.write_all(contents).map_err(io(&tmp))?;
-    f.sync_all().map_err(io(&tmp))?;
+    let written = f.write_all(contents).and_then(|()| f.sync_all());
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(&tmp)(e));
+    }
     std::fs::rename(&tmp, path).map_err(io(path))?;
     File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
 }

@@ -43,6 +43,8 @@ pub struct HubMetrics {
     pub auth_rejections: Family<ReasonLabel, Counter>,
     pub enrollments: Counter,
     pub sync_items: Counter,
+    /// Uploaded items refused for good (the hub's log names room, item and reason).
+    pub sync_items_rejected: Counter,
 }
 
 impl HubMetrics {
@@ -79,6 +81,12 @@ impl HubMetrics {
             "Feedback and ratings stored from room uploads (retries counted again)",
             sync_items.clone(),
         );
+        let sync_items_rejected = Counter::default();
+        registry.register(
+            "phonghop_hub_sync_items_rejected",
+            "Uploaded items refused for good (malformed, or a ticket code already taken); the log names each",
+            sync_items_rejected.clone(),
+        );
         Self {
             registry,
             uptime_seconds,
@@ -87,6 +95,7 @@ impl HubMetrics {
             auth_rejections,
             enrollments,
             sync_items,
+            sync_items_rejected,
         }
     }
 

@@ -366,12 +366,26 @@ pub struct RatingRecord {
     pub submitted_at_ms: i64,
 }
 
-/// Answer to an upload: which items are stored (now or before), and which voice files the
-/// hub lacks. Processing stops at the first item whose voice is missing, so order holds.
+/// Answer to an upload: which items the hub is done with (stored now or before, or
+/// rejected for good), and which voice files the hub lacks. Processing stops at the first
+/// item whose voice is missing, so order holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct UploadAck {
     pub stored: Vec<uuid::Uuid>,
     pub need_voice: Vec<String>,
+    /// Items the hub will never store (a malformed field, a ticket code another item
+    /// already has), with the reason. Added to the wire after protocol 1 shipped, as an
+    /// additive field: each id is also in `stored`, so a room that predates it moves past
+    /// the item too instead of sending it for ever; a newer room logs the reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rejected: Vec<RejectedItem>,
+}
+
+/// One item of an upload the hub refused for good, and why (words an operator can act on).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedItem {
+    pub id: uuid::Uuid,
+    pub reason: String,
 }
 
 /// Hub → room: `GET /api/v1/sync/down?cursor=N`.

@@ -212,8 +212,13 @@ async fn staff_and_webhook_routes_refuse_bodies_over_64_kib() {
             .header("content-type", "application/json")
             .body(body)
             .send()
-            .await
-            .expect("request");
+            .await;
+        // A webhook's cap (16 KiB) is far below this body: the hub may answer 413 and close
+        // while the client is still sending, which the client sees as a broken pipe.
+        let response = match response {
+            Err(e) if route.access == Access::Webhook && e.is_request() => continue,
+            other => other.expect("request"),
+        };
         // These handlers read no body, so the limit has nothing to refuse there.
         const READ_NO_BODY: [&str; 4] = [
             "DELETE /api/v1/meetings/{id}",

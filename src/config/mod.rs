@@ -81,7 +81,108 @@ pub struct HubConfig {
     pub feedback: FeedbackSettings,
     /// `[media]`: how the hub's forwarder is reached.
     pub media: HubMediaConfig,
+    /// `[hub] trusted_proxies`: reverse proxies whose `X-Forwarded-For` names the client.
+    /// Empty (the default): the TCP peer is the client and forwarded headers are ignored.
+    pub trusted_proxies: Vec<IpNetwork>,
+    /// `[hub] metrics`: who may read `/metrics` (it lists room and meeting ids).
+    pub metrics: MetricsAccess,
+    /// `[hub]` connection limits against slow or idle clients holding sockets.
+    pub limits: ConnectionLimits,
 }
+
+/// Who may read the hub's `/metrics`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetricsAccess {
+    /// A client on the hub box itself (loopback) that came through no proxy: the default,
+    /// for a Prometheus on the same box.
+    Loopback,
+    /// `Authorization: Bearer <metrics_token>`, from anywhere.
+    Token(Secret),
+    /// Anyone (only on a closed network).
+    Public,
+}
+
+/// An address or a network (`10.0.0.5`, `10.0.0.0/8`, `fd00::/8`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNetwork {
+    addr: std::net::IpAddr,
+    prefix_len: u8,
+}
+
+impl IpNetwork {
+    /// Parses `addr` or `addr/prefix`; `None` when it is neither.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (addr, prefix) = match text.trim().split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text.trim(), None),
+        };
+        let addr: std::net::IpAddr = addr.parse().ok()?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix_len = match prefix {
+            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max)?,
+            None => max,
+        };
+        Some(Self { addr, prefix_len })
+    }
+
+    /// Whether `ip` is in this network (an IPv4-mapped IPv6 address counts as its IPv4).
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        let (a, b, bits) = match (self.addr, ip) {
+            (IpAddr::V4(a), IpAddr::V4(b)) => (u32::from(a) as u128, u32::from(b) as u128, 32),
+            (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), 128),
+            _ => return false,
+        };
+        let host_bits = bits - u32::from(self.prefix_len);
+        if host_bits >= 128 {
+            return true;
+        }
+        (a >> host_bits) == (b >> host_bits)
+    }
+}
+
+impl std::fmt::Display for IpNetwork {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix_len)
+    }
+}
+
+/// How long a client may take and how many may be connected at once, so that idle,
+/// half-sent and stalled connections cannot hold every socket the hub has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Connections served at once (WebSockets included); more are closed at once. Keep it
+    /// below the unit's `LimitNOFILE`.
+    pub max_connections: usize,
+    /// Time to send a request's whole head, and to start the next request on a kept-alive
+    /// connection (an idle connection is closed after it); also bounds a TLS handshake.
+    pub header_timeout_secs: u64,
+    /// Longest pause inside a request body; an upload that stops sending is closed.
+    pub body_stall_timeout_secs: u64,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_timeout_secs: DEFAULT_HEADER_TIMEOUT_SECS,
+            body_stall_timeout_secs: DEFAULT_BODY_STALL_TIMEOUT_SECS,
+        }
+    }
+}
+
+/// A province's rooms (a few hundred WebSockets) plus staff, browsers in meetings and
+/// public pages fit many times over; the hub unit's `LimitNOFILE` (65536) leaves room for
+/// the database, voice files and media sockets.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 8192;
+/// A real client sends its request head in well under a second, even on a poor link.
+pub const DEFAULT_HEADER_TIMEOUT_SECS: u64 = 20;
+/// A room uploading a voice file over a lossy 128 kb/s link pauses for seconds, not a minute.
+pub const DEFAULT_BODY_STALL_TIMEOUT_SECS: u64 = 30;
 
 /// `[media]` of the hub: where its WebRTC forwarder gathers ICE candidates, and the STUN/TURN
 /// servers (e.g. coturn) given to rooms and browsers for each meeting.
@@ -330,6 +431,9 @@ impl RoomConfig {
 
 /// A configuration of either kind, as `check-config` sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// One value per `check-config` run, read once: its size costs nothing, a Box would cost
+// every caller a dereference to read.
+#[allow(clippy::large_enum_variant)]
 pub enum AnyConfig {
     Hub(HubConfig),
     Room(RoomConfig),
@@ -538,6 +642,39 @@ fn parse_hub_table(
         to::http_url,
     );
     let data_dir = hub.required("data_dir", "an absolute path", to::path);
+    let trusted_proxies = hub
+        .optional("trusted_proxies", ip_networks)
+        .unwrap_or_default();
+    let metrics_token = hub.optional("metrics_token", secret);
+    let metrics_mode = hub
+        .optional("metrics", to::one_of(&["loopback", "token", "public"]))
+        .unwrap_or_else(|| "loopback".to_owned());
+    let defaults = ConnectionLimits::default();
+    let limits = ConnectionLimits {
+        max_connections: hub
+            .optional("max_connections", to::integer_in(16, 1_000_000))
+            .map_or(defaults.max_connections, |n| n as usize),
+        header_timeout_secs: hub
+            .optional("header_timeout_secs", to::integer_in(1, 600))
+            .unwrap_or(defaults.header_timeout_secs),
+        body_stall_timeout_secs: hub
+            .optional("body_stall_timeout_secs", to::integer_in(1, 600))
+            .unwrap_or(defaults.body_stall_timeout_secs),
+    };
+    let metrics = match (metrics_mode.as_str(), metrics_token) {
+        ("token", Some(token)) => Some(MetricsAccess::Token(token)),
+        ("token", None) => {
+            problems.push(
+                "[hub]",
+                "metrics_token",
+                "missing; metrics = \"token\" needs a token of 16+ random characters \
+                 (e.g. `openssl rand -hex 24`) that Prometheus sends as a bearer token",
+            );
+            None
+        }
+        ("public", _) => Some(MetricsAccess::Public),
+        _ => Some(MetricsAccess::Loopback),
+    };
     hub.finish();
 
     let tls = sub_table(&table, "tls", &problems).and_then(|t| {
@@ -596,9 +733,38 @@ fn parse_hub_table(
             },
             feedback,
             media,
+            trusted_proxies,
+            metrics: metrics?,
+            limits,
         })
     })();
     finish(file, problems, value)
+}
+
+/// `["127.0.0.1", "10.0.0.0/8"]`, or the same as one comma-separated string (what an
+/// environment variable can carry).
+fn ip_networks(value: &Value) -> Result<Vec<IpNetwork>, BadValue> {
+    let items: Vec<String> = match value {
+        Value::Array(items) => items.iter().map(to::string).collect::<Result<_, _>>()?,
+        Value::String(s) => s.split(',').map(str::to_owned).collect(),
+        other => {
+            return Err(BadValue(format!(
+                "{} is not a list, expected e.g. [\"127.0.0.1\", \"10.0.0.0/8\"]",
+                reader::shown(other)
+            )));
+        }
+    };
+    items
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            IpNetwork::parse(s).ok_or_else(|| {
+                BadValue(format!(
+                    "{s:?} is not an address or network, expected e.g. \"127.0.0.1\" or \"10.0.0.0/8\""
+                ))
+            })
+        })
+        .collect()
 }
 
 fn secret(value: &Value) -> Result<Secret, BadValue> {
@@ -1128,5 +1294,38 @@ parent = "lao-cai"
         ) + "[[unit]]\nid = \"lao-cai\"\nname = \"Lào Cai\"\nlevel = \"province\"\n";
         let c = parse_hub_str("hub.toml", &text).expect("valid");
         assert_eq!(c.province().id, "lao-cai");
+    }
+
+    #[test]
+    fn hub_edge_settings_are_read_and_checked() {
+        let c = hub_with_env(&[]).expect("valid");
+        assert!(
+            c.trusted_proxies.is_empty(),
+            "no proxy is trusted by default"
+        );
+        assert_eq!(c.metrics, MetricsAccess::Loopback);
+        assert_eq!(c.limits, ConnectionLimits::default());
+        let c = hub_with_env(&[
+            ("PHONGHOP_HUB_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8"),
+            ("PHONGHOP_HUB_MAX_CONNECTIONS", "64"),
+        ])
+        .expect("valid");
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert!(c.trusted_proxies[1].contains([10, 9, 8, 7].into()));
+        assert_eq!(c.limits.max_connections, 64);
+        let err = hub_with_env(&[("PHONGHOP_HUB_METRICS", "token")]).expect_err("no token");
+        assert!(
+            err.to_string().contains("[hub] metrics_token: missing"),
+            "{err}"
+        );
+        let err = hub_with_env(&[("PHONGHOP_HUB_TRUSTED_PROXIES", "proxy.local")])
+            .expect_err("not an address");
+        assert!(
+            err.to_string()
+                .contains("\"proxy.local\" is not an address"),
+            "{err}"
+        );
+        let err = hub_with_env(&[("PHONGHOP_HUB_HEADER_TIMEOUT_SECS", "0")]).expect_err("zero");
+        assert!(err.to_string().contains("header_timeout_secs"), "{err}");
     }
 }

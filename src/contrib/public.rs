@@ -281,15 +281,18 @@ pub fn render_csv(report: &CampaignReport) -> String {
             "kind",
             "note",
         ])?;
+        // Donors write the memo and banks the reference: a cell that would start a
+        // formula in a spreadsheet is quoted (the amount is ours, a number).
+        use crate::report::export::guard_cell;
         for row in public_rows(report) {
             writer.write_record([
                 row.time.as_str(),
                 &row.amount_vnd.to_string(),
-                &row.bank_reference,
-                &row.memo,
-                &row.donor,
+                &guard_cell(&row.bank_reference),
+                &guard_cell(&row.memo),
+                &guard_cell(&row.donor),
                 row.kind.as_str(),
-                &row.note,
+                &guard_cell(&row.note),
             ])?;
         }
         writer.flush()?;

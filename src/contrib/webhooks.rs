@@ -24,9 +24,19 @@ use super::{IncomingTransfer, normalize_account, parse_bank_time};
 /// asks for 5 minutes; Casso and our generic format use the same).
 pub const MAX_CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
 
-/// Largest notification body read. Real deliveries are under 2 KiB; anything much larger is
-/// not a bank notification and is refused (413) before it is parsed.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Largest notification body read. Real deliveries (SePay's, Casso v2's and payOS's bodies
+/// are one transaction of about fifteen short fields) are under 2 KiB; eight times that
+/// leaves room for a long bank memo, and anything larger is not a bank notification and is
+/// refused (413) before it is read further or parsed.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// At most this many `v1=` signatures are looked at in one header: a sender rotating its
+/// key sends two. More is not a delivery, and each one would cost a comparison.
+pub const MAX_SIGNATURES: usize = 4;
+
+/// A `t=...,v1=...` header longer than this is refused unread: a timestamp and
+/// [`MAX_SIGNATURES`] SHA-512 hex digests fit in well under 1 KiB.
+pub const MAX_SIGNATURE_HEADER_BYTES: usize = 1024;
 
 /// Header carrying the generic format's signature.
 pub const GENERIC_SIGNATURE_HEADER: &str = "x-phonghop-signature";
@@ -110,37 +120,75 @@ fn same_secret(given: &str, expected: &str) -> bool {
     bool::from(a.ct_eq(&b))
 }
 
-/// Whether `signature` is HMAC-SHA256(key, message); `verify_slice` compares in constant time.
-fn hmac_sha256_matches(key: &str, message: &[u8], signature: &[u8]) -> bool {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key.as_bytes()) else {
-        return false;
-    };
+/// HMAC-SHA256(key, message), computed once however many signatures are offered.
+fn hmac_sha256(key: &str, message: &[u8]) -> Option<Vec<u8>> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).ok()?;
     mac.update(message);
-    mac.verify_slice(signature).is_ok()
+    Some(mac.finalize().into_bytes().to_vec())
 }
 
-/// Whether `signature` is HMAC-SHA512(key, message), compared in constant time.
-fn hmac_sha512_matches(key: &str, message: &[u8], signature: &[u8]) -> bool {
-    let Ok(mut mac) = Hmac::<Sha512>::new_from_slice(key.as_bytes()) else {
-        return false;
-    };
+/// HMAC-SHA512(key, message), computed once however many signatures are offered.
+fn hmac_sha512(key: &str, message: &[u8]) -> Option<Vec<u8>> {
+    let mut mac = Hmac::<Sha512>::new_from_slice(key.as_bytes()).ok()?;
     mac.update(message);
-    mac.verify_slice(signature).is_ok()
+    Some(mac.finalize().into_bytes().to_vec())
 }
 
-/// `t=<timestamp>,v1=<hex>` (spaces allowed, any order; several `v1` accepted).
-fn parse_signature_header(header: &str) -> Option<(i64, Vec<Vec<u8>>)> {
+/// Whether any of `given` equals `expected`, each compared in constant time.
+fn any_matches(expected: Option<Vec<u8>>, given: &[Vec<u8>]) -> bool {
+    let Some(expected) = expected else {
+        return false;
+    };
+    given.iter().fold(false, |ok, s| {
+        ok | (s.len() == expected.len() && bool::from(s.ct_eq(&expected)))
+    })
+}
+
+/// `t=<timestamp>,v1=<hex>` (spaces allowed, any order; up to [`MAX_SIGNATURES`] `v1`,
+/// each exactly `mac_bytes` long). `missing` is the refusal for an absent or unreadable one.
+fn parse_signature_header(
+    header: Option<&str>,
+    mac_bytes: usize,
+    missing: impl Fn() -> Rejection,
+) -> Result<(i64, Vec<Vec<u8>>), Rejection> {
+    let header = header.ok_or_else(&missing)?;
+    if header.len() > MAX_SIGNATURE_HEADER_BYTES {
+        return Err(unauthorized(format!(
+            "the signature header is {} bytes; a real one (t and at most {MAX_SIGNATURES} v1) \
+             is under {MAX_SIGNATURE_HEADER_BYTES}",
+            header.len()
+        )));
+    }
     let mut t = None;
     let mut v1 = Vec::new();
     for part in header.split(',') {
-        let (key, value) = part.trim().split_once('=')?;
+        let (key, value) = part.trim().split_once('=').ok_or_else(&missing)?;
         match key.trim() {
             "t" => t = value.trim().parse::<i64>().ok(),
-            "v1" => v1.push(hex::decode(value.trim()).ok()?),
+            "v1" => {
+                if v1.len() == MAX_SIGNATURES {
+                    return Err(unauthorized(format!(
+                        "more than {MAX_SIGNATURES} v1 signatures in one header; send the \
+                         current key's (and during a key change the old key's) only"
+                    )));
+                }
+                let value = value.trim();
+                if value.len() != mac_bytes * 2 {
+                    return Err(unauthorized(format!(
+                        "a v1 signature is {} hex digits; expected {}",
+                        value.len(),
+                        mac_bytes * 2
+                    )));
+                }
+                v1.push(hex::decode(value).map_err(|_| missing())?);
+            }
             _ => {}
         }
     }
-    Some((t?, v1)).filter(|(_, v1)| !v1.is_empty())
+    match t {
+        Some(t) if !v1.is_empty() => Ok((t, v1)),
+        _ => Err(missing()),
+    }
 }
 
 fn check_skew(signed_ms: i64, now_ms: i64) -> Result<(), Rejection> {
@@ -304,7 +352,7 @@ fn sepay_hmac(
     })?;
     let mut message = format!("{timestamp}.").into_bytes();
     message.extend_from_slice(body);
-    if !hmac_sha256_matches(secret, &message, &given) {
+    if !any_matches(hmac_sha256(secret, &message), &[given]) {
         return Err(unauthorized(
             "wrong signature; the secret must equal [bank] sepay_secret of the hub config",
         ));
@@ -488,7 +536,7 @@ pub fn casso(
     account: &str,
     now_ms: i64,
 ) -> Result<Notification, Rejection> {
-    let (t_ms, signatures) = signature.and_then(parse_signature_header).ok_or_else(|| {
+    let (t_ms, signatures) = parse_signature_header(signature, 64, || {
         unauthorized(
             "missing or unreadable `X-Casso-Signature: t=<ms>,v1=<hex>` header; set the \
              signature key (Key bảo mật) in Casso's webhook v2 settings",
@@ -504,10 +552,7 @@ pub fn casso(
         ))
     })?;
     let message = format!("{t_ms}.{sorted}");
-    let ok = signatures.iter().fold(false, |ok, s| {
-        ok | hmac_sha512_matches(secret, message.as_bytes(), s)
-    });
-    if !ok {
+    if !any_matches(hmac_sha512(secret, message.as_bytes()), &signatures) {
         return Err(unauthorized(
             "wrong signature; the secret must equal [bank] casso_secret of the hub config",
         ));
@@ -662,7 +707,7 @@ pub fn payos(
              checked"
         ))
     })?;
-    if !hmac_sha256_matches(checksum_key, text.as_bytes(), &given) {
+    if !any_matches(hmac_sha256(checksum_key, text.as_bytes()), &[given]) {
         return Err(unauthorized(
             "wrong signature; [bank] payos_checksum_key must equal the Checksum Key of the \
              payment channel in my.payos.vn",
@@ -731,7 +776,7 @@ pub fn generic(
     account: &str,
     now_ms: i64,
 ) -> Result<Notification, Rejection> {
-    let (t_secs, signatures) = signature.and_then(parse_signature_header).ok_or_else(|| {
+    let (t_secs, signatures) = parse_signature_header(signature, 32, || {
         unauthorized(
             "missing or unreadable `X-Phonghop-Signature: t=<unix seconds>,v1=<hex>` header (see \
              README, \"Bank webhooks\")",
@@ -739,10 +784,7 @@ pub fn generic(
     })?;
     let mut message = format!("{t_secs}.").into_bytes();
     message.extend_from_slice(body);
-    let ok = signatures
-        .iter()
-        .fold(false, |ok, s| ok | hmac_sha256_matches(secret, &message, s));
-    if !ok {
+    if !any_matches(hmac_sha256(secret, &message), &signatures) {
         return Err(unauthorized(
             "wrong signature; sign `t + \".\" + body` with HMAC-SHA256 and [bank] generic_secret",
         ));
@@ -1142,5 +1184,39 @@ mod tests {
             generic(Some(&header), body, "s", "1", NOW_MS),
             Err(Rejection::Stale { .. })
         ));
+    }
+
+    #[test]
+    fn a_header_of_many_signatures_is_refused_before_any_mac_is_computed() {
+        let t = NOW_MS / 1000;
+        let body = vec![b' '; MAX_BODY_BYTES];
+        let one = format!(",v1={}", "ab".repeat(32));
+        let header = format!("t={t}{}", one.repeat(200));
+        let started = std::time::Instant::now();
+        let refused = generic(Some(&header), &body, "s", "1", NOW_MS).expect_err("refused");
+        assert!(
+            refused.to_string().contains("v1") && refused.status() == 401,
+            "{refused}"
+        );
+        // Even a header under the byte cap may carry no more than MAX_SIGNATURES entries.
+        let header = format!("t={t}{}", one.repeat(MAX_SIGNATURES + 1));
+        assert!(header.len() < MAX_SIGNATURE_HEADER_BYTES);
+        let refused = generic(Some(&header), &body, "s", "1", NOW_MS).expect_err("refused");
+        assert!(refused.to_string().contains("more than"), "{refused}");
+        assert!(started.elapsed() < std::time::Duration::from_millis(50));
+    }
+
+    #[test]
+    fn a_signature_of_the_wrong_length_is_refused_and_the_right_one_among_others_passes() {
+        let t = NOW_MS / 1000;
+        let body = "{}";
+        let good = sign_sha256("s", &format!("{t}.{body}"));
+        let short = format!("t={t},v1={}", &good[..40]);
+        let refused = generic(Some(&short), body.as_bytes(), "s", "1", NOW_MS).expect_err("short");
+        assert!(refused.to_string().contains("hex digits"), "{refused}");
+        let rotated = format!("t={t},v1={},v1={good}", "00".repeat(32));
+        // Past the signature, the empty body is refused as malformed: the MAC matched.
+        let answer = generic(Some(&rotated), body.as_bytes(), "s", "1", NOW_MS);
+        assert!(matches!(answer, Err(Rejection::Malformed(_))), "{answer:?}");
     }
 }

@@ -160,5 +160,8 @@ pub(super) async fn websocket(
 ) -> Result<Response, ApiFailure> {
     let upgrade = upgrade
         .map_err(|e| ApiFailure::new(StatusCode::BAD_REQUEST, "not_websocket", &e.body_text()))?;
-    Ok(upgrade.on_upgrade(move |socket| super::ws::serve(hub, room, socket)))
+    Ok(upgrade
+        .max_message_size(super::ws::ROOM_MESSAGE_MAX_BYTES)
+        .max_frame_size(super::ws::ROOM_MESSAGE_MAX_BYTES)
+        .on_upgrade(move |socket| super::ws::serve(hub, room, socket)))
 }

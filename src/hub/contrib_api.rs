@@ -96,54 +96,69 @@ async fn webhook(
     // `accepts` guarantees the enabled sender's secret is set (checked with the config).
     let missing = || not_configured("set its secret");
     let now = crate::clock::now_ms();
-    let parsed = match sender {
-        WebhookSender::Sepay => {
-            let auth = match bank.sepay_mode {
-                SepayMode::ApiKey => match &bank.sepay_api_key {
-                    Some(key) => webhooks::SepayAuth::ApiKey(key.expose()),
-                    None => return missing(),
-                },
-                SepayMode::Hmac => match &bank.sepay_secret {
-                    Some(secret) => webhooks::SepayAuth::Hmac(secret.expose()),
-                    None => return missing(),
-                },
-            };
-            let sepay_headers = webhooks::SepayHeaders {
-                authorization: header_str(&headers, header::AUTHORIZATION),
-                signature: header_str(&headers, webhooks::SEPAY_SIGNATURE_HEADER),
-                timestamp: header_str(&headers, webhooks::SEPAY_TIMESTAMP_HEADER),
-            };
-            webhooks::sepay(&sepay_headers, &body, auth, &bank.account, now)
-        }
-        WebhookSender::Casso => {
-            let Some(secret) = &bank.casso_secret else {
-                return missing();
-            };
-            webhooks::casso(
-                header_str(&headers, webhooks::CASSO_SIGNATURE_HEADER),
-                &body,
-                secret.expose(),
-                &bank.account,
-                now,
-            )
-        }
-        WebhookSender::Payos => {
-            let Some(key) = &bank.payos_checksum_key else {
-                return missing();
-            };
-            webhooks::payos(&body, key.expose(), &bank.account, now)
-        }
-        WebhookSender::Generic => {
-            let Some(secret) = &bank.generic_secret else {
-                return missing();
-            };
-            webhooks::generic(
-                header_str(&headers, webhooks::GENERIC_SIGNATURE_HEADER),
-                &body,
-                secret.expose(),
-                &bank.account,
-                now,
-            )
+    // The MAC over the body is CPU work: it runs off the async workers, so a flood of
+    // signed-looking requests cannot stall other requests (`/healthz`, rooms, staff).
+    let bank = bank.clone();
+    let verified = tokio::task::spawn_blocking(move || {
+        let parsed = match sender {
+            WebhookSender::Sepay => {
+                let auth = match bank.sepay_mode {
+                    SepayMode::ApiKey => match &bank.sepay_api_key {
+                        Some(key) => webhooks::SepayAuth::ApiKey(key.expose()),
+                        None => return None,
+                    },
+                    SepayMode::Hmac => match &bank.sepay_secret {
+                        Some(secret) => webhooks::SepayAuth::Hmac(secret.expose()),
+                        None => return None,
+                    },
+                };
+                let sepay_headers = webhooks::SepayHeaders {
+                    authorization: header_str(&headers, header::AUTHORIZATION),
+                    signature: header_str(&headers, webhooks::SEPAY_SIGNATURE_HEADER),
+                    timestamp: header_str(&headers, webhooks::SEPAY_TIMESTAMP_HEADER),
+                };
+                webhooks::sepay(&sepay_headers, &body, auth, &bank.account, now)
+            }
+            WebhookSender::Casso => {
+                let Some(secret) = &bank.casso_secret else {
+                    return None;
+                };
+                webhooks::casso(
+                    header_str(&headers, webhooks::CASSO_SIGNATURE_HEADER),
+                    &body,
+                    secret.expose(),
+                    &bank.account,
+                    now,
+                )
+            }
+            WebhookSender::Payos => {
+                let Some(key) = &bank.payos_checksum_key else {
+                    return None;
+                };
+                webhooks::payos(&body, key.expose(), &bank.account, now)
+            }
+            WebhookSender::Generic => {
+                let Some(secret) = &bank.generic_secret else {
+                    return None;
+                };
+                webhooks::generic(
+                    header_str(&headers, webhooks::GENERIC_SIGNATURE_HEADER),
+                    &body,
+                    secret.expose(),
+                    &bank.account,
+                    now,
+                )
+            }
+        };
+        Some(parsed)
+    })
+    .await;
+    let parsed = match verified {
+        Ok(Some(parsed)) => parsed,
+        Ok(None) => return missing(),
+        Err(e) => {
+            tracing::error!(sender = name, error = %e, "webhook verification failed");
+            return ApiFailure::internal().into_response();
         }
     };
     let transfer = match parsed {

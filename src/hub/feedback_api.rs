@@ -21,18 +21,44 @@ use crate::datadir::{DataDir, DataDirError};
 use crate::feedback::Status;
 use crate::store::{FeedbackFilter, FeedbackRow, StoreError};
 use crate::text::html_escape;
-use crate::wire::{DownSync, Record, UploadBatch};
+use crate::wire::{DownSync, Record, UploadBatch, UploadItem};
 
 /// A comment longer than this is not typed on a kiosk.
 pub const TEXT_MAX_CHARS: usize = 5_000;
+/// A category is an id from the hub's `[[category]]` list (`roads`, `welfare`).
+pub const CATEGORY_MAX_CHARS: usize = 64;
+/// A resident's name as typed on the kiosk.
+pub const NAME_MAX_CHARS: usize = 100;
+/// A phone number: Vietnam's are 10 digits, `+84` and separators add a few.
+pub const PHONE_MAX_CHARS: usize = 20;
+/// A village, hamlet or street name.
+pub const VILLAGE_MAX_CHARS: usize = 100;
+/// A language tag such as `vi`, `en`, `hmn`.
+pub const LANGUAGE_MAX_CHARS: usize = 16;
+/// The rating question the hub itself sent the room.
+pub const QUESTION_MAX_CHARS: usize = 500;
 
-/// Why an upload batch was refused; the room logs it and an operator fixes the box.
+/// Why an uploaded item is refused for good; the answer names it and the room moves past
+/// it (logging this text), so a faulty or restored box cannot stall its own queue.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum UploadRefusal {
-    #[error("ticket {ticket} is not under this room's prefix {prefix}")]
+    #[error("ticket {ticket:?} is not under this room's prefix {prefix}")]
     OutsidePrefix { ticket: String, prefix: String },
+    #[error("ticket {ticket:?} is not a ticket code such as LC-7K3P9")]
+    TicketFormat { ticket: String },
     #[error("feedback {id} is longer than {TEXT_MAX_CHARS} characters")]
     TooLong { id: Uuid },
+    #[error("{id}: {field} is {chars} characters, at most {max} allowed")]
+    FieldTooLong {
+        id: Uuid,
+        field: &'static str,
+        chars: usize,
+        max: usize,
+    },
+    #[error(
+        "{id}: phone {phone:?} is not a phone number (digits, an optional +, spaces, dots or dashes)"
+    )]
+    Phone { id: Uuid, phone: String },
     #[error("feedback {id} has neither text nor voice")]
     Empty { id: Uuid },
     #[error("feedback {id} names voice {sha256:?}, not a SHA-256")]
@@ -67,60 +93,126 @@ fn is_sha256_hex(s: &str) -> bool {
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
-/// Checks what a room uploads before anything is stored: a faulty box must not write
-/// nonsense into the province's records.
-fn validate(batch: &UploadBatch, ticket_prefix: Option<&str>) -> Result<(), UploadRefusal> {
-    for item in &batch.items {
-        let id = item.id;
-        match &item.record {
-            Record::Feedback(f) => {
-                if let Some(prefix) = ticket_prefix
-                    && !f.ticket_code.starts_with(prefix)
-                {
-                    return Err(UploadRefusal::OutsidePrefix {
-                        ticket: f.ticket_code.clone(),
-                        prefix: prefix.to_owned(),
-                    });
-                }
-                if f.text.chars().count() > TEXT_MAX_CHARS {
-                    return Err(UploadRefusal::TooLong { id });
-                }
-                if f.text.trim().is_empty() && f.voice_sha256.is_none() {
-                    return Err(UploadRefusal::Empty { id });
-                }
-                if let Some(sha) = &f.voice_sha256
-                    && !is_sha256_hex(sha)
-                {
-                    return Err(UploadRefusal::NotSha256 {
-                        id,
-                        sha256: sha.clone(),
-                    });
-                }
-            }
-            Record::Rating(r) => {
-                if !(1..=5).contains(&r.score) {
-                    return Err(UploadRefusal::Score { id, score: r.score });
-                }
-            }
-            Record::Pledge(p) => super::contrib_sync::validate_pledge(id, p)?,
-        }
+fn at_most(id: Uuid, field: &'static str, text: &str, max: usize) -> Result<(), UploadRefusal> {
+    let chars = text.chars().count();
+    if chars > max {
+        return Err(UploadRefusal::FieldTooLong {
+            id,
+            field,
+            chars,
+            max,
+        });
     }
     Ok(())
 }
 
+fn is_phone(phone: &str) -> bool {
+    let digits = phone.bytes().filter(u8::is_ascii_digit).count();
+    let rest = phone.strip_prefix('+').unwrap_or(phone);
+    (6..=15).contains(&digits)
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b' ' | b'.' | b'-'))
+}
+
+/// Checks one uploaded item before anything is stored: a faulty box must not write
+/// nonsense into the province's records, and a refused item is refused alone.
+fn check_item(item: &UploadItem, ticket_prefix: Option<&str>) -> Result<(), UploadRefusal> {
+    let id = item.id;
+    match &item.record {
+        Record::Feedback(f) => {
+            if crate::feedback::ticket::normalize(&f.ticket_code).as_deref()
+                != Some(f.ticket_code.as_str())
+            {
+                return Err(UploadRefusal::TicketFormat {
+                    ticket: f.ticket_code.chars().take(40).collect(),
+                });
+            }
+            if let Some(prefix) = ticket_prefix
+                && !f.ticket_code.starts_with(prefix)
+            {
+                return Err(UploadRefusal::OutsidePrefix {
+                    ticket: f.ticket_code.clone(),
+                    prefix: prefix.to_owned(),
+                });
+            }
+            if f.text.chars().count() > TEXT_MAX_CHARS {
+                return Err(UploadRefusal::TooLong { id });
+            }
+            at_most(id, "category", &f.category, CATEGORY_MAX_CHARS)?;
+            at_most(id, "language", &f.language, LANGUAGE_MAX_CHARS)?;
+            if let Some(name) = &f.name {
+                at_most(id, "name", name, NAME_MAX_CHARS)?;
+            }
+            if let Some(village) = &f.village {
+                at_most(id, "village", village, VILLAGE_MAX_CHARS)?;
+            }
+            if let Some(phone) = &f.phone {
+                at_most(id, "phone", phone, PHONE_MAX_CHARS)?;
+                if !phone.trim().is_empty() && !is_phone(phone.trim()) {
+                    return Err(UploadRefusal::Phone {
+                        id,
+                        phone: phone.clone(),
+                    });
+                }
+            }
+            if f.text.trim().is_empty() && f.voice_sha256.is_none() {
+                return Err(UploadRefusal::Empty { id });
+            }
+            if let Some(sha) = &f.voice_sha256
+                && !is_sha256_hex(sha)
+            {
+                return Err(UploadRefusal::NotSha256 {
+                    id,
+                    sha256: sha.chars().take(80).collect(),
+                });
+            }
+        }
+        Record::Rating(r) => {
+            if !(1..=5).contains(&r.score) {
+                return Err(UploadRefusal::Score { id, score: r.score });
+            }
+            at_most(id, "question", &r.question, QUESTION_MAX_CHARS)?;
+        }
+        Record::Pledge(p) => super::contrib_sync::validate_pledge(id, p)?,
+    }
+    Ok(())
+}
+
+/// Each item is checked alone: a refused one is answered as rejected (and done) in its
+/// place, the others are stored, so a bad item never makes the room resend the batch for
+/// ever. Rejections are logged with the room, the item and the reason for staff.
 pub(super) async fn sync_up(
     State(hub): State<Arc<Hub>>,
     RoomCaller(room): RoomCaller,
     JsonBody(batch): JsonBody<UploadBatch>,
 ) -> Result<Response, ApiFailure> {
-    validate(&batch, room.ticket_prefix.as_deref())
-        .map_err(|refusal| ApiFailure::invalid(&refusal.to_string()))?;
     let now = crate::clock::now_ms();
+    let room_id = room.id.clone();
+    let prefix = room.ticket_prefix.clone();
     let ack = hub
         .store
-        .call(move |s| s.store_upload(&room.id, &batch.items, now))
+        .call(move |s| {
+            s.store_upload_checked(
+                &room.id,
+                &batch.items,
+                |item| {
+                    check_item(item, prefix.as_deref())
+                        .err()
+                        .map(|refusal| refusal.to_string())
+                },
+                now,
+            )
+        })
         .await?;
-    hub.metrics.sync_items.inc_by(ack.stored.len() as u64);
+    for rejected in &ack.rejected {
+        tracing::warn!(room_id = %room_id, id = %rejected.id, reason = %rejected.reason, "rejected an uploaded item for good");
+    }
+    let stored = ack.stored.len() - ack.rejected.len();
+    hub.metrics.sync_items.inc_by(stored as u64);
+    hub.metrics
+        .sync_items_rejected
+        .inc_by(ack.rejected.len() as u64);
     Ok(Json(ack).into_response())
 }
 
@@ -368,23 +460,33 @@ pub(super) async fn public_ticket(
     Path(code): Path<String>,
 ) -> Response {
     let now = crate::clock::now_ms();
+    let bucket = super::edge::rate_bucket(client.ip());
+    let limited = || {
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            Html(page(
+                "Quá nhiều yêu cầu",
+                "<p>Vui lòng thử lại sau một phút.</p>",
+            )),
+        )
+            .into_response()
+    };
     {
-        let mut limiter = hub.public_views.lock().unwrap_or_else(|p| p.into_inner());
-        if !limiter.allowed(client.ip(), now) {
-            return (
-                StatusCode::TOO_MANY_REQUESTS,
-                Html(page(
-                    "Quá nhiều yêu cầu",
-                    "<p>Vui lòng thử lại sau một phút.</p>",
-                )),
-            )
-                .into_response();
+        let mut views = hub.public_views.lock().unwrap_or_else(|p| p.into_inner());
+        let mut misses = hub.ticket_misses.lock().unwrap_or_else(|p| p.into_inner());
+        if !views.allowed(bucket, now) || !misses.allowed(bucket, now) {
+            tracing::warn!(client = %client.ip(), "public ticket lookups rate limited");
+            return limited();
         }
-        limiter.record(client.ip(), now);
+        views.record(bucket, now);
     }
     let row = match find(&hub, code).await {
         Ok(row) if !row.hidden => row,
         _ => {
+            hub.ticket_misses
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .record(bucket, now);
             return (
                 StatusCode::NOT_FOUND,
                 Html(page(
@@ -461,18 +563,58 @@ mod tests {
         })
     }
 
-    #[test]
-    fn uploads_are_checked_before_anything_is_stored() {
-        let ok = UploadBatch {
-            items: vec![item(feedback("LC-7KABC", "Đường hỏng"))],
+    fn with_contact(name: &str, phone: &str, village: &str) -> Record {
+        let Record::Feedback(mut f) = feedback("LC-7KABC", "x") else {
+            unreachable!("feedback")
         };
-        assert!(validate(&ok, Some("LC-7K")).is_ok());
+        f.name = Some(name.into());
+        f.phone = Some(phone.into());
+        f.village = Some(village.into());
+        Record::Feedback(f)
+    }
+
+    #[test]
+    fn uploads_are_checked_item_by_item_before_anything_is_stored() {
+        assert!(check_item(&item(feedback("LC-7KABC", "Đường hỏng")), Some("LC-7K")).is_ok());
+        assert!(
+            check_item(
+                &item(with_contact("Giàng Thị Mỷ", "+84 912 000 111", "Lao Chải")),
+                Some("LC-7K")
+            )
+            .is_ok()
+        );
+        let Record::Feedback(mut long_category) = feedback("LC-7KABC", "x") else {
+            unreachable!("feedback")
+        };
+        long_category.category = "c".repeat(1_500_000);
         let cases = [
             (feedback("LC-9ZABC", "x"), "prefix"),
+            (feedback("LC-7KAB", "x"), "not a ticket code"),
+            (feedback("LC-7KABC; DROP", "x"), "not a ticket code"),
             (feedback("LC-7KABC", " "), "neither text nor voice"),
             (
                 feedback("LC-7KABC", &"a".repeat(TEXT_MAX_CHARS + 1)),
                 "longer",
+            ),
+            (
+                Record::Feedback(long_category),
+                "category is 1500000 characters",
+            ),
+            (
+                with_contact(&"n".repeat(NAME_MAX_CHARS + 1), "0912000111", "v"),
+                "name is",
+            ),
+            (
+                with_contact("n", "0912000111", &"v".repeat(VILLAGE_MAX_CHARS + 1)),
+                "village is",
+            ),
+            (
+                with_contact("n", &"9".repeat(PHONE_MAX_CHARS + 1), "v"),
+                "phone is",
+            ),
+            (
+                with_contact("n", "call me maybe", "v"),
+                "not a phone number",
             ),
             (
                 Record::Rating(RatingRecord {
@@ -485,15 +627,9 @@ mod tests {
             ),
         ];
         for (record, expected) in cases {
-            let err = validate(
-                &UploadBatch {
-                    items: vec![item(record)],
-                },
-                Some("LC-7K"),
-            )
-            .expect_err(expected);
+            let err = check_item(&item(record), Some("LC-7K")).expect_err(expected);
             let err = err.to_string();
-            assert!(err.contains(expected), "{err}");
+            assert!(err.contains(expected), "{expected}: {err}");
         }
     }
 

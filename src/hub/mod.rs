@@ -11,8 +11,10 @@ mod auth;
 pub mod campaigns;
 mod contrib_api;
 mod contrib_sync;
+mod edge;
 mod error;
 mod feedback_api;
+mod listen;
 pub mod meeting_api;
 pub mod meetings;
 pub mod news_api;
@@ -73,6 +75,11 @@ pub(crate) struct Hub {
     enroll_failures: Mutex<auth::RateLimiter>,
     /// Views of public ticket pages per client address.
     public_views: Mutex<auth::RateLimiter>,
+    /// Public ticket lookups that found nothing, per client (an IPv6 client per /64):
+    /// guessing codes is what finds nothing.
+    ticket_misses: Mutex<auth::RateLimiter>,
+    /// Views of public campaign pages and their CSV per client.
+    campaign_views: Mutex<auth::RateLimiter>,
     /// Failed staff logins per client address.
     staff_logins: Mutex<auth::RateLimiter>,
     /// Running meetings and their media.
@@ -177,6 +184,14 @@ pub async fn run(
         sync_hints: tokio::sync::broadcast::Sender::new(16),
         enroll_failures: Mutex::new(auth::RateLimiter::enrollment()),
         public_views: Mutex::new(auth::RateLimiter::public_pages()),
+        ticket_misses: Mutex::new(auth::RateLimiter::new(
+            edge::TICKET_MISSES_PER_HOUR,
+            60 * 60 * 1000,
+        )),
+        campaign_views: Mutex::new(auth::RateLimiter::new(
+            edge::CAMPAIGN_VIEWS_PER_MINUTE,
+            60 * 1000,
+        )),
         staff_logins: Mutex::new(auth::RateLimiter::staff_logins()),
         meetings,
         shutdown: cancel.clone(),
@@ -202,24 +217,27 @@ pub async fn run(
     tracing::info!(%local, tls = tls.is_some(), province = %hub.config.province().name, "hub listening");
     crate::systemd::notify_ready();
 
+    // Plain HTTP and HTTPS share one server, so both have the connection cap and timeouts.
+    let handle = axum_server::Handle::new();
+    {
+        let handle = handle.clone();
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            cancel.cancelled().await;
+            handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
+        });
+    }
+    let limits = hub.config.limits;
     match tls {
         None => {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(cancel.clone().cancelled_owned())
+            listen::plain(listener.into_std()?, &limits, hub.clone())?
+                .handle(handle)
+                .serve(app)
                 .await?;
         }
         Some(server_config) => {
-            let handle = axum_server::Handle::new();
-            {
-                let handle = handle.clone();
-                let cancel = cancel.clone();
-                tokio::spawn(async move {
-                    cancel.cancelled().await;
-                    handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
-                });
-            }
             let rustls = axum_server::tls_rustls::RustlsConfig::from_config(server_config);
-            axum_server::from_tcp_rustls(listener.into_std()?, rustls)?
+            listen::tls(listener.into_std()?, rustls, &limits, hub.clone())?
                 .handle(handle)
                 .serve(app)
                 .await?;

@@ -10,18 +10,21 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::middleware::{from_extractor_with_state, from_fn};
+use axum::middleware::{from_extractor_with_state, from_fn, from_fn_with_state};
 use axum::routing::{get, post, put};
 
 use super::Hub;
 use super::auth::{ProvinceAdmin, RoomCaller, Staff, StaffPage};
 use super::error::ApiFailure;
-use super::{api, contrib_api, feedback_api, meeting_api, news_api, open311, schedule_api, web};
+use super::{
+    api, contrib_api, edge, feedback_api, meeting_api, news_api, open311, schedule_api, web,
+};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Anyone, on purpose: health, metrics, enrollment (the code is the secret and its
+    /// Anyone, on purpose: health, metrics (whose handler applies `[hub] metrics`: the hub
+    /// box itself by default, or a token), enrollment (the code is the secret and its
     /// guessing is rate limited), public ticket and campaign pages, the Open311 read API
     /// (what the ticket page shows), meeting links (the
     /// link's token, checked by the handler, opens one meeting; no body is read), the staff
@@ -160,8 +163,8 @@ pub const VOICE_MAX_BYTES: usize = 2 * 1024 * 1024;
 pub const SYNC_UP_MAX_BYTES: usize =
     crate::sync::BATCH_MAX * (feedback_api::TEXT_MAX_CHARS * 4 + 4 * 1024);
 
-/// Staff requests and bank notifications are a few hundred bytes of JSON; a reply to a
-/// resident is at most a few thousand characters.
+/// Staff requests are a few hundred bytes of JSON; a reply to a resident is at most a few
+/// thousand characters. (Bank notifications have their own, smaller cap.)
 pub const SMALL_BODY_MAX_BYTES: usize = 64 * 1024;
 
 /// Requests that carry no body (or an enrollment code) get no room for one.
@@ -183,23 +186,27 @@ pub(crate) fn router(hub: Arc<Hub>) -> Router {
         .merge(webhook_routes())
         .fallback(|| async { ApiFailure::no_such_endpoint() })
         .layer(from_fn(web::staff_response_headers))
+        .layer(from_fn_with_state(hub.clone(), edge::public_headers))
+        .layer(from_fn_with_state(hub.clone(), edge::body_stall_timeout))
+        // Outermost: every layer and handler below sees the real client.
+        .layer(from_fn_with_state(hub.clone(), edge::client_address))
         .with_state(hub)
 }
 
 fn public_routes() -> Router<Arc<Hub>> {
     Router::new()
         .route("/healthz", get(api::healthz))
-        .route("/metrics", get(api::metrics))
+        .route("/metrics", get(edge::metrics))
         .route("/enroll", get(api::enroll_page))
         .route("/api/v1/enroll", post(api::enroll))
         .route("/t/{code}", get(feedback_api::public_ticket))
-        .route("/c/{page}", get(contrib_api::public_page))
+        .route("/c/{page}", get(edge::campaign_page))
         .route("/meet/{id}", get(meeting_api::page))
         .route("/meet/{id}/ws", get(meeting_api::browser_ws))
         .route("/open311/v2/services.json", get(open311::services))
         .route("/open311/v2/requests.json", get(open311::requests))
         // `{id}` is `<ticket code>.json`: the router matches whole segments only.
-        .route("/open311/v2/requests/{id}", get(open311::request))
+        .route("/open311/v2/requests/{id}", get(edge::open311_request))
         .route("/staff", get(web::to_home))
         .route(
             "/staff/login",
@@ -393,7 +400,9 @@ fn webhook_routes() -> Router<Arc<Hub>> {
         .route("/webhooks/casso", post(contrib_api::casso))
         .route("/webhooks/payos", post(contrib_api::payos))
         .route("/webhooks/generic", post(contrib_api::generic))
-        .layer(DefaultBodyLimit::max(SMALL_BODY_MAX_BYTES))
+        .layer(DefaultBodyLimit::max(
+            crate::contrib::webhooks::MAX_BODY_BYTES,
+        ))
 }
 
 #[cfg(test)]

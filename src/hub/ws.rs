@@ -17,6 +17,12 @@ use crate::wire::{ErrorCode, HubMessage};
 pub(crate) const PING_EVERY: Duration = Duration::from_secs(10);
 pub(crate) const DEAD_AFTER: Duration = Duration::from_secs(30);
 
+/// Largest message a room may send on its WebSocket. A room sends a hello, its status
+/// report (a few KiB even with many devices), chair requests and WebRTC signalling, whose
+/// largest message is an SDP offer of a few audio and video sections (10-30 KiB); 256 KiB
+/// leaves room to spare where the library default was 64 MiB a message.
+pub(crate) const ROOM_MESSAGE_MAX_BYTES: usize = 256 * 1024;
+
 /// WebSocket close codes (RFC 6455 and the private range).
 const CLOSE_GOING_AWAY: u16 = 1001;
 const CLOSE_POLICY: u16 = 1008;

@@ -237,8 +237,17 @@ async fn upload(
         .json::<UploadAck>()
         .await
         .map_err(SyncError::Answer)?;
+    // An item the hub refused for good leaves the outbox (the hub lists it as done too);
+    // the reason stays in the room's log for the technician.
+    let mut stored = ack.stored;
+    for rejected in ack.rejected {
+        tracing::warn!(id = %rejected.id, reason = %rejected.reason, "the hub rejected a submission for good");
+        if !stored.contains(&rejected.id) {
+            stored.push(rejected.id);
+        }
+    }
     Ok(Outcome::Uploaded {
-        stored: ack.stored,
+        stored,
         need_voice: ack.need_voice,
     })
 }

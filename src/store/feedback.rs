@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{AuditAction, Store, StoreError, exists};
 use crate::feedback::{FeedbackFilter, FeedbackRow, RoomTicket, Status, StatusRefusal};
-use crate::wire::{FeedbackRecord, Record, TicketUpdate, UploadAck, UploadItem};
+use crate::wire::{FeedbackRecord, Record, RejectedItem, TicketUpdate, UploadAck, UploadItem};
 
 /// How many ticket updates one download carries at most; a full page tells the room that
 /// more wait (`DownSync::more`), so a box that was offline long catches up at once.
@@ -203,11 +203,33 @@ impl Store {
         items: &[UploadItem],
         now_ms: i64,
     ) -> Result<UploadAck, StoreError> {
+        self.store_upload_checked(room_id, items, |_| None, now_ms)
+    }
+
+    /// [`Store::store_upload`], where `refuse` names the items the hub will never store
+    /// (with the reason) and a feedback whose ticket code another item already has is
+    /// refused too: each is answered as rejected, and done, in its place, so one bad item
+    /// cannot hold up the room's queue for ever.
+    pub fn store_upload_checked(
+        &self,
+        room_id: &str,
+        items: &[UploadItem],
+        refuse: impl Fn(&UploadItem) -> Option<String>,
+        now_ms: i64,
+    ) -> Result<UploadAck, StoreError> {
         let mut conn = self.lock();
         let tx = Store::write_tx(&mut conn)?;
         let mut ack = UploadAck::default();
+        let reject = |ack: &mut UploadAck, id: uuid::Uuid, reason: String| {
+            ack.rejected.push(RejectedItem { id, reason });
+            ack.stored.push(id);
+        };
         for item in items {
             let id = item.id.to_string();
+            if let Some(reason) = refuse(item) {
+                reject(&mut ack, item.id, reason);
+                continue;
+            }
             match &item.record {
                 Record::Feedback(f) => {
                     if let Some(sha) = &f.voice_sha256 {
@@ -219,6 +241,29 @@ impl Store {
                         }
                     }
                     let known: bool = exists(&tx, "feedback WHERE id = ?1", params![id])?;
+                    let holder: Option<String> = if known {
+                        None
+                    } else {
+                        tx.query_row(
+                            "SELECT id FROM feedback WHERE ticket_code = ?1",
+                            params![f.ticket_code],
+                            |r| r.get(0),
+                        )
+                        .optional()?
+                    };
+                    if let Some(holder) = holder {
+                        // A room restored from an old backup makes codes it made before.
+                        reject(
+                            &mut ack,
+                            item.id,
+                            format!(
+                                "ticket code {} already belongs to feedback {holder}; this \
+                                 item can never be stored under it",
+                                f.ticket_code
+                            ),
+                        );
+                        continue;
+                    }
                     if !known {
                         let version = next_version(&tx)?;
                         tx.execute(
