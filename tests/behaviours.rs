@@ -68,6 +68,7 @@ mod news_posted_at_the_hub_reaches_the_kiosk;
 mod offline_room_catches_up_exactly_once;
 mod open311_lists_requests_without_personal_data;
 mod report_page_shows_each_member_only_their_scope;
+mod revoked_room_leaves_its_meetings_at_once;
 mod room_back_from_a_long_outage_gets_replies_at_once;
 mod room_reconnects_after_hub_restart;
 mod room_rejoins_meeting_after_restart;
