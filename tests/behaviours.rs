@@ -71,6 +71,7 @@ mod report_page_shows_each_member_only_their_scope;
 mod revoked_room_leaves_its_meetings_at_once;
 mod room_back_from_a_long_outage_gets_replies_at_once;
 mod room_reconnects_after_hub_restart;
+mod room_refuses_what_a_hostile_hub_sends;
 mod room_rejoins_meeting_after_restart;
 mod room_uses_the_sound_devices_it_finds;
 mod rooms_enroll_connect_and_revoked_room_is_cut_off;
