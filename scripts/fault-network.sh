@@ -57,6 +57,7 @@ data_dir = "$work/$2"
 health_listen = "$4:$3"
 [hub]
 url = "http://10.77.0.1:18080"
+allow_insecure = true
 [media]
 camera = "test"
 microphone = "test"

@@ -57,6 +57,56 @@ pub enum Outcome {
     Failed(String),
 }
 
+/// Why the room refused the hub's answer to an upload. The room acts only on what it asked
+/// about: an answer that names anything else is wrong as a whole (a hub that asked for
+/// `../../..` once made a room read a file outside its data directory), so nothing of it
+/// is applied and the attempt counts as failed, with the usual backoff.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadAnswer {
+    #[error("the hub acknowledged item {0}, which the batch did not carry")]
+    NotSent(Uuid),
+    #[error("the hub asked for a voice file named {0:?}, which is not a lowercase hex SHA-256")]
+    NotAHash(String),
+    #[error("the hub asked for voice file {0}, which no item of the batch names")]
+    NotNamed(String),
+}
+
+/// One uploaded item as the check of the answer needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SentItem<'a> {
+    pub id: Uuid,
+    /// The recording the item names, if any.
+    pub voice_sha256: Option<&'a str>,
+}
+
+/// Whether `s` is a SHA-256 as this box writes them: 64 lowercase hex digits, nothing else
+/// (so it is always safe as a file name).
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Checks an upload's acknowledgement against the batch sent: every id stored must be one
+/// sent, every voice file asked for must be a hash that an item of the batch names.
+pub fn check_ack(
+    sent: &[SentItem<'_>],
+    stored: &[Uuid],
+    need_voice: &[String],
+) -> Result<(), BadAnswer> {
+    if let Some(id) = stored.iter().find(|id| !sent.iter().any(|s| s.id == **id)) {
+        return Err(BadAnswer::NotSent(*id));
+    }
+    for sha in need_voice {
+        if !is_sha256_hex(sha) {
+            // Shown in logs and the staff panel: never the whole of what a hub sent.
+            return Err(BadAnswer::NotAHash(sha.chars().take(80).collect()));
+        }
+        if !sent.iter().any(|s| s.voice_sha256 == Some(sha.as_str())) {
+            return Err(BadAnswer::NotNamed(sha.clone()));
+        }
+    }
+    Ok(())
+}
+
 #[derive(Debug)]
 pub struct SyncMachine {
     backoff: Backoff,
@@ -170,6 +220,74 @@ impl SyncMachine {
         self.backoff.reset();
         self.not_before_ms = now_ms;
         self.last_error = None;
+    }
+}
+
+#[cfg(test)]
+mod answer_tests {
+    use super::*;
+
+    const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    fn sent() -> Vec<SentItem<'static>> {
+        vec![
+            SentItem {
+                id: Uuid::from_u128(1),
+                voice_sha256: Some(SHA),
+            },
+            SentItem {
+                id: Uuid::from_u128(2),
+                voice_sha256: None,
+            },
+        ]
+    }
+
+    #[test]
+    fn an_answer_about_the_batch_sent_is_accepted() {
+        assert_eq!(
+            check_ack(&sent(), &[Uuid::from_u128(2)], &[SHA.into()]),
+            Ok(())
+        );
+        assert_eq!(check_ack(&sent(), &[], &[]), Ok(()));
+    }
+
+    #[test]
+    fn an_answer_naming_anything_else_is_refused() {
+        let sent = sent();
+        assert_eq!(
+            check_ack(&sent, &[Uuid::from_u128(3)], &[]),
+            Err(BadAnswer::NotSent(Uuid::from_u128(3)))
+        );
+        for path in [
+            "../../../etc/passwd",
+            "..",
+            "",
+            &SHA.to_uppercase(),
+            &SHA[1..],
+        ] {
+            assert!(
+                matches!(
+                    check_ack(&sent, &[], &[path.to_owned()]),
+                    Err(BadAnswer::NotAHash(_))
+                ),
+                "{path:?}"
+            );
+        }
+        let longer = format!("{SHA}0");
+        assert!(matches!(
+            check_ack(&sent, &[], &[longer]),
+            Err(BadAnswer::NotAHash(_))
+        ));
+        let other = "0".repeat(64);
+        assert_eq!(
+            check_ack(&sent, &[], std::slice::from_ref(&other)),
+            Err(BadAnswer::NotNamed(other))
+        );
+        let huge = "a/".repeat(100_000);
+        let Err(BadAnswer::NotAHash(shown)) = check_ack(&sent, &[], &[huge]) else {
+            panic!("refused")
+        };
+        assert_eq!(shown.len(), 80, "a hostile name is not echoed whole");
     }
 }
 

@@ -181,8 +181,7 @@ fn gen_cert(
     names.extend(extra);
     names.dedup();
     let (cert, key) = crate::hub::tls::self_signed(&names)?;
-    crate::datadir::write_durably(&tls.cert, cert.as_bytes(), 0o644)?;
-    crate::datadir::write_durably(&tls.key, key.as_bytes(), 0o600)?;
+    crate::hub::tls::write_pair(tls, &cert, &key)?;
     println!(
         "wrote {} and {} for {}",
         tls.cert.display(),

@@ -1090,6 +1090,40 @@ fn device(value: &Value) -> Result<DeviceChoice, BadValue> {
     })
 }
 
+fn flag(value: &Value) -> Result<bool, BadValue> {
+    match value {
+        Value::Boolean(b) => Ok(*b),
+        other => Err(BadValue(format!(
+            "{} is not true or false",
+            reader::shown(other)
+        ))),
+    }
+}
+
+/// A room sends its credential and residents' feedback to the hub: over plain HTTP anyone
+/// on the path reads and changes them. Plain HTTP is fine when it never leaves the box (a
+/// hub on loopback: the demo, the tests, a TLS tunnel ending on this machine); anything
+/// else needs `https://` or an explicit `allow_insecure = true` (a lab network).
+fn hub_url_is_private(url: &url::Url) -> Result<(), String> {
+    if url.scheme() != "http" {
+        return Ok(());
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    if loopback {
+        return Ok(());
+    }
+    Err(format!(
+        "{url} is plain HTTP: the room's credential and residents' feedback would cross the \
+         network unencrypted; use https:// (with ca_cert for a self-signed hub), or set \
+         allow_insecure = true in [hub] to accept this on a trusted network"
+    ))
+}
+
 fn pin_hash(value: &Value) -> Result<String, BadValue> {
     let s = to::string(value)?;
     match argon2::password_hash::PasswordHash::new(&s) {
@@ -1142,6 +1176,13 @@ fn parse_room_table(
         to::http_url,
     );
     let hub_ca_cert = hub.optional("ca_cert", to::path);
+    let allow_insecure = hub.optional("allow_insecure", flag).unwrap_or(false);
+    if let Some(url) = &hub_url
+        && !allow_insecure
+        && let Err(why) = hub_url_is_private(url)
+    {
+        hub.problem("url", why);
+    }
     hub.finish();
 
     let media = Section::new(
@@ -1253,6 +1294,39 @@ parent = "lao-cai"
             parse_toml("hub.toml", HUB).expect("valid toml"),
             &env,
         )
+    }
+
+    fn room_with_hub(hub: &str) -> Result<RoomConfig, ConfigError> {
+        let text = format!(
+            "[room]\nunit = \"lao-chai\"\ndata_dir = \"/tmp/x\"\n[hub]\n{hub}\n[staff]\n\
+             pin_hash = \"$argon2id$v=19$m=19456,t=2,p=1$mo2uY2ZUhYRP1lMzYksRrg$\
+             1tPuSatlaMA8hBlGY5AV+K25FcH7BYQKppXu9Jmowwk\"\n"
+        );
+        parse_room_str("room.toml", &text)
+    }
+
+    #[test]
+    fn a_plain_http_hub_off_this_machine_needs_allow_insecure() {
+        let err = room_with_hub("url = \"http://hub.laocai.example.vn:8080\"")
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            err.contains("[hub]") && err.contains("url") && err.contains("allow_insecure = true"),
+            "{err}"
+        );
+        let err = room_with_hub("url = \"http://10.0.0.5\"\nallow_insecure = \"yes\"")
+            .expect_err("not a flag")
+            .to_string();
+        assert!(err.contains("allow_insecure"), "{err}");
+        for allowed in [
+            "url = \"https://hub.laocai.example.vn:8443\"",
+            "url = \"http://127.0.0.1:8080\"",
+            "url = \"http://[::1]:8080\"",
+            "url = \"http://localhost:8080\"",
+            "url = \"http://10.0.0.5:8080\"\nallow_insecure = true",
+        ] {
+            room_with_hub(allowed).unwrap_or_else(|e| panic!("{allowed}: {e}"));
+        }
     }
 
     #[test]

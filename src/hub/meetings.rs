@@ -9,6 +9,8 @@
 //! is stored in order by one writer task (the attendance record), and rosters, chat lines
 //! and refusals go to the participants.
 
+mod revoke;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 

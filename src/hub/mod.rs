@@ -138,6 +138,9 @@ impl Hub {
             tracing::warn!(session, "cutting off a revoked room");
             self.end_session(session, ErrorCode::Revoked);
         }
+        for room in rooms.iter().filter(|r| r.revoked_at_ms.is_some()) {
+            self.meetings.remove_room(&room.id).await;
+        }
         self.publish_presence();
         Ok(())
     }
@@ -196,8 +199,9 @@ pub async fn run(
         meetings,
         shutdown: cancel.clone(),
     });
-    hub.sync_rooms().await?;
+    // Meetings first, so that a room revoked while the hub was down leaves them too.
     hub.reload_meetings().await;
+    hub.sync_rooms().await?;
     tokio::spawn(watch_database(hub.clone()));
     tokio::spawn(hub.meetings.clone().run_schedule(cancel.clone()));
     {

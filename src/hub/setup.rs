@@ -95,8 +95,14 @@ pub fn setup_hub(answers: &HubSetup) -> Result<HubSetupDone, HubSetupError> {
     names.extend(["localhost".to_owned(), "127.0.0.1".to_owned()]);
     names.dedup();
     let (cert_pem, key_pem) = super::tls::self_signed(&names)?;
-    crate::datadir::write_durably(&cert, cert_pem.as_bytes(), 0o644)?;
-    crate::datadir::write_durably(&key, key_pem.as_bytes(), 0o600)?;
+    super::tls::write_pair(
+        &config::TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        },
+        &cert_pem,
+        &key_pem,
+    )?;
     let previous_config = if answers.config_path.exists() {
         let bak = PathBuf::from(format!("{shown}.bak"));
         std::fs::rename(&answers.config_path, &bak).map_err(|source| HubSetupError::Io {

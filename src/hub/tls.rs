@@ -38,6 +38,11 @@ pub enum TlsError {
     Versions(rustls::Error),
     #[error("cannot make a self-signed certificate: {0}")]
     SelfSigned(#[from] rcgen::Error),
+    #[error("{}: cannot write: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// The one crypto provider everything uses (ring: no cmake, and what webrtc-rs uses).
@@ -123,4 +128,87 @@ pub fn certificate_fingerprint(path: &Path) -> Result<String, TlsError> {
         path: path.to_owned(),
     })?;
     Ok(crate::room::setup::sha256_fingerprint(first.as_ref()))
+}
+
+/// Writes a certificate (mode 0644) and its key (mode 0600) where `files` says, each
+/// replacing any old file whole (`gen-cert --force`). The mode is set on the new file
+/// itself, so neither an old key file's mode, a temporary file left by a crash nor the
+/// umask can leave the new key readable by others.
+pub fn write_pair(files: &TlsFiles, cert_pem: &str, key_pem: &str) -> Result<(), TlsError> {
+    write_replacing(&files.cert, cert_pem.as_bytes(), 0o644)?;
+    write_replacing(&files.key, key_pem.as_bytes(), 0o600)
+}
+
+/// A fresh file beside `path` (created here, never reused), given `mode` exactly, written,
+/// synced and renamed over `path`; then the directory is synced.
+fn write_replacing(path: &Path, contents: &[u8], mode: u32) -> Result<(), TlsError> {
+    use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    let failed = |source| TlsError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(failed)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.new", std::process::id()));
+    match std::fs::remove_file(&tmp) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(failed(e)),
+    }
+    let written = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&tmp)?;
+        f.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        f.write_all(contents)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        std::fs::File::open(dir)?.sync_all()
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.map_err(failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_replaced_key_is_readable_by_its_owner_only_whatever_was_there() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = TlsFiles {
+            cert: dir.path().join("cert.pem"),
+            key: dir.path().join("key.pem"),
+        };
+        // An old pair readable by everyone, and what a crash mid-write once left behind.
+        let crashed = ["cert.partial", "key.partial"].map(|n| dir.path().join(n));
+        for stale in [&files.cert, &files.key].into_iter().chain(&crashed) {
+            std::fs::write(stale, b"old").expect("old file");
+            std::fs::set_permissions(stale, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+        }
+        let (cert, key) = self_signed(&["localhost".to_owned()]).expect("pair");
+        write_pair(&files, &cert, &key).expect("written");
+        let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode(&files.key), 0o600);
+        assert_eq!(mode(&files.cert), 0o644);
+        assert_eq!(std::fs::read_to_string(&files.key).expect("key"), key);
+        assert_eq!(std::fs::read_to_string(&files.cert).expect("cert"), cert);
+    }
 }

@@ -4,6 +4,7 @@ use crate::config::RoomConfig;
 use crate::datadir::DataDir;
 use crate::wire::{ApiError, EnrollRequest, EnrollResponse};
 
+use super::answer::{SMALL_MAX_BYTES, read_json};
 use super::credential::{self, Credential};
 
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +29,8 @@ pub enum EnrollError {
     HttpClient(#[from] reqwest::Error),
     #[error(transparent)]
     Credential(#[from] credential::CredentialError),
+    #[error(transparent)]
+    Answer(#[from] super::answer::AnswerError),
 }
 
 /// An HTTP client that trusts the hub's certificate as the room config says.
@@ -85,13 +88,14 @@ pub async fn enroll(
         .map_err(unreachable)?;
     if !response.status().is_success() {
         let status = response.status();
-        let message = match response.json::<ApiError>().await {
+        let what = "an enrollment";
+        let message = match read_json::<ApiError>(response, what, SMALL_MAX_BYTES).await {
             Ok(body) => body.message,
             Err(_) => format!("HTTP {status}"),
         };
         return Err(EnrollError::Refused(message));
     }
-    let answer: EnrollResponse = response.json().await.map_err(unreachable)?;
+    let answer: EnrollResponse = read_json(response, "an enrollment", SMALL_MAX_BYTES).await?;
     let credential = Credential {
         room_id: answer.room_id,
         unit_id: answer.unit_id,

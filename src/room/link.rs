@@ -168,8 +168,7 @@ async fn session(
         .headers_mut()
         .insert(http::header::AUTHORIZATION, auth);
     let connector = tokio_tungstenite::Connector::Rustls(tls.clone());
-    let connect =
-        tokio_tungstenite::connect_async_tls_with_config(request, None, false, Some(connector));
+    let connect = super::answer::connect_to_hub(request, connector);
     let ws = tokio::select! {
         _ = room.shutdown.cancelled() => return Ended::Shutdown,
         r = tokio::time::timeout(CONNECT_TIMEOUT, connect) => match r {

@@ -1,6 +1,7 @@
 //! Room mode: the box in a committee office. Keeps a session with the hub (reconnecting by
 //! itself), serves `/healthz` and `/metrics` locally, and (with a display) runs the kiosk.
 
+pub mod answer;
 mod call;
 pub use call::stamp_tag_for;
 pub mod call_view;

@@ -57,7 +57,10 @@ async fn fetch(
     if !response.status().is_success() {
         return Err(failure(response).await.into());
     }
-    let bytes = response.bytes().await.map_err(SyncError::Answer)?;
+    let bytes =
+        super::answer::read_capped(response, "a news picture", super::answer::PICTURE_MAX_BYTES)
+            .await
+            .map_err(SyncError::from)?;
     let checked = crate::news::check_image(&bytes)?;
     if checked.sha256 != sha256 {
         return Err(FetchError::Mismatch {

@@ -10,7 +10,7 @@ use super::Room;
 use super::credential::{self, Credential};
 use crate::store::StoreError;
 use crate::store::delivery::SyncStepRecord;
-use crate::sync::{Action, BATCH_MAX, Outcome, SyncMachine};
+use crate::sync::{Action, BATCH_MAX, Outcome, SentItem, SyncMachine};
 use crate::wire::{ApiError, DownSync, Record, UploadAck, UploadBatch, UploadItem};
 
 /// Delivered submissions stay at the box this long (for support), then are forgotten.
@@ -43,8 +43,8 @@ pub enum SyncError {
     /// The request did not get through (the chain of causes, for the staff panel).
     #[error("{0}")]
     Transport(String),
-    #[error("unreadable answer from the hub: {0}")]
-    Answer(#[source] reqwest::Error),
+    #[error(transparent)]
+    Answer(#[from] super::answer::AnswerError),
     #[error("{path}: {source}")]
     Voice {
         path: String,
@@ -52,6 +52,8 @@ pub enum SyncError {
     },
     #[error("cannot store what the hub sent: {0}")]
     Store(#[from] StoreError),
+    #[error("refused the hub's answer: {0}")]
+    BadAnswer(#[from] crate::sync::BadAnswer),
 }
 
 impl SyncError {
@@ -205,11 +207,14 @@ pub(super) fn url(room: &Room, path: &str) -> Result<url::Url, SyncError> {
 
 pub(super) async fn failure(response: reqwest::Response) -> SyncError {
     let status = response.status();
-    let message = response
-        .json::<ApiError>()
-        .await
-        .map(|e| e.message)
-        .unwrap_or_default();
+    let message = super::answer::read_json::<ApiError>(
+        response,
+        "a failed request",
+        super::answer::SMALL_MAX_BYTES,
+    )
+    .await
+    .map(|e| e.message)
+    .unwrap_or_default();
     SyncError::Hub { status, message }
 }
 
@@ -223,6 +228,13 @@ async fn upload(
     credential: &Credential,
     items: Vec<UploadItem>,
 ) -> Result<Outcome, SyncError> {
+    let sent: Vec<(Uuid, Option<String>)> = items
+        .iter()
+        .map(|i| match &i.record {
+            Record::Feedback(f) => (i.id, f.voice_sha256.clone()),
+            _ => (i.id, None),
+        })
+        .collect();
     let response = client
         .post(url(room, "api/v1/sync/up")?)
         .bearer_auth(&credential.credential)
@@ -233,10 +245,18 @@ async fn upload(
     if !response.status().is_success() {
         return Err(failure(response).await);
     }
-    let ack = response
-        .json::<UploadAck>()
-        .await
-        .map_err(SyncError::Answer)?;
+    let ack: UploadAck =
+        super::answer::read_json(response, "an upload", super::answer::ACK_MAX_BYTES).await?;
+    let sent: Vec<SentItem<'_>> = sent
+        .iter()
+        .map(|(id, voice)| SentItem {
+            id: *id,
+            voice_sha256: voice.as_deref(),
+        })
+        .collect();
+    let rejected_ids: Vec<_> = ack.rejected.iter().map(|r| r.id).collect();
+    crate::sync::check_ack(&sent, &ack.stored, &ack.need_voice)?;
+    crate::sync::check_ack(&sent, &rejected_ids, &[])?;
     // An item the hub refused for good leaves the outbox (the hub lists it as done too);
     // the reason stays in the room's log for the technician.
     let mut stored = ack.stored;
@@ -258,6 +278,11 @@ async fn upload_voice(
     credential: &Credential,
     sha: &str,
 ) -> Result<Outcome, SyncError> {
+    // Only hashes the room's own items name get here (`sync::check_ack`); checked again
+    // because this one becomes a file name.
+    if !crate::sync::is_sha256_hex(sha) {
+        return Err(crate::sync::BadAnswer::NotAHash(sha.chars().take(80).collect()).into());
+    }
     let path = room.data.voice_path(sha);
     let bytes = tokio::fs::read(&path)
         .await
@@ -311,10 +336,8 @@ async fn download(
     if !response.status().is_success() {
         return Err(failure(response).await);
     }
-    let down = response
-        .json::<DownSync>()
-        .await
-        .map_err(SyncError::Answer)?;
+    let down: DownSync =
+        super::answer::read_json(response, "a download", super::answer::DOWN_MAX_BYTES).await?;
     let now = crate::clock::now_ms();
     let updated = !down.tickets.is_empty();
     let more = down.more;

@@ -5,6 +5,38 @@ use uuid::Uuid;
 
 use super::{Store, StoreError, exists};
 
+/// Removes `room` from the invited rooms of every meeting still `scheduled` that it does
+/// not host.
+fn uninvite_from_scheduled(
+    tx: &rusqlite::Transaction<'_>,
+    room: &str,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    let scheduled = crate::meeting::schedule::ScheduleStatus::Scheduled.as_str();
+    let lists: Vec<(String, String)> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT id, rooms_json FROM meeting_schedule WHERE status = ?1 AND host_room <> ?2",
+        )?;
+        let rows = stmt.query_map(params![scheduled, room], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for (meeting_id, rooms_json) in lists {
+        let Ok(rooms) = serde_json::from_str::<Vec<String>>(&rooms_json) else {
+            continue;
+        };
+        if !rooms.iter().any(|r| r == room) {
+            continue;
+        }
+        let kept: Vec<&String> = rooms.iter().filter(|r| *r != room).collect();
+        let kept = serde_json::to_string(&kept).unwrap_or_else(|_| "[]".into());
+        tx.execute(
+            "UPDATE meeting_schedule SET rooms_json = ?2, updated_at_ms = ?3 WHERE id = ?1",
+            params![meeting_id, kept, now_ms],
+        )?;
+    }
+    Ok(())
+}
+
 /// A room as the hub knows it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RoomRecord {
@@ -183,15 +215,25 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Marks a room revoked; returns false when no such room exists. Revoking twice keeps
-    /// the first time.
+    /// Marks a room revoked and, in the same commit, takes it off the invited list of every
+    /// meeting still to come (a stolen box must not be told when and where the province
+    /// meets); returns false when no such room exists. Revoking twice keeps the first time.
+    /// A meeting it hosts keeps it as host: staff must move or cancel that meeting, and it
+    /// will not start without its host. Meetings held or running keep their list, which is
+    /// their attendance record; a running hub ends the room's media itself.
     pub fn revoke_room(&self, id: &str, now_ms: i64) -> Result<bool, StoreError> {
-        let conn = self.lock();
-        conn.execute(
+        let mut conn = self.lock();
+        let tx = Store::write_tx(&mut conn)?;
+        tx.execute(
             "UPDATE rooms SET revoked_at_ms = ?2 WHERE id = ?1 AND revoked_at_ms IS NULL",
             params![id, now_ms],
         )?;
-        Ok(exists(&conn, "rooms WHERE id = ?1", params![id])?)
+        let found = exists(&tx, "rooms WHERE id = ?1", params![id])?;
+        if found {
+            uninvite_from_scheduled(&tx, id, now_ms)?;
+        }
+        tx.commit()?;
+        Ok(found)
     }
 
     pub fn revoked_room_ids(&self) -> Result<Vec<String>, StoreError> {
@@ -318,6 +360,56 @@ mod tests {
         );
         assert!(!store.revoke_room("no-such-room", 9).expect("db"));
         assert_eq!(store.revoked_room_ids().expect("db"), vec![room.id]);
+    }
+
+    #[test]
+    fn a_revoked_room_is_no_longer_invited_to_meetings_to_come() {
+        use crate::meeting::schedule::{MeetingPlan, ScheduleStatus};
+        let store = Store::open_in_memory().expect("open");
+        let ids: Vec<String> = ["p", "a", "b"]
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                store
+                    .create_room("unit", name, &format!("LC-{i}"), &format!("h{i}"), 1, 0)
+                    .expect("room")
+                    .expect("prefix free")
+                    .id
+            })
+            .collect();
+        let plan = |host: &str| MeetingPlan {
+            title: "Giao ban".into(),
+            start_ms: 10_000,
+            end_ms: 20_000,
+            host: host.to_owned(),
+            rooms: ids.clone(),
+            agenda: Vec::new(),
+        };
+        store
+            .schedule_meeting("soon", &plan(&ids[0]), 5)
+            .expect("schedule");
+        store
+            .schedule_meeting("hosted", &plan(&ids[1]), 5)
+            .expect("schedule");
+        store
+            .schedule_meeting("done", &plan(&ids[0]), 5)
+            .expect("schedule");
+        store
+            .set_schedule_status("done", ScheduleStatus::Held, 6)
+            .expect("held");
+
+        assert!(store.revoke_room(&ids[1], 7).expect("revoke"));
+        let rooms_of = |id: &str| {
+            store
+                .scheduled_meeting(id)
+                .expect("db")
+                .expect("found")
+                .plan
+                .rooms
+        };
+        assert_eq!(rooms_of("soon"), vec![ids[0].clone(), ids[2].clone()]);
+        assert_eq!(rooms_of("hosted"), ids, "a meeting it hosts keeps its host");
+        assert_eq!(rooms_of("done"), ids, "a held meeting's list is its record");
     }
 
     #[test]
