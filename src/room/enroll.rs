@@ -39,6 +39,9 @@ pub fn http_client(config: &RoomConfig) -> Result<reqwest::Client, EnrollError> 
     reqwest::Client::builder()
         .tls_backend_preconfigured((*tls).clone())
         .timeout(std::time::Duration::from_secs(20))
+        // Below the hub's idle timeout (`header_timeout_secs`, 20 s by default), so a request
+        // never goes out on a kept-alive connection the hub has just closed.
+        .pool_idle_timeout(std::time::Duration::from_secs(15))
         .build()
         .map_err(EnrollError::HttpClient)
 }
