@@ -114,10 +114,7 @@ async fn an_invited_room_is_told_then_invited_when_its_meeting_starts() {
                 assert_eq!(meeting_id, id);
                 // The start was given to the second: it is `now + 4 s` rounded down.
                 let start_ms = (now + 4_000) / 1_000 * 1_000;
-                assert!(
-                    phonghop::clock::now_ms() >= start_ms,
-                    "not before its time"
-                );
+                assert!(phonghop::clock::now_ms() >= start_ms, "not before its time");
                 started = true;
             }
             HubMessage::MeetingInvite {

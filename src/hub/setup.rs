@@ -252,7 +252,8 @@ mod tests {
             "id,name,level,parent\nlao-cai,Tỉnh,province,\nban-ho,Xã,commune,nowhere\n",
         ))
         .expect_err("bad parent");
-        assert!(error.to_string().contains("nowhere"), "{error}");
+        let chain = crate::room::enroll::error_chain(&error);
+        assert!(chain.contains("nowhere"), "{chain}");
         assert!(!dir.path().join("hub.toml").exists());
         assert!(!dir.path().join("tls").exists());
     }
