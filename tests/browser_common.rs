@@ -97,12 +97,14 @@ pub fn screenshots_dir() -> Option<PathBuf> {
 /// Where to save screenshot `name`: docs/screenshots/ with `PHONGHOP_SCREENSHOTS=1`, else
 /// `scratch` (for scripts that always take it).
 pub fn screenshot_path(name: &str, scratch: &Path) -> PathBuf {
-    screenshots_dir().unwrap_or_else(|| scratch.to_owned()).join(name)
+    screenshots_dir()
+        .unwrap_or_else(|| scratch.to_owned())
+        .join(name)
 }
 
 /// Fails unless the file at `path` is a PNG.
 pub fn assert_png(path: &Path) {
-    let png = std::fs::read(path)
-        .unwrap_or_else(|e| panic!("no screenshot at {} ({e})", path.display()));
+    let png =
+        std::fs::read(path).unwrap_or_else(|e| panic!("no screenshot at {} ({e})", path.display()));
     assert!(png.starts_with(b"\x89PNG"), "a PNG at {}", path.display());
 }

@@ -28,7 +28,13 @@ async fn chromium_assigns_a_queued_transfer_on_a_phone_sized_screen() {
         assert_eq!(status, 200, "{answer}");
     }
     assert_eq!(store.unallocated_transfers().expect("queue").len(), 2);
-    account(&hub, "lan", "Nguyễn Thị Lan", StaffRole::ProvinceAdmin, None);
+    account(
+        &hub,
+        "lan",
+        "Nguyễn Thị Lan",
+        StaffRole::ProvinceAdmin,
+        None,
+    );
 
     let scratch = tempdir();
     let screenshot = screenshot_path("staff-contributions.png", scratch.path());

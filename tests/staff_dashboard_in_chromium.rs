@@ -81,9 +81,21 @@ async fn staff_play_answer_and_are_kept_to_their_commune_in_chromium() {
         )
         .await;
     }
-    account(&hub, "tinh-admin", "Cán bộ tinh-admin", StaffRole::ProvinceAdmin, None);
+    account(
+        &hub,
+        "tinh-admin",
+        "Cán bộ tinh-admin",
+        StaffRole::ProvinceAdmin,
+        None,
+    );
     let ban_ho = Some("ban-ho");
-    account(&hub, "banho-canbo", "Cán bộ banho-canbo", StaffRole::CommuneStaff, ban_ho);
+    account(
+        &hub,
+        "banho-canbo",
+        "Cán bộ banho-canbo",
+        StaffRole::CommuneStaff,
+        ban_ho,
+    );
 
     let screenshots = screenshots_dir();
     let input = serde_json::json!({

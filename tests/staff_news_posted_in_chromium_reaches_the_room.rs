@@ -66,10 +66,14 @@ async fn news_posted_in_chromium_reaches_the_connected_rooms_store() {
     assert_eq!(seen["states"], serde_json::json!(["Đang hiện"]), "{seen}");
 
     // The hub's hint wakes the room's download; the 30 s poll would be too late for this.
-    eventually("the notice in the room's store", Duration::from_secs(10), || {
-        let kiosk = kiosk.clone();
-        async move { room_news(&kiosk).await == [TITLE] }
-    })
+    eventually(
+        "the notice in the room's store",
+        Duration::from_secs(10),
+        || {
+            let kiosk = kiosk.clone();
+            async move { room_news(&kiosk).await == [TITLE] }
+        },
+    )
     .await;
     room.stop().await;
     hub.stop().await;
