@@ -26,7 +26,7 @@ fn four_weeks_of_feedback(store: &Store, room_id: &str, first_day: i64, now_ms: 
             "Cầu treo ở thôn Sín Chải bị gãy một tấm ván.",
             true,
         ),
-        ("water", "Nước sinh hoạt ở đầu bản bị đục sau mưa.", true),
+        ("environment", "Nước suối đầu bản bị đục vì rác thải.", true),
         ("roads", "Đường lên trường bị sạt lở.", false),
         (
             "welfare",
@@ -34,7 +34,7 @@ fn four_weeks_of_feedback(store: &Store, room_id: &str, first_day: i64, now_ms: 
             true,
         ),
         ("services", "Xin hướng dẫn làm lại giấy khai sinh.", true),
-        ("water", "Ống nước ở thôn Tả Van bị vỡ.", false),
+        ("environment", "Rác thải đổ ra suối ở thôn Tả Van.", false),
     ];
     let prefix = store
         .room(room_id)
