@@ -10,7 +10,6 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use crate::common::TestHub;
-use phonghop::hub::accounts::{NewAccount, add_user};
 use phonghop::store::StaffRole;
 
 pub const HINT: &str =
@@ -72,17 +71,7 @@ where
 
 /// A staff account of `role` (commune staff need `unit`) that signs in with [`PASSWORD`].
 pub fn account(hub: &TestHub, login: &str, name: &str, role: StaffRole, unit: Option<&str>) {
-    add_user(
-        &hub.config,
-        &NewAccount {
-            login,
-            name,
-            role,
-            unit,
-            password: Some(PASSWORD),
-        },
-    )
-    .expect("staff account");
+    crate::staff_common::password_account(hub, login, name, role, unit, PASSWORD);
 }
 
 /// docs/screenshots/, made if needed, when `PHONGHOP_SCREENSHOTS=1`; `None` otherwise.

@@ -41,6 +41,29 @@ pub fn encoded(fields: &[(&str, &str)]) -> String {
     out.finish()
 }
 
+/// A staff account `login` of `role` (commune staff need `unit`) that signs in with
+/// `password`, made as `phonghop hub user add --password-stdin` makes it.
+pub fn password_account(
+    hub: &TestHub,
+    login: &str,
+    name: &str,
+    role: StaffRole,
+    unit: Option<&str>,
+    password: &str,
+) {
+    add_user(
+        &hub.config,
+        &NewAccount {
+            login,
+            name,
+            role,
+            unit,
+            password: Some(password),
+        },
+    )
+    .expect("staff account");
+}
+
 /// A new password account `login` of `role` (commune staff need `unit`), signed in through
 /// the login form as a browser is (the form's CSRF cookie and field); returns the session's
 /// `phonghop_staff=...` cookie.
@@ -51,17 +74,7 @@ pub async fn session_cookie(
     role: StaffRole,
     unit: Option<&str>,
 ) -> String {
-    add_user(
-        &hub.config,
-        &NewAccount {
-            login,
-            name,
-            role,
-            unit,
-            password: Some(PASSWORD),
-        },
-    )
-    .expect("account");
+    password_account(hub, login, name, role, unit, PASSWORD);
     let client = http_no_redirects();
     let url = hub.url.join("staff/login").expect("url");
     let form = client.get(url.clone()).send().await.expect("login page");

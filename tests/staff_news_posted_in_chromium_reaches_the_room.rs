@@ -7,28 +7,15 @@
 
 use crate::browser_common::{PASSWORD, account, run_fixture};
 use crate::common;
+use crate::news_posted_at_the_hub_reaches_the_kiosk::titles;
 
 use std::time::Duration;
 
 use common::*;
-use phonghop::room::service::{KioskClient, KioskRequest};
 use phonghop::store::StaffRole;
 
 const TITLE: &str = "Họp dân thôn Sín Chải tối thứ Sáu";
 const BODY: &str = "Mời bà con đến nhà văn hoá thôn lúc 19 giờ để bàn việc sửa cầu treo.";
-
-/// The titles the room's store holds for the kiosk's News tile.
-async fn room_news(kiosk: &KioskClient) -> Vec<String> {
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    kiosk.send(KioskRequest::News { reply });
-    answer
-        .await
-        .expect("room answered")
-        .expect("news read")
-        .into_iter()
-        .map(|n| n.item.title)
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn news_posted_in_chromium_reaches_the_connected_rooms_store() {
@@ -44,7 +31,7 @@ async fn news_posted_in_chromium_reaches_the_connected_rooms_store() {
         |s| s.connected(),
     )
     .await;
-    assert!(room_news(&kiosk).await.is_empty(), "no news yet");
+    assert!(titles(&kiosk).await.is_empty(), "no news yet");
     account(
         &hub,
         "laochai",
@@ -71,7 +58,7 @@ async fn news_posted_in_chromium_reaches_the_connected_rooms_store() {
         Duration::from_secs(10),
         || {
             let kiosk = kiosk.clone();
-            async move { room_news(&kiosk).await == [TITLE] }
+            async move { titles(&kiosk).await == [TITLE] }
         },
     )
     .await;
