@@ -3,6 +3,7 @@
 //! (about 150 MB each): 7 GB of `target/` and most of a cold `make test`'s link time.
 //! Run one behaviour with `cargo test --test behaviours <behaviour>::`.
 
+mod browser_common;
 mod common;
 mod contrib_common;
 mod contrib_fixtures;
@@ -96,6 +97,8 @@ mod staff_dashboard_in_chromium;
 mod staff_feedback_triage_is_scoped_and_audited;
 mod staff_login_form_needs_its_csrf_token;
 mod staff_meeting_and_room_pages_show_what_runs_and_what_rooms_report;
+mod staff_news_posted_in_chromium_reaches_the_room;
+mod staff_reports_page_in_chromium;
 mod staff_routes_refuse_without_the_right_credential;
 mod staff_schedules_a_meeting_from_the_dashboard;
 mod subscription_change_switches_the_picture;

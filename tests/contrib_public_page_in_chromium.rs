@@ -6,29 +6,14 @@
 //! Needs Node.js, /usr/bin/chromium and playwright-core in `$PHONGHOP_NPM_DIR/node_modules`
 //! (`make test` installs them).
 
+use crate::browser_common::{assert_png, run_fixture, screenshot_path};
 use crate::contrib_common;
 use crate::contrib_fixtures::public_csv;
 use contrib_common::*;
 
-const HINT: &str =
-    "run `make test` (it installs chromium and playwright-core) or set PHONGHOP_NPM_DIR";
-
 #[tokio::test]
 async fn chromium_shows_the_assigned_gift_and_downloads_the_same_csv() {
-    let npm_dir = std::env::var_os("PHONGHOP_NPM_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| panic!("PHONGHOP_NPM_DIR is not set: {HINT}"));
-    assert!(
-        npm_dir
-            .join("node_modules/playwright-core/package.json")
-            .exists(),
-        "{} has no node_modules/playwright-core: {HINT}",
-        npm_dir.display()
-    );
-    assert!(
-        std::path::Path::new("/usr/bin/chromium").exists(),
-        "no /usr/bin/chromium: {HINT}"
-    );
+    crate::browser_common::npm_dir();
 
     let dir = tempdir();
     let hub = start_hub(dir.path()).await;
@@ -74,36 +59,14 @@ async fn chromium_shows_the_assigned_gift_and_downloads_the_same_csv() {
         )
         .expect("assign");
 
-    // The README's copy is rewritten only on request, so `make test` leaves the tree clean.
-    let scratch = tempfile::tempdir().expect("tempdir");
-    let screenshot = if std::env::var_os("PHONGHOP_SCREENSHOTS").is_some() {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots/campaign-page.png")
-    } else {
-        scratch.path().join("campaign-page.png")
-    };
-    std::fs::create_dir_all(screenshot.parent().expect("parent")).expect("screenshots dir");
+    let scratch = tempdir();
+    let screenshot = screenshot_path("campaign-page.png", scratch.path());
     let url = hub.url.join(&format!("c/{SLUG}")).expect("url").to_string();
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/campaign-page-check.mjs");
-    let output = tokio::process::Command::new("node")
-        .arg(&script)
-        .arg(&url)
-        .arg(&screenshot)
-        .env("PHONGHOP_NPM_DIR", &npm_dir)
-        .output()
-        .await
-        .unwrap_or_else(|e| panic!("cannot run `node` ({e}): {HINT}"));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "the browser check failed: {stderr}"
-    );
-    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}",
-            String::from_utf8_lossy(&output.stdout)
-        )
-    });
+    let seen = run_fixture(
+        "campaign-page-check.mjs",
+        [url.as_str(), screenshot.to_str().expect("a UTF-8 path")],
+    )
+    .await;
 
     assert_eq!(seen["title"], "Quỹ Vì người nghèo xã Lao Chải 2026");
     assert_eq!(seen["raised"], "850.000 ₫");
@@ -137,11 +100,6 @@ async fn chromium_shows_the_assigned_gift_and_downloads_the_same_csv() {
     assert!(served.contains("FT26327K1K3"));
     assert!(served.lines().count() == 4, "{served}");
 
-    let png = std::fs::read(&screenshot).expect("screenshot written");
-    assert!(
-        png.starts_with(b"\x89PNG"),
-        "a PNG at {}",
-        screenshot.display()
-    );
+    assert_png(&screenshot);
     hub.stop().await;
 }

@@ -7,70 +7,13 @@
 use crate::common;
 
 use common::*;
-use phonghop::hub::accounts::{NewAccount, add_user};
 use phonghop::store::StaffRole;
 
-const PASSWORD: &str = "mật khẩu đủ dài 2026";
-const FORM: &str = "application/x-www-form-urlencoded";
-
-fn csrf_of(html: &str) -> String {
-    let at = html.find(r#"name="csrf" value=""#).expect("a csrf input") + 19;
-    html[at..].split('"').next().expect("value").to_owned()
-}
-
-fn cookie_of(response: &reqwest::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| v.split(';').next().unwrap_or("").to_owned())
-}
-
-fn encoded(fields: &[(&str, &str)]) -> String {
-    let mut out = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in fields {
-        out.append_pair(k, v);
-    }
-    out.finish()
-}
+use crate::staff_common::{FORM, csrf_in as csrf_of, encoded};
 
 /// Signs in through the login form as a browser does; returns the session cookie.
 async fn sign_in(hub: &TestHub, login: &str, role: StaffRole, unit: Option<&str>) -> String {
-    add_user(
-        &hub.config,
-        &NewAccount {
-            login,
-            name: "Lò Thị Hoa",
-            role,
-            unit,
-            password: Some(PASSWORD),
-        },
-    )
-    .expect("account");
-    let client = http_no_redirects();
-    let page = client
-        .get(hub.url.join("staff/login").expect("url"))
-        .send()
-        .await
-        .expect("login page");
-    let form_cookie = cookie_of(&page, "phonghop_form_csrf").expect("form cookie");
-    let csrf = csrf_of(&page.text().await.expect("html"));
-    let signed_in = client
-        .post(hub.url.join("staff/login").expect("url"))
-        .header("cookie", form_cookie)
-        .header("content-type", FORM)
-        .body(encoded(&[
-            ("login", login),
-            ("password", PASSWORD),
-            ("csrf", &csrf),
-        ]))
-        .send()
-        .await
-        .expect("sign in");
-    assert_eq!(signed_in.status(), 303);
-    cookie_of(&signed_in, "phonghop_staff").expect("session cookie")
+    crate::staff_common::session_cookie(hub, login, "Lò Thị Hoa", role, unit).await
 }
 
 struct Browser<'a> {

@@ -25,7 +25,8 @@ async fn shown(kiosk: &KioskClient) -> Vec<KioskNews> {
     answer.await.expect("room answered").expect("news read")
 }
 
-async fn titles(kiosk: &KioskClient) -> Vec<String> {
+/// The titles the room's store holds for the kiosk's News tile.
+pub async fn titles(kiosk: &KioskClient) -> Vec<String> {
     shown(kiosk)
         .await
         .into_iter()

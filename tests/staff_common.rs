@@ -30,15 +30,70 @@ fn cookie_of(response: &reqwest::Response, name: &str) -> String {
         .to_owned()
 }
 
-const FORM: &str = "application/x-www-form-urlencoded";
+pub const FORM: &str = "application/x-www-form-urlencoded";
 
 /// Fields as a browser encodes a form (a name may repeat, as checkboxes do).
-fn encoded(fields: &[(&str, &str)]) -> String {
+pub fn encoded(fields: &[(&str, &str)]) -> String {
     let mut out = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in fields {
         out.append_pair(k, v);
     }
     out.finish()
+}
+
+/// A staff account `login` of `role` (commune staff need `unit`) that signs in with
+/// `password`, made as `phonghop hub user add --password-stdin` makes it.
+pub fn password_account(
+    hub: &TestHub,
+    login: &str,
+    name: &str,
+    role: StaffRole,
+    unit: Option<&str>,
+    password: &str,
+) {
+    add_user(
+        &hub.config,
+        &NewAccount {
+            login,
+            name,
+            role,
+            unit,
+            password: Some(password),
+        },
+    )
+    .expect("staff account");
+}
+
+/// A new password account `login` of `role` (commune staff need `unit`), signed in through
+/// the login form as a browser is (the form's CSRF cookie and field); returns the session's
+/// `phonghop_staff=...` cookie.
+pub async fn session_cookie(
+    hub: &TestHub,
+    login: &str,
+    name: &str,
+    role: StaffRole,
+    unit: Option<&str>,
+) -> String {
+    password_account(hub, login, name, role, unit, PASSWORD);
+    let client = http_no_redirects();
+    let url = hub.url.join("staff/login").expect("url");
+    let form = client.get(url.clone()).send().await.expect("login page");
+    let form_cookie = cookie_of(&form, "phonghop_form_csrf");
+    let csrf = csrf_in(&form.text().await.expect("html"));
+    let signed = client
+        .post(url)
+        .header("cookie", &form_cookie)
+        .header("content-type", FORM)
+        .body(encoded(&[
+            ("login", login),
+            ("password", PASSWORD),
+            ("csrf", &csrf),
+        ]))
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(signed.status(), 303, "signed in");
+    cookie_of(&signed, "phonghop_staff")
 }
 
 pub struct SignedIn {
@@ -58,44 +113,11 @@ pub struct Answer {
 impl SignedIn {
     /// A new account of `role` (commune staff need `unit`), signed in with English pages.
     pub async fn new(hub: &TestHub, login: &str, role: StaffRole, unit: Option<&str>) -> SignedIn {
-        add_user(
-            &hub.config,
-            &NewAccount {
-                login,
-                name: "Vàng Thị Dung",
-                role,
-                unit,
-                password: Some(PASSWORD),
-            },
-        )
-        .expect("account");
-        let client = http_no_redirects();
-        let url = hub.url.clone();
-        let form = client
-            .get(url.join("staff/login").expect("url"))
-            .send()
-            .await
-            .expect("login page");
-        let form_cookie = cookie_of(&form, "phonghop_form_csrf");
-        let csrf = csrf_in(&form.text().await.expect("html"));
-        let signed = client
-            .post(url.join("staff/login").expect("url"))
-            .header("cookie", &form_cookie)
-            .header("content-type", FORM)
-            .body(encoded(&[
-                ("login", login),
-                ("password", PASSWORD),
-                ("csrf", &csrf),
-            ]))
-            .send()
-            .await
-            .expect("sign in");
-        assert_eq!(signed.status(), 303, "signed in");
-        let cookie = format!("{}; phonghop_lang=en", cookie_of(&signed, "phonghop_staff"));
+        let session = session_cookie(hub, login, "Vàng Thị Dung", role, unit).await;
         let mut me = SignedIn {
-            url,
-            client,
-            cookie,
+            url: hub.url.clone(),
+            client: http_no_redirects(),
+            cookie: format!("{session}; phonghop_lang=en"),
             csrf: String::new(),
         };
         let home = me.get("/staff/").await;

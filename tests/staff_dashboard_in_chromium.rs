@@ -13,18 +13,16 @@
 //! Needs GStreamer (the recorder), Node.js, /usr/bin/chromium and playwright-core in
 //! `$PHONGHOP_NPM_DIR/node_modules` (`make test` installs them).
 
+use crate::browser_common::{PASSWORD, account, assert_png, run_fixture, screenshots_dir};
 use crate::common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use common::*;
 use phonghop::media::{MicSource, Recorder};
 use phonghop::store::StaffRole;
 
-const HINT: &str =
-    "run `make test` (it installs chromium and playwright-core) or set PHONGHOP_NPM_DIR";
-const PASSWORD: &str = "mật khẩu đủ dài 2026";
 const COMPLAINT: &str = "Đèn đường ở thôn Sín Chải tắt cả tuần nay, tối đi lại rất nguy hiểm.";
 const REPLY: &str = "Xã đã báo điện lực; đèn sẽ được thay trong tuần này.";
 
@@ -47,41 +45,10 @@ fn record_voice(path: &Path) -> phonghop::room::service::Voice {
     }
 }
 
-fn account(hub: &TestHub, login: &str, role: StaffRole, unit: Option<&str>) {
-    phonghop::hub::accounts::add_user(
-        &hub.config,
-        &phonghop::hub::accounts::NewAccount {
-            login,
-            name: &format!("Cán bộ {login}"),
-            role,
-            unit,
-            password: Some(PASSWORD),
-        },
-    )
-    .expect("staff account");
-}
-
-fn npm_dir() -> PathBuf {
-    let npm_dir = std::env::var_os("PHONGHOP_NPM_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| panic!("PHONGHOP_NPM_DIR is not set: {HINT}"));
-    assert!(
-        npm_dir
-            .join("node_modules/playwright-core/package.json")
-            .exists(),
-        "{} has no node_modules/playwright-core: {HINT}",
-        npm_dir.display()
-    );
-    assert!(
-        Path::new("/usr/bin/chromium").exists(),
-        "no /usr/bin/chromium: {HINT}"
-    );
-    npm_dir
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_play_answer_and_are_kept_to_their_commune_in_chromium() {
-    let npm_dir = npm_dir();
+    // Fails at once, before the rooms start, when the browser is missing.
+    crate::browser_common::npm_dir();
     let dir = tempdir();
     let hub = start_hub(&dir.path().join("hub")).await;
     let (config, _) = enrolled_room(&hub, "lao-chai", dir.path().join("room")).await;
@@ -114,15 +81,23 @@ async fn staff_play_answer_and_are_kept_to_their_commune_in_chromium() {
         )
         .await;
     }
-    account(&hub, "tinh-admin", StaffRole::ProvinceAdmin, None);
-    account(&hub, "banho-canbo", StaffRole::CommuneStaff, Some("ban-ho"));
+    account(
+        &hub,
+        "tinh-admin",
+        "Cán bộ tinh-admin",
+        StaffRole::ProvinceAdmin,
+        None,
+    );
+    let ban_ho = Some("ban-ho");
+    account(
+        &hub,
+        "banho-canbo",
+        "Cán bộ banho-canbo",
+        StaffRole::CommuneStaff,
+        ban_ho,
+    );
 
-    let screenshots = std::env::var_os("PHONGHOP_SCREENSHOTS")
-        .filter(|v| v == "1")
-        .map(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots"));
-    if let Some(dir) = &screenshots {
-        std::fs::create_dir_all(dir).expect("screenshots dir");
-    }
+    let screenshots = screenshots_dir();
     let input = serde_json::json!({
         "base": hub.url.to_string(),
         "code": code,
@@ -132,22 +107,7 @@ async fn staff_play_answer_and_are_kept_to_their_commune_in_chromium() {
         "officer": { "login": "banho-canbo", "password": PASSWORD },
         "screenshots": screenshots,
     });
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/staff-dashboard.mjs");
-    let output = tokio::process::Command::new("node")
-        .arg(&script)
-        .arg(input.to_string())
-        .env("PHONGHOP_NPM_DIR", &npm_dir)
-        .output()
-        .await
-        .unwrap_or_else(|e| panic!("cannot run `node` ({e}): {HINT}"));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "the browser run failed: {stderr}");
-    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}",
-            String::from_utf8_lossy(&output.stdout)
-        )
-    });
+    let seen = run_fixture("staff-dashboard.mjs", [input.to_string()]).await;
 
     // The inbox: newest first; the filter keeps only the new item with a recording.
     assert_eq!(seen["inbox"], serde_json::json!([plain, code]), "{seen}");
@@ -252,8 +212,7 @@ async fn staff_play_answer_and_are_kept_to_their_commune_in_chromium() {
     .await;
     if let Some(dir) = &screenshots {
         for name in ["staff-inbox.png", "staff-feedback-item.png"] {
-            let png = std::fs::read(dir.join(name)).expect("screenshot written");
-            assert!(png.starts_with(b"\x89PNG"), "{name} is a PNG");
+            assert_png(&dir.join(name));
         }
     }
     room.stop().await;

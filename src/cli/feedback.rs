@@ -5,8 +5,10 @@ use std::io::Write;
 
 use crate::app::OpenError;
 use crate::config::HubConfig;
+
+use super::listing::{open, row};
 use crate::hub::tickets::{self, TicketError};
-use crate::store::{FeedbackRow, Store, StoreError};
+use crate::store::{FeedbackRow, StoreError};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum FeedbackCommand {
@@ -88,10 +90,6 @@ impl FeedbackCliError {
     }
 }
 
-fn open(config: &HubConfig) -> Result<Store, FeedbackCliError> {
-    Ok(crate::app::open_store(&config.data_dir)?)
-}
-
 /// Runs a feedback command; errors say what to fix (the binary exits 2 with them).
 pub fn run(
     config: &HubConfig,
@@ -106,8 +104,8 @@ pub fn run(
             since,
         } => {
             let filter = crate::hub::feedback_filter(status.as_deref(), unit, since.as_deref())?;
-            for row in open(config)?.feedback_list(&filter)? {
-                let first_line: String = row
+            for item in open(config)?.feedback_list(&filter)? {
+                let first_line: String = item
                     .text
                     .lines()
                     .next()
@@ -115,16 +113,16 @@ pub fn run(
                     .chars()
                     .take(60)
                     .collect();
-                writeln!(
-                    out,
-                    "{}\t{}\t{}\t{}\t{}\t{}",
-                    row.ticket_code,
-                    crate::clock::rfc3339(row.submitted_at_ms),
-                    row.unit_id,
-                    row.status,
-                    row.category,
-                    first_line
-                )?;
+                let submitted = crate::clock::rfc3339(item.submitted_at_ms);
+                let cells: [&dyn std::fmt::Display; 6] = [
+                    &item.ticket_code,
+                    &submitted,
+                    &item.unit_id,
+                    &item.status,
+                    &item.category,
+                    &first_line,
+                ];
+                writeln!(out, "{}", row(&cells))?;
             }
         }
         FeedbackCommand::Show { code } => {

@@ -11,6 +11,7 @@ pub mod contrib;
 pub mod error;
 pub mod feedback;
 pub mod hub;
+mod listing;
 pub mod news;
 pub mod qr;
 pub mod room;

@@ -7,9 +7,11 @@ use std::path::PathBuf;
 
 use crate::app::OpenError;
 use crate::config::HubConfig;
+
+use super::listing::{open, row};
 use crate::hub::news_api::{self, NewsError, Poster};
 use crate::news::NewsDraft;
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum NewsCommand {
@@ -120,10 +122,6 @@ fn who(by: Option<String>) -> String {
         .unwrap_or_else(|| "hub shell".to_owned())
 }
 
-fn open(config: &HubConfig) -> Result<Store, NewsCliError> {
-    Ok(crate::app::open_store(&config.data_dir)?)
-}
-
 /// Runs a news command; errors say what to fix.
 pub fn run(
     config: &HubConfig,
@@ -176,17 +174,17 @@ pub fn run(
         }
         NewsCommand::List { unit, withdrawn } => {
             let poster = Poster::province(&who(None));
-            for row in news_api::list(&open(config)?, &poster, unit, withdrawn)? {
-                let units = if row.units.is_empty() {
+            for item in news_api::list(&open(config)?, &poster, unit, withdrawn)? {
+                let units = if item.units.is_empty() {
                     "all".to_owned()
                 } else {
-                    row.units.join(",")
+                    item.units.join(",")
                 };
-                let state = match row.withdrawn_at_ms {
+                let state = match item.withdrawn_at_ms {
                     Some(ms) => format!("withdrawn {}", crate::clock::rfc3339(ms)),
                     None if !crate::news::is_shown_at(
-                        row.shown_from_ms,
-                        row.shown_until_ms,
+                        item.shown_from_ms,
+                        item.shown_until_ms,
                         now,
                     ) =>
                     {
@@ -194,18 +192,14 @@ pub fn run(
                     }
                     None => "shown".to_owned(),
                 };
-                writeln!(
-                    out,
-                    "{}\t{}\t{}\t{}\t{}\t{}",
-                    row.id,
-                    crate::clock::rfc3339(row.shown_from_ms),
-                    row.shown_until_ms
-                        .map(crate::clock::rfc3339)
-                        .unwrap_or_else(|| "-".to_owned()),
-                    units,
-                    state,
-                    row.title
-                )?;
+                let until = item
+                    .shown_until_ms
+                    .map(crate::clock::rfc3339)
+                    .unwrap_or_else(|| "-".to_owned());
+                let from = crate::clock::rfc3339(item.shown_from_ms);
+                let cells: [&dyn std::fmt::Display; 6] =
+                    [&item.id, &from, &until, &units, &state, &item.title];
+                writeln!(out, "{}", row(&cells))?;
             }
         }
         NewsCommand::Withdraw { id, by } => {

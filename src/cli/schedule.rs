@@ -6,10 +6,12 @@ use std::io::Write;
 
 use crate::app::OpenError;
 use crate::config::HubConfig;
+
+use super::listing::{open, row};
 use crate::hub::schedule_api::{self, PlanChange, PlanRequest, ScheduleOpError};
 use crate::meeting::attendance::to_csv;
 use crate::meeting::schedule::{ScheduledMeeting, format_local};
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ScheduleCommand {
@@ -104,21 +106,19 @@ impl ScheduleCliError {
     }
 }
 
-fn open(config: &HubConfig) -> Result<Store, ScheduleCliError> {
-    Ok(crate::app::open_store(&config.data_dir)?)
-}
-
 fn line(m: &ScheduledMeeting) -> String {
-    format!(
-        "{}\t{} – {}\t{}\thost {}\t{} rooms\t{}",
-        m.id,
-        format_local(m.plan.start_ms),
-        format_local(m.plan.end_ms),
-        m.status,
-        m.plan.host,
-        m.plan.rooms.len(),
-        m.plan.title
-    )
+    row(&[
+        &m.id,
+        &format!(
+            "{} – {}",
+            format_local(m.plan.start_ms),
+            format_local(m.plan.end_ms)
+        ),
+        &m.status,
+        &format!("host {}", m.plan.host),
+        &format!("{} rooms", m.plan.rooms.len()),
+        &m.plan.title,
+    ])
 }
 
 /// Runs a schedule command, writing what staff read to `out`.

@@ -92,7 +92,7 @@ impl UserCliError {
 }
 
 fn when(ms: i64) -> String {
-    crate::contrib::vietnam_time(ms)
+    crate::report::vietnam_time(ms)
 }
 
 /// Runs a user command, reading a password from `input` and printing to `out`.

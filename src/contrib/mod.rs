@@ -24,9 +24,6 @@ pub use ledger::{
     StaffNote, Transfer, TransferOutcome, WallEntry,
 };
 
-/// Vietnam has one time zone, UTC+7, without daylight saving: banks write local times.
-pub const VIETNAM_UTC_OFFSET_HOURS: i8 = 7;
-
 /// One incoming transfer as a provider (webhook or statement line) reported it, checked and
 /// ready to be stored; the store records it at most once (a stored one is a [`Transfer`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,29 +68,15 @@ pub fn parse_bank_time(text: &str) -> Option<i64> {
                 .ok()
                 .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
         })?;
-    let zone = jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(VIETNAM_UTC_OFFSET_HOURS));
+    // Vietnam has one time zone, UTC+7, without daylight saving: banks write local times.
     civil
-        .to_zoned_datetime(zone)
+        .to_zoned_datetime(crate::report::vietnam())
         .ok()
         .map(|z| z.timestamp().as_millisecond())
 }
 
-/// `2026-11-23 10:15` in Vietnam time, for pages, CSV and the CLI.
-pub fn vietnam_time(ms: i64) -> String {
-    let zone = jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(VIETNAM_UTC_OFFSET_HOURS));
-    match jiff::Timestamp::from_millisecond(ms) {
-        Ok(ts) => ts
-            .to_zoned_datetime(zone)
-            .strftime("%Y-%m-%d %H:%M")
-            .to_string(),
-        Err(_) => format!("{ms} ms"),
-    }
-}
-
-/// Today's date in Vietnam, `YYYY-MM-DD`.
-pub fn vietnam_date(ms: i64) -> String {
-    vietnam_time(ms).chars().take(10).collect()
-}
+/// The kiosk's contribution screen names it here (src/kiosk/contribute.rs).
+pub use crate::report::vietnam_time;
 
 /// `1234567` → `1.234.567` (Vietnamese thousands separator), signed.
 pub fn format_vnd(amount_vnd: i64) -> String {

@@ -11,7 +11,8 @@ use std::fmt::Write as _;
 use super::{CampaignReport, EntryKind, ReportLine};
 use crate::vietqr::ascii_fold;
 
-use super::{format_vnd, vietnam_time};
+use super::format_vnd;
+use crate::report::vietnam_time;
 
 /// Digit runs this long (separators ` .-` allowed between digits) look like phone or
 /// account numbers and are masked.

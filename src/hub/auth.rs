@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::Hub;
@@ -162,6 +162,17 @@ impl FromRequestParts<Arc<Hub>> for Staff {
     }
 }
 
+/// The token of an `Authorization: Bearer <token>` header, as rooms and staff send it;
+/// `None` for another scheme or an empty token.
+fn bearer_token(value: &HeaderValue) -> Option<&str> {
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
 async fn authenticate_staff(hub: &Hub, parts: &Parts) -> Result<Staff, ApiFailure> {
     let client = client_ip(parts);
     let reject = |reason: &'static str, message: &str| {
@@ -174,13 +185,7 @@ async fn authenticate_staff(hub: &Hub, parts: &Parts) -> Result<Staff, ApiFailur
         ApiFailure::internal()
     };
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
-        let Some(token) = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        else {
+        let Some(token) = bearer_token(value) else {
             return Err(reject(
                 "staff_malformed",
                 "Authorization must be: Bearer <token from `phonghop hub user token`>",
@@ -307,13 +312,7 @@ async fn authenticate(
             "no credential; send Authorization: Bearer <credential>",
         ));
     };
-    let Some(token) = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    else {
+    let Some(token) = bearer_token(value) else {
         return Err(reject(
             "malformed",
             "Authorization must be: Bearer <credential>",

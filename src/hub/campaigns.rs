@@ -42,7 +42,7 @@ pub fn create(
     now_ms: i64,
     rng: &mut impl Rng,
 ) -> Result<Campaign, CampaignError> {
-    let new = input.check(&crate::contrib::vietnam_date(now_ms))?;
+    let new = input.check(&crate::report::vietnam_date(now_ms))?;
     let poster_code = crate::contrib::reference::new_poster_code(rng);
     Ok(store.create_campaign(&new, &poster_code, now_ms)?)
 }

@@ -9,7 +9,7 @@
 //! and nothing else in a chart is, which is how the tests count them.
 
 use plotters::coord::ranged1d::SegmentedCoord;
-use plotters::coord::types::RangedCoordi32;
+use plotters::coord::types::{RangedCoordf64, RangedCoordi32};
 use plotters::prelude::*;
 
 /// Series colours, in order (the Tableau 10 palette, readable in print and by most
@@ -101,35 +101,40 @@ fn y_label(value: f64, whole: bool) -> String {
     }
 }
 
-/// The x axis: one segment per label, the label in its middle.
+/// The x axis: one segment per label, the label in its middle. A lone label (one commune,
+/// one campaign) gets an empty segment either side: plotters maps every value of a
+/// one-value range to the same pixel, which drew a lone bar with a negative width.
 fn x_axis(n: usize) -> SegmentedCoord<RangedCoordi32> {
-    (0..n.max(1) as i32 - 1).into_segmented()
+    if n <= 1 {
+        (-1..1).into_segmented()
+    } else {
+        (0..n as i32 - 1).into_segmented()
+    }
 }
 
-/// Bars, stacked when there are several series (feedback per week by category), one bar per
-/// x label when there is one (feedback per commune, money per campaign). A zero draws no bar.
-/// Series with a label are named in a legend; a lone series the page titles needs none.
-pub fn bar_chart(chart: &Chart<f64>) -> Result<String, ChartError> {
+/// How many x labels plotters is asked for: every segment of [`x_axis`].
+fn x_label_count(n: usize) -> usize {
+    if n <= 1 { 3 } else { n }
+}
+
+/// The plotting area of a chart: one segment per x label, values up the y axis.
+type Plot<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<SegmentedCoord<RangedCoordi32>, RangedCoordf64>>;
+
+/// What every chart shares: an SVG canvas wide enough for the x labels, the caption, the
+/// axes from 0 to `top` with each label under its segment's middle (whole numbers on the y
+/// axis when `whole`); `series` draws the data and says whether a legend is wanted (drawn
+/// in the upper right corner, over white).
+fn draw<V>(
+    chart: &Chart<V>,
+    top: f64,
+    whole: bool,
+    series: impl FnOnce(&mut Plot<'_, '_>) -> Result<bool, ChartError>,
+) -> Result<String, ChartError> {
     let title = nfc(&chart.title);
     let err = failed(&chart.title);
     let labels: Vec<String> = chart.x_labels.iter().map(|l| nfc(l)).collect();
     let n = labels.len();
-    let totals: Vec<f64> = (0..n)
-        .map(|i| {
-            chart
-                .series
-                .iter()
-                .map(|s| s.values.get(i).copied().unwrap_or(0.0).max(0.0))
-                .sum()
-        })
-        .collect();
-    let legend_rows = chart.series.iter().filter(|s| !s.label.is_empty()).count();
-    let top = y_top(totals.iter().copied().fold(0.0, f64::max), legend_rows);
-    let whole = chart
-        .series
-        .iter()
-        .flat_map(|s| s.values.iter())
-        .all(|v| v.fract() == 0.0);
     let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
     let mut svg = String::new();
     {
@@ -148,9 +153,12 @@ pub fn bar_chart(chart: &Chart<f64>) -> Result<String, ChartError> {
             .map_err(&err)?;
         plot.configure_mesh()
             .disable_x_mesh()
-            .x_labels(n.max(1))
+            .x_labels(x_label_count(n))
             .x_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
+                SegmentValue::CenterOf(i) => usize::try_from(*i)
+                    .ok()
+                    .and_then(|i| labels.get(i).cloned())
+                    .unwrap_or_default(),
                 _ => String::new(),
             })
             .y_desc(nfc(&chart.y_label))
@@ -158,6 +166,43 @@ pub fn bar_chart(chart: &Chart<f64>) -> Result<String, ChartError> {
             .label_style((FONT, 13))
             .draw()
             .map_err(&err)?;
+        if series(&mut plot)? {
+            plot.configure_series_labels()
+                .label_font((FONT, 13))
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .position(SeriesLabelPosition::UpperRight)
+                .draw()
+                .map_err(&err)?;
+        }
+        root.present().map_err(&err)?;
+    }
+    Ok(svg)
+}
+
+/// Bars, stacked when there are several series (feedback per week by category), one bar per
+/// x label when there is one (feedback per commune, money per campaign). A zero draws no bar.
+/// Series with a label are named in a legend; a lone series the page titles needs none.
+pub fn bar_chart(chart: &Chart<f64>) -> Result<String, ChartError> {
+    let err = failed(&chart.title);
+    let n = chart.x_labels.len();
+    let totals: Vec<f64> = (0..n)
+        .map(|i| {
+            chart
+                .series
+                .iter()
+                .map(|s| s.values.get(i).copied().unwrap_or(0.0).max(0.0))
+                .sum()
+        })
+        .collect();
+    let legend_rows = chart.series.iter().filter(|s| !s.label.is_empty()).count();
+    let top = y_top(totals.iter().copied().fold(0.0, f64::max), legend_rows);
+    let whole = chart
+        .series
+        .iter()
+        .flat_map(|s| s.values.iter())
+        .all(|v| v.fract() == 0.0);
+    draw(chart, top, whole, |plot| {
         let mut base = vec![0.0; n];
         for (s, series) in chart.series.iter().enumerate() {
             let fill = colour(s).filled();
@@ -185,27 +230,15 @@ pub fn bar_chart(chart: &Chart<f64>) -> Result<String, ChartError> {
                     .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 12, y + 6)], fill));
             }
         }
-        if legend_rows > 0 {
-            plot.configure_series_labels()
-                .label_font((FONT, 13))
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .position(SeriesLabelPosition::UpperRight)
-                .draw()
-                .map_err(&err)?;
-        }
-        root.present().map_err(&err)?;
-    }
-    Ok(svg)
+        Ok(legend_rows > 0)
+    })
 }
 
 /// Lines with a dot per known value (reply times, satisfaction); a missing value (a week
 /// with no reply or no rating) leaves a gap rather than a misleading zero.
 pub fn line_chart(chart: &Chart<Option<f64>>) -> Result<String, ChartError> {
-    let title = nfc(&chart.title);
     let err = failed(&chart.title);
-    let labels: Vec<String> = chart.x_labels.iter().map(|l| nfc(l)).collect();
-    let n = labels.len();
+    let n = chart.x_labels.len();
     let top = y_top(
         chart
             .series
@@ -214,34 +247,7 @@ pub fn line_chart(chart: &Chart<Option<f64>>) -> Result<String, ChartError> {
             .fold(0.0, f64::max),
         chart.series.len(),
     );
-    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width_px(n, longest), HEIGHT_PX))
-            .into_drawing_area();
-        root.fill(&WHITE).map_err(&err)?;
-        let mut builder = ChartBuilder::on(&root);
-        if !title.is_empty() {
-            builder.caption(&title, (FONT, 20));
-        }
-        let mut plot = builder
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(72)
-            .build_cartesian_2d(x_axis(n), 0f64..top)
-            .map_err(&err)?;
-        plot.configure_mesh()
-            .disable_x_mesh()
-            .x_labels(n.max(1))
-            .x_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
-                _ => String::new(),
-            })
-            .y_desc(nfc(&chart.y_label))
-            .y_label_formatter(&|v| y_label(*v, false))
-            .label_style((FONT, 13))
-            .draw()
-            .map_err(&err)?;
+    draw(chart, top, false, |plot| {
         for (s, series) in chart.series.iter().enumerate() {
             let line = colour(s).stroke_width(2);
             let dot = colour(s).filled();
@@ -270,16 +276,8 @@ pub fn line_chart(chart: &Chart<Option<f64>>) -> Result<String, ChartError> {
             .label(nfc(&series.label))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], line));
         }
-        plot.configure_series_labels()
-            .label_font((FONT, 13))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(&err)?;
-        root.present().map_err(&err)?;
-    }
-    Ok(svg)
+        Ok(true)
+    })
 }
 
 #[cfg(test)]
@@ -420,6 +418,46 @@ mod tests {
         ] {
             assert!(texts.iter().any(|t| t == label), "{label}: {texts:?}");
         }
+    }
+
+    #[test]
+    fn a_lone_bar_is_drawn_with_its_width_under_its_label() {
+        let chart = Chart {
+            title: String::new(),
+            y_label: "Số tiền (₫)".into(),
+            x_labels: vec!["Quỹ Vì người nghèo".into()],
+            series: vec![Series {
+                label: String::new(),
+                values: vec![700_000.0],
+            }],
+        };
+        let svg = bar_chart(&chart).expect("svg");
+        let doc = roxmltree::Document::parse(&svg).expect("XML");
+        let bar = doc
+            .descendants()
+            .find(|n| n.has_tag_name("rect") && n.attribute("fill") == Some(&*series_fill(0)))
+            .expect("the bar");
+        let number = |name: &str| -> f64 {
+            bar.attribute(name)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("{name} of {bar:?}"))
+        };
+        assert!(number("width") > 40.0, "{svg}");
+        let label = doc
+            .descendants()
+            .find(|n| {
+                n.has_tag_name("text") && n.text().map(str::trim) == Some("Quỹ Vì người nghèo")
+            })
+            .expect("the label");
+        let label_x: f64 = label
+            .attribute("x")
+            .and_then(|v| v.parse().ok())
+            .expect("x");
+        assert!(
+            (number("x")..number("x") + number("width")).contains(&label_x),
+            "the label {label_x} is under the bar: {svg}"
+        );
+        assert!(!svg.contains("width=\"-"), "no negative width: {svg}");
     }
 
     #[test]

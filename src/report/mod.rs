@@ -26,30 +26,36 @@ pub fn week_start_ms(at_ms: i64) -> i64 {
     at_ms - (at_ms - MONDAY_ZERO_MS).rem_euclid(WEEK_MS)
 }
 
-fn vietnam() -> jiff::tz::TimeZone {
+/// Vietnam's time zone, for reading and writing times as staff, banks and residents do
+/// whatever zone the box runs in.
+pub fn vietnam() -> jiff::tz::TimeZone {
     jiff::tz::TimeZone::fixed(
         jiff::tz::Offset::from_seconds(VIETNAM_OFFSET_SECS).unwrap_or(jiff::tz::Offset::UTC),
     )
 }
 
-/// `2026-11-02`: the Vietnam date of an instant.
-pub fn vietnam_date(at_ms: i64) -> String {
+/// An instant in Vietnam time as `pattern` (strftime) writes it; `… ms` when out of range.
+fn vietnam_format(at_ms: i64, pattern: &str) -> String {
     match jiff::Timestamp::from_millisecond(at_ms) {
-        Ok(t) => t.to_zoned_datetime(vietnam()).date().to_string(),
+        Ok(t) => t.to_zoned_datetime(vietnam()).strftime(pattern).to_string(),
         Err(_) => format!("{at_ms} ms"),
     }
+}
+
+/// `2026-11-02`: the Vietnam date of an instant.
+pub fn vietnam_date(at_ms: i64) -> String {
+    vietnam_format(at_ms, "%Y-%m-%d")
+}
+
+/// `2026-11-23 10:15` in Vietnam time, for pages, CSV and the CLI.
+pub fn vietnam_time(at_ms: i64) -> String {
+    vietnam_format(at_ms, "%Y-%m-%d %H:%M")
 }
 
 /// `2026-11-02T09:30:00+07:00`: ISO 8601 with Vietnam's offset, as Open311 and the CSV
 /// files give times, so a reader sees the committee's own clock.
 pub fn vietnam_datetime(at_ms: i64) -> String {
-    match jiff::Timestamp::from_millisecond(at_ms) {
-        Ok(t) => t
-            .to_zoned_datetime(vietnam())
-            .strftime("%Y-%m-%dT%H:%M:%S%:z")
-            .to_string(),
-        Err(_) => format!("{at_ms} ms"),
-    }
+    vietnam_format(at_ms, "%Y-%m-%dT%H:%M:%S%:z")
 }
 
 /// The instant a Vietnam date begins (00:00 at UTC+7).

@@ -46,28 +46,7 @@ impl Store {
         }
         let mut conn = self.lock();
         let tx = Store::write_tx(&mut conn)?;
-        for room in &all {
-            let revoked: Option<Option<i64>> = tx
-                .query_row(
-                    "SELECT revoked_at_ms FROM rooms WHERE id = ?1",
-                    params![room],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            match revoked {
-                None => {
-                    return Err(StoreError::Refused(format!(
-                        "no room {room:?} is enrolled; `phonghop hub list-rooms` shows the room ids"
-                    )));
-                }
-                Some(Some(_)) => {
-                    return Err(StoreError::Refused(format!(
-                        "room {room:?} was revoked; enroll it again before inviting it"
-                    )));
-                }
-                Some(None) => {}
-            }
-        }
+        super::schedule::check_rooms(&tx, &all)?;
         let rooms_json = serde_json::to_string(&all).unwrap_or_else(|_| "[]".into());
         tx.execute(
             "INSERT INTO meetings (id, host_room, rooms_json, started_at_ms) VALUES (?1, ?2, ?3, ?4)",

@@ -36,8 +36,12 @@ fn scheduled_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ScheduledMeet
     })
 }
 
-/// Refuses rooms that are not enrolled or were revoked, naming the first such room.
-fn check_rooms(tx: &rusqlite::Transaction<'_>, rooms: &[String]) -> Result<(), StoreError> {
+/// Refuses rooms that are not enrolled or were revoked, naming the first such room: the
+/// schedule and a meeting started now invite rooms alike.
+pub(super) fn check_rooms(
+    tx: &rusqlite::Transaction<'_>,
+    rooms: &[String],
+) -> Result<(), StoreError> {
     for room in rooms {
         let revoked: Option<Option<i64>> = tx
             .query_row(

@@ -207,24 +207,41 @@ impl Store {
 
     /// Disables an account, ends its sessions and revokes its tokens. `false` when unknown.
     pub fn disable_staff_user(&self, login: &str, now_ms: i64) -> Result<bool, StoreError> {
+        self.change_account(
+            "UPDATE staff_users SET disabled_at_ms = coalesce(disabled_at_ms, ?2)
+             WHERE login = ?1 RETURNING id",
+            params![login, now_ms],
+            now_ms,
+            |tx, id| {
+                tx.execute(
+                    "UPDATE staff_tokens SET revoked_at_ms = ?2 WHERE user_id = ?1 AND revoked_at_ms IS NULL",
+                    params![id, now_ms],
+                )?;
+                Ok(())
+            },
+        )
+    }
+
+    /// Runs `update` (an `UPDATE staff_users ... RETURNING id` of one login), ends that
+    /// account's sessions and runs `then` with its id, all in one transaction; `false` when
+    /// no account matched.
+    fn change_account(
+        &self,
+        update: &str,
+        update_params: impl rusqlite::Params,
+        now_ms: i64,
+        then: impl FnOnce(&rusqlite::Transaction<'_>, i64) -> Result<(), StoreError>,
+    ) -> Result<bool, StoreError> {
         let mut conn = self.lock();
         let tx = Store::write_tx(&mut conn)?;
         let id: Option<i64> = tx
-            .query_row(
-                "UPDATE staff_users SET disabled_at_ms = coalesce(disabled_at_ms, ?2)
-                 WHERE login = ?1 RETURNING id",
-                params![login, now_ms],
-                |r| r.get(0),
-            )
+            .query_row(update, update_params, |r| r.get(0))
             .optional()?;
         let Some(id) = id else {
             return Ok(false);
         };
         end_sessions(&tx, id, now_ms)?;
-        tx.execute(
-            "UPDATE staff_tokens SET revoked_at_ms = ?2 WHERE user_id = ?1 AND revoked_at_ms IS NULL",
-            params![id, now_ms],
-        )?;
+        then(&tx, id)?;
         tx.commit()?;
         Ok(true)
     }
@@ -238,31 +255,24 @@ impl Store {
         expires_at_ms: i64,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.lock();
-        let tx = Store::write_tx(&mut conn)?;
-        let id: Option<i64> = tx
-            .query_row(
-                "UPDATE staff_users SET password_hash = NULL, failed_logins = 0, locked_until_ms = NULL
-                 WHERE login = ?1 RETURNING id",
-                params![login],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let Some(id) = id else {
-            return Ok(false);
-        };
-        end_sessions(&tx, id, now_ms)?;
-        tx.execute(
-            "UPDATE staff_password_links SET used_at_ms = ?2 WHERE user_id = ?1 AND used_at_ms IS NULL",
-            params![id, now_ms],
-        )?;
-        tx.execute(
-            "INSERT INTO staff_password_links (token_hash, user_id, created_at_ms, expires_at_ms)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![link_hash, id, now_ms, expires_at_ms],
-        )?;
-        tx.commit()?;
-        Ok(true)
+        self.change_account(
+            "UPDATE staff_users SET password_hash = NULL, failed_logins = 0, locked_until_ms = NULL
+             WHERE login = ?1 RETURNING id",
+            params![login],
+            now_ms,
+            |tx, id| {
+                tx.execute(
+                    "UPDATE staff_password_links SET used_at_ms = ?2 WHERE user_id = ?1 AND used_at_ms IS NULL",
+                    params![id, now_ms],
+                )?;
+                tx.execute(
+                    "INSERT INTO staff_password_links (token_hash, user_id, created_at_ms, expires_at_ms)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![link_hash, id, now_ms, expires_at_ms],
+                )?;
+                Ok(())
+            },
+        )
     }
 
     /// Stores a set-password link for a new account.

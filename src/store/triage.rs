@@ -152,6 +152,27 @@ fn scoped_id(
 }
 
 impl Store {
+    /// Runs `change` on item `code` (its id given) in one write transaction when
+    /// `scope_unit` may touch the item; commits only what `change` accepts.
+    fn change_scoped(
+        &self,
+        code: &str,
+        scope_unit: Option<&str>,
+        change: impl FnOnce(&Transaction<'_>, &str) -> Result<Result<(), TriageRefusal>, StoreError>,
+    ) -> Result<Result<(), TriageRefusal>, StoreError> {
+        let mut conn = self.lock();
+        let tx = Store::write_tx(&mut conn)?;
+        let id = match scoped_id(&tx, code, scope_unit)? {
+            Ok(id) => id,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+        if let Err(refusal) = change(&tx, &id)? {
+            return Ok(Err(refusal));
+        }
+        tx.commit()?;
+        Ok(Ok(()))
+    }
+
     /// One page of the inbox, newest first, and how many items match in all.
     pub fn triage_page(
         &self,
@@ -326,19 +347,14 @@ impl Store {
         text: &str,
         now_ms: i64,
     ) -> Result<Result<(), TriageRefusal>, StoreError> {
-        let mut conn = self.lock();
-        let tx = Store::write_tx(&mut conn)?;
-        let id = match scoped_id(&tx, code, scope_unit)? {
-            Ok(id) => id,
-            Err(refusal) => return Ok(Err(refusal)),
-        };
-        tx.execute(
-            "INSERT INTO feedback_notes (feedback_id, author, at_ms, text) VALUES (?1, ?2, ?3, ?4)",
-            params![id, author, now_ms, text],
-        )?;
-        append_audit(&tx, &id, author, AuditAction::Note, text, now_ms)?;
-        tx.commit()?;
-        Ok(Ok(()))
+        self.change_scoped(code, scope_unit, |tx, id| {
+            tx.execute(
+                "INSERT INTO feedback_notes (feedback_id, author, at_ms, text) VALUES (?1, ?2, ?3, ?4)",
+                params![id, author, now_ms, text],
+            )?;
+            append_audit(tx, id, author, AuditAction::Note, text, now_ms)?;
+            Ok(Ok(()))
+        })
     }
 
     /// Hands an item to `unit`'s staff (a province decision: no scope is taken).
@@ -395,43 +411,38 @@ impl Store {
         by_staff: &str,
         now_ms: i64,
     ) -> Result<Result<(), TriageRefusal>, StoreError> {
-        let mut conn = self.lock();
-        let tx = Store::write_tx(&mut conn)?;
-        let id = match scoped_id(&tx, code, scope_unit)? {
-            Ok(id) => id,
-            Err(refusal) => return Ok(Err(refusal)),
-        };
-        let is_hidden: bool = tx.query_row(
-            "SELECT hidden FROM feedback WHERE id = ?1",
-            params![id],
-            |r| r.get(0),
-        )?;
-        match (is_hidden, hidden) {
-            (true, true) => return Ok(Err(TriageRefusal::AlreadyHidden(code.to_owned()))),
-            (false, false) => return Ok(Err(TriageRefusal::NotHidden(code.to_owned()))),
-            _ => {}
-        }
-        if hidden {
-            tx.execute(
-                "UPDATE feedback SET hidden = 1, hidden_by = ?2, hidden_reason = ?3, hidden_at_ms = ?4
-                 WHERE id = ?1",
-                params![id, by_staff, reason, now_ms],
-            )?;
-        } else {
-            tx.execute(
-                "UPDATE feedback SET hidden = 0, hidden_by = NULL, hidden_reason = NULL,
-                    hidden_at_ms = NULL WHERE id = ?1",
+        self.change_scoped(code, scope_unit, |tx, id| {
+            let is_hidden: bool = tx.query_row(
+                "SELECT hidden FROM feedback WHERE id = ?1",
                 params![id],
+                |r| r.get(0),
             )?;
-        }
-        let action = if hidden {
-            AuditAction::Hide
-        } else {
-            AuditAction::Unhide
-        };
-        append_audit(&tx, &id, by_staff, action, reason, now_ms)?;
-        tx.commit()?;
-        Ok(Ok(()))
+            match (is_hidden, hidden) {
+                (true, true) => return Ok(Err(TriageRefusal::AlreadyHidden(code.to_owned()))),
+                (false, false) => return Ok(Err(TriageRefusal::NotHidden(code.to_owned()))),
+                _ => {}
+            }
+            if hidden {
+                tx.execute(
+                    "UPDATE feedback SET hidden = 1, hidden_by = ?2, hidden_reason = ?3, hidden_at_ms = ?4
+                     WHERE id = ?1",
+                    params![id, by_staff, reason, now_ms],
+                )?;
+            } else {
+                tx.execute(
+                    "UPDATE feedback SET hidden = 0, hidden_by = NULL, hidden_reason = NULL,
+                        hidden_at_ms = NULL WHERE id = ?1",
+                    params![id],
+                )?;
+            }
+            let action = if hidden {
+                AuditAction::Hide
+            } else {
+                AuditAction::Unhide
+            };
+            append_audit(tx, id, by_staff, action, reason, now_ms)?;
+            Ok(Ok(()))
+        })
     }
 }
 

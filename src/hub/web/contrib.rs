@@ -19,10 +19,11 @@ use super::flash::{Done, see_other};
 use super::forms::{NoFields, ProvinceForm, ProvincePage, broken, refused};
 use super::{Lang, PageError, Staff, csrf_input, layout, t, t_args};
 use crate::contrib::campaign::CampaignInput;
-use crate::contrib::{Campaign, EntryKind, PledgeStatus, format_vnd, vietnam_time};
+use crate::contrib::{Campaign, EntryKind, PledgeStatus, format_vnd};
 use crate::hub::Hub;
 use crate::hub::campaigns::{self, CampaignError};
 use crate::hub::pledges::{self, PledgeError, PledgeMethod, StaffPledgeRequest};
+use crate::report::vietnam_time;
 use crate::store::{LedgerEntry, StaffNote, Store, StoreError};
 
 /// Who did a ledger action, as kept in the ledger: name and login.

@@ -86,15 +86,19 @@ struct BadFilter {
 fn vietnam_day_ms(date: &str, days: i64) -> Option<i64> {
     let date: jiff::civil::Date = date.parse().ok()?;
     let date = date.checked_add(jiff::Span::new().days(days)).ok()?;
-    let zone = jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(
-        crate::contrib::VIETNAM_UTC_OFFSET_HOURS,
-    ));
-    Some(
-        date.to_zoned_datetime(zone)
-            .ok()?
-            .timestamp()
-            .as_millisecond(),
-    )
+    crate::report::vietnam_midnight_ms(date)
+}
+
+impl BadFilter {
+    /// The 400 page naming the field to fix.
+    fn page(&self, staff: &Staff, lang: Lang) -> PageError {
+        PageError::new(
+            StatusCode::BAD_REQUEST,
+            Some(staff),
+            lang,
+            &t_args(lang, self.key, &[("given", &self.given)]),
+        )
+    }
 }
 
 fn filter_of(
@@ -164,7 +168,7 @@ fn category_name(hub: &Hub, lang: Lang, id: &str) -> String {
 }
 
 fn time(ms: i64) -> String {
-    crate::contrib::vietnam_time(ms)
+    crate::report::vietnam_time(ms)
 }
 
 /// The first `chars` characters of `text`, with an ellipsis when cut.
@@ -190,14 +194,7 @@ pub(crate) async fn inbox(
     lang: Lang,
     Query(query): Query<InboxQuery>,
 ) -> Result<Response, PageError> {
-    let filter = filter_of(&query, true).map_err(|bad| {
-        PageError::new(
-            StatusCode::BAD_REQUEST,
-            Some(&staff),
-            lang,
-            &t_args(lang, bad.key, &[("given", &bad.given)]),
-        )
-    })?;
+    let filter = filter_of(&query, true).map_err(|bad| bad.page(&staff, lang))?;
     let page: u32 = query.page.parse().unwrap_or(1).max(1);
     let scope = staff.scope();
     let (rows, total, units) = {
@@ -808,14 +805,7 @@ pub(crate) async fn export(
     lang: Lang,
     Query(query): Query<InboxQuery>,
 ) -> Result<Response, PageError> {
-    let filter = filter_of(&query, false).map_err(|bad| {
-        PageError::new(
-            StatusCode::BAD_REQUEST,
-            Some(&staff),
-            lang,
-            &t_args(lang, bad.key, &[("given", &bad.given)]),
-        )
-    })?;
+    let filter = filter_of(&query, false).map_err(|bad| bad.page(&staff, lang))?;
     let scope = staff.scope();
     let rows = hub
         .store

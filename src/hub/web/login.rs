@@ -83,7 +83,7 @@ pub(crate) async fn form(State(hub): State<Arc<Hub>>, lang: Lang) -> Response {
 
 /// `HH:MM` in Vietnam time, for "try again after".
 fn clock_time(ms: i64) -> String {
-    crate::contrib::vietnam_time(ms).chars().skip(11).collect()
+    crate::report::vietnam_time(ms).chars().skip(11).collect()
 }
 
 pub(crate) async fn submit(

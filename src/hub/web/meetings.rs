@@ -69,7 +69,7 @@ pub(crate) async fn list(
                     p class="hint" {
                         (m.id)
                         @if let Some(at) = started.get(&m.id) {
-                            " · " (t_args(lang, "meeting-since", &[("time", &crate::contrib::vietnam_time(*at))]))
+                            " · " (t_args(lang, "meeting-since", &[("time", &crate::report::vietnam_time(*at))]))
                         }
                     }
                     ul class="roster" {
@@ -127,12 +127,19 @@ pub(crate) async fn list(
     Ok(layout(&t(lang, "meetings-title"), Some(&staff), lang, body))
 }
 
-/// A form's fields in order, repeated names kept (the rooms' checkboxes), which
-/// `axum::Form` into a struct cannot express.
-fn fields(body: &str) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(body.as_bytes())
+/// A posted form's fields in order, repeated names kept (the rooms' checkboxes), which
+/// `axum::Form` into a struct cannot express; a 403 page unless it carries the session's
+/// CSRF token.
+fn signed_fields(
+    staff: &crate::hub::auth::Staff,
+    lang: super::Lang,
+    body: &str,
+) -> Result<Vec<(String, String)>, PageError> {
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
+        .collect();
+    check_csrf(staff, field(&fields, "csrf"), lang)?;
+    Ok(fields)
 }
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
@@ -142,19 +149,22 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
         .map_or("", |(_, v)| v.as_str())
 }
 
+/// Every value of a repeated field (checkboxes), in order.
+fn values<'a>(fields: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = &'a str> {
+    fields
+        .iter()
+        .filter(move |(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
 pub(crate) async fn start(
     State(hub): State<Arc<Hub>>,
     ProvincePage { staff, lang }: ProvincePage,
     body: String,
 ) -> Result<Response, PageError> {
-    let fields = fields(&body);
-    check_csrf(&staff, field(&fields, "csrf"), lang)?;
+    let fields = signed_fields(&staff, lang, &body)?;
     let host = field(&fields, "host").to_owned();
-    let rooms: Vec<String> = fields
-        .iter()
-        .filter(|(k, _)| k == "rooms")
-        .map(|(_, v)| v.clone())
-        .collect();
+    let rooms: Vec<String> = values(&fields, "rooms").map(str::to_owned).collect();
     if host.is_empty() {
         return Ok(refused(
             &staff,
@@ -318,16 +328,14 @@ pub(crate) async fn schedule(
     ProvincePage { staff, lang }: ProvincePage,
     body: String,
 ) -> Result<Response, PageError> {
-    let fields = fields(&body);
-    check_csrf(&staff, field(&fields, "csrf"), lang)?;
+    let fields = signed_fields(&staff, lang, &body)?;
     let host = field(&fields, "host").to_owned();
     // The host is invited too, as the CLI asks it to be named.
     let mut rooms = vec![host.clone()];
     rooms.extend(
-        fields
-            .iter()
-            .filter(|(k, v)| k == "rooms" && *v != host)
-            .map(|(_, v)| v.clone()),
+        values(&fields, "rooms")
+            .filter(|v| *v != host)
+            .map(str::to_owned),
     );
     let request = PlanRequest {
         title: field(&fields, "title").to_owned(),
@@ -404,7 +412,7 @@ async fn attendance(
 }
 
 fn minutes_or_dash(ms: Option<i64>) -> String {
-    ms.map_or_else(|| "—".to_owned(), crate::contrib::vietnam_time)
+    ms.map_or_else(|| "—".to_owned(), crate::report::vietnam_time)
 }
 
 /// `/staff/meetings/{id}/report`: who attended, from when to when, hands and floor.

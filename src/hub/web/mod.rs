@@ -205,32 +205,29 @@ impl IntoResponse for PageError {
     }
 }
 
-/// 403 page unless `given` is the signed-in session's CSRF token.
-pub(crate) fn check_csrf(staff: &Staff, given: &str, lang: Lang) -> Result<(), PageError> {
-    if staff.csrf().is_some() && staff.csrf_matches(given) {
+/// `Ok` when `allowed`, else a 403 page saying `message`.
+fn allow(allowed: bool, staff: &Staff, lang: Lang, message: &str) -> Result<(), PageError> {
+    if allowed {
         Ok(())
     } else {
         Err(PageError::new(
             StatusCode::FORBIDDEN,
             Some(staff),
             lang,
-            &t(lang, "form-expired"),
+            message,
         ))
     }
 }
 
+/// 403 page unless `given` is the signed-in session's CSRF token.
+pub(crate) fn check_csrf(staff: &Staff, given: &str, lang: Lang) -> Result<(), PageError> {
+    let matches = staff.csrf().is_some() && staff.csrf_matches(given);
+    allow(matches, staff, lang, &t(lang, "form-expired"))
+}
+
 /// 403 page for commune staff on a province-only page.
 pub(crate) fn require_province(staff: &Staff, lang: Lang) -> Result<(), PageError> {
-    if staff.is_province_admin() {
-        Ok(())
-    } else {
-        Err(PageError::new(
-            StatusCode::FORBIDDEN,
-            Some(staff),
-            lang,
-            "403 — forbidden",
-        ))
-    }
+    allow(staff.is_province_admin(), staff, lang, "403 — forbidden")
 }
 
 /// A page that says what went wrong, in the layout.

@@ -24,13 +24,6 @@ use crate::hub::news_api::{self, NewsError, Poster};
 use crate::news::{NewsDraft, NewsRefusal, NewsRow};
 use crate::store::NewsChangeRefusal;
 
-/// Staff type times in Vietnam's time, whatever zone the hub's server runs in.
-fn vietnam() -> jiff::tz::TimeZone {
-    jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(
-        crate::contrib::VIETNAM_UTC_OFFSET_HOURS,
-    ))
-}
-
 /// What the member sees when a post or a picture is refused: the rule in her language.
 fn refusal_text(lang: Lang, error: &NewsError) -> String {
     let n = |v: usize| v.to_string();
@@ -116,7 +109,7 @@ impl PostForm {
             if text.trim().is_empty() {
                 return Ok(None);
             }
-            crate::news::parse_time(text, end_of_day, &vietnam())
+            crate::news::parse_time(text, end_of_day, &crate::report::vietnam())
                 .map(Some)
                 .ok_or(NewsError::Refused(NewsRefusal::Window {
                     from: self.from.clone(),
@@ -233,10 +226,10 @@ fn list_markup(hub: &Hub, staff: &Staff, lang: Lang, poster: &Poster, rows: &[Ne
                 p class="meta" {
                     span class={ "state " (state_of(row, now)) } { (t(lang, state_of(row, now))) }
                     " · " (units_text(hub, lang, &row.units))
-                    " · " (crate::contrib::vietnam_time(row.shown_from_ms))
+                    " · " (crate::report::vietnam_time(row.shown_from_ms))
                     " → "
                     @match row.shown_until_ms {
-                        Some(until) => (crate::contrib::vietnam_time(until)),
+                        Some(until) => (crate::report::vietnam_time(until)),
                         None => (t(lang, "news-until-withdrawn")),
                     }
                     " · " (t_args(lang, "news-by", &[("login", &row.created_by)]))

@@ -270,6 +270,26 @@ pub(crate) async fn page(
         Some(unit) => names.unit(unit),
         None => hub.config.province().name.clone(),
     };
+    // Every part of the report alike: heading, a note, chart, table, the table's CSV file.
+    let part = |heading: &str,
+                note: Option<&str>,
+                chart: &str,
+                which: Table,
+                head: Markup,
+                rows: Markup| {
+        html! {
+            section class="report-part" {
+                h2 { (t(lang, heading)) }
+                @if let Some(note) = note { p class="hint" { (t(lang, note)) } }
+                (chart_figure(&charts, chart))
+                div class="table-wrap" { table {
+                    thead { tr { (head) } }
+                    tbody { (rows) }
+                } }
+                (csv_link(which, &period, lang))
+            }
+        }
+    };
     let body = html! {
         link rel="stylesheet" href=(static_url("reports.css"));
         form class="period" method="get" action="/staff/reports" {
@@ -282,98 +302,62 @@ pub(crate) async fn page(
         }
         p class="no-print hint" { (t(lang, "reports-print-hint")) }
 
-        section class="report-part" {
-            h2 { (t(lang, "reports-chart-categories")) }
-            (chart_figure(&charts, "categories"))
-            div class="table-wrap" { table {
-                thead { tr { th { (t(lang, "reports-week")) } th { (t(lang, "reports-category")) } th class="num" { (t(lang, "reports-count")) } } }
-                tbody { @for r in &report.by_category_week {
-                    tr { td { (vietnam_date(r.week_start_ms)) } td { (names.category(&r.category)) } td class="num" { (r.count) } }
-                } }
-            } }
-            (csv_link(Table::CategoryWeeks, &period, lang))
-        }
-        section class="report-part" {
-            h2 { (t(lang, "reports-chart-communes")) }
-            (chart_figure(&charts, "communes"))
-            div class="table-wrap" { table {
-                thead { tr { th { (t(lang, "reports-commune")) } th class="num" { (t(lang, "reports-count")) } } }
-                tbody { @for r in &report.by_unit {
-                    tr { td { (names.unit(&r.unit_id)) } td class="num" { (r.count) } }
-                } }
-            } }
-            (csv_link(Table::Units, &period, lang))
-        }
-        section class="report-part" {
-            h2 { (t(lang, "reports-chart-reply-times")) }
-            (chart_figure(&charts, "reply_times"))
-            div class="table-wrap" { table {
-                thead { tr {
-                    th { (t(lang, "reports-week")) } th class="num" { (t(lang, "reports-submitted")) }
-                    th class="num" { (t(lang, "reports-replied")) } th class="num" { (t(lang, "reports-median-hours")) }
-                    th class="num" { (t(lang, "reports-p90-hours")) }
-                } }
-                tbody { @for r in &report.reply_times {
-                    tr {
-                        td { (vietnam_date(r.week_start_ms)) } td class="num" { (r.submitted) } td class="num" { (r.replied) }
-                        td class="num" { (hours(r.median_secs)) } td class="num" { (hours(r.p90_secs)) }
-                    }
-                } }
-            } }
-            (csv_link(Table::ReplyTimes, &period, lang))
-        }
-        section class="report-part" {
-            h2 { (t(lang, "reports-chart-ratings")) }
-            (chart_figure(&charts, "ratings"))
-            div class="table-wrap" { table {
-                thead { tr {
-                    th { (t(lang, "reports-week")) } th class="num" { (t(lang, "reports-ratings")) }
-                    th class="num" { (t(lang, "reports-mean-score")) } th class="num" { (t(lang, "reports-satisfied")) }
-                } }
-                tbody { @for r in &report.ratings {
-                    tr {
-                        td { (vietnam_date(r.week_start_ms)) } td class="num" { (r.ratings) }
-                        td class="num" { (r.mean_score.map_or_else(|| "—".to_owned(), |m| format!("{m:.2}"))) }
-                        td class="num" { (r.satisfied) }
-                    }
-                } }
-            } }
-            (csv_link(Table::Ratings, &period, lang))
-        }
-        section class="report-part" {
-            h2 { (t(lang, "reports-chart-campaigns")) }
-            @if report.unit.is_some() { p class="hint" { (t(lang, "reports-campaigns-unit-note")) } }
-            (chart_figure(&charts, "campaigns"))
-            div class="table-wrap" { table {
-                thead { tr {
-                    th { (t(lang, "reports-campaign")) } th class="num" { (t(lang, "reports-confirmed-vnd")) }
-                    th class="num" { (t(lang, "reports-donors")) }
-                } }
-                tbody { @for r in &report.campaigns {
-                    tr { td { (r.title) } td class="num" { (crate::contrib::format_vnd(r.confirmed_vnd)) } td class="num" { (r.donors) } }
-                } }
-            } }
-            (csv_link(Table::Campaigns, &period, lang))
-        }
-        section class="report-part" {
-            h2 { (t(lang, "reports-chart-meetings")) }
-            (chart_figure(&charts, "meetings"))
-            div class="table-wrap" { table {
-                thead { tr {
-                    th { (t(lang, "reports-started")) } th { (t(lang, "reports-host")) }
-                    th class="num" { (t(lang, "reports-rooms-invited")) } th class="num" { (t(lang, "reports-browser-links")) }
-                    th { (t(lang, "reports-ended")) }
-                } }
-                tbody { @for m in &report.meetings {
-                    tr {
-                        td { (vietnam_datetime(m.started_at_ms)) } td { (names.unit(&m.host_unit_id)) }
-                        td class="num" { (m.rooms_invited) } td class="num" { (m.browser_links) }
-                        td { (m.ended_at_ms.map(vietnam_datetime).unwrap_or_else(|| t(lang, "reports-running"))) }
-                    }
-                } }
-            } }
-            (csv_link(Table::Meetings, &period, lang))
-        }
+        (part("reports-chart-categories", None, "categories", Table::CategoryWeeks,
+            html! { th { (t(lang, "reports-week")) } th { (t(lang, "reports-category")) } th class="num" { (t(lang, "reports-count")) } },
+            html! { @for r in &report.by_category_week {
+                tr { td { (vietnam_date(r.week_start_ms)) } td { (names.category(&r.category)) } td class="num" { (r.count) } }
+            } }))
+        (part("reports-chart-communes", None, "communes", Table::Units,
+            html! { th { (t(lang, "reports-commune")) } th class="num" { (t(lang, "reports-count")) } },
+            html! { @for r in &report.by_unit {
+                tr { td { (names.unit(&r.unit_id)) } td class="num" { (r.count) } }
+            } }))
+        (part("reports-chart-reply-times", None, "reply_times", Table::ReplyTimes,
+            html! {
+                th { (t(lang, "reports-week")) } th class="num" { (t(lang, "reports-submitted")) }
+                th class="num" { (t(lang, "reports-replied")) } th class="num" { (t(lang, "reports-median-hours")) }
+                th class="num" { (t(lang, "reports-p90-hours")) }
+            },
+            html! { @for r in &report.reply_times {
+                tr {
+                    td { (vietnam_date(r.week_start_ms)) } td class="num" { (r.submitted) } td class="num" { (r.replied) }
+                    td class="num" { (hours(r.median_secs)) } td class="num" { (hours(r.p90_secs)) }
+                }
+            } }))
+        (part("reports-chart-ratings", None, "ratings", Table::Ratings,
+            html! {
+                th { (t(lang, "reports-week")) } th class="num" { (t(lang, "reports-ratings")) }
+                th class="num" { (t(lang, "reports-mean-score")) } th class="num" { (t(lang, "reports-satisfied")) }
+            },
+            html! { @for r in &report.ratings {
+                tr {
+                    td { (vietnam_date(r.week_start_ms)) } td class="num" { (r.ratings) }
+                    td class="num" { (r.mean_score.map_or_else(|| "—".to_owned(), |m| format!("{m:.2}"))) }
+                    td class="num" { (r.satisfied) }
+                }
+            } }))
+        (part("reports-chart-campaigns", report.unit.is_some().then_some("reports-campaigns-unit-note"),
+            "campaigns", Table::Campaigns,
+            html! {
+                th { (t(lang, "reports-campaign")) } th class="num" { (t(lang, "reports-confirmed-vnd")) }
+                th class="num" { (t(lang, "reports-donors")) }
+            },
+            html! { @for r in &report.campaigns {
+                tr { td { (r.title) } td class="num" { (crate::contrib::format_vnd(r.confirmed_vnd)) } td class="num" { (r.donors) } }
+            } }))
+        (part("reports-chart-meetings", None, "meetings", Table::Meetings,
+            html! {
+                th { (t(lang, "reports-started")) } th { (t(lang, "reports-host")) }
+                th class="num" { (t(lang, "reports-rooms-invited")) } th class="num" { (t(lang, "reports-browser-links")) }
+                th { (t(lang, "reports-ended")) }
+            },
+            html! { @for m in &report.meetings {
+                tr {
+                    td { (vietnam_datetime(m.started_at_ms)) } td { (names.unit(&m.host_unit_id)) }
+                    td class="num" { (m.rooms_invited) } td class="num" { (m.browser_links) }
+                    td { (m.ended_at_ms.map(vietnam_datetime).unwrap_or_else(|| t(lang, "reports-running"))) }
+                }
+            } }))
     };
     Ok(layout(&t(lang, "reports-title"), Some(&staff), lang, body))
 }

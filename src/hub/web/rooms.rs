@@ -12,9 +12,9 @@ use axum::http::StatusCode;
 use maud::{Markup, html};
 
 use super::{Lang, PageError, layout, t, t_args};
-use crate::contrib::vietnam_time;
 use crate::hub::Hub;
 use crate::hub::auth::StaffPage;
+use crate::report::vietnam_time;
 use crate::wire::{MediaSource, MediaSourceKind};
 
 /// A report older than this is shown as stale: the room sends one every few minutes while
