@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod backoff;
 pub mod bench;
+pub mod bench_crash;
 pub mod bench_meeting;
 pub mod cli;
 pub mod clock;

@@ -45,6 +45,8 @@ pub enum CliError {
     #[error(transparent)]
     BenchMeeting(#[from] crate::bench_meeting::BenchMeetingError),
     #[error(transparent)]
+    BenchCrash(#[from] crate::bench_crash::CrashError),
+    #[error(transparent)]
     Tls(#[from] crate::hub::tls::TlsError),
     #[error(transparent)]
     DataDir(#[from] crate::datadir::DataDirError),
@@ -97,6 +99,7 @@ impl CliError {
             | CliError::Demo(_)
             | CliError::Bench(_)
             | CliError::BenchMeeting(_)
+            | CliError::BenchCrash(_)
             | CliError::Tls(_)
             | CliError::DataDir(_)
             | CliError::Kiosk(_)
