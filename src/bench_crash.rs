@@ -31,7 +31,11 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(120);
 /// start-up (opening, migrating) and most hit the load.
 const KILL_WINDOW_MS: u64 = 900;
 /// The unit the bench's rooms belong to (in the demo hub's configuration).
-const UNIT: &str = "lao-chai";
+pub(crate) const UNIT: &str = "lao-chai";
+/// The room child's pause between submissions: 50 a second is far above any lobby's rate
+/// and still puts a submission in flight at most kills, while a 1,000-kill run stays well
+/// inside the 24,389 ticket codes one room can make.
+const SUBMIT_PAUSE: Duration = Duration::from_millis(20);
 /// What every submission's text starts with, followed by its number.
 const ROOM_TEXT: &str = "crash-bench room item ";
 const HUB_TEXT: &str = "crash-bench hub item ";
@@ -43,7 +47,7 @@ const GENERIC_SECRET: &str = "crash-bench-generic-secret-0123456789";
 const CASSO_SECRET: &str = "crash-bench-casso-secret-0123456789";
 /// Ticket codes a room can make under its prefix (three characters of the code alphabet);
 /// the hub's uploader numbers its codes and stops making feedback before running out.
-const HUB_FEEDBACK_MAX: usize = 20_000;
+pub(crate) const HUB_FEEDBACK_MAX: usize = 20_000;
 
 /// The bench's own child process: a room that submits numbered feedback as fast as the
 /// kiosk service takes it, printing `try N` before and `ack N CODE` after each receipt.
@@ -83,6 +87,8 @@ pub enum CrashError {
     NotDrained { missing: usize, limit_secs: u64 },
     #[error("the room child: {0}")]
     Child(String),
+    #[error("the room ended by itself before kill {kill} (its log: {log})")]
+    ChildEnded { kill: usize, log: String },
 }
 
 fn setup(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> CrashError {
@@ -174,14 +180,14 @@ fn median_and_max(mut ms: Vec<f64>) -> (f64, f64) {
     (median, ms.last().copied().unwrap_or(0.0))
 }
 
-fn log_tail(path: &Path) -> String {
+pub(crate) fn log_tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     let tail = lines[lines.len().saturating_sub(5)..].join(" | ");
     format!("{}: {tail}", path.display())
 }
 
-fn log_file(path: &Path) -> Result<std::fs::File, CrashError> {
+pub(crate) fn log_file(path: &Path) -> Result<std::fs::File, CrashError> {
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -235,6 +241,7 @@ pub async fn room_child(
             .map_err(|_| CrashError::Child("the room's service stopped".into()))?
             .map_err(|e| CrashError::Child(format!("submission {n} refused: {e}")))?;
         println!("ack {n} {}", receipt.ticket_code);
+        tokio::time::sleep(SUBMIT_PAUSE).await;
     }
     Ok(())
 }
@@ -377,11 +384,16 @@ async fn room_part(
                     Some(line) => note(line, &mut ready, &mut in_flight),
                     None => {
                         let _ = child.child.wait().await;
-                        return Err(CrashError::NoRestart {
-                            what: "room",
-                            kill: k,
-                            limit_secs: READY_LIMIT.as_secs(),
-                            log: log_tail(&log),
+                        let log = log_tail(&log);
+                        return Err(if ready {
+                            CrashError::ChildEnded { kill: k, log }
+                        } else {
+                            CrashError::NoRestart {
+                                what: "room",
+                                kill: k,
+                                limit_secs: READY_LIMIT.as_secs(),
+                                log,
+                            }
                         });
                     }
                 },
@@ -464,7 +476,7 @@ fn check_room_db(
 
 /// The hub's configuration: the demo's units, a fixed port (the same across restarts, as a
 /// real hub's), and `[bank]` taking Casso and the generic format.
-fn hub_toml(data_dir: &Path, port: u16) -> String {
+pub(crate) fn hub_toml(data_dir: &Path, port: u16) -> String {
     let listen = format!("127.0.0.1:{port}");
     crate::demo::DEMO_HUB_TOML
         .replace(
@@ -487,20 +499,20 @@ fn hub_toml(data_dir: &Path, port: u16) -> String {
 
 /// What the load tasks share with the killer: what was acknowledged.
 #[derive(Debug, Default)]
-struct HubLoad {
-    feedback_acked: BTreeSet<u64>,
-    transfers_acked: BTreeSet<String>,
-    retried: usize,
+pub(crate) struct HubLoad {
+    pub(crate) feedback_acked: BTreeSet<u64>,
+    pub(crate) transfers_acked: BTreeSet<String>,
+    pub(crate) retried: usize,
 }
 
 /// A delivery the load sends until it is answered 200.
-enum Delivery {
+pub(crate) enum Delivery {
     Upload(Vec<(u64, UploadItem)>),
     Generic(String, String),
     Casso(String, String),
 }
 
-fn feedback_item(n: u64, ticket_prefix: &str) -> UploadItem {
+pub(crate) fn feedback_item(n: u64, ticket_prefix: &str) -> UploadItem {
     let alphabet = crate::feedback::ticket::ALPHABET;
     let base = alphabet.len() as u64;
     let code: String = [n / (base * base), (n / base) % base, n % base]
@@ -524,7 +536,7 @@ fn feedback_item(n: u64, ticket_prefix: &str) -> UploadItem {
     }
 }
 
-fn generic_delivery(n: u64) -> Delivery {
+pub(crate) fn generic_delivery(n: u64) -> Delivery {
     let reference = format!("{REFERENCE_PREFIX}G{n}");
     let body = serde_json::json!({
         "id": format!("crash-generic-{n}"),
@@ -538,7 +550,7 @@ fn generic_delivery(n: u64) -> Delivery {
     Delivery::Generic(reference, body)
 }
 
-fn casso_delivery(n: u64) -> Delivery {
+pub(crate) fn casso_delivery(n: u64) -> Delivery {
     let reference = format!("{REFERENCE_PREFIX}C{n}");
     let body = serde_json::json!({
         "error": 0,
@@ -663,13 +675,14 @@ async fn send(
 
 /// One caller (the room's uploader, or a bank) sending deliveries one after another until
 /// `stop`, each until it is answered, as a real one retries.
-async fn caller(
+pub(crate) async fn caller(
     client: reqwest::Client,
     base: url::Url,
     credential: String,
     mut make: impl FnMut(u64) -> Option<Delivery> + Send,
     load: Arc<Mutex<HubLoad>>,
     stop: tokio_util::sync::CancellationToken,
+    pause: Duration,
 ) -> Result<(), CrashError> {
     let mut n = 0;
     while let Some(delivery) = make(n) {
@@ -688,11 +701,17 @@ async fn caller(
         if stop.is_cancelled() {
             break;
         }
+        if !pause.is_zero() {
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = stop.cancelled() => break,
+            }
+        }
     }
     Ok(())
 }
 
-fn spawn_hub(exe: &Path, config: &Path, log: &Path) -> Result<Child, CrashError> {
+pub(crate) fn spawn_hub(exe: &Path, config: &Path, log: &Path) -> Result<Child, CrashError> {
     Command::new(exe)
         .arg("hub")
         .arg("--config")
@@ -710,7 +729,7 @@ fn spawn_hub(exe: &Path, config: &Path, log: &Path) -> Result<Child, CrashError>
 }
 
 /// Polls `/healthz` until it answers; `None` if the process ended first.
-async fn wait_healthy(
+pub(crate) async fn wait_healthy(
     client: &reqwest::Client,
     child: &mut Child,
     base: &url::Url,
@@ -795,6 +814,7 @@ async fn hub_part(
             uploads,
             load.clone(),
             stop.clone(),
+            Duration::ZERO,
         )),
         tokio::spawn(caller(
             client.clone(),
@@ -803,6 +823,7 @@ async fn hub_part(
             |n| Some(generic_delivery(n)),
             load.clone(),
             stop.clone(),
+            Duration::ZERO,
         )),
         tokio::spawn(caller(
             client.clone(),
@@ -811,6 +832,7 @@ async fn hub_part(
             |n| Some(casso_delivery(n)),
             load.clone(),
             stop.clone(),
+            Duration::ZERO,
         )),
     ];
 

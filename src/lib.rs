@@ -8,6 +8,7 @@ pub mod backoff;
 pub mod bench;
 pub mod bench_crash;
 pub mod bench_meeting;
+pub mod bench_soak;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -47,6 +47,8 @@ pub enum CliError {
     #[error(transparent)]
     BenchCrash(#[from] crate::bench_crash::CrashError),
     #[error(transparent)]
+    BenchSoak(#[from] crate::bench_soak::SoakError),
+    #[error(transparent)]
     Tls(#[from] crate::hub::tls::TlsError),
     #[error(transparent)]
     DataDir(#[from] crate::datadir::DataDirError),
@@ -100,6 +102,7 @@ impl CliError {
             | CliError::Bench(_)
             | CliError::BenchMeeting(_)
             | CliError::BenchCrash(_)
+            | CliError::BenchSoak(_)
             | CliError::Tls(_)
             | CliError::DataDir(_)
             | CliError::Kiosk(_)

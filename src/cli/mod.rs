@@ -116,6 +116,15 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The hub and two rooms as processes in a meeting, with feedback uploads and bank
+    /// webhooks, for M minutes: memory and CPU of each process as JSON lines, then a summary
+    /// line with memory growth.
+    Soak {
+        #[arg(long, default_value_t = 10)]
+        minutes: u64,
+        #[arg(long, default_value_t = 10)]
+        sample_secs: u64,
+    },
     /// The room process `bench crash` starts and kills (not for people).
     #[command(hide = true)]
     CrashRoomChild {

@@ -211,6 +211,25 @@ fn bench(command: BenchCommand) -> Result<(), CliError> {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             }
         }
+        BenchCommand::Soak {
+            minutes,
+            sample_secs,
+        } => {
+            if minutes == 0 {
+                return Err(usage("--minutes must be at least 1"));
+            }
+            let options = crate::bench_soak::SoakOptions {
+                exe: std::env::current_exe().map_err(io("finding this binary"))?,
+                minutes,
+                sample_secs,
+            };
+            let summary = runtime()?.block_on(crate::bench_soak::soak(options, |sample| {
+                if let Ok(line) = serde_json::to_string(sample) {
+                    println!("{line}");
+                }
+            }))?;
+            println!("{}", serde_json::to_string(&summary)?);
+        }
         BenchCommand::CrashRoomChild {
             data_dir,
             hub_url,
