@@ -8,7 +8,7 @@ ifdef CI
 export CARGO_INCREMENTAL := 0
 endif
 
-.PHONY: demo test deps build lint unit-tests doc verify-units fault clean
+.PHONY: demo test deps build lint unit-tests doc verify-units fault fuzz clean
 
 deps:
 	./scripts/install-deps.sh
@@ -40,6 +40,20 @@ test: lint unit-tests doc verify-units
 # network namespace (needs root); see scripts/fault-network.sh.
 fault: build
 	./scripts/fault-network.sh
+
+# Fuzzing (not part of `make test`): each target in fuzz/ for FUZZ_SECS seconds with the
+# nightly toolchain, starting from fuzz/seeds/<target> (kept) and fuzz/corpus/<target> (grown,
+# not kept); a crash stops the run and leaves its input in fuzz/artifacts/<target>/.
+FUZZ_SECS ?= 60
+FUZZ_TARGETS := wire_messages vietqr_parse webhook_bodies webhook_signature_headers \
+	config_loader ticket_lookup sync_batch
+fuzz:
+	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+		mkdir -p corpus/$$t && \
+		$(CARGO) +nightly fuzz run -O $$t corpus/$$t seeds/$$t -- \
+			-max_total_time=$(FUZZ_SECS) -max_len=65536 || exit 1; \
+	done
 
 clean:
 	$(CARGO) clean

@@ -45,6 +45,10 @@ pub enum CliError {
     #[error(transparent)]
     BenchMeeting(#[from] crate::bench_meeting::BenchMeetingError),
     #[error(transparent)]
+    BenchCrash(#[from] crate::bench_crash::CrashError),
+    #[error(transparent)]
+    BenchSoak(#[from] crate::bench_soak::SoakError),
+    #[error(transparent)]
     Tls(#[from] crate::hub::tls::TlsError),
     #[error(transparent)]
     DataDir(#[from] crate::datadir::DataDirError),
@@ -103,6 +107,8 @@ impl CliError {
             | CliError::Demo(_)
             | CliError::Bench(_)
             | CliError::BenchMeeting(_)
+            | CliError::BenchCrash(_)
+            | CliError::BenchSoak(_)
             | CliError::Tls(_)
             | CliError::DataDir(_)
             | CliError::Kiosk(_)

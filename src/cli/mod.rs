@@ -107,6 +107,38 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// SIGKILL a room taking submissions, then a hub taking uploads and bank webhooks, N
+    /// times at seeded random moments; count what was acknowledged and lost or doubled.
+    Crash {
+        #[arg(long, default_value_t = 30)]
+        kills: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print one JSON object (the default prints it indented).
+        #[arg(long)]
+        json: bool,
+    },
+    /// The hub and two rooms as processes in a meeting, with feedback uploads and bank
+    /// webhooks, for M minutes: memory and CPU of each process as JSON lines, then a summary
+    /// line with memory growth.
+    Soak {
+        #[arg(long, default_value_t = 10)]
+        minutes: u64,
+        #[arg(long, default_value_t = 10)]
+        sample_secs: u64,
+    },
+    /// The room process `bench crash` starts and kills (not for people).
+    #[command(hide = true)]
+    CrashRoomChild {
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long)]
+        hub_url: url::Url,
+        #[arg(long)]
+        from: u64,
+        #[arg(long)]
+        no_submit: bool,
+    },
 }
 
 #[derive(Debug, Args)]

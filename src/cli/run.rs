@@ -198,6 +198,46 @@ fn bench(command: BenchCommand) -> Result<(), CliError> {
                 print!("{}", crate::bench_meeting::table(&report));
             }
         }
+        BenchCommand::Crash { kills, seed, json } => {
+            let options = crate::bench_crash::CrashOptions {
+                exe: std::env::current_exe().map_err(io("finding this binary"))?,
+                kills,
+                seed,
+            };
+            let report = runtime()?.block_on(crate::bench_crash::crash(options))?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            }
+        }
+        BenchCommand::Soak {
+            minutes,
+            sample_secs,
+        } => {
+            if minutes == 0 {
+                return Err(usage("--minutes must be at least 1"));
+            }
+            let options = crate::bench_soak::SoakOptions {
+                exe: std::env::current_exe().map_err(io("finding this binary"))?,
+                minutes,
+                sample_secs,
+            };
+            let summary = runtime()?.block_on(crate::bench_soak::soak(options, |sample| {
+                if let Ok(line) = serde_json::to_string(sample) {
+                    println!("{line}");
+                }
+            }))?;
+            println!("{}", serde_json::to_string(&summary)?);
+        }
+        BenchCommand::CrashRoomChild {
+            data_dir,
+            hub_url,
+            from,
+            no_submit,
+        } => runtime()?.block_on(crate::bench_crash::room_child(
+            data_dir, hub_url, from, !no_submit,
+        ))?,
     }
     Ok(())
 }

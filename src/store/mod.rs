@@ -6,6 +6,7 @@
 
 mod backup;
 mod contrib;
+mod crash_check;
 pub mod delivery;
 mod feedback;
 mod meetings;
