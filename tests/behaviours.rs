@@ -62,6 +62,7 @@ mod meeting_schedule_from_the_command_line;
 mod meeting_schedule_rooms_join_by_themselves;
 mod meeting_schedule_starts_on_time;
 mod meeting_schedule_through_the_staff_api;
+mod muted_room_is_not_heard;
 mod news_dashboard_posts_and_withdraws;
 mod news_kiosk_screen_shows_and_reads_the_news;
 mod news_posted_at_the_hub_reaches_the_kiosk;

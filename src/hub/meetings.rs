@@ -547,7 +547,8 @@ impl Meetings {
         }
     }
 
-    /// Recomputes who sees whom, tells the engine, and tells participants whose slots changed.
+    /// Recomputes who sees and hears whom, tells the engine, and tells participants whose
+    /// slots changed.
     fn reroute(&self, meeting_id: &str) {
         let mut changes = Vec::new();
         {
@@ -559,6 +560,14 @@ impl Meetings {
                 .participant_ids()
                 .map(|p| (p.to_owned(), meeting.slots_for(p), meeting.slot_sources(p)))
                 .collect();
+            // Voices first, so no slot switched below carries a muted room's audio even briefly.
+            for participant in meeting.participant_ids() {
+                self.engine.set_audio_forwarded(
+                    meeting_id,
+                    participant,
+                    meeting.audio_forwarded(participant),
+                );
+            }
             for (participant, slots, sources) in plans {
                 self.engine.subscribe(meeting_id, &participant, &slots);
                 let key = (meeting_id.to_owned(), participant.clone());
