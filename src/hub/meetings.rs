@@ -692,10 +692,17 @@ impl Meetings {
         self.lock().meetings.contains_key(meeting_id)
     }
 
-    /// Starts and ends scheduled meetings on time and keeps every connected room told its
-    /// next meeting, once a second until `shutdown`. The decisions are `schedule::due` and
-    /// `ScheduledMeeting::next_for`; this only reads the store and carries them out.
-    pub async fn run_schedule(self, shutdown: tokio_util::sync::CancellationToken) {
+    /// Starts and ends scheduled meetings on time (a meeting the host has not ended runs
+    /// `end_grace_secs` past its end: the hub's `[meetings] end_grace_secs`) and keeps every
+    /// connected room told its next meeting, once a second until `shutdown`. The decisions
+    /// are `schedule::due` and `ScheduledMeeting::next_for`; this only reads the store and
+    /// carries them out.
+    pub async fn run_schedule(
+        self,
+        end_grace_secs: u64,
+        shutdown: tokio_util::sync::CancellationToken,
+    ) {
+        let end_grace_ms = i64::try_from(end_grace_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
         let mut tick = tokio::time::interval(SCHEDULE_TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
@@ -703,7 +710,10 @@ impl Meetings {
                 _ = shutdown.cancelled() => break,
                 _ = tick.tick() => {}
             }
-            if let Err(e) = self.schedule_tick(crate::clock::now_ms()).await {
+            if let Err(e) = self
+                .schedule_tick(crate::clock::now_ms(), end_grace_ms)
+                .await
+            {
                 tracing::error!(error = %e, "cannot read the meeting schedule");
             }
         }
@@ -739,20 +749,24 @@ impl Meetings {
         heard.or(lost_at).map_or(now_ms, |t| t.min(now_ms))
     }
 
-    async fn schedule_tick(&self, now_ms: i64) -> Result<(), crate::store::StoreError> {
+    async fn schedule_tick(
+        &self,
+        now_ms: i64,
+        end_grace_ms: i64,
+    ) -> Result<(), crate::store::StoreError> {
         self.sample_media(now_ms);
-        use crate::meeting::schedule::{Due, END_GRACE_MS, ScheduledMeeting, due};
+        use crate::meeting::schedule::{Due, ScheduledMeeting, due};
         let (schedule, rooms) = self
             .store
             .call(move |s| {
                 Ok::<_, crate::store::StoreError>((
-                    s.scheduled_meetings(Some(now_ms - END_GRACE_MS))?,
+                    s.scheduled_meetings(Some(now_ms - end_grace_ms))?,
                     s.rooms()?,
                 ))
             })
             .await?;
         let running: Vec<String> = self.lock().meetings.keys().cloned().collect();
-        let actions = due(&schedule, &running, now_ms, END_GRACE_MS);
+        let actions = due(&schedule, &running, now_ms, end_grace_ms);
         for action in &actions {
             let (id, notice) = match action {
                 Due::Start(id) => {
