@@ -58,6 +58,7 @@ mod kiosk_tiles_lead_to_their_screens_and_back_home;
 mod media_reads_text_aloud;
 mod media_records_and_plays_back_voice;
 mod meeting_report_counts_a_dropped_link_as_one_gap;
+mod meeting_schedule_end_grace_is_configurable;
 mod meeting_schedule_from_the_command_line;
 mod meeting_schedule_rooms_join_by_themselves;
 mod meeting_schedule_starts_on_time;

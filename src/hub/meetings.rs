@@ -760,7 +760,7 @@ impl Meetings {
             .store
             .call(move |s| {
                 Ok::<_, crate::store::StoreError>((
-                    s.scheduled_meetings(Some(now_ms - end_grace_ms))?,
+                    s.scheduled_meetings(Some(now_ms - end_grace_ms - OVERDUE_LOOKBACK_MS))?,
                     s.rooms()?,
                 ))
             })
@@ -859,6 +859,11 @@ impl Meetings {
         Ok(())
     }
 }
+
+/// How far past their end and grace held meetings are still read, so one is ended even when
+/// its grace ran out while the hub was down (the store reads meetings ending *after* a time:
+/// without a margin, one whose grace just ran out would never be read again).
+const OVERDUE_LOOKBACK_MS: i64 = 24 * 3_600_000;
 
 /// How often the hub looks at the schedule: a meeting starts within a second of its time.
 const SCHEDULE_TICK: std::time::Duration = std::time::Duration::from_secs(1);
