@@ -18,6 +18,9 @@ pub const DEMO_HUB_TOML: &str = include_str!("../config/demo.toml");
 pub const DEMO_STAFF_PIN: &str = "2468";
 
 /// Rooms the demo enrolls: (unit id, room name).
+/// How long after the demo starts its scheduled meeting begins.
+const DEMO_MEETING_IN_SECS: i64 = 3;
+
 const DEMO_ROOMS: &[(&str, &str)] = &[
     ("lao-cai", "Phòng họp số tỉnh Lào Cai"),
     ("lao-chai", "Phòng họp số xã Lao Chải"),
@@ -92,6 +95,14 @@ pub enum DemoError {
     SampleCampaign(#[from] crate::hub::campaigns::CampaignError),
     #[error("demo sample data: {0}")]
     SamplePledge(#[from] crate::hub::pledges::PledgeError),
+    #[error("demo meeting: {0}")]
+    Schedule(#[from] crate::hub::schedule_api::ScheduleOpError),
+    #[error("demo meeting: {0}")]
+    Plan(#[from] crate::meeting::schedule::ScheduleError),
+    #[error("demo meeting: cannot read the chair from the hub: {0}")]
+    Chair(#[from] reqwest::Error),
+    #[error("demo meeting: {0}")]
+    Tls(#[from] crate::hub::tls::TlsError),
     #[error("after {seconds} s only {connected} of {total} rooms were connected")]
     NotConnected {
         seconds: u64,
@@ -141,15 +152,38 @@ pub async fn run(
                 .collect(),
         );
     }
-    // The province chairs a meeting with the commune: live video both ways.
-    let meeting = crate::hub::meeting_api::start_meeting(&hub.config, &room_ids[0], &room_ids[1..])
-        .map_err(AppError::from)?;
+    // The province chairs a meeting with the commune, scheduled a few seconds from now:
+    // the hub starts it on time and both rooms join by themselves (live video both ways).
     add_demo_staff(&hub.config)?;
-    {
+    let meeting = {
         let store = crate::app::open_store(&hub.config.data_dir)?;
-        seed_sample_history(&store, &room_ids, crate::clock::now_ms())?;
-    }
+        let now_ms = crate::clock::now_ms();
+        seed_sample_history(&store, &room_ids, now_ms)?;
+        // The schedule is kept to the second: start on a whole second.
+        let start_ms = (now_ms / 1000 + DEMO_MEETING_IN_SECS) * 1000;
+        let plan = crate::meeting::schedule::MeetingPlan {
+            title: "Giao ban trực tuyến (demo)".into(),
+            start_ms,
+            end_ms: start_ms + 3_600_000,
+            host: room_ids[0].clone(),
+            rooms: room_ids.clone(),
+            agenda: vec!["Tình hình tiếp nhận phản ánh của người dân".into()],
+        }
+        .check(now_ms, true)?;
+        store.schedule_meeting(&crate::hub::meeting_api::new_meeting_id(), &plan, now_ms)?
+    };
+    // The status line reads the chair (roster, floor) as staff would, with a token.
+    let (_, token) = crate::hub::accounts::issue_token(&hub.config, DEMO_STAFF[0].0, "demo")?;
+    let http = reqwest::Client::builder()
+        .tls_backend_preconfigured((*crate::hub::tls::client_config(None)?).clone())
+        .timeout(Duration::from_secs(2))
+        .build()?;
+    let chair_url = hub
+        .url
+        .join(&format!("api/v1/meetings/{}", meeting.id))
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     let hub_url = hub.url.clone();
+    let hub_data_dir = hub.config.data_dir.clone();
     let _ = writeln!(
         out,
         "phonghop demo: hub at {hub_url} (data in {})",
@@ -200,9 +234,10 @@ pub async fn run(
                 format!("{name}: {}, {video}", link_word(&rx.borrow().link))
             })
             .collect();
+        let chair = chair_line(&http, &chair_url, &token).await;
         let _ = writeln!(
             out,
-            "[{elapsed_secs:>3} s] rooms connected {connected}/{} | meeting {} | {}",
+            "[{elapsed_secs:>3} s] rooms connected {connected}/{} | meeting {} | {} | {chair}",
             rooms.len(),
             meeting.id,
             parts.join(" | ")
@@ -217,6 +252,12 @@ pub async fn run(
         let _ = room.stop().await;
     }
     let _ = hub.stop().await;
+    // The meeting's attendance report, as `phonghop hub meeting report <id>` prints it.
+    let store = crate::app::open_store(&hub_data_dir)?;
+    let rows = crate::hub::schedule_api::report(&store, &meeting.id, crate::clock::now_ms())?;
+    let _ = writeln!(out, "phonghop demo: attendance of meeting {}:", meeting.id);
+    let _ = write!(out, "{}", crate::meeting::attendance::to_csv(&rows));
+    let _ = out.flush();
     if connected < DEMO_ROOMS.len() {
         return Err(DemoError::NotConnected {
             seconds: elapsed_secs,
@@ -225,6 +266,46 @@ pub async fn run(
         });
     }
     Ok(())
+}
+
+/// The meeting as the status line shows it: who is present and who has the floor, or that
+/// it has not started (the hub knows it only once it runs).
+async fn chair_line(http: &reqwest::Client, url: &url::Url, token: &str) -> String {
+    let view = async {
+        http.get(url.clone())
+            .bearer_auth(token)
+            .send()
+            .await?
+            .error_for_status()?
+            .json::<serde_json::Value>()
+            .await
+    };
+    let Ok(view) = view.await else {
+        return "not started".to_owned();
+    };
+    let chair = &view["chair"];
+    let seats = chair["seats"].as_array().cloned().unwrap_or_default();
+    let name_of = |id: &str| {
+        seats
+            .iter()
+            .find(|s| s["room_id"] == id)
+            .and_then(|s| s["name"].as_str())
+            .unwrap_or(id)
+            .to_owned()
+    };
+    let present: Vec<String> = seats
+        .iter()
+        .filter(|s| s["present"] == true)
+        .map(|s| s["name"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let floor = match chair["floor"].as_str() {
+        Some(room) => name_of(room),
+        None => format!(
+            "host {}",
+            name_of(chair["host"].as_str().unwrap_or_default())
+        ),
+    };
+    format!("present: {}; floor: {floor}", present.join(", "))
 }
 
 fn link_word(link: &HubLink) -> String {

@@ -133,6 +133,13 @@ const BROKEN: &[(&str, &str, &str, &str, &str)] = &[
         "public_url = \"http://",
         "uses http but [tls] is set",
     ),
+    (
+        "meeting grace out of range",
+        HUB,
+        "end_grace_secs = 600",
+        "end_grace_secs = -5",
+        "[meetings] end_grace_secs: -5 is out of range, expected 0 to 7200",
+    ),
     ("not toml", HUB, "[hub]", "[hub", "not valid TOML"),
 ];
 

@@ -88,6 +88,29 @@ pub struct HubConfig {
     pub metrics: MetricsAccess,
     /// `[hub]` connection limits against slow or idle clients holding sockets.
     pub limits: ConnectionLimits,
+    /// `[meetings]`: how the hub runs scheduled meetings.
+    pub meetings: HubMeetingSettings,
+}
+
+/// `[meetings]` of the hub.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HubMeetingSettings {
+    /// How long after its scheduled end a meeting the host has not ended keeps running
+    /// before the hub ends it and the rooms leave: committees often run a little over.
+    pub end_grace_secs: u64,
+}
+
+impl HubMeetingSettings {
+    /// The longest grace accepted: beyond it a forgotten meeting holds the boxes for hours.
+    pub const MAX_END_GRACE_SECS: i64 = 2 * 3600;
+}
+
+impl Default for HubMeetingSettings {
+    fn default() -> Self {
+        HubMeetingSettings {
+            end_grace_secs: (crate::meeting::schedule::END_GRACE_MS / 1000) as u64,
+        }
+    }
 }
 
 /// Who may read the hub's `/metrics`.
@@ -449,7 +472,7 @@ impl AnyConfig {
 }
 
 const HUB_SECTIONS: &[&str] = &[
-    "hub", "tls", "unit", "bank", "feedback", "category", "media",
+    "hub", "tls", "unit", "bank", "feedback", "category", "media", "meetings",
 ];
 const ROOM_SECTIONS: &[&str] = &["room", "hub", "media", "kiosk", "staff"];
 
@@ -714,6 +737,21 @@ fn parse_hub_table(
     };
     media_section.finish();
 
+    let meetings_section = Section::new(
+        "[meetings]".into(),
+        sub_table(&table, "meetings", &problems),
+        &problems,
+    );
+    let meetings = HubMeetingSettings {
+        end_grace_secs: meetings_section
+            .optional(
+                "end_grace_secs",
+                to::integer_in(0, HubMeetingSettings::MAX_END_GRACE_SECS),
+            )
+            .unwrap_or(HubMeetingSettings::default().end_grace_secs),
+    };
+    meetings_section.finish();
+
     let units = parse_units(&table, &problems);
     let bank = sub_table(&table, "bank", &problems).map(|t| parse_bank(t, &problems));
     let feedback = parse_feedback(&table, &problems);
@@ -736,6 +774,7 @@ fn parse_hub_table(
             trusted_proxies,
             metrics: metrics?,
             limits,
+            meetings,
         })
     })();
     finish(file, problems, value)
@@ -1356,6 +1395,21 @@ parent = "lao-cai"
         let err = hub_with_env(&[("PHONGHOP_HUB_LISTN", "0.0.0.0:1")]).expect_err("typo");
         assert!(
             err.to_string().contains("[hub] listn: unknown key"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_meeting_end_grace_defaults_to_ten_minutes_and_can_be_set() {
+        let plain = parse_hub_str("hub.toml", HUB).expect("valid");
+        assert_eq!(plain.meetings.end_grace_secs, 600);
+        let set = hub_with_env(&[("PHONGHOP_MEETINGS_END_GRACE_SECS", "90")]).expect("valid");
+        assert_eq!(set.meetings.end_grace_secs, 90);
+        let err =
+            hub_with_env(&[("PHONGHOP_MEETINGS_END_GRACE_SECS", "9000")]).expect_err("too long");
+        assert!(
+            err.to_string()
+                .contains("[meetings] end_grace_secs: 9000 is out of range, expected 0 to 7200"),
             "{err}"
         );
     }

@@ -549,7 +549,8 @@ impl Meetings {
         }
     }
 
-    /// Recomputes who sees whom, tells the engine, and tells participants whose slots changed.
+    /// Recomputes who sees and hears whom, tells the engine, and tells participants whose
+    /// slots changed.
     fn reroute(&self, meeting_id: &str) {
         let mut changes = Vec::new();
         {
@@ -561,6 +562,14 @@ impl Meetings {
                 .participant_ids()
                 .map(|p| (p.to_owned(), meeting.slots_for(p), meeting.slot_sources(p)))
                 .collect();
+            // Voices first, so no slot switched below carries a muted room's audio even briefly.
+            for participant in meeting.participant_ids() {
+                self.engine.set_audio_forwarded(
+                    meeting_id,
+                    participant,
+                    meeting.audio_forwarded(participant),
+                );
+            }
             for (participant, slots, sources) in plans {
                 self.engine.subscribe(meeting_id, &participant, &slots);
                 let key = (meeting_id.to_owned(), participant.clone());
@@ -685,10 +694,17 @@ impl Meetings {
         self.lock().meetings.contains_key(meeting_id)
     }
 
-    /// Starts and ends scheduled meetings on time and keeps every connected room told its
-    /// next meeting, once a second until `shutdown`. The decisions are `schedule::due` and
-    /// `ScheduledMeeting::next_for`; this only reads the store and carries them out.
-    pub async fn run_schedule(self, shutdown: tokio_util::sync::CancellationToken) {
+    /// Starts and ends scheduled meetings on time (a meeting the host has not ended runs
+    /// `end_grace_secs` past its end: the hub's `[meetings] end_grace_secs`) and keeps every
+    /// connected room told its next meeting, once a second until `shutdown`. The decisions
+    /// are `schedule::due` and `ScheduledMeeting::next_for`; this only reads the store and
+    /// carries them out.
+    pub async fn run_schedule(
+        self,
+        end_grace_secs: u64,
+        shutdown: tokio_util::sync::CancellationToken,
+    ) {
+        let end_grace_ms = i64::try_from(end_grace_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
         let mut tick = tokio::time::interval(SCHEDULE_TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
@@ -696,7 +712,10 @@ impl Meetings {
                 _ = shutdown.cancelled() => break,
                 _ = tick.tick() => {}
             }
-            if let Err(e) = self.schedule_tick(crate::clock::now_ms()).await {
+            if let Err(e) = self
+                .schedule_tick(crate::clock::now_ms(), end_grace_ms)
+                .await
+            {
                 tracing::error!(error = %e, "cannot read the meeting schedule");
             }
         }
@@ -732,20 +751,24 @@ impl Meetings {
         heard.or(lost_at).map_or(now_ms, |t| t.min(now_ms))
     }
 
-    async fn schedule_tick(&self, now_ms: i64) -> Result<(), crate::store::StoreError> {
+    async fn schedule_tick(
+        &self,
+        now_ms: i64,
+        end_grace_ms: i64,
+    ) -> Result<(), crate::store::StoreError> {
         self.sample_media(now_ms);
-        use crate::meeting::schedule::{Due, END_GRACE_MS, ScheduledMeeting, due};
+        use crate::meeting::schedule::{Due, ScheduledMeeting, due};
         let (schedule, rooms) = self
             .store
             .call(move |s| {
                 Ok::<_, crate::store::StoreError>((
-                    s.scheduled_meetings(Some(now_ms - END_GRACE_MS))?,
+                    s.scheduled_meetings(Some(now_ms - end_grace_ms - OVERDUE_LOOKBACK_MS))?,
                     s.rooms()?,
                 ))
             })
             .await?;
         let running: Vec<String> = self.lock().meetings.keys().cloned().collect();
-        let actions = due(&schedule, &running, now_ms, END_GRACE_MS);
+        let actions = due(&schedule, &running, now_ms, end_grace_ms);
         for action in &actions {
             let (id, notice) = match action {
                 Due::Start(id) => {
@@ -838,6 +861,11 @@ impl Meetings {
         Ok(())
     }
 }
+
+/// How far past their end and grace held meetings are still read, so one is ended even when
+/// its grace ran out while the hub was down (the store reads meetings ending *after* a time:
+/// without a margin, one whose grace just ran out would never be read again).
+const OVERDUE_LOOKBACK_MS: i64 = 24 * 3_600_000;
 
 /// How often the hub looks at the schedule: a meeting starts within a second of its time.
 const SCHEDULE_TICK: std::time::Duration = std::time::Duration::from_secs(1);

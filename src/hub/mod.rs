@@ -203,7 +203,11 @@ pub async fn run(
     hub.reload_meetings().await;
     hub.sync_rooms().await?;
     tokio::spawn(watch_database(hub.clone()));
-    tokio::spawn(hub.meetings.clone().run_schedule(cancel.clone()));
+    tokio::spawn(
+        hub.meetings
+            .clone()
+            .run_schedule(hub.config.meetings.end_grace_secs, cancel.clone()),
+    );
     {
         let store = hub.store.clone();
         crate::systemd::spawn_watchdog(move || store.ping(), cancel.clone());

@@ -70,6 +70,12 @@ pub trait MediaEngine: Send + Sync + std::fmt::Debug {
     /// shows a picture within a second.
     fn subscribe(&self, meeting_id: &str, subscriber: &str, slots: &[Option<String>]);
 
+    /// Whether `participant_id`'s voice reaches the others (the chair's rule: the host, the
+    /// floor holder and rooms explicitly unmuted). Its audio is dropped at the engine while
+    /// not: a muted room cannot be heard even if its box keeps sending. A participant the
+    /// engine was never told about is not heard.
+    fn set_audio_forwarded(&self, meeting_id: &str, participant_id: &str, forwarded: bool);
+
     /// Caps what a participant may send (REMB), e.g. for a link the operator knows is weak;
     /// `None` lifts the cap.
     fn cap_bitrate(&self, meeting_id: &str, participant_id: &str, bps: Option<u64>);

@@ -114,9 +114,8 @@ impl MeetingState {
         self.chair.apply(now_ms, actor, action)
     }
 
-    /// Whether `source`'s voice may reach others. Until the engine gates audio apart from
-    /// video, a slot carries both, so the hub reports this with the slots and rooms keep
-    /// their microphones closed when told they are muted.
+    /// Whether `source`'s voice may reach others: the hub tells the engine on every reroute,
+    /// and the engine drops a muted source's audio (its picture is still forwarded).
     pub fn audio_forwarded(&self, source: &str) -> bool {
         match self.participants.get(source) {
             Some(p) if p.kind == ParticipantKind::Browser => true,

@@ -6,6 +6,10 @@
 //! holds video back until the new source's keyframe (which the forwarder asks for at once).
 //! Keyframe requests from receivers go upstream to whoever feeds the slot; a bitrate cap
 //! goes to a sender as REMB.
+//!
+//! A slot's audio follows its video only while the source's voice is forwarded (the chair's
+//! rule, told through [`MediaEngine::set_audio_forwarded`]); otherwise the audio track has no
+//! source and the muted participant's packets are dropped here, whatever its box sends.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -148,6 +152,9 @@ struct Shared {
     /// Wanted routing by (meeting, subscriber) → participant ids per slot, kept so that a
     /// session that comes (back) later gets its slots filled at once.
     wanted: Mutex<HashMap<SessionKey, Vec<Option<String>>>>,
+    /// Participants whose voice is forwarded; everyone else's audio is dropped. Kept apart
+    /// from the sessions, like `wanted`, so a session that comes (back) later is gated at once.
+    audible: Mutex<std::collections::HashSet<SessionKey>>,
     next_key: AtomicU64,
 }
 
@@ -191,6 +198,7 @@ impl Shared {
             ))
             .cloned()
             .unwrap_or_default();
+        let audible = self.audible.lock().unwrap_or_else(|p| p.into_inner());
         let mut need_keyframe = Vec::new();
         for slot in 0..MEDIA_SLOTS {
             let source = wanted
@@ -199,11 +207,16 @@ impl Shared {
                 .flatten()
                 .and_then(|id| self.session(&subscriber.meeting_id, &id));
             let key = source.as_ref().map(|s| s.key);
+            let heard = source.as_ref().is_some_and(|s| {
+                audible.contains(&(s.meeting_id.clone(), s.participant_id.clone()))
+            });
             for (slots, video) in [
                 (&subscriber.video_slots, true),
                 (&subscriber.audio_slots, false),
             ] {
                 let Some(out) = slots.get(slot) else { continue };
+                // A muted source's audio slot has no source: its packets match no slot.
+                let key = if video || heard { key } else { None };
                 let switched = out
                     .rewriter
                     .lock()
@@ -681,6 +694,11 @@ impl MediaEngine for Forwarder {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&(meeting_id.to_owned(), participant_id.to_owned()));
+        self.shared
+            .audible
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&(meeting_id.to_owned(), participant_id.to_owned()));
         if let Some(session) = removed {
             session.closed.store(true, Ordering::Relaxed);
             let _ = session.pc.close().await;
@@ -707,6 +725,29 @@ impl MediaEngine for Forwarder {
                         source.request_keyframe().await;
                     }
                 });
+            }
+        }
+    }
+
+    fn set_audio_forwarded(&self, meeting_id: &str, participant_id: &str, forwarded: bool) {
+        let key = (meeting_id.to_owned(), participant_id.to_owned());
+        let changed = {
+            let mut audible = self
+                .shared
+                .audible
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if forwarded {
+                audible.insert(key)
+            } else {
+                audible.remove(&key)
+            }
+        };
+        if changed {
+            tracing::debug!(meeting_id, participant = %participant_id, forwarded, "voice gate changed");
+            // Audio slots need no keyframe: nothing to request.
+            for subscriber in self.shared.meeting_sessions(meeting_id) {
+                self.shared.apply_route(&subscriber);
             }
         }
     }

@@ -1,0 +1,80 @@
+//! The hub's `[meetings] end_grace_secs`: a scheduled meeting the host does not end keeps
+//! running that long past its end, then the hub ends it (and the rooms leave). The hub
+//! cannot end it earlier, so the time it is first seen ended is checked against the grace.
+
+use crate::common;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+fn local_with_seconds(ms: i64) -> String {
+    jiff::tz::Offset::constant(7)
+        .to_datetime(jiff::Timestamp::from_millisecond(ms).expect("time"))
+        .strftime("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduled_meeting_ends_after_the_configured_grace() {
+    const GRACE_SECS: u64 = 3;
+    let dir = common::tempdir();
+    let mut config = common::hub_config(&dir.path().join("hub"));
+    config.meetings.end_grace_secs = GRACE_SECS;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let hub = common::start_hub_on(listener, config).await;
+    let (_, p) = common::enrolled_room(&hub, "lao-cai", dir.path().join("p")).await;
+    let (_, c) = common::enrolled_room(&hub, "lao-chai", dir.path().join("c")).await;
+    let client = common::admin_client(&hub);
+    // Whole seconds: the schedule is written to the second.
+    let start_ms = (phonghop::clock::now_ms() / 1000 + 3) * 1000;
+    let end_ms = start_ms + 3_000;
+    let made: Value = client
+        .post(hub.url.join("api/v1/schedule").expect("url"))
+        .json(
+            &json!({"title": "Giao ban", "start": local_with_seconds(start_ms),
+                      "end": local_with_seconds(end_ms), "host": p, "rooms": [p, c]}),
+        )
+        .send()
+        .await
+        .expect("schedule")
+        .json()
+        .await
+        .expect("json");
+    let id = made["id"].as_str().expect("id").to_owned();
+
+    let running = async || -> bool {
+        let list: Value = client
+            .get(hub.url.join("api/v1/meetings").expect("url"))
+            .send()
+            .await
+            .expect("list")
+            .json()
+            .await
+            .expect("json");
+        list.as_array()
+            .expect("a list")
+            .iter()
+            .any(|m| m["id"] == id.as_str())
+    };
+    common::eventually("the meeting starts", Duration::from_secs(15), async || {
+        running().await
+    })
+    .await;
+    common::eventually(
+        "the hub ends the meeting after its grace",
+        Duration::from_secs(GRACE_SECS + 20),
+        async || !running().await,
+    )
+    .await;
+    let ended_seen_ms = phonghop::clock::now_ms();
+    let grace_ms = GRACE_SECS as i64 * 1000;
+    assert!(
+        ended_seen_ms >= end_ms + grace_ms,
+        "ended {} ms after its end, before the {GRACE_SECS} s grace",
+        ended_seen_ms - end_ms
+    );
+    hub.stop().await;
+}
