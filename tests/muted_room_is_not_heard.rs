@@ -9,7 +9,7 @@
 //! while the room was demonstrably talking".
 
 use crate::common::{self, Lazy, TestHub, eventually};
-use crate::meeting_common::{self, connected_rooms, start_meeting, wait_frames};
+use crate::meeting_common::{self, chair, connected_rooms, start_meeting, wait_frames};
 
 use std::time::Duration;
 
@@ -47,20 +47,6 @@ async fn hub_hears(hub: &TestHub, meeting: &str, participant: &str, packets: f64
         now.get() >= from + packets
     })
     .await;
-}
-
-async fn chair(hub: &TestHub, meeting: &str, action: serde_json::Value) {
-    let response = common::admin_client(hub)
-        .post(
-            hub.url
-                .join(&format!("api/v1/meetings/{meeting}/chair"))
-                .expect("url"),
-        )
-        .json(&action)
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), 200, "{:?}", response.text().await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::common::{self, enrolled_room, start_hub};
-use crate::meeting_common::{metric, metric_total, start_call_room, start_meeting};
+use crate::common::{self, Lazy, enrolled_room, eventually, start_hub};
+use crate::meeting_common::{metric, metric_total, start_call_room, start_meeting, try_chair};
 
 /// A child process killed when the test ends, however it ends.
 struct Killed(Child);
@@ -180,7 +180,21 @@ async fn a_room_on_auto_uses_the_microphone_and_speaker_it_finds() {
         .parse()
         .expect("url");
 
-    start_meeting(&hub, &other_id, &[&desk_id]).await;
+    let meeting = start_meeting(&hub, &other_id, &[&desk_id]).await;
+    // The desk enters muted (the chair's rule): once it is in, the host unmutes it so the other
+    // room hears it.
+    let unmute = serde_json::json!({ "action": "unmute_room", "room": desk_id });
+    let last = std::cell::RefCell::new(String::new());
+    eventually(
+        Lazy(|| format!("the host unmutes the desk: {}", last.borrow())),
+        Duration::from_secs(20),
+        async || {
+            let (status, body) = try_chair(&hub, &meeting, &unmute).await;
+            *last.borrow_mut() = body;
+            status == 200
+        },
+    )
+    .await;
 
     // The other room hears the desk's microphone, and the desk hears the other room.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);

@@ -63,17 +63,12 @@ async fn two_rooms_see_and_hear_each_other_through_the_hub() {
 
     // Audio both ways: Opus frames decoded, as the rooms' metrics report. The commune
     // enters muted (the chair's rule), so the host unmutes it first.
-    let unmuted = common::admin_client(&hub)
-        .post(
-            hub.url
-                .join(&format!("api/v1/meetings/{meeting}/chair"))
-                .expect("url"),
-        )
-        .json(&serde_json::json!({ "action": "unmute_room", "room": commune }))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(unmuted.status(), 200, "{:?}", unmuted.text().await);
+    meeting_common::chair(
+        &hub,
+        &meeting,
+        serde_json::json!({ "action": "unmute_room", "room": commune }),
+    )
+    .await;
     for (room, who) in [(p_room, "province"), (c_room, "commune")] {
         let mut heard = 0.0;
         for _ in 0..50 {

@@ -23,6 +23,33 @@ pub async fn start_meeting(hub: &TestHub, host: &str, rooms: &[&str]) -> String 
     body["id"].as_str().expect("id").to_owned()
 }
 
+/// Sends one host action (`{"action": "unmute_room", "room": ..}`) to a running meeting
+/// through the staff API, as the province's dashboard does, and returns the status and body.
+pub async fn try_chair(
+    hub: &TestHub,
+    meeting: &str,
+    action: &serde_json::Value,
+) -> (reqwest::StatusCode, String) {
+    let response = crate::common::admin_client(hub)
+        .post(
+            hub.url
+                .join(&format!("api/v1/meetings/{meeting}/chair"))
+                .expect("url"),
+        )
+        .json(action)
+        .send()
+        .await
+        .expect("request");
+    let status = response.status();
+    (status, response.text().await.unwrap_or_default())
+}
+
+/// [`try_chair`] that must be accepted.
+pub async fn chair(hub: &TestHub, meeting: &str, action: serde_json::Value) {
+    let (status, body) = try_chair(hub, meeting, &action).await;
+    assert_eq!(status, 200, "{body}");
+}
+
 /// Waits until slot `slot` of `view` has published `frames` more frames than `from`.
 pub async fn wait_frames(
     view: &CallView,
