@@ -673,6 +673,77 @@ async fn send(
     Ok(true)
 }
 
+/// Where [`spawn_hub_load`] sends its load, and what it shares with the bench.
+pub(crate) struct HubLoadTarget {
+    pub client: reqwest::Client,
+    pub base: url::Url,
+    /// The enrolled room whose sync uploads are part of the load.
+    pub room: crate::room::credential::Credential,
+    pub load: Arc<Mutex<HubLoad>>,
+    pub stop: tokio_util::sync::CancellationToken,
+    /// The pause between two deliveries of one caller (none: as fast as the hub answers).
+    pub pause: Duration,
+}
+
+/// Starts the hub's three callers: the room's sync uploads (batches of `batch_size()`
+/// feedback items, up to [`HUB_FEEDBACK_MAX`]), generic webhooks and Casso webhooks, each
+/// retrying until acknowledged, as the crash and soak benches load the hub.
+pub(crate) fn spawn_hub_load(
+    target: HubLoadTarget,
+    mut batch_size: impl FnMut() -> u64 + Send + 'static,
+) -> [tokio::task::JoinHandle<Result<(), CrashError>>; 3] {
+    let HubLoadTarget {
+        client,
+        base,
+        room,
+        load,
+        stop,
+        pause,
+    } = target;
+    let prefix = room.ticket_prefix.clone();
+    let mut next_item = 0u64;
+    let uploads = move |_| {
+        let size = batch_size();
+        if next_item as usize + size as usize > HUB_FEEDBACK_MAX {
+            return None;
+        }
+        let items = (next_item..next_item + size)
+            .map(|n| (n, feedback_item(n, &prefix)))
+            .collect();
+        next_item += size;
+        Some(Delivery::Upload(items))
+    };
+    [
+        tokio::spawn(caller(
+            client.clone(),
+            base.clone(),
+            room.credential.clone(),
+            uploads,
+            load.clone(),
+            stop.clone(),
+            pause,
+        )),
+        tokio::spawn(caller(
+            client.clone(),
+            base.clone(),
+            String::new(),
+            |n| Some(generic_delivery(n)),
+            load.clone(),
+            stop.clone(),
+            pause,
+        )),
+        tokio::spawn(caller(
+            client,
+            base,
+            String::new(),
+            |n| Some(casso_delivery(n)),
+            load,
+            stop,
+            pause,
+        )),
+    ]
+}
+
 /// One caller (the room's uploader, or a bank) sending deliveries one after another until
 /// `stop`, each until it is answered, as a real one retries.
 pub(crate) async fn caller(
@@ -793,48 +864,17 @@ async fn hub_part(
     let load = Arc::new(Mutex::new(HubLoad::default()));
     let stop = tokio_util::sync::CancellationToken::new();
     let mut batch_rng = StdRng::seed_from_u64(rng.random());
-    let prefix = credential.ticket_prefix.clone();
-    let mut next_item = 0u64;
-    let uploads = move |_| {
-        let size = batch_rng.random_range(1..=8u64);
-        if next_item as usize + size as usize > HUB_FEEDBACK_MAX {
-            return None;
-        }
-        let items = (next_item..next_item + size)
-            .map(|n| (n, feedback_item(n, &prefix)))
-            .collect();
-        next_item += size;
-        Some(Delivery::Upload(items))
-    };
-    let callers = [
-        tokio::spawn(caller(
-            client.clone(),
-            base.clone(),
-            credential.credential.clone(),
-            uploads,
-            load.clone(),
-            stop.clone(),
-            Duration::ZERO,
-        )),
-        tokio::spawn(caller(
-            client.clone(),
-            base.clone(),
-            String::new(),
-            |n| Some(generic_delivery(n)),
-            load.clone(),
-            stop.clone(),
-            Duration::ZERO,
-        )),
-        tokio::spawn(caller(
-            client.clone(),
-            base.clone(),
-            String::new(),
-            |n| Some(casso_delivery(n)),
-            load.clone(),
-            stop.clone(),
-            Duration::ZERO,
-        )),
-    ];
+    let callers = spawn_hub_load(
+        HubLoadTarget {
+            client: client.clone(),
+            base: base.clone(),
+            room: credential.clone(),
+            load: load.clone(),
+            stop: stop.clone(),
+            pause: Duration::ZERO,
+        },
+        move || batch_rng.random_range(1..=8u64),
+    );
 
     let db = crate::datadir::DataDir::new(&data_dir).db_path();
     let mut report = BoxReport {

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
 
 use crate::bench_crash::{
-    CrashError, Delivery, HUB_FEEDBACK_MAX, HubLoad, UNIT, caller, casso_delivery, feedback_item,
-    generic_delivery, hub_toml, log_file, log_tail, spawn_hub, wait_healthy,
+    CrashError, HubLoad, HubLoadTarget, UNIT, hub_toml, log_file, log_tail, spawn_hub,
+    spawn_hub_load, wait_healthy,
 };
 use crate::bench_meeting::{cpu_pct, parse_kb_field, parse_proc_stat};
 
@@ -206,48 +206,17 @@ pub async fn soak(
 
     let load = Arc::new(Mutex::new(HubLoad::default()));
     let stop = tokio_util::sync::CancellationToken::new();
-    let prefix = credential.ticket_prefix.clone();
-    let mut next_item = 0u64;
-    let uploads = move |_| {
-        let size = 3;
-        if next_item as usize + size > HUB_FEEDBACK_MAX {
-            return None;
-        }
-        let items = (next_item..next_item + size as u64)
-            .map(|n| (n, feedback_item(n, &prefix)))
-            .collect();
-        next_item += size as u64;
-        Some(Delivery::Upload(items))
-    };
-    let callers = [
-        tokio::spawn(caller(
-            client.clone(),
-            base.clone(),
-            credential.credential.clone(),
-            uploads,
-            load.clone(),
-            stop.clone(),
-            LOAD_PAUSE,
-        )),
-        tokio::spawn(caller(
-            client.clone(),
-            base.clone(),
-            String::new(),
-            |n| Some(generic_delivery(n)),
-            load.clone(),
-            stop.clone(),
-            LOAD_PAUSE,
-        )),
-        tokio::spawn(caller(
-            client.clone(),
-            base.clone(),
-            String::new(),
-            |n| Some(casso_delivery(n)),
-            load.clone(),
-            stop.clone(),
-            LOAD_PAUSE,
-        )),
-    ];
+    let callers = spawn_hub_load(
+        HubLoadTarget {
+            client: client.clone(),
+            base: base.clone(),
+            room: credential.clone(),
+            load: load.clone(),
+            stop: stop.clone(),
+            pause: LOAD_PAUSE,
+        },
+        || 3,
+    );
 
     let started = Instant::now();
     let run = Duration::from_secs(options.minutes * 60);

@@ -56,28 +56,7 @@ async fn a_room_that_drops_and_returns_is_one_gap_not_a_new_participant() {
         .await
         .expect("stop");
     assert_eq!(ended.status(), 204);
-    let report_url = hub
-        .url
-        .join(&format!("api/v1/schedule/{id}/report"))
-        .expect("url");
-    let mut rows = serde_json::Value::Null;
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    // The end's events reach the store through the hub's writer a moment after the stop.
-    while std::time::Instant::now() < deadline {
-        rows = client
-            .get(report_url.clone())
-            .send()
-            .await
-            .expect("report")
-            .json()
-            .await
-            .expect("json");
-        if rows[1]["last_leave_ms"].is_i64() && rows[0]["last_leave_ms"].is_i64() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let rows = rows.as_array().expect("rows").clone();
+    let rows = attendance_after_end(&hub, &id, 2).await;
     assert_eq!(rows.len(), 2, "one row per invited room: {rows:?}");
     assert_eq!(rows[0]["room_id"], p.as_str());
     assert_eq!(rows[0]["gaps"], 0, "{rows:?}");

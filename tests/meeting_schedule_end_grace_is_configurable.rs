@@ -3,17 +3,11 @@
 //! cannot end it earlier, so the time it is first seen ended is checked against the grace.
 
 use crate::common;
+use crate::meeting_common;
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
-
-fn local_with_seconds(ms: i64) -> String {
-    jiff::tz::Offset::constant(7)
-        .to_datetime(jiff::Timestamp::from_millisecond(ms).expect("time"))
-        .strftime("%Y-%m-%d %H:%M:%S")
-        .to_string()
-}
+use serde_json::Value;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scheduled_meeting_ends_after_the_configured_grace() {
@@ -31,19 +25,7 @@ async fn a_scheduled_meeting_ends_after_the_configured_grace() {
     // Whole seconds: the schedule is written to the second.
     let start_ms = (phonghop::clock::now_ms() / 1000 + 3) * 1000;
     let end_ms = start_ms + 3_000;
-    let made: Value = client
-        .post(hub.url.join("api/v1/schedule").expect("url"))
-        .json(
-            &json!({"title": "Giao ban", "start": local_with_seconds(start_ms),
-                      "end": local_with_seconds(end_ms), "host": p, "rooms": [p, c]}),
-        )
-        .send()
-        .await
-        .expect("schedule")
-        .json()
-        .await
-        .expect("json");
-    let id = made["id"].as_str().expect("id").to_owned();
+    let id = meeting_common::schedule_meeting(&hub, start_ms, end_ms, &p, &[&p, &c]).await;
 
     let running = async || -> bool {
         let list: Value = client

@@ -15,14 +15,7 @@ use meeting_common::*;
 use phonghop::kiosk::shell::Screen;
 use phonghop::room::call_view::CallPhase;
 use phonghop::wire::MeetingNotice;
-use serde_json::{Value, json};
-
-fn local_with_seconds(ms: i64) -> String {
-    jiff::tz::Offset::constant(7)
-        .to_datetime(jiff::Timestamp::from_millisecond(ms).expect("time"))
-        .strftime("%Y-%m-%d %H:%M:%S")
-        .to_string()
-}
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_scheduled_meeting_shows_on_home_then_takes_over_and_hands_back() {
@@ -33,19 +26,8 @@ async fn the_scheduled_meeting_shows_on_home_then_takes_over_and_hands_back() {
     let client = common::admin_client(&hub);
     // Whole seconds: the schedule is kept to the second.
     let start_ms = (phonghop::clock::now_ms() / 1000 + 6) * 1000;
-    let made: Value = client
-        .post(hub.url.join("api/v1/schedule").expect("url"))
-        .json(
-            &json!({"title": "Giao ban", "start": local_with_seconds(start_ms),
-                      "end": local_with_seconds(start_ms + 3_600_000), "host": p, "rooms": [p, c]}),
-        )
-        .send()
-        .await
-        .expect("schedule")
-        .json()
-        .await
-        .expect("json");
-    let id = made["id"].as_str().expect("id").to_owned();
+    let id =
+        meeting_common::schedule_meeting(&hub, start_ms, start_ms + 3_600_000, &p, &[&p, &c]).await;
     let commune = &rooms[1];
     let seen = Lazy(|| format!("the next meeting; call: {:?}", commune.view.snapshot()));
     eventually(seen, Duration::from_secs(4), async || {

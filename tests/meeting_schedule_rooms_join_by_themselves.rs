@@ -10,14 +10,7 @@ use std::time::Duration;
 
 use meeting_common::*;
 use phonghop::room::call_view::CallPhase;
-use serde_json::{Value, json};
-
-fn local_with_seconds(ms: i64) -> String {
-    jiff::tz::Offset::constant(7)
-        .to_datetime(jiff::Timestamp::from_millisecond(ms).expect("time"))
-        .strftime("%Y-%m-%d %H:%M:%S")
-        .to_string()
-}
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn scheduled_rooms_join_at_the_start_and_leave_at_the_end() {
@@ -25,21 +18,9 @@ async fn scheduled_rooms_join_at_the_start_and_leave_at_the_end() {
     let hub = common::start_hub(&dir.path().join("hub")).await;
     let rooms = connected_rooms(&hub, dir.path(), &["lao-cai", "lao-chai"]).await;
     let (p, c) = (rooms[0].id.clone(), rooms[1].id.clone());
-    let client = common::admin_client(&hub);
     let start_ms = phonghop::clock::now_ms() + 3_000;
-    let made: Value = client
-        .post(hub.url.join("api/v1/schedule").expect("url"))
-        .json(
-            &json!({"title": "Giao ban", "start": local_with_seconds(start_ms),
-                      "end": local_with_seconds(start_ms + 3_600_000), "host": p, "rooms": [p, c]}),
-        )
-        .send()
-        .await
-        .expect("schedule")
-        .json()
-        .await
-        .expect("json");
-    let id = made["id"].as_str().expect("id").to_owned();
+    let id =
+        meeting_common::schedule_meeting(&hub, start_ms, start_ms + 3_600_000, &p, &[&p, &c]).await;
     for r in &rooms {
         assert_eq!(
             r.view.snapshot().phase,
@@ -63,39 +44,12 @@ async fn scheduled_rooms_join_at_the_start_and_leave_at_the_end() {
         "not before the start"
     );
 
-    let ended = client
-        .post(
-            hub.url
-                .join(&format!("api/v1/meetings/{id}/chair"))
-                .expect("url"),
-        )
-        .json(&json!({"action": "end"}))
-        .send()
-        .await
-        .expect("end");
-    assert_eq!(ended.status(), 200);
+    chair(&hub, &id, json!({"action": "end"})).await;
     for r in &rooms {
         wait_phase(&r.view, CallPhase::Idle, Duration::from_secs(10)).await;
     }
-    let report_url = hub
-        .url
-        .join(&format!("api/v1/schedule/{id}/report"))
-        .expect("url");
-    let mut rows = Value::Null;
-    for _ in 0..50 {
-        rows = client
-            .get(report_url.clone())
-            .send()
-            .await
-            .expect("report")
-            .json()
-            .await
-            .expect("json");
-        if rows[0]["last_leave_ms"].is_i64() && rows[1]["last_leave_ms"].is_i64() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let rows = attendance_after_end(&hub, &id, 2).await;
+    let rows = serde_json::Value::from(rows);
     for (i, room) in [&p, &c].iter().enumerate() {
         assert_eq!(rows[i]["room_id"], room.as_str());
         assert_eq!(rows[i]["never_joined"], false, "{rows}");

@@ -9,20 +9,14 @@ use futures_util::{SinkExt, StreamExt};
 use phonghop::wire::{
     ChairRefusal, ChairRequest, ClientSignal, HubMessage, MeetingNotice, RoomMessage, ServerSignal,
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::common::*;
+use crate::meeting_common;
 
 /// Province time (UTC+7) with seconds, as staff may type it.
-fn local_with_seconds(ms: i64) -> String {
-    let offset = jiff::tz::Offset::constant(7);
-    offset
-        .to_datetime(jiff::Timestamp::from_millisecond(ms).expect("time"))
-        .strftime("%Y-%m-%d %H:%M:%S")
-        .to_string()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invited_room_is_told_then_invited_when_its_meeting_starts() {
@@ -42,19 +36,8 @@ async fn an_invited_room_is_told_then_invited_when_its_meeting_starts() {
             .expect("enrolled");
 
     let now = phonghop::clock::now_ms();
-    let made: Value = admin_client(&hub)
-        .post(hub.url.join("api/v1/schedule").expect("url"))
-        .json(
-            &json!({"title": "Giao ban", "start": local_with_seconds(now + 4_000),
-                      "end": local_with_seconds(now + 3_600_000), "host": p, "rooms": [p, a]}),
-        )
-        .send()
-        .await
-        .expect("schedule")
-        .json()
-        .await
-        .expect("json");
-    let id = made["id"].as_str().expect("id").to_owned();
+    let id =
+        meeting_common::schedule_meeting(&hub, now + 4_000, now + 3_600_000, &p, &[&p, &a]).await;
 
     let mut ws_url = hub.url.join("api/v1/ws").expect("url");
     ws_url.set_scheme("ws").expect("ws");

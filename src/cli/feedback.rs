@@ -76,17 +76,14 @@ pub enum FeedbackCliError {
 }
 
 impl FeedbackCliError {
-    /// 3 for a damaged or newer database, 2 otherwise (input to fix, as before).
+    /// A database failure as `store_exit_code` says (3 damaged or newer); input to fix 2.
     pub fn exit_code(&self) -> u8 {
         let store = match self {
             FeedbackCliError::Store(e) | FeedbackCliError::Ticket(TicketError::Store(e)) => Some(e),
             FeedbackCliError::Open(e) => e.store(),
             _ => None,
         };
-        match store {
-            Some(StoreError::Corrupt { .. } | StoreError::NewerSchema { .. }) => 3,
-            _ => 2,
-        }
+        store.map_or(super::error::EXIT_INVALID, super::error::store_exit_code)
     }
 }
 

@@ -171,15 +171,7 @@ fn gen_cert(
             )));
         }
     }
-    let mut names: Vec<String> = config
-        .public_url
-        .host_str()
-        .map(|h| h.trim_matches(['[', ']']).to_owned())
-        .into_iter()
-        .collect();
-    names.extend(["localhost".to_owned(), "127.0.0.1".to_owned()]);
-    names.extend(extra);
-    names.dedup();
+    let names = crate::hub::tls::certificate_names(&config.public_url, extra);
     let (cert, key) = crate::hub::tls::self_signed(&names)?;
     crate::hub::tls::write_pair(tls, &cert, &key)?;
     println!(

@@ -89,7 +89,7 @@ pub enum ScheduleCliError {
 }
 
 impl ScheduleCliError {
-    /// 3 for a damaged or newer database, 1 for other store failures, 2 for input to fix.
+    /// A database failure as `store_exit_code` says (3 damaged or newer); input to fix 2.
     pub fn exit_code(&self) -> u8 {
         let store = match self {
             ScheduleCliError::Store(e) | ScheduleCliError::Refused(ScheduleOpError::Store(e)) => {
@@ -98,11 +98,7 @@ impl ScheduleCliError {
             ScheduleCliError::Open(e) => e.store(),
             _ => None,
         };
-        match store {
-            Some(StoreError::Corrupt { .. } | StoreError::NewerSchema { .. }) => 3,
-            Some(StoreError::Refused(_)) | None => 2,
-            Some(_) => 1,
-        }
+        store.map_or(super::error::EXIT_INVALID, super::error::store_exit_code)
     }
 }
 

@@ -86,14 +86,7 @@ pub fn setup_hub(answers: &HubSetup) -> Result<HubSetupDone, HubSetupError> {
     let shown = answers.config_path.display().to_string();
     config::parse_hub_str(&shown, &text)?;
 
-    let mut names: Vec<String> = answers
-        .public_url
-        .host_str()
-        .map(|h| h.trim_matches(['[', ']']).to_owned())
-        .into_iter()
-        .collect();
-    names.extend(["localhost".to_owned(), "127.0.0.1".to_owned()]);
-    names.dedup();
+    let names = super::tls::certificate_names(&answers.public_url, []);
     let (cert_pem, key_pem) = super::tls::self_signed(&names)?;
     super::tls::write_pair(
         &config::TlsFiles {

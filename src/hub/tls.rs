@@ -107,6 +107,29 @@ pub fn client_config(extra_ca: Option<&Path>) -> Result<Arc<rustls::ClientConfig
     Ok(Arc::new(config))
 }
 
+/// The names the hub's own certificate covers: the public URL's host (rooms and browsers
+/// check it), `localhost` and `127.0.0.1` (a proxy or a test on the box itself), then `extra`;
+/// each once, in that order (the first is the certificate's common name).
+pub fn certificate_names(
+    public_url: &url::Url,
+    extra: impl IntoIterator<Item = String>,
+) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let host = public_url
+        .host_str()
+        .map(|h| h.trim_matches(['[', ']']).to_owned());
+    for name in host
+        .into_iter()
+        .chain(["localhost".to_owned(), "127.0.0.1".to_owned()])
+        .chain(extra)
+    {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
 /// A self-signed certificate and key (PEM) for `names` (DNS names or IP addresses).
 pub fn self_signed(names: &[String]) -> Result<(String, String), TlsError> {
     let key = rcgen::KeyPair::generate()?;
@@ -187,6 +210,21 @@ fn write_replacing(path: &Path, contents: &[u8], mode: u32) -> Result<(), TlsErr
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn certificate_names_list_each_name_once_public_host_first() {
+        let url: url::Url = "https://mttq.laocai.gov.vn/".parse().expect("url");
+        assert_eq!(
+            certificate_names(&url, ["10.0.0.5".to_owned(), "localhost".to_owned()]),
+            ["mttq.laocai.gov.vn", "localhost", "127.0.0.1", "10.0.0.5"]
+        );
+        let v6: url::Url = "https://[fd00::1]:8443/".parse().expect("url");
+        assert_eq!(
+            certificate_names(&v6, []),
+            ["fd00::1", "localhost", "127.0.0.1"]
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -23,6 +23,66 @@ pub async fn start_meeting(hub: &TestHub, host: &str, rooms: &[&str]) -> String 
     body["id"].as_str().expect("id").to_owned()
 }
 
+/// A time as staff type it for the schedule, to the second, in Vietnam time (UTC+7).
+pub fn local_with_seconds(ms: i64) -> String {
+    jiff::tz::Offset::constant(7)
+        .to_datetime(jiff::Timestamp::from_millisecond(ms).expect("time"))
+        .strftime("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// Schedules "Giao ban" from `start_ms` to `end_ms` through the staff API as a province
+/// admin, hosted by `host` with `rooms` invited, and returns its id.
+pub async fn schedule_meeting(
+    hub: &TestHub,
+    start_ms: i64,
+    end_ms: i64,
+    host: &str,
+    rooms: &[&str],
+) -> String {
+    let response = crate::common::admin_client(hub)
+        .post(hub.url.join("api/v1/schedule").expect("url"))
+        .json(&serde_json::json!({
+            "title": "Giao ban", "start": local_with_seconds(start_ms),
+            "end": local_with_seconds(end_ms), "host": host, "rooms": rooms,
+        }))
+        .send()
+        .await
+        .expect("schedule");
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    let made: serde_json::Value = response.json().await.expect("json");
+    made["id"].as_str().expect("id").to_owned()
+}
+
+/// The attendance report of meeting `id` (one row per invited room) once every room's leave
+/// is in it: the end's events reach the store through the hub's writer a moment after the
+/// end, so the report is read again until they are (10 s at most).
+pub async fn attendance_after_end(hub: &TestHub, id: &str, rooms: usize) -> Vec<serde_json::Value> {
+    let client = crate::common::admin_client(hub);
+    let url = hub
+        .url
+        .join(&format!("api/v1/schedule/{id}/report"))
+        .expect("url");
+    let mut rows = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        let report: serde_json::Value = client
+            .get(url.clone())
+            .send()
+            .await
+            .expect("report")
+            .json()
+            .await
+            .expect("json");
+        rows = report.as_array().cloned().unwrap_or_default();
+        if rows.len() == rooms && rows.iter().all(|r| r["last_leave_ms"].is_i64()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    rows
+}
+
 /// Sends one host action (`{"action": "unmute_room", "room": ..}`) to a running meeting
 /// through the staff API, as the province's dashboard does, and returns the status and body.
 pub async fn try_chair(
