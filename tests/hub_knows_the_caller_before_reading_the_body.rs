@@ -161,10 +161,7 @@ async fn a_room_voice_upload_over_its_cap_is_refused_and_one_within_it_is_kept()
     let dir = tempdir();
     let hub = start_hub(&dir.path().join("hub")).await;
     let (config, _) = enrolled_room(&hub, "lao-chai", dir.path().join("room")).await;
-    let credential =
-        phonghop::room::credential::load(&phonghop::datadir::DataDir::new(&config.data_dir))
-            .expect("read")
-            .expect("enrolled");
+    let credential = crate::common::room_credential(&config);
     let client = http();
     let upload = |bytes: Vec<u8>| {
         use sha2::Digest as _;

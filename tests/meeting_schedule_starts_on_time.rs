@@ -11,7 +11,6 @@ use phonghop::wire::{
 };
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::common::*;
 use crate::meeting_common;
@@ -30,36 +29,13 @@ async fn an_invited_room_is_told_then_invited_when_its_meeting_starts() {
         .enroll_room("lao-chai", "Xã A", dir.path().join("a"), PIN_HASH)
         .await
         .expect("enroll a");
-    let credential =
-        phonghop::room::credential::load(&phonghop::datadir::DataDir::new(&config_p.data_dir))
-            .expect("read credential")
-            .expect("enrolled");
+    let credential = crate::common::room_credential(&config_p);
 
     let now = phonghop::clock::now_ms();
     let id =
         meeting_common::schedule_meeting(&hub, now + 4_000, now + 3_600_000, &p, &[&p, &a]).await;
 
-    let mut ws_url = hub.url.join("api/v1/ws").expect("url");
-    ws_url.set_scheme("ws").expect("ws");
-    let mut request = ws_url.as_str().into_client_request().expect("request");
-    request.headers_mut().insert(
-        "authorization",
-        format!("Bearer {}", credential.credential)
-            .parse()
-            .expect("header"),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("connect");
-    let hello = RoomMessage::Hello {
-        protocol: phonghop::wire::PROTOCOL_VERSION,
-        software_version: "test".into(),
-    };
-    ws.send(Message::Text(
-        serde_json::to_string(&hello).expect("json").into(),
-    ))
-    .await
-    .expect("hello");
+    let mut ws = crate::common::room_socket(&hub, &credential.credential).await;
 
     let mut told_next = false;
     let mut started = false;

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::common::*;
 use phonghop::wire::RoomMessage;
@@ -16,31 +15,8 @@ async fn a_megabyte_message_closes_the_room_socket() {
     let dir = tempdir();
     let hub = start_hub(&dir.path().join("hub")).await;
     let (config, _) = enrolled_room(&hub, "lao-chai", dir.path().join("room")).await;
-    let credential =
-        phonghop::room::credential::load(&phonghop::datadir::DataDir::new(&config.data_dir))
-            .expect("read")
-            .expect("enrolled");
-    let mut ws_url = hub.url.join("api/v1/ws").expect("url");
-    ws_url.set_scheme("ws").expect("ws");
-    let mut request = ws_url.as_str().into_client_request().expect("request");
-    request.headers_mut().insert(
-        "authorization",
-        format!("Bearer {}", credential.credential)
-            .parse()
-            .expect("header"),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("connect");
-    let hello = RoomMessage::Hello {
-        protocol: phonghop::wire::PROTOCOL_VERSION,
-        software_version: "test".into(),
-    };
-    ws.send(Message::Text(
-        serde_json::to_string(&hello).expect("json").into(),
-    ))
-    .await
-    .expect("hello");
+    let credential = crate::common::room_credential(&config);
+    let mut ws = crate::common::room_socket(&hub, &credential.credential).await;
     // Well-formed signalling (for a meeting that is not running: the hub answers and
     // carries on) with an SDP of `bytes`.
     let offer = |bytes: usize| {

@@ -16,10 +16,7 @@ async fn rooms_enroll_connect_and_a_revoked_room_is_cut_off() {
         enrolled_room(&hub, "lao-cai", dir.path().join("province")).await;
     let (commune_cfg, commune_id) =
         enrolled_room(&hub, "lao-chai", dir.path().join("commune")).await;
-    let credential =
-        phonghop::room::credential::load(&phonghop::datadir::DataDir::new(&commune_cfg.data_dir))
-            .expect("read")
-            .expect("enrolled");
+    let credential = crate::common::room_credential(&commune_cfg);
 
     let mut province = start_room(province_cfg).await;
     let mut commune = start_room(commune_cfg).await;

@@ -107,11 +107,7 @@ fn staff_routes() -> Vec<&'static Route> {
 async fn seed(hub: &TestHub, dir: &std::path::Path) -> Seeded {
     let (lao_chai_room, lao_chai_id) = enrolled_room(hub, "lao-chai", dir.join("r1")).await;
     let (_, ban_ho_id) = enrolled_room(hub, "ban-ho", dir.join("r2")).await;
-    let room_credential =
-        phonghop::room::credential::load(&phonghop::datadir::DataDir::new(&lao_chai_room.data_dir))
-            .expect("read the room's credential")
-            .expect("an enrolled room has a credential")
-            .credential;
+    let room_credential = crate::common::room_credential(&lao_chai_room).credential;
     let lao_chai_code = seed_feedback(hub, &lao_chai_id, LAO_CHAI_TEXT);
     let ban_ho_code = seed_feedback(hub, &ban_ho_id, BAN_HO_TEXT);
     let admin = staff_token(hub, StaffRole::ProvinceAdmin, None);

@@ -29,10 +29,7 @@ async fn bad_items_are_rejected_alone_and_the_rest_is_stored() {
     let dir = tempdir();
     let hub = start_hub(&dir.path().join("hub")).await;
     let (config, _) = enrolled_room(&hub, "lao-chai", dir.path().join("room")).await;
-    let credential =
-        phonghop::room::credential::load(&phonghop::datadir::DataDir::new(&config.data_dir))
-            .expect("read")
-            .expect("enrolled");
+    let credential = crate::common::room_credential(&config);
     let store = phonghop::app::open_store(&hub.config.data_dir).expect("hub store");
     let prefix = store
         .rooms()

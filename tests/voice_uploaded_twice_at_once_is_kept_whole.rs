@@ -8,10 +8,7 @@ async fn parallel_uploads_of_one_voice_all_succeed_and_leave_one_whole_file() {
     let dir = tempdir();
     let hub = start_hub(&dir.path().join("hub")).await;
     let (config, _) = enrolled_room(&hub, "lao-chai", dir.path().join("room")).await;
-    let credential =
-        phonghop::room::credential::load(&phonghop::datadir::DataDir::new(&config.data_dir))
-            .expect("read")
-            .expect("enrolled");
+    let credential = crate::common::room_credential(&config);
     // Half a megabyte: a long recording, slow enough to write that uploads overlap.
     let bytes: Vec<u8> = (0..540_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let sha = {

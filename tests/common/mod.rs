@@ -108,6 +108,43 @@ impl TestRoom {
     }
 }
 
+/// The credential an enrolled room keeps in its data directory: what it presents to the hub.
+pub fn room_credential(config: &RoomConfig) -> phonghop::room::credential::Credential {
+    phonghop::room::credential::load(&phonghop::datadir::DataDir::new(&config.data_dir))
+        .expect("read the room's credential")
+        .expect("an enrolled room has a credential")
+}
+
+/// A room's WebSocket to `hub`, opened with `credential` and greeted with the room's `Hello`,
+/// as a room box opens it.
+pub async fn room_socket(
+    hub: &TestHub,
+    credential: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    use futures_util::SinkExt as _;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+    let mut url = hub.url.join("api/v1/ws").expect("url");
+    url.set_scheme("ws").expect("ws");
+    let mut request = url.as_str().into_client_request().expect("request");
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {credential}").parse().expect("header"),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    let hello = phonghop::wire::RoomMessage::Hello {
+        protocol: phonghop::wire::PROTOCOL_VERSION,
+        software_version: "test".into(),
+    };
+    ws.send(tokio_tungstenite::tungstenite::Message::Text(
+        serde_json::to_string(&hello).expect("json").into(),
+    ))
+    .await
+    .expect("hello");
+    ws
+}
+
 /// Starts a room with its health page on a free loopback port.
 pub async fn start_room(config: RoomConfig) -> TestRoom {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
