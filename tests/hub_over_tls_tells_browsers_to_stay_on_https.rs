@@ -8,28 +8,7 @@ use crate::common::*;
 async fn pages_over_tls_carry_hsts() {
     let dir = tempdir();
     let cert = dir.path().join("tls/hub.crt");
-    let config_text = include_str!("../config/hub.toml")
-        .replace("/etc/phonghop/tls/hub.crt", cert.to_str().expect("utf-8"))
-        .replace(
-            "/etc/phonghop/tls/hub.key",
-            dir.path().join("tls/hub.key").to_str().expect("utf-8"),
-        )
-        .replace(
-            "/var/lib/phonghop/hub",
-            dir.path().join("hub").to_str().expect("utf-8"),
-        );
-    let config_path = dir.path().join("hub.toml");
-    std::fs::write(&config_path, config_text).expect("write");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_phonghop"))
-        .args(["hub", "gen-cert", "--config"])
-        .arg(&config_path)
-        .output()
-        .expect("gen-cert");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let config_path = tls_hub_config_with_certificate(dir.path());
     let config = phonghop::config::load_hub(&config_path).expect("config");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

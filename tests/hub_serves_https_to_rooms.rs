@@ -12,26 +12,7 @@ async fn a_room_trusting_the_generated_certificate_connects_over_https() {
     let dir = tempdir();
     let cert = dir.path().join("tls/hub.crt");
     let key = dir.path().join("tls/hub.key");
-    let config_text = include_str!("../config/hub.toml")
-        .replace("/etc/phonghop/tls/hub.crt", cert.to_str().expect("utf-8"))
-        .replace("/etc/phonghop/tls/hub.key", key.to_str().expect("utf-8"))
-        .replace(
-            "/var/lib/phonghop/hub",
-            dir.path().join("hub").to_str().expect("utf-8"),
-        );
-    let config_path = dir.path().join("hub.toml");
-    std::fs::write(&config_path, config_text).expect("write");
-
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_phonghop"))
-        .args(["hub", "gen-cert", "--config"])
-        .arg(&config_path)
-        .output()
-        .expect("gen-cert");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let config_path = tls_hub_config_with_certificate(dir.path());
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(
         std::fs::metadata(&key).expect("key").permissions().mode() & 0o777,

@@ -108,6 +108,38 @@ impl TestRoom {
     }
 }
 
+/// The example `config/hub.toml` with its paths moved under `dir` (`dir/hub.toml`, the
+/// certificate and key in `dir/tls/`, data in `dir/hub`), and `phonghop hub gen-cert` run on
+/// it as an operator would; returns the config's path.
+pub fn tls_hub_config_with_certificate(dir: &Path) -> PathBuf {
+    let config_text = include_str!("../../config/hub.toml")
+        .replace(
+            "/etc/phonghop/tls/hub.crt",
+            dir.join("tls/hub.crt").to_str().expect("utf-8"),
+        )
+        .replace(
+            "/etc/phonghop/tls/hub.key",
+            dir.join("tls/hub.key").to_str().expect("utf-8"),
+        )
+        .replace(
+            "/var/lib/phonghop/hub",
+            dir.join("hub").to_str().expect("utf-8"),
+        );
+    let config_path = dir.join("hub.toml");
+    std::fs::write(&config_path, config_text).expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_phonghop"))
+        .args(["hub", "gen-cert", "--config"])
+        .arg(&config_path)
+        .output()
+        .expect("gen-cert");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    config_path
+}
+
 /// The credential an enrolled room keeps in its data directory: what it presents to the hub.
 pub fn room_credential(config: &RoomConfig) -> phonghop::room::credential::Credential {
     phonghop::room::credential::load(&phonghop::datadir::DataDir::new(&config.data_dir))
