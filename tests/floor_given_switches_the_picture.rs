@@ -12,18 +12,12 @@ use meeting_common::*;
 use phonghop::room::stamp_tag_for;
 
 async fn give_floor(hub: &common::TestHub, meeting: &str, room: &str) -> serde_json::Value {
-    let response = common::admin_client(hub)
-        .post(
-            hub.url
-                .join(&format!("api/v1/meetings/{meeting}/chair"))
-                .expect("url"),
-        )
-        .json(&serde_json::json!({"action": "give_floor", "room": room}))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), 200);
-    response.json().await.expect("json")
+    chair(
+        hub,
+        meeting,
+        serde_json::json!({"action": "give_floor", "room": room}),
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

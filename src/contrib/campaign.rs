@@ -67,6 +67,24 @@ pub struct NewCampaign {
     pub ends_on: String,
 }
 
+#[cfg(test)]
+impl NewCampaign {
+    /// The Fund for the Poor of the unit tests, with `goal_vnd`, open through December 2026.
+    pub(crate) fn sample(goal_vnd: i64) -> Self {
+        NewCampaign {
+            slug: "vi-nguoi-ngheo".into(),
+            title: "Quỹ Vì người nghèo".into(),
+            story: String::new(),
+            bank_bin: "970436".into(),
+            account: "0011001234567".into(),
+            account_name: "UY BAN MTTQ".into(),
+            goal_vnd,
+            starts_on: "2026-11-01".into(),
+            ends_on: "2026-12-31".into(),
+        }
+    }
+}
+
 /// Derived from the ledger, never stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct CampaignTotals {

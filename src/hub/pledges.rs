@@ -209,21 +209,7 @@ mod tests {
     fn store_with_campaign() -> Store {
         let store = Store::open_in_memory().expect("store");
         store
-            .create_campaign(
-                &crate::store::NewCampaign {
-                    slug: "vi-nguoi-ngheo".into(),
-                    title: "Quy Vi nguoi ngheo".into(),
-                    story: String::new(),
-                    bank_bin: "970436".into(),
-                    account: "0011001234567".into(),
-                    account_name: "UY BAN MTTQ".into(),
-                    goal_vnd: 10_000_000,
-                    starts_on: "2026-11-01".into(),
-                    ends_on: "2026-12-31".into(),
-                },
-                "QV7N2B",
-                0,
-            )
+            .create_campaign(&crate::store::NewCampaign::sample(10_000_000), "QV7N2B", 0)
             .expect("campaign");
         store
     }

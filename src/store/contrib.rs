@@ -796,21 +796,7 @@ mod tests {
 
     fn campaign(store: &Store) -> Campaign {
         store
-            .create_campaign(
-                &NewCampaign {
-                    slug: "vi-nguoi-ngheo".into(),
-                    title: "Quỹ Vì người nghèo".into(),
-                    story: "".into(),
-                    bank_bin: "970436".into(),
-                    account: "0011001234567".into(),
-                    account_name: "UY BAN MTTQ".into(),
-                    goal_vnd: 1_000_000,
-                    starts_on: "2026-11-01".into(),
-                    ends_on: "2026-12-31".into(),
-                },
-                "QV7N2B",
-                1,
-            )
+            .create_campaign(&crate::store::NewCampaign::sample(1_000_000), "QV7N2B", 1)
             .expect("campaign")
     }
 

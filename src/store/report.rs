@@ -321,7 +321,7 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
-    use crate::contrib::{IncomingTransfer, NewCampaign, Pledge, PledgeStatus, StaffNote};
+    use crate::contrib::{IncomingTransfer, Pledge, PledgeStatus, StaffNote};
     use crate::wire::{FeedbackRecord, RatingRecord, Record, UploadItem};
 
     const HOUR: i64 = 3_600_000;
@@ -465,21 +465,7 @@ mod tests {
             .expect("hide");
 
         let campaign = store
-            .create_campaign(
-                &NewCampaign {
-                    slug: "vi-nguoi-ngheo".into(),
-                    title: "Quỹ Vì người nghèo".into(),
-                    story: "".into(),
-                    bank_bin: "970436".into(),
-                    account: "0011001234567".into(),
-                    account_name: "UY BAN MTTQ".into(),
-                    goal_vnd: 10_000_000,
-                    starts_on: "2026-11-01".into(),
-                    ends_on: "2026-12-31".into(),
-                },
-                "QV7N2B",
-                0,
-            )
+            .create_campaign(&crate::store::NewCampaign::sample(10_000_000), "QV7N2B", 0)
             .expect("campaign");
         let mut rng = rand::rngs::StdRng::seed_from_u64(12);
         let mut pledge = |room: &str, amount_vnd: i64| {

@@ -104,10 +104,11 @@ pub async fn try_chair(
     (status, response.text().await.unwrap_or_default())
 }
 
-/// [`try_chair`] that must be accepted.
-pub async fn chair(hub: &TestHub, meeting: &str, action: serde_json::Value) {
+/// [`try_chair`] that must be accepted; returns the chair's answer (the meeting's state).
+pub async fn chair(hub: &TestHub, meeting: &str, action: serde_json::Value) -> serde_json::Value {
     let (status, body) = try_chair(hub, meeting, &action).await;
     assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap_or(serde_json::Value::Null)
 }
 
 /// Waits until slot `slot` of `view` has published `frames` more frames than `from`.
