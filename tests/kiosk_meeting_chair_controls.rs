@@ -7,11 +7,11 @@
 use crate::kiosk_common;
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::{By, NodeT, Queryable};
-use kiosk_common::{TAPPABLE, smallest_text_pt};
+use egui_kittest::kittest::{NodeT, Queryable};
+use kiosk_common::smallest_text_pt;
 use phonghop::config::Language;
 use phonghop::kiosk::shell::Screen;
-use phonghop::kiosk::style::{MIN_TARGET, MIN_TEXT_PT};
+use phonghop::kiosk::style::MIN_TEXT_PT;
 use phonghop::kiosk::{KioskRoom, RoomKiosk};
 use phonghop::meeting::floor::{ChatLine, FloorAction, Mic, MutedBy, Refusal};
 use phonghop::room::call_view::{CallPhase, CallRequest, CallView};
@@ -393,20 +393,8 @@ fn the_chair_controls_keep_64_px_targets_and_22_pt_text_in_landscape_and_portrai
                 tap_row(&mut h, "Xã Tả Van");
             }
             let mut checked = 0;
-            for role in TAPPABLE {
-                for node in h.query_all(By::new().role(*role)) {
-                    let rect = node.rect();
-                    assert!(
-                        rect.width() >= MIN_TARGET - 0.5 && rect.height() >= MIN_TARGET - 0.5,
-                        "{own} {lang:?} {size:?}: {:?} {:?} is {:.0}x{:.0}",
-                        role,
-                        node.accesskit_node().label(),
-                        rect.width(),
-                        rect.height()
-                    );
-                    checked += 1;
-                }
-            }
+            checked +=
+                kiosk_common::assert_targets_large_enough(&h, &format!("{own} {lang:?} {size:?}"));
             assert!(checked >= 8, "found the buttons ({checked})");
             let smallest = smallest_text_pt(h.output());
             assert!(

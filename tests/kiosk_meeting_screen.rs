@@ -6,8 +6,8 @@
 use crate::kiosk_common;
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::{By, NodeT, Queryable};
-use kiosk_common::{TAPPABLE, smallest_text_pt};
+use egui_kittest::kittest::{NodeT, Queryable};
+use kiosk_common::smallest_text_pt;
 use phonghop::config::Language;
 use phonghop::kiosk::meeting_screen::test_bars;
 use phonghop::kiosk::shell::Screen;
@@ -239,21 +239,10 @@ fn the_meeting_screen_has_64_px_targets_and_22_pt_text_in_landscape_and_portrait
             let mut h = kiosk(call, lang, width, height);
             h.run();
             assert_eq!(h.state().shell().screen, Screen::Meeting);
-            let mut checked = 0;
-            for role in TAPPABLE {
-                for node in h.query_all(By::new().role(*role)) {
-                    let rect = node.rect();
-                    assert!(
-                        rect.width() >= MIN_TARGET - 0.5 && rect.height() >= MIN_TARGET - 0.5,
-                        "meeting ({lang:?}, {width}x{height}): {:?} {:?} is {:.0}x{:.0}",
-                        role,
-                        node.accesskit_node().label(),
-                        rect.width(),
-                        rect.height()
-                    );
-                    checked += 1;
-                }
-            }
+            let checked = kiosk_common::assert_targets_large_enough(
+                &h,
+                &format!("meeting ({lang:?}, {width}x{height})"),
+            );
             assert!(checked >= 4, "found the buttons ({checked})");
             for label in [mic, camera] {
                 let rect = h.get_by_label(label).rect();

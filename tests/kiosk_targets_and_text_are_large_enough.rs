@@ -4,11 +4,10 @@
 
 use crate::kiosk_common;
 
-use egui_kittest::kittest::{By, NodeT, Queryable};
 use kiosk_common::*;
 use phonghop::config::Language;
 use phonghop::kiosk::shell::Screen;
-use phonghop::kiosk::style::{MIN_TARGET, MIN_TEXT_PT};
+use phonghop::kiosk::style::MIN_TEXT_PT;
 
 #[test]
 fn every_target_is_at_least_64_px_and_every_text_at_least_22_pt_on_every_screen() {
@@ -21,20 +20,10 @@ fn every_target_is_at_least_64_px_and_every_text_at_least_22_pt_on_every_screen(
                 let mut h = harness_sized(s, width, height);
                 // Some screens animate (the "saving" spinner): a fixed number of frames.
                 h.run_steps(4);
-                for role in TAPPABLE {
-                    for node in h.query_all(By::new().role(*role)) {
-                        let rect = node.rect();
-                        assert!(
-                            rect.width() >= MIN_TARGET - 0.5 && rect.height() >= MIN_TARGET - 0.5,
-                            "{name} ({lang:?}, {width}x{height}): {:?} {:?} is {:.0}x{:.0}",
-                            role,
-                            node.accesskit_node().label(),
-                            rect.width(),
-                            rect.height()
-                        );
-                        checked_targets += 1;
-                    }
-                }
+                checked_targets += kiosk_common::assert_targets_large_enough(
+                    &h,
+                    &format!("{name} ({lang:?}, {width}x{height})"),
+                );
                 let smallest = smallest_text_pt(h.output());
                 assert!(
                     smallest >= MIN_TEXT_PT,

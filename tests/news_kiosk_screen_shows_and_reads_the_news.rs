@@ -8,12 +8,12 @@ use crate::kiosk_common;
 use std::sync::Arc;
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::{By, NodeT, Queryable};
-use kiosk_common::{TAPPABLE, shell, smallest_text_pt};
+use egui_kittest::kittest::Queryable;
+use kiosk_common::{shell, smallest_text_pt};
 use phonghop::config::Language;
 use phonghop::kiosk::news::{NewsRequest, spoken_text};
 use phonghop::kiosk::shell::{Effect, Screen, Shell};
-use phonghop::kiosk::style::{MIN_TARGET, MIN_TEXT_PT};
+use phonghop::kiosk::style::MIN_TEXT_PT;
 use phonghop::news::Picture;
 use phonghop::room::news::KioskNews;
 use phonghop::wire::NewsItem;
@@ -130,20 +130,7 @@ fn the_news_tile_shows_the_items_newest_first_and_reads_one_aloud_in_vietnamese(
     h.state_mut().effects.clear();
 
     // Large enough for a finger and for old eyes, the read-aloud buttons included.
-    let mut buttons = 0;
-    for role in TAPPABLE {
-        for node in h.query_all(By::new().role(*role)) {
-            let rect = node.rect();
-            assert!(
-                rect.width() >= MIN_TARGET - 0.5 && rect.height() >= MIN_TARGET - 0.5,
-                "{:?} is {:.0}x{:.0}",
-                node.accesskit_node().label(),
-                rect.width(),
-                rect.height()
-            );
-            buttons += 1;
-        }
-    }
+    let buttons = kiosk_common::assert_targets_large_enough(&h, "the news screen");
     assert!(buttons >= 2, "the read-aloud buttons were found");
     assert!(smallest_text_pt(h.output()) >= MIN_TEXT_PT);
 

@@ -51,6 +51,29 @@ pub const TAPPABLE: &[egui::accesskit::Role] = &[
     egui::accesskit::Role::MultilineTextInput,
 ];
 
+/// Checks that every node a finger can tap ([`TAPPABLE`]) in `h`'s last frame is at least
+/// `MIN_TARGET` both ways, naming `what` and the node when one is not, and returns how many
+/// were checked (so a caller can tell the buttons were found at all).
+pub fn assert_targets_large_enough<S>(h: &Harness<'_, S>, what: &str) -> usize {
+    use egui_kittest::kittest::NodeT as _;
+    let min = phonghop::kiosk::style::MIN_TARGET - 0.5;
+    let mut checked = 0;
+    for role in TAPPABLE {
+        for node in h.query_all(egui_kittest::kittest::By::new().role(*role)) {
+            let rect = node.rect();
+            assert!(
+                rect.width() >= min && rect.height() >= min,
+                "{what}: {role:?} {:?} is {:.0}x{:.0}",
+                node.accesskit_node().label(),
+                rect.width(),
+                rect.height()
+            );
+            checked += 1;
+        }
+    }
+    checked
+}
+
 /// The smallest text size (pt) among the shapes a frame drew.
 pub fn smallest_text_pt(output: &egui::FullOutput) -> f32 {
     let mut smallest = f32::INFINITY;
