@@ -50,14 +50,7 @@ async fn a_province_admin_creates_lists_and_closes_a_campaign() {
         assert!(message.contains(field), "{field} named in {message}");
     }
 
-    let list: serde_json::Value = admin
-        .get(url.clone())
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let list: serde_json::Value = crate::common::send_json(admin.get(url.clone()), "list").await;
     assert_eq!(list.as_array().map(Vec::len), Some(1));
     assert_eq!(list[0]["totals"]["raised_vnd"], 0);
 

@@ -7,7 +7,6 @@ use crate::meeting_common;
 
 use std::time::Duration;
 
-use serde_json::Value;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scheduled_meeting_ends_after_the_configured_grace() {
@@ -28,14 +27,11 @@ async fn a_scheduled_meeting_ends_after_the_configured_grace() {
     let id = meeting_common::schedule_meeting(&hub, start_ms, end_ms, &p, &[&p, &c]).await;
 
     let running = async || -> bool {
-        let list: Value = client
-            .get(hub.url.join("api/v1/meetings").expect("url"))
-            .send()
-            .await
-            .expect("list")
-            .json()
-            .await
-            .expect("json");
+        let list = common::send_json(
+            client.get(hub.url.join("api/v1/meetings").expect("url")),
+            "list",
+        )
+        .await;
         list.as_array()
             .expect("a list")
             .iter()

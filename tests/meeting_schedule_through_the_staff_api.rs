@@ -58,25 +58,16 @@ async fn staff_schedule_chair_and_read_attendance_over_the_api() {
         "{bad}"
     );
 
-    let changed: Value = client
-        .patch(api(&format!("api/v1/schedule/{id}")))
-        .json(&json!({"title": "Giao ban (dời)", "start": "2099-12-10 08:30"}))
-        .send()
-        .await
-        .expect("change")
-        .json()
-        .await
-        .expect("json");
+    let changed: Value = crate::common::send_json(
+        client
+            .patch(api(&format!("api/v1/schedule/{id}")))
+            .json(&json!({"title": "Giao ban (dời)", "start": "2099-12-10 08:30"})),
+        "change",
+    )
+    .await;
     assert_eq!(changed["title"], "Giao ban (dời)");
     assert_eq!(changed["start_local"], "2099-12-10 08:30");
-    let listed: Value = client
-        .get(api("api/v1/schedule"))
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let listed: Value = crate::common::send_json(client.get(api("api/v1/schedule")), "list").await;
     assert_eq!(listed.as_array().map(Vec::len), Some(1));
     let cancelled = client
         .delete(api(&format!("api/v1/schedule/{id}")))
@@ -99,15 +90,13 @@ async fn staff_schedule_chair_and_read_attendance_over_the_api() {
 
     // A meeting running now, chaired by staff: nobody has joined, so the floor cannot be
     // given; the host's end ends it and the report marks both rooms as never joined.
-    let started: Value = client
-        .post(api("api/v1/meetings"))
-        .json(&json!({"host": p, "rooms": [a]}))
-        .send()
-        .await
-        .expect("start")
-        .json()
-        .await
-        .expect("json");
+    let started: Value = crate::common::send_json(
+        client
+            .post(api("api/v1/meetings"))
+            .json(&json!({"host": p, "rooms": [a]})),
+        "start",
+    )
+    .await;
     let running = started["id"].as_str().expect("id").to_owned();
     let chair = api(&format!("api/v1/meetings/{running}/chair"));
     let refused = client
@@ -125,15 +114,13 @@ async fn staff_schedule_chair_and_read_attendance_over_the_api() {
             .contains("is not in the meeting now"),
         "{refused}"
     );
-    let roster: Value = client
-        .post(chair.clone())
-        .json(&json!({"action": "mute_all"}))
-        .send()
-        .await
-        .expect("mute all")
-        .json()
-        .await
-        .expect("json");
+    let roster: Value = crate::common::send_json(
+        client
+            .post(chair.clone())
+            .json(&json!({"action": "mute_all"})),
+        "mute all",
+    )
+    .await;
     assert_eq!(roster["host"], p.as_str());
     assert_eq!(roster["seats"].as_array().map(Vec::len), Some(2));
     assert_eq!(

@@ -148,15 +148,8 @@ async fn seed(hub: &TestHub, dir: &std::path::Path) -> Seeded {
         let (client, url) = (client.clone(), hub.url.join("api/v1/news").expect("url"));
         let body = serde_json::json!({ "title": title, "body": "b", "units": units });
         async move {
-            let row: serde_json::Value = client
-                .post(url)
-                .json(&body)
-                .send()
-                .await
-                .expect("news")
-                .json()
-                .await
-                .expect("json");
+            let row: serde_json::Value =
+                crate::common::send_json(client.post(url).json(&body), "news").await;
             row["id"].as_str().expect("news id").to_owned()
         }
     };
@@ -179,27 +172,23 @@ async fn seed(hub: &TestHub, dir: &std::path::Path) -> Seeded {
             .expect("picture");
         assert_eq!(picture.status(), 200);
     }
-    let meeting: serde_json::Value = client
-        .post(hub.url.join("api/v1/meetings").expect("url"))
-        .json(&serde_json::json!({ "host": lao_chai_id, "rooms": [ban_ho_id] }))
-        .send()
-        .await
-        .expect("meeting")
-        .json()
-        .await
-        .expect("json");
-    let scheduled: serde_json::Value = client
-        .post(hub.url.join("api/v1/schedule").expect("url"))
-        .json(&serde_json::json!({
-            "title": "Giao ban", "start": "2099-12-10 08:00", "end": "2099-12-10 09:00",
-            "host": lao_chai_id, "rooms": [lao_chai_id, ban_ho_id],
-        }))
-        .send()
-        .await
-        .expect("schedule")
-        .json()
-        .await
-        .expect("json");
+    let meeting: serde_json::Value = crate::common::send_json(
+        client
+            .post(hub.url.join("api/v1/meetings").expect("url"))
+            .json(&serde_json::json!({ "host": lao_chai_id, "rooms": [ban_ho_id] })),
+        "meeting",
+    )
+    .await;
+    let scheduled: serde_json::Value = crate::common::send_json(
+        client
+            .post(hub.url.join("api/v1/schedule").expect("url"))
+            .json(&serde_json::json!({
+                "title": "Giao ban", "start": "2099-12-10 08:00", "end": "2099-12-10 09:00",
+                "host": lao_chai_id, "rooms": [lao_chai_id, ban_ho_id],
+            })),
+        "schedule",
+    )
+    .await;
     let (reference, transfer) = {
         use phonghop::hub::pledges::{PledgeMethod, StaffPledgeRequest, add, receive_cash};
         let store = phonghop::app::open_store(&hub.config.data_dir).expect("hub store");
@@ -367,18 +356,15 @@ async fn commune_staff_are_refused_province_routes_and_other_communes_items() {
     }
     let client = staff_client(&seeded.officer);
     for query in ["", "?unit=ban-ho", "?unit=lao-chai"] {
-        let list: serde_json::Value = client
-            .get(
+        let list: serde_json::Value = crate::common::send_json(
+            client.get(
                 hub.url
                     .join(&format!("api/v1/feedback{query}"))
                     .expect("url"),
-            )
-            .send()
-            .await
-            .expect("list")
-            .json()
-            .await
-            .expect("json");
+            ),
+            "list",
+        )
+        .await;
         let codes: Vec<&str> = list
             .as_array()
             .expect("a list")
@@ -410,14 +396,11 @@ async fn commune_staff_are_refused_province_routes_and_other_communes_items() {
         "{}",
         answered.text().await.unwrap_or_default()
     );
-    let admin_list: serde_json::Value = staff_client(&seeded.admin)
-        .get(hub.url.join("api/v1/feedback").expect("url"))
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let admin_list: serde_json::Value = crate::common::send_json(
+        staff_client(&seeded.admin).get(hub.url.join("api/v1/feedback").expect("url")),
+        "list",
+    )
+    .await;
     assert_eq!(
         admin_list.as_array().map(Vec::len),
         Some(2),

@@ -257,6 +257,18 @@ pub async fn get_json(url: impl reqwest::IntoUrl) -> serde_json::Value {
     get(url).await.json().await.expect("a JSON answer")
 }
 
+/// Sends `request` and reads its answer as JSON, whatever its status (the test asserts on
+/// the body); `what` names the request when it cannot be sent.
+pub async fn send_json(request: reqwest::RequestBuilder, what: &str) -> serde_json::Value {
+    request
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{what}: not JSON: {e}"))
+}
+
 /// The text at `url` (`/metrics`).
 pub async fn get_text(url: impl reqwest::IntoUrl) -> String {
     get(url).await.text().await.expect("a text answer")
