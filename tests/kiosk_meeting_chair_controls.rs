@@ -12,34 +12,14 @@ use kiosk_common::smallest_text_pt;
 use phonghop::config::Language;
 use phonghop::kiosk::shell::Screen;
 use phonghop::kiosk::style::MIN_TEXT_PT;
-use phonghop::kiosk::{KioskRoom, RoomKiosk};
+use phonghop::kiosk::RoomKiosk;
 use phonghop::meeting::floor::{ChatLine, FloorAction, Mic, MutedBy, Refusal};
 use phonghop::room::call_view::{CallPhase, CallRequest, CallView};
 use phonghop::wire::{CHAIR_VERSION, ChairRefusal, ChairRefused, Roster, RosterSeat, SlotSource};
 
 /// The demo status's room is "demo"; `own` makes it another room of the roster.
 fn kiosk(call: CallView, own: &str, lang: Language, size: [f32; 2]) -> Harness<'static, RoomKiosk> {
-    let mut status = phonghop::demo::sample_room_status();
-    status.room_id = Some(own.into());
-    let (_tx, status) = tokio::sync::watch::channel(status);
-    let kiosk = RoomKiosk::new(
-        KioskRoom {
-            status,
-            language: lang,
-            idle_reset_secs: 90,
-            staff_pin_hash: String::new(),
-            start_screen: Screen::Home,
-            service: None,
-            microphone: phonghop::media::MicSource::Test { freq_hz: 440.0 },
-            recording_dir: std::env::temp_dir().join("phonghop-test-chair-recording"),
-            call: Some(call),
-        },
-        Some("no audio in tests".into()),
-    );
-    Harness::builder()
-        .with_size(egui::vec2(size[0], size[1]))
-        .with_context_setup(phonghop::kiosk::style::apply)
-        .build_ui_state(|ui, k: &mut RoomKiosk| k.frame_ui(ui), kiosk)
+    kiosk_common::meeting_kiosk(call, Some(own), lang, size[0], size[1])
 }
 
 fn seat(id: &str, name: &str, host: bool, mic: Mic, hand: Option<u32>) -> RosterSeat {

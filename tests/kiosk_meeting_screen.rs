@@ -12,31 +12,13 @@ use phonghop::config::Language;
 use phonghop::kiosk::meeting_screen::test_bars;
 use phonghop::kiosk::shell::Screen;
 use phonghop::kiosk::style::{MIN_TARGET, MIN_TEXT_PT};
-use phonghop::kiosk::{KioskRoom, RoomKiosk};
+use phonghop::kiosk::RoomKiosk;
 use phonghop::media::FrameSlot;
 use phonghop::room::call_view::{CallPhase, CallView, TestSources};
 use phonghop::wire::SlotSource;
 
 fn kiosk(call: CallView, lang: Language, width: f32, height: f32) -> Harness<'static, RoomKiosk> {
-    let (_tx, status) = tokio::sync::watch::channel(phonghop::demo::sample_room_status());
-    let kiosk = RoomKiosk::new(
-        KioskRoom {
-            status,
-            language: lang,
-            idle_reset_secs: 90,
-            staff_pin_hash: String::new(),
-            start_screen: Screen::Home,
-            service: None,
-            microphone: phonghop::media::MicSource::Test { freq_hz: 440.0 },
-            recording_dir: std::env::temp_dir().join("phonghop-test-meeting-recording"),
-            call: Some(call),
-        },
-        Some("no audio in tests".into()),
-    );
-    Harness::builder()
-        .with_size(egui::vec2(width, height))
-        .with_context_setup(phonghop::kiosk::style::apply)
-        .build_ui_state(|ui, k: &mut RoomKiosk| k.frame_ui(ui), kiosk)
+    kiosk_common::meeting_kiosk(call, None, lang, width, height)
 }
 
 /// A call with two people in its slots and pictures in both and in the self-view.

@@ -7,7 +7,6 @@ use crate::meeting_common;
 
 use std::time::Duration;
 
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scheduled_meeting_ends_after_the_configured_grace() {
     const GRACE_SECS: u64 = 3;

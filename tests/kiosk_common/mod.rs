@@ -128,10 +128,48 @@ pub fn room_harness(room: phonghop::kiosk::KioskRoom) -> Harness<'static, RoomKi
 
 /// A kiosk already made (e.g. with the speaker marked unavailable) in the same harness.
 pub fn room_harness_of(kiosk: RoomKiosk) -> Harness<'static, RoomKiosk> {
+    room_harness_sized(kiosk, 1280.0, 800.0)
+}
+
+/// A kiosk already made in a harness of `width`×`height` with the kiosk's style.
+pub fn room_harness_sized(
+    kiosk: RoomKiosk,
+    width: f32,
+    height: f32,
+) -> Harness<'static, RoomKiosk> {
     Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
+        .with_size(egui::vec2(width, height))
         .with_context_setup(phonghop::kiosk::style::apply)
         .build_ui_state(|ui, k: &mut RoomKiosk| k.frame_ui(ui), kiosk)
+}
+
+/// The kiosk of a room in `call` (the demo room's status, as room `own` when given), in
+/// `lang`, at `width`×`height`, with no service and no speaker.
+pub fn meeting_kiosk(
+    call: phonghop::room::call_view::CallView,
+    own: Option<&str>,
+    lang: Language,
+    width: f32,
+    height: f32,
+) -> Harness<'static, RoomKiosk> {
+    let mut status = phonghop::demo::sample_room_status();
+    if let Some(own) = own {
+        status.room_id = Some(own.into());
+    }
+    let (_tx, status) = tokio::sync::watch::channel(status);
+    let mut room = kiosk_room(
+        status,
+        None,
+        phonghop::kiosk::shell::Screen::Home,
+        std::env::temp_dir().join("phonghop-test-meeting-recording"),
+    );
+    room.language = lang;
+    room.call = Some(call);
+    room_harness_sized(
+        RoomKiosk::new(room, Some("no audio in tests".into())),
+        width,
+        height,
+    )
 }
 
 /// Taps the widget with exactly this label and lets a few frames pass.
