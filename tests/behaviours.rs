@@ -35,6 +35,7 @@ mod contrib_webhook_retried_three_times_counts_once;
 mod contrib_wrong_amount_goes_to_unallocated;
 mod contrib_wrong_signature_records_nothing;
 mod database_is_checked_at_start;
+mod demo_history_shows_a_held_meeting_on_the_dashboard;
 mod demo_opens_the_kiosk_window;
 mod demo_prints_no_warnings;
 mod demo_shows_rooms_connected;
