@@ -48,6 +48,7 @@ mod hub_over_tls_tells_browsers_to_stay_on_https;
 mod hub_serves_https_to_rooms;
 mod hub_stops_cleanly_on_sigterm;
 mod hub_user_commands_manage_staff_accounts;
+mod kiosk_bench_ui_meeting_decodes_live_pictures;
 mod kiosk_contribute_flow_shows_a_qr_and_thanks;
 mod kiosk_failed_submission_is_explained_in_vietnamese;
 mod kiosk_feedback_box_shows_three_lines_above_the_keyboard;
