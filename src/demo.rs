@@ -101,6 +101,11 @@ pub enum DemoError {
     Plan(#[from] crate::meeting::schedule::ScheduleError),
     #[error("demo meeting: cannot read the chair from the hub: {0}")]
     Chair(#[from] reqwest::Error),
+    #[error("demo sample meeting: the chair refused minute {minute} of the script: {refusal}")]
+    SampleMeeting {
+        minute: i64,
+        refusal: crate::meeting::floor::Refusal,
+    },
     #[error("demo meeting: {0}")]
     Tls(#[from] crate::hub::tls::TlsError),
     #[error("after {seconds} s only {connected} of {total} rooms were connected")]
@@ -374,7 +379,7 @@ const SAMPLE_FEEDBACK: &[(&str, &str, Option<&str>)] = &[
 /// pledges and bank transfers, so a newcomer's dashboard, inbox and reports show data at
 /// once. It goes through the same store calls as rooms' uploads, staff replies and bank
 /// notifications.
-fn seed_sample_history(
+pub fn seed_sample_history(
     store: &crate::store::Store,
     room_ids: &[String],
     now_ms: i64,
@@ -472,6 +477,113 @@ fn seed_sample_history(
             now_ms,
         )?;
     }
+    seed_past_meeting(store, room_ids, now_ms)?;
+    Ok(())
+}
+
+/// The title of the meeting the sample history holds a week ago.
+pub const SAMPLE_MEETING_TITLE: &str = "Giao ban tuần: tiếp nhận phản ánh (demo)";
+
+/// What happened in the sample meeting, in minutes after 08:00 of its day: the host and
+/// the commune join, the commune's link drops and comes back (one gap), it raises its hand,
+/// is given the floor, writes in the chat, the host takes the floor back and ends the
+/// meeting. `None` as the room is the host, `Some(i)` the i-th other room.
+const SAMPLE_MEETING_SCRIPT: &[(i64, Option<usize>, SampleStep)] = &[
+    (0, None, SampleStep::Join),
+    (2, Some(0), SampleStep::Join),
+    (25, Some(0), SampleStep::Leave),
+    (27, Some(0), SampleStep::Join),
+    (40, Some(0), SampleStep::RaiseHand),
+    (42, None, SampleStep::GiveFloor(0)),
+    (43, Some(0), SampleStep::Chat),
+    (55, None, SampleStep::TakeFloor),
+    (75, None, SampleStep::End),
+];
+
+/// The sample meeting's planned length: it ends early, as meetings do.
+const SAMPLE_MEETING_PLANNED_MINUTES: i64 = 90;
+
+#[derive(Debug, Clone, Copy)]
+enum SampleStep {
+    Join,
+    Leave,
+    RaiseHand,
+    GiveFloor(usize),
+    Chat,
+    TakeFloor,
+    End,
+}
+
+/// A meeting held a week ago at 08:00 province time, the first room hosting the others,
+/// scheduled three days before it: planned, started, chaired and ended through the store
+/// calls a live meeting uses (`schedule_meeting`, `start_scheduled_meeting`, the chair's
+/// events in `record_meeting_events`, `end_meeting`), so the dashboard lists it and its
+/// attendance report is computed from its events as any meeting's is.
+fn seed_past_meeting(
+    store: &crate::store::Store,
+    room_ids: &[String],
+    now_ms: i64,
+) -> Result<(), DemoError> {
+    use crate::meeting::floor::{Actor, Floor, FloorAction};
+    const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+    const MINUTE_MS: i64 = 60_000;
+    let [host, others @ ..] = room_ids else {
+        return Ok(());
+    };
+    if others.is_empty() {
+        return Ok(());
+    }
+    let offset_ms = i64::from(crate::meeting::schedule::PROVINCE_UTC_OFFSET_HOURS) * 60 * MINUTE_MS;
+    let local_midnight_ms = (now_ms + offset_ms).div_euclid(DAY_MS) * DAY_MS - offset_ms;
+    let start_ms = local_midnight_ms - 7 * DAY_MS + 8 * 60 * MINUTE_MS;
+    let scheduled_at_ms = start_ms - 3 * DAY_MS;
+    let plan = crate::meeting::schedule::MeetingPlan {
+        title: SAMPLE_MEETING_TITLE.into(),
+        start_ms,
+        end_ms: start_ms + SAMPLE_MEETING_PLANNED_MINUTES * MINUTE_MS,
+        host: host.clone(),
+        rooms: room_ids.to_vec(),
+        agenda: vec![
+            "Phản ánh của người dân trong tuần".into(),
+            "Sạt lở đường lên trường".into(),
+        ],
+    }
+    .check(scheduled_at_ms, true)?;
+    let id = crate::hub::meeting_api::new_meeting_id();
+    store.schedule_meeting(&id, &plan, scheduled_at_ms)?;
+    store.start_scheduled_meeting(&id, start_ms)?;
+    let mut floor = Floor::new(host, others);
+    for (minute, who, step) in SAMPLE_MEETING_SCRIPT {
+        let room = match who {
+            None => host,
+            Some(i) => &others[*i % others.len()],
+        };
+        let action = match step {
+            SampleStep::Join => FloorAction::Join,
+            SampleStep::Leave => FloorAction::Leave,
+            SampleStep::RaiseHand => FloorAction::RaiseHand,
+            SampleStep::GiveFloor(i) => FloorAction::GiveFloor {
+                room: others[*i % others.len()].clone(),
+            },
+            SampleStep::Chat => FloorAction::Chat {
+                text: "Xã Lao Chải xin báo cáo: đường lên trường đã thông xe.".into(),
+            },
+            SampleStep::TakeFloor => FloorAction::TakeFloor,
+            SampleStep::End => FloorAction::End,
+        };
+        let at_ms = start_ms + minute * MINUTE_MS;
+        // The script is the chair's own rules played forward; a refusal is a bug in it.
+        floor
+            .apply(at_ms, &Actor::Room(room.clone()), action)
+            .map_err(|refusal| DemoError::SampleMeeting {
+                minute: *minute,
+                refusal,
+            })?;
+        if matches!(step, SampleStep::End) {
+            store.record_meeting_events(&id, floor.events())?;
+            store.end_meeting(&id, at_ms)?;
+        }
+    }
     Ok(())
 }
 
@@ -480,7 +592,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_sample_history_fills_the_inbox_the_replies_and_a_campaign() {
+    fn the_sample_history_fills_the_inbox_the_replies_a_campaign_and_a_held_meeting() {
         let store = crate::store::Store::open_in_memory().expect("store");
         let now = crate::clock::now_ms();
         let mut ids = Vec::new();
@@ -510,5 +622,62 @@ mod tests {
             .expect("the campaign exists");
         assert_eq!(report.totals.raised_vnd, 1_700_000);
         assert_eq!(report.totals.gifts, 3);
+
+        // A meeting held a week ago, listed and reported as any held meeting is.
+        let held = store.scheduled_meetings(None).expect("schedule");
+        let [meeting] = held.as_slice() else {
+            panic!("one sample meeting, got {held:?}");
+        };
+        assert_eq!(meeting.plan.title, SAMPLE_MEETING_TITLE);
+        assert_eq!(
+            meeting.status,
+            crate::meeting::schedule::ScheduleStatus::Held
+        );
+        assert_eq!(meeting.plan.rooms, ids);
+        let start = meeting.plan.start_ms;
+        assert!(start < now - 6 * 24 * 3_600_000, "a week ago");
+        assert!(
+            crate::meeting::schedule::format_local(start).ends_with(" 08:00"),
+            "at 08:00 province time: {}",
+            crate::meeting::schedule::format_local(start)
+        );
+        let row = store.meeting(&meeting.id).expect("read").expect("started");
+        assert_eq!(row.started_at_ms, start);
+        assert_eq!(row.ended_at_ms, Some(start + 75 * 60_000));
+        assert!(store.active_meetings().expect("running").is_empty());
+        let events = store.meeting_events(&meeting.id).expect("events");
+        assert!(events.iter().any(|e| matches!(
+            &e.kind,
+            crate::meeting::floor::EventKind::Chat { room, .. } if room == &ids[1]
+        )));
+        // Report made long after: the meeting's end closes the intervals, not `now`.
+        let rows = crate::hub::schedule_api::report(&store, &meeting.id, now).expect("report");
+        let minute = |m: i64| Some(start + m * 60_000);
+        let got: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.room_id.as_str(),
+                    r.first_join_ms,
+                    r.last_leave_ms,
+                    r.minutes_present,
+                    r.gaps,
+                    r.hands_raised,
+                    r.times_given_floor,
+                    r.never_joined,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (ids[0].as_str(), minute(0), minute(75), 75, 0, 0, 0, false),
+                // 2..25 and 27..75: 71 minutes, the dropped link one gap.
+                (ids[1].as_str(), minute(2), minute(75), 71, 1, 1, 1, false),
+            ]
+        );
+        let csv = crate::meeting::attendance::to_csv(&rows);
+        assert_eq!(csv.lines().count(), 3, "{csv}");
+        assert!(csv.lines().all(|l| !l.ends_with("never joined")), "{csv}");
     }
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod backoff;
 pub mod bench;
 pub mod bench_crash;
+pub mod bench_live_call;
 pub mod bench_meeting;
 pub mod bench_soak;
 pub mod cli;

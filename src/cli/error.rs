@@ -47,6 +47,8 @@ pub enum CliError {
     #[error(transparent)]
     BenchCrash(#[from] crate::bench_crash::CrashError),
     #[error(transparent)]
+    BenchUi(#[from] crate::bench_live_call::LiveCallError),
+    #[error(transparent)]
     BenchSoak(#[from] crate::bench_soak::SoakError),
     #[error(transparent)]
     Tls(#[from] crate::hub::tls::TlsError),
@@ -108,6 +110,7 @@ impl CliError {
             | CliError::Bench(_)
             | CliError::BenchMeeting(_)
             | CliError::BenchCrash(_)
+            | CliError::BenchUi(_)
             | CliError::BenchSoak(_)
             | CliError::Tls(_)
             | CliError::DataDir(_)

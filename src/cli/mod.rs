@@ -296,8 +296,8 @@ pub struct RoomArgs {
     /// e.g. Xvfb).
     #[arg(long, value_name = "FILE.png")]
     pub screenshot: Option<PathBuf>,
-    /// The screen for --screenshot: home, feedback, rating, ticket, contribute, news,
-    /// staff, staff-panel, fault.
+    /// The screen for --screenshot and --bench-ui: home, feedback, rating, ticket,
+    /// contribute, news, meeting, staff, staff-panel, fault.
     #[arg(long, default_value = "home")]
     pub screen: String,
     /// Language for --screenshot and --bench-ui: vi, en or hmn.
@@ -309,7 +309,9 @@ pub struct RoomArgs {
     /// Print which kiosk texts each language lacks (shown in Vietnamese instead).
     #[arg(long)]
     pub i18n_report: bool,
-    /// Render the Home screen --frames times as fast as possible and print frame times.
+    /// Render the --screen --frames times as fast as possible, alternating with as many
+    /// empty frames (the renderer's baseline), and print one JSON line of frame times and
+    /// their ratio. `--screen meeting` shows a live meeting of an in-process hub and rooms.
     #[arg(long)]
     pub bench_ui: bool,
     #[arg(long, default_value_t = 600)]

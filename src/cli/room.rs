@@ -112,7 +112,8 @@ fn serve(
     Ok(())
 }
 
-/// `--screenshot` and `--bench-ui`: the kiosk with demo data, no hub, no config.
+/// `--screenshot` and `--bench-ui`: the kiosk with demo data, no config; no hub either,
+/// except for the meeting screen's benchmark, which runs a live meeting in this process.
 fn kiosk_preview(args: &RoomArgs) -> Result<(), CliError> {
     use crate::kiosk::shell::Screen;
     let screen = Screen::from_name(&args.screen).ok_or_else(|| {
@@ -135,8 +136,20 @@ fn kiosk_preview(args: &RoomArgs) -> Result<(), CliError> {
                 args.size
             ))
         })?;
-    let (_status_tx, status_rx) = tokio::sync::watch::channel(crate::demo::sample_room_status());
     let rt = runtime()?;
+    // The meeting screen's benchmark shows a live meeting's pictures, not test images.
+    let live = if args.bench_ui && screen == Screen::Meeting {
+        Some(rt.block_on(crate::bench_live_call::LiveCall::start(
+            std::time::Duration::from_secs(90),
+        ))?)
+    } else {
+        None
+    };
+    let mut status = crate::demo::sample_room_status();
+    if let Some(live) = &live {
+        status.room_id = Some(live.room_id.clone());
+    }
+    let (_status_tx, status_rx) = tokio::sync::watch::channel(status);
     let kiosk = crate::kiosk::KioskRoom {
         status: status_rx,
         language,
@@ -146,7 +159,7 @@ fn kiosk_preview(args: &RoomArgs) -> Result<(), CliError> {
         service: None,
         microphone: crate::media::MicSource::Test { freq_hz: 440.0 },
         recording_dir: std::env::temp_dir().join("phonghop-preview-recording"),
-        call: None,
+        call: live.as_ref().map(|l| l.view.clone()),
     };
     let options = crate::kiosk::WindowOptions {
         fullscreen: false,
@@ -155,7 +168,12 @@ fn kiosk_preview(args: &RoomArgs) -> Result<(), CliError> {
         screenshot: args.screenshot.clone(),
         bench_frames: args.bench_ui.then_some(args.frames),
     };
-    crate::kiosk::run_window(vec![kiosk], options, rt.handle(), CancellationToken::new())?;
+    let shown =
+        crate::kiosk::run_window(vec![kiosk], options, rt.handle(), CancellationToken::new());
+    if let Some(live) = live {
+        rt.block_on(live.stop());
+    }
+    shown?;
     if let Some(path) = &args.screenshot {
         println!("wrote {}", path.display());
     }

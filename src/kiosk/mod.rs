@@ -499,6 +499,15 @@ impl eframe::App for KioskApp {
         // The clock and the idle countdown move every second even without input.
         ui.ctx()
             .request_repaint_after(std::time::Duration::from_secs(1));
+        // A benchmark's baseline frame draws nothing (`bench`).
+        if self
+            .bench
+            .as_mut()
+            .is_some_and(bench::FrameClock::begin_frame)
+        {
+            self.bench_frame_done(ui);
+            return;
+        }
         let speaker = self.speaker.as_ref();
         match self.rooms.as_mut_slice() {
             [one] => Self::room_ui(ui, one, speaker),
@@ -512,8 +521,15 @@ impl eframe::App for KioskApp {
             }
         }
         self.capture(ui);
+        self.bench_frame_done(ui);
+    }
+}
+
+impl KioskApp {
+    /// Benchmark mode: the next frame at once, or the report and the window closed.
+    fn bench_frame_done(&mut self, ui: &mut egui::Ui) {
         if let Some(clock) = &mut self.bench {
-            if clock.frame() {
+            if clock.end_frame(ui.ctx(), &self.rooms) {
                 println!("{}", clock.report());
                 ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
                 self.bench = None;
@@ -522,9 +538,7 @@ impl eframe::App for KioskApp {
             }
         }
     }
-}
 
-impl KioskApp {
     /// Screenshot mode: a few frames to settle, then ask for the image and save it.
     fn capture(&mut self, ui: &mut egui::Ui) {
         let Some((path, frames_left)) = &mut self.screenshot else {

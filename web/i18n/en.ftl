@@ -357,6 +357,7 @@ schedule-none = No meeting is scheduled.
 schedule-status-scheduled = scheduled
 schedule-status-cancelled = cancelled
 schedule-status-held = held
+schedule-held-title = Held in the last 31 days
 schedule-rooms-count = rooms invited
 schedule-cancel = Cancel the meeting
 schedule-create = Schedule a meeting

@@ -357,6 +357,7 @@ schedule-none = Chưa có cuộc họp nào được lên lịch.
 schedule-status-scheduled = đã lên lịch
 schedule-status-cancelled = đã hủy
 schedule-status-held = đã họp
+schedule-held-title = Đã họp trong 31 ngày qua
 schedule-rooms-count = phòng được mời
 schedule-cancel = Hủy cuộc họp
 schedule-create = Lên lịch cuộc họp

@@ -23,6 +23,9 @@ use crate::store::{RoomRecord, StoreError};
 
 const MEETINGS: &str = "/staff/meetings";
 
+/// How far back the page lists meetings already held (each with its attendance report).
+const HELD_SHOWN_MS: i64 = 31 * 24 * 60 * 60 * 1000;
+
 /// A room's name with its unit, or its id when the hub no longer knows it.
 fn room_label(rooms: &HashMap<String, RoomRecord>, id: &str) -> String {
     rooms
@@ -43,7 +46,7 @@ pub(crate) async fn list(
             Ok::<_, StoreError>((
                 s.rooms()?,
                 s.active_meetings()?,
-                s.scheduled_meetings(Some(now))?,
+                s.scheduled_meetings(Some(now - HELD_SHOWN_MS))?,
             ))
         })
         .await
@@ -55,7 +58,11 @@ pub(crate) async fn list(
     let by_id: HashMap<String, RoomRecord> =
         rooms.iter().map(|r| (r.id.clone(), r.clone())).collect();
     let started: HashMap<String, i64> = rows.into_iter().map(|r| (r.id, r.started_at_ms)).collect();
-    let scheduled: Vec<ScheduleView> = scheduled.into_iter().map(ScheduleView::from).collect();
+    let (scheduled, held): (Vec<_>, Vec<_>) = scheduled
+        .into_iter()
+        .filter(|m| m.plan.end_ms > now || m.status == ScheduleStatus::Held)
+        .map(ScheduleView::from)
+        .partition(|v| v.meeting.plan.end_ms > now);
     let mut running = hub.meetings.views();
     running.sort_by_key(|m| started.get(&m.id).copied().unwrap_or(i64::MAX));
     let body = html! {
@@ -123,6 +130,24 @@ pub(crate) async fn list(
             }
         }
         (scheduled_section(&staff, lang, &scheduled, &rooms, &by_id))
+        @if !held.is_empty() {
+            h2 { (t(lang, "schedule-held-title")) }
+            ul class="meetings" {
+                @for view in held.iter().rev() {
+                    li class="card meeting" {
+                        h3 { (view.meeting.plan.title) }
+                        p { (view.start_local) " – " (view.end_local) }
+                        p class="hint" {
+                            (t(lang, "meeting-host")) ": " (room_label(&by_id, &view.meeting.plan.host))
+                            " · " (view.meeting.plan.rooms.len()) " " (t(lang, "schedule-rooms-count"))
+                        }
+                        p class="actions" {
+                            a href={ "/staff/meetings/" (view.meeting.id) "/report" } { (t(lang, "report-link")) }
+                        }
+                    }
+                }
+            }
+        }
     };
     Ok(layout(&t(lang, "meetings-title"), Some(&staff), lang, body))
 }

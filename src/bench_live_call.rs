@@ -1,0 +1,194 @@
+//! A live meeting in this process for `phonghop room --bench-ui --screen meeting`: the demo's
+//! hub and three rooms with test sources (camera `videotestsrc`, microphone tone, no
+//! speaker), the province hosting, Sa Pa given the floor, and Lao Chải watching. Lao Chải's
+//! call view is what the benchmarked kiosk shows, so its two pictures (the floor and the
+//! host) come through the real receive path: webrtc-rs on loopback UDP, the hub's forwarder,
+//! the room's VP8 decoder and RGBA conversion, the frame mailbox. Nothing is pre-made.
+
+use std::time::Duration;
+
+use crate::app::{AppError, HubBuilder, RoomBuilder, RunningHub, RunningRoom};
+use crate::room::call_view::CallView;
+
+/// The rooms by role: the host, the one given the floor, the one the kiosk shows.
+const UNITS: [&str; 3] = ["lao-cai", "sa-pa", "lao-chai"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum LiveCallError {
+    #[error("UI bench meeting: {0}")]
+    App(#[from] AppError),
+    #[error("UI bench meeting: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("UI bench meeting: {0}")]
+    Pin(#[from] crate::auth::PinError),
+    #[error("UI bench meeting: {0}")]
+    Staff(#[from] crate::hub::accounts::AccountError),
+    #[error("UI bench meeting: {0}")]
+    Tls(#[from] crate::hub::tls::TlsError),
+    #[error("UI bench meeting: the hub's staff API: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("UI bench meeting: the hub answered {status} to {what}: {body}")]
+    Refused {
+        what: &'static str,
+        status: u16,
+        body: String,
+    },
+    #[error(
+        "UI bench meeting: after {waited_secs} s {what} (is GStreamer's vp8 plugin installed? \
+         `scripts/install-deps.sh`)"
+    )]
+    NotLive { waited_secs: u64, what: String },
+}
+
+/// The running meeting; [`LiveCall::stop`] ends it (dropping it leaves the tasks to the
+/// runtime's shutdown).
+#[derive(Debug)]
+pub struct LiveCall {
+    /// The watching room's call: two remote pictures, its own self-view.
+    pub view: CallView,
+    /// The watching room's id (the kiosk's own room).
+    pub room_id: String,
+    hub: RunningHub,
+    rooms: Vec<RunningRoom>,
+    _dir: tempfile::TempDir,
+}
+
+impl LiveCall {
+    /// Starts the hub and the rooms, the meeting, gives Sa Pa the floor, and returns once
+    /// the watching room has decoded frames in both its slots (or fails after `timeout`).
+    pub async fn start(timeout: Duration) -> Result<LiveCall, LiveCallError> {
+        let started = tokio::time::Instant::now();
+        let waited = || started.elapsed().as_secs();
+        let dir = tempfile::Builder::new()
+            .prefix("phonghop-bench-ui-")
+            .tempdir()?;
+        let hub = HubBuilder::demo(&dir.path().join("hub"))?
+            .spawn_local()
+            .await?;
+        let pin_hash = crate::auth::hash_pin(crate::demo::DEMO_STAFF_PIN)?;
+        let mut rooms = Vec::new();
+        let mut ids = Vec::new();
+        for unit in UNITS {
+            let (mut config, id) = hub
+                .enroll_room(unit, unit, dir.path().join(unit), &pin_hash)
+                .await?;
+            // The voices are decoded and mixed as in a meeting, but not played anywhere.
+            config.media.speaker = crate::config::DeviceChoice::Test;
+            rooms.push(RoomBuilder::new(config).spawn_bound().await?);
+            ids.push(id);
+        }
+        let mut call = LiveCall {
+            view: rooms[2].call.clone(),
+            room_id: ids[2].clone(),
+            hub,
+            rooms,
+            _dir: dir,
+        };
+        for room in &mut call.rooms {
+            let connected =
+                tokio::time::timeout_at(started + timeout, room.status.wait_for(|s| s.connected()))
+                    .await;
+            if !matches!(connected, Ok(Ok(_))) {
+                return Err(LiveCallError::NotLive {
+                    waited_secs: waited(),
+                    what: "a room is still not connected to the hub".into(),
+                });
+            }
+        }
+
+        crate::demo::add_demo_staff(&call.hub.config)?;
+        let (_, token) = crate::hub::accounts::issue_token(
+            &call.hub.config,
+            crate::demo::DEMO_STAFF[0].0,
+            "bench-ui",
+        )?;
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured((*crate::hub::tls::client_config(None)?).clone())
+            .timeout(Duration::from_secs(5))
+            .build()?;
+        let url = |path: &str| {
+            call.hub
+                .url
+                .join(path)
+                .map_err(|e| std::io::Error::other(format!("{path}: {e}")))
+        };
+        let answer = http
+            .post(url("api/v1/meetings")?)
+            .bearer_auth(&token)
+            .json(&serde_json::json!({ "host": ids[0], "rooms": [ids[1], ids[2]] }))
+            .send()
+            .await?;
+        let meeting = refused_unless_ok(answer, "starting the meeting").await?;
+        let meeting = meeting["id"].as_str().unwrap_or_default().to_owned();
+        // The floor can be given once Sa Pa has joined.
+        let chair = url(&format!("api/v1/meetings/{meeting}/chair"))?;
+        loop {
+            let answer = http
+                .post(chair.clone())
+                .bearer_auth(&token)
+                .json(&serde_json::json!({ "action": "give_floor", "room": ids[1] }))
+                .send()
+                .await?;
+            if answer.status().is_success() {
+                break;
+            }
+            if started.elapsed() > timeout {
+                refused_unless_ok(answer, "giving Sa Pa the floor").await?;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        loop {
+            let snapshot = call.view.snapshot();
+            let shown: Vec<Option<&str>> = snapshot
+                .slots
+                .iter()
+                .map(|s| s.as_ref().map(|s| s.participant_id.as_str()))
+                .collect();
+            let both_decoding = call.view.tiles().len() >= 2
+                && call.view.tiles()[..2]
+                    .iter()
+                    .all(|t| t.frames_published() > 0 && t.latest().is_some());
+            if both_decoding && shown.contains(&Some(&ids[1])) && shown.contains(&Some(&ids[0])) {
+                return Ok(call);
+            }
+            if started.elapsed() > timeout {
+                return Err(LiveCallError::NotLive {
+                    waited_secs: waited(),
+                    what: format!(
+                        "the watching room does not decode the floor and the host: slots {shown:?}, frames {:?}",
+                        call.view
+                            .tiles()
+                            .iter()
+                            .map(|t| t.frames_published())
+                            .collect::<Vec<_>>()
+                    ),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Stops the rooms, then the hub.
+    pub async fn stop(self) {
+        for room in self.rooms {
+            let _ = room.stop().await;
+        }
+        let _ = self.hub.stop().await;
+    }
+}
+
+async fn refused_unless_ok(
+    answer: reqwest::Response,
+    what: &'static str,
+) -> Result<serde_json::Value, LiveCallError> {
+    let status = answer.status();
+    let body = answer.text().await?;
+    if !status.is_success() {
+        return Err(LiveCallError::Refused {
+            what,
+            status: status.as_u16(),
+            body,
+        });
+    }
+    Ok(serde_json::from_str(&body).unwrap_or_default())
+}
