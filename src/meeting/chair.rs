@@ -200,6 +200,23 @@ pub fn on_chair_request(
     }
 }
 
+/// A room was revoked while `meeting` runs: it leaves the chair at once (floor, hand and
+/// presence, recorded as events) and is no longer invited, so every roster drops it. Nothing
+/// happens for the host (a meeting keeps its host; its media still ends) or a room the
+/// meeting does not invite.
+pub fn on_room_revoked(meeting: &mut MeetingState, room: &str, now_ms: i64) -> Vec<ChairOutput> {
+    if room == meeting.host || !meeting.invited.iter().any(|r| r == room) {
+        return Vec::new();
+    }
+    let events = meeting.chair.revoke(now_ms, room);
+    meeting.invited.retain(|r| r != room);
+    let mut out = outputs_for(meeting, events);
+    if !out.iter().any(|o| matches!(o, ChairOutput::Roster(_))) {
+        out.push(ChairOutput::Roster(Roster::of(meeting)));
+    }
+    out
+}
+
 /// What the hub does with events the chair emitted (from a request or from the media:
 /// joins and leaves): store them, then tell everyone what changed.
 pub fn outputs_for(meeting: &MeetingState, events: Vec<Event>) -> Vec<ChairOutput> {
@@ -305,6 +322,38 @@ mod tests {
         assert_eq!(roster.floor.as_deref(), Some("a"));
         assert!(roster.seats[1].floor && roster.seats[1].mic == Mic::Open);
         assert_eq!(m.slots_for("b"), vec![Some("a".into()), Some("p".into())]);
+    }
+
+    #[test]
+    fn a_revoked_room_leaves_every_roster_and_its_floor_at_once() {
+        let mut m = meeting();
+        let p = Actor::Room("p".into());
+        on_chair_request(
+            Some(&mut m),
+            &p,
+            request(FloorAction::GiveFloor { room: "a".into() }),
+            10,
+        );
+        let out = on_room_revoked(&mut m, "a", 20);
+        let Some(ChairOutput::Record(events)) = out.first() else {
+            panic!("{out:?}");
+        };
+        assert!(events.contains(&Event {
+            at_ms: 20,
+            kind: EventKind::Left { room: "a".into() }
+        }));
+        let Some(ChairOutput::Roster(roster)) =
+            out.iter().find(|o| matches!(o, ChairOutput::Roster(_)))
+        else {
+            panic!("{out:?}");
+        };
+        assert_eq!(roster.floor, None);
+        assert!(roster.seats.iter().all(|s| s.room_id != "a"), "{roster:?}");
+        assert!(out.contains(&ChairOutput::Reroute), "{out:?}");
+        assert!(!m.invites("a"));
+        // The host is never taken out of its meeting's chair.
+        assert!(on_room_revoked(&mut m, "p", 30).is_empty());
+        assert!(on_room_revoked(&mut m, "a", 30).is_empty());
     }
 
     #[test]
