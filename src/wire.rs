@@ -13,6 +13,7 @@ pub use crate::meeting::chair::{
     CHAIR_VERSION, ChairRefusal, ChairRefused, ChairRequest, MeetingNotice, NextMeeting, Roster,
     RosterSeat, SchedulePush,
 };
+pub use crate::meeting::chair::{JoinRefusal, StaffCallAction, StaffCallRefused, StaffCallRequest};
 pub use crate::meeting::floor::ChatLine;
 
 /// The protocol version this build speaks.
@@ -36,6 +37,9 @@ pub enum RoomMessage {
     /// hub whose `welcome` said it reads it (`room_status`), right after the welcome and
     /// every [`ROOM_STATUS_EVERY_SECS`].
     Status { status: RoomStatusReport },
+    /// Staff at the kiosk ask to join a meeting now or to leave it (`meeting::chair`). Sent
+    /// only to a hub whose `welcome` said it reads it (`staff_call`).
+    StaffCall(StaffCallRequest),
 }
 
 /// The room-status version this build writes and reads. A later version only adds fields
@@ -112,6 +116,10 @@ pub enum HubMessage {
         /// which would refuse a `status` message, so the room sends none.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         room_status: Option<u32>,
+        /// The highest [`CHAIR_VERSION`] of `staff_call` messages this hub reads; absent
+        /// from an older hub, so the room sends none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        staff_call: Option<u32>,
     },
     /// Which rooms are connected now; sent on join and on every change.
     Presence { rooms: Vec<PresenceEntry> },
@@ -144,6 +152,8 @@ pub enum HubMessage {
         meeting_id: String,
         notice: MeetingNotice,
     },
+    /// Staff's "join now" from this room's kiosk was refused, and why.
+    StaffCallRefused(StaffCallRefused),
     /// The hub will not go on with this session; `code` is machine-readable.
     Error { code: ErrorCode, message: String },
 }

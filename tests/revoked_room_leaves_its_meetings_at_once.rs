@@ -1,7 +1,7 @@
 //! With real rooms and media: revoking a room (`phonghop hub revoke-room`, a write to the
 //! database from another process) ends its media in the running meeting within seconds,
-//! the meeting's roster drops it, and scheduled meetings no longer invite it. The rest of
-//! the meeting goes on.
+//! the meeting's roster drops it (the hub's view and the chair's roster every other room's
+//! kiosk shows), and scheduled meetings no longer invite it. The rest of the meeting goes on.
 
 use crate::common;
 use crate::meeting_common;
@@ -63,6 +63,21 @@ async fn a_revoked_room_leaves_running_and_scheduled_meetings_at_once() {
     )
     .await;
 
+    // Every room's kiosk lists the commune before it is revoked.
+    for (room, who) in [(&province, "the host"), (&other, "the other room")] {
+        common::eventually(
+            format!("{who}'s roster to show the commune present"),
+            Duration::from_secs(10),
+            async || {
+                room.view
+                    .snapshot()
+                    .roster
+                    .is_some_and(|r| r.seats.iter().any(|s| s.room_id == c && s.present))
+            },
+        )
+        .await;
+    }
+
     let client = common::admin_client(&hub);
     let scheduled: serde_json::Value = client
         .post(hub.url.join("api/v1/schedule").expect("url"))
@@ -91,6 +106,26 @@ async fn a_revoked_room_leaves_running_and_scheduled_meetings_at_once() {
     )
     .await;
     eprintln!("the hub stopped sending to the revoked room {took:?} after the revocation");
+
+    // The rooms that stay are told at once: the commune is gone from their roster.
+    for (room, who) in [(&province, "the host"), (&other, "the other room")] {
+        let view = &room.view;
+        common::eventually(
+            common::Lazy(|| {
+                format!(
+                    "{who}'s roster to drop the revoked commune; roster: {:?}",
+                    view.snapshot().roster
+                )
+            }),
+            Duration::from_secs(3),
+            async || {
+                view.snapshot().roster.is_some_and(|r| {
+                    !r.seats.iter().any(|s| s.room_id == c) && !r.hands.contains(&c)
+                })
+            },
+        )
+        .await;
+    }
 
     let view_url = hub.url.join(&format!("api/v1/meetings/{id}")).expect("url");
     let mut view = serde_json::Value::Null;

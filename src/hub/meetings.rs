@@ -10,8 +10,9 @@
 //! and refusals go to the participants.
 
 mod revoke;
+mod staff_call;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc::UnboundedSender;
@@ -65,6 +66,12 @@ struct Inner {
     /// every schedule tick, so a gap starts when its media stopped (a power cut sends no
     /// goodbye; the hub may notice only when the box comes back).
     media_heard: HashMap<(String, String), (u64, i64)>,
+    /// (meeting, room) pairs staff took out from the room's kiosk: the hub does not invite
+    /// the room to that meeting again by itself until staff ask it to join now.
+    left: HashSet<(String, String)>,
+    /// Meetings opened before their start because staff took a room in early ("join now"),
+    /// with their scheduled end: the database does not list them as running yet.
+    early: HashMap<String, i64>,
 }
 
 /// The meetings running at this hub.
@@ -152,8 +159,15 @@ impl Meetings {
         let mut ended: Vec<(String, Vec<String>)> = Vec::new();
         {
             let mut inner = self.lock();
+            let now_ms = crate::clock::now_ms();
             let running: Vec<String> = inner.meetings.keys().cloned().collect();
             for id in running {
+                // Opened early for a room: kept until it starts (or its time is over).
+                let early_until = inner.early.get(&id).copied();
+                if early_until.is_some_and(|end_ms| now_ms < end_ms) {
+                    continue;
+                }
+                inner.early.remove(&id);
                 if !rows.iter().any(|r| r.id == id)
                     && let Some(mut m) = inner.meetings.remove(&id)
                 {
@@ -169,6 +183,19 @@ impl Meetings {
             }
             for row in rows {
                 if inner.meetings.contains_key(&row.id) {
+                    // An early meeting starting now: the others are invited.
+                    if inner.early.remove(&row.id).is_some()
+                        && let Some(meeting) = inner.meetings.get(&row.id)
+                    {
+                        let invite = self.invite(meeting);
+                        for room in &row.rooms {
+                            if let Some(outbox) = inner.outboxes.get(room)
+                                && !inner.left.contains(&(row.id.clone(), room.clone()))
+                            {
+                                let _ = outbox.send(invite.clone());
+                            }
+                        }
+                    }
                     continue;
                 }
                 let mut meeting =
@@ -181,7 +208,9 @@ impl Meetings {
                 );
                 let invite = self.invite(&meeting);
                 for room in &row.rooms {
-                    if let Some(outbox) = inner.outboxes.get(room) {
+                    if let Some(outbox) = inner.outboxes.get(room)
+                        && !inner.left.contains(&(row.id.clone(), room.clone()))
+                    {
                         let _ = outbox.send(invite.clone());
                     }
                 }
@@ -199,6 +228,7 @@ impl Meetings {
                     inner.told_slots.remove(&(id.clone(), p.clone()));
                 }
                 inner.fingerprints.retain(|(m, _), _| m != id);
+                inner.left.retain(|(m, _)| m != id);
             }
         }
         for (id, participants) in ended {
@@ -215,7 +245,11 @@ impl Meetings {
         let mut inner = self.lock();
         if kind == ParticipantKind::Room {
             for meeting in inner.meetings.values() {
-                if meeting.invites(participant_id) {
+                // Staff took it out of this one: it stays out until they join it again.
+                let left = inner
+                    .left
+                    .contains(&(meeting.id.clone(), participant_id.to_owned()));
+                if meeting.invites(participant_id) && !left {
                     let _ = outbox.send(self.invite(meeting));
                 }
             }
@@ -767,7 +801,16 @@ impl Meetings {
                 ))
             })
             .await?;
-        let running: Vec<String> = self.lock().meetings.keys().cloned().collect();
+        // A meeting opened early for a room still starts on time.
+        let running: Vec<String> = {
+            let inner = self.lock();
+            inner
+                .meetings
+                .keys()
+                .filter(|id| !inner.early.contains_key(*id))
+                .cloned()
+                .collect()
+        };
         let actions = due(&schedule, &running, now_ms, end_grace_ms);
         for action in &actions {
             let (id, notice) = match action {

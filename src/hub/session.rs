@@ -16,6 +16,8 @@ pub struct Step {
     pub signals: Vec<(String, crate::wire::ClientSignal)>,
     /// The room reported its health: to keep for the staff's rooms page.
     pub status: Option<crate::wire::RoomStatusReport>,
+    /// Staff at the room's kiosk asked to join a meeting now or leave it.
+    pub staff_calls: Vec<crate::wire::StaffCallRequest>,
 }
 
 /// Handles one text frame from an authenticated room.
@@ -28,12 +30,17 @@ pub fn on_text(room: &RoomRecord, text: &str) -> Step {
                 unit_id: room.unit_id.clone(),
                 room_name: room.name.clone(),
                 room_status: Some(crate::wire::ROOM_STATUS_VERSION),
+                staff_call: Some(crate::wire::CHAIR_VERSION),
             }],
             welcomed: true,
             ..Step::default()
         },
         Ok(RoomMessage::Signal { meeting_id, signal }) => Step {
             signals: vec![(meeting_id, signal)],
+            ..Step::default()
+        },
+        Ok(RoomMessage::StaffCall(request)) => Step {
+            staff_calls: vec![request],
             ..Step::default()
         },
         Ok(RoomMessage::Status { status }) => Step {

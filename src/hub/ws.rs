@@ -192,6 +192,9 @@ async fn pump(
                         for (meeting_id, signal) in step.signals {
                             hub.meetings.on_signal(&sender, &meeting_id, signal).await;
                         }
+                        for request in step.staff_calls {
+                            hub.meetings.on_staff_call(&sender, request).await;
+                        }
                         if step.welcomed && !welcomed {
                             welcomed = true;
                             hub.meetings.connected(&room.id, outbox.clone(), crate::meeting::ParticipantKind::Room);

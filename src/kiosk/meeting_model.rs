@@ -95,6 +95,9 @@ pub struct MeetingScreenState {
     pub chat_draft: String,
     /// Host: "end the meeting?" is being asked.
     pub confirm_end: bool,
+    /// Staff entered the PIN (the shell's staff mode): the screen offers "leave the meeting";
+    /// otherwise it offers the way to the PIN.
+    pub staff_mode: bool,
 }
 
 impl Default for MeetingScreenState {
@@ -118,6 +121,7 @@ impl Default for MeetingScreenState {
             chat_open: false,
             chat_draft: String::new(),
             confirm_end: false,
+            staff_mode: false,
         }
     }
 }

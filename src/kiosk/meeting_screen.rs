@@ -415,6 +415,17 @@ pub fn meeting_screen_ui(ui: &mut Ui, state: &MeetingScreenState) -> Option<Comm
                         command = Some(Command::Meeting(MeetingCommand::OpenChat));
                     }
                 }
+                // Staff only: leaving is behind the staff PIN, like the staff panel.
+                let (key, cmd) = if state.staff_mode {
+                    ("staff-leave-meeting", Command::StaffLeaveMeeting)
+                } else {
+                    ("staff", Command::OpenStaff)
+                };
+                let button = egui::Button::new(RichText::new(tr(lang, key)).size(BODY_PT))
+                    .min_size(vec2(MIN_TARGET * 2.0, button_h));
+                if ui.add(button).clicked() {
+                    command = Some(cmd);
+                }
                 if portrait {
                     return; // the room's own picture sits with the small pictures
                 }

@@ -270,6 +270,9 @@ pub fn home_screen_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
         ui.label(heading(name));
         ui.label(body(tr(lang, "home-greeting")));
         next_meeting_ui(ui, shell);
+        if let Some(c) = staff_join_ui(ui, shell) {
+            command = Some(c);
+        }
         ui.add_space(16.0);
     });
     let gap = 20.0;
@@ -332,6 +335,24 @@ fn next_meeting_ui(ui: &mut Ui, shell: &Shell) {
             .color(egui::Color32::from_rgb(150, 60, 0)),
         );
     }
+}
+
+/// Staff mode only (after the staff PIN): "join now" on the meeting card, for the meeting
+/// staff took the room out of or the next one, and why the hub refused the last try.
+fn staff_join_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
+    if !shell.staff_mode
+        || shell.in_call()
+        || (shell.next_meeting.is_none() && shell.left_meeting.is_none())
+    {
+        return None;
+    }
+    let lang = shell.lang;
+    if let Some(reason) = shell.join_refused {
+        ui.label(body(tr(lang, reason.text_key())).color(egui::Color32::from_rgb(170, 20, 20)));
+    }
+    big_button(ui, tr(lang, "staff-join-now"))
+        .clicked()
+        .then_some(Command::StaffJoinMeeting)
 }
 
 /// A big tile: the button carries the title (its accessible name); icon and hint are

@@ -476,6 +476,11 @@ pub struct Shell {
     pub next_meeting: Option<crate::wire::NextMeeting>,
     /// A running meeting staff took the room out of (the staff panel offers to join again).
     pub left_meeting: Option<String>,
+    /// Staff entered the PIN: staff-only actions (join now, leave the meeting) show on Home
+    /// and the meeting screen until staff exit or the idle reset.
+    pub staff_mode: bool,
+    /// Why the hub refused staff's last "join now" (Home's meeting card shows it).
+    pub join_refused: Option<crate::wire::JoinRefusal>,
     /// The screen a call took over (the resident's work on it is kept, not shown).
     interrupted: Option<Screen>,
     last_rating_ms: Option<i64>,
@@ -516,6 +521,8 @@ impl Shell {
             meeting_keyboard: Default::default(),
             next_meeting: None,
             left_meeting: None,
+            staff_mode: false,
+            join_refused: None,
             interrupted: None,
             last_rating_ms: None,
             idle_reset_ms: idle_reset_secs as i64 * 1000,
@@ -540,6 +547,12 @@ impl Shell {
         };
         self.history.clear();
         self.clear_personal_data()
+    }
+
+    /// Staff mode on or off; the meeting screen's model follows it.
+    fn set_staff_mode(&mut self, on: bool) {
+        self.staff_mode = on;
+        self.meeting.staff_mode = on;
     }
 
     /// True while the room is joining, in, or reconnecting to a call.
@@ -605,6 +618,7 @@ impl Shell {
         if self.left_meeting != snapshot.left_meeting {
             self.left_meeting = snapshot.left_meeting.clone();
         }
+        self.join_refused = snapshot.join_refused.as_ref().map(|r| r.reason);
     }
 
     /// The chat keyboard, a chosen room and "end the meeting?" belong to one call only.
@@ -885,8 +899,10 @@ impl Shell {
             && !meeting
             && (self.screen != Screen::Home
                 || self.has_personal_data()
+                || self.staff_mode
                 || self.lang != self.default_lang)
         {
+            self.set_staff_mode(false);
             let effects = self.go_home();
             self.lang = self.default_lang;
             self.last_touch_ms = now_ms;
@@ -946,12 +962,16 @@ impl Shell {
             }
             Command::Meeting(c) => return self.meeting_command(c),
             Command::StaffLeaveMeeting => {
-                if self.screen == Screen::StaffPanel && self.in_call() {
+                if (self.screen == Screen::StaffPanel || self.staff_mode) && self.in_call() {
                     return vec![Effect::Call(crate::room::call_view::CallRequest::Leave)];
                 }
             }
             Command::StaffJoinMeeting => {
-                if self.screen == Screen::StaffPanel && self.left_meeting.is_some() {
+                // The meeting staff left, else the next one (the hub decides if it is soon).
+                if (self.screen == Screen::StaffPanel || self.staff_mode)
+                    && !self.in_call()
+                    && (self.left_meeting.is_some() || self.next_meeting.is_some())
+                {
                     return vec![Effect::Call(crate::room::call_view::CallRequest::Join)];
                 }
             }
@@ -977,7 +997,11 @@ impl Shell {
                     self.screen = previous;
                 }
             },
-            Command::Home | Command::ExitStaff => return self.go_home(),
+            Command::Home => return self.go_home(),
+            Command::ExitStaff => {
+                self.set_staff_mode(false);
+                return self.go_home();
+            }
             Command::SetLanguage(lang) => self.lang = lang,
             Command::Speak => {
                 if self.speech_unavailable.is_none() {
@@ -999,6 +1023,7 @@ impl Shell {
                 let correct = self.staff.locked_until(self.now_ms).is_none() && pin_ok(&pin);
                 let outcome = self.staff.try_pin(correct, self.now_ms);
                 if outcome == PinOutcome::Accepted {
+                    self.set_staff_mode(true);
                     self.screen = Screen::StaffPanel;
                     self.last_pin_outcome = None;
                 } else {

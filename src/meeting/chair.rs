@@ -153,6 +153,103 @@ pub enum ChairRefusal {
     UnknownMeeting,
 }
 
+/// How early staff may take a room into a scheduled meeting ("join now"): the room waits
+/// in it until it starts; its attendance counts from its join.
+pub const JOIN_EARLY_MS: i64 = 15 * 60 * 1000;
+
+/// What staff at a room's kiosk (behind the staff PIN) ask of the hub about a meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffCallAction {
+    /// Take the room into the meeting now: a running one it left, or one starting soon.
+    JoinNow,
+    /// Take the room out; the hub does not invite it back by itself to this meeting.
+    Leave,
+}
+
+/// Room → hub: staff's "join now" or "leave" for one meeting. Sent only to a hub whose
+/// welcome says it reads it (`staff_call`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffCallRequest {
+    #[serde(default = "version")]
+    pub v: u32,
+    pub meeting_id: String,
+    pub action: StaffCallAction,
+}
+
+/// Why the hub refused staff's "join now" (the kiosk shows it in its language, keyed by
+/// the variant: [`JoinRefusal::text_key`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "reason", content = "detail", rename_all = "snake_case")]
+pub enum JoinRefusal {
+    #[error("this room is not invited to the meeting")]
+    NotInvited,
+    #[error("the meeting starts more than 15 minutes from now; join then")]
+    NotYet,
+    #[error("no such meeting is running or about to start; it may have ended or been cancelled")]
+    NoSuchMeeting,
+    #[error("chair protocol version {0} is newer than this hub's; update the hub")]
+    UnsupportedVersion(u32),
+}
+
+impl JoinRefusal {
+    /// The kiosk's Fluent message for this refusal.
+    pub fn text_key(self) -> &'static str {
+        match self {
+            JoinRefusal::NotInvited => "join-refused-not-invited",
+            JoinRefusal::NotYet => "join-refused-not-yet",
+            JoinRefusal::NoSuchMeeting => "join-refused-no-meeting",
+            JoinRefusal::UnsupportedVersion(_) => "join-refused-version",
+        }
+    }
+}
+
+/// Hub → room: staff's "join now" was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffCallRefused {
+    #[serde(default = "version")]
+    pub v: u32,
+    pub meeting_id: String,
+    pub reason: JoinRefusal,
+}
+
+/// How the hub takes a room in when staff ask it to join now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinNow {
+    /// The meeting runs: invite the room again.
+    Running,
+    /// The meeting starts within [`JOIN_EARLY_MS`]: open it for this room alone, early.
+    Early,
+}
+
+/// Decides staff's "join now" for `room` at `now_ms`. `running` is `Some(invites room)` when
+/// the meeting runs at the hub; `scheduled` is its schedule entry, if any.
+pub fn decide_join_now(
+    room: &str,
+    running: Option<bool>,
+    scheduled: Option<&super::schedule::ScheduledMeeting>,
+    now_ms: i64,
+) -> Result<JoinNow, JoinRefusal> {
+    match running {
+        Some(true) => return Ok(JoinNow::Running),
+        Some(false) => return Err(JoinRefusal::NotInvited),
+        None => {}
+    }
+    let Some(m) = scheduled.filter(|m| {
+        m.status == super::schedule::ScheduleStatus::Scheduled && now_ms < m.plan.end_ms
+    }) else {
+        return Err(JoinRefusal::NoSuchMeeting);
+    };
+    if m.plan.host != room && !m.plan.rooms.iter().any(|r| r == room) {
+        return Err(JoinRefusal::NotInvited);
+    }
+    if m.plan.start_ms - now_ms > JOIN_EARLY_MS {
+        return Err(JoinRefusal::NotYet);
+    }
+    Ok(JoinNow::Early)
+}
+
 /// What the hub must do after a chair request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChairOutput {
@@ -198,6 +295,23 @@ pub fn on_chair_request(
         Err(reason) => refuse(ChairRefusal::Chair(reason)),
         Ok(events) => outputs_for(meeting, events),
     }
+}
+
+/// A room was revoked while `meeting` runs: it leaves the chair at once (floor, hand and
+/// presence, recorded as events) and is no longer invited, so every roster drops it. Nothing
+/// happens for the host (a meeting keeps its host; its media still ends) or a room the
+/// meeting does not invite.
+pub fn on_room_revoked(meeting: &mut MeetingState, room: &str, now_ms: i64) -> Vec<ChairOutput> {
+    if room == meeting.host || !meeting.invited.iter().any(|r| r == room) {
+        return Vec::new();
+    }
+    let events = meeting.chair.revoke(now_ms, room);
+    meeting.invited.retain(|r| r != room);
+    let mut out = outputs_for(meeting, events);
+    if !out.iter().any(|o| matches!(o, ChairOutput::Roster(_))) {
+        out.push(ChairOutput::Roster(Roster::of(meeting)));
+    }
+    out
 }
 
 /// What the hub does with events the chair emitted (from a request or from the media:
@@ -305,6 +419,91 @@ mod tests {
         assert_eq!(roster.floor.as_deref(), Some("a"));
         assert!(roster.seats[1].floor && roster.seats[1].mic == Mic::Open);
         assert_eq!(m.slots_for("b"), vec![Some("a".into()), Some("p".into())]);
+    }
+
+    #[test]
+    fn a_revoked_room_leaves_every_roster_and_its_floor_at_once() {
+        let mut m = meeting();
+        let p = Actor::Room("p".into());
+        on_chair_request(
+            Some(&mut m),
+            &p,
+            request(FloorAction::GiveFloor { room: "a".into() }),
+            10,
+        );
+        let out = on_room_revoked(&mut m, "a", 20);
+        let Some(ChairOutput::Record(events)) = out.first() else {
+            panic!("{out:?}");
+        };
+        assert!(events.contains(&Event {
+            at_ms: 20,
+            kind: EventKind::Left { room: "a".into() }
+        }));
+        let Some(ChairOutput::Roster(roster)) =
+            out.iter().find(|o| matches!(o, ChairOutput::Roster(_)))
+        else {
+            panic!("{out:?}");
+        };
+        assert_eq!(roster.floor, None);
+        assert!(roster.seats.iter().all(|s| s.room_id != "a"), "{roster:?}");
+        assert!(out.contains(&ChairOutput::Reroute), "{out:?}");
+        assert!(!m.invites("a"));
+        // The host is never taken out of its meeting's chair.
+        assert!(on_room_revoked(&mut m, "p", 30).is_empty());
+        assert!(on_room_revoked(&mut m, "a", 30).is_empty());
+    }
+
+    #[test]
+    fn join_now_takes_an_invited_room_into_a_running_or_imminent_meeting_only() {
+        use crate::meeting::schedule::{MeetingPlan, ScheduleStatus, ScheduledMeeting};
+        let start_ms = 1_000_000_000;
+        let mut m = ScheduledMeeting {
+            id: "s1".into(),
+            plan: MeetingPlan {
+                title: "Giao ban".into(),
+                start_ms,
+                end_ms: start_ms + 3_600_000,
+                host: "p".into(),
+                rooms: vec!["p".into(), "a".into()],
+                agenda: Vec::new(),
+            },
+            status: ScheduleStatus::Scheduled,
+            created_at_ms: 0,
+            updated_at_ms: 0,
+        };
+        let decide =
+            |room, running, m: &ScheduledMeeting, now| decide_join_now(room, running, Some(m), now);
+        assert_eq!(decide("a", Some(true), &m, 0), Ok(JoinNow::Running));
+        assert_eq!(
+            decide("x", Some(false), &m, 0),
+            Err(JoinRefusal::NotInvited)
+        );
+        assert_eq!(
+            decide("a", None, &m, start_ms - JOIN_EARLY_MS),
+            Ok(JoinNow::Early)
+        );
+        assert_eq!(decide("p", None, &m, start_ms - 60_000), Ok(JoinNow::Early));
+        assert_eq!(
+            decide("a", None, &m, start_ms - JOIN_EARLY_MS - 1),
+            Err(JoinRefusal::NotYet)
+        );
+        assert_eq!(
+            decide("x", None, &m, start_ms - 60_000),
+            Err(JoinRefusal::NotInvited)
+        );
+        assert_eq!(
+            decide("a", None, &m, start_ms + 3_600_000),
+            Err(JoinRefusal::NoSuchMeeting)
+        );
+        m.status = ScheduleStatus::Cancelled;
+        assert_eq!(
+            decide("a", None, &m, start_ms - 60_000),
+            Err(JoinRefusal::NoSuchMeeting)
+        );
+        assert_eq!(
+            decide_join_now("a", None, None, 0),
+            Err(JoinRefusal::NoSuchMeeting)
+        );
     }
 
     #[test]

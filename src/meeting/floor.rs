@@ -439,6 +439,31 @@ impl Floor {
         Ok(events)
     }
 
+    /// Takes a revoked room out of the meeting at `now_ms`: if present it leaves (losing
+    /// the floor and any raised hand, each an event, so attendance shows when it went), and
+    /// it is no longer invited, so rosters stop listing it and it can never act again. The
+    /// host cannot be taken out this way (a meeting always has its host); nor can a room
+    /// that is not invited. Returns the events, none when nothing changed.
+    pub fn revoke(&mut self, now_ms: i64, room: &str) -> Vec<Event> {
+        if room == self.host || !self.seats.contains_key(room) {
+            return Vec::new();
+        }
+        let at_ms = now_ms.max(self.last_ms);
+        let mut out = Vec::new();
+        if !self.ended && self.is_present(room) {
+            self.leave(room, &mut out);
+        }
+        self.hands.retain(|h| h != room);
+        self.seats.remove(room);
+        self.order.retain(|r| r != room);
+        let events: Vec<Event> = out.into_iter().map(|kind| Event { at_ms, kind }).collect();
+        if !events.is_empty() {
+            self.last_ms = at_ms;
+        }
+        self.events.extend(events.iter().cloned());
+        events
+    }
+
     fn own_action(
         &mut self,
         room: &str,
@@ -624,6 +649,36 @@ mod tests {
 
     fn names(result: Result<Vec<Event>, Refusal>) -> Result<Vec<&'static str>, Refusal> {
         result.map(|events| events.iter().map(|e| e.kind.name()).collect())
+    }
+
+    #[test]
+    fn a_revoked_room_loses_floor_and_hand_leaves_and_is_no_longer_invited() {
+        let mut f = meeting();
+        f.apply(1, &room(HOST), FloorAction::GiveFloor { room: "a".into() })
+            .expect("floor");
+        assert_eq!(
+            names(Ok(f.revoke(5, "a"))),
+            Ok(vec!["muted", "floor_taken", "left"])
+        );
+        assert_eq!(f.floor(), None);
+        assert_eq!(
+            names(Ok(f.revoke(6, "b"))),
+            Ok(vec!["hand_lowered", "left"])
+        );
+        assert!(f.hands().is_empty());
+        assert_eq!(f.events().last().map(|e| e.at_ms), Some(6));
+        // An absent room is simply no longer invited; the host stays.
+        assert!(f.revoke(7, "c").is_empty());
+        assert!(f.revoke(8, HOST).is_empty());
+        assert_eq!(f.invited(), [HOST.to_owned()]);
+        for r in ["a", "b", "c"] {
+            assert!(f.seat(r).is_none());
+            assert_eq!(f.role(&room(r)), Role::Stranger);
+            assert_eq!(
+                f.apply(9, &room(r), FloorAction::Join),
+                Err(Refusal::NotInvited)
+            );
+        }
     }
 
     /// Every action by every role: the host room, a present participant, an invited room

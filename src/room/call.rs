@@ -25,7 +25,7 @@ use crate::transport::client::{ClientPeer, MediaKind, PeerEvent, RemoteMedia};
 use crate::transport::peer::PeerOptions;
 use crate::wire::{
     CHAIR_VERSION, ChairRequest, ClientSignal, HubMessage, IceServer, MEDIA_SLOTS, MeetingNotice,
-    RoomMessage, Roster, ServerSignal,
+    RoomMessage, Roster, ServerSignal, StaffCallAction, StaffCallRequest,
 };
 
 /// How often the call looks at the link and the decoders.
@@ -544,6 +544,10 @@ pub(crate) async fn run(
                         }
                     }
                     HubMessage::Schedule(push) => task.view.update(|v| v.next_meeting = push.next),
+                    HubMessage::StaffCallRefused(refused) => {
+                        tracing::info!(meeting_id = %refused.meeting_id, reason = %refused.reason, "the hub refused staff's join now");
+                        task.view.update(|v| v.join_refused = Some(refused));
+                    }
                     HubMessage::MeetingNotice { meeting_id, notice, .. } => {
                         task.view.update(|v| {
                             if notice == MeetingNotice::Ended {
@@ -575,6 +579,8 @@ pub(crate) async fn run(
                             let Some(old) = call.take() else { continue };
                             tracing::info!(meeting_id = %old.meeting_id, "staff took the room out of the meeting");
                             task.send(&old.meeting_id, ClientSignal::Leave);
+                            // So the hub does not invite it back by itself either.
+                            let _ = task.out.send(RoomMessage::StaffCall(StaffCallRequest { v: CHAIR_VERSION, meeting_id: old.meeting_id.clone(), action: StaffCallAction::Leave }));
                             let left = old.meeting_id.clone();
                             rx = Receivers::default();
                             old.close().await;
@@ -582,14 +588,20 @@ pub(crate) async fn run(
                             task.view.update(|v| v.left_meeting = Some(left));
                         }
                         CallRequest::Join => {
-                            let left = task.view.snapshot().left_meeting;
-                            let Some((meeting_id, ice)) = invited.clone().filter(|(id, _)| left.as_ref() == Some(id)) else {
-                                tracing::info!("staff asked to join, but no meeting this room left is running");
+                            // The meeting staff left, else the next one (it may start soon).
+                            let snapshot = task.view.snapshot();
+                            let Some(meeting_id) = snapshot.left_meeting.clone().or_else(|| snapshot.next_meeting.as_ref().map(|m| m.meeting_id.clone())) else {
+                                tracing::info!("staff asked to join, but no meeting is running or scheduled for this room");
                                 continue;
                             };
-                            task.view.update(|v| v.left_meeting = None);
+                            task.view.update(|v| { v.left_meeting = None; v.join_refused = None; });
+                            if call.as_ref().is_some_and(|c| c.meeting_id == meeting_id) { continue; }
+                            // The hub invites the room (or says why not); the room does not
+                            // wait for that when it still holds the invitation.
+                            tracing::info!(%meeting_id, "staff asked to join the meeting now");
+                            let _ = task.out.send(RoomMessage::StaffCall(StaffCallRequest { v: CHAIR_VERSION, meeting_id: meeting_id.clone(), action: StaffCallAction::JoinNow }));
+                            let Some((_, ice)) = invited.clone().filter(|(id, _)| *id == meeting_id) else { continue };
                             if call.is_some() { continue; }
-                            tracing::info!(%meeting_id, "staff joined the room to the meeting again");
                             match task.start(&meeting_id, ice).await {
                                 Ok((c, r)) => { task.room.metrics.call_active.set(1); call = Some(c); rx = r; }
                                 Err(e) => { tracing::error!(error = %e, "cannot join the meeting"); task.ended(); }

@@ -13,6 +13,7 @@ use crate::meeting::Layer;
 use crate::meeting::floor::{ChatLine, FloorAction};
 use crate::wire::{
     ChairRefused, MEDIA_SLOTS, MeetingNotice, NextMeeting, ParticipantInfo, Roster, SlotSource,
+    StaffCallRefused,
 };
 
 /// Chat lines a kiosk keeps: a screen shows the last few, and a long meeting's chat must
@@ -90,6 +91,8 @@ pub struct CallSnapshot {
     /// Set when staff took the room out of a running meeting from the kiosk: the meeting
     /// it may join again ([`CallRequest::Join`]). The room does not rejoin it by itself.
     pub left_meeting: Option<String>,
+    /// The hub's answer when it refused staff's last "join now" (Home shows why).
+    pub join_refused: Option<StaffCallRefused>,
 }
 
 impl CallSnapshot {
@@ -109,6 +112,7 @@ impl CallSnapshot {
             next_meeting: self.next_meeting.clone(),
             notice: self.notice.clone(),
             left_meeting: self.left_meeting.clone(),
+            join_refused: self.join_refused.clone(),
             ..Default::default()
         }
     }
@@ -121,7 +125,9 @@ pub enum CallRequest {
     Chair(FloorAction),
     /// Staff: leave the meeting now (the room stays out until staff join again).
     Leave,
-    /// Staff: join again the running meeting this room left ([`CallSnapshot::left_meeting`]).
+    /// Staff: join now the running meeting this room left ([`CallSnapshot::left_meeting`]),
+    /// else the next one ([`CallSnapshot::next_meeting`]): the hub takes it in early when
+    /// that starts within 15 minutes, or says why not ([`CallSnapshot::join_refused`]).
     Join,
 }
 

@@ -203,6 +203,8 @@ async fn session(
     // Only a hub that said so in its welcome reads status reports (an older one would end
     // the session over an unknown message).
     let mut hub_reads_status = false;
+    // Likewise staff's "join now" and "leave" (an older hub would end the session).
+    let mut hub_reads_staff_call = false;
     let mut status_tick =
         tokio::time::interval(Duration::from_secs(crate::wire::ROOM_STATUS_EVERY_SECS));
     loop {
@@ -212,6 +214,10 @@ async fn session(
                 return Ended::Shutdown;
             }
             Some(message) = outgoing.recv() => {
+                if matches!(message, RoomMessage::StaffCall(_)) && !hub_reads_staff_call {
+                    tracing::info!("the hub does not read staff's join now or leave; the room acts alone");
+                    continue;
+                }
                 let Ok(text) = serde_json::to_string(&message) else { continue };
                 if let Err(e) = sink.send(Message::Text(text.into())).await {
                     return Ended::Lost(e.to_string());
@@ -250,9 +256,10 @@ async fn session(
                     None => return Ended::Lost("connection closed".into()),
                 };
                 match serde_json::from_str::<HubMessage>(text.as_str()) {
-                    Ok(HubMessage::Welcome { room_id, room_name, room_status, .. }) => {
+                    Ok(HubMessage::Welcome { room_id, room_name, room_status, staff_call, .. }) => {
                         backoff.reset();
                         hub_reads_status = room_status.is_some_and(|v| v >= 1);
+                        hub_reads_staff_call = staff_call.is_some_and(|v| v >= 1);
                         status_tick.reset_immediately();
                         room.metrics.hub_connects.inc();
                         tracing::info!(%room_id, %room_name, "connected to the hub");
@@ -271,7 +278,8 @@ async fn session(
                     Ok(message @ (HubMessage::MeetingInvite { .. }
                         | HubMessage::Signal { .. }
                         | HubMessage::Schedule(_)
-                        | HubMessage::MeetingNotice { .. })) => {
+                        | HubMessage::MeetingNotice { .. }
+                        | HubMessage::StaffCallRefused(_))) => {
                         let _ = room.call_events.send(message);
                     }
                     Ok(HubMessage::Error { code: ErrorCode::Revoked, message }) => {
