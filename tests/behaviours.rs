@@ -110,6 +110,7 @@ mod staff_routes_refuse_without_the_right_credential;
 mod staff_schedules_a_meeting_from_the_dashboard;
 mod subscription_change_switches_the_picture;
 mod sync_batch_rejects_bad_items_and_moves_on;
+mod sync_survives_loss_and_a_hub_outage;
 mod thirty_kills_lose_and_double_nothing;
 mod video_retransmissions_are_negotiated;
 mod vietqr_agrees_with_vietnam_qr_pay;

@@ -6,6 +6,15 @@
 //! Fed the congestion controller's estimate, the cap the hub asks for with REMB (a hard
 //! limit), and the loss the hub reports, with the time as an input.
 //!
+//! **Random loss is not congestion.** Neither input counts loss the link causes by itself:
+//! the estimate's loss-based half ([`super::loss_estimate`], after libwebrtc's loss-based
+//! estimator v2) puts loss that neither grows with the sending rate nor comes with a queue
+//! down to the link and keeps the bandwidth, while loss with queueing delay, or growing with
+//! the rate, lowers it; and the loss the hub reports is what is left after RTX repaired what
+//! it could (the hub's receiver report counts a repaired packet as received). So 5 % random
+//! loss on a link with room keeps the picture, and a squeezed uplink still steps it down (both
+//! in this module's seeded simulation).
+//!
 //! A congestion controller cannot see room it is not using: a room that fell to audio only
 //! sends 32 kb/s and its estimate stays near that however good the link becomes. So after a
 //! quiet spell the controller **probes**: it tries the next layer up even though the estimate
@@ -108,7 +117,8 @@ impl LayerController {
     }
 
     /// One step: `estimate_bps` from the congestion controller, `cap_bps` the hub's REMB cap
-    /// (if any), `loss` the fraction of packets the receiver reported lost (0.0–1.0).
+    /// (if any), `loss` the fraction of video packets the receiver still missed after RTX
+    /// repairs (0.0–1.0).
     pub fn tick(
         &mut self,
         now_ms: u64,
@@ -346,6 +356,114 @@ mod tests {
         assert_eq!(c.layer(), Layer::P360);
         run(&mut c, 4000, 20, need * 1.1, 0.0);
         assert_eq!(c.layer(), Layer::P720);
+    }
+
+    use crate::meeting::link_sim::{FEEDBACK_MS, Link};
+    use crate::meeting::loss_estimate::LossBasedEstimator;
+
+    /// What a room sends besides video: Opus with FEC, RTCP, headers (b/s).
+    const AUDIO_BPS: f64 = 40_000.0;
+
+    /// A room over a simulated uplink: the encoder sends what the controller decided (paced
+    /// at the estimate; what the pacer holds back counts as lost to the receiver), the loss-based estimator reads each feedback (the delay-based half
+    /// held at its maximum: a standing queue has no slope for it to see), and the controller
+    /// is ticked every 500 ms with the estimate and the loss left after repairs.
+    struct SimulatedRoom {
+        estimator: LossBasedEstimator,
+        controller: LayerController,
+        target_bps: f64,
+        now_ms: u64,
+    }
+
+    impl SimulatedRoom {
+        fn new() -> Self {
+            SimulatedRoom {
+                estimator: LossBasedEstimator::new(60_000.0, 2_500_000.0),
+                controller: LayerController::new(Layer::P360, Layer::P720),
+                target_bps: f64::from(Layer::P360.captured().start_bps),
+                now_ms: 0,
+            }
+        }
+
+        /// `secs` over `link`; the layer after each tick.
+        fn run(&mut self, link: &mut Link, secs: u64) -> Vec<Layer> {
+            let (mut packets, mut unrepaired) = (0usize, 0.0);
+            let mut layers = Vec::new();
+            for step in 1..=secs * 1000 / FEEDBACK_MS as u64 {
+                let video = if self.controller.layer() == Layer::AudioOnly {
+                    0.0
+                } else {
+                    self.target_bps
+                };
+                // What the pacer cannot release at the estimate never reaches the receiver.
+                let offered = video + AUDIO_BPS;
+                let paced = offered.min(self.estimator.estimate_bps());
+                let sent = link.send(paced);
+                self.estimator.on_feedback(&sent.acks, 2_500_000.0);
+                let held_back = 1.0 - paced / offered;
+                let residual = held_back + (1.0 - held_back) * sent.residual_loss();
+                packets += sent.acks.len();
+                unrepaired += residual * sent.acks.len() as f64;
+                self.now_ms += FEEDBACK_MS as u64;
+                if step % 5 == 0 {
+                    let loss = unrepaired / packets.max(1) as f64;
+                    let d = self.controller.tick(
+                        self.now_ms,
+                        self.estimator.estimate_bps(),
+                        None,
+                        loss,
+                    );
+                    self.target_bps = f64::from(d.target_bps);
+                    (packets, unrepaired) = (0, 0.0);
+                    layers.push(d.layer);
+                }
+            }
+            layers
+        }
+    }
+
+    fn share(layers: &[Layer], keep: impl Fn(Layer) -> bool) -> f64 {
+        layers.iter().filter(|l| keep(**l)).count() as f64 / layers.len() as f64
+    }
+
+    #[test]
+    fn random_loss_with_flat_delay_and_repairs_keeps_the_picture() {
+        for seed in 0..6 {
+            // 5 % of packets lost at random, 10 Mb/s of capacity: nothing to gain by sending less.
+            let mut link = Link::new(seed, 10_000_000.0, 150.0, 0.05);
+            let layers = SimulatedRoom::new().run(&mut link, 60);
+            let settled = &layers[20..];
+            assert!(
+                settled.iter().all(|l| *l >= Layer::P360),
+                "seed {seed}: the picture was dropped: {layers:?}"
+            );
+            assert!(
+                share(settled, |l| l == Layer::P720) >= 0.9,
+                "seed {seed}: {layers:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_squeezed_uplink_still_steps_the_picture_down() {
+        for seed in 0..6 {
+            // `make fault`'s squeeze: 250 kb/s, 150 ms of queue, no random loss.
+            let mut link = Link::new(seed, 250_000.0, 150.0, 0.0);
+            let mut room = SimulatedRoom::new();
+            let layers = room.run(&mut link, 60);
+            let settled = &layers[20..];
+            assert!(
+                share(settled, |l| l <= Layer::P180) >= 0.8,
+                "seed {seed}: 250 kb/s cannot carry 360p: {layers:?}"
+            );
+            // The squeeze lifted: the picture comes back.
+            link.capacity_bps = 10_000_000.0;
+            let layers = room.run(&mut link, 90);
+            assert!(
+                layers.last().is_some_and(|l| *l >= Layer::P360),
+                "seed {seed}: {layers:?}"
+            );
+        }
     }
 
     #[test]

@@ -12,6 +12,9 @@ pub mod chair;
 pub mod engine;
 pub mod floor;
 pub mod layer;
+#[cfg(test)]
+pub(crate) mod link_sim;
+pub mod loss_estimate;
 pub mod schedule;
 pub mod signalling;
 

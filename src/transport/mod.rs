@@ -2,10 +2,13 @@
 //! (or browser) and the hub, the hub's forwarder, and the room's side of a call.
 //!
 //! - [`peer`]: one way to build a peer connection (VP8 + Opus, NACK, TWCC, GCC).
+//! - `estimate`: the room's bandwidth estimate (GCC's delay half, a loss half that tells random
+//!   loss from congestion, only packets some feedback named).
 //! - [`rtp`]: pure helpers on RTP packets (VP8 keyframes, sequence rewriting for slot switches).
 //! - `rtx`: undoes RTX retransmissions before webrtc-rs's NACK generator (see there why).
 
 pub mod client;
+mod estimate;
 mod feedback;
 mod inbound;
 pub mod peer;

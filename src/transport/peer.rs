@@ -1,20 +1,15 @@
 //! Building a peer connection the way every phonghop peer needs it: VP8 and Opus only (so the
 //! hub forwards without transcoding), NACK, RTCP reports, TWCC, and optionally send-side
-//! congestion control (GCC) whose estimate the application can read.
+//! congestion control (GCC's delay half and a loss half that tells random loss from congestion,
+//! `super::estimate`) whose estimate the application can read.
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
 
-use rtc::interceptor::{
-    BandwidthEstimator, EstimatorStats, Gcc, NackGeneratorBuilder, NackResponderBuilder,
-    PacketReport, Registry, Slot,
-};
+use rtc::interceptor::{NackGeneratorBuilder, NackResponderBuilder, Registry, Slot};
 use rtc::peer_connection::configuration::RTCConfigurationBuilder;
 use rtc::peer_connection::configuration::interceptor_registry::{
-    CongestionFeedback, configure_congestion_control, configure_rtcp_reports,
-    configure_simulcast_extension_headers, configure_twcc_receiver_only,
+    configure_rtcp_reports, configure_simulcast_extension_headers, configure_twcc_receiver_only,
 };
 use rtc::peer_connection::configuration::media_engine::{
     MIME_TYPE_OPUS, MIME_TYPE_RTX, MIME_TYPE_VP8, MediaEngine,
@@ -42,96 +37,9 @@ pub(crate) const VP8_RTX_PAYLOAD_TYPE: u8 = 97;
 /// arrives within a frame or two.
 const NACK_INTERVAL: std::time::Duration = std::time::Duration::from_millis(20);
 
-/// Where the estimator starts: low, so the first seconds are deliverable on a highland link,
-/// and probing climbs from there.
-pub const INITIAL_BITRATE_BPS: f64 = 600_000.0;
-pub const MIN_BITRATE_BPS: f64 = 60_000.0;
-pub const MAX_BITRATE_BPS: f64 = 2_500_000.0;
-
-/// The congestion controller's latest estimate, readable from any task.
-#[derive(Debug, Clone)]
-pub struct Estimate(Arc<EstimateParts>);
-
-/// GCC's target and its two halves, as `f64` bits (written by the estimator inside the
-/// interceptor chain, read by the call).
-#[derive(Debug, Default)]
-struct EstimateParts {
-    target: AtomicU64,
-    delay_based: AtomicU64,
-    loss_based: AtomicU64,
-    loss: AtomicU64,
-}
-
-fn load(value: &AtomicU64) -> f64 {
-    f64::from_bits(value.load(Ordering::Relaxed))
-}
-
-impl Estimate {
-    pub fn bps(&self) -> f64 {
-        load(&self.0.target)
-    }
-
-    /// Why the estimate is where it is: the delay-based half (queues building) and the
-    /// loss-based half (packets lost), whichever is lower wins; and the smoothed loss GCC saw.
-    pub fn parts(&self) -> EstimateBreakdown {
-        EstimateBreakdown {
-            delay_based_bps: load(&self.0.delay_based),
-            loss_based_bps: load(&self.0.loss_based),
-            loss: load(&self.0.loss),
-        }
-    }
-}
-
-/// See [`Estimate::parts`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct EstimateBreakdown {
-    pub delay_based_bps: f64,
-    pub loss_based_bps: f64,
-    /// Fraction of packets the congestion controller counted lost (0.0–1.0).
-    pub loss: f64,
-}
-
-/// Wraps GCC and publishes its target after each update (the estimator is boxed inside the
-/// interceptor chain, so the number has to be pushed out rather than pulled).
-/// Wraps GCC and publishes its target and halves after each update (the estimator is boxed
-/// inside the interceptor chain, so the numbers have to be pushed out rather than pulled).
-struct ReportingEstimator {
-    inner: Gcc,
-    parts: Arc<EstimateParts>,
-}
-
-impl ReportingEstimator {
-    fn publish(&self) {
-        let store = |cell: &AtomicU64, value: f64| cell.store(value.to_bits(), Ordering::Relaxed);
-        store(&self.parts.target, self.inner.target_bitrate());
-        store(&self.parts.delay_based, self.inner.delay_based_bitrate());
-        store(&self.parts.loss_based, self.inner.loss_based_bitrate());
-        store(
-            &self.parts.loss,
-            self.inner.stats().packet_loss.unwrap_or(0.0),
-        );
-    }
-}
-
-impl BandwidthEstimator for ReportingEstimator {
-    fn on_reports(&mut self, now: Instant, reports: &[PacketReport]) {
-        self.inner.on_reports(now, reports);
-        self.publish();
-    }
-    fn target_bitrate(&self) -> f64 {
-        self.inner.target_bitrate()
-    }
-    fn handle_timeout(&mut self, now: Instant) {
-        self.inner.handle_timeout(now);
-        self.publish();
-    }
-    fn poll_timeout(&self) -> Option<Instant> {
-        self.inner.poll_timeout()
-    }
-    fn stats(&self) -> EstimatorStats {
-        self.inner.stats()
-    }
-}
+pub use super::estimate::{
+    Estimate, EstimateBreakdown, INITIAL_BITRATE_BPS, MAX_BITRATE_BPS, MIN_BITRATE_BPS,
+};
 
 /// How to build one peer connection.
 #[derive(Debug, Clone)]
@@ -270,20 +178,9 @@ pub async fn build(
     let mut registry = Registry::new();
     let mut estimate = None;
     if options.congestion_control {
-        let parts = Arc::new(EstimateParts::default());
-        let estimator = ReportingEstimator {
-            inner: Gcc::new(INITIAL_BITRATE_BPS, MIN_BITRATE_BPS, MAX_BITRATE_BPS),
-            parts: parts.clone(),
-        };
-        estimator.publish();
-        registry = configure_congestion_control(
-            registry,
-            estimator,
-            CongestionFeedback::Twcc,
-            &mut engine,
-        )
-        .map_err(TransportError::engine)?;
-        estimate = Some(Estimate(parts));
+        let (with_estimator, published) = super::estimate::configure(registry, &mut engine)?;
+        registry = with_estimator;
+        estimate = Some(published);
     }
     // webrtc-rs's defaults, but with NACKs sent every 20 ms instead of 100: a repair must
     // arrive while the receiver's jitter buffer still waits for it
