@@ -237,7 +237,7 @@ pub enum MeetingCommand {
 
 #[derive(Debug, Args)]
 pub struct HubSetupArgs {
-    /// How rooms and browsers reach the hub, e.g. https://hub.laocai.mttq.vn:8443.
+    /// How rooms and browsers reach the hub, e.g. `https://hub.laocai.mttq.vn:8443`.
     #[arg(long)]
     pub public_url: url::Url,
     /// A CSV of the unit tree with a header line `id,name,level,parent`: the province
