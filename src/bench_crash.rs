@@ -595,6 +595,23 @@ fn casso_signature(body: &str) -> String {
     format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
+/// A webhook delivery as its sender posts it: the JSON body and its signature header.
+fn signed_post(
+    client: &reqwest::Client,
+    base: &url::Url,
+    path: &str,
+    header: &str,
+    signature: String,
+    body: &str,
+) -> Result<reqwest::RequestBuilder, CrashError> {
+    let url = base.join(path).map_err(setup)?;
+    Ok(client
+        .post(url)
+        .header("content-type", "application/json")
+        .header(header, signature)
+        .body(body.to_owned()))
+}
+
 /// Sends `delivery` once: `Ok(true)` when answered 200, `Ok(false)` when the hub was not
 /// there to answer (the caller retries), an error when the hub refused it.
 async fn send(
@@ -615,24 +632,28 @@ async fn send(
                 client.post(url).bearer_auth(credential).json(&batch),
             )
         }
-        Delivery::Generic(_, body) => {
-            let url = base.join("webhooks/generic").map_err(setup)?;
-            let request = client
-                .post(url)
-                .header("content-type", "application/json")
-                .header("x-phonghop-signature", generic_signature(body))
-                .body(body.clone());
-            ("generic webhook", request)
-        }
-        Delivery::Casso(_, body) => {
-            let url = base.join("webhooks/casso").map_err(setup)?;
-            let request = client
-                .post(url)
-                .header("content-type", "application/json")
-                .header("x-casso-signature", casso_signature(body))
-                .body(body.clone());
-            ("Casso webhook", request)
-        }
+        Delivery::Generic(_, body) => (
+            "generic webhook",
+            signed_post(
+                client,
+                base,
+                "webhooks/generic",
+                "x-phonghop-signature",
+                generic_signature(body),
+                body,
+            )?,
+        ),
+        Delivery::Casso(_, body) => (
+            "Casso webhook",
+            signed_post(
+                client,
+                base,
+                "webhooks/casso",
+                "x-casso-signature",
+                casso_signature(body),
+                body,
+            )?,
+        ),
     };
     let Ok(response) = request.send().await else {
         return Ok(false);
