@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::meeting::chair::{
-    ChairOutput, ChairRefusal, ChairRequest, Roster, on_chair_request, outputs_for,
+    ChairOutput, ChairRefusal, ChairRequest, Roster, on_chair_request, on_speaking, outputs_for,
 };
 use crate::meeting::engine::{EngineEvent, MediaEngine};
 use crate::meeting::floor::{Actor, Event, FloorAction};
@@ -326,6 +326,26 @@ impl Meetings {
             } else {
                 self.lock().link_lost_at.remove(&from.participant_id);
             }
+        }
+        // A room's speaking report also goes to the chair, for every roster.
+        if let ClientSignal::Speaking { active } = &signal
+            && from.kind == ParticipantKind::Room
+        {
+            let outputs = {
+                let mut inner = self.lock();
+                match inner.meetings.get_mut(meeting_id) {
+                    Some(m)
+                        if m.invites(&from.participant_id)
+                            && m.participant(&from.participant_id)
+                                .is_some_and(|p| p.has_session) =>
+                    {
+                        on_speaking(m, &from.participant_id, *active)
+                    }
+                    _ => Vec::new(),
+                }
+            };
+            self.carry_out(meeting_id, &from.participant_id, outputs)
+                .await;
         }
         let actions = {
             let mut inner = self.lock();

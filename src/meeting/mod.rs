@@ -14,6 +14,7 @@ pub mod floor;
 pub mod layer;
 pub mod schedule;
 pub mod signalling;
+pub mod speaking;
 
 use std::collections::{BTreeMap, HashMap};
 
