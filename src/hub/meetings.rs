@@ -811,7 +811,7 @@ impl Meetings {
         end_grace_ms: i64,
     ) -> Result<(), crate::store::StoreError> {
         self.sample_media(now_ms);
-        use crate::meeting::schedule::{Due, ScheduledMeeting, due};
+        use crate::meeting::schedule::{Due, ScheduleStatus, ScheduledMeeting, due};
         let (schedule, rooms) = self
             .store
             .call(move |s| {
@@ -874,7 +874,26 @@ impl Meetings {
                 }
             }
         }
-        if !actions.is_empty() {
+        // A meeting a room waits in early that staff cancelled ends for it now.
+        let cancelled_early: Vec<String> = {
+            let mut inner = self.lock();
+            let gone: Vec<String> = inner
+                .early
+                .keys()
+                .filter(|id| {
+                    schedule
+                        .iter()
+                        .find(|m| &m.id == *id)
+                        .is_none_or(|m| m.status == ScheduleStatus::Cancelled)
+                })
+                .cloned()
+                .collect();
+            for id in &gone {
+                inner.early.remove(id);
+            }
+            gone
+        };
+        if !actions.is_empty() || !cancelled_early.is_empty() {
             let rows = self.store.call(|s| s.active_meetings()).await?;
             self.reload(rows).await;
         }
