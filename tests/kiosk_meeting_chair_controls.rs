@@ -32,6 +32,7 @@ fn seat(id: &str, name: &str, host: bool, mic: Mic, hand: Option<u32>) -> Roster
         camera_on: true,
         hand,
         floor: false,
+        speaking: false,
     }
 }
 

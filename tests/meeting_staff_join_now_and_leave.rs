@@ -2,7 +2,7 @@
 //! minutes before its start ("join now": it waits in it alone, present in the roster), take
 //! it out ("leave": the hub does not pull it back, not even when the box restarts and
 //! reconnects), then join it again and it is present once more. A room the meeting does not
-//! invite is refused with a typed reason.
+//! invite is refused with a typed reason; cancelling the meeting ends it for the early room.
 
 use std::time::Duration;
 
@@ -208,6 +208,19 @@ async fn staff_take_a_room_in_early_out_for_good_and_in_again() {
     .expect("an answer to join now");
     assert_eq!(refused.reason, JoinRefusal::NotInvited);
     assert_eq!(refused.meeting_id, id);
+
+    // Staff cancel the meeting the commune waits in early: it ends for the commune too.
+    let cancelled = client
+        .delete(hub.url.join(&format!("api/v1/schedule/{id}")).expect("url"))
+        .send()
+        .await
+        .expect("cancel");
+    assert!(
+        cancelled.status().is_success(),
+        "{:?}",
+        cancelled.text().await
+    );
+    wait_phase(&view, CallPhase::Idle, Duration::from_secs(10)).await;
 
     province.room.stop().await;
     again.stop().await;

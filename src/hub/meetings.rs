@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::meeting::chair::{
-    ChairOutput, ChairRefusal, ChairRequest, Roster, on_chair_request, outputs_for,
+    ChairOutput, ChairRefusal, ChairRequest, Roster, on_chair_request, on_speaking, outputs_for,
 };
 use crate::meeting::engine::{EngineEvent, MediaEngine};
 use crate::meeting::floor::{Actor, Event, FloorAction};
@@ -326,6 +326,26 @@ impl Meetings {
             } else {
                 self.lock().link_lost_at.remove(&from.participant_id);
             }
+        }
+        // A room's speaking report also goes to the chair, for every roster.
+        if let ClientSignal::Speaking { active } = &signal
+            && from.kind == ParticipantKind::Room
+        {
+            let outputs = {
+                let mut inner = self.lock();
+                match inner.meetings.get_mut(meeting_id) {
+                    Some(m)
+                        if m.invites(&from.participant_id)
+                            && m.participant(&from.participant_id)
+                                .is_some_and(|p| p.has_session) =>
+                    {
+                        on_speaking(m, &from.participant_id, *active)
+                    }
+                    _ => Vec::new(),
+                }
+            };
+            self.carry_out(meeting_id, &from.participant_id, outputs)
+                .await;
         }
         let actions = {
             let mut inner = self.lock();
@@ -791,7 +811,7 @@ impl Meetings {
         end_grace_ms: i64,
     ) -> Result<(), crate::store::StoreError> {
         self.sample_media(now_ms);
-        use crate::meeting::schedule::{Due, ScheduledMeeting, due};
+        use crate::meeting::schedule::{Due, ScheduleStatus, ScheduledMeeting, due};
         let (schedule, rooms) = self
             .store
             .call(move |s| {
@@ -854,7 +874,26 @@ impl Meetings {
                 }
             }
         }
-        if !actions.is_empty() {
+        // A meeting a room waits in early that staff cancelled ends for it now.
+        let cancelled_early: Vec<String> = {
+            let mut inner = self.lock();
+            let gone: Vec<String> = inner
+                .early
+                .keys()
+                .filter(|id| {
+                    schedule
+                        .iter()
+                        .find(|m| &m.id == *id)
+                        .is_none_or(|m| m.status == ScheduleStatus::Cancelled)
+                })
+                .cloned()
+                .collect();
+            for id in &gone {
+                inner.early.remove(id);
+            }
+            gone
+        };
+        if !actions.is_empty() || !cancelled_early.is_empty() {
             let rows = self.store.call(|s| s.active_meetings()).await?;
             self.reload(rows).await;
         }

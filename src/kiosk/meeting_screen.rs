@@ -552,7 +552,7 @@ pub fn meeting_screen_ui(ui: &mut Ui, state: &MeetingScreenState) -> Option<Comm
 }
 
 /// What the roster says of one room, in the kiosk's language: absent, host, floor, hand,
-/// microphone and camera off, speaking.
+/// microphone and camera off, speaking (any room's, from the roster).
 pub fn seat_tags(state: &MeetingScreenState, seat: &RosterSeat) -> Vec<String> {
     let lang = state.lang;
     let mut tags = Vec::new();
@@ -580,8 +580,9 @@ pub fn seat_tags(state: &MeetingScreenState, seat: &RosterSeat) -> Vec<String> {
     if !seat.camera_on {
         tags.push(tr(lang, "roster-camera-off"));
     }
+    // Every room's own report as the hub relays it; this room's own detector at once.
     let own = state.own_room.as_deref() == Some(seat.room_id.as_str());
-    if own && state.speaking {
+    if seat.speaking || (own && state.speaking) {
         tags.push(tr(lang, "roster-speaking"));
     }
     tags
@@ -900,6 +901,8 @@ fn preview_roster() -> Roster {
         camera_on: true,
         hand,
         floor: false,
+        // The host speaks: the preview shows every room's indicator.
+        speaking: host,
     };
     Roster {
         v: crate::wire::CHAIR_VERSION,

@@ -1543,6 +1543,7 @@ mod tests {
             camera_on: true,
             hand: None,
             floor: false,
+            speaking: false,
         };
         s.meeting.own_room = Some("a".into());
         s.meeting.roster = Some(Roster {

@@ -32,6 +32,10 @@ pub struct RosterSeat {
     /// 1 for the first hand raised, 2 for the next...; `None` when no hand is raised.
     pub hand: Option<u32>,
     pub floor: bool,
+    /// The room's microphone carries speech and is heard (its own report; never for a
+    /// muted room).
+    #[serde(default)]
+    pub speaking: bool,
 }
 
 /// The whole chair as rooms see it, sent on every change (a few hundred bytes for a
@@ -69,6 +73,7 @@ impl Roster {
                         .position(|h| h == room)
                         .map(|i| i as u32 + 1),
                     floor: chair.floor() == Some(room.as_str()),
+                    speaking: chair.is_speaking(room),
                 })
             })
             .collect();
@@ -312,6 +317,16 @@ pub fn on_room_revoked(meeting: &mut MeetingState, room: &str, now_ms: i64) -> V
         out.push(ChairOutput::Roster(Roster::of(meeting)));
     }
     out
+}
+
+/// A room reported whether it speaks (`ClientSignal::Speaking`): every roster is told when
+/// what it shows changed (a muted room's reports change nothing shown).
+pub fn on_speaking(meeting: &mut MeetingState, room: &str, speaking: bool) -> Vec<ChairOutput> {
+    if meeting.chair.set_speaking(room, speaking) {
+        vec![ChairOutput::Roster(Roster::of(meeting))]
+    } else {
+        Vec::new()
+    }
 }
 
 /// What the hub does with events the chair emitted (from a request or from the media:
@@ -638,17 +653,21 @@ mod tests {
             any::<bool>(),
             proptest::option::of(1u32..50),
             any::<bool>(),
+            any::<bool>(),
         )
             .prop_map(
-                |((room_id, name), present, host, mic, camera_on, hand, floor)| RosterSeat {
-                    room_id,
-                    name,
-                    present,
-                    host,
-                    mic,
-                    camera_on,
-                    hand,
-                    floor,
+                |((room_id, name), present, host, mic, camera_on, hand, floor, speaking)| {
+                    RosterSeat {
+                        speaking,
+                        room_id,
+                        name,
+                        present,
+                        host,
+                        mic,
+                        camera_on,
+                        hand,
+                        floor,
+                    }
                 },
             );
         (

@@ -190,6 +190,10 @@ pub struct Seat {
     pub present: bool,
     pub mic: Mic,
     pub camera_on: bool,
+    /// The room reports its microphone carries speech (`meeting::speaking`). Not an event:
+    /// it changes several times a minute and the attendance record has no use for it.
+    #[serde(default)]
+    pub speaking: bool,
 }
 
 /// A chat line as kept and shown.
@@ -240,6 +244,7 @@ impl Floor {
                         present: false,
                         mic,
                         camera_on: true,
+                        speaking: false,
                     },
                 )
             })
@@ -320,6 +325,24 @@ impl Floor {
         self.seats
             .get(room)
             .is_some_and(|s| s.present && s.mic == Mic::Open)
+    }
+
+    /// An invited room reports whether its microphone carries speech; returns whether what
+    /// rosters show changed ([`Floor::is_speaking`]). Kept even before the room counts as
+    /// present: a room reports only changes, and its first may come before its media is up.
+    /// Leaving forgets it (a new call starts silent and reports again).
+    pub fn set_speaking(&mut self, room: &str, speaking: bool) -> bool {
+        let before = self.is_speaking(room);
+        if let Some(seat) = self.seats.get_mut(room) {
+            seat.speaking = speaking;
+        }
+        before != self.is_speaking(room)
+    }
+
+    /// Whether rosters show `room` speaking: it says so and its voice is forwarded, so a
+    /// muted room is never shown speaking.
+    pub fn is_speaking(&self, room: &str) -> bool {
+        self.seats.get(room).is_some_and(|s| s.speaking) && self.audio_forwarded(room)
     }
 
     /// Whom `subscriber` should see and hear, most important first: the floor holder and
@@ -602,6 +625,7 @@ impl Floor {
         self.lower_hand(room, false, out);
         if let Some(seat) = self.seats.get_mut(room) {
             seat.present = false;
+            seat.speaking = false;
         }
         out.push(EventKind::Left {
             room: room.to_owned(),
@@ -649,6 +673,37 @@ mod tests {
 
     fn names(result: Result<Vec<Event>, Refusal>) -> Result<Vec<&'static str>, Refusal> {
         result.map(|events| events.iter().map(|e| e.kind.name()).collect())
+    }
+
+    #[test]
+    fn only_a_present_room_with_its_voice_forwarded_is_shown_speaking() {
+        let mut f = meeting();
+        // The host's microphone is open: it is shown speaking when it says so.
+        assert!(f.set_speaking(HOST, true));
+        assert!(f.is_speaking(HOST));
+        assert!(!f.set_speaking(HOST, true), "no change, nothing to tell");
+        // A commune muted by the rule speaks into a closed microphone: not shown...
+        assert!(!f.set_speaking("a", true));
+        assert!(!f.is_speaking("a"));
+        // ...until its microphone opens.
+        f.apply(1, &room("a"), FloorAction::UnmuteSelf)
+            .expect("unmute");
+        assert!(f.is_speaking("a"));
+        f.apply(2, &room(HOST), FloorAction::MuteRoom { room: "a".into() })
+            .expect("mute");
+        assert!(!f.is_speaking("a"));
+        // An absent room is never shown speaking, but what it said counts once it joins
+        // (its report may come before its media is up); leaving ends it.
+        assert!(!f.set_speaking("c", true));
+        assert!(!f.is_speaking("c"));
+        f.apply(3, &room("c"), FloorAction::Join).expect("join");
+        f.apply(3, &room("c"), FloorAction::UnmuteSelf)
+            .expect("unmute");
+        assert!(f.is_speaking("c"));
+        f.apply(3, &room(HOST), FloorAction::Leave).expect("leave");
+        assert!(!f.is_speaking(HOST));
+        f.apply(4, &room(HOST), FloorAction::Join).expect("join");
+        assert!(!f.is_speaking(HOST), "a rejoin starts silent");
     }
 
     #[test]

@@ -20,6 +20,7 @@ use crate::media::call::{
 use crate::meeting::Layer;
 use crate::meeting::adapt::LayerController;
 use crate::meeting::floor::Mic;
+use crate::meeting::speaking::SpeakingDetector;
 use crate::transport::TransportError;
 use crate::transport::client::{ClientPeer, MediaKind, PeerEvent, RemoteMedia};
 use crate::transport::peer::PeerOptions;
@@ -36,10 +37,6 @@ const KEYFRAME_CHECK: Duration = Duration::from_millis(20);
 const RESTART_ICE_AFTER: Duration = Duration::from_secs(2);
 /// A connection not up this long after the offer is replaced by a new one.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
-/// Microphone level above which the room counts as speaking, and how long it must hold.
-const SPEAKING_LEVEL: f32 = 0.05;
-const SPEAKING_ON_AFTER: Duration = Duration::from_millis(150);
-const SPEAKING_OFF_AFTER: Duration = Duration::from_secs(1);
 
 /// What reaches the call task from the hub session: the session passes on
 /// `HubMessage::MeetingInvite`, `HubMessage::Signal`, `HubMessage::Schedule` and
@@ -114,8 +111,7 @@ struct ActiveCall {
     connected: bool,
     disconnected_since: Option<Instant>,
     offer_sent_at: Instant,
-    speaking: bool,
-    level_since: Option<Instant>,
+    speaking: SpeakingDetector,
     slots: Vec<SlotCounters>,
     mic_on: bool,
     camera_on: bool,
@@ -216,8 +212,7 @@ impl CallTask {
                 connected: false,
                 disconnected_since: None,
                 offer_sent_at: Instant::now(),
-                speaking: false,
-                level_since: None,
+                speaking: SpeakingDetector::new(),
                 slots: vec![SlotCounters::default(); MEDIA_SLOTS],
                 mic_on: true,
                 camera_on: true,
@@ -355,23 +350,19 @@ impl CallTask {
         if let Some(bps) = encoder_bps {
             call.capture.set_target_bitrate(bps);
         }
-        // Speaking, with hysteresis, told to the hub so the pictures follow the voice.
-        let loud = call.mic_on && call.capture.mic_level() >= SPEAKING_LEVEL;
-        if loud != call.speaking {
-            let since = *call.level_since.get_or_insert(now);
-            let hold = if loud {
-                SPEAKING_ON_AFTER
-            } else {
-                SPEAKING_OFF_AFTER
-            };
-            if now.duration_since(since) >= hold {
-                call.speaking = loud;
-                call.level_since = None;
-                self.view.update(|v| v.speaking = loud);
-                self.send(&call.meeting_id, ClientSignal::Speaking { active: loud });
-            }
-        } else {
-            call.level_since = None;
+        // Speaking (`meeting::speaking`: hysteresis, a few reports a second at most, none
+        // while the microphone is closed), told to the hub: the pictures follow the voice
+        // and every roster shows who speaks.
+        let now_ms = call.joined_at.elapsed().as_millis() as u64;
+        if let Some(speaking) = call
+            .speaking
+            .observe(now_ms, call.capture.mic_level(), call.mic_on)
+        {
+            self.view.update(|v| v.speaking = speaking);
+            self.send(
+                &call.meeting_id,
+                ClientSignal::Speaking { active: speaking },
+            );
         }
         // Decoders: first frames, rates, and a keyframe request when a slot is stuck.
         let m = &self.room.metrics;

@@ -53,12 +53,8 @@ impl Meetings {
             .map(|m| m.invites(room));
         let scheduled = if running.is_none() {
             let id = meeting_id.to_owned();
-            let found = self
-                .store
-                .call(move |s| s.scheduled_meetings(Some(now_ms)))
-                .await;
-            match found {
-                Ok(all) => all.into_iter().find(|m| m.id == id),
+            match self.store.call(move |s| s.scheduled_meeting(&id)).await {
+                Ok(found) => found,
                 Err(e) => {
                     tracing::error!(error = %e, "cannot read the schedule for a join now");
                     None
