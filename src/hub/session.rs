@@ -28,6 +28,7 @@ pub fn on_text(room: &RoomRecord, text: &str) -> Step {
                 unit_id: room.unit_id.clone(),
                 room_name: room.name.clone(),
                 room_status: Some(crate::wire::ROOM_STATUS_VERSION),
+                voice_resume: Some(crate::wire::VOICE_RESUME_VERSION),
             }],
             welcomed: true,
             ..Step::default()

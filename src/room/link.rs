@@ -250,9 +250,13 @@ async fn session(
                     None => return Ended::Lost("connection closed".into()),
                 };
                 match serde_json::from_str::<HubMessage>(text.as_str()) {
-                    Ok(HubMessage::Welcome { room_id, room_name, room_status, .. }) => {
+                    Ok(HubMessage::Welcome { room_id, room_name, room_status, voice_resume, .. }) => {
                         backoff.reset();
                         hub_reads_status = room_status.is_some_and(|v| v >= 1);
+                        room.hub_resumes_voice.store(
+                            voice_resume.is_some_and(|v| v >= crate::wire::VOICE_RESUME_VERSION),
+                            std::sync::atomic::Ordering::Relaxed,
+                        );
                         status_tick.reset_immediately();
                         room.metrics.hub_connects.inc();
                         tracing::info!(%room_id, %room_name, "connected to the hub");
