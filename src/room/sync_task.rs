@@ -276,9 +276,9 @@ async fn upload(
 }
 
 /// A resumed upload sends at most this much per request: a link that drops mid-request
-/// costs at most this (the hub keeps what reached it), and at 128 kb/s it is 4 s of sending
+/// costs at most this (the hub keeps what reached it), and at 128 kb/s it is 2 s of sending
 /// between two short answers.
-pub const VOICE_CHUNK_BYTES: usize = 64 * 1024;
+pub const VOICE_CHUNK_BYTES: usize = 32 * 1024;
 
 /// Requests in a row that move a resumed upload no further before the attempt is handed
 /// back to the sync machine's backoff (the link is down, not just dropping).
