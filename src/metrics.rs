@@ -123,6 +123,11 @@ pub struct RoomMetrics {
     pub hub_disconnects: Counter,
     pub hub_rejections: Counter,
     pub outbox_pending: Gauge,
+    /// Voice bytes the room put on the link (whole requests, resumed ones and repeats
+    /// included) and the sizes of the recordings the hub then held whole: their ratio is
+    /// what a dropping link cost.
+    pub voice_sent_bytes: Counter,
+    pub voice_delivered_bytes: Counter,
     // --- the call (labels: `stream` = slot-0, slot-1, send, received; `device`)
     pub call_active: Gauge,
     pub call_connected: Gauge,
@@ -186,6 +191,18 @@ impl RoomMetrics {
             "phonghop_room_outbox_pending",
             "Items stored at the room and not yet delivered to the hub",
             outbox_pending.clone(),
+        );
+        let voice_sent_bytes = Counter::default();
+        registry.register(
+            "phonghop_room_voice_sent_bytes",
+            "Voice recording bytes sent to the hub, repeats after a dropped link included",
+            voice_sent_bytes.clone(),
+        );
+        let voice_delivered_bytes = Counter::default();
+        registry.register(
+            "phonghop_room_voice_delivered_bytes",
+            "Sizes of the voice recordings the hub holds whole",
+            voice_delivered_bytes.clone(),
         );
         macro_rules! reg {
             ($name:literal, $help:literal, $metric:expr) => {{
@@ -307,6 +324,8 @@ impl RoomMetrics {
             hub_disconnects,
             hub_rejections,
             outbox_pending,
+            voice_sent_bytes,
+            voice_delivered_bytes,
             call_active,
             call_connected,
             call_test_source,

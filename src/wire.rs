@@ -42,6 +42,10 @@ pub enum RoomMessage {
     StaffCall(StaffCallRequest),
 }
 
+/// The resumable voice upload this build speaks: `GET` and `PATCH
+/// /api/v1/voice/<sha>/upload` (what the hub holds; the next bytes at that offset).
+pub const VOICE_RESUME_VERSION: u32 = 1;
+
 /// The room-status version this build writes and reads. A later version only adds fields
 /// (optional ones), so a hub reads every field it knows of any version.
 pub const ROOM_STATUS_VERSION: u32 = 1;
@@ -120,6 +124,10 @@ pub enum HubMessage {
         /// from an older hub, so the room sends none.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         staff_call: Option<u32>,
+        /// The highest [`VOICE_RESUME_VERSION`] this hub serves; absent from an older hub,
+        /// which takes a recording only whole (`PUT /api/v1/voice/<sha>`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        voice_resume: Option<u32>,
     },
     /// Which rooms are connected now; sent on join and on every change.
     Presence { rooms: Vec<PresenceEntry> },

@@ -120,6 +120,7 @@ mod vietqr_cli_rejects_bad_input;
 mod vietqr_properties;
 mod vietqr_public_vectors_round_trip;
 mod vietqr_rendered_png_decodes;
+mod voice_upload_resumes_after_the_link_drops;
 mod voice_uploaded_twice_at_once_is_kept_whole;
 mod webhook_signature_flood_leaves_the_hub_answering;
 

@@ -5,11 +5,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use futures_util::StreamExt as _;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -17,6 +18,8 @@ use super::Hub;
 use super::auth::{RoomCaller, Staff};
 use super::contrib_sync::PledgeRefusal;
 use super::error::{ApiFailure, JsonBody};
+use super::routes::VOICE_MAX_BYTES;
+use super::voice_partial::{OfferRefusal, PartialError, Partials};
 use crate::datadir::{DataDir, DataDirError};
 use crate::feedback::Status;
 use crate::store::{FeedbackFilter, FeedbackRow, StoreError};
@@ -298,6 +301,192 @@ pub(super) async fn put_voice(
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "stored": true })),
+    )
+        .into_response())
+}
+
+/// Whether the hub holds this recording whole: its row and its file (a crash between the
+/// two leaves a file without a row, which a new upload replaces).
+fn voice_is_stored(hub: &Hub, sha256: &str) -> Result<Option<u64>, VoiceKeepError> {
+    if !hub.store.has_voice(sha256)? {
+        return Ok(None);
+    }
+    Ok(std::fs::metadata(voice_path(hub, sha256))
+        .ok()
+        .map(|m| m.len()))
+}
+
+fn partials(hub: &Hub) -> Partials {
+    Partials::new(&DataDir::new(&hub.config.data_dir))
+}
+
+/// What a resumable upload's status and each of its requests answer.
+#[derive(Debug, serde::Serialize)]
+struct UploadState {
+    received_bytes: u64,
+    stored: bool,
+}
+
+fn partial_failure(e: PartialError) -> ApiFailure {
+    let message = e.to_string();
+    match e {
+        PartialError::Busy => ApiFailure::new(StatusCode::CONFLICT, "busy", &message),
+        PartialError::Offer(OfferRefusal::WrongOffset { .. }) => {
+            ApiFailure::new(StatusCode::CONFLICT, "wrong_offset", &message)
+        }
+        PartialError::Offer(OfferRefusal::TooLarge { .. } | OfferRefusal::Overlong { .. }) => {
+            ApiFailure::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", &message)
+        }
+        PartialError::Offer(OfferRefusal::Empty | OfferRefusal::PastTotal { .. }) => {
+            ApiFailure::bad_request(&message)
+        }
+        PartialError::HashMismatch { .. } => {
+            ApiFailure::new(StatusCode::UNPROCESSABLE_ENTITY, "hash_mismatch", &message)
+        }
+        PartialError::Io { .. } => {
+            tracing::error!(error = %e, "cannot keep a voice upload's partial");
+            ApiFailure::internal()
+        }
+    }
+}
+
+fn keep_failure(e: VoiceKeepError) -> ApiFailure {
+    tracing::error!(error = %e, "cannot store a voice file");
+    ApiFailure::internal()
+}
+
+/// How much of a recording this room has sent so far, so it sends only the rest.
+pub(super) async fn voice_upload_state(
+    State(hub): State<Arc<Hub>>,
+    RoomCaller(room): RoomCaller,
+    Path(sha256): Path<String>,
+) -> Result<Response, ApiFailure> {
+    if !is_sha256_hex(&sha256) {
+        return Err(ApiFailure::invalid(&format!(
+            "{sha256:?} is not a lowercase hex SHA-256"
+        )));
+    }
+    let state = tokio::task::spawn_blocking(move || -> Result<UploadState, ApiFailure> {
+        let partials = partials(&hub);
+        if let Err(e) = partials.sweep_stale() {
+            tracing::warn!(error = %e, "cannot sweep stale voice partials");
+        }
+        if let Some(bytes) = voice_is_stored(&hub, &sha256).map_err(keep_failure)? {
+            return Ok(UploadState {
+                received_bytes: bytes,
+                stored: true,
+            });
+        }
+        let held = partials.held(&room.id, &sha256).map_err(partial_failure)?;
+        Ok(UploadState {
+            received_bytes: held,
+            stored: false,
+        })
+    })
+    .await
+    .map_err(|_| ApiFailure::internal())??;
+    Ok(Json(state).into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct ResumeQuery {
+    offset: u64,
+    total: u64,
+}
+
+/// The next bytes of a recording, appended only at the exact end of what this room's
+/// partial holds. Every chunk that arrives is kept even if the connection then drops (the
+/// room asks where it stands and goes on); the last byte triggers the SHA-256 check over
+/// the whole file. Only an authenticated room gets here, and only to its own partial.
+pub(super) async fn patch_voice(
+    State(hub): State<Arc<Hub>>,
+    RoomCaller(room): RoomCaller,
+    Path(sha256): Path<String>,
+    query: Result<Query<ResumeQuery>, QueryRejection>,
+    body: Body,
+) -> Result<Response, ApiFailure> {
+    if !is_sha256_hex(&sha256) {
+        return Err(ApiFailure::invalid(&format!(
+            "{sha256:?} is not a lowercase hex SHA-256"
+        )));
+    }
+    let Query(ResumeQuery { offset, total }) = query.map_err(|e| {
+        ApiFailure::bad_request(&format!(
+            "{}: give ?offset=<bytes the hub holds>&total=<file size>",
+            e.body_text()
+        ))
+    })?;
+    let max = VOICE_MAX_BYTES as u64;
+    let opened = {
+        let hub = hub.clone();
+        let sha256 = sha256.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Some(bytes) = voice_is_stored(&hub, &sha256).map_err(keep_failure)? {
+                return Ok(Err(bytes));
+            }
+            partials(&hub)
+                .open_at(&room.id, &sha256, offset, total, max)
+                .map(Ok)
+                .map_err(partial_failure)
+        })
+        .await
+        .map_err(|_| ApiFailure::internal())??
+    };
+    let mut writer = match opened {
+        Ok(writer) => writer,
+        // Already whole here (another attempt finished it): nothing to add.
+        Err(bytes) => {
+            return Ok(Json(UploadState {
+                received_bytes: bytes,
+                stored: true,
+            })
+            .into_response());
+        }
+    };
+    let mut chunks = body.into_data_stream();
+    while let Some(chunk) = chunks.next().await {
+        let Ok(chunk) = chunk else {
+            // The link dropped: what arrived stays for the room to resume from.
+            break;
+        };
+        let (back, appended) = tokio::task::spawn_blocking(move || {
+            let appended = writer.append(&chunk);
+            (writer, appended)
+        })
+        .await
+        .map_err(|_| ApiFailure::internal())?;
+        writer = back;
+        appended.map_err(partial_failure)?;
+    }
+    if !writer.is_complete() {
+        let held = writer.len();
+        tokio::task::spawn_blocking(move || writer.sync())
+            .await
+            .map_err(|_| ApiFailure::internal())?
+            .map_err(partial_failure)?;
+        return Ok(Json(UploadState {
+            received_bytes: held,
+            stored: false,
+        })
+        .into_response());
+    }
+    let path = voice_path(&hub, &sha256);
+    let store = hub.store.clone();
+    let bytes = tokio::task::spawn_blocking(move || -> Result<u64, ApiFailure> {
+        let bytes = writer.finish(&sha256, &path).map_err(partial_failure)?;
+        store
+            .add_voice(&sha256, bytes, crate::clock::now_ms())
+            .map_err(|e| keep_failure(e.into()))?;
+        Ok(bytes)
+    })
+    .await
+    .map_err(|_| ApiFailure::internal())??;
+    Ok((
+        StatusCode::CREATED,
+        Json(UploadState {
+            received_bytes: bytes,
+            stored: true,
+        }),
     )
         .into_response())
 }

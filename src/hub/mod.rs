@@ -27,6 +27,7 @@ pub mod session;
 pub mod setup;
 pub mod tickets;
 pub mod tls;
+mod voice_partial;
 mod web;
 mod ws;
 

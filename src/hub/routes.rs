@@ -80,6 +80,8 @@ pub const ROUTES: &[Route] = &[
     Route { method: "POST", path: "/api/v1/sync/up", access: Access::Room },
     Route { method: "GET", path: "/api/v1/sync/down", access: Access::Room },
     Route { method: "PUT", path: "/api/v1/voice/{sha256}", access: Access::Room },
+    Route { method: "GET", path: "/api/v1/voice/{sha256}/upload", access: Access::Room },
+    Route { method: "PATCH", path: "/api/v1/voice/{sha256}/upload", access: Access::Room },
     Route { method: "GET", path: "/api/v1/sync/news-image/{sha256}", access: Access::Room },
     Route { method: "GET", path: "/api/v1/feedback", access: Access::Staff },
     Route { method: "GET", path: "/api/v1/feedback/{code}", access: Access::Staff },
@@ -233,6 +235,14 @@ fn room_routes(hub: Arc<Hub>) -> Router<Arc<Hub>> {
         .route(
             "/api/v1/voice/{sha256}",
             put(feedback_api::put_voice).layer(DefaultBodyLimit::max(VOICE_MAX_BYTES)),
+        )
+        // A resumed upload streams its body into the room's partial; the handler caps it at
+        // the declared total, itself at most `VOICE_MAX_BYTES`.
+        .route(
+            "/api/v1/voice/{sha256}/upload",
+            get(feedback_api::voice_upload_state)
+                .patch(feedback_api::patch_voice)
+                .layer(DefaultBodyLimit::max(VOICE_MAX_BYTES)),
         )
         .route(
             "/api/v1/sync/news-image/{sha256}",

@@ -31,6 +31,7 @@ pub fn on_text(room: &RoomRecord, text: &str) -> Step {
                 room_name: room.name.clone(),
                 room_status: Some(crate::wire::ROOM_STATUS_VERSION),
                 staff_call: Some(crate::wire::CHAIR_VERSION),
+                voice_resume: Some(crate::wire::VOICE_RESUME_VERSION),
             }],
             welcomed: true,
             ..Step::default()

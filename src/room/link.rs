@@ -256,10 +256,14 @@ async fn session(
                     None => return Ended::Lost("connection closed".into()),
                 };
                 match serde_json::from_str::<HubMessage>(text.as_str()) {
-                    Ok(HubMessage::Welcome { room_id, room_name, room_status, staff_call, .. }) => {
+                    Ok(HubMessage::Welcome { room_id, room_name, room_status, staff_call, voice_resume, .. }) => {
                         backoff.reset();
                         hub_reads_status = room_status.is_some_and(|v| v >= 1);
                         hub_reads_staff_call = staff_call.is_some_and(|v| v >= 1);
+                        room.hub_resumes_voice.store(
+                            voice_resume.is_some_and(|v| v >= crate::wire::VOICE_RESUME_VERSION),
+                            std::sync::atomic::Ordering::Relaxed,
+                        );
                         status_tick.reset_immediately();
                         room.metrics.hub_connects.inc();
                         tracing::info!(%room_id, %room_name, "connected to the hub");

@@ -105,6 +105,8 @@ struct Room {
     signal_out: tokio::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<crate::wire::RoomMessage>>,
     /// Devices and the last meeting's link, for the status report to the hub.
     media_report: status_report::MediaReport,
+    /// The hub's last welcome said it takes recordings in resumable pieces.
+    hub_resumes_voice: std::sync::atomic::AtomicBool,
 }
 
 /// A channel the caller keeps the receiving end of, to watch the room's status.
@@ -179,6 +181,7 @@ pub async fn run(
         call_events: call_tx,
         signal_out: tokio::sync::Mutex::new(signal_rx),
         media_report,
+        hub_resumes_voice: std::sync::atomic::AtomicBool::new(false),
     });
     {
         let cancel = cancel.clone();

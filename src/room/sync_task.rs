@@ -77,6 +77,7 @@ pub(super) async fn run(room: Arc<Room>, client: reqwest::Client) {
     let mut machine = SyncMachine::new(seed, crate::clock::now_ms());
     // Read once; read again only when the hub refuses it (the box was enrolled anew).
     let mut credential: Option<Credential> = None;
+    let mut voice_sent = VoiceSent::new();
     loop {
         if room.shutdown.is_cancelled() {
             return;
@@ -129,7 +130,9 @@ pub(super) async fn run(room: Arc<Room>, client: reqwest::Client) {
                     .collect();
                 upload(&room, &client, current, items).await
             }
-            Action::UploadVoice(sha) => upload_voice(&room, &client, current, &sha).await,
+            Action::UploadVoice(sha) => {
+                upload_voice(&room, &client, current, &sha, &mut voice_sent).await
+            }
             Action::Download => download(&room, &client, current).await,
         };
         let outcome = match attempt {
@@ -272,11 +275,32 @@ async fn upload(
     })
 }
 
+/// A resumed upload sends at most this much per request: a link that drops mid-request
+/// costs at most this (the hub keeps what reached it), and at 128 kb/s it is 2 s of sending
+/// between two short answers.
+pub const VOICE_CHUNK_BYTES: usize = 32 * 1024;
+
+/// Requests in a row that move a resumed upload no further before the attempt is handed
+/// back to the sync machine's backoff (the link is down, not just dropping).
+const VOICE_STALLS_MAX: u32 = 3;
+
+/// What the hub answers about a resumed upload.
+#[derive(Debug, serde::Deserialize)]
+struct UploadState {
+    received_bytes: u64,
+    stored: bool,
+}
+
+/// Voice bytes put on the link per recording until the hub holds it whole, for the log
+/// line that says what the link cost (and the metrics).
+pub(super) type VoiceSent = std::collections::HashMap<String, u64>;
+
 async fn upload_voice(
     room: &Room,
     client: &reqwest::Client,
     credential: &Credential,
     sha: &str,
+    sent: &mut VoiceSent,
 ) -> Result<Outcome, SyncError> {
     // Only hashes the room's own items name get here (`sync::check_ack`); checked again
     // because this one becomes a file name.
@@ -290,6 +314,44 @@ async fn upload_voice(
             path: path.display().to_string(),
             source,
         })?;
+    let counter = sent.entry(sha.to_owned()).or_default();
+    if room
+        .hub_resumes_voice
+        .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        resume_voice(room, client, credential, sha, &bytes, counter).await?;
+    } else {
+        put_whole_voice(room, client, credential, sha, bytes.clone(), counter).await?;
+    }
+    let sent_bytes = sent.remove(sha).unwrap_or_default();
+    room.metrics
+        .voice_delivered_bytes
+        .inc_by(bytes.len() as u64);
+    tracing::info!(
+        sha256 = %sha,
+        file_bytes = bytes.len(),
+        sent_bytes,
+        sent_per_file = sent_bytes as f64 / bytes.len().max(1) as f64,
+        "voice recording delivered"
+    );
+    Ok(Outcome::VoiceUploaded(sha.to_owned()))
+}
+
+fn count_sent(room: &Room, counter: &mut u64, bytes: usize) {
+    *counter += bytes as u64;
+    room.metrics.voice_sent_bytes.inc_by(bytes as u64);
+}
+
+/// The one-request upload an older hub (no `voice_resume` in its welcome) takes.
+async fn put_whole_voice(
+    room: &Room,
+    client: &reqwest::Client,
+    credential: &Credential,
+    sha: &str,
+    bytes: Vec<u8>,
+    counter: &mut u64,
+) -> Result<(), SyncError> {
+    count_sent(room, counter, bytes.len());
     let response = client
         .put(url(room, &format!("api/v1/voice/{sha}"))?)
         .bearer_auth(&credential.credential)
@@ -300,7 +362,110 @@ async fn upload_voice(
     if !response.status().is_success() {
         return Err(failure(response).await);
     }
-    Ok(Outcome::VoiceUploaded(sha.to_owned()))
+    Ok(())
+}
+
+async fn voice_state(
+    client: &reqwest::Client,
+    credential: &Credential,
+    url: &url::Url,
+) -> Result<UploadState, SyncError> {
+    let response = client
+        .get(url.clone())
+        .bearer_auth(&credential.credential)
+        .send()
+        .await
+        .map_err(|e| transport(&e))?;
+    if !response.status().is_success() {
+        return Err(failure(response).await);
+    }
+    Ok(super::answer::read_json(
+        response,
+        "a voice upload's state",
+        super::answer::SMALL_MAX_BYTES,
+    )
+    .await?)
+}
+
+/// Sends what the hub lacks of a recording in pieces, from where the hub's partial ends.
+/// A dropped link costs the piece in flight: the room asks where the hub stands and goes
+/// on at once while that keeps moving, and leaves it to the backoff when it does not.
+async fn resume_voice(
+    room: &Room,
+    client: &reqwest::Client,
+    credential: &Credential,
+    sha: &str,
+    bytes: &[u8],
+    counter: &mut u64,
+) -> Result<(), SyncError> {
+    let total = bytes.len() as u64;
+    let state_url = url(room, &format!("api/v1/voice/{sha}/upload"))?;
+    let mut state = voice_state(client, credential, &state_url).await?;
+    let mut stalls = 0;
+    loop {
+        if state.stored {
+            return Ok(());
+        }
+        let offset = state.received_bytes;
+        if offset >= total {
+            return Err(SyncError::Hub {
+                status: reqwest::StatusCode::CONFLICT,
+                message: format!(
+                    "the hub holds {offset} bytes of this {total}-byte recording without \
+                     having stored it"
+                ),
+            });
+        }
+        let end = (offset as usize + VOICE_CHUNK_BYTES).min(bytes.len());
+        let chunk = bytes[offset as usize..end].to_vec();
+        count_sent(room, counter, chunk.len());
+        let mut piece_url = state_url.clone();
+        piece_url
+            .query_pairs_mut()
+            .append_pair("offset", &offset.to_string())
+            .append_pair("total", &total.to_string());
+        let answer = client
+            .patch(piece_url)
+            .bearer_auth(&credential.credential)
+            .body(chunk)
+            .send()
+            .await;
+        let why = match answer {
+            Ok(response) if response.status().is_success() => {
+                match super::answer::read_json::<UploadState>(
+                    response,
+                    "a voice upload's state",
+                    super::answer::SMALL_MAX_BYTES,
+                )
+                .await
+                {
+                    Ok(answered) => {
+                        state = answered;
+                        stalls = 0;
+                        continue;
+                    }
+                    Err(e) => SyncError::from(e),
+                }
+            }
+            // Another attempt still holds the partial, or it ends elsewhere: ask again.
+            Ok(response) if response.status() == reqwest::StatusCode::CONFLICT => {
+                failure(response).await
+            }
+            Ok(response) => return Err(failure(response).await),
+            Err(e) => transport(&e),
+        };
+        tracing::info!(sha256 = %sha, offset, why = %why, "a voice upload was cut; asking the hub where it stands");
+        state = voice_state(client, credential, &state_url).await?;
+        if state.received_bytes > offset || state.stored {
+            stalls = 0;
+        } else {
+            stalls += 1;
+            if stalls >= VOICE_STALLS_MAX {
+                return Err(why);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    }
 }
 
 async fn download(
