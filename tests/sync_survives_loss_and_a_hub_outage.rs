@@ -81,7 +81,12 @@ async fn sync_through_30_percent_loss_and_a_hub_outage_loses_and_doubles_nothing
     let mut codes = Vec::new();
     let mut submit = async |n: usize| {
         let mut draft = typed(&format!("Đường thôn {n} hỏng"));
-        draft.category = if n.is_multiple_of(2) { "roads" } else { "environment" }.to_owned();
+        draft.category = if n.is_multiple_of(2) {
+            "roads"
+        } else {
+            "environment"
+        }
+        .to_owned();
         codes.push(submit_feedback(&kiosk, draft).await.ticket_code);
     };
     // Under 30 % loss, with the hub up.
