@@ -8,7 +8,7 @@ ifdef CI
 export CARGO_INCREMENTAL := 0
 endif
 
-.PHONY: demo test deps build lint unit-tests doc verify-units fault fuzz clean
+.PHONY: demo test deps build lint unit-tests doc verify-units fault test-faults test-faults-short fuzz clean
 
 deps:
 	./scripts/install-deps.sh
@@ -33,13 +33,21 @@ doc: deps
 verify-units: unit-tests
 	./scripts/verify-units.sh target/debug/phonghop
 
-test: lint unit-tests doc verify-units
+test: lint unit-tests doc verify-units test-faults-short
 	@echo "make test: all checks passed"
 
-# Long fault run, not part of `make test`: a tc rate limit and a link outage on a veth pair into a
-# network namespace (needs root); see scripts/fault-network.sh.
-fault: build
+# Network faults (needs root): a meeting with real media and a room in a network namespace
+# through random and burst loss, a rate squeeze, delay where the kernel has netem, a 2-minute
+# link outage; then sync through 30 % loss and a 10-minute hub outage, compared row by row.
+# Figures as JSON lines in target/fault-figures.jsonl; see scripts/fault-network.sh.
+test-faults: build
 	./scripts/fault-network.sh
+
+# The short form `make test` runs (20 s per case, 20 s outages; the debug build).
+test-faults-short: unit-tests
+	PHONGHOP_BIN=target/debug/phonghop ./scripts/fault-network.sh --short
+
+fault: test-faults
 
 # Fuzzing (not part of `make test`): each target in fuzz/ for FUZZ_SECS seconds with the
 # nightly toolchain, starting from fuzz/seeds/<target> (kept) and fuzz/corpus/<target> (grown,

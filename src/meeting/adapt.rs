@@ -10,8 +10,9 @@
 //! the estimate's loss-based half ([`super::loss_estimate`], after libwebrtc's loss-based
 //! estimator v2) puts loss that neither grows with the sending rate nor comes with a queue
 //! down to the link and keeps the bandwidth, while loss with queueing delay, or growing with
-//! the rate, lowers it; and the loss the hub reports is what is left after RTX repaired what
-//! it could (the hub's receiver report counts a repaired packet as received). So 5 % random
+//! the rate, lowers it; and the loss this controller weighs is congestion loss (the estimate's
+//! loss beyond what it calls inherent) or what is left after RTX repaired what it could (the
+//! hub's receiver report counts a repaired packet as received), whichever is worse. So 5 % random
 //! loss on a link with room keeps the picture, and a squeezed uplink still steps it down (both
 //! in this module's seeded simulation).
 //!
@@ -117,8 +118,9 @@ impl LayerController {
     }
 
     /// One step: `estimate_bps` from the congestion controller, `cap_bps` the hub's REMB cap
-    /// (if any), `loss` the fraction of video packets the receiver still missed after RTX
-    /// repairs (0.0–1.0).
+    /// (if any), `loss` the fraction of packets lost to congestion, not to the link itself:
+    /// what the receiver still missed after RTX repairs, or the estimate's loss beyond what it
+    /// calls inherent (0.0–1.0).
     pub fn tick(
         &mut self,
         now_ms: u64,

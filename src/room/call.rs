@@ -327,11 +327,17 @@ impl CallTask {
         }
 
         let stats = call.peer.stats().await;
+        // Loss the estimate puts down to congestion (not to the link itself), or what the hub
+        // still missed after repairs, whichever is worse.
+        let congestion_loss = call
+            .peer
+            .congestion_estimate_parts()
+            .map_or(0.0, |p| (p.loss - p.inherent_loss).max(0.0));
         let decision = call.controller.tick(
             call.joined_at.elapsed().as_millis() as u64,
             call.peer.congestion_estimate_bps().unwrap_or(f64::INFINITY),
             call.peer.remb_cap_bps().map(|c| c as f64),
-            stats.video_loss,
+            stats.video_loss.max(congestion_loss),
         );
         let layer = decision.layer;
         if decision.changed {
