@@ -20,6 +20,7 @@ mod rooms;
 mod schedule;
 mod staff;
 mod triage;
+mod zalo;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -31,6 +32,9 @@ use uuid::Uuid;
 pub use backup::{backup_to, restore_from};
 pub use feedback::{ChannelItem, ChannelStored, TICKET_UPDATES_MAX};
 pub use room_contrib::CONFIRMATIONS_MAX;
+pub use zalo::{
+    CONVERSATION_IDLE_MS, SealedTokens, ZaloDelivery, ZaloDeliveryState, ZaloInbound, ZaloReceived,
+};
 // The domain types the store reads and writes live in the domain modules; they are named
 // here too so callers written against `crate::store::…` keep compiling.
 pub use crate::contrib::{
@@ -121,6 +125,7 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "feedback_channel",
         include_str!("migrations/0012_feedback_channel.sql"),
     ),
+    (13, "zalo", include_str!("migrations/0013_zalo.sql")),
 ];
 
 /// The schema version this binary writes.
