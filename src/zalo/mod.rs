@@ -19,8 +19,8 @@
 //!   plain SHA-256 (`MessageDigest.getInstance("SHA-256")`, not an HMAC), lowercase hex. That
 //!   file does not itself say it is for webhooks; the header name and the formula
 //!   `mac = sha256(appId + data + timeStamp + OAsecretKey)` are on Zalo's page "Giới thiệu về
-//!   Webhook" (https://developers.zalo.me/docs/official-account/webhook/tong-quan), which we know
-//!   only as quoted, e.g. https://hainh.me/zalo-api-php-webhook-callback-official-account.html
+//!   Webhook" (<https://developers.zalo.me/docs/official-account/webhook/tong-quan>), which we know
+//!   only as quoted, e.g. <https://hainh.me/zalo-api-php-webhook-callback-official-account.html>
 //!   ("so sánh giá trị trong header X-ZEvent-Signature với mã hash SHA256 của chuỗi kết hợp …
 //!   ID của ứng dụng, chuỗi JSON trả về trong body, Timestamp được lấy từ chuỗi JSON trên, mã bí
 //!   mật của Official Account"). **Not settled by any source we could read:** whether the
@@ -33,7 +33,7 @@
 //!   `user_send_audio`, … with `sender.id` (the user), `recipient.id` (the OA), `message.msg_id`,
 //!   `message.text` and, for media, `message.attachments[]` of `{type, payload}` (`image`:
 //!   `{thumbnail, url}`; `audio`: `{url}`, an `.amr` file): Zalo's page "Sự kiện người dùng gửi
-//!   tin nhắn" (https://developers.zalo.me/docs/official-account/webhook/tin-nhan/su-kien-nguoi-dung-gui-tin-nhan),
+//!   tin nhắn" (<https://developers.zalo.me/docs/official-account/webhook/tin-nhan/su-kien-nguoi-dung-gui-tin-nhan>),
 //!   whose text example is `tests/fixtures/zalo/user_send_text.json` (see the README there for
 //!   what is and is not verbatim).
 //! - **Customer-service message.** `POST https://openapi.zalo.me/v3.0/oa/message/cs`, header
@@ -52,7 +52,7 @@
 //!   `src/Authentication/OAuth2Client.php`. Lifetimes (access token 25 hours, refresh token 3
 //!   months and usable once, the old access token void once a new one is issued) are on Zalo's
 //!   page "Xác thực và ủy quyền cho ứng dụng"
-//!   (https://developers.zalo.me/docs/official-account/bat-dau/xac-thuc-va-uy-quyen-cho-ung-dung-new),
+//!   (<https://developers.zalo.me/docs/official-account/bat-dau/xac-thuc-va-uy-quyen-cho-ung-dung-new>),
 //!   known to us only as quoted: the hub trusts each answer's `expires_in` and refreshes
 //!   [`REFRESH_BEFORE_EXPIRY_MS`] ahead.
 
