@@ -214,14 +214,24 @@ impl Drop for ZaloServer {
     }
 }
 
-/// A hub whose `[zalo]` sends [`OA_ID`]'s residents to [`UNIT`] and talks to `zalo`.
-pub async fn start_hub(data_dir: &std::path::Path, zalo: &ZaloServer) -> TestHub {
+/// The demo hub's config with a `[zalo]` that sends [`OA_ID`]'s residents to [`UNIT`] and
+/// talks to `zalo`.
+pub fn hub_config(data_dir: &std::path::Path, zalo: &ZaloServer) -> phonghop::config::HubConfig {
     let mut config = common::hub_config(data_dir);
     let mut z = ZaloConfig::new(APP_ID, OA_SECRET, APP_SECRET);
     z.api_url = zalo.url.clone();
     z.oauth_url = zalo.url.clone();
     z.units.insert(OA_ID.into(), UNIT.into());
     config.zalo = Some(z);
+    config
+}
+
+/// A hub with [`hub_config`].
+pub async fn start_hub(data_dir: &std::path::Path, zalo: &ZaloServer) -> TestHub {
+    start_hub_with(hub_config(data_dir, zalo)).await
+}
+
+pub async fn start_hub_with(config: phonghop::config::HubConfig) -> TestHub {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -1,7 +1,8 @@
 //! An OA whose access token has expired gets a new one from the token endpoint (its refresh
 //! token, the app's secret key), and only then is the message sent, with the new token; a
 //! token Zalo refuses before its time (-216) is refreshed the same way and the message sent
-//! once. Tokens are stored sealed: neither is in the database in clear.
+//! once. A token near its expiry is refreshed ahead, with no message waiting. Tokens are
+//! stored sealed: neither is in the database in clear.
 //!
 //! Zalo's servers are not reachable from here: the hub talks to a local server that records
 //! its requests and answers as Zalo documents (`tests/zalo_common.rs`).
@@ -99,5 +100,40 @@ async fn an_expired_access_token_is_refreshed_before_the_message_is_sent() {
         ]
     );
     assert_eq!(requests[3].form()["refresh_token"], "refresh-1");
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_near_its_expiry_is_refreshed_ahead_with_no_message_waiting() {
+    let dir = common::tempdir();
+    let zalo = ZaloServer::start("access-0", "refresh-0").await;
+    let config = zalo_common::hub_config(&dir.path().join("hub"), &zalo);
+    // Connected before the hub starts; the token has half an hour left.
+    phonghop::hub::zalo::store_tokens(
+        &config,
+        OA_ID,
+        "refresh-0",
+        Some(("access-0", in_ms(30 * 60 * 1000))),
+    )
+    .expect("tokens");
+    let hub = zalo_common::start_hub_with(config).await;
+    common::eventually("the token refreshed", Duration::from_secs(20), async || {
+        !zalo.requests().is_empty()
+    })
+    .await;
+    let store = phonghop::app::open_store(&hub.config.data_dir).expect("store");
+    common::eventually(
+        "the new token stored",
+        Duration::from_secs(10),
+        async || {
+            store
+                .zalo_tokens(OA_ID)
+                .expect("db")
+                .is_some_and(|t| t.access_expires_at_ms > in_ms(24 * 3600 * 1000))
+        },
+    )
+    .await;
+    let paths: Vec<String> = zalo.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/v4/oa/access_token"], "one refresh, no message");
     hub.stop().await;
 }

@@ -18,7 +18,8 @@ pub enum ZaloCommand {
         #[arg(long)]
         oa: String,
     },
-    /// Every connected OA: when its access token expires, the last refresh error.
+    /// Every connected OA (when its access token expires, the last refresh error), then the
+    /// messages that did not reach their resident or wait for a retry.
     Status,
 }
 
@@ -96,6 +97,17 @@ pub fn run(
                 let error = error.map(|e| format!("\tlast refresh failed: {e}"));
                 writeln!(out, "{oa}\t{expiry}{}", error.unwrap_or_default())
                     .map_err(ZaloCliError::Stdout)?;
+            }
+            for (code, d) in store.zalo_undelivered()? {
+                writeln!(
+                    out,
+                    "{code}\t{} message {} after {} attempt(s): {}",
+                    d.purpose,
+                    d.state,
+                    d.attempts,
+                    d.last_error.unwrap_or_default()
+                )
+                .map_err(ZaloCliError::Stdout)?;
             }
         }
     }

@@ -207,9 +207,14 @@ pub(super) async fn webhook(
         .or(categories.last())
         .map_or_else(|| "other".to_owned(), |c| c.id.clone());
     let now = crate::clock::now_ms();
+    let line: String = message
+        .item_line()
+        .chars()
+        .take(crate::store::ZALO_ITEM_TEXT_MAX_CHARS)
+        .collect();
     let inbound = ZaloInbound {
         oa_id: message.oa_id.clone(),
-        line: message.item_line(),
+        line,
         user_id: message.user_id,
         msg_id: message.msg_id,
         kind: message.kind.as_str(),

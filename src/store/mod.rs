@@ -33,7 +33,8 @@ pub use backup::{backup_to, restore_from};
 pub use feedback::{ChannelItem, ChannelStored, TICKET_UPDATES_MAX};
 pub use room_contrib::CONFIRMATIONS_MAX;
 pub use zalo::{
-    CONVERSATION_IDLE_MS, SealedTokens, ZaloDelivery, ZaloDeliveryState, ZaloInbound, ZaloReceived,
+    CONVERSATION_IDLE_MS, ITEM_TEXT_MAX_CHARS as ZALO_ITEM_TEXT_MAX_CHARS, SealedTokens,
+    ZaloDelivery, ZaloDeliveryState, ZaloInbound, ZaloReceived,
 };
 // The domain types the store reads and writes live in the domain modules; they are named
 // here too so callers written against `crate::store::…` keep compiling.

@@ -363,6 +363,31 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Messages that did not reach their resident (`Failed`, `Unconfirmed`) or are still
+    /// waiting to be retried: (ticket code, purpose, state, attempts, last error), oldest first.
+    pub fn zalo_undelivered(&self) -> Result<Vec<(String, ZaloDeliveryState)>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT f.ticket_code, o.purpose, o.state, o.attempts, o.last_error
+             FROM zalo_outbox o JOIN feedback f ON f.id = o.feedback_id
+             WHERE o.state IN ('failed', 'unconfirmed')
+                OR (o.state = 'pending' AND o.attempts > 0)
+             ORDER BY o.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                ZaloDeliveryState {
+                    purpose: purpose(r.get(1)?)?,
+                    state: state(r.get(2)?)?,
+                    attempts: r.get(3)?,
+                    last_error: r.get(4)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// An OA's sealed tokens, if it was connected.
     pub fn zalo_tokens(&self, oa_id: &str) -> Result<Option<SealedTokens>, StoreError> {
         Ok(self
@@ -574,6 +599,10 @@ mod tests {
             1
         );
         assert!(store.zalo_due(NOW + 50, 10).expect("due").is_empty());
+        let undelivered = store.zalo_undelivered().expect("undelivered");
+        assert_eq!(undelivered.len(), 1);
+        assert_eq!(undelivered[0].0, "LCZ-AAAAAAA");
+        assert_eq!(undelivered[0].1.state, DeliveryState::Unconfirmed);
         let states: Vec<_> = store
             .zalo_deliveries("LCZ-AAAAAAA")
             .expect("states")
