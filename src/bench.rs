@@ -318,9 +318,11 @@ mod tests {
     fn arrived_at(received_at_ms: i64) -> FeedbackRow {
         FeedbackRow {
             id: String::new(),
-            room_id: String::new(),
+            room_id: None,
             unit_id: String::new(),
             room_seq: 0,
+            channel: crate::feedback::Channel::Kiosk,
+            photo_sha256: None,
             record: crate::wire::FeedbackRecord {
                 ticket_code: String::new(),
                 category: "roads".into(),

@@ -36,3 +36,4 @@ pub mod transport;
 pub mod typed_code;
 pub mod vietqr;
 pub mod wire;
+pub mod zalo;

@@ -11,6 +11,7 @@ mod kiosk_common;
 mod media_common;
 mod meeting_common;
 mod staff_common;
+mod zalo_common;
 
 mod acknowledged_write_survives_kill_9;
 mod architecture_invariants_hold;
@@ -123,6 +124,12 @@ mod vietqr_rendered_png_decodes;
 mod voice_upload_resumes_after_the_link_drops;
 mod voice_uploaded_twice_at_once_is_kept_whole;
 mod webhook_signature_flood_leaves_the_hub_answering;
+mod zalo_bad_signature_stores_nothing;
+mod zalo_event_delivered_twice_is_one_item;
+mod zalo_expired_token_is_refreshed_then_sent;
+mod zalo_published_examples_land_in_the_units_inbox;
+mod zalo_staff_reply_goes_back_as_one_message;
+mod zalo_user_id_stays_out_of_logs_and_pages;
 
 /// Cargo no longer finds test files by itself (`autotests = false`): a behaviour file that is
 /// not declared above would silently never run.

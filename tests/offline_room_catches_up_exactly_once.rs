@@ -74,7 +74,7 @@ async fn an_offline_room_catches_up_exactly_once_and_in_order() {
     );
     for (n, row) in by_seq.iter().enumerate() {
         assert_eq!(row.text, format!("Góp ý số {n}"));
-        assert_eq!(row.room_id, room_id);
+        assert_eq!(row.room_id.as_deref(), Some(room_id.as_str()));
     }
     let mut stored_voices: Vec<String> =
         rows.iter().filter_map(|r| r.voice_sha256.clone()).collect();

@@ -69,6 +69,8 @@ pub enum CliError {
     #[error(transparent)]
     News(#[from] super::news::NewsCliError),
     #[error(transparent)]
+    Zalo(#[from] super::zalo::ZaloCliError),
+    #[error(transparent)]
     RoomSetup(#[from] crate::room::setup::SetupError),
     #[error(transparent)]
     HubSetup(#[from] crate::hub::setup::HubSetupError),
@@ -103,6 +105,7 @@ impl CliError {
             CliError::User(e) => e.exit_code(),
             CliError::Schedule(e) => e.exit_code(),
             CliError::News(e) => e.exit_code(),
+            CliError::Zalo(e) => e.exit_code(),
             CliError::RoomSetup(e) => super::setup::room_setup_exit_code(e),
             CliError::HubSetup(e) => super::setup::hub_setup_exit_code(e),
             CliError::Enroll(_)

@@ -70,6 +70,12 @@ pub fn run(args: HubArgs) -> Result<(), CliError> {
             &mut std::io::stdin().lock(),
             &mut std::io::stdout().lock(),
         )?,
+        HubCommand::Zalo(c) => super::zalo::run(
+            &config,
+            c,
+            &mut std::io::stdin().lock(),
+            &mut std::io::stdout().lock(),
+        )?,
     }
     Ok(())
 }

@@ -19,6 +19,7 @@ pub mod run;
 pub mod schedule;
 pub mod setup;
 pub mod user;
+pub mod zalo;
 
 pub use error::CliError;
 pub use run::run;
@@ -198,6 +199,9 @@ pub enum HubCommand {
     /// Staff accounts for the dashboard and API: add, list, disable, reset, tokens.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// The committees' Zalo Official Accounts: connect one (its refresh token), token state.
+    #[command(subcommand)]
+    Zalo(zalo::ZaloCommand),
     /// Write a self-signed certificate and key to the paths in [tls].
     GenCert {
         /// Extra DNS names or IP addresses the certificate is valid for.

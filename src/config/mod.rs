@@ -2,6 +2,7 @@
 //! validated as a whole so that one run of `phonghop check-config` lists every problem.
 
 mod reader;
+mod zalo;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -11,6 +12,7 @@ use toml::{Table, Value};
 
 pub use reader::ConfigProblem;
 use reader::{BadValue, Problems, Section, to};
+pub use zalo::ZaloConfig;
 
 /// Why a configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +92,8 @@ pub struct HubConfig {
     pub limits: ConnectionLimits,
     /// `[meetings]`: how the hub runs scheduled meetings.
     pub meetings: HubMeetingSettings,
+    /// `[zalo]`: residents' messages to the committees' Zalo OAs; `None` turns it off.
+    pub zalo: Option<ZaloConfig>,
 }
 
 /// `[meetings]` of the hub.
@@ -472,7 +476,7 @@ impl AnyConfig {
 }
 
 const HUB_SECTIONS: &[&str] = &[
-    "hub", "tls", "unit", "bank", "feedback", "category", "media", "meetings",
+    "hub", "tls", "unit", "bank", "feedback", "category", "media", "meetings", "zalo",
 ];
 const ROOM_SECTIONS: &[&str] = &["room", "hub", "media", "kiosk", "staff"];
 
@@ -755,6 +759,8 @@ fn parse_hub_table(
     let units = parse_units(&table, &problems);
     let bank = sub_table(&table, "bank", &problems).map(|t| parse_bank(t, &problems));
     let feedback = parse_feedback(&table, &problems);
+    let zalo = sub_table(&table, "zalo", &problems)
+        .map(|t| zalo::parse_zalo(t, units.as_deref().unwrap_or_default(), &problems));
     let value = (|| {
         Some(HubConfig {
             listen: listen?,
@@ -775,6 +781,10 @@ fn parse_hub_table(
             metrics: metrics?,
             limits,
             meetings,
+            zalo: match zalo {
+                Some(z) => Some(z?),
+                None => None,
+            },
         })
     })();
     finish(file, problems, value)

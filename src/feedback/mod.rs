@@ -43,6 +43,24 @@ impl Status {
     }
 }
 
+crate::names::text_enum! {
+    /// The way an item reached the committee; a reply goes back the same way (kiosk: synced
+    /// to the room's box; phone: the public ticket page; Zalo: a message through the OA).
+    pub enum Channel as "feedback channel" {
+        Kiosk = "kiosk",
+        Phone = "phone",
+        Zalo = "zalo",
+    }
+}
+
+impl Channel {
+    /// Whether items of this channel come from an enrolled room (and sync back to it);
+    /// the others name the unit they came to instead.
+    pub fn from_room(self) -> bool {
+        self == Channel::Kiosk
+    }
+}
+
 /// A feedback category as the kiosk shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Category {
@@ -71,9 +89,12 @@ pub struct RoomTicket {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FeedbackRow {
     pub id: String,
-    pub room_id: String,
+    /// The room it came from; `None` for a channel without a room (phone, Zalo).
+    pub room_id: Option<String>,
     pub unit_id: String,
+    /// The room's submission order; 0 without a room.
     pub room_seq: i64,
+    pub channel: Channel,
     #[serde(flatten)]
     pub record: crate::wire::FeedbackRecord,
     pub received_at_ms: i64,
@@ -82,6 +103,8 @@ pub struct FeedbackRow {
     pub replied_at_ms: Option<i64>,
     pub updated_at_ms: i64,
     pub hidden: bool,
+    /// A phone item's photo (re-encoded at the hub, no location data).
+    pub photo_sha256: Option<String>,
 }
 
 impl std::ops::Deref for FeedbackRow {
@@ -96,6 +119,7 @@ impl std::ops::Deref for FeedbackRow {
 #[derive(Debug, Clone, Default)]
 pub struct FeedbackFilter {
     pub status: Option<Status>,
+    pub channel: Option<Channel>,
     pub unit_id: Option<String>,
     pub since_ms: Option<i64>,
     pub include_hidden: bool,
@@ -161,6 +185,19 @@ mod tests {
         assert!(!Status::Resolved.can_become(Status::Rejected));
         assert!(!Status::Closed.can_become(Status::InProgress));
         assert!(!Status::New.can_become(Status::New));
+    }
+
+    #[test]
+    fn every_channel_round_trips_and_only_the_kiosk_comes_from_a_room() {
+        for &c in Channel::ALL {
+            assert_eq!(Channel::parse(c.as_str()), Some(c));
+            assert_eq!(c.from_room(), c == Channel::Kiosk);
+        }
+        let refused = "sms".parse::<Channel>().expect_err("not a channel");
+        assert_eq!(
+            refused.to_string(),
+            "feedback channel \"sms\" is not one of: kiosk, phone, zalo"
+        );
     }
 
     #[test]

@@ -35,6 +35,22 @@ pub fn new_code(room_prefix: &str, rng: &mut impl Rng) -> String {
     format!("{room_prefix}{}", random_chars(rng, ALPHABET, RANDOM_LEN))
 }
 
+/// A candidate ticket code for an item that came by `channel` without a room (phone page,
+/// Zalo): the province's letters and the channel's letter (`LCP-7K3P9`), so it can never
+/// be a code a room makes under its `LC-..` prefix, then five random characters; the hub
+/// checks it is unused before storing it. `None` for the kiosk, whose codes rooms make.
+pub fn channel_code(province: &str, channel: super::Channel, rng: &mut impl Rng) -> Option<String> {
+    let letter = match channel {
+        super::Channel::Kiosk => return None,
+        super::Channel::Phone => 'P',
+        super::Channel::Zalo => 'Z',
+    };
+    Some(format!(
+        "{province}{letter}-{}",
+        random_chars(rng, ALPHABET, ROOM_CODE_LEN + RANDOM_LEN)
+    ))
+}
+
 /// Canonical form of a typed code: upper case, no spaces, the dash put back. `None` when it
 /// cannot be a ticket code.
 pub fn normalize(typed: &str) -> Option<String> {
@@ -64,6 +80,23 @@ mod tests {
         let code = new_code(&prefix, &mut rng);
         assert_eq!(code.len(), 8);
         assert_eq!(normalize(&code), Some(code.clone()));
+    }
+
+    #[test]
+    fn a_channel_code_never_falls_under_a_room_prefix_and_reads_back() {
+        let mut rng = StdRng::seed_from_u64(2);
+        let province = province_prefix("lao-cai");
+        let phone = channel_code(&province, super::super::Channel::Phone, &mut rng).expect("phone");
+        assert!(phone.starts_with("LCP-") && phone.len() == 9, "{phone}");
+        assert_eq!(normalize(&phone.to_lowercase()), Some(phone.clone()));
+        let zalo = channel_code(&province, super::super::Channel::Zalo, &mut rng).expect("zalo");
+        assert!(zalo.starts_with("LCZ-"), "{zalo}");
+        let room = room_prefix(&province, &mut rng);
+        assert!(!phone.starts_with(&room) && !zalo.starts_with(&room));
+        assert_eq!(
+            channel_code(&province, super::super::Channel::Kiosk, &mut rng),
+            None
+        );
     }
 
     #[test]

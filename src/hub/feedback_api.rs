@@ -548,6 +548,7 @@ pub fn filter_from(
         unit_id: unit,
         since_ms,
         include_hidden: false,
+        channel: None,
     })
 }
 

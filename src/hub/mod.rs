@@ -30,6 +30,7 @@ pub mod tls;
 mod voice_partial;
 mod web;
 mod ws;
+pub mod zalo;
 
 /// The staff API's feedback filter, which `phonghop hub feedback` shares.
 pub use feedback_api::{FilterError, filter_from as feedback_filter};
@@ -86,6 +87,8 @@ pub(crate) struct Hub {
     /// Running meetings and their media.
     meetings: meetings::Meetings,
     shutdown: CancellationToken,
+    /// Rung when a Zalo message opened a ticket: the Zalo sender sends its code at once.
+    zalo_wake: tokio::sync::Notify,
 }
 
 impl Hub {
@@ -199,11 +202,13 @@ pub async fn run(
         staff_logins: Mutex::new(auth::RateLimiter::staff_logins()),
         meetings,
         shutdown: cancel.clone(),
+        zalo_wake: tokio::sync::Notify::new(),
     });
     // Meetings first, so that a room revoked while the hub was down leaves them too.
     hub.reload_meetings().await;
     hub.sync_rooms().await?;
     tokio::spawn(watch_database(hub.clone()));
+    tokio::spawn(zalo::run(hub.clone()));
     tokio::spawn(
         hub.meetings
             .clone()

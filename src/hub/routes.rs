@@ -17,7 +17,7 @@ use super::Hub;
 use super::auth::{ProvinceAdmin, RoomCaller, Staff, StaffPage};
 use super::error::ApiFailure;
 use super::{
-    api, contrib_api, edge, feedback_api, meeting_api, news_api, open311, schedule_api, web,
+    api, contrib_api, edge, feedback_api, meeting_api, news_api, open311, schedule_api, web, zalo,
 };
 
 /// Who may call a route.
@@ -41,8 +41,8 @@ pub enum Access {
     /// Dashboard pages for signed-in staff: anyone else is redirected to `/staff/login`.
     /// Forms posted here carry the session's CSRF token, which the handler checks.
     StaffPage,
-    /// A bank's notification service: the sender's signature covers the body, so the
-    /// handler checks it; the body is small and limited before it is read.
+    /// A bank's notification service, or Zalo's OA webhook: the sender's signature covers
+    /// the body, so the handler checks it; the body is small and limited before it is read.
     Webhook,
 }
 
@@ -152,6 +152,7 @@ pub const ROUTES: &[Route] = &[
     Route { method: "POST", path: "/webhooks/casso", access: Access::Webhook },
     Route { method: "POST", path: "/webhooks/payos", access: Access::Webhook },
     Route { method: "POST", path: "/webhooks/generic", access: Access::Webhook },
+    Route { method: "POST", path: "/webhooks/zalo", access: Access::Webhook },
 ];
 
 /// A voice recording: the kiosk stops at 3 minutes of Opus at ~24 kb/s (about 540 KB);
@@ -410,6 +411,10 @@ fn webhook_routes() -> Router<Arc<Hub>> {
         .route("/webhooks/casso", post(contrib_api::casso))
         .route("/webhooks/payos", post(contrib_api::payos))
         .route("/webhooks/generic", post(contrib_api::generic))
+        .route(
+            "/webhooks/zalo",
+            post(zalo::webhook).layer(DefaultBodyLimit::max(crate::zalo::MAX_BODY_BYTES)),
+        )
         .layer(DefaultBodyLimit::max(
             crate::contrib::webhooks::MAX_BODY_BYTES,
         ))

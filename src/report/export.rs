@@ -11,6 +11,7 @@ crate::names::text_enum! {
     /// The tables a report offers for download (`/staff/reports/<name>.csv`).
     pub enum Table as "report table" {
         CategoryWeeks = "categories",
+        ChannelWeeks = "channels",
         Units = "communes",
         ReplyTimes = "reply_times",
         Ratings = "ratings",
@@ -106,6 +107,20 @@ pub fn table(report: &Report, which: Table, names: &dyn Names) -> CsvTable {
                         text(vietnam_date(r.week_start_ms)),
                         text(&r.category),
                         text(names.category(&r.category)),
+                        int(r.count),
+                    ]
+                })
+                .collect(),
+        },
+        Table::ChannelWeeks => CsvTable {
+            header: header(&["week_start", "channel", "count"]),
+            rows: report
+                .by_channel_week
+                .iter()
+                .map(|r| {
+                    vec![
+                        text(vietnam_date(r.week_start_ms)),
+                        text(r.channel.as_str()),
                         int(r.count),
                     ]
                 })
@@ -221,6 +236,7 @@ mod tests {
             period,
             unit: None,
             by_category_week: Vec::new(),
+            by_channel_week: Vec::new(),
             by_unit: Vec::new(),
             reply_times: Vec::new(),
             ratings: vec![RatingWeek {

@@ -147,6 +147,14 @@ pub struct CategoryWeek {
     pub count: u64,
 }
 
+/// Feedback items that came by one channel (kiosk, phone page, Zalo) in one week.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChannelWeek {
+    pub week_start_ms: i64,
+    pub channel: crate::feedback::Channel,
+    pub count: u64,
+}
+
 /// Feedback items from one commune's (unit's) rooms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnitCount {
@@ -209,6 +217,7 @@ pub struct Report {
     /// `Some(unit)`: only that commune's rooms (commune staff); `None`: the whole province.
     pub unit: Option<String>,
     pub by_category_week: Vec<CategoryWeek>,
+    pub by_channel_week: Vec<ChannelWeek>,
     pub by_unit: Vec<UnitCount>,
     pub reply_times: Vec<ReplyWeek>,
     pub ratings: Vec<RatingWeek>,
@@ -257,6 +266,28 @@ impl Report {
                     })
                     .collect();
                 (category, values)
+            })
+            .collect()
+    }
+
+    /// Per-channel counts for every week of the period, every channel in its declared
+    /// order (zeros included, so a channel no one used yet still shows in the legend).
+    pub fn channel_series(&self) -> Vec<(crate::feedback::Channel, Vec<u64>)> {
+        let weeks = self.period.weeks();
+        crate::feedback::Channel::ALL
+            .iter()
+            .map(|&channel| {
+                let values = weeks
+                    .iter()
+                    .map(|w| {
+                        self.by_channel_week
+                            .iter()
+                            .filter(|r| r.week_start_ms == *w && r.channel == channel)
+                            .map(|r| r.count)
+                            .sum()
+                    })
+                    .collect();
+                (channel, values)
             })
             .collect()
     }
@@ -458,6 +489,18 @@ mod tests {
                     count: 1,
                 },
             ],
+            by_channel_week: vec![
+                ChannelWeek {
+                    week_start_ms: w(0),
+                    channel: crate::feedback::Channel::Kiosk,
+                    count: 3,
+                },
+                ChannelWeek {
+                    week_start_ms: w(2),
+                    channel: crate::feedback::Channel::Phone,
+                    count: 2,
+                },
+            ],
             by_unit: vec![
                 UnitCount {
                     unit_id: "ban-ho".into(),
@@ -500,6 +543,16 @@ mod tests {
                 ("ban-ho".to_owned(), 4),
                 ("old-unit".to_owned(), 1)
             ]
+        );
+        use crate::feedback::Channel;
+        assert_eq!(
+            report.channel_series(),
+            vec![
+                (Channel::Kiosk, vec![3, 0, 0]),
+                (Channel::Phone, vec![0, 0, 2]),
+                (Channel::Zalo, vec![0, 0, 0]),
+            ],
+            "every channel, every week, zeros included"
         );
         assert_eq!(report.meetings_per_week(), vec![0, 0, 1]);
         assert_eq!(report.mean_scores(), vec![None, Some(4.5), None]);

@@ -5,21 +5,25 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
 use super::{AuditAction, Store, StoreError, exists};
-use crate::feedback::{FeedbackFilter, FeedbackRow, RoomTicket, Status, StatusRefusal};
+use crate::feedback::{Channel, FeedbackFilter, FeedbackRow, RoomTicket, Status, StatusRefusal};
 use crate::wire::{FeedbackRecord, Record, RejectedItem, TicketUpdate, UploadAck, UploadItem};
 
 /// How many ticket updates one download carries at most; a full page tells the room that
 /// more wait (`DownSync::more`), so a box that was offline long catches up at once.
 pub const TICKET_UPDATES_MAX: i64 = 500;
 
-/// `unit_id` is the unit that handles the item: the one staff assigned it to, else its
-/// room's (the same expression as [`EFFECTIVE_UNIT`]).
-pub(super) const FEEDBACK_COLUMNS: &str = "f.id, f.room_id, COALESCE(f.assigned_unit, r.unit_id), f.room_seq, f.ticket_code, f.category, f.text, \
+/// `unit_id` is the unit that handles the item: the one staff assigned it to, else the one
+/// it came to (the same expression as [`EFFECTIVE_UNIT`]). Read with [`FEEDBACK_FROM`].
+pub(super) const FEEDBACK_COLUMNS: &str = "f.id, f.room_id, COALESCE(f.assigned_unit, f.unit_id, r.unit_id), f.room_seq, f.ticket_code, f.category, f.text, \
      f.voice_sha256, f.name, f.phone, f.village, f.language, f.submitted_at_ms, f.received_at_ms, \
-     f.status, f.reply, f.replied_at_ms, f.updated_at_ms, f.hidden";
+     f.status, f.reply, f.replied_at_ms, f.updated_at_ms, f.hidden, f.channel, f.photo_sha256";
 
-/// The unit an item belongs to in every staff scope check (`f` feedback, `r` its room).
-pub(super) const EFFECTIVE_UNIT: &str = "COALESCE(f.assigned_unit, r.unit_id)";
+/// The unit an item belongs to in every staff scope check (`f` feedback, `r` its room):
+/// the assigned one, else the unit a roomless item (phone, Zalo) came to, else its room's.
+pub(super) const EFFECTIVE_UNIT: &str = "COALESCE(f.assigned_unit, f.unit_id, r.unit_id)";
+
+/// Feedback with its room, if it has one: phone and Zalo items have none.
+pub(super) const FEEDBACK_FROM: &str = "feedback f LEFT JOIN rooms r ON r.id = f.room_id";
 
 pub(super) fn feedback_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedbackRow> {
     Ok(FeedbackRow {
@@ -44,7 +48,33 @@ pub(super) fn feedback_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Feedb
         replied_at_ms: r.get(16)?,
         updated_at_ms: r.get(17)?,
         hidden: r.get(18)?,
+        channel: r.get(19)?,
+        photo_sha256: r.get(20)?,
     })
+}
+
+/// A feedback item that came by a channel without a room (the phone page, Zalo), as the
+/// hub stores it: it names the unit it came to instead of a room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelItem {
+    /// Chosen by the caller (UUIDv7), or derived from the channel's own message id, so a
+    /// delivery repeated by the channel is stored once.
+    pub id: Uuid,
+    pub channel: Channel,
+    pub unit_id: String,
+    pub record: FeedbackRecord,
+    pub photo_sha256: Option<String>,
+}
+
+/// What storing a [`ChannelItem`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChannelStored {
+    /// Stored now.
+    Stored,
+    /// An item with this id was stored before (a repeated delivery): its ticket code.
+    Already { ticket_code: String },
+    /// Another item has this ticket code: make another code and try again.
+    CodeTaken,
 }
 
 fn next_version(tx: &Transaction<'_>) -> rusqlite::Result<i64> {
@@ -295,6 +325,73 @@ impl Store {
         Ok(ack)
     }
 
+    /// Stores an item that came by the phone page or Zalo, once per id, with its channel
+    /// and the unit it came to. A kiosk item is refused: it comes through a room's upload.
+    pub fn store_channel_feedback(
+        &self,
+        item: &ChannelItem,
+        now_ms: i64,
+    ) -> Result<ChannelStored, StoreError> {
+        if item.channel.from_room() {
+            return Err(StoreError::Refused(format!(
+                "a {} item comes through its room's upload, not as a channel item",
+                item.channel
+            )));
+        }
+        let id = item.id.to_string();
+        let f = &item.record;
+        let mut conn = self.lock();
+        let tx = Store::write_tx(&mut conn)?;
+        let before: Option<String> = tx
+            .query_row(
+                "SELECT ticket_code FROM feedback WHERE id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(ticket_code) = before {
+            return Ok(ChannelStored::Already { ticket_code });
+        }
+        if exists(
+            &tx,
+            "feedback WHERE ticket_code = ?1",
+            params![f.ticket_code],
+        )? {
+            return Ok(ChannelStored::CodeTaken);
+        }
+        let version = next_version(&tx)?;
+        tx.execute(
+            "INSERT INTO feedback (id, room_id, room_seq, ticket_code, category, text, voice_sha256,
+                name, phone, village, language, submitted_at_ms, received_at_ms, updated_at_ms,
+                version, channel, unit_id, photo_sha256)
+             VALUES (?1, NULL, 0, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14, ?15)",
+            params![
+                id, f.ticket_code, f.category, f.text, f.voice_sha256, f.name, f.phone, f.village,
+                f.language, f.submitted_at_ms, now_ms, version, item.channel, item.unit_id,
+                item.photo_sha256
+            ],
+        )?;
+        tx.commit()?;
+        Ok(ChannelStored::Stored)
+    }
+
+    /// How many items came by `channel` to `unit_id` since `since_ms` (received time): the
+    /// phone page's per-unit daily cap.
+    pub fn channel_items_since(
+        &self,
+        channel: Channel,
+        unit_id: &str,
+        since_ms: i64,
+    ) -> Result<u64, StoreError> {
+        let n: i64 = self.lock().query_row(
+            "SELECT count(*) FROM feedback
+             WHERE unit_id = ?1 AND received_at_ms >= ?2 AND channel = ?3",
+            params![unit_id, since_ms, channel],
+            |r| r.get(0),
+        )?;
+        Ok(n.max(0) as u64)
+    }
+
     /// Statuses and replies of a room's tickets changed after `cursor`, at most
     /// [`TICKET_UPDATES_MAX`] of them; returns the new cursor.
     pub fn ticket_updates_for_room(
@@ -341,10 +438,10 @@ impl Store {
     ) -> Result<Vec<FeedbackRow>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {FEEDBACK_COLUMNS} FROM feedback f JOIN rooms r ON r.id = f.room_id
+            "SELECT {FEEDBACK_COLUMNS} FROM {FEEDBACK_FROM}
              WHERE (?1 IS NULL OR f.status = ?1) AND (?2 IS NULL OR {EFFECTIVE_UNIT} = ?2)
                AND (?3 IS NULL OR f.submitted_at_ms >= ?3) AND (?4 OR f.hidden = 0)
-               AND (?5 IS NULL OR {EFFECTIVE_UNIT} = ?5)
+               AND (?5 IS NULL OR {EFFECTIVE_UNIT} = ?5) AND (?6 IS NULL OR f.channel = ?6)
              ORDER BY f.submitted_at_ms, f.room_id, f.room_seq"
         ))?;
         let rows = stmt.query_map(
@@ -353,7 +450,8 @@ impl Store {
                 filter.unit_id,
                 filter.since_ms,
                 filter.include_hidden,
-                scope_unit
+                scope_unit,
+                filter.channel
             ],
             feedback_from_row,
         )?;
@@ -364,7 +462,7 @@ impl Store {
         Ok(self
             .lock()
             .query_row(
-                &format!("SELECT {FEEDBACK_COLUMNS} FROM feedback f JOIN rooms r ON r.id = f.room_id WHERE f.ticket_code = ?1"),
+                &format!("SELECT {FEEDBACK_COLUMNS} FROM {FEEDBACK_FROM} WHERE f.ticket_code = ?1"),
                 params![code],
                 feedback_from_row,
             )

@@ -20,6 +20,7 @@ mod rooms;
 mod schedule;
 mod staff;
 mod triage;
+mod zalo;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -29,15 +30,19 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use uuid::Uuid;
 
 pub use backup::{backup_to, restore_from};
-pub use feedback::TICKET_UPDATES_MAX;
+pub use feedback::{ChannelItem, ChannelStored, TICKET_UPDATES_MAX};
 pub use room_contrib::CONFIRMATIONS_MAX;
+pub use zalo::{
+    CONVERSATION_IDLE_MS, ITEM_TEXT_MAX_CHARS as ZALO_ITEM_TEXT_MAX_CHARS, SealedTokens,
+    ZaloDelivery, ZaloDeliveryState, ZaloInbound, ZaloReceived,
+};
 // The domain types the store reads and writes live in the domain modules; they are named
 // here too so callers written against `crate::store::…` keep compiling.
 pub use crate::contrib::{
     Campaign, CampaignReport, CampaignTotals, ImportSummary, LedgerEntry, NewCampaign, Pledge,
     PledgeState, ReportLine, StaffNote, Transfer, TransferOutcome, WallEntry,
 };
-pub use crate::feedback::{FeedbackFilter, FeedbackRow, RoomTicket, StatusRefusal};
+pub use crate::feedback::{Channel, FeedbackFilter, FeedbackRow, RoomTicket, StatusRefusal};
 pub use meetings::MeetingRow;
 pub use news::{NEWS_CHANGES_MAX, NewsChangeRefusal, RoomNews, StoredImage};
 pub use pledge_staff::{CASH_TRANSFER_TEXT, CashReceipt};
@@ -73,6 +78,7 @@ macro_rules! sql_text {
 
 sql_text!(
     crate::feedback::Status,
+    crate::feedback::Channel,
     crate::contrib::CampaignStatus,
     crate::contrib::PledgeStatus,
     crate::contrib::EntryKind,
@@ -115,6 +121,12 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "room_status",
         include_str!("migrations/0011_room_status.sql"),
     ),
+    (
+        12,
+        "feedback_channel",
+        include_str!("migrations/0012_feedback_channel.sql"),
+    ),
+    (13, "zalo", include_str!("migrations/0013_zalo.sql")),
 ];
 
 /// The schema version this binary writes.
@@ -442,6 +454,15 @@ fn current_version(conn: &Connection) -> Result<u32, rusqlite::Error> {
 }
 
 fn migrate(conn: &Connection, path: &str) -> Result<(), StoreError> {
+    // A step that rebuilds a table (SQLite cannot drop a NOT NULL) must run with foreign
+    // keys off, as SQLite documents; each step's `foreign_key_check` stands in for them.
+    conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+    let done = migrate_steps(conn, path);
+    conn.execute_batch("PRAGMA foreign_keys = ON")?;
+    done
+}
+
+fn migrate_steps(conn: &Connection, path: &str) -> Result<(), StoreError> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
              version       INTEGER PRIMARY KEY,
@@ -466,6 +487,15 @@ fn migrate(conn: &Connection, path: &str) -> Result<(), StoreError> {
                 return Ok(false);
             }
             conn.execute_batch(sql)?;
+            let broken: Option<String> = conn
+                .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+                .optional()?;
+            if let Some(table) = broken {
+                return Err(StoreError::Refused(format!(
+                    "migration {version} ({name}) left rows in {table} pointing at nothing; \
+                     nothing was changed"
+                )));
+            }
             conn.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?1, ?2, ?3)",
                 params![version, name, crate::clock::now_ms()],
@@ -525,6 +555,62 @@ mod tests {
             message.contains("\"reopened\" is not one of: new,"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn feedback_stored_before_channels_reads_as_kiosk_with_its_notes_and_history() {
+        let conn = Connection::open_in_memory().expect("open");
+        conn.execute_batch("PRAGMA foreign_keys = ON").expect("fk");
+        for (_, _, sql) in &MIGRATIONS[..11] {
+            conn.execute_batch(sql).expect("an old migration");
+        }
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+                 applied_at_ms INTEGER NOT NULL);",
+        )
+        .expect("versions table");
+        for v in 1..=11 {
+            conn.execute("INSERT INTO schema_migrations VALUES (?1, 'old', 0)", [v])
+                .expect("version");
+        }
+        conn.execute_batch(
+            "INSERT INTO rooms (id, unit_id, name, created_at_ms) VALUES ('r1', 'lao-chai', 'UBND', 0);
+             INSERT INTO feedback (id, room_id, room_seq, ticket_code, category, text, language,
+                 submitted_at_ms, received_at_ms, updated_at_ms, version)
+             VALUES ('f1', 'r1', 1, 'LC-7K3P9', 'roads', 'ổ gà', 'vi', 1, 2, 2, 1);
+             INSERT INTO feedback_notes (feedback_id, author, at_ms, text) VALUES ('f1', 'lan', 3, 'n');
+             INSERT INTO feedback_history (feedback_id, status, by_staff, at_ms) VALUES ('f1', 'new', 'lan', 3);",
+        )
+        .expect("old rows");
+        migrate(&conn, ":memory:").expect("migrate to channels");
+        let fk: bool = conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .expect("fk");
+        assert!(fk, "foreign keys are on again after migrating");
+        let store = Store {
+            conn: Arc::new(Mutex::new(conn)),
+            path: None,
+        };
+        let row = store
+            .feedback_by_ticket("LC-7K3P9")
+            .expect("read")
+            .expect("kept");
+        assert_eq!(row.channel, crate::feedback::Channel::Kiosk);
+        assert_eq!(row.room_id.as_deref(), Some("r1"));
+        assert_eq!(row.unit_id, "lao-chai");
+        assert_eq!(store.feedback_notes("f1").expect("notes").len(), 1);
+        let conn = store.lock();
+        let orphans: i64 = conn
+            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })
+            .expect("check");
+        assert_eq!(orphans, 0);
+        let refused = conn.execute(
+            "INSERT INTO feedback_notes (feedback_id, author, at_ms, text) VALUES ('nope', 'a', 1, 't')",
+            [],
+        );
+        assert!(refused.is_err(), "notes still point at feedback");
     }
 
     #[test]

@@ -10,8 +10,8 @@ use rusqlite::{OptionalExtension, params};
 use super::{Store, StoreError};
 use crate::feedback::Status;
 use crate::report::{
-    CampaignSum, CategoryWeek, MONDAY_ZERO_MS, MeetingHeld, Period, RatingWeek, ReplyWeek, Report,
-    UnitCount, WEEK_MS,
+    CampaignSum, CategoryWeek, ChannelWeek, MONDAY_ZERO_MS, MeetingHeld, Period, RatingWeek,
+    ReplyWeek, Report, UnitCount, WEEK_MS,
 };
 
 /// SQL for the start of the week holding `column`, with `?4` = `MONDAY_ZERO_MS` and
@@ -48,7 +48,7 @@ pub struct PublicTicketQuery {
     pub limit: u32,
 }
 
-const PUBLIC_COLUMNS: &str = "f.ticket_code, f.category, r.unit_id, f.status, f.reply, \
+const PUBLIC_COLUMNS: &str = "f.ticket_code, f.category, COALESCE(f.unit_id, r.unit_id), f.status, f.reply, \
      f.submitted_at_ms, f.updated_at_ms";
 
 fn public_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PublicTicket> {
@@ -79,6 +79,7 @@ impl Store {
             period: *period,
             unit: unit.map(str::to_owned),
             by_category_week: self.report_category_weeks(period, unit)?,
+            by_channel_week: self.report_channel_weeks(period, unit)?,
             by_unit: self.report_units(period, unit)?,
             reply_times: self.report_reply_times(period, unit)?,
             ratings: self.report_ratings(period, unit)?,
@@ -96,9 +97,9 @@ impl Store {
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {week} AS week, f.category, count(*)
-             FROM feedback f JOIN rooms r ON r.id = f.room_id
+             FROM feedback f LEFT JOIN rooms r ON r.id = f.room_id
              WHERE f.submitted_at_ms >= ?1 AND f.submitted_at_ms < ?2
-               AND (?3 IS NULL OR r.unit_id = ?3) AND f.hidden = 0
+               AND (?3 IS NULL OR COALESCE(f.unit_id, r.unit_id) = ?3) AND f.hidden = 0
              GROUP BY week, f.category ORDER BY week, f.category",
             week = week_of("f.submitted_at_ms")
         ))?;
@@ -115,7 +116,36 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Feedback per commune (the unit of the room it came from), most first.
+    /// Feedback per channel (kiosk, phone page, Zalo) per week of submission.
+    pub(crate) fn report_channel_weeks(
+        &self,
+        period: &Period,
+        unit: Option<&str>,
+    ) -> Result<Vec<ChannelWeek>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {week} AS week, f.channel, count(*)
+             FROM feedback f LEFT JOIN rooms r ON r.id = f.room_id
+             WHERE f.submitted_at_ms >= ?1 AND f.submitted_at_ms < ?2
+               AND (?3 IS NULL OR COALESCE(f.unit_id, r.unit_id) = ?3) AND f.hidden = 0
+             GROUP BY week, f.channel ORDER BY week, f.channel",
+            week = week_of("f.submitted_at_ms")
+        ))?;
+        let rows = stmt.query_map(
+            params![period.from_ms, period.to_ms, unit, MONDAY_ZERO_MS, WEEK_MS],
+            |r| {
+                Ok(ChannelWeek {
+                    week_start_ms: r.get(0)?,
+                    channel: r.get(1)?,
+                    count: count(r.get(2)?),
+                })
+            },
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Feedback per commune (the unit it came to: its room's, or the phone page's or
+    /// Zalo's unit), most first.
     pub(crate) fn report_units(
         &self,
         period: &Period,
@@ -123,11 +153,11 @@ impl Store {
     ) -> Result<Vec<UnitCount>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(
-            "SELECT r.unit_id, count(*) AS n
-             FROM feedback f JOIN rooms r ON r.id = f.room_id
+            "SELECT COALESCE(f.unit_id, r.unit_id) AS unit, count(*) AS n
+             FROM feedback f LEFT JOIN rooms r ON r.id = f.room_id
              WHERE f.submitted_at_ms >= ?1 AND f.submitted_at_ms < ?2
-               AND (?3 IS NULL OR r.unit_id = ?3) AND f.hidden = 0
-             GROUP BY r.unit_id ORDER BY n DESC, r.unit_id",
+               AND (?3 IS NULL OR COALESCE(f.unit_id, r.unit_id) = ?3) AND f.hidden = 0
+             GROUP BY unit ORDER BY n DESC, unit",
         )?;
         let rows = stmt.query_map(params![period.from_ms, period.to_ms, unit], |r| {
             Ok(UnitCount {
@@ -151,9 +181,9 @@ impl Store {
                 "SELECT f.submitted_at_ms,
                         (SELECT min(h.at_ms) FROM feedback_history h
                           WHERE h.feedback_id = f.id AND h.reply IS NOT NULL)
-                 FROM feedback f JOIN rooms r ON r.id = f.room_id
+                 FROM feedback f LEFT JOIN rooms r ON r.id = f.room_id
                  WHERE f.submitted_at_ms >= ?1 AND f.submitted_at_ms < ?2
-                   AND (?3 IS NULL OR r.unit_id = ?3) AND f.hidden = 0",
+                   AND (?3 IS NULL OR COALESCE(f.unit_id, r.unit_id) = ?3) AND f.hidden = 0",
             )?;
             let rows = stmt.query_map(params![period.from_ms, period.to_ms, unit], |r| {
                 Ok((r.get(0)?, r.get(1)?))
@@ -271,7 +301,7 @@ impl Store {
         let statuses = json_list(&query.statuses)?;
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {PUBLIC_COLUMNS} FROM feedback f JOIN rooms r ON r.id = f.room_id
+            "SELECT {PUBLIC_COLUMNS} FROM feedback f LEFT JOIN rooms r ON r.id = f.room_id
              WHERE f.hidden = 0 AND (
                  (json_array_length(?1) > 0 AND f.ticket_code IN (SELECT value FROM json_each(?1)))
                  OR (json_array_length(?1) = 0
@@ -303,7 +333,7 @@ impl Store {
             .lock()
             .query_row(
                 &format!(
-                    "SELECT {PUBLIC_COLUMNS} FROM feedback f JOIN rooms r ON r.id = f.room_id
+                    "SELECT {PUBLIC_COLUMNS} FROM feedback f LEFT JOIN rooms r ON r.id = f.room_id
                      WHERE f.ticket_code = ?1 AND f.hidden = 0"
                 ),
                 params![code],
@@ -701,6 +731,64 @@ mod tests {
         assert_eq!(ban_ho.len(), 1, "Bản Hồ was invited to m1 only");
         let ta_van = s.store.report_meetings(&s.period, Some(TA_VAN)).expect("q");
         assert_eq!(ta_van.len(), 2, "Tả Van was invited to m1 and hosted m2");
+    }
+
+    #[test]
+    fn channels_are_counted_per_week_and_a_phone_item_counts_for_the_unit_it_came_to() {
+        use crate::feedback::Channel;
+        let s = scripted();
+        let phone = crate::store::ChannelItem {
+            id: Uuid::now_v7(),
+            channel: Channel::Phone,
+            unit_id: TA_VAN.into(),
+            record: match feedback("LCP-AAAAA", "roads", s.w1 + 7 * HOUR) {
+                Record::Feedback(f) => f,
+                _ => unreachable!("feedback() makes feedback"),
+            },
+            photo_sha256: None,
+        };
+        s.store
+            .store_channel_feedback(&phone, s.w1 + 7 * HOUR)
+            .expect("phone item");
+        let weeks = s.store.report_channel_weeks(&s.period, None).expect("q");
+        let got: Vec<(i64, Channel, u64)> = weeks
+            .iter()
+            .map(|r| (r.week_start_ms, r.channel, r.count))
+            .collect();
+        let w2 = s.w2;
+        // Week 1: A01, A02, B04 from kiosks (B05 hidden) and the phone item; week 2: A03, A08.
+        assert_eq!(
+            got,
+            vec![
+                (s.w1, Channel::Kiosk, 3),
+                (s.w1, Channel::Phone, 1),
+                (w2, Channel::Kiosk, 2)
+            ]
+        );
+        let ta_van = s
+            .store
+            .report_channel_weeks(&s.period, Some(TA_VAN))
+            .expect("q");
+        assert_eq!(
+            ta_van
+                .iter()
+                .map(|r| (r.channel, r.count))
+                .collect::<Vec<_>>(),
+            vec![(Channel::Kiosk, 1), (Channel::Phone, 1)]
+        );
+        let units = s.store.report_units(&s.period, None).expect("q");
+        assert!(
+            units.iter().any(|u| u.unit_id == TA_VAN && u.count == 2),
+            "{units:?}"
+        );
+        assert_eq!(
+            s.store
+                .public_ticket("LCP-AAAAA")
+                .expect("q")
+                .expect("public")
+                .unit_id,
+            TA_VAN
+        );
     }
 
     #[test]

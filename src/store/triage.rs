@@ -8,9 +8,9 @@
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::feedback::{EFFECTIVE_UNIT, FEEDBACK_COLUMNS, feedback_from_row};
+use super::feedback::{EFFECTIVE_UNIT, FEEDBACK_COLUMNS, FEEDBACK_FROM, feedback_from_row};
 use super::{Store, StoreError, exists};
-use crate::feedback::{FeedbackRow, Status};
+use crate::feedback::{Channel, FeedbackRow, Status};
 
 crate::names::text_enum! {
     /// What a staff change did to an item, as the audit trail names it.
@@ -39,6 +39,8 @@ pub struct TriageFilter {
     pub voice: Option<VoiceFilter>,
     /// Hidden (abusive) items are kept for staff; exports never include them.
     pub include_hidden: bool,
+    /// Only items that came by this channel.
+    pub channel: Option<Channel>,
 }
 
 /// Whether an item has a voice recording, as a filter.
@@ -99,14 +101,14 @@ pub enum TriageRefusal {
 }
 
 /// The WHERE clause of the inbox and the export: ?1 status, ?2 category, ?3 unit, ?4 from,
-/// ?5 until, ?6 has voice, ?7 include hidden, ?8 the caller's scope.
+/// ?5 until, ?6 has voice, ?7 include hidden, ?8 the caller's scope, ?11 channel.
 fn filter_sql() -> String {
     format!(
         "WHERE (?1 IS NULL OR f.status = ?1) AND (?2 IS NULL OR f.category = ?2)
            AND (?3 IS NULL OR {EFFECTIVE_UNIT} = ?3)
            AND (?4 IS NULL OR f.submitted_at_ms >= ?4) AND (?5 IS NULL OR f.submitted_at_ms < ?5)
            AND (?6 IS NULL OR (f.voice_sha256 IS NOT NULL) = ?6) AND (?7 OR f.hidden = 0)
-           AND (?8 IS NULL OR {EFFECTIVE_UNIT} = ?8)"
+           AND (?8 IS NULL OR {EFFECTIVE_UNIT} = ?8) AND (?11 IS NULL OR f.channel = ?11)"
     )
 }
 
@@ -137,8 +139,8 @@ fn scoped_id(
     let found: Option<(String, bool)> = conn
         .query_row(
             &format!(
-                "SELECT f.id, (?2 IS NULL OR {EFFECTIVE_UNIT} = ?2) FROM feedback f
-                 JOIN rooms r ON r.id = f.room_id WHERE f.ticket_code = ?1"
+                "SELECT f.id, (?2 IS NULL OR {EFFECTIVE_UNIT} = ?2) FROM {FEEDBACK_FROM}
+                 WHERE f.ticket_code = ?1"
             ),
             params![code, scope_unit],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -183,42 +185,41 @@ impl Store {
     ) -> Result<(Vec<FeedbackRow>, u64), StoreError> {
         let conn = self.lock();
         let voice = filter.voice.map(|v| v == VoiceFilter::With);
-        let args = params![
-            filter.status,
-            filter.category,
-            filter.unit,
-            filter.from_ms,
-            filter.until_ms,
-            voice,
-            filter.include_hidden,
-            scope_unit,
-        ];
+        // ?9 and ?10 are the page: the count ignores them (?11 makes them slots all the same).
+        let (no_limit, no_offset) = (0u32, 0u32);
+        fn args<'a>(
+            filter: &'a TriageFilter,
+            voice: &'a Option<bool>,
+            scope_unit: &'a Option<&'a str>,
+            limit: &'a u32,
+            offset: &'a u32,
+        ) -> [&'a dyn rusqlite::ToSql; 11] {
+            [
+                &filter.status,
+                &filter.category,
+                &filter.unit,
+                &filter.from_ms,
+                &filter.until_ms,
+                voice,
+                &filter.include_hidden,
+                scope_unit,
+                limit,
+                offset,
+                &filter.channel,
+            ]
+        }
         let total: i64 = conn.query_row(
-            &format!(
-                "SELECT count(*) FROM feedback f JOIN rooms r ON r.id = f.room_id {}",
-                filter_sql()
-            ),
-            args,
+            &format!("SELECT count(*) FROM {FEEDBACK_FROM} {}", filter_sql()),
+            &args(filter, &voice, &scope_unit, &no_limit, &no_offset)[..],
             |r| r.get(0),
         )?;
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {FEEDBACK_COLUMNS} FROM feedback f JOIN rooms r ON r.id = f.room_id {}
+            "SELECT {FEEDBACK_COLUMNS} FROM {FEEDBACK_FROM} {}
              ORDER BY f.submitted_at_ms DESC, f.id DESC LIMIT ?9 OFFSET ?10",
             filter_sql()
         ))?;
         let rows = stmt.query_map(
-            params![
-                filter.status,
-                filter.category,
-                filter.unit,
-                filter.from_ms,
-                filter.until_ms,
-                voice,
-                filter.include_hidden,
-                scope_unit,
-                limit,
-                offset
-            ],
+            &args(filter, &voice, &scope_unit, &limit, &offset)[..],
             feedback_from_row,
         )?;
         Ok((rows.collect::<Result<_, _>>()?, total as u64))
@@ -248,7 +249,7 @@ impl Store {
         let row = conn
             .query_row(
                 &format!(
-                    "SELECT {FEEDBACK_COLUMNS} FROM feedback f JOIN rooms r ON r.id = f.room_id
+                    "SELECT {FEEDBACK_COLUMNS} FROM {FEEDBACK_FROM}
                      WHERE f.ticket_code = ?1 AND (?2 IS NULL OR {EFFECTIVE_UNIT} = ?2)"
                 ),
                 params![code, scope_unit],
@@ -370,8 +371,7 @@ impl Store {
         let current: Option<(String, String)> = tx
             .query_row(
                 &format!(
-                    "SELECT f.id, {EFFECTIVE_UNIT} FROM feedback f JOIN rooms r ON r.id = f.room_id
-                     WHERE f.ticket_code = ?1"
+                    "SELECT f.id, {EFFECTIVE_UNIT} FROM {FEEDBACK_FROM} WHERE f.ticket_code = ?1"
                 ),
                 params![code],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -562,6 +562,128 @@ mod tests {
         );
     }
 
+    fn phone_item(store: &Store, unit: &str, code: &str, at_ms: i64) -> crate::store::ChannelItem {
+        let item = crate::store::ChannelItem {
+            id: uuid::Uuid::now_v7(),
+            channel: Channel::Phone,
+            unit_id: unit.into(),
+            record: FeedbackRecord {
+                ticket_code: code.into(),
+                category: "roads".into(),
+                text: format!("text of {code}"),
+                voice_sha256: None,
+                name: None,
+                phone: None,
+                village: None,
+                language: "vi".into(),
+                submitted_at_ms: at_ms,
+            },
+            photo_sha256: None,
+        };
+        assert_eq!(
+            store.store_channel_feedback(&item, at_ms).expect("store"),
+            crate::store::ChannelStored::Stored
+        );
+        item
+    }
+
+    #[test]
+    fn items_without_a_room_carry_their_channel_and_unit_into_the_scoped_inbox() {
+        let store = seeded();
+        let item = phone_item(&store, "lao-chai", "LCP-ABCDE", 4 * DAY_MS);
+        assert_eq!(
+            store
+                .store_channel_feedback(&item, 5 * DAY_MS)
+                .expect("again"),
+            crate::store::ChannelStored::Already {
+                ticket_code: "LCP-ABCDE".into()
+            },
+            "a repeated delivery is stored once"
+        );
+        let other = crate::store::ChannelItem {
+            id: uuid::Uuid::now_v7(),
+            ..item.clone()
+        };
+        assert_eq!(
+            store
+                .store_channel_feedback(&other, 5 * DAY_MS)
+                .expect("clash"),
+            crate::store::ChannelStored::CodeTaken
+        );
+        let kiosk = crate::store::ChannelItem {
+            channel: Channel::Kiosk,
+            ..other
+        };
+        assert!(store.store_channel_feedback(&kiosk, 5 * DAY_MS).is_err());
+        let by = |channel| TriageFilter {
+            channel: Some(channel),
+            ..Default::default()
+        };
+        let (rows, total) = store
+            .triage_page(&by(Channel::Phone), Some("lao-chai"), 10, 0)
+            .expect("page");
+        assert_eq!((codes(&rows), total), (vec!["LCP-ABCDE"], 1));
+        assert_eq!(rows[0].channel, Channel::Phone);
+        assert_eq!(rows[0].room_id, None);
+        assert_eq!(rows[0].unit_id, "lao-chai");
+        let (rows, total) = store
+            .triage_page(&by(Channel::Kiosk), None, 10, 0)
+            .expect("page");
+        assert_eq!(total, 3);
+        assert!(
+            rows.iter()
+                .all(|r| r.channel == Channel::Kiosk && r.room_id.is_some())
+        );
+        assert_eq!(
+            store
+                .triage_page(&by(Channel::Zalo), None, 10, 0)
+                .expect("page")
+                .1,
+            0
+        );
+        assert_eq!(
+            store
+                .triage_page(&by(Channel::Phone), Some("ban-ho"), 10, 0)
+                .expect("page")
+                .1,
+            0,
+            "another commune's officer never sees it"
+        );
+        assert_eq!(
+            store
+                .feedback_for_staff("LCP-ABCDE", Some("ban-ho"))
+                .expect("find"),
+            Scoped::OtherUnit
+        );
+        store
+            .add_feedback_note("LCP-ABCDE", Some("lao-chai"), "lan", "gọi lại", 6 * DAY_MS)
+            .expect("store")
+            .expect("noted");
+        store
+            .assign_feedback("LCP-ABCDE", "ban-ho", "admin", 6 * DAY_MS)
+            .expect("store")
+            .expect("assigned");
+        let Scoped::Found(row) = store
+            .feedback_for_staff("LCP-ABCDE", Some("ban-ho"))
+            .expect("find")
+        else {
+            panic!("Bản Hồ handles it now");
+        };
+        assert_eq!(row.channel, Channel::Phone);
+        assert_eq!(
+            store
+                .channel_items_since(Channel::Phone, "lao-chai", 0)
+                .expect("count"),
+            1,
+            "the daily cap counts the unit it came to"
+        );
+        let row = store
+            .update_feedback("LCP-ABCDE", None, Some("Đã sửa"), "lan", 7 * DAY_MS)
+            .expect("store")
+            .expect("replied");
+        assert_eq!(row.reply.as_deref(), Some("Đã sửa"));
+    }
+
     #[test]
     fn the_inbox_filters_by_status_category_dates_voice_and_pages() {
         let store = seeded();
@@ -644,7 +766,8 @@ mod tests {
         };
         assert_eq!(row.unit_id, "ban-ho");
         assert_eq!(
-            row.room_id, "room-lao-chai",
+            row.room_id.as_deref(),
+            Some("room-lao-chai"),
             "the reply still goes to its room"
         );
     }

@@ -379,3 +379,13 @@ report-gaps = Times away
 report-hands = Hands raised
 report-floor = Given the floor
 report-never-joined = never joined
+
+# Channels: how an item reached the committee.
+channel-kiosk = Kiosk at the commune
+channel-phone = Phone (QR code)
+channel-zalo = Zalo
+inbox-channel = Channel
+inbox-bad-channel = There is no channel "{ $given }"; choose kiosk, phone or Zalo.
+feedback-channel = Channel
+reports-chart-channels = Feedback per channel, week by week
+reports-channel = Channel

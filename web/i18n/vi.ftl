@@ -379,3 +379,13 @@ report-gaps = Số lần rời
 report-hands = Lần giơ tay
 report-floor = Lần được phát biểu
 report-never-joined = không tham gia
+
+# Channels: how an item reached the committee.
+channel-kiosk = Ki-ốt tại xã
+channel-phone = Điện thoại (mã QR)
+channel-zalo = Zalo
+inbox-channel = Kênh
+inbox-bad-channel = Kênh "{ $given }" không có; chọn ki-ốt, điện thoại hoặc Zalo.
+feedback-channel = Kênh
+reports-chart-channels = Ý kiến theo kênh, từng tuần
+reports-channel = Kênh

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 
 use super::{Lang, PageError, check_csrf, csrf_input, layout, static_url, t, t_args};
-use crate::feedback::{FeedbackRow, Status, StatusRefusal};
+use crate::feedback::{Channel, FeedbackRow, Status, StatusRefusal};
 use crate::hub::Hub;
 use crate::hub::auth::{Staff, StaffPage};
 use crate::hub::tickets::{self, TicketError};
@@ -49,6 +49,9 @@ pub(crate) struct InboxQuery {
     /// `1`: hidden items too.
     #[serde(default)]
     hidden: String,
+    /// `kiosk`, `phone`, `zalo` or empty.
+    #[serde(default)]
+    channel: String,
     #[serde(default)]
     page: String,
 }
@@ -64,6 +67,7 @@ impl InboxQuery {
             ("to", &self.to),
             ("voice", &self.voice),
             ("hidden", &self.hidden),
+            ("channel", &self.channel),
         ];
         let mut out = url::form_urlencoded::Serializer::new(String::new());
         for (key, value) in pairs {
@@ -128,6 +132,10 @@ fn filter_of(
         "no" => Some(VoiceFilter::Without),
         other => return Err(bad("inbox-bad-voice", other)),
     };
+    let channel = match some(&query.channel) {
+        None => None,
+        Some(c) => Some(Channel::parse(&c).ok_or_else(|| bad("inbox-bad-channel", &c))?),
+    };
     Ok(TriageFilter {
         status,
         category: some(&query.category),
@@ -136,6 +144,7 @@ fn filter_of(
         until_ms,
         voice,
         include_hidden: include_hidden_for_staff && query.hidden == "1",
+        channel,
     })
 }
 
@@ -154,6 +163,11 @@ fn status_name(lang: Lang, status: Status) -> String {
         lang,
         &format!("feedback-status-{}", status.as_str().replace('_', "-")),
     )
+}
+
+/// The channel an item came by, in the staff's words (`channel-kiosk`, ...).
+fn channel_name(lang: Lang, channel: Channel) -> String {
+    t(lang, &format!("channel-{}", channel.as_str()))
 }
 
 fn category_name(hub: &Hub, lang: Lang, id: &str) -> String {
@@ -261,6 +275,14 @@ pub(crate) async fn inbox(
                     option value="no" selected[query.voice == "no"] { (t(lang, "inbox-voice-no")) }
                 }
             }
+            label { (t(lang, "inbox-channel"))
+                select name="channel" {
+                    option value="" { (t(lang, "inbox-any")) }
+                    @for c in Channel::ALL {
+                        option value=(c.as_str()) selected[selected(&query.channel, c.as_str())] { (channel_name(lang, *c)) }
+                    }
+                }
+            }
             label class="check" {
                 input type="checkbox" name="hidden" value="1" checked[query.hidden == "1"];
                 (t(lang, "inbox-show-hidden"))
@@ -281,6 +303,7 @@ pub(crate) async fn inbox(
                     div class="item-head" {
                         a class="code" href={ "/staff/feedback/" (row.ticket_code) } { (row.ticket_code) }
                         span class={ "badge status-" (row.status.as_str()) } { (status_name(lang, row.status)) }
+                        span class={ "badge channel channel-" (row.channel.as_str()) } { (channel_name(lang, row.channel)) }
                         @if row.voice_sha256.is_some() { span class="badge voice" { (t(lang, "inbox-has-voice")) } }
                         @if row.hidden { span class="badge hidden" { (t(lang, "feedback-hidden-badge")) } }
                     }
@@ -428,6 +451,7 @@ async fn item_page(
                 @if row.hidden { span class="badge hidden" { (t(lang, "feedback-hidden-badge")) } }
             }
             dl class="facts" {
+                dt { (t(lang, "feedback-channel")) } dd id="channel" { (channel_name(lang, row.channel)) }
                 dt { (t(lang, "feedback-category")) } dd { (category_name(hub, lang, &row.category)) }
                 dt { (t(lang, "feedback-commune")) } dd id="commune" { (row.unit_id) }
                 dt { (t(lang, "feedback-submitted")) } dd { (time(row.submitted_at_ms)) }

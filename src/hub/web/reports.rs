@@ -136,6 +136,22 @@ fn charts(report: &Report, config: &HubConfig, lang: Lang) -> Vec<(&'static str,
                     .collect(),
             }),
         ),
+        (
+            "channels",
+            bar_chart(&Chart {
+                title: String::new(),
+                y_label: count_axis.clone(),
+                x_labels: week_labels.clone(),
+                series: report
+                    .channel_series()
+                    .into_iter()
+                    .map(|(channel, values)| Series {
+                        label: t(lang, &format!("channel-{}", channel.as_str())),
+                        values: values.into_iter().map(|v| v as f64).collect(),
+                    })
+                    .collect(),
+            }),
+        ),
         ("communes", {
             let counts = report.unit_counts(&units);
             bar_chart(&Chart {
@@ -306,6 +322,11 @@ pub(crate) async fn page(
             html! { th { (t(lang, "reports-week")) } th { (t(lang, "reports-category")) } th class="num" { (t(lang, "reports-count")) } },
             html! { @for r in &report.by_category_week {
                 tr { td { (vietnam_date(r.week_start_ms)) } td { (names.category(&r.category)) } td class="num" { (r.count) } }
+            } }))
+        (part("reports-chart-channels", None, "channels", Table::ChannelWeeks,
+            html! { th { (t(lang, "reports-week")) } th { (t(lang, "reports-channel")) } th class="num" { (t(lang, "reports-count")) } },
+            html! { @for r in &report.by_channel_week {
+                tr { td { (vietnam_date(r.week_start_ms)) } td { (t(lang, &format!("channel-{}", r.channel.as_str()))) } td class="num" { (r.count) } }
             } }))
         (part("reports-chart-communes", None, "communes", Table::Units,
             html! { th { (t(lang, "reports-commune")) } th class="num" { (t(lang, "reports-count")) } },
