@@ -56,14 +56,16 @@ async fn report_page_shows_each_member_only_their_scope() {
         Some("lao-chai"),
     ));
 
-    // The province's page: six charts drawn inline, both communes, a CSV link per table.
+    // The province's page: seven charts drawn inline (categories and channels per week, communes,
+    // reply times, ratings, campaigns, meetings), both communes, a CSV link per table.
     let (status, content_type, page) = get(&admin, &hub, "/staff/reports").await;
     assert_eq!(status, 200, "{page}");
     assert!(content_type.starts_with("text/html"), "{content_type}");
-    assert_eq!(page.matches("<svg").count(), 6, "six charts inline");
+    assert_eq!(page.matches("<svg").count(), 7, "seven charts inline");
     assert!(page.contains(LAO_CHAI) && page.contains(BAN_HO));
     for table in [
         "categories",
+        "channels",
         "communes",
         "reply_times",
         "ratings",

@@ -138,7 +138,7 @@ async fn the_reports_page_draws_every_chart_in_chromium() {
     .await;
     assert_eq!(seen["consoleErrors"], serde_json::json!([]), "{seen}");
     let charts = seen["charts"].as_array().expect("charts");
-    assert_eq!(charts.len(), 6, "six charts: {seen}");
+    assert_eq!(charts.len(), 7, "seven charts: {seen}");
     for chart in charts {
         assert!(
             chart["width"].as_f64() > Some(200.0) && chart["height"].as_f64() > Some(100.0),
