@@ -8,6 +8,7 @@ mod common;
 mod contrib_common;
 mod contrib_fixtures;
 mod kiosk_common;
+mod log_scan_common;
 mod media_common;
 mod meeting_common;
 mod staff_common;

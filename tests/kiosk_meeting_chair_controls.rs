@@ -24,15 +24,8 @@ fn kiosk(call: CallView, own: &str, lang: Language, size: [f32; 2]) -> Harness<'
 
 fn seat(id: &str, name: &str, host: bool, mic: Mic, hand: Option<u32>) -> RosterSeat {
     RosterSeat {
-        room_id: id.into(),
-        name: name.into(),
-        present: true,
-        host,
-        mic,
-        camera_on: true,
         hand,
-        floor: false,
-        speaking: false,
+        ..kiosk_common::present_seat(id, name, host, mic)
     }
 }
 

@@ -1,48 +1,25 @@
 //! The meeting screen's roster shows every room that speaks, as the hub relays each room's
 //! own report, in Vietnamese and English; a room that stops is no longer shown speaking.
 
+use crate::kiosk_common;
+
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use phonghop::config::Language;
+use phonghop::kiosk::RoomKiosk;
 use phonghop::kiosk::shell::Screen;
-use phonghop::kiosk::{KioskRoom, RoomKiosk};
 use phonghop::meeting::floor::{Mic, MutedBy};
 use phonghop::room::call_view::{CallPhase, CallView};
 use phonghop::wire::{CHAIR_VERSION, Roster, RosterSeat};
 
 fn kiosk(call: CallView, lang: Language) -> Harness<'static, RoomKiosk> {
-    let (_tx, status) = tokio::sync::watch::channel(phonghop::demo::sample_room_status());
-    let kiosk = RoomKiosk::new(
-        KioskRoom {
-            status,
-            language: lang,
-            idle_reset_secs: 90,
-            staff_pin_hash: String::new(),
-            start_screen: Screen::Home,
-            service: None,
-            microphone: phonghop::media::MicSource::Test { freq_hz: 440.0 },
-            recording_dir: std::env::temp_dir().join("phonghop-test-roster-speaking"),
-            call: Some(call),
-        },
-        Some("no audio in tests".into()),
-    );
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_context_setup(phonghop::kiosk::style::apply)
-        .build_ui_state(|ui, k: &mut RoomKiosk| k.frame_ui(ui), kiosk)
+    kiosk_common::meeting_kiosk(call, None, lang, 1280.0, 800.0)
 }
 
 fn seat(id: &str, name: &str, host: bool, mic: Mic, speaking: bool) -> RosterSeat {
     RosterSeat {
-        room_id: id.into(),
-        name: name.into(),
-        present: true,
-        host,
-        mic,
-        camera_on: true,
-        hand: None,
-        floor: false,
         speaking,
+        ..kiosk_common::present_seat(id, name, host, mic)
     }
 }
 

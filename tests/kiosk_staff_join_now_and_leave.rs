@@ -4,36 +4,24 @@
 //! "leave". Each tap reaches the room's call as the request the call task sends the hub.
 
 use crate::common::PIN_HASH;
-use crate::kiosk_common::PIN;
+use crate::kiosk_common::{self, PIN};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use phonghop::config::Language;
+use phonghop::kiosk::RoomKiosk;
 use phonghop::kiosk::shell::Screen;
-use phonghop::kiosk::{KioskRoom, RoomKiosk};
 use phonghop::room::call_view::{CallPhase, CallRequest, CallView};
 use phonghop::wire::{CHAIR_VERSION, JoinRefusal, NextMeeting, StaffCallRefused};
 
 fn kiosk(call: CallView, lang: Language) -> Harness<'static, RoomKiosk> {
-    let (_tx, status) = tokio::sync::watch::channel(phonghop::demo::sample_room_status());
-    let kiosk = RoomKiosk::new(
-        KioskRoom {
-            status,
-            language: lang,
-            idle_reset_secs: 90,
-            staff_pin_hash: PIN_HASH.into(),
-            start_screen: Screen::Home,
-            service: None,
-            microphone: phonghop::media::MicSource::Test { freq_hz: 440.0 },
-            recording_dir: std::env::temp_dir().join("phonghop-test-staff-join"),
-            call: Some(call),
-        },
-        Some("no audio in tests".into()),
-    );
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_context_setup(phonghop::kiosk::style::apply)
-        .build_ui_state(|ui, k: &mut RoomKiosk| k.frame_ui(ui), kiosk)
+    let mut room = kiosk_common::meeting_kiosk_room(call, None, lang);
+    room.staff_pin_hash = PIN_HASH.into();
+    kiosk_common::room_harness_sized(
+        RoomKiosk::new(room, Some("no audio in tests".into())),
+        1280.0,
+        800.0,
+    )
 }
 
 fn tap(h: &mut Harness<'static, RoomKiosk>, label: &str) {

@@ -6,12 +6,14 @@
 //! whose one global logger writes every event of every thread to stderr; the test reads
 //! that stderr and the secrets the child printed on stdout, and looks for each.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::common::{self, tempdir};
 use crate::contrib_common::{self, GENERIC_SECRET, generic_body, post, post_generic};
 use crate::kiosk_common::{kiosk_room, room_harness, tap};
+use crate::log_scan_common::{
+    SCENARIO_DONE, declare_secret, log_everything_to_stderr, run_scenario_child,
+};
 use egui_kittest::kittest::Queryable;
 use phonghop::store::StaffRole;
 
@@ -25,10 +27,6 @@ const WRONG_PIN: &str = "86420135";
 const PASSWORD: &str = "Mật-khẩu-rất-dài-2026";
 const WRONG_PASSWORD: &str = "Sai-mật-khẩu-8642";
 const WRONG_TOKEN: &str = "phs_wrongtokenAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-
-fn secret(kind: &str, value: &str) {
-    println!("SECRET {kind} {value}");
-}
 
 /// The login form's CSRF field and cookie, then a sign-in with `password`: the status.
 async fn sign_in(hub: &common::TestHub, login: &str, password: &str) -> u16 {
@@ -74,11 +72,7 @@ fn scenario_child() {
     if std::env::var(CHILD_ENV).is_err() {
         return; // Only does something when started by the test below.
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .init();
+    log_everything_to_stderr();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -90,7 +84,7 @@ fn scenario_child() {
         let (_, code) =
             phonghop::hub::admin::add_room(&hub.config, "demo.toml", "lao-chai", "Lao Chải")
                 .expect("add room");
-        secret("enrollment-code", &code);
+        declare_secret("enrollment-code", &code);
         let pin_hash = phonghop::auth::hash_pin(STAFF_PIN).expect("pin hash");
         let config = phonghop::config::RoomConfig::local(
             "lao-chai",
@@ -101,7 +95,7 @@ fn scenario_child() {
         let credential = phonghop::room::enroll::enroll(&config, None, &code)
             .await
             .expect("enroll");
-        secret("room-credential", &credential.credential);
+        declare_secret("room-credential", &credential.credential);
         let room = common::start_room(config).await;
 
         let mut draft = common::typed("Đường vào thôn bị sạt lở");
@@ -136,7 +130,7 @@ fn scenario_child() {
         .expect("account");
         let (_, token) =
             phonghop::hub::accounts::issue_token(&hub.config, login, "logs").expect("token");
-        secret("bearer-token", &token);
+        declare_secret("bearer-token", &token);
         let wrong = common::staff_client(WRONG_TOKEN)
             .get(hub.url.join("api/v1/feedback").expect("url"))
             .send()
@@ -211,55 +205,18 @@ fn scenario_child() {
         ("wrong-token", WRONG_TOKEN),
         ("webhook-secret", GENERIC_SECRET),
     ] {
-        secret(kind, value);
+        declare_secret(kind, value);
     }
-    println!("SCENARIO DONE");
+    println!("{SCENARIO_DONE}");
 }
 
 #[test]
 fn logs_hold_no_name_phone_pin_password_token_or_secret() {
-    let out = Command::new(std::env::current_exe().expect("exe"))
-        .args([
-            "--exact",
-            concat!(module_path!(), "::scenario_child")
-                .split_once("::")
-                .map_or("scenario_child", |(_crate, path)| path),
-            "--nocapture",
-            "--test-threads",
-            "1",
-        ])
-        .env(CHILD_ENV, "1")
-        .env_remove("PHONGHOP_LOG")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run the scenario");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let logs = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stdout.contains("SCENARIO DONE"),
-        "the scenario failed:\n{stdout}\n{logs}"
-    );
+    let out = run_scenario_child(module_path!(), "scenario_child", CHILD_ENV);
     // The logger saw the scenario at debug level (else finding nothing proves nothing).
-    for expected in ["room enrolled", "DEBUG", "room connected"] {
-        assert!(
-            logs.contains(expected),
-            "no {expected:?} in the logs:\n{logs}"
-        );
-    }
-    let secrets: Vec<(&str, &str)> = stdout
-        .lines()
-        .filter_map(|l| l.split_once("SECRET "))
-        .filter_map(|(_, rest)| rest.split_once(' '))
-        .collect();
-    assert_eq!(secrets.len(), 12, "{stdout}");
-    let leaks: Vec<String> = secrets
-        .iter()
-        .flat_map(|(kind, value)| {
-            logs.lines()
-                .filter(move |line| line.contains(value))
-                .map(move |line| format!("{kind}: {line}"))
-        })
-        .collect();
+    out.assert_logged(&["room enrolled", "DEBUG", "room connected"]);
+    assert_eq!(out.secrets().len(), 12, "{}", out.stdout);
+    let leaks = out.leaks();
     assert!(
         leaks.is_empty(),
         "secrets in the logs:\n{}",

@@ -13,9 +13,7 @@ use meeting_common::*;
 async fn a_room_that_drops_and_returns_is_one_gap_not_a_new_participant() {
     let dir = common::tempdir();
     let hub = common::start_hub(&dir.path().join("hub")).await;
-    let mut rooms = connected_rooms(&hub, dir.path(), &["lao-cai", "lao-chai"]).await;
-    let commune = rooms.pop().expect("commune");
-    let province = rooms.pop().expect("province");
+    let (province, commune) = province_and_commune(&hub, dir.path()).await;
     let (p, c) = (province.id.clone(), commune.id.clone());
     let id = start_meeting(&hub, &p, &[&c]).await;
     wait_frames(

@@ -33,9 +33,7 @@ async fn until_shown(view: &CallView, room: &str, speaking: bool, what: &str) {
 async fn every_roster_shows_who_speaks_and_never_a_closed_microphone() {
     let dir = common::tempdir();
     let hub = common::start_hub(&dir.path().join("hub")).await;
-    let mut rooms = connected_rooms(&hub, dir.path(), &["lao-cai", "lao-chai"]).await;
-    let commune = rooms.pop().expect("commune");
-    let province = rooms.pop().expect("province");
+    let (province, commune) = province_and_commune(&hub, dir.path()).await;
     let (p, c) = (province.id.clone(), commune.id.clone());
     start_meeting(&hub, &p, &[&c]).await;
 

@@ -68,9 +68,7 @@ async fn told_next(view: &CallView, meeting: &str) {
 async fn staff_take_a_room_in_early_out_for_good_and_in_again() {
     let dir = common::tempdir();
     let hub = common::start_hub(&dir.path().join("hub")).await;
-    let mut rooms = connected_rooms(&hub, dir.path(), &["lao-cai", "lao-chai"]).await;
-    let commune = rooms.pop().expect("commune");
-    let province = rooms.pop().expect("province");
+    let (province, commune) = province_and_commune(&hub, dir.path()).await;
     let (p, c) = (province.id.clone(), commune.id.clone());
     let (x_config, _x) = common::enrolled_room(&hub, "sa-pa", dir.path().join("sa-pa")).await;
     let client = common::admin_client(&hub);

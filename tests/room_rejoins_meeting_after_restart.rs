@@ -14,9 +14,7 @@ use phonghop::room::stamp_tag_for;
 async fn a_restarted_room_receives_and_sends_media_again() {
     let dir = common::tempdir();
     let hub = common::start_hub(&dir.path().join("hub")).await;
-    let mut rooms = connected_rooms(&hub, dir.path(), &["lao-cai", "lao-chai"]).await;
-    let commune = rooms.pop().expect("commune");
-    let province = rooms.pop().expect("province");
+    let (province, commune) = province_and_commune(&hub, dir.path()).await;
     let (p, c) = (province.id.clone(), commune.id.clone());
     let p_view = &province.view;
     let (c_room, c_view, c_cfg) = (commune.room, commune.view, commune.config);

@@ -9,10 +9,12 @@
 //! whose one global logger writes every event to stderr, as `logs_hold_no_secrets.rs` does.
 //! Zalo's servers are not reachable from here: a local server stands in (`zalo_common.rs`).
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::common;
+use crate::log_scan_common::{
+    SCENARIO_DONE, declare_secret, log_everything_to_stderr, run_scenario_child,
+};
 use crate::staff_common::session_cookie;
 use crate::zalo_common::{
     self, APP_SECRET, AUDIO, IMAGE, OA_ID, OA_SECRET, TEXT, USER_ID, ZaloServer, deliver,
@@ -24,10 +26,6 @@ const CHILD_ENV: &str = "PHONGHOP_TEST_ZALO_LOG_SCENARIO";
 const OTHER_USER: &str = "777888999000111222";
 const ACCESS: &str = "zalo-access-token-7Q2M9X";
 const REFRESH: &str = "zalo-refresh-token-4K8V1T";
-
-fn secret(kind: &str, value: &str) {
-    println!("SECRET {kind} {value}");
-}
 
 async fn page(hub: &common::TestHub, cookie: &str, path: &str) -> String {
     let answer = common::http_no_redirects()
@@ -45,11 +43,7 @@ fn zalo_scenario_child() {
     if std::env::var(CHILD_ENV).is_err() {
         return; // Only does something when started by the test below.
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .init();
+    log_everything_to_stderr();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -150,7 +144,7 @@ fn zalo_scenario_child() {
         );
         hub.stop().await;
         for t in tokens {
-            secret("access-token", &t);
+            declare_secret("access-token", &t);
         }
     });
     for (kind, value) in [
@@ -162,61 +156,24 @@ fn zalo_scenario_child() {
         ("oa-secret-key", OA_SECRET),
         ("app-secret-key", APP_SECRET),
     ] {
-        secret(kind, value);
+        declare_secret(kind, value);
     }
-    println!("SCENARIO DONE");
+    println!("{SCENARIO_DONE}");
 }
 
 #[test]
 fn zalo_user_ids_tokens_and_keys_stay_out_of_logs_pages_and_exports() {
-    let out = Command::new(std::env::current_exe().expect("exe"))
-        .args([
-            "--exact",
-            concat!(module_path!(), "::zalo_scenario_child")
-                .split_once("::")
-                .map_or("zalo_scenario_child", |(_crate, path)| path),
-            "--nocapture",
-            "--test-threads",
-            "1",
-        ])
-        .env(CHILD_ENV, "1")
-        .env_remove("PHONGHOP_LOG")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run the scenario");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let logs = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stdout.contains("SCENARIO DONE"),
-        "the scenario failed:\n{stdout}\n{logs}"
-    );
+    let out = run_scenario_child(module_path!(), "zalo_scenario_child", CHILD_ENV);
     // The logger saw the Zalo work at debug level (else finding nothing proves nothing).
-    for expected in [
+    out.assert_logged(&[
         "DEBUG",
         "a Zalo message opened a ticket",
         "a Zalo delivery was refused",
         "Zalo access token refreshed",
         "message sent to the resident through Zalo",
-    ] {
-        assert!(
-            logs.contains(expected),
-            "no {expected:?} in the logs:\n{logs}"
-        );
-    }
-    let secrets: Vec<(&str, &str)> = stdout
-        .lines()
-        .filter_map(|l| l.split_once("SECRET "))
-        .filter_map(|(_, rest)| rest.split_once(' '))
-        .collect();
-    assert!(secrets.len() >= 8, "{stdout}");
-    let leaks: Vec<String> = secrets
-        .iter()
-        .flat_map(|(kind, value)| {
-            logs.lines()
-                .filter(move |line| line.contains(value))
-                .map(move |line| format!("{kind}: {line}"))
-        })
-        .collect();
+    ]);
+    assert!(out.secrets().len() >= 8, "{}", out.stdout);
+    let leaks = out.leaks();
     assert!(
         leaks.is_empty(),
         "secrets in the logs:\n{}",

@@ -152,6 +152,22 @@ pub fn meeting_kiosk(
     width: f32,
     height: f32,
 ) -> Harness<'static, RoomKiosk> {
+    room_harness_sized(
+        RoomKiosk::new(
+            meeting_kiosk_room(call, own, lang),
+            Some("no audio in tests".into()),
+        ),
+        width,
+        height,
+    )
+}
+
+/// The room [`meeting_kiosk`] shows, to change (e.g. its staff PIN) before the harness.
+pub fn meeting_kiosk_room(
+    call: phonghop::room::call_view::CallView,
+    own: Option<&str>,
+    lang: Language,
+) -> phonghop::kiosk::KioskRoom {
     let mut status = phonghop::demo::sample_room_status();
     if let Some(own) = own {
         status.room_id = Some(own.into());
@@ -165,11 +181,27 @@ pub fn meeting_kiosk(
     );
     room.language = lang;
     room.call = Some(call);
-    room_harness_sized(
-        RoomKiosk::new(room, Some("no audio in tests".into())),
-        width,
-        height,
-    )
+    room
+}
+
+/// A present room in a roster with its camera on, no hand, no floor, not speaking.
+pub fn present_seat(
+    id: &str,
+    name: &str,
+    host: bool,
+    mic: phonghop::meeting::floor::Mic,
+) -> phonghop::wire::RosterSeat {
+    phonghop::wire::RosterSeat {
+        room_id: id.into(),
+        name: name.into(),
+        present: true,
+        host,
+        mic,
+        camera_on: true,
+        hand: None,
+        floor: false,
+        speaking: false,
+    }
 }
 
 /// Taps the widget with exactly this label and lets a few frames pass.

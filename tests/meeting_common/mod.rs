@@ -318,6 +318,15 @@ pub struct CallRoom {
     pub config: phonghop::config::RoomConfig,
 }
 
+/// The province's room ("lao-cai") and a commune's ("lao-chai"), connected with their call
+/// views: the pair most meeting tests start from.
+pub async fn province_and_commune(hub: &TestHub, dir: &std::path::Path) -> (CallRoom, CallRoom) {
+    let mut rooms = connected_rooms(hub, dir, &["lao-cai", "lao-chai"]).await;
+    let commune = rooms.pop().expect("commune");
+    let province = rooms.pop().expect("province");
+    (province, commune)
+}
+
 /// Enrolls a room for each unit, starts it with its call view, and waits until every one
 /// is connected to the hub.
 pub async fn connected_rooms(
