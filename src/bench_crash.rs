@@ -440,6 +440,17 @@ async fn room_part(
     Ok(report)
 }
 
+/// Opens the database a kill left behind (which also recovers its WAL) and counts a failed
+/// `integrity_check` in the report.
+fn open_and_check_integrity(db: &Path, report: &mut BoxReport) -> Result<Store, CrashError> {
+    let store = Store::open(db)?;
+    if !store.integrity_problems()?.is_empty() {
+        report.integrity_ok = false;
+        report.integrity_failures += 1;
+    }
+    Ok(store)
+}
+
 /// After a room's kill: the file checks out, every receipt's ticket and submission are
 /// there, no submission is there twice.
 fn check_room_db(
@@ -447,11 +458,7 @@ fn check_room_db(
     acked: &BTreeMap<u64, String>,
     report: &mut BoxReport,
 ) -> Result<(), CrashError> {
-    let store = Store::open(db)?;
-    if !store.integrity_problems()?.is_empty() {
-        report.integrity_ok = false;
-        report.integrity_failures += 1;
-    }
+    let store = open_and_check_integrity(db, report)?;
     let bodies = store.outbox_bodies()?;
     let texts: Vec<String> = bodies
         .iter()
@@ -975,11 +982,7 @@ fn check_hub_db(
     transfers: &BTreeSet<String>,
     report: &mut BoxReport,
 ) -> Result<(), CrashError> {
-    let store = Store::open(db)?;
-    if !store.integrity_problems()?.is_empty() {
-        report.integrity_ok = false;
-        report.integrity_failures += 1;
-    }
+    let store = open_and_check_integrity(db, report)?;
     let rows = store.feedback_list(&Default::default())?;
     let counts = count_items(rows.iter().map(|r| r.record.text.as_str()), HUB_TEXT);
     let (lost, duplicated) = tally(feedback.iter(), &counts);

@@ -132,7 +132,21 @@ pub fn write_durably(path: &Path, contents: &[u8], mode: u32) -> Result<(), Data
         let _ = std::fs::remove_file(&tmp);
         return Err(io(&tmp)(e));
     }
-    std::fs::rename(&tmp, path).map_err(io(path))?;
+    rename_durably(&tmp, path)
+}
+
+/// Renames a complete, fsynced file `from` to `to`, creating `to`'s directory (mode 0700),
+/// then fsyncs that directory so the rename survives a power cut: after it, `to` is the
+/// whole file; before it, `to` is absent or its old self.
+pub fn rename_durably(from: &Path, to: &Path) -> Result<(), DataDirError> {
+    use std::os::unix::fs::DirBuilderExt;
+    let dir = to.parent().unwrap_or(Path::new("."));
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(io(dir))?;
+    std::fs::rename(from, to).map_err(io(to))?;
     File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
 }
 

@@ -86,6 +86,8 @@ pub(crate) enum PartialError {
         path: String,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Publish(#[from] crate::datadir::DataDirError),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PartialError + '_ {
@@ -296,19 +298,7 @@ impl PartialWriter {
                 expected: sha256.to_owned(),
             });
         }
-        let dir = blob.parent().unwrap_or(Path::new("."));
-        {
-            use std::os::unix::fs::DirBuilderExt;
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .map_err(io(dir))?;
-        }
-        std::fs::rename(&self.path, blob).map_err(io(blob))?;
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io(dir))?;
+        crate::datadir::rename_durably(&self.path, blob)?;
         Ok(self.len)
     }
 }

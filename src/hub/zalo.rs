@@ -531,16 +531,22 @@ impl Sender {
         send(request).await
     }
 
-    /// The OA's access token, refreshed first when it expires within a minute.
-    async fn access_token(&mut self, oa_id: &str) -> Result<String, String> {
+    /// The OA's sealed tokens as stored, if it is connected.
+    async fn stored_tokens(
+        &self,
+        oa_id: &str,
+    ) -> Result<Option<crate::store::SealedTokens>, String> {
         let oa = oa_id.to_owned();
-        let stored = self
-            .hub
+        self.hub
             .store
             .call(move |s| s.zalo_tokens(&oa))
             .await
-            .map_err(|e| e.to_string())?;
-        let Some(stored) = stored else {
+            .map_err(|e| e.to_string())
+    }
+
+    /// The OA's access token, refreshed first when it expires within a minute.
+    async fn access_token(&mut self, oa_id: &str) -> Result<String, String> {
+        let Some(stored) = self.stored_tokens(oa_id).await? else {
             return Err(format!(
                 "OA {oa_id} is not connected: run `phonghop hub zalo connect --oa {oa_id}` with its refresh token"
             ));
@@ -584,13 +590,9 @@ impl Sender {
     }
 
     async fn try_refresh(&mut self, oa_id: &str) -> Result<String, String> {
-        let oa = oa_id.to_owned();
         let stored = self
-            .hub
-            .store
-            .call(move |s| s.zalo_tokens(&oa))
-            .await
-            .map_err(|e| e.to_string())?
+            .stored_tokens(oa_id)
+            .await?
             .ok_or_else(|| format!("OA {oa_id} is not connected"))?;
         let refresh_token = self
             .key

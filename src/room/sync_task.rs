@@ -370,8 +370,27 @@ async fn voice_state(
     credential: &Credential,
     url: &url::Url,
 ) -> Result<UploadState, SyncError> {
+    get_json(
+        client,
+        credential,
+        url.clone(),
+        "a voice upload's state",
+        super::answer::SMALL_MAX_BYTES,
+    )
+    .await
+}
+
+/// A GET with the room's credential whose JSON answer is read up to `max_bytes`; a refusal
+/// is the hub's own error.
+async fn get_json<T: serde::de::DeserializeOwned>(
+    client: &reqwest::Client,
+    credential: &Credential,
+    url: url::Url,
+    what: &'static str,
+    max_bytes: usize,
+) -> Result<T, SyncError> {
     let response = client
-        .get(url.clone())
+        .get(url)
         .bearer_auth(&credential.credential)
         .send()
         .await
@@ -379,12 +398,7 @@ async fn voice_state(
     if !response.status().is_success() {
         return Err(failure(response).await);
     }
-    Ok(super::answer::read_json(
-        response,
-        "a voice upload's state",
-        super::answer::SMALL_MAX_BYTES,
-    )
-    .await?)
+    Ok(super::answer::read_json(response, what, max_bytes).await?)
 }
 
 /// Sends what the hub lacks of a recording in pieces, from where the hub's partial ends.
@@ -492,17 +506,14 @@ async fn download(
         .append_pair("cursor", &cursor.to_string())
         .append_pair("confirmations_cursor", &contrib_cursor.to_string())
         .append_pair("news_cursor", &news_cursor.to_string());
-    let response = client
-        .get(url)
-        .bearer_auth(&credential.credential)
-        .send()
-        .await
-        .map_err(|e| transport(&e))?;
-    if !response.status().is_success() {
-        return Err(failure(response).await);
-    }
-    let down: DownSync =
-        super::answer::read_json(response, "a download", super::answer::DOWN_MAX_BYTES).await?;
+    let down: DownSync = get_json(
+        client,
+        credential,
+        url,
+        "a download",
+        super::answer::DOWN_MAX_BYTES,
+    )
+    .await?;
     let now = crate::clock::now_ms();
     let updated = !down.tickets.is_empty();
     let more = down.more;
