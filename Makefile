@@ -8,7 +8,7 @@ ifdef CI
 export CARGO_INCREMENTAL := 0
 endif
 
-.PHONY: demo test deps build lint unit-tests doc verify-units fault test-faults test-faults-short fuzz clean
+.PHONY: demo test deps build lint unit-tests doc verify-units fault test-faults test-faults-short fuzz clean deb test-deb
 
 deps:
 	./scripts/install-deps.sh
@@ -62,6 +62,33 @@ fuzz:
 		$(CARGO) +nightly fuzz run -O $$t corpus/$$t seeds/$$t -- \
 			-max_total_time=$(FUZZ_SECS) -max_len=65536 || exit 1; \
 	done
+
+# The Debian package (README "Install on a box"): target/debian/phonghop_<version>_<arch>.deb,
+# checked by lintian. cargo-deb is pinned; the man pages and completions come from the
+# release binary's own clap definitions (hidden `phonghop generate`), staged in target/deb-stage.
+CARGO_DEB_VERSION := 3.8.0
+DEB_PROFILE ?= release
+DEB_BIN := target/$(if $(filter dev,$(DEB_PROFILE)),debug,$(DEB_PROFILE))/phonghop
+DEB_STAGE := target/deb-stage
+deb: deps
+	./scripts/deb-tools.sh
+	cargo-deb --version 2>/dev/null | grep -qx 'cargo-deb $(CARGO_DEB_VERSION)' || \
+		$(CARGO) install cargo-deb --locked --version $(CARGO_DEB_VERSION)
+	$(CARGO) build --locked --profile $(DEB_PROFILE) --bin phonghop
+	rm -rf $(DEB_STAGE) target/debian
+	mkdir -p $(DEB_STAGE)/sysusers $(DEB_STAGE)/tmpfiles
+	cp systemd/phonghop.sysusers.conf $(DEB_STAGE)/sysusers/phonghop.conf
+	cp systemd/phonghop.tmpfiles.conf $(DEB_STAGE)/tmpfiles/phonghop.conf
+	gzip -9n < debian/changelog > $(DEB_STAGE)/changelog.gz
+	$(DEB_BIN) generate man $(DEB_STAGE)/man >/dev/null
+	$(DEB_BIN) generate completions $(DEB_STAGE)/completions >/dev/null
+	$(CARGO) deb --no-build --strip --profile $(DEB_PROFILE) --output target/debian/
+	lintian --fail-on error target/debian/phonghop_*.deb
+
+# Installs the package on this machine (root), checks it as installed, starts the kiosk the
+# way the unit does under headless cage, takes a screenshot, then purges it (scripts/test-deb.sh).
+test-deb: deb
+	./scripts/test-deb.sh target/debian/phonghop_*.deb
 
 clean:
 	$(CARGO) clean

@@ -74,6 +74,8 @@ pub enum CliError {
     RoomSetup(#[from] crate::room::setup::SetupError),
     #[error(transparent)]
     HubSetup(#[from] crate::hub::setup::HubSetupError),
+    #[error(transparent)]
+    Generate(#[from] super::generate::GenerateError),
     #[error("{what}")]
     Io {
         what: String,
@@ -118,6 +120,7 @@ impl CliError {
             | CliError::Tls(_)
             | CliError::DataDir(_)
             | CliError::Kiosk(_)
+            | CliError::Generate(_)
             | CliError::Io { .. }
             | CliError::Json(_)
             | CliError::Task { .. } => EXIT_FAILURE,

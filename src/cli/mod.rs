@@ -10,6 +10,7 @@
 pub mod contrib;
 pub mod error;
 pub mod feedback;
+pub mod generate;
 pub mod hub;
 mod listing;
 pub mod news;
@@ -78,6 +79,9 @@ pub enum Command {
     /// VietQR payloads and QR images for contributions by bank transfer.
     #[command(subcommand)]
     Qr(qr::QrCommand),
+    /// Manual pages and shell completions for packaging (not for people).
+    #[command(subcommand, hide = true)]
+    Generate(generate::GenerateCommand),
 }
 
 #[derive(Debug, Subcommand)]

@@ -56,6 +56,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Qr(cmd) => Ok(super::qr::run(cmd, &mut std::io::stdout().lock())?),
         Command::Bench(command) => bench(command),
+        Command::Generate(command) => Ok(super::generate::run(command)?),
         Command::HashPin => {
             let mut pin = String::new();
             std::io::stdin()
