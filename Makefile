@@ -8,7 +8,7 @@ ifdef CI
 export CARGO_INCREMENTAL := 0
 endif
 
-.PHONY: demo test deps build lint unit-tests doc verify-units fault test-faults test-faults-short fuzz clean deb test-deb
+.PHONY: demo test deps build lint unit-tests doc verify-units fault test-faults test-faults-short fuzz clean deb test-deb test-deb-debug
 
 deps:
 	./scripts/install-deps.sh
@@ -33,7 +33,7 @@ doc: deps
 verify-units: unit-tests
 	./scripts/verify-units.sh target/debug/phonghop
 
-test: lint unit-tests doc verify-units test-faults-short
+test: lint unit-tests doc verify-units test-faults-short test-deb-debug
 	@echo "make test: all checks passed"
 
 # Network faults (needs root): a meeting with real media and a room in a network namespace
@@ -89,6 +89,11 @@ deb: deps
 # way the unit does under headless cage, takes a screenshot, then purges it (scripts/test-deb.sh).
 test-deb: deb
 	./scripts/test-deb.sh target/debian/phonghop_*.deb
+
+# The same from the debug build `make test` has made already (a release build would not fit
+# its time): the package's contents, scripts and kiosk session are the same.
+test-deb-debug: unit-tests
+	$(MAKE) test-deb DEB_PROFILE=dev
 
 clean:
 	$(CARGO) clean
