@@ -68,12 +68,7 @@ impl DataDir {
 
     /// Creates the directory (mode 0700: it holds personal data and secrets).
     pub fn create(&self) -> Result<(), DataDirError> {
-        use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&self.root)
-            .map_err(io(&self.root))
+        create_private_dir(&self.root)
     }
 
     /// Takes the exclusive lock, or says who holds it.
@@ -107,13 +102,9 @@ impl DataDir {
 /// is fsynced so the rename itself survives. Whatever names the file (a database row, a
 /// credential) can therefore trust it. Creates missing directories (mode 0700).
 pub fn write_durably(path: &Path, contents: &[u8], mode: u32) -> Result<(), DataDirError> {
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(io(dir))?;
+    create_private_dir(dir)?;
     // A temp name of its own per write: two writers of one file (the same voice uploaded
     // twice at once) never share a half-written temp file, and the last rename wins whole.
     let tmp = path.with_extension(format!(
@@ -127,7 +118,11 @@ pub fn write_durably(path: &Path, contents: &[u8], mode: u32) -> Result<(), Data
         .mode(mode)
         .open(&tmp)
         .map_err(io(&tmp))?;
-    let written = f.write_all(contents).and_then(|()| f.sync_all());
+    // The mode exactly, whatever the umask took away at creation.
+    let written = f
+        .set_permissions(std::fs::Permissions::from_mode(mode))
+        .and_then(|()| f.write_all(contents))
+        .and_then(|()| f.sync_all());
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
         return Err(io(&tmp)(e));
@@ -135,17 +130,23 @@ pub fn write_durably(path: &Path, contents: &[u8], mode: u32) -> Result<(), Data
     rename_durably(&tmp, path)
 }
 
-/// Renames a complete, fsynced file `from` to `to`, creating `to`'s directory (mode 0700),
-/// then fsyncs that directory so the rename survives a power cut: after it, `to` is the
-/// whole file; before it, `to` is absent or its old self.
-pub fn rename_durably(from: &Path, to: &Path) -> Result<(), DataDirError> {
+/// Creates `dir` and its missing parents readable by the service's account only (0700):
+/// residents' recordings and credentials live below it.
+pub fn create_private_dir(dir: &Path) -> Result<(), DataDirError> {
     use std::os::unix::fs::DirBuilderExt;
-    let dir = to.parent().unwrap_or(Path::new("."));
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .map_err(io(dir))?;
+        .map_err(io(dir))
+}
+
+/// Renames a complete, fsynced file `from` to `to`, creating `to`'s directory (mode 0700),
+/// then fsyncs that directory so the rename survives a power cut: after it, `to` is the
+/// whole file; before it, `to` is absent or its old self.
+pub fn rename_durably(from: &Path, to: &Path) -> Result<(), DataDirError> {
+    let dir = to.parent().unwrap_or(Path::new("."));
+    create_private_dir(dir)?;
     std::fs::rename(from, to).map_err(io(to))?;
     File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
 }

@@ -13,13 +13,17 @@ pub fn declare_secret(kind: &str, value: &str) {
     println!("SECRET {kind} {value}");
 }
 
-/// In the child: every event at debug level to stderr, plain text.
-pub fn log_everything_to_stderr() {
+/// In the child (`env` set): every event at debug level to stderr, plain text, and a
+/// runtime for the scenario; `None` in an ordinary test run, where the child test does
+/// nothing.
+pub fn scenario_child_runtime(env: &str) -> Option<tokio::runtime::Runtime> {
+    std::env::var(env).ok()?;
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .init();
+    Some(crate::common::two_worker_runtime())
 }
 
 /// The child's output: what it printed and what it logged.

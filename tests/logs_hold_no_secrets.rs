@@ -12,7 +12,7 @@ use crate::common::{self, tempdir};
 use crate::contrib_common::{self, GENERIC_SECRET, generic_body, post, post_generic};
 use crate::kiosk_common::{kiosk_room, room_harness, tap};
 use crate::log_scan_common::{
-    SCENARIO_DONE, declare_secret, log_everything_to_stderr, run_scenario_child,
+    SCENARIO_DONE, declare_secret, run_scenario_child, scenario_child_runtime,
 };
 use egui_kittest::kittest::Queryable;
 use phonghop::store::StaffRole;
@@ -69,15 +69,9 @@ async fn sign_in(hub: &common::TestHub, login: &str, password: &str) -> u16 {
 /// a wrongly signed one), and the kiosk's staff PIN typed wrong, then right.
 #[test]
 fn scenario_child() {
-    if std::env::var(CHILD_ENV).is_err() {
+    let Some(rt) = scenario_child_runtime(CHILD_ENV) else {
         return; // Only does something when started by the test below.
-    }
-    log_everything_to_stderr();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    };
     let dir = tempdir();
     let (hub, room) = rt.block_on(async {
         let hub = contrib_common::start_hub(&dir.path().join("hub")).await;

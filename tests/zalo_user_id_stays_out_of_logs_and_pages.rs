@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::common;
 use crate::log_scan_common::{
-    SCENARIO_DONE, declare_secret, log_everything_to_stderr, run_scenario_child,
+    SCENARIO_DONE, declare_secret, run_scenario_child, scenario_child_runtime,
 };
 use crate::staff_common::session_cookie;
 use crate::zalo_common::{
@@ -40,15 +40,9 @@ async fn page(hub: &common::TestHub, cookie: &str, path: &str) -> String {
 
 #[test]
 fn zalo_scenario_child() {
-    if std::env::var(CHILD_ENV).is_err() {
+    let Some(rt) = scenario_child_runtime(CHILD_ENV) else {
         return; // Only does something when started by the test below.
-    }
-    log_everything_to_stderr();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    };
     let dir = common::tempdir();
     rt.block_on(async {
         let zalo = ZaloServer::start(ACCESS, REFRESH).await;

@@ -343,7 +343,7 @@ fn partial_failure(e: PartialError) -> ApiFailure {
         PartialError::HashMismatch { .. } => {
             ApiFailure::new(StatusCode::UNPROCESSABLE_ENTITY, "hash_mismatch", &message)
         }
-        PartialError::Io { .. } | PartialError::Publish(_) => {
+        PartialError::Io { .. } | PartialError::DataDir(_) => {
             tracing::error!(error = %e, "cannot keep a voice upload's partial");
             ApiFailure::internal()
         }

@@ -38,11 +38,8 @@ pub enum TlsError {
     Versions(rustls::Error),
     #[error("cannot make a self-signed certificate: {0}")]
     SelfSigned(#[from] rcgen::Error),
-    #[error("{}: cannot write: {source}", path.display())]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error("cannot write: {0}")]
+    Write(crate::datadir::DataDirError),
 }
 
 /// The one crypto provider everything uses (ring: no cmake, and what webrtc-rs uses).
@@ -162,50 +159,8 @@ pub fn write_pair(files: &TlsFiles, cert_pem: &str, key_pem: &str) -> Result<(),
     write_replacing(&files.key, key_pem.as_bytes(), 0o600)
 }
 
-/// A fresh file beside `path` (created here, never reused), given `mode` exactly, written,
-/// synced and renamed over `path`; then the directory is synced.
 fn write_replacing(path: &Path, contents: &[u8], mode: u32) -> Result<(), TlsError> {
-    use std::io::Write;
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-    let failed = |source| TlsError::Write {
-        path: path.to_owned(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(failed)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.new", std::process::id()));
-    match std::fs::remove_file(&tmp) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(failed(e)),
-    }
-    let written = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&tmp)?;
-        f.set_permissions(std::fs::Permissions::from_mode(mode))?;
-        f.write_all(contents)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        std::fs::File::open(dir)?.sync_all()
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written.map_err(failed)
+    crate::datadir::write_durably(path, contents, mode).map_err(TlsError::Write)
 }
 
 #[cfg(test)]

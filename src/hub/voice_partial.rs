@@ -87,7 +87,7 @@ pub(crate) enum PartialError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Publish(#[from] crate::datadir::DataDirError),
+    DataDir(#[from] crate::datadir::DataDirError),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PartialError + '_ {
@@ -155,14 +155,9 @@ impl Partials {
         total: u64,
         max: u64,
     ) -> Result<PartialWriter, PartialError> {
-        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        use std::os::unix::fs::OpenOptionsExt;
         let path = self.path(room_id, sha256);
-        let dir = path.parent().unwrap_or(Path::new("."));
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(io(dir))?;
+        crate::datadir::create_private_dir(path.parent().unwrap_or(Path::new(".")))?;
         let file = OpenOptions::new()
             .create(true)
             .append(true)

@@ -225,6 +225,16 @@ pub async fn wait_for(
 }
 
 /// A temporary directory that is kept (and its path printed) when the test fails.
+/// A runtime for a test that is not `#[tokio::test]` (a kittest harness or a child process
+/// owns the thread): two workers, as on a box.
+pub fn two_worker_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::Builder::new()
         .prefix("phonghop-test-")

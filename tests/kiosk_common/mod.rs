@@ -251,11 +251,7 @@ pub struct World {
 
 pub fn world() -> World {
     use crate::common::{enrolled_room, start_hub, start_room_with_kiosk, tempdir};
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = crate::common::two_worker_runtime();
     let dir = tempdir();
     let (hub, room, kiosk) = rt.block_on(async {
         let hub = start_hub(&dir.path().join("hub")).await;
