@@ -259,3 +259,56 @@ fn the_binary_shows_the_setup_screen_when_the_config_is_missing() {
         "a preview writes nothing"
     );
 }
+
+/// The appliance itself (`phonghop room --config`, as the unit runs it) opens the setup
+/// screen for a missing file only: ended by systemd's SIGTERM before anything was typed, it
+/// says the box is not set up. A file that is there but wrong, or a missing file on a box
+/// run headless, stays the error it was, with no window.
+#[test]
+fn only_a_missing_config_opens_the_setup_screen() {
+    let dir = tempdir();
+    let missing = dir.path().join("etc/room.toml");
+    let out = std::process::Command::new("timeout")
+        .args(["120", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24"])
+        .args(["timeout", "-s", "TERM", "10"])
+        .arg(env!("CARGO_BIN_EXE_phonghop"))
+        .args(["room", "--config"])
+        .arg(&missing)
+        .env("XDG_RUNTIME_DIR", dir.path())
+        .env("PHONGHOP_WINDOWED", "1")
+        .env("PHONGHOP_LOG", "info")
+        .output()
+        .expect("run xvfb-run (install xvfb; `make test` does)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no config: the touchscreen shows the setup screen"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("does not exist and the box was not set up on the touchscreen"),
+        "{stderr}"
+    );
+    assert!(!missing.exists());
+
+    let wrong = dir.path().join("wrong.toml");
+    std::fs::write(&wrong, "[room\n").expect("write");
+    for args in [
+        vec!["room", "--config", wrong.to_str().expect("utf-8")],
+        vec![
+            "room",
+            "--headless",
+            "--config",
+            missing.to_str().expect("utf-8"),
+        ],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_phonghop"))
+            .args(&args)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(!stderr.contains("setup screen"), "{args:?}: {stderr}");
+    }
+}
