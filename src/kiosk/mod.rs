@@ -517,8 +517,14 @@ impl eframe::App for KioskApp {
         let speaker = self.speaker.as_ref();
         if let Some(setup) = &mut self.setup {
             setup.frame_ui(ui);
+            if let Some(done) = setup.done() {
+                // Kept as soon as it is done: a stop before "start" still reports it.
+                let mut slot = self.setup_done.lock().unwrap_or_else(|p| p.into_inner());
+                if slot.is_none() {
+                    *slot = Some(done.clone());
+                }
+            }
             if setup.should_start() {
-                *self.setup_done.lock().unwrap_or_else(|p| p.into_inner()) = setup.done.take();
                 ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
             }
             self.capture(ui);

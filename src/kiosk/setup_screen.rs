@@ -130,11 +130,11 @@ fn fields_ui(ui: &mut Ui, form: &SetupForm) -> Option<SetupCommand> {
             .size(MIN_TEXT_PT)
             .monospace(),
     );
-    ui.horizontal(|ui| {
+    ui.horizontal_top(|ui| {
         if next_button(ui, form.phase == SetupPhase::Typing, tr(lang, "setup-go")) {
             command = Some(SetupCommand::SetUp);
         }
-        ui.label(body(tr(lang, "setup-hint")).color(Color32::DARK_GRAY));
+        ui.add(egui::Label::new(body(tr(lang, "setup-hint")).color(Color32::DARK_GRAY)).wrap());
     });
     command
 }
