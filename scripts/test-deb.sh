@@ -69,7 +69,8 @@ for group in video render input audio; do
 done
 [ "$(stat -c '%a %U' /var/lib/phonghop)" = "750 phonghop" ] || fail "/var/lib/phonghop: $(stat -c '%a %U' /var/lib/phonghop)"
 [ "$(stat -c '%a %U' /var/lib/phonghop/room)" = "700 phonghop" ] || fail "/var/lib/phonghop/room: $(stat -c '%a %U' /var/lib/phonghop/room)"
-[ "$(stat -c '%a %G' /etc/phonghop/tls)" = "750 phonghop" ] || fail "/etc/phonghop/tls: $(stat -c '%a %G' /etc/phonghop/tls)"
+[ "$(stat -c '%a %G' /etc/phonghop)" = "775 phonghop" ] || fail "/etc/phonghop: $(stat -c '%a %G' /etc/phonghop)"
+[ "$(stat -c '%a %G' /etc/phonghop/tls)" = "770 phonghop" ] || fail "/etc/phonghop/tls: $(stat -c '%a %G' /etc/phonghop/tls)"
 say "installed: binary, kiosk session, man pages, completions, account, directories"
 
 examples=(/usr/share/doc/phonghop/examples/*.toml)

@@ -63,6 +63,7 @@ mod kiosk_meeting_chair_controls;
 mod kiosk_meeting_screen;
 mod kiosk_roster_shows_who_speaks;
 mod kiosk_screenshot_renders_home;
+mod kiosk_setup_screen_sets_up_a_new_box;
 mod kiosk_shows_the_link_with_the_province;
 mod kiosk_staff_join_now_and_leave;
 mod kiosk_staff_pin_locks_out_after_five_wrong_tries;

@@ -14,7 +14,7 @@ use std::time::Duration;
 use common::*;
 
 /// Runs `phonghop <args>` with `stdin` typed in; returns (exit code, stdout, stderr).
-fn phonghop(args: &[&str], stdin: &str) -> (Option<i32>, String, String) {
+pub(crate) fn phonghop(args: &[&str], stdin: &str) -> (Option<i32>, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_phonghop"))
         .args(args)
         .stdin(Stdio::piped())
@@ -38,7 +38,7 @@ fn phonghop(args: &[&str], stdin: &str) -> (Option<i32>, String, String) {
 
 /// The hub's config and certificate under `dir`, made by `phonghop hub setup` for a hub
 /// reached at `public_url`.
-fn hub_set_up(dir: &Path, public_url: &str) -> std::path::PathBuf {
+pub(crate) fn hub_set_up(dir: &Path, public_url: &str) -> std::path::PathBuf {
     let units = dir.join("units.csv");
     std::fs::write(
         &units,
@@ -69,7 +69,7 @@ fn hub_set_up(dir: &Path, public_url: &str) -> std::path::PathBuf {
 }
 
 /// The `--flag value` pairs of the setup line `hub add-room` printed.
-fn printed_setup_line(add_room_output: &str) -> Vec<String> {
+pub(crate) fn printed_setup_line(add_room_output: &str) -> Vec<String> {
     let line = add_room_output
         .lines()
         .find(|l| l.contains("phonghop room setup"))

@@ -1,6 +1,8 @@
 //! `phonghop room ...`: run a room box with its kiosk, enroll it, or render the kiosk alone
 //! (`--screenshot`, `--bench-ui`, `--i18n-report`).
 
+use std::path::{Path, PathBuf};
+
 use tokio_util::sync::CancellationToken;
 
 use crate::config;
@@ -24,7 +26,17 @@ pub fn run(args: RoomArgs) -> Result<(), CliError> {
         return super::setup::room(setup, args.config);
     }
     let path = need_config(args.config, "phonghop room")?;
-    let config = config::load_room(&path)?;
+    let config = match config::load_room(&path) {
+        // Only a missing file: anything wrong with a file that is there stays an error.
+        Err(config::ConfigError::Read { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound
+                && args.command.is_none()
+                && !args.headless =>
+        {
+            return first_boot(&path);
+        }
+        loaded => loaded?,
+    };
     let rt = runtime()?;
     match args.command {
         Some(RoomCommand::Enroll { hub, code }) => {
@@ -112,30 +124,85 @@ fn serve(
     Ok(())
 }
 
+/// A box with no config (`path` missing) opens the setup screen on its touchscreen. Once
+/// the box is set up the process ends and systemd (`Restart=always`) starts it again, now
+/// with the written config: the room then starts exactly as it will after every power cut,
+/// from the file alone, in a fresh process (no window, runtime or half-finished TLS state
+/// carried over from the setup), and if it cannot start, systemd's restart and the journal
+/// handle it like any other failed start.
+fn first_boot(path: &Path) -> Result<(), CliError> {
+    let config_path = std::path::absolute(path).map_err(|source| CliError::Io {
+        what: format!("--config {}", path.display()),
+        source,
+    })?;
+    tracing::warn!(
+        config = %config_path.display(),
+        "no config: the touchscreen shows the setup screen"
+    );
+    let rt = runtime()?;
+    let stop = CancellationToken::new();
+    {
+        let _in_runtime = rt.enter();
+        // Under systemd (Type=notify, WatchdogSec) the setup screen is the service running.
+        crate::systemd::spawn_watchdog(|| true, stop.clone());
+        let stop = stop.clone();
+        rt.spawn(async move {
+            shutdown_signal().await;
+            stop.cancel();
+        });
+    }
+    crate::systemd::notify_ready();
+    let setup = crate::kiosk::SetupWindow {
+        config_path: config_path.clone(),
+        data_dir: PathBuf::from(crate::room::setup::BOX_DATA_DIR),
+        language: config::Language::Vietnamese,
+    };
+    let shown = crate::kiosk::run_setup_window(
+        setup,
+        crate::kiosk::WindowOptions::default(),
+        rt.handle(),
+        stop.clone(),
+    );
+    stop.cancel();
+    match shown? {
+        Some(done) => {
+            println!(
+                "Set up on the touchscreen as room {} ({}) of {}; config written to {}. \
+                 The room starts when the service restarts (systemd does this by itself).",
+                done.room_id,
+                done.room_name,
+                done.unit_name,
+                config_path.display()
+            );
+            Ok(())
+        }
+        None => Err(usage(format!(
+            "{} does not exist and the box was not set up on the touchscreen; set it up \
+             there or with `phonghop room setup`",
+            config_path.display()
+        ))),
+    }
+}
+
 /// `--screenshot` and `--bench-ui`: the kiosk with demo data, no config; no hub either,
 /// except for the meeting screen's benchmark, which runs a live meeting in this process.
+/// `--screen setup`, or a `--config` that does not exist, shows the setup screen.
 fn kiosk_preview(args: &RoomArgs) -> Result<(), CliError> {
     use crate::kiosk::shell::Screen;
+    let config_missing = args.config.as_deref().is_some_and(|p| {
+        std::fs::metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    });
+    if args.screen == "setup" || config_missing {
+        return setup_preview(args);
+    }
     let screen = Screen::from_name(&args.screen).ok_or_else(|| {
         usage(format!(
-            "--screen {:?} is not a screen; choose one of: {}",
+            "--screen {:?} is not a screen; choose one of: {}, setup",
             args.screen,
             Screen::NAMES.join(", ")
         ))
     })?;
-    let language = crate::config::Language::from_code(&args.lang)
-        .ok_or_else(|| usage(format!("--lang {:?} is not one of: vi, en, hmn", args.lang)))?;
-    let size = args
-        .size
-        .split_once('x')
-        .and_then(|(w, h)| Some([w.parse::<f32>().ok()?, h.parse::<f32>().ok()?]))
-        .filter(|[w, h]| *w >= 320.0 && *h >= 320.0)
-        .ok_or_else(|| {
-            usage(format!(
-                "--size {:?} is not WIDTHxHEIGHT such as 1280x800",
-                args.size
-            ))
-        })?;
+    let (language, size) = preview_language_and_size(args)?;
     let rt = runtime()?;
     // The meeting screen's benchmark shows a live meeting's pictures, not test images.
     let live = if args.bench_ui && screen == Screen::Meeting {
@@ -176,6 +243,57 @@ fn kiosk_preview(args: &RoomArgs) -> Result<(), CliError> {
     shown?;
     if let Some(path) = &args.screenshot {
         println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// `--lang` and `--size` of a preview.
+fn preview_language_and_size(args: &RoomArgs) -> Result<(config::Language, [f32; 2]), CliError> {
+    let language = config::Language::from_code(&args.lang)
+        .ok_or_else(|| usage(format!("--lang {:?} is not one of: vi, en, hmn", args.lang)))?;
+    let size = args
+        .size
+        .split_once('x')
+        .and_then(|(w, h)| Some([w.parse::<f32>().ok()?, h.parse::<f32>().ok()?]))
+        .filter(|[w, h]| *w >= 320.0 && *h >= 320.0)
+        .ok_or_else(|| {
+            usage(format!(
+                "--size {:?} is not WIDTHxHEIGHT such as 1280x800",
+                args.size
+            ))
+        })?;
+    Ok((language, size))
+}
+
+/// The setup screen as a box with no config shows it (`--screenshot`); setting up from
+/// this window is real, into `--config` (or a scratch file when none is given).
+fn setup_preview(args: &RoomArgs) -> Result<(), CliError> {
+    if args.bench_ui {
+        return Err(usage(
+            "--bench-ui measures the kiosk's screens; the setup screen has no benchmark",
+        ));
+    }
+    let (language, size) = preview_language_and_size(args)?;
+    let scratch = std::env::temp_dir().join("phonghop-preview-setup");
+    let setup = crate::kiosk::SetupWindow {
+        config_path: args
+            .config
+            .clone()
+            .unwrap_or_else(|| scratch.join("room.toml")),
+        data_dir: scratch.join("data"),
+        language,
+    };
+    let options = crate::kiosk::WindowOptions {
+        fullscreen: false,
+        size_px: size,
+        scale: None,
+        screenshot: args.screenshot.clone(),
+        bench_frames: None,
+    };
+    let rt = runtime()?;
+    crate::kiosk::run_setup_window(setup, options, rt.handle(), CancellationToken::new())?;
+    if let Some(path) = &args.screenshot {
+        println!("wrote {} (the setup screen)", path.display());
     }
     Ok(())
 }

@@ -78,7 +78,17 @@ pub enum Layout {
     Text,
     /// A big 0–9 pad for phone numbers, amounts and ticket codes: digits only.
     Numeric,
+    /// Latin letters, digits and the punctuation of addresses and codes, typed as they are:
+    /// Telex would turn the `ex` of `example.vn` into `ẽ`. The first-boot setup's hub
+    /// address, unit, code and fingerprint.
+    Plain,
 }
+
+/// The plain layout's rows: digits, letters and `:` `/` `.` `-` `_`; Backspace and Done
+/// end the last row.
+const PLAIN_ROWS: [&str; 4] = ["1234567890:", "qwertyuiop/", "asdfghjkl.-", "zxcvbnm_"];
+/// Key units in the plain layout's widest row (as wide as the text layout's).
+const PLAIN_ROW_UNITS: f32 = 11.0;
 
 /// The narrowest keyboard whose tone keys show their names: "ạ Dấu nặng" at 22 pt needs
 /// more than two units of a portrait panel.
@@ -156,6 +166,10 @@ impl Layout {
             Layout::Numeric => Vec2::new(
                 span(NUMERIC_COLUMNS, NUMERIC_KEY_SIDE_PT),
                 span(NUMERIC_ROWS, NUMERIC_KEY_SIDE_PT),
+            ),
+            Layout::Plain => Vec2::new(
+                span(PLAIN_ROW_UNITS, KEY_MIN_SIDE_PT),
+                span(PLAIN_ROWS.len() as f32, KEY_MIN_SIDE_PT),
             ),
         }
     }
@@ -328,6 +342,7 @@ impl KeyboardState {
         let event = match layout {
             Layout::Text => self.press_text(key, text),
             Layout::Numeric => self.press_numeric(key, text),
+            Layout::Plain => self.press_plain(key, text),
         };
         match &mut self.last_text {
             Some(last) => last.clone_from(text),
@@ -476,6 +491,20 @@ impl KeyboardState {
         self.word_start = text.len();
         None
     }
+
+    fn press_plain(&mut self, key: Key, text: &mut String) -> Option<KeyboardEvent> {
+        match key {
+            Key::Char(c) if c.is_ascii_graphic() => text.push(c),
+            Key::Backspace => {
+                text.pop();
+            }
+            Key::Done => return Some(KeyboardEvent::Done),
+            _ => return None,
+        }
+        self.engine.reset();
+        self.word_start = text.len();
+        None
+    }
 }
 
 /// The capital of `c` when it is one character (all Vietnamese letters are).
@@ -515,6 +544,7 @@ pub fn keyboard_ui(
         match layout {
             Layout::Text => text_keys_ui(ui, state, labels, &mut tapped),
             Layout::Numeric => numeric_keys_ui(ui, labels, &mut tapped),
+            Layout::Plain => plain_keys_ui(ui, labels, &mut tapped),
         }
     });
     tapped.and_then(|key| state.press(layout, key, text))
@@ -731,6 +761,23 @@ fn numeric_keys_ui(ui: &mut egui::Ui, labels: &KeyboardLabels, tapped: &mut Opti
     key_row_ui(ui, last, NUMERIC_KEY_SIDE_PT, tapped);
 }
 
+fn plain_keys_ui(ui: &mut egui::Ui, labels: &KeyboardLabels, tapped: &mut Option<Key>) {
+    let rows = PLAIN_ROWS.len() as f32;
+    let fit_width = (ui.available_width() - (PLAIN_ROW_UNITS - 1.0) * KEY_GAP_PT) / PLAIN_ROW_UNITS;
+    let fit_height = (ui.available_height() - (rows - 1.0) * KEY_GAP_PT) / rows;
+    let unit_pt = fit_width
+        .min(fit_height)
+        .clamp(KEY_MIN_SIDE_PT, KEY_MAX_SIDE_PT);
+    for (i, row) in PLAIN_ROWS.iter().enumerate() {
+        let mut keys: Vec<KeySpec<'_>> = row.chars().map(KeySpec::char).collect();
+        if i == PLAIN_ROWS.len() - 1 {
+            keys.push(KeySpec::action(Key::Backspace, 1.5, &labels.backspace));
+            keys.push(KeySpec::action(Key::Done, 1.5, &labels.done));
+        }
+        key_row_ui(ui, keys, unit_pt, tapped);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -867,10 +914,27 @@ mod tests {
     }
 
     #[test]
+    fn plain_layout_types_addresses_as_they_are() {
+        let mut text = String::new();
+        let mut state = KeyboardState::default();
+        type_keys(
+            &mut text,
+            &mut state,
+            Layout::Plain,
+            "https://hub.example.vn:8443 ddx\u{8}",
+        );
+        state.press(Layout::Plain, Key::Tone(Tone::Sac), &mut text);
+        assert_eq!(
+            text, "https://hub.example.vn:8443dd",
+            "no space, no composing"
+        );
+    }
+
+    #[test]
     fn done_is_reported() {
         let mut text = String::new();
         let mut state = KeyboardState::default();
-        for layout in [Layout::Text, Layout::Numeric] {
+        for layout in [Layout::Text, Layout::Numeric, Layout::Plain] {
             assert_eq!(
                 state.press(layout, Key::Done, &mut text),
                 Some(KeyboardEvent::Done)

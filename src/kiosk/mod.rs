@@ -15,6 +15,8 @@ pub mod meeting_screen;
 pub mod news;
 pub mod news_model;
 pub mod screens;
+pub mod setup_model;
+pub mod setup_screen;
 pub mod shell;
 pub mod style;
 pub mod widgets;
@@ -131,6 +133,10 @@ pub struct RoomKiosk {
 
 struct KioskApp {
     rooms: Vec<RoomKiosk>,
+    /// A box with no config shows the setup screen instead of rooms.
+    setup: Option<SetupKiosk>,
+    /// What the setup did, for the caller once the window closes.
+    setup_done: std::sync::Arc<std::sync::Mutex<Option<crate::room::setup::SetupDone>>>,
     speaker: Option<Speaker>,
     /// Cancelled when the room stops; the next frame closes the window.
     stop: CancellationToken,
@@ -509,6 +515,21 @@ impl eframe::App for KioskApp {
             return;
         }
         let speaker = self.speaker.as_ref();
+        if let Some(setup) = &mut self.setup {
+            setup.frame_ui(ui);
+            if let Some(done) = setup.done() {
+                // Kept as soon as it is done: a stop before "start" still reports it.
+                let mut slot = self.setup_done.lock().unwrap_or_else(|p| p.into_inner());
+                if slot.is_none() {
+                    *slot = Some(done.clone());
+                }
+            }
+            if setup.should_start() {
+                ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+            self.capture(ui);
+            return;
+        }
         match self.rooms.as_mut_slice() {
             [one] => Self::room_ui(ui, one, speaker),
             many => {
@@ -595,6 +616,27 @@ pub fn run_window(
     runtime: &tokio::runtime::Handle,
     stop: CancellationToken,
 ) -> Result<(), KioskError> {
+    run_kiosk_window(rooms, None, options, runtime, stop).map(|_| ())
+}
+
+/// The setup screen of a box with no config, in the kiosk's window, until the box is set
+/// up (then what setup did) or the window is closed (`None`).
+pub fn run_setup_window(
+    setup: SetupWindow,
+    options: WindowOptions,
+    runtime: &tokio::runtime::Handle,
+    stop: CancellationToken,
+) -> Result<Option<crate::room::setup::SetupDone>, KioskError> {
+    run_kiosk_window(Vec::new(), Some(setup), options, runtime, stop)
+}
+
+fn run_kiosk_window(
+    rooms: Vec<KioskRoom>,
+    setup: Option<SetupWindow>,
+    options: WindowOptions,
+    runtime: &tokio::runtime::Handle,
+    stop: CancellationToken,
+) -> Result<Option<crate::room::setup::SetupDone>, KioskError> {
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("phonghop")
         .with_inner_size(options.size_px);
@@ -612,6 +654,8 @@ pub fn run_window(
     let runtime = runtime.clone();
     let screenshot_error = std::sync::Arc::new(std::sync::Mutex::new(None));
     let error_slot = screenshot_error.clone();
+    let setup_done = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let done_slot = setup_done.clone();
     eframe::run_native(
         "phonghop",
         native,
@@ -653,8 +697,11 @@ pub fn run_window(
                 .into_iter()
                 .map(|r| RoomKiosk::new(r, unavailable.clone()))
                 .collect();
+            let setup = setup.map(|s| SetupKiosk::new(s, runtime.clone()));
             Ok(Box::new(KioskApp {
                 rooms,
+                setup,
+                setup_done: done_slot,
                 speaker,
                 stop,
                 screenshot: options.screenshot.map(|p| (p, 4)),
@@ -671,6 +718,125 @@ pub fn run_window(
         .take()
     {
         Some(e) => Err(e),
-        None => Ok(()),
+        None => Ok(setup_done.lock().unwrap_or_else(|p| p.into_inner()).take()),
+    }
+}
+
+/// What the setup screen needs: where the config goes, where the room's data will be,
+/// and the language to start in.
+#[derive(Debug, Clone)]
+pub struct SetupWindow {
+    pub config_path: PathBuf,
+    pub data_dir: PathBuf,
+    pub language: Language,
+}
+
+/// The setup screen and what runs the setup (`room::setup::setup_room`, on the runtime):
+/// the window runs one on a box with no config; tests drive one directly.
+pub struct SetupKiosk {
+    form: setup_model::SetupForm,
+    window: SetupWindow,
+    runtime: tokio::runtime::Handle,
+    pending: Option<
+        tokio::sync::oneshot::Receiver<
+            Result<crate::room::setup::SetupDone, crate::room::setup::SetupError>,
+        >,
+    >,
+    /// What the setup did, once it succeeded.
+    done: Option<crate::room::setup::SetupDone>,
+}
+
+impl std::fmt::Debug for SetupKiosk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetupKiosk")
+            .field("phase", &self.form.phase)
+            .field("field", &self.form.field)
+            .finish()
+    }
+}
+
+impl SetupKiosk {
+    pub fn new(window: SetupWindow, runtime: tokio::runtime::Handle) -> Self {
+        Self {
+            form: setup_model::SetupForm::new(window.language),
+            window,
+            runtime,
+            pending: None,
+            done: None,
+        }
+    }
+
+    pub fn form(&self) -> &setup_model::SetupForm {
+        &self.form
+    }
+
+    /// What the setup did, once it succeeded.
+    pub fn done(&self) -> Option<&crate::room::setup::SetupDone> {
+        self.done.as_ref()
+    }
+
+    /// The box is set up and the room should start now.
+    pub fn should_start(&self) -> bool {
+        self.form.should_start(crate::clock::now_ms())
+    }
+
+    /// One frame: the setup's answer if it came, the screen, then the command.
+    pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
+        let now = crate::clock::now_ms();
+        self.poll(now);
+        if let Some(command) = setup_screen::setup_screen_ui(ui, &mut self.form, now)
+            && let Some(request) = self.form.apply(command)
+        {
+            self.start(request);
+        }
+        if self.pending.is_some() {
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Runs the setup on the runtime; the answer comes back through `poll`.
+    fn start(&mut self, request: setup_model::SetupRequest) {
+        let answers = crate::room::setup::RoomSetup {
+            config_path: self.window.config_path.clone(),
+            hub_url: request.hub_url,
+            unit: request.unit,
+            code: request.code,
+            fingerprint: request.fingerprint,
+            data_dir: self.window.data_dir.clone(),
+            staff_pin: request.staff_pin,
+            force: false,
+        };
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.runtime.spawn(async move {
+            let _ = reply.send(crate::room::setup::setup_room(&answers).await);
+        });
+        self.pending = Some(rx);
+    }
+
+    fn poll(&mut self, now_ms: i64) {
+        use tokio::sync::oneshot::error::TryRecvError;
+        let Some(rx) = &mut self.pending else {
+            return;
+        };
+        let result = match rx.try_recv() {
+            Ok(result) => result,
+            Err(TryRecvError::Empty) => return,
+            Err(TryRecvError::Closed) => Err(crate::room::setup::SetupError::Io {
+                path: self.window.config_path.display().to_string(),
+                source: std::io::Error::other("the setup stopped before it finished"),
+            }),
+        };
+        self.pending = None;
+        let names = result.map(|done| {
+            let names = (done.room_name.clone(), done.unit_name.clone());
+            tracing::info!(room = %done.room_id, "the box is set up from the touchscreen");
+            self.done = Some(done);
+            names
+        });
+        if let Err(e) = &names {
+            tracing::warn!(error = %e, "setup from the touchscreen refused");
+        }
+        self.form.finished(names, now_ms);
     }
 }

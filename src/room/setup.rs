@@ -17,6 +17,10 @@ use super::enroll::{self, EnrollError};
 /// The shipped example a new room config is made from, so its comments come along.
 const ROOM_TEMPLATE: &str = include_str!("../../config/room-commune.toml");
 
+/// Where a box keeps its database and credential unless told otherwise (`room setup
+/// --data-dir`); the touchscreen's setup always uses it.
+pub const BOX_DATA_DIR: &str = "/var/lib/phonghop/room";
+
 /// How long to wait for the hub when fetching its certificate.
 const CONNECT_TIMEOUT_SECS: u64 = 15;
 
@@ -90,6 +94,45 @@ pub enum SetupError {
     Config(#[from] config::ConfigError),
     #[error(transparent)]
     Enroll(#[from] EnrollError),
+}
+
+impl SetupError {
+    /// Every key [`SetupError::text_key`] names, for the translation tests.
+    pub const TEXT_KEYS: [&'static str; 11] = [
+        "setup-error-exists",
+        "setup-error-bad-fingerprint",
+        "setup-error-fingerprint-mismatch",
+        "setup-error-need-fingerprint",
+        "setup-error-unreachable",
+        "setup-pin-rule",
+        "setup-error-write",
+        "setup-error-config",
+        "setup-error-code-refused",
+        "setup-error-already-enrolled",
+        "setup-error-enroll",
+    ];
+
+    /// The kiosk text (Fluent key) that tells the technician on the touchscreen what went
+    /// wrong; the error's own words go with it as the detail.
+    pub fn text_key(&self) -> &'static str {
+        match self {
+            SetupError::ConfigExists { .. } => Self::TEXT_KEYS[0],
+            SetupError::BadFingerprint { .. } => Self::TEXT_KEYS[1],
+            SetupError::FingerprintMismatch { .. } => Self::TEXT_KEYS[2],
+            SetupError::NeedFingerprint { .. } => Self::TEXT_KEYS[3],
+            SetupError::Unreachable { .. }
+            | SetupError::Enroll(EnrollError::Unreachable { .. }) => Self::TEXT_KEYS[4],
+            SetupError::Pin(crate::auth::PinError::NotDigits) => Self::TEXT_KEYS[5],
+            SetupError::Pin(_)
+            | SetupError::Io { .. }
+            | SetupError::Write(_)
+            | SetupError::Template(_) => Self::TEXT_KEYS[6],
+            SetupError::Config(_) => Self::TEXT_KEYS[7],
+            SetupError::Enroll(EnrollError::Refused(_)) => Self::TEXT_KEYS[8],
+            SetupError::Enroll(EnrollError::AlreadyEnrolled { .. }) => Self::TEXT_KEYS[9],
+            SetupError::Enroll(_) => Self::TEXT_KEYS[10],
+        }
+    }
 }
 
 /// Sets the box up: checks the hub, enrolls, writes the config. Starting the service is
