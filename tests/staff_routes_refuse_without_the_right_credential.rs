@@ -65,6 +65,8 @@ fn concrete(route: &Route, seeded: &Seeded, other_commune: bool) -> String {
             "id" => &seeded.meeting,
             "participant" => &seeded.participant,
             "table" => "categories.csv",
+            "unit" if other_commune => "ban-ho",
+            "unit" => "lao-chai",
             other => panic!(
                 "no seeded value for {{{other}}} in {}: add one here",
                 route.path
