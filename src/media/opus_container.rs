@@ -325,7 +325,7 @@ fn block_frames(block: &[u8], track: Option<u64>) -> Result<Vec<Vec<u8>>, VoiceF
                 // Fixed: equal sizes.
                 2 => {
                     let left = rest.len() - c.pos;
-                    if left % count != 0 {
+                    if !left.is_multiple_of(count) {
                         return Err(VoiceFileError::Damaged(
                             "a fixed lacing that does not divide",
                         ));
