@@ -64,3 +64,40 @@ pub(super) fn parse_phone(table: Option<&Table>, problems: &Problems) -> PhoneLi
     s.finish();
     limits
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(text: &str) -> (PhoneLimits, Vec<String>) {
+        let table: Table = text.parse().expect("toml");
+        let problems = Problems::default();
+        let limits = parse_phone(table.get("phone").and_then(|v| v.as_table()), &problems);
+        let list = problems
+            .into_vec()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        (limits, list)
+    }
+
+    #[test]
+    fn phone_limits_default_and_are_read_and_checked() {
+        assert_eq!(parsed(""), (PhoneLimits::default(), vec![]));
+        let (limits, problems) = parsed("[phone]\nper_address = 3\nmib_per_unit_per_day = 2\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(limits.per_address, 3);
+        assert_eq!(limits.bytes_per_unit_per_day(), 2 * 1024 * 1024);
+        assert_eq!(limits.per_unit_per_day, 300);
+        let (_, problems) = parsed("[phone]\nper_address = 0\nper_adress = 4\n");
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].contains("[phone] per_address: 0 is out of range"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1].contains("per_adress: unknown key"),
+            "{problems:?}"
+        );
+    }
+}
