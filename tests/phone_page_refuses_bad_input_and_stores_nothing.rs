@@ -2,10 +2,13 @@
 //! stored: an unknown unit (a 404 page), an oversize photo, a file that is not a picture,
 //! a voice over the 3-minute cap, a voice damaged on the way, a name without consent, a
 //! form posted from another site. A good form with a photo is stored, and the photo kept
-//! has lost its GPS position.
+//! has lost its GPS position; the unit's staff see it on the item's page, another unit's
+//! staff do not.
 
 use crate::common::*;
 use crate::phone_common::*;
+use crate::staff_common::SignedIn;
+use phonghop::store::StaffRole;
 
 /// A WebM of `seconds` of 20 ms CELT packets, laid out as Chromium writes it.
 fn long_webm(seconds: u32) -> Vec<u8> {
@@ -227,5 +230,20 @@ async fn bad_input_is_refused_with_a_clear_message_and_nothing_is_stored() {
         (800, 600),
         "small photos keep their size"
     );
+
+    // Lao Chải's staff see the item, its photo among it; Bản Hồ's do not.
+    let officer = SignedIn::new(&hub, "xa", StaffRole::CommuneStaff, Some("lao-chai")).await;
+    let page = officer
+        .get(&format!("/staff/feedback/{}", item.ticket_code))
+        .await;
+    assert_eq!(page.status, 200);
+    let photo_path = format!("/staff/feedback/{}/photo", item.ticket_code);
+    assert!(
+        page.body.contains(&photo_path),
+        "the item page shows the photo"
+    );
+    assert_eq!(officer.get(&photo_path).await.status, 200);
+    let other = SignedIn::new(&hub, "banho", StaffRole::CommuneStaff, Some("ban-ho")).await;
+    assert_eq!(other.get(&photo_path).await.status, 403);
     hub.stop().await;
 }

@@ -130,6 +130,7 @@ pub const ROUTES: &[Route] = &[
     Route { method: "GET", path: "/staff/feedback/{code}", access: Access::StaffPage },
     Route { method: "POST", path: "/staff/feedback/{code}", access: Access::StaffPage },
     Route { method: "GET", path: "/staff/feedback/{code}/voice", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/feedback/{code}/photo", access: Access::StaffPage },
     Route { method: "GET", path: "/staff/contributions", access: Access::StaffPage },
     Route { method: "POST", path: "/staff/contributions", access: Access::StaffPage },
     Route { method: "GET", path: "/staff/contributions/transfers", access: Access::StaffPage },
@@ -363,6 +364,7 @@ fn staff_page_routes(hub: Arc<Hub>) -> Router<Arc<Hub>> {
             get(web::feedback::item).post(web::feedback::act),
         )
         .route("/staff/feedback/{code}/voice", get(web::feedback::voice))
+        .route("/staff/feedback/{code}/photo", get(phone::staff_photo))
         .route(
             "/staff/contributions",
             get(web::contrib::list).post(web::contrib::create),

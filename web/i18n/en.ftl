@@ -441,3 +441,5 @@ phone-poster-privacy = You need not give your name. The location in a photo is r
 phone-poster-not-yours = You can print only your own unit's poster.
 phone-posters-title = Feedback by phone
 phone-posters-lead = Print an A4 poster with a QR code to the unit's feedback page:
+feedback-photo = Photo the resident sent
+feedback-no-photo = This item has no photo.

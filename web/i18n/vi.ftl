@@ -441,3 +441,5 @@ phone-poster-privacy = Không cần để lại tên. Vị trí chụp trong ả
 phone-poster-not-yours = Bạn chỉ in được áp phích của đơn vị mình.
 phone-posters-title = Góp ý qua điện thoại
 phone-posters-lead = In áp phích A4 có mã QR dẫn tới trang góp ý của đơn vị:
+feedback-photo = Ảnh người dân gửi
+feedback-no-photo = Ý kiến này không có ảnh.

@@ -738,6 +738,37 @@ pub(crate) async fn submit(
     )
 }
 
+/// `GET /staff/feedback/{code}/photo`: a phone item's photo, for staff who may see the item.
+pub(crate) async fn staff_photo(
+    State(hub): State<Arc<Hub>>,
+    super::auth::StaffPage(staff): super::auth::StaffPage,
+    lang: Lang,
+    Path(code): Path<String>,
+) -> Result<Response, super::web::PageError> {
+    let row = super::web::feedback::find(&hub, &staff, lang, &code).await?;
+    let no_photo = || {
+        super::web::PageError::new(
+            StatusCode::NOT_FOUND,
+            Some(&staff),
+            lang,
+            &t(lang, "feedback-no-photo"),
+        )
+    };
+    let sha = row.photo_sha256.ok_or_else(no_photo)?;
+    let photo = hub
+        .store
+        .call(move |s| s.feedback_photo(&sha))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot read a phone photo");
+            no_photo()
+        })?
+        .ok_or_else(no_photo)?;
+    let mime = HeaderValue::from_str(&photo.mime)
+        .unwrap_or_else(|_| HeaderValue::from_static("image/jpeg"));
+    Ok(([(header::CONTENT_TYPE, mime)], photo.bytes).into_response())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
