@@ -115,8 +115,9 @@ pub(crate) enum PhoneRefusal {
     NoConsent,
     #[error("the name is longer than {NAME_MAX_CHARS} characters")]
     NameTooLong,
-    #[error("{0:?} is not a phone number")]
-    Phone(String),
+    /// The number itself is personal data: it is not repeated (this text reaches the log).
+    #[error("the phone number is not digits and separators")]
+    Phone,
     #[error("the recording is {0} bytes, more than {VOICE_MAX_BYTES}")]
     VoiceTooLarge(usize),
     #[error("the recording's SHA-256 does not match what the browser computed")]
@@ -188,7 +189,7 @@ impl PhoneRefusal {
             ),
             NoConsent => t(lang, "phone-consent-needed"),
             NameTooLong => t(lang, "phone-name-too-long"),
-            Phone(_) => t(lang, "phone-bad-phone"),
+            Phone => t(lang, "phone-bad-phone"),
             VoiceTooLarge(_) | Voice(VoiceFileError::TooLong { .. }) => {
                 t(lang, "phone-voice-too-long")
             }
@@ -284,7 +285,7 @@ pub(crate) async fn page(
     let body = html! {
         p class="lead" { (t(lang, "phone-lead")) }
         p class="lang" { a href={ "?lang=" (lang.other().code()) } { (t(lang, "lang-other")) } }
-        form id="phone-form" method="post" action={ "/g/" (unit.id) } enctype="multipart/form-data"
+        form id="phone-form" method="post" action={ "/g/" (unit.id) "?lang=" (lang.code()) } enctype="multipart/form-data"
             data-max-secs=(VOICE_MAX_MS / 1000 - 1)
             data-t-sending=(t(lang, "phone-sending"))
             data-t-recording=(t(lang, "phone-recording"))
@@ -502,9 +503,7 @@ async fn check(hub: &Arc<Hub>, form: Form, lang: Lang) -> Result<Checked, PhoneR
         return Err(PhoneRefusal::NameTooLong);
     }
     if !phone.is_empty() && (phone.len() > PHONE_MAX_CHARS || !is_phone(&phone)) {
-        return Err(PhoneRefusal::Phone(
-            phone.chars().take(PHONE_MAX_CHARS).collect(),
-        ));
+        return Err(PhoneRefusal::Phone);
     }
     if text.is_empty() && form.voice.is_none() {
         return Err(PhoneRefusal::Empty);
@@ -650,12 +649,14 @@ async fn store(hub: &Arc<Hub>, unit: &str, checked: Checked) -> Result<String, P
 pub(crate) async fn submit(
     State(hub): State<Arc<Hub>>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
+    query_lang: Lang,
     Path(unit_id): Path<String>,
     headers: HeaderMap,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
     let json = wants_json(&headers);
-    let lang = Lang::default();
+    // The form's own field decides once it is read; until then, the page's `?lang=`.
+    let lang = query_lang;
     let Some(unit) = find_unit(&hub, &unit_id).cloned() else {
         return PhoneRefusal::UnknownUnit(unit_id).respond(lang, json, None);
     };
@@ -697,11 +698,7 @@ pub(crate) async fn submit(
         Ok(form) => form,
         Err(e) => return e.respond(lang, json, Some(&unit)),
     };
-    let lang = form
-        .lang
-        .as_deref()
-        .and_then(Lang::parse)
-        .unwrap_or_default();
+    let lang = form.lang.as_deref().and_then(Lang::parse).unwrap_or(lang);
     let outcome = match check(&hub, form, lang).await {
         Ok(checked) => store(&hub, &unit.id, checked).await,
         Err(e) => Err(e),
