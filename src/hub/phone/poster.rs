@@ -132,3 +132,28 @@ pub(crate) fn poster_links(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_poster_is_one_a4_page_in_either_language() {
+        for lang in [Lang::Vi, Lang::En] {
+            let pdf = poster_pdf(
+                "Ủy ban MTTQ xã Lao Chải",
+                "https://hub.laocai.mttq.vn/g/lao-chai",
+                lang,
+            )
+            .expect("drawn");
+            assert!(pdf.starts_with(b"%PDF-"));
+            if let Ok(dir) = std::env::var("PHONGHOP_DUMP_POSTER") {
+                std::fs::write(
+                    std::path::Path::new(&dir).join(format!("poster-{}.pdf", lang.code())),
+                    &pdf,
+                )
+                .expect("dump");
+            }
+        }
+    }
+}
