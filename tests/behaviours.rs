@@ -11,6 +11,7 @@ mod kiosk_common;
 mod log_scan_common;
 mod media_common;
 mod meeting_common;
+mod phone_common;
 mod staff_common;
 mod zalo_common;
 
@@ -88,6 +89,10 @@ mod news_kiosk_screen_shows_and_reads_the_news;
 mod news_posted_at_the_hub_reaches_the_kiosk;
 mod offline_room_catches_up_exactly_once;
 mod open311_lists_requests_without_personal_data;
+mod phone_page_flood_is_refused_and_the_disk_stays_bounded;
+mod phone_page_in_chromium_sends_voice_and_a_photo_without_location;
+mod phone_page_refuses_bad_input_and_stores_nothing;
+mod phone_poster_is_printed_for_the_units_own_staff;
 mod public_pages_send_security_headers_and_metrics_stay_private;
 mod rate_limits_count_each_client_behind_a_trusted_proxy;
 mod report_page_shows_each_member_only_their_scope;

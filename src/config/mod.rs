@@ -1,6 +1,7 @@
 //! Configuration: TOML files, overridden by `PHONGHOP_<SECTION>_<KEY>` environment variables,
 //! validated as a whole so that one run of `phonghop check-config` lists every problem.
 
+mod phone;
 mod reader;
 mod zalo;
 
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use toml::{Table, Value};
 
+pub use phone::PhoneLimits;
 pub use reader::ConfigProblem;
 use reader::{BadValue, Problems, Section, to};
 pub use zalo::ZaloConfig;
@@ -94,6 +96,8 @@ pub struct HubConfig {
     pub meetings: HubMeetingSettings,
     /// `[zalo]`: residents' messages to the committees' Zalo OAs; `None` turns it off.
     pub zalo: Option<ZaloConfig>,
+    /// `[phone]`: what the public phone page `/g/<unit>` accepts per address and per unit.
+    pub phone: PhoneLimits,
 }
 
 /// `[meetings]` of the hub.
@@ -476,7 +480,7 @@ impl AnyConfig {
 }
 
 const HUB_SECTIONS: &[&str] = &[
-    "hub", "tls", "unit", "bank", "feedback", "category", "media", "meetings", "zalo",
+    "hub", "tls", "unit", "bank", "feedback", "category", "media", "meetings", "zalo", "phone",
 ];
 const ROOM_SECTIONS: &[&str] = &["room", "hub", "media", "kiosk", "staff"];
 
@@ -761,6 +765,7 @@ fn parse_hub_table(
     let feedback = parse_feedback(&table, &problems);
     let zalo = sub_table(&table, "zalo", &problems)
         .map(|t| zalo::parse_zalo(t, units.as_deref().unwrap_or_default(), &problems));
+    let phone = phone::parse_phone(sub_table(&table, "phone", &problems), &problems);
     let value = (|| {
         Some(HubConfig {
             listen: listen?,
@@ -785,6 +790,7 @@ fn parse_hub_table(
                 Some(z) => Some(z?),
                 None => None,
             },
+            phone,
         })
     })();
     finish(file, problems, value)

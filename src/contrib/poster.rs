@@ -16,13 +16,13 @@ use crate::vietqr::render::{self, QrUse};
 use crate::vietqr::{self, VietQr};
 
 /// Noto Sans (OFL), the kiosk's font: draws every Vietnamese letter.
-const NOTO_SANS: &[u8] = include_bytes!("../../kiosk/fonts/NotoSans-Regular.ttf");
+pub(crate) const NOTO_SANS: &[u8] = include_bytes!("../../kiosk/fonts/NotoSans-Regular.ttf");
 
-const PAGE_WIDTH_MM: f32 = 210.0;
-const PAGE_HEIGHT_MM: f32 = 297.0;
-const MARGIN_MM: f32 = 18.0;
+pub(crate) const PAGE_WIDTH_MM: f32 = 210.0;
+pub(crate) const PAGE_HEIGHT_MM: f32 = 297.0;
+pub(crate) const MARGIN_MM: f32 = 18.0;
 /// Side of the printed code, quiet zone included: scannable from about a metre away.
-const QR_SIDE_MM: f32 = 120.0;
+pub(crate) const QR_SIDE_MM: f32 = 120.0;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PosterError {
@@ -69,9 +69,9 @@ pub fn poster_payload(campaign: &Campaign) -> Result<String, PosterError> {
 }
 
 /// Text set in one font at one size, measured with the font's own advance widths.
-struct Typesetter {
-    font: ParsedFont,
-    handle: PdfFontHandle,
+pub(crate) struct Typesetter {
+    pub(crate) font: ParsedFont,
+    pub(crate) handle: PdfFontHandle,
 }
 
 impl Typesetter {
@@ -130,7 +130,7 @@ impl Typesetter {
     }
 
     /// Writes `text` wrapped and centred from baseline `y_mm` down; returns the next baseline.
-    fn centred(&self, ops: &mut Vec<Op>, text: &str, size_pt: f32, y_mm: f32) -> f32 {
+    pub(crate) fn centred(&self, ops: &mut Vec<Op>, text: &str, size_pt: f32, y_mm: f32) -> f32 {
         let width = PAGE_WIDTH_MM - 2.0 * MARGIN_MM;
         let leading = size_pt * 1.3 * 25.4 / 72.0;
         let mut y = y_mm;
@@ -143,7 +143,7 @@ impl Typesetter {
     }
 
     /// Writes `text` wrapped from the left margin; returns the next baseline.
-    fn left(&self, ops: &mut Vec<Op>, text: &str, size_pt: f32, y_mm: f32) -> f32 {
+    pub(crate) fn left(&self, ops: &mut Vec<Op>, text: &str, size_pt: f32, y_mm: f32) -> f32 {
         let width = PAGE_WIDTH_MM - 2.0 * MARGIN_MM;
         let leading = size_pt * 1.3 * 25.4 / 72.0;
         let mut y = y_mm;
@@ -155,7 +155,7 @@ impl Typesetter {
     }
 }
 
-fn black() -> Color {
+pub(crate) fn black() -> Color {
     Color::Rgb(Rgb {
         r: 0.0,
         g: 0.0,
@@ -175,7 +175,7 @@ fn rect_ring(x0: f32, y0: f32, x1: f32, y1: f32) -> PolygonRing {
 }
 
 /// The QR's dark modules as one filled polygon, each horizontal run of dark modules a ring.
-fn qr_ops(payload: &str, left_mm: f32, top_mm: f32) -> Result<Vec<Op>, PosterError> {
+pub(crate) fn qr_ops(payload: &str, left_mm: f32, top_mm: f32) -> Result<Vec<Op>, PosterError> {
     let matrix = render::module_matrix(payload, QrUse::Poster)?;
     let n = matrix.width_modules;
     let module_mm = QR_SIDE_MM / n as f32;

@@ -19,6 +19,7 @@ pub mod meeting_api;
 pub mod meetings;
 pub mod news_api;
 mod open311;
+mod phone;
 pub mod pledges;
 pub mod presence;
 pub mod routes;
@@ -89,6 +90,8 @@ pub(crate) struct Hub {
     shutdown: CancellationToken,
     /// Rung when a Zalo message opened a ticket: the Zalo sender sends its code at once.
     zalo_wake: tokio::sync::Notify,
+    /// The phone page's limits and locks.
+    phone: phone::PhoneState,
 }
 
 impl Hub {
@@ -179,6 +182,7 @@ pub async fn run(
         config.media.wire_ice_servers(),
         store.clone(),
     );
+    let config_phone = config.phone;
     let hub = Arc::new(Hub {
         config,
         store,
@@ -203,6 +207,7 @@ pub async fn run(
         meetings,
         shutdown: cancel.clone(),
         zalo_wake: tokio::sync::Notify::new(),
+        phone: phone::PhoneState::new(&config_phone),
     });
     // Meetings first, so that a room revoked while the hub was down leaves them too.
     hub.reload_meetings().await;

@@ -17,7 +17,8 @@ use super::Hub;
 use super::auth::{ProvinceAdmin, RoomCaller, Staff, StaffPage};
 use super::error::ApiFailure;
 use super::{
-    api, contrib_api, edge, feedback_api, meeting_api, news_api, open311, schedule_api, web, zalo,
+    api, contrib_api, edge, feedback_api, meeting_api, news_api, open311, phone, schedule_api, web,
+    zalo,
 };
 
 /// Who may call a route.
@@ -63,6 +64,8 @@ pub const ROUTES: &[Route] = &[
     Route { method: "POST", path: "/api/v1/enroll", access: Access::Public },
     Route { method: "GET", path: "/t/{code}", access: Access::Public },
     Route { method: "GET", path: "/c/{page}", access: Access::Public },
+    Route { method: "GET", path: "/g/{unit}", access: Access::Public },
+    Route { method: "POST", path: "/g/{unit}", access: Access::Public },
     Route { method: "GET", path: "/meet/{id}", access: Access::Public },
     Route { method: "GET", path: "/meet/{id}/ws", access: Access::Public },
     Route { method: "GET", path: "/open311/v2/services.json", access: Access::Public },
@@ -127,6 +130,7 @@ pub const ROUTES: &[Route] = &[
     Route { method: "GET", path: "/staff/feedback/{code}", access: Access::StaffPage },
     Route { method: "POST", path: "/staff/feedback/{code}", access: Access::StaffPage },
     Route { method: "GET", path: "/staff/feedback/{code}/voice", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/feedback/{code}/photo", access: Access::StaffPage },
     Route { method: "GET", path: "/staff/contributions", access: Access::StaffPage },
     Route { method: "POST", path: "/staff/contributions", access: Access::StaffPage },
     Route { method: "GET", path: "/staff/contributions/transfers", access: Access::StaffPage },
@@ -144,6 +148,7 @@ pub const ROUTES: &[Route] = &[
     Route { method: "POST", path: "/staff/meetings/{id}/end", access: Access::StaffPage },
     Route { method: "POST", path: "/staff/meetings/{id}/links", access: Access::StaffPage },
     Route { method: "GET", path: "/staff/rooms", access: Access::StaffPage },
+    Route { method: "GET", path: "/staff/units/{unit}/poster.pdf", access: Access::StaffPage },
     Route { method: "POST", path: "/staff/meetings/schedule", access: Access::StaffPage },
     Route { method: "POST", path: "/staff/meetings/{id}/cancel", access: Access::StaffPage },
     Route { method: "GET", path: "/staff/meetings/{id}/report", access: Access::StaffPage },
@@ -204,6 +209,13 @@ fn public_routes() -> Router<Arc<Hub>> {
         .route("/api/v1/enroll", post(api::enroll))
         .route("/t/{code}", get(feedback_api::public_ticket))
         .route("/c/{page}", get(edge::campaign_page))
+        // The phone page's form: a voice and a photo at their caps (checked per part too).
+        .route(
+            "/g/{unit}",
+            get(phone::page)
+                .post(phone::submit)
+                .layer(DefaultBodyLimit::max(phone::BODY_MAX_BYTES)),
+        )
         .route("/meet/{id}", get(meeting_api::page))
         .route("/meet/{id}/ws", get(meeting_api::browser_ws))
         .route("/open311/v2/services.json", get(open311::services))
@@ -352,6 +364,7 @@ fn staff_page_routes(hub: Arc<Hub>) -> Router<Arc<Hub>> {
             get(web::feedback::item).post(web::feedback::act),
         )
         .route("/staff/feedback/{code}/voice", get(web::feedback::voice))
+        .route("/staff/feedback/{code}/photo", get(phone::staff_photo))
         .route(
             "/staff/contributions",
             get(web::contrib::list).post(web::contrib::create),
@@ -394,6 +407,7 @@ fn staff_page_routes(hub: Arc<Hub>) -> Router<Arc<Hub>> {
         .route("/staff/meetings/{id}/end", post(web::meetings::end))
         .route("/staff/meetings/{id}/links", post(web::meetings::link))
         .route("/staff/rooms", get(web::rooms::list))
+        .route("/staff/units/{unit}/poster.pdf", get(phone::poster::poster))
         .route("/staff/meetings/schedule", post(web::meetings::schedule))
         .route("/staff/meetings/{id}/cancel", post(web::meetings::cancel))
         .route("/staff/meetings/{id}/report", get(web::meetings::report))

@@ -11,6 +11,7 @@
 pub mod call;
 pub mod frame;
 mod meter;
+pub mod opus_container;
 mod pipeline;
 pub mod player;
 pub mod recorder;

@@ -11,6 +11,7 @@ pub mod delivery;
 mod feedback;
 mod meetings;
 mod news;
+mod phone;
 mod pledge_staff;
 pub mod probe;
 mod report;
@@ -45,6 +46,7 @@ pub use crate::contrib::{
 pub use crate::feedback::{Channel, FeedbackFilter, FeedbackRow, RoomTicket, StatusRefusal};
 pub use meetings::MeetingRow;
 pub use news::{NEWS_CHANGES_MAX, NewsChangeRefusal, RoomNews, StoredImage};
+pub use phone::PhonePhoto;
 pub use pledge_staff::{CASH_TRANSFER_TEXT, CashReceipt};
 pub(crate) use report::{PublicTicket, PublicTicketQuery};
 pub use room_health::RoomHealth;

@@ -327,7 +327,12 @@ pub(crate) async fn inbox(
 
 /// The item `code` if `staff` may see it: a 404 page when there is none, 403 when it
 /// belongs to another unit (decided in the store's query).
-async fn find(hub: &Hub, staff: &Staff, lang: Lang, code: &str) -> Result<FeedbackRow, PageError> {
+pub(crate) async fn find(
+    hub: &Hub,
+    staff: &Staff,
+    lang: Lang,
+    code: &str,
+) -> Result<FeedbackRow, PageError> {
     let not_found = || {
         PageError::new(
             StatusCode::NOT_FOUND,
@@ -478,6 +483,10 @@ async fn item_page(
                 audio controls preload="metadata" src={ (action) "/voice" } {
                     a href={ (action) "/voice" } { (t(lang, "feedback-voice-download")) }
                 }
+            }
+            @if row.photo_sha256.is_some() {
+                h2 { (t(lang, "feedback-photo")) }
+                a href={ (action) "/photo" } { img class="photo" src={ (action) "/photo" } alt=(t(lang, "feedback-photo")); }
             }
         }
         section class="card" {

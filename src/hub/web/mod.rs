@@ -74,6 +74,16 @@ pub(crate) const STATIC_FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../../../web/static/feedback.js"),
     ),
+    (
+        "phone.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../web/static/phone.css"),
+    ),
+    (
+        "phone.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../web/static/phone.js"),
+    ),
 ];
 
 /// The Content-Security-Policy of every dashboard page: nothing inline, nothing foreign,
@@ -324,7 +334,7 @@ pub(crate) async fn to_home() -> Redirect {
 
 /// The landing page: the sections this member may open.
 pub(crate) async fn home(
-    State(_hub): State<Arc<Hub>>,
+    State(hub): State<Arc<Hub>>,
     StaffPage(staff): StaffPage,
     lang: Lang,
 ) -> Markup {
@@ -349,6 +359,7 @@ pub(crate) async fn home(
                 }
             }
         }
+        (super::phone::poster::poster_links(&hub, &staff, lang))
     };
     layout(&t(lang, "home-title"), Some(&staff), lang, body)
 }
