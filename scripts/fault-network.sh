@@ -234,9 +234,10 @@ squeeze_verdict() {
   [ "$down" != -1 ] || fail "under 250 kbit/s the commune did not step down to 180p or audio only in ${squeeze_hold}s"
   [ $after -gt 0 ] || after=1
   CASE_JSON="$CASE_JSON,\"stepped_down_to_180p_or_less_secs\":$down,\"longest_run_at_360p_or_more_after_secs\":$longest,\"secs_at_360p_or_more_after\":$at360,\"secs_after\":$after,\"sent_kbps_mean_after\":$((sent / after)),\"commune_pictures_per_sec_at_province_after\":$((fps / after))"
-  [ "$down" -le 30 ] || fail "under 250 kbit/s the commune took ${down}s to step down to 180p or less"
-  [ $longest -le 5 ] || fail "under 250 kbit/s the commune climbed back to 360p or more for ${longest}s in a row"
-  [ $((fps / after)) -ge 5 ] || fail "under 250 kbit/s the province decoded only $((fps / after)) of the commune's pictures a second"
+  squeeze_fail() { echo "$CASE_JSON,\"passed\":false}" >> "$figures"; fail "$@"; }
+  [ "$down" -le 30 ] || squeeze_fail "under 250 kbit/s the commune took ${down}s to step down to 180p or less"
+  [ $longest -le 5 ] || squeeze_fail "under 250 kbit/s the commune climbed back to 360p or more for ${longest}s in a row"
+  [ $((fps / after)) -ge 5 ] || squeeze_fail "under 250 kbit/s the province decoded only $((fps / after)) of the commune's pictures a second"
   echo "squeeze: down to 180p or less after ${down}s; then ${after}s: longest run at 360p or more ${longest}s, ${at360}s at 360p or more, sent $((sent / after)) kb/s, the province decoded $((fps / after)) of the commune's pictures a second"
 }
 loss_on() { for chain in OUTPUT INPUT; do ip netns exec "$ns" iptables -A "$chain" -p udp -m statistic --mode random --probability "$1" -j DROP; done; }

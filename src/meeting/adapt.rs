@@ -25,7 +25,10 @@
 //! fails on loss, on the estimate falling, on less than [`PROBE_DELIVERED_SHARE`] of what it
 //! sends being acknowledged (libwebrtc's probe controller probes further only while the rate a
 //! probe measured reaches 70 % of what it sent), or on queueing delay growing by
-//! [`PROBE_QUEUE_GROWTH_MS`] (a deep buffer that loses nothing still queues). Every step up is
+//! [`PROBE_QUEUE_GROWTH_MS`] (a deep buffer that loses nothing still queues); and it is kept
+//! only if by the end of its grace the estimate reached [`PROBE_REACHED_SHARE`] of what the
+//! layer needs (what is acknowledged lifts the estimate; traffic that did not get through lifts
+//! nothing). Every step up is
 //! such a trial, whether probed or promised by the estimate; one that steps back down within
 //! [`PROBE_CONFIRM_MS`] failed, and each failure doubles the wait before the next step up of
 //! either kind (8 s, 16 s, … 64 s), as libwebrtc's loss-based estimator v2 doubles its HOLD
@@ -71,6 +74,10 @@ pub const PROBE_CONFIRM_MS: u64 = 20_000;
 /// the path (libwebrtc's probe controller: `further_probe_threshold` 0.7; 0.8 here, as random
 /// loss the link causes by itself stays well below 20 % where a picture is worth probing).
 pub const PROBE_DELIVERED_SHARE: f64 = 0.8;
+/// A probe is kept only if by the end of its grace the estimate reached this share of what the
+/// layer needs (libwebrtc's probe controller probes further only while a probe's result
+/// reaches 70 % of what it probed, `further_probe_threshold`).
+pub const PROBE_REACHED_SHARE: f64 = 0.7;
 /// Queueing delay growing by this much over where it stood when a probe started means the
 /// probe's traffic is filling a queue.
 pub const PROBE_QUEUE_GROWTH_MS: f64 = 60.0;
@@ -102,6 +109,8 @@ pub struct LayerController {
     raised: Option<(u64, u64)>,
     /// What the path did with the latest traffic (see [`LayerController::observe_path`]).
     path: Option<PathReport>,
+    /// The probe's grace is over but the estimate never reached the layer: it fails.
+    probe_unconfirmed: bool,
     /// After a probe succeeded: the estimate it was accepted at. The layer then stays while
     /// the estimate does not fall well below that and loss stays low, rather than waiting for
     /// an app-limited estimate to climb above the layer's nominal need.
@@ -151,6 +160,7 @@ impl LayerController {
             probe_start_queueing_ms: 0.0,
             raised: None,
             path: None,
+            probe_unconfirmed: false,
             accepted_estimate: None,
         }
     }
@@ -205,6 +215,13 @@ impl LayerController {
         let steady = *self.steady_since.get_or_insert(now_ms);
         if let Some(since) = self.probing_since
             && now_ms.saturating_sub(since) >= PROBE_GRACE_MS
+            && estimate_bps < PROBE_REACHED_SHARE * needs_bps(self.layer) / VIDEO_SHARE
+        {
+            // The probe's traffic did not lift the estimate (it rises with what is
+            // acknowledged): what was sent did not get through. Judged as too much below.
+            self.probe_unconfirmed = true;
+        } else if let Some(since) = self.probing_since
+            && now_ms.saturating_sub(since) >= PROBE_GRACE_MS
         {
             // The probe held through its grace: keep the layer, judged from now on against the
             // estimate it was accepted at.
@@ -232,7 +249,9 @@ impl LayerController {
                 || p.queueing_ms - self.probe_start_queueing_ms >= PROBE_QUEUE_GROWTH_MS
         });
         let too_much = self.layer != Layer::AudioOnly
-            && if in_grace {
+            && if std::mem::take(&mut self.probe_unconfirmed) {
+                true
+            } else if in_grace {
                 !fits(self.layer, 1.0, cap)
                     || loss > tolerates_loss(self.layer)
                     || falling(self.probe_start_estimate)
@@ -402,15 +421,21 @@ mod tests {
         );
         assert!(gaps.last().is_some_and(|g| *g >= 32_000), "{gaps:?}");
 
-        // A link that recovered while the estimate sits at its floor (app-limited): the probe
-        // causes no loss and no fall, so it is kept, and the next probe climbs further.
+        // An estimate that stays at its floor whatever is sent (it rises with what the
+        // receiver acknowledges, so the probe's traffic did not get through): each probe fails
+        // at the end of its grace, and the waits grow.
         let mut c = LayerController::new(Layer::AudioOnly, Layer::P720);
         let mut now = 0;
-        for _ in 0..200 {
+        for _ in 0..400 {
             now += 500;
             c.tick(now, 60_000.0, None, 0.0);
         }
-        assert_eq!(c.layer(), Layer::P720, "climbed by probing alone");
+        assert_eq!(
+            c.layer(),
+            Layer::AudioOnly,
+            "a probe that lifts nothing is not kept"
+        );
+        assert_eq!(c.probe_wait_ms(), PROBE_MAX_WAIT_MS);
     }
 
     #[test]
