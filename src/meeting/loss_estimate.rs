@@ -34,6 +34,27 @@
 //! lost) must not be passed in as lost: libwebrtc's feedback adapter counts only the packets a
 //! feedback names, and so does the transport that feeds this.
 //!
+//! **What got through bounds it both ways.** A squeezed uplink showed two failures of an estimate
+//! that is free of the acknowledged rate (`make test-faults`, 250 kb/s through `tc tbf`). Up:
+//! once the room had stepped down to what fits, nothing was lost, and with webrtc-rs's
+//! delay-based half blind to the standing queue the estimate leapt back to the maximum and took
+//! the room into the squeeze again. Down: the overload's losses sank the estimate to the 60 kb/s
+//! floor, well below the 250 kb/s the link kept delivering, and v2's rule of no increase while
+//! the window's loss exceeds the inherent loss held it there, so the room sat at audio only. So:
+//! - the estimate rises only to `1.5 × acknowledged rate + 10 kb/s` (or stays where it was, if
+//!   higher), as libwebrtc's AIMD rate control bounds its delay-based estimate
+//!   (`aimd_rate_control.cc`: "we limit the new bitrate based on the throughput to avoid unlimited
+//!   bitrate increases"); webrtc-rs's GCC has no such bound. Climbing higher takes a probe
+//!   ([`super::adapt`]), whose traffic raises the acknowledged rate if the link carries it;
+//! - it never falls below `0.85 × acknowledged rate`: v2's instant lower bound
+//!   (`LowerBoundByAckedRateFactor`), with the 0.85 AIMD backs off to from what gets through, so
+//!   that a room settling under a squeeze sends a little less than the link delivers rather than
+//!   exactly as much; but not above v2's instant upper bound, so heavy loss still limits it.
+//!
+//! The pacer releases packets at [`PACING_FACTOR`] times the estimate, not at the estimate: an
+//! encoder overshoot or a probe must reach the link (and be judged there) rather than queue in
+//! the sender for seconds behind audio.
+//!
 //! No I/O and no clock: every time is the packets' own send time, in milliseconds.
 
 use std::collections::VecDeque;
@@ -68,9 +89,24 @@ const INSTANT_UPPER_LOSS_OFFSET: f64 = 0.05;
 /// While loss limits the estimate it rises at most this much per observation.
 const MAX_INCREASE_FACTOR: f64 = 1.3;
 const MIN_OBSERVATIONS: usize = 3;
+/// How many of the newest observations (≥ 250 ms each) make the recent loss.
+const RECENT_OBSERVATIONS: usize = 4;
 /// Sending below this share of the estimate is application-limited (libwebrtc's ALR detector's
 /// 65 %): the acknowledged rate then says nothing about the link and is not a candidate.
 const APP_LIMITED_SHARE: f64 = 0.65;
+
+/// The estimate rises to at most this multiple of the acknowledged rate plus the offset
+/// (libwebrtc's AIMD: `1.5 * estimated_throughput + DataRate::KilobitsPerSec(10)`).
+const THROUGHPUT_LIMIT_FACTOR: f64 = 1.5;
+const THROUGHPUT_LIMIT_OFFSET_BPS: f64 = 10_000.0;
+/// The estimate never falls below this share of the acknowledged rate (v2's instant lower bound
+/// by the acked rate, with AIMD's backoff factor `beta` 0.85).
+const ACKED_LOWER_BOUND_FACTOR: f64 = 0.85;
+/// What the pacer releases at, as a multiple of the estimate: libwebrtc's
+/// `kDefaultPaceMultiplier` (2.5). Pacing at the estimate itself (webrtc-rs's choice) held the
+/// video of a room whose estimate had sunk behind its own audio, and the receiver got no
+/// pictures at all.
+pub const PACING_FACTOR: f64 = 2.5;
 
 /// Queueing delay at or above which an observation's losses count as congestion.
 pub const QUEUED_MS: f64 = 40.0;
@@ -109,10 +145,16 @@ pub struct LossView {
     pub inherent_loss: f64,
     /// Weighted average of reported loss over the window, 0.0–1.0.
     pub average_loss: f64,
+    /// Loss over the last second or so of observations (0.0–1.0): what the layer now being
+    /// sent meets, where the window's average still carries a layer already left.
+    pub recent_loss: f64,
     /// How far the latest observation's one-way delay stood above the baseline (ms).
     pub queueing_ms: f64,
     /// Whether loss, not delay, sets the estimate now.
     pub loss_limited: bool,
+    /// What the latest observation sent and what of it the receiver acknowledged (b/s).
+    pub sending_bps: f64,
+    pub acked_bps: f64,
 }
 
 /// The estimator for one sender.
@@ -130,6 +172,7 @@ pub struct LossBasedEstimator {
     inherent_loss: f64,
     delay_based_bps: f64,
     acked_bps: f64,
+    sending_bps: f64,
     queueing_ms: f64,
     result_bps: f64,
 }
@@ -147,6 +190,7 @@ impl LossBasedEstimator {
             inherent_loss: INITIAL_INHERENT_LOSS,
             delay_based_bps: max_bps,
             acked_bps: 0.0,
+            sending_bps: 0.0,
             queueing_ms: 0.0,
             result_bps: max_bps,
         }
@@ -163,8 +207,11 @@ impl LossBasedEstimator {
             estimate_bps: self.result_bps,
             inherent_loss: self.inherent_loss,
             average_loss: self.average_loss(),
+            recent_loss: self.recent_loss(),
             queueing_ms: self.queueing_ms,
             loss_limited: self.result_bps < self.delay_based_bps.min(self.max_bps),
+            sending_bps: self.sending_bps,
+            acked_bps: self.acked_bps,
         }
     }
 
@@ -195,7 +242,21 @@ impl LossBasedEstimator {
         if self.close_observation() {
             self.choose();
         }
-        self.result_bps = self.bounded();
+        let fresh = self.bounded();
+        self.result_bps = if self.observations.len() < MIN_OBSERVATIONS {
+            fresh
+        } else {
+            let ceiling = self
+                .result_bps
+                .max(THROUGHPUT_LIMIT_FACTOR * self.acked_bps + THROUGHPUT_LIMIT_OFFSET_BPS);
+            let floor = (ACKED_LOWER_BOUND_FACTOR * self.acked_bps)
+                .min(self.instant_upper_bound())
+                .min(self.delay_based_bps);
+            fresh
+                .min(ceiling)
+                .max(floor)
+                .clamp(self.min_bps, self.max_bps)
+        };
     }
 
     /// Turns the gathered packets into an observation once they span long enough.
@@ -211,6 +272,7 @@ impl LossBasedEstimator {
         }
         let end = p.last_sent_ms;
         let sending_bps = p.bytes as f64 * 8_000.0 / span_ms;
+        self.sending_bps = sending_bps;
         self.acked_bps = p.acked_bytes as f64 * 8_000.0 / span_ms;
         let queued = if p.delays > 0 {
             while self
@@ -259,6 +321,16 @@ impl LossBasedEstimator {
         let (lost, packets) = self.weighted().fold((0.0, 0.0), |(l, n), (w, o)| {
             (l + w * o.lost, n + w * o.packets)
         });
+        if packets > 0.0 { lost / packets } else { 0.0 }
+    }
+
+    fn recent_loss(&self) -> f64 {
+        let (lost, packets) = self
+            .observations
+            .iter()
+            .rev()
+            .take(RECENT_OBSERVATIONS)
+            .fold((0.0, 0.0), |(l, n), o| (l + o.lost, n + o.packets));
         if packets > 0.0 { lost / packets } else { 0.0 }
     }
 
@@ -365,6 +437,16 @@ impl LossBasedEstimator {
         if bandwidth > current && self.average_loss() > inherent {
             bandwidth = current;
         }
+        // A drop-tail queue that overflows is overuse, whatever the likelihood's preference for
+        // more bandwidth says after quieter observations: back off to 0.85 × what got through,
+        // as GCC's delay-based half does on overuse (webrtc-rs's stayed at its maximum through
+        // a whole squeeze: the standing queue has no slope).
+        if let Some(o) = newest
+            && o.queued
+            && o.lost > 0.0
+        {
+            bandwidth = bandwidth.min(ACKED_LOWER_BOUND_FACTOR * self.acked_bps);
+        }
         self.bandwidth_bps = Some(bandwidth);
         self.inherent_loss = inherent;
     }
@@ -447,6 +529,33 @@ mod tests {
             assert!(
                 v.estimate_bps <= 300_000.0,
                 "seed {seed}: a squeeze must bring the estimate down: {v:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn after_a_squeeze_the_estimate_stays_with_what_gets_through() {
+        for seed in 0..8 {
+            let mut e = LossBasedEstimator::new(MIN, MAX);
+            let mut link = Link::new(seed, 250_000.0, 150.0, 0.0);
+            run(&mut e, &mut link, 15, MAX, |_| 400_000.0);
+            // The room stepped down and sends 200 kb/s, which the squeezed link carries: no
+            // loss, the delay-based half (blind to a standing queue) at its maximum. The
+            // estimate must neither leap back there (the room would return into the squeeze)
+            // nor stay sunk at the floor (the room would drop its picture).
+            let (mut lowest, mut highest) = (f64::INFINITY, 0.0_f64);
+            for step in 0..300 {
+                let sent = link.send(200_000.0);
+                e.on_feedback(&sent.acks, MAX);
+                if step >= 10 {
+                    lowest = lowest.min(e.estimate_bps());
+                    highest = highest.max(e.estimate_bps());
+                }
+            }
+            assert!(
+                (150_000.0..=400_000.0).contains(&lowest) && highest <= 400_000.0,
+                "seed {seed}: {lowest}–{highest} {:?}",
+                e.view()
             );
         }
     }

@@ -329,10 +329,18 @@ impl CallTask {
         let stats = call.peer.stats().await;
         // Loss the estimate puts down to congestion (not to the link itself), or what the hub
         // still missed after repairs, whichever is worse.
-        let congestion_loss = call
-            .peer
-            .congestion_estimate_parts()
-            .map_or(0.0, |p| (p.loss - p.inherent_loss).max(0.0));
+        let parts = call.peer.congestion_estimate_parts();
+        let congestion_loss = parts.map_or(0.0, |p| {
+            (p.loss.min(p.recent_loss) - p.inherent_loss).max(0.0)
+        });
+        if let Some(p) = parts {
+            call.controller
+                .observe_path(crate::meeting::adapt::PathReport {
+                    sending_bps: p.sending_bps,
+                    acked_bps: p.acked_bps,
+                    queueing_ms: p.queueing_ms,
+                });
+        }
         let decision = call.controller.tick(
             call.joined_at.elapsed().as_millis() as u64,
             call.peer.congestion_estimate_bps().unwrap_or(f64::INFINITY),

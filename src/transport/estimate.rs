@@ -1,7 +1,8 @@
 //! A room's send-side bandwidth estimate: GCC's delay-based half (webrtc-rs) with the
 //! loss-based half replaced by [`crate::meeting::loss_estimate`], which tells random loss from
-//! congestion. The combined estimate is what the pacer releases packets at and what the
-//! layer choice reads.
+//! congestion. The combined estimate is what the layer choice reads and the encoder is given;
+//! the pacer releases packets at [`PACING_FACTOR`] times it (libwebrtc's pacing multiplier), so
+//! a low estimate never holds the video behind the audio in the sender.
 //!
 //! webrtc-rs's send history reports every packet older than the newest acknowledged one as
 //! lost when no feedback named it, so a lost TWCC feedback (5 % of them on a link losing 5 %
@@ -28,7 +29,7 @@ use rtc::rtp_transceiver::rtp_sender::{
 use rtc::sansio::Protocol;
 
 use super::TransportError;
-use crate::meeting::loss_estimate::{Ack, LossBasedEstimator};
+use crate::meeting::loss_estimate::{Ack, LossBasedEstimator, PACING_FACTOR};
 
 /// Where the estimator starts: low, so the first seconds are deliverable on a highland link,
 /// and probing climbs from there.
@@ -52,8 +53,11 @@ struct EstimateParts {
     delay_based: AtomicU64,
     loss_based: AtomicU64,
     loss: AtomicU64,
+    recent_loss: AtomicU64,
     inherent_loss: AtomicU64,
     queueing_ms: AtomicU64,
+    sending: AtomicU64,
+    acked: AtomicU64,
 }
 
 fn load(value: &AtomicU64) -> f64 {
@@ -73,8 +77,11 @@ impl Estimate {
             delay_based_bps: load(&self.0.delay_based),
             loss_based_bps: load(&self.0.loss_based),
             loss: load(&self.0.loss),
+            recent_loss: load(&self.0.recent_loss),
             inherent_loss: load(&self.0.inherent_loss),
             queueing_ms: load(&self.0.queueing_ms),
+            sending_bps: load(&self.0.sending),
+            acked_bps: load(&self.0.acked),
         }
     }
 }
@@ -86,10 +93,15 @@ pub struct EstimateBreakdown {
     pub loss_based_bps: f64,
     /// Fraction of the packets named by feedback that were lost (0.0–1.0, weighted average).
     pub loss: f64,
+    /// Loss over about the last second only: what the layer being sent now meets.
+    pub recent_loss: f64,
     /// The part of that loss put down to the link itself, which costs no bandwidth.
     pub inherent_loss: f64,
     /// How far one-way delay stands above its recent low (ms).
     pub queueing_ms: f64,
+    /// What the latest feedback window sent, and what of it the receiver acknowledged (b/s).
+    pub sending_bps: f64,
+    pub acked_bps: f64,
 }
 
 /// Transport-wide sequence ranges recent feedback named.
@@ -144,8 +156,11 @@ impl ReportingEstimator {
         store(&self.parts.delay_based, self.gcc.delay_based_bitrate());
         store(&self.parts.loss_based, view.estimate_bps);
         store(&self.parts.loss, view.average_loss);
+        store(&self.parts.recent_loss, view.recent_loss);
         store(&self.parts.inherent_loss, view.inherent_loss);
         store(&self.parts.queueing_ms, view.queueing_ms);
+        store(&self.parts.sending, view.sending_bps);
+        store(&self.parts.acked, view.acked_bps);
     }
 }
 
@@ -174,8 +189,9 @@ impl BandwidthEstimator for ReportingEstimator {
         }
         self.publish();
     }
+    /// What the pacer is told: the pacing rate, not the estimate.
     fn target_bitrate(&self) -> f64 {
-        self.target()
+        self.target() * PACING_FACTOR
     }
     fn handle_timeout(&mut self, now: Instant) {
         self.gcc.handle_timeout(now);
