@@ -74,6 +74,12 @@ impl MeetingScreenState {
 ///   next frame gets it back with `Arc::get_mut`; if something still holds it, a new buffer
 ///   is made instead of waiting (counted in [`buffer_allocations`](Self::buffer_allocations)).
 ///
+/// The pictures come no wider than the screen draws them: the screen notes each slot's
+/// drawn width (in egui's memory, as it lays them out) and `update` passes it on to the
+/// slot ([`FrameSlot::show_at_width`]), which the receive path scales to. On Xvfb's
+/// llvmpipe a 720p picture shown 600 pixels wide cost four times the copy, upload and
+/// sampling it needed.
+///
 /// So a new frame costs one copy into a reused buffer plus the upload. Uploading straight
 /// from `VideoFrame::rgba()` into a native glow texture would save that copy, but needs
 /// the glow context and a second drawing path that tests cannot see; at 2 slots of 720p it
@@ -150,7 +156,12 @@ impl VideoTextures {
             let name = format!("call-slot-{}", self.tiles.len());
             self.tiles.push(VideoTexture::new(name));
         }
-        for (texture, slot) in self.tiles.iter_mut().zip(tiles) {
+        for (i, (texture, slot)) in self.tiles.iter_mut().zip(tiles).enumerate() {
+            // How wide the screen drew this picture last frame: the receive path scales
+            // to it, so no more pixels are converted, uploaded and sampled than are shown.
+            if let Some(width_px) = ctx.data(|d| d.get_temp::<u32>(shown_width_id(i))) {
+                slot.show_at_width(width_px);
+            }
             self.uploads += u64::from(Self::upload(
                 ctx,
                 texture,
@@ -506,6 +517,7 @@ pub fn meeting_screen_ui(ui: &mut Ui, state: &MeetingScreenState) -> Option<Comm
         let camera_off = tr(lang, "meeting-camera-is-off");
         let first = state.slots.first().cloned().unwrap_or_default();
         picture_ui(ui, large, first.picture, first.name.as_deref(), &waiting);
+        remember_shown_width(ui, 0, large, first.picture);
         if let Some(small_area) = small_area {
             let n = others.len() as f32;
             for (i, slot) in others.iter().enumerate() {
@@ -528,6 +540,10 @@ pub fn meeting_screen_ui(ui: &mut Ui, state: &MeetingScreenState) -> Option<Comm
                     &waiting
                 };
                 picture_ui(ui, rect, slot.picture, slot.name.as_deref(), empty);
+                // `others` are the slots after the first, then (portrait) the self-view.
+                if i + 1 < state.slots.len() {
+                    remember_shown_width(ui, i + 1, rect, slot.picture);
+                }
             }
         }
     });
@@ -787,6 +803,22 @@ pub fn meeting_chat_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
         }
     });
     command
+}
+
+/// Where the screen keeps how many pixels wide it drew slot `index`'s picture, for
+/// [`VideoTextures::update`] to pass on to the slot before the next frame.
+fn shown_width_id(index: usize) -> egui::Id {
+    egui::Id::unique(("meeting-picture-shown-px", index))
+}
+
+/// Notes how wide slot `index`'s picture was drawn in `rect` (letterboxed, in pixels), so
+/// the receive path can send pictures of that size rather than of the size they were sent.
+fn remember_shown_width(ui: &Ui, index: usize, rect: Rect, picture: Option<Picture>) {
+    let Some(picture) = picture else { return };
+    let width_px = letterbox(rect, picture.size).width() * ui.ctx().pixels_per_point();
+    let width_px = width_px.ceil().max(1.0) as u32;
+    ui.ctx()
+        .data_mut(|d| d.insert_temp(shown_width_id(index), width_px));
 }
 
 /// A black box with the picture letterboxed in it and the name in a band at the bottom.
