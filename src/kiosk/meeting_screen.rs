@@ -364,6 +364,7 @@ pub fn meeting_screen_ui(ui: &mut Ui, state: &MeetingScreenState) -> Option<Comm
     let controls_h = if portrait { 200.0 } else { 150.0 };
     egui::Panel::bottom("meeting-controls")
         .exact_size(controls_h)
+        .frame(inner_panel(ui))
         .show(ui, |ui| {
             ui.horizontal_centered(|ui| {
                 let button_w = if portrait { 170.0 } else { 200.0 };
@@ -478,17 +479,20 @@ pub fn meeting_screen_ui(ui: &mut Ui, state: &MeetingScreenState) -> Option<Comm
             let h = (ui.available_height() * 0.35).max(MIN_TARGET * 3.0);
             egui::Panel::bottom("meeting-side")
                 .exact_size(h)
+                .frame(inner_panel(ui))
                 .show(ui, |ui| side(ui, &mut command));
         } else {
             let w = (ui.available_width() * 0.3).max(MIN_TARGET * 5.0);
             egui::Panel::right("meeting-side")
                 .exact_size(w)
                 .resizable(false)
+                .frame(inner_panel(ui))
                 .show(ui, |ui| side(ui, &mut command));
         }
     }
     // The pictures take what is left.
-    egui::CentralPanel::default().show(ui, |ui| {
+    let central = egui::Frame::central_panel(ui.style()).fill(Color32::TRANSPARENT);
+    egui::CentralPanel::default().frame(central).show(ui, |ui| {
         let area = ui.available_rect_before_wrap();
         ui.allocate_rect(area, Sense::hover());
         let gap = 12.0;
@@ -805,6 +809,36 @@ pub fn meeting_chat_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
     command
 }
 
+/// The frame of a panel inside the screen's own: the screen's panel already painted the
+/// background, so painting it again would only cost the software renderer a screenful.
+fn inner_panel(ui: &Ui) -> egui::Frame {
+    egui::Frame::side_top_panel(ui.style()).fill(Color32::TRANSPARENT)
+}
+
+/// The dark bars of a box `rect` around the picture `shown` letterboxed in it, with the
+/// box's rounded corners; each reaches 1 pt under the picture, so no seam shows between.
+fn letterbox_bars(rect: Rect, shown: Rect) -> Vec<(Rect, egui::CornerRadius)> {
+    let round = |nw, ne, sw, se| egui::CornerRadius {
+        nw: if nw { 8 } else { 0 },
+        ne: if ne { 8 } else { 0 },
+        sw: if sw { 8 } else { 0 },
+        se: if se { 8 } else { 0 },
+    };
+    let mut bars = Vec::new();
+    if shown.left() - rect.left() >= 0.5 {
+        let left = Rect::from_min_max(rect.min, egui::pos2(shown.left() + 1.0, rect.bottom()));
+        let right = Rect::from_min_max(egui::pos2(shown.right() - 1.0, rect.top()), rect.max);
+        bars.push((left, round(true, false, true, false)));
+        bars.push((right, round(false, true, false, true)));
+    } else if shown.top() - rect.top() >= 0.5 {
+        let top = Rect::from_min_max(rect.min, egui::pos2(rect.right(), shown.top() + 1.0));
+        let bottom = Rect::from_min_max(egui::pos2(rect.left(), shown.bottom() - 1.0), rect.max);
+        bars.push((top, round(true, true, false, false)));
+        bars.push((bottom, round(false, false, true, true)));
+    }
+    bars
+}
+
 /// Where the screen keeps how many pixels wide it drew slot `index`'s picture, for
 /// [`VideoTextures::update`] to pass on to the slot before the next frame.
 fn shown_width_id(index: usize) -> egui::Id {
@@ -824,18 +858,20 @@ fn remember_shown_width(ui: &Ui, index: usize, rect: Rect, picture: Option<Pictu
 /// A black box with the picture letterboxed in it and the name in a band at the bottom.
 fn picture_ui(ui: &Ui, rect: Rect, picture: Option<Picture>, name: Option<&str>, empty: &str) {
     let painter = ui.painter_at(rect);
-    painter.rect_filled(rect, 8.0, Color32::from_gray(20));
+    let dark = Color32::from_gray(20);
     match picture {
         Some(picture) => {
+            let shown = letterbox(rect, picture.size);
+            // Only the bars beside the picture are painted dark: under it the box would be
+            // drawn only to be covered, and on a software renderer every pixel costs CPU.
+            for (bar, corners) in letterbox_bars(rect, shown) {
+                painter.rect_filled(bar, corners, dark);
+            }
             let uv = Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
-            painter.image(
-                picture.texture,
-                letterbox(rect, picture.size),
-                uv,
-                Color32::WHITE,
-            );
+            painter.image(picture.texture, shown, uv, Color32::WHITE);
         }
         None => {
+            painter.rect_filled(rect, 8.0, dark);
             painter.text(
                 rect.center(),
                 Align2::CENTER_CENTER,
