@@ -199,6 +199,45 @@ fn each_slot_gets_one_texture_updated_in_place_frame_after_frame() {
     assert_eq!(h.state().video_textures().uploads(), 33);
 }
 
+#[test]
+fn each_slot_is_told_how_wide_its_picture_is_drawn_so_no_larger_one_is_sent() {
+    for (width, height) in [(1280.0, 800.0), (800.0, 1280.0)] {
+        let call = live_call();
+        let mut h = kiosk(call.clone(), Language::Vietnamese, width, height);
+        h.run();
+        h.run();
+        let ppp = h.ctx.pixels_per_point();
+        for (i, slot) in call.tiles().iter().enumerate() {
+            let picture = h.state().video_textures().tile(i).expect("a picture");
+            let drawn = drawn_width(h.output(), picture.texture).expect("drawn");
+            let told = slot.shown_width_px().expect("the slot was told") as f32;
+            assert!(
+                (told - drawn * ppp).abs() <= 1.0,
+                "slot {i} at {width}x{height}: told {told} px, drawn {drawn} pt"
+            );
+        }
+        let [large, small] = [0, 1].map(|i| call.tiles()[i].shown_width_px().unwrap_or(0));
+        assert!(
+            small < large && (large as f32) < width * ppp,
+            "the large picture is wider than the other, both narrower than the screen: {large}, {small}"
+        );
+    }
+}
+
+/// How wide `texture` is drawn (its mesh's bounds), if it is.
+fn drawn_width(output: &egui::FullOutput, texture: egui::TextureId) -> Option<f32> {
+    fn visit(shape: &egui::Shape, texture: egui::TextureId) -> Option<f32> {
+        match shape {
+            egui::Shape::Mesh(mesh) if mesh.texture_id == texture => {
+                Some(mesh.calc_bounds().width())
+            }
+            egui::Shape::Vec(shapes) => shapes.iter().find_map(|s| visit(s, texture)),
+            _ => None,
+        }
+    }
+    output.shapes.iter().find_map(|c| visit(&c.shape, texture))
+}
+
 fn draws_texture(output: &egui::FullOutput, texture: egui::TextureId) -> bool {
     fn visit(shape: &egui::Shape, texture: egui::TextureId) -> bool {
         match shape {

@@ -74,6 +74,12 @@ impl MeetingScreenState {
 ///   next frame gets it back with `Arc::get_mut`; if something still holds it, a new buffer
 ///   is made instead of waiting (counted in [`buffer_allocations`](Self::buffer_allocations)).
 ///
+/// The pictures come no wider than the screen draws them: the screen notes each slot's
+/// drawn width (in egui's memory, as it lays them out) and `update` passes it on to the
+/// slot ([`FrameSlot::show_at_width`]), which the receive path scales to. On Xvfb's
+/// llvmpipe a 720p picture shown 600 pixels wide cost four times the copy, upload and
+/// sampling it needed.
+///
 /// So a new frame costs one copy into a reused buffer plus the upload. Uploading straight
 /// from `VideoFrame::rgba()` into a native glow texture would save that copy, but needs
 /// the glow context and a second drawing path that tests cannot see; at 2 slots of 720p it
@@ -150,7 +156,12 @@ impl VideoTextures {
             let name = format!("call-slot-{}", self.tiles.len());
             self.tiles.push(VideoTexture::new(name));
         }
-        for (texture, slot) in self.tiles.iter_mut().zip(tiles) {
+        for (i, (texture, slot)) in self.tiles.iter_mut().zip(tiles).enumerate() {
+            // How wide the screen drew this picture last frame: the receive path scales
+            // to it, so no more pixels are converted, uploaded and sampled than are shown.
+            if let Some(width_px) = ctx.data(|d| d.get_temp::<u32>(shown_width_id(i))) {
+                slot.show_at_width(width_px);
+            }
             self.uploads += u64::from(Self::upload(
                 ctx,
                 texture,
@@ -353,6 +364,7 @@ pub fn meeting_screen_ui(ui: &mut Ui, state: &MeetingScreenState) -> Option<Comm
     let controls_h = if portrait { 200.0 } else { 150.0 };
     egui::Panel::bottom("meeting-controls")
         .exact_size(controls_h)
+        .frame(inner_panel(ui))
         .show(ui, |ui| {
             ui.horizontal_centered(|ui| {
                 let button_w = if portrait { 170.0 } else { 200.0 };
@@ -467,17 +479,20 @@ pub fn meeting_screen_ui(ui: &mut Ui, state: &MeetingScreenState) -> Option<Comm
             let h = (ui.available_height() * 0.35).max(MIN_TARGET * 3.0);
             egui::Panel::bottom("meeting-side")
                 .exact_size(h)
+                .frame(inner_panel(ui))
                 .show(ui, |ui| side(ui, &mut command));
         } else {
             let w = (ui.available_width() * 0.3).max(MIN_TARGET * 5.0);
             egui::Panel::right("meeting-side")
                 .exact_size(w)
                 .resizable(false)
+                .frame(inner_panel(ui))
                 .show(ui, |ui| side(ui, &mut command));
         }
     }
     // The pictures take what is left.
-    egui::CentralPanel::default().show(ui, |ui| {
+    let central = egui::Frame::central_panel(ui.style()).fill(Color32::TRANSPARENT);
+    egui::CentralPanel::default().frame(central).show(ui, |ui| {
         let area = ui.available_rect_before_wrap();
         ui.allocate_rect(area, Sense::hover());
         let gap = 12.0;
@@ -506,6 +521,7 @@ pub fn meeting_screen_ui(ui: &mut Ui, state: &MeetingScreenState) -> Option<Comm
         let camera_off = tr(lang, "meeting-camera-is-off");
         let first = state.slots.first().cloned().unwrap_or_default();
         picture_ui(ui, large, first.picture, first.name.as_deref(), &waiting);
+        remember_shown_width(ui, 0, large, first.picture);
         if let Some(small_area) = small_area {
             let n = others.len() as f32;
             for (i, slot) in others.iter().enumerate() {
@@ -528,6 +544,10 @@ pub fn meeting_screen_ui(ui: &mut Ui, state: &MeetingScreenState) -> Option<Comm
                     &waiting
                 };
                 picture_ui(ui, rect, slot.picture, slot.name.as_deref(), empty);
+                // `others` are the slots after the first, then (portrait) the self-view.
+                if i + 1 < state.slots.len() {
+                    remember_shown_width(ui, i + 1, rect, slot.picture);
+                }
             }
         }
     });
@@ -789,21 +809,69 @@ pub fn meeting_chat_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
     command
 }
 
+/// The frame of a panel inside the screen's own: the screen's panel already painted the
+/// background, so painting it again would only cost the software renderer a screenful.
+fn inner_panel(ui: &Ui) -> egui::Frame {
+    egui::Frame::side_top_panel(ui.style()).fill(Color32::TRANSPARENT)
+}
+
+/// The dark bars of a box `rect` around the picture `shown` letterboxed in it, with the
+/// box's rounded corners; each reaches 1 pt under the picture, so no seam shows between.
+fn letterbox_bars(rect: Rect, shown: Rect) -> Vec<(Rect, egui::CornerRadius)> {
+    let round = |nw, ne, sw, se| egui::CornerRadius {
+        nw: if nw { 8 } else { 0 },
+        ne: if ne { 8 } else { 0 },
+        sw: if sw { 8 } else { 0 },
+        se: if se { 8 } else { 0 },
+    };
+    let mut bars = Vec::new();
+    if shown.left() - rect.left() >= 0.5 {
+        let left = Rect::from_min_max(rect.min, egui::pos2(shown.left() + 1.0, rect.bottom()));
+        let right = Rect::from_min_max(egui::pos2(shown.right() - 1.0, rect.top()), rect.max);
+        bars.push((left, round(true, false, true, false)));
+        bars.push((right, round(false, true, false, true)));
+    } else if shown.top() - rect.top() >= 0.5 {
+        let top = Rect::from_min_max(rect.min, egui::pos2(rect.right(), shown.top() + 1.0));
+        let bottom = Rect::from_min_max(egui::pos2(rect.left(), shown.bottom() - 1.0), rect.max);
+        bars.push((top, round(true, true, false, false)));
+        bars.push((bottom, round(false, false, true, true)));
+    }
+    bars
+}
+
+/// Where the screen keeps how many pixels wide it drew slot `index`'s picture, for
+/// [`VideoTextures::update`] to pass on to the slot before the next frame.
+fn shown_width_id(index: usize) -> egui::Id {
+    egui::Id::unique(("meeting-picture-shown-px", index))
+}
+
+/// Notes how wide slot `index`'s picture was drawn in `rect` (letterboxed, in pixels), so
+/// the receive path can send pictures of that size rather than of the size they were sent.
+fn remember_shown_width(ui: &Ui, index: usize, rect: Rect, picture: Option<Picture>) {
+    let Some(picture) = picture else { return };
+    let width_px = letterbox(rect, picture.size).width() * ui.ctx().pixels_per_point();
+    let width_px = width_px.ceil().max(1.0) as u32;
+    ui.ctx()
+        .data_mut(|d| d.insert_temp(shown_width_id(index), width_px));
+}
+
 /// A black box with the picture letterboxed in it and the name in a band at the bottom.
 fn picture_ui(ui: &Ui, rect: Rect, picture: Option<Picture>, name: Option<&str>, empty: &str) {
     let painter = ui.painter_at(rect);
-    painter.rect_filled(rect, 8.0, Color32::from_gray(20));
+    let dark = Color32::from_gray(20);
     match picture {
         Some(picture) => {
+            let shown = letterbox(rect, picture.size);
+            // Only the bars beside the picture are painted dark: under it the box would be
+            // drawn only to be covered, and on a software renderer every pixel costs CPU.
+            for (bar, corners) in letterbox_bars(rect, shown) {
+                painter.rect_filled(bar, corners, dark);
+            }
             let uv = Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
-            painter.image(
-                picture.texture,
-                letterbox(rect, picture.size),
-                uv,
-                Color32::WHITE,
-            );
+            painter.image(picture.texture, shown, uv, Color32::WHITE);
         }
         None => {
+            painter.rect_filled(rect, 8.0, dark);
             painter.text(
                 rect.center(),
                 Align2::CENTER_CENTER,

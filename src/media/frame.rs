@@ -3,8 +3,12 @@
 //! The writer (an appsink callback) replaces the latest frame; the reader (the UI, once per
 //! repaint) clones an `Arc` and uploads the pixels into a texture it keeps. Frames the UI
 //! never looked at are dropped without being copied: a slow screen never slows the decoder.
+//!
+//! The reader also says how wide it draws the picture ([`FrameSlot::show_at_width`]), so a
+//! producer that can scale (the call's receive pipeline) hands over pictures no larger than
+//! they are shown: on a software renderer every texel uploaded or sampled costs CPU.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// A decoded picture, tightly packed RGBA (4 bytes a pixel, `width * 4` bytes a row).
@@ -44,12 +48,15 @@ impl VideoFrame {
 pub struct FrameSlot {
     latest: Arc<Mutex<Option<VideoFrame>>>,
     published: Arc<AtomicU64>,
+    /// How wide the reader draws the picture, in pixels; 0 until it says.
+    shown_width_px: Arc<AtomicU32>,
 }
 
 impl std::fmt::Debug for FrameSlot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FrameSlot")
             .field("published", &self.frames_published())
+            .field("shown_width_px", &self.shown_width_px())
             .finish()
     }
 }
@@ -101,5 +108,18 @@ impl FrameSlot {
     /// How many frames were ever published here.
     pub fn frames_published(&self) -> u64 {
         self.published.load(Ordering::Relaxed)
+    }
+
+    /// The reader's side: the picture is drawn `width_px` pixels wide (0: not known, send
+    /// it whole). A producer that scales may publish pictures down to about that width,
+    /// aspect ratio kept, never larger than it decoded them; one that cannot ignores it.
+    pub fn show_at_width(&self, width_px: u32) {
+        self.shown_width_px.store(width_px, Ordering::Relaxed);
+    }
+
+    /// What the reader last said with [`show_at_width`](Self::show_at_width); `None` while
+    /// it said nothing (pictures are published at the size they were decoded).
+    pub fn shown_width_px(&self) -> Option<u32> {
+        Some(self.shown_width_px.load(Ordering::Relaxed)).filter(|w| *w > 0)
     }
 }

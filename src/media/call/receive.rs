@@ -2,15 +2,24 @@
 //!
 //! ```text
 //! appsrc (live, timestamped on arrival) ! rtpjitterbuffer latency=50 drop-on-latency
-//!   ! rtpvp8depay (waits for a keyframe after loss, asks for one) ! vp8dec ! videoconvert
-//!   ! video/x-raw,format=RGBA ! appsink sync=false max-buffers=1 drop=true
+//!   ! rtpvp8depay (waits for a keyframe after loss, asks for one) ! vp8dec ! videoscale
+//!   ! videoconvert ! video/x-raw,format=RGBA[,width=[16,W],pixel-aspect-ratio=1/1]
+//!   ! appsink sync=false max-buffers=1 drop=true
 //! ```
 //! The picture is shown as soon as it is decoded (`sync=false`): the jitter buffer already
 //! reorders, and waiting for the clock would only add delay. A decoded buffer is published
 //! as it is, mapped, so the UI uploads it straight from GStreamer's memory.
+//!
+//! The picture is published no wider than the screen draws it: the kiosk says the width
+//! through the [`FrameSlot`] ([`FrameSlot::show_at_width`]), and the capsfilter's caps are
+//! changed to match (videoscale renegotiates; it scales the I420 picture before it is
+//! converted, so both steps work on the smaller picture). A 720p picture drawn 600 pixels
+//! wide costs a quarter of the conversion, upload and sampling; on the kiosk's software
+//! renderer that is most of a frame. Nobody asking (tests, a room without a screen) keeps
+//! the decoded size, and a picture is never scaled up.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::Duration;
 
@@ -38,6 +47,14 @@ pub const VIDEO_JITTER_LATENCY: Duration = Duration::from_millis(200);
 /// At most this much RTP waits in the appsrc; beyond it the oldest is dropped, so a stalled
 /// decoder never makes `push_rtp` block or memory grow.
 const MAX_QUEUED_BYTES: u64 = 2 * 1024 * 1024;
+/// Published pictures are a multiple of this many pixels wide when scaled: the stamp of a
+/// test picture is 32 blocks across, so a decoded width that is a multiple of 32 (every
+/// layer's) scales to whole blocks of `width / 32` pixels, which `stamp::read_rgba` reads.
+const SCALED_WIDTH_STEP_PX: u32 = 32;
+/// Never scaled narrower than this: a stamp block stays 5 pixels wide, and a picture this
+/// small is a thumbnail anyway.
+const MIN_SCALED_WIDTH_PX: u32 = 160;
+
 /// How many glass-to-glass samples (one per decoded stamped picture) a receiver keeps.
 pub const GLASS_TO_GLASS_SAMPLES: usize = 512;
 /// A stamp older than this was misread (or comes from another clock): not a latency.
@@ -194,14 +211,11 @@ impl ReceiverShared {
             )
             .build()
             .map_err(|_| missing("vp8dec"))?;
+        let scale = make("videoscale")?;
         let convert = make("videoconvert")?;
+        let width = scaled_width(self.frames.shown_width_px());
         let rgba = gst::ElementFactory::make("capsfilter")
-            .property(
-                "caps",
-                gst::Caps::builder("video/x-raw")
-                    .field("format", "RGBA")
-                    .build(),
-            )
+            .property("caps", rgba_caps(width))
             .build()
             .map_err(|_| missing("capsfilter"))?;
         let sink = gst_app::AppSink::builder()
@@ -215,6 +229,7 @@ impl ReceiverShared {
             &jitter,
             &depay,
             &decode,
+            &scale,
             &convert,
             &rgba,
             sink.upcast_ref(),
@@ -229,7 +244,15 @@ impl ReceiverShared {
         let decoded = self.decoded.clone();
         let last_stamp = self.last_stamp.clone();
         let glass_to_glass = self.glass_to_glass.clone();
+        let filter = rgba.clone();
+        let applied_width = AtomicU32::new(width.unwrap_or(0));
         on_each_sample(&sink, move |sample| {
+            // The screen changed how wide it draws the picture: the next ones come at that
+            // width (this one is published as it is).
+            let wanted = scaled_width(slot.shown_width_px());
+            if applied_width.swap(wanted.unwrap_or(0), Ordering::Relaxed) != wanted.unwrap_or(0) {
+                filter.set_property("caps", rgba_caps(wanted));
+            }
             if let Some(stamp) = publish_rgba(&slot, sample, true) {
                 decoded.bump();
                 last_stamp.store(pack_stamp(stamp), Ordering::Relaxed);
@@ -284,6 +307,30 @@ impl Restartable for ReceiverShared {
     }
 }
 
+/// The width pictures are published at when the screen draws them `shown_px` wide:
+/// rounded up to a multiple of [`SCALED_WIDTH_STEP_PX`], at least [`MIN_SCALED_WIDTH_PX`];
+/// `None` (the decoded width) while the screen said nothing.
+fn scaled_width(shown_px: Option<u32>) -> Option<u32> {
+    shown_px.map(|w| {
+        w.div_ceil(SCALED_WIDTH_STEP_PX)
+            .saturating_mul(SCALED_WIDTH_STEP_PX)
+            .max(MIN_SCALED_WIDTH_PX)
+    })
+}
+
+/// RGBA, at most `width` wide with square pixels (videoscale then keeps the aspect ratio
+/// and never scales up: a narrower picture passes as it is), or at any size.
+fn rgba_caps(width: Option<u32>) -> gst::Caps {
+    let caps = gst::Caps::builder("video/x-raw").field("format", "RGBA");
+    match width {
+        Some(width) => caps
+            .field("width", gst::IntRange::new(16, width as i32))
+            .field("pixel-aspect-ratio", gst::Fraction::new(1, 1))
+            .build(),
+        None => caps.build(),
+    }
+}
+
 /// Keeps the last [`GLASS_TO_GLASS_SAMPLES`] plausible samples.
 fn record_glass_to_glass(ring: &Mutex<VecDeque<u32>>, age_ms: u32) {
     if age_ms > GLASS_TO_GLASS_PLAUSIBLE_MS {
@@ -305,6 +352,23 @@ mod tests {
         let stamp = Stamp::new(1_700_000_123_456, 63);
         assert_eq!(unpack_stamp(pack_stamp(Some(stamp))), Some(stamp));
         assert_eq!(unpack_stamp(pack_stamp(None)), None);
+    }
+
+    #[test]
+    fn a_picture_is_scaled_to_whole_stamp_blocks_and_never_to_a_thumbnail_smaller_than_the_floor() {
+        assert_eq!(scaled_width(None), None);
+        assert_eq!(scaled_width(Some(640)), Some(640));
+        assert_eq!(scaled_width(Some(627)), Some(640));
+        assert_eq!(scaled_width(Some(270)), Some(288));
+        assert_eq!(scaled_width(Some(40)), Some(MIN_SCALED_WIDTH_PX));
+        for shown in 1..3000 {
+            let w = scaled_width(Some(shown)).unwrap_or(0);
+            assert_eq!(w % 32, 0, "{shown}");
+            assert!(
+                w >= shown && w < shown.max(MIN_SCALED_WIDTH_PX) + 32,
+                "{shown} → {w}"
+            );
+        }
     }
 
     #[test]

@@ -235,6 +235,57 @@ fn test_camera_is_encoded_sent_and_decoded_with_its_stamp() {
 }
 
 #[test]
+fn pictures_come_as_wide_as_the_screen_draws_them_with_their_stamp_still_readable() {
+    gst_ready();
+    let (tx, rx) = unbounded_channel();
+    let _capture = Capture::start(&test_settings(Layer::P720, 13), tx).expect("capture");
+    let slot = FrameSlot::new();
+    let receiver = VideoReceiver::new(slot.clone()).expect("receiver");
+    let mut wire = Wire::new(rx);
+    let mut deliver = |kind, packet: &[u8]| {
+        if kind == EncodedKind::Video {
+            receiver.push_rtp(packet);
+        }
+    };
+    wire.pump(Duration::from_secs(6), &mut deliver, || {
+        slot.latest().is_some_and(|f| f.width == 1280)
+    });
+    assert_eq!(
+        slot.latest().map(|f| (f.width, f.height)),
+        Some((1280, 720)),
+        "nobody said how wide: the decoded size"
+    );
+
+    // The screen draws it in a small tile: the next pictures come at that width (rounded
+    // up to whole stamp blocks), aspect ratio kept.
+    slot.show_at_width(270);
+    wire.pump(Duration::from_secs(6), &mut deliver, || {
+        slot.latest()
+            .is_some_and(|f| f.width == 288 && f.stamp.is_some())
+    });
+    let frame = slot.latest().expect("a picture");
+    assert_eq!((frame.width, frame.height), (288, 162));
+    assert_eq!(frame.rgba().len(), 288 * 162 * 4);
+    assert_eq!(
+        frame.stamp.map(|s| s.tag),
+        Some(13),
+        "the stamp reads at 288 px"
+    );
+
+    // Drawn larger than it was sent: never scaled up.
+    slot.show_at_width(1900);
+    wire.pump(Duration::from_secs(6), &mut deliver, || {
+        slot.latest().is_some_and(|f| f.width == 1280)
+    });
+    assert_eq!(
+        slot.latest().map(|f| (f.width, f.height)),
+        Some((1280, 720))
+    );
+    assert_eq!(receiver.last_stamp().map(|s| s.tag), Some(13));
+    assert!(receiver.take_error().is_none());
+}
+
+#[test]
 fn layers_change_the_decoded_size_and_audio_only_stops_video() {
     gst_ready();
     let (tx, rx) = unbounded_channel();
