@@ -8,20 +8,6 @@ use contrib_common::*;
 
 use phonghop::vietqr::render::{self, QrUse};
 
-fn decode(png: &[u8]) -> Vec<String> {
-    let image = image::load_from_memory(png).expect("png").to_luma8();
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
-        image.width() as usize,
-        image.height() as usize,
-        |x, y| image.get_pixel(x as u32, y as u32).0[0],
-    );
-    prepared
-        .detect_grids()
-        .iter()
-        .filter_map(|g| g.decode().ok().map(|(_, content)| content))
-        .collect()
-}
-
 #[test]
 fn the_poster_is_an_a4_pdf_whose_qr_pays_the_campaign() {
     let dir = tempdir();
@@ -52,7 +38,7 @@ fn the_poster_is_an_a4_pdf_whose_qr_pays_the_campaign() {
 
     // The same code drawn to PNG decodes.
     let png = render::png_bytes(&payload, QrUse::Poster, 600).expect("png");
-    assert_eq!(decode(&png), vec![payload.clone()]);
+    assert_eq!(crate::common::decode_qr_codes(&png), vec![payload.clone()]);
 
     // The page is A4 and its text is Vietnamese, extractable.
     let info = std::process::Command::new("pdfinfo")
@@ -94,7 +80,7 @@ fn the_poster_is_an_a4_pdf_whose_qr_pays_the_campaign() {
         .expect("pdftoppm");
     assert!(status.success());
     let page = std::fs::read(raster.with_extension("png")).expect("rasterised page");
-    assert_eq!(decode(&page), vec![payload]);
+    assert_eq!(crate::common::decode_qr_codes(&page), vec![payload]);
 
     // An unknown campaign is a usage error.
     let (code, _, stderr) = phonghop_hub(

@@ -7,20 +7,6 @@ use crate::common::*;
 use crate::staff_common::{SignedIn, session_cookie};
 use phonghop::store::StaffRole;
 
-fn decode(png: &[u8]) -> Vec<String> {
-    let image = image::load_from_memory(png).expect("png").to_luma8();
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
-        image.width() as usize,
-        image.height() as usize,
-        |x, y| image.get_pixel(x as u32, y as u32).0[0],
-    );
-    prepared
-        .detect_grids()
-        .iter()
-        .filter_map(|g| g.decode().ok().map(|(_, content)| content))
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_poster_qr_opens_the_communes_phone_page_for_its_own_staff_only() {
     let dir = tempdir();
@@ -94,7 +80,10 @@ async fn the_poster_qr_opens_the_communes_phone_page_for_its_own_staff_only() {
     assert!(status.success());
     let page = std::fs::read(raster.with_extension("png")).expect("rasterised page");
     let expected = format!("{}g/lao-chai", hub.url);
-    assert_eq!(decode(&page), vec![expected.clone()]);
+    assert_eq!(
+        crate::common::decode_qr_codes(&page),
+        vec![expected.clone()]
+    );
     // And that address is the form.
     let form = http().get(&expected).send().await.expect("page");
     assert_eq!(form.status().as_u16(), 200);

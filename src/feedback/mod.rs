@@ -170,8 +170,28 @@ pub fn default_rating_question() -> String {
     "Bạn có hài lòng với dịch vụ hôm nay không?".to_owned()
 }
 
+/// Whether a resident's contact number is plausible: 6 to 15 digits (E.164's limit), an
+/// optional leading `+`, spaces, dots or dashes between; anything else is refused at the hub
+/// with a message, whichever way the item came.
+pub fn is_phone_number(phone: &str) -> bool {
+    let digits = phone.bytes().filter(u8::is_ascii_digit).count();
+    let rest = phone.strip_prefix('+').unwrap_or(phone);
+    (6..=15).contains(&digits)
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b' ' | b'.' | b'-'))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn phone_numbers_are_digits_with_separators() {
+        assert!(super::is_phone_number("0912 345 678"));
+        assert!(super::is_phone_number("+84-912-345-678"));
+        assert!(!super::is_phone_number("call me"));
+        assert!(!super::is_phone_number("12"));
+    }
+
     use super::*;
 
     #[test]

@@ -109,15 +109,6 @@ fn at_most(id: Uuid, field: &'static str, text: &str, max: usize) -> Result<(), 
     Ok(())
 }
 
-fn is_phone(phone: &str) -> bool {
-    let digits = phone.bytes().filter(u8::is_ascii_digit).count();
-    let rest = phone.strip_prefix('+').unwrap_or(phone);
-    (6..=15).contains(&digits)
-        && rest
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b' ' | b'.' | b'-'))
-}
-
 /// Checks one uploaded item before anything is stored: a faulty box must not write
 /// nonsense into the province's records, and a refused item is refused alone.
 fn check_item(item: &UploadItem, ticket_prefix: Option<&str>) -> Result<(), UploadRefusal> {
@@ -152,7 +143,7 @@ fn check_item(item: &UploadItem, ticket_prefix: Option<&str>) -> Result<(), Uplo
             }
             if let Some(phone) = &f.phone {
                 at_most(id, "phone", phone, PHONE_MAX_CHARS)?;
-                if !phone.trim().is_empty() && !is_phone(phone.trim()) {
+                if !phone.trim().is_empty() && !crate::feedback::is_phone_number(phone.trim()) {
                     return Err(UploadRefusal::Phone {
                         id,
                         phone: phone.clone(),

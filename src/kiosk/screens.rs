@@ -170,20 +170,8 @@ fn top_bar_ui(ui: &mut Ui, shell: &Shell) -> Option<Command> {
             ui.label(body(clock_text(shell.now_ms)));
         }
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-            for (code, name) in [
-                (Language::Hmong, "Hmoob"),
-                (Language::English, "English"),
-                (Language::Vietnamese, "Tiếng Việt"),
-            ] {
-                if ui
-                    .add(
-                        egui::Button::selectable(lang == code, RichText::new(name).size(BODY_PT))
-                            .min_size(vec2(MIN_TARGET, MIN_TARGET)),
-                    )
-                    .clicked()
-                {
-                    command = Some(Command::SetLanguage(code));
-                }
+            if let Some(code) = super::widgets::language_buttons(ui, lang) {
+                command = Some(Command::SetLanguage(code));
             }
             let speak = big_button_enabled(
                 ui,

@@ -8,7 +8,7 @@ use egui::{Align, Color32, Layout, RichText, Sense, Ui, vec2};
 use super::i18n::{Arg, tr, tr_args};
 use super::keyboard::{self, KeyboardEvent};
 use super::setup_model::{SetupCommand, SetupField, SetupForm, SetupPhase, SetupRefusal};
-use super::style::{BODY_PT, MIN_TARGET, MIN_TEXT_PT, big_button, body, heading};
+use super::style::{MIN_TEXT_PT, big_button, body, heading};
 use super::widgets::{KEYBOARD_PANEL_PAD, keyboard_labels, keyboard_panel, next_button};
 use crate::config::Language;
 
@@ -80,20 +80,8 @@ fn top_bar_ui(ui: &mut Ui, lang: Language) -> Option<SetupCommand> {
     ui.horizontal_centered(|ui| {
         ui.label(heading(tr(lang, "setup-title")));
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-            for (code, name) in [
-                (Language::Hmong, "Hmoob"),
-                (Language::English, "English"),
-                (Language::Vietnamese, "Tiếng Việt"),
-            ] {
-                if ui
-                    .add(
-                        egui::Button::selectable(lang == code, RichText::new(name).size(BODY_PT))
-                            .min_size(vec2(MIN_TARGET, MIN_TARGET)),
-                    )
-                    .clicked()
-                {
-                    command = Some(SetupCommand::SetLanguage(code));
-                }
+            if let Some(code) = super::widgets::language_buttons(ui, lang) {
+                command = Some(SetupCommand::SetLanguage(code));
             }
         });
     });

@@ -74,6 +74,28 @@ pub fn keyboard_labels(lang: Language) -> keyboard::KeyboardLabels {
 }
 
 /// The green button that moves a flow on.
+/// The language switch, right to left (so Vietnamese ends up leftmost), the current one
+/// selected; the language tapped, if any. Each name is written in its own language.
+pub fn language_buttons(ui: &mut Ui, lang: Language) -> Option<Language> {
+    let mut chosen = None;
+    for (code, name) in [
+        (Language::Hmong, "Hmoob"),
+        (Language::English, "English"),
+        (Language::Vietnamese, "Tiếng Việt"),
+    ] {
+        if ui
+            .add(
+                egui::Button::selectable(lang == code, RichText::new(name).size(BODY_PT))
+                    .min_size(vec2(MIN_TARGET, MIN_TARGET)),
+            )
+            .clicked()
+        {
+            chosen = Some(code);
+        }
+    }
+    chosen
+}
+
 pub fn next_button(ui: &mut Ui, enabled: bool, text: String) -> bool {
     ui.add_enabled(
         enabled,

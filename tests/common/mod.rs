@@ -235,6 +235,21 @@ pub fn two_worker_runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
+/// Every QR code found in a PNG (a poster, a screenshot), decoded as a phone camera would.
+pub fn decode_qr_codes(png: &[u8]) -> Vec<String> {
+    let image = image::load_from_memory(png).expect("png").to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
+        image.width() as usize,
+        image.height() as usize,
+        |x, y| image.get_pixel(x as u32, y as u32).0[0],
+    );
+    prepared
+        .detect_grids()
+        .iter()
+        .filter_map(|g| g.decode().ok().map(|(_, content)| content))
+        .collect()
+}
+
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::Builder::new()
         .prefix("phonghop-test-")

@@ -459,15 +459,6 @@ fn wants_json(headers: &HeaderMap) -> bool {
         .is_some_and(|a| a.contains("application/json"))
 }
 
-fn is_phone(phone: &str) -> bool {
-    let digits = phone.bytes().filter(u8::is_ascii_digit).count();
-    let rest = phone.strip_prefix('+').unwrap_or(phone);
-    (6..=15).contains(&digits)
-        && rest
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b' ' | b'.' | b'-'))
-}
-
 /// A submission that passed its checks, ready to store.
 #[derive(Debug)]
 struct Checked {
@@ -502,7 +493,9 @@ async fn check(hub: &Arc<Hub>, form: Form, lang: Lang) -> Result<Checked, PhoneR
     if name.chars().count() > NAME_MAX_CHARS {
         return Err(PhoneRefusal::NameTooLong);
     }
-    if !phone.is_empty() && (phone.len() > PHONE_MAX_CHARS || !is_phone(&phone)) {
+    if !phone.is_empty()
+        && (phone.len() > PHONE_MAX_CHARS || !crate::feedback::is_phone_number(&phone))
+    {
         return Err(PhoneRefusal::Phone);
     }
     if text.is_empty() && form.voice.is_none() {
@@ -764,17 +757,4 @@ pub(crate) async fn staff_photo(
     let mime = HeaderValue::from_str(&photo.mime)
         .unwrap_or_else(|_| HeaderValue::from_static("image/jpeg"));
     Ok(([(header::CONTENT_TYPE, mime)], photo.bytes).into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn phone_numbers_are_digits_with_separators() {
-        assert!(is_phone("0912 345 678"));
-        assert!(is_phone("+84-912-345-678"));
-        assert!(!is_phone("call me"));
-        assert!(!is_phone("12"));
-    }
 }
