@@ -14,7 +14,7 @@ use phonghop::kiosk::{SetupKiosk, SetupWindow};
 
 use crate::common::{self, tempdir};
 use crate::kiosk_common::{assert_targets_large_enough, smallest_text_pt};
-use crate::room_setup_checks_the_hub_and_enrolls::{hub_set_up, phonghop, printed_setup_line};
+use crate::room_setup_checks_the_hub_and_enrolls::{add_lao_chai_room, hub_set_up};
 
 fn setup_harness(kiosk: SetupKiosk) -> Harness<'static, SetupKiosk> {
     Harness::builder()
@@ -77,21 +77,7 @@ fn a_technician_sets_up_a_box_on_the_touchscreen_alone() {
     let hub_config_path = hub_set_up(dir.path(), &public_url);
     let hub_config = phonghop::config::load_hub(&hub_config_path).expect("hub config");
     let hub = rt.block_on(common::start_hub_on(listener, hub_config));
-    let (code, printed, err) = phonghop(
-        &[
-            "hub",
-            "add-room",
-            "--config",
-            hub_config_path.to_str().expect("utf-8"),
-            "--unit",
-            "lao-chai",
-            "--name",
-            "Lao Chải",
-        ],
-        "",
-    );
-    assert_eq!(code, Some(0), "{err}");
-    let line = printed_setup_line(&printed);
+    let line = add_lao_chai_room(&hub_config_path);
     let fingerprint = flag(&line, "--fingerprint").to_owned();
     // One hex digit off, as a slip of the finger would make it.
     let last = fingerprint.chars().last().expect("a fingerprint");

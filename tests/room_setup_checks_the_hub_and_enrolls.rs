@@ -14,7 +14,7 @@ use std::time::Duration;
 use common::*;
 
 /// Runs `phonghop <args>` with `stdin` typed in; returns (exit code, stdout, stderr).
-pub(crate) fn phonghop(args: &[&str], stdin: &str) -> (Option<i32>, String, String) {
+fn phonghop(args: &[&str], stdin: &str) -> (Option<i32>, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_phonghop"))
         .args(args)
         .stdin(Stdio::piped())
@@ -68,8 +68,28 @@ pub(crate) fn hub_set_up(dir: &Path, public_url: &str) -> std::path::PathBuf {
     config_path
 }
 
+/// `hub add-room` for Lao Chải, as staff run it: the `--flag value` pairs of the setup
+/// line it printed.
+pub(crate) fn add_lao_chai_room(hub_config_path: &Path) -> Vec<String> {
+    let (code, printed, err) = phonghop(
+        &[
+            "hub",
+            "add-room",
+            "--config",
+            hub_config_path.to_str().expect("utf-8"),
+            "--unit",
+            "lao-chai",
+            "--name",
+            "Lao Chải",
+        ],
+        "",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    printed_setup_line(&printed)
+}
+
 /// The `--flag value` pairs of the setup line `hub add-room` printed.
-pub(crate) fn printed_setup_line(add_room_output: &str) -> Vec<String> {
+fn printed_setup_line(add_room_output: &str) -> Vec<String> {
     let line = add_room_output
         .lines()
         .find(|l| l.contains("phonghop room setup"))
@@ -92,21 +112,7 @@ async fn a_box_set_up_with_the_printed_line_comes_online() {
     let hub_config = phonghop::config::load_hub(&hub_config_path).expect("hub config");
     let hub = start_hub_on(listener, hub_config).await;
 
-    let (code, printed, err) = phonghop(
-        &[
-            "hub",
-            "add-room",
-            "--config",
-            hub_config_path.to_str().expect("test setup"),
-            "--unit",
-            "lao-chai",
-            "--name",
-            "Lao Chải",
-        ],
-        "",
-    );
-    assert_eq!(code, Some(0), "{err}");
-    let setup_args = printed_setup_line(&printed);
+    let setup_args = add_lao_chai_room(&hub_config_path);
     assert!(
         setup_args.iter().any(|a| a == "--fingerprint"),
         "a self-signed hub prints its fingerprint: {setup_args:?}"
