@@ -10,6 +10,7 @@
 pub mod campaign;
 pub mod ledger;
 pub mod matching;
+pub mod pdf_page;
 pub mod poster;
 pub mod public;
 pub mod reference;

@@ -6,20 +6,16 @@
 //! the bundled Noto Sans, embedded (subset), because a printer's built-in fonts cannot draw
 //! Vietnamese.
 
-use printpdf::{
-    Color, LinePoint, Mm, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
-    PdfSaveOptions, Point, Polygon, PolygonRing, Pt, Rgb, TextItem, WindingOrder,
-};
-
 use super::Campaign;
+use super::pdf_page::{A4_HEIGHT_MM, A4_WIDTH_MM, A4Page, PdfPageError};
 use crate::vietqr::render::{self, QrUse};
 use crate::vietqr::{self, VietQr};
 
 /// Noto Sans (OFL), the kiosk's font: draws every Vietnamese letter.
 pub(crate) const NOTO_SANS: &[u8] = include_bytes!("../../kiosk/fonts/NotoSans-Regular.ttf");
 
-pub(crate) const PAGE_WIDTH_MM: f32 = 210.0;
-pub(crate) const PAGE_HEIGHT_MM: f32 = 297.0;
+pub(crate) const PAGE_WIDTH_MM: f32 = A4_WIDTH_MM;
+pub(crate) const PAGE_HEIGHT_MM: f32 = A4_HEIGHT_MM;
 pub(crate) const MARGIN_MM: f32 = 18.0;
 /// Side of the printed code, quiet zone included: scannable from about a metre away.
 pub(crate) const QR_SIDE_MM: f32 = 120.0;
@@ -41,8 +37,8 @@ pub enum PosterError {
     },
     #[error("cannot draw the QR code: {0}")]
     Render(#[from] render::RenderError),
-    #[error("the bundled font kiosk/fonts/NotoSans-Regular.ttf cannot be read")]
-    Font,
+    #[error("kiosk/fonts/NotoSans-Regular.ttf: {0}")]
+    Pdf(#[from] PdfPageError),
 }
 
 /// The purpose (62.08) of the poster's QR: the poster code first (some banks show only 19
@@ -68,25 +64,17 @@ pub fn poster_payload(campaign: &Campaign) -> Result<String, PosterError> {
     Ok(qr.to_payload())
 }
 
-/// Text set in one font at one size, measured with the font's own advance widths.
-pub(crate) struct Typesetter {
-    pub(crate) font: ParsedFont,
-    pub(crate) handle: PdfFontHandle,
+/// Text wrapped to the page's margins, measured with the font's own advance widths.
+pub(crate) struct Typesetter<'f> {
+    pub(crate) page: A4Page<'f>,
 }
 
-impl Typesetter {
-    fn width_mm(&self, text: &str, size_pt: f32) -> f32 {
-        let units: u32 = text
-            .chars()
-            .map(|c| {
-                self.font
-                    .lookup_glyph_index(c as u32)
-                    .and_then(|g| self.font.get_glyph_width(g))
-                    .map_or(u32::from(self.font.units_per_em) / 2, u32::from)
-            })
-            .sum();
-        let em = f32::from(self.font.units_per_em.max(1));
-        units as f32 / em * size_pt * 25.4 / 72.0
+impl Typesetter<'_> {
+    /// A blank A4 page in Noto Sans.
+    pub(crate) fn new() -> Result<Self, PosterError> {
+        Ok(Self {
+            page: A4Page::new(NOTO_SANS)?,
+        })
     }
 
     /// Splits `text` into lines no wider than `width_mm`.
@@ -99,7 +87,7 @@ impl Typesetter {
             } else {
                 format!("{line} {word}")
             };
-            if !line.is_empty() && self.width_mm(&candidate, size_pt) > width_mm {
+            if !line.is_empty() && self.page.text_width_mm(&candidate, size_pt) > width_mm {
                 lines.push(std::mem::replace(&mut line, word.to_owned()));
             } else {
                 line = candidate;
@@ -111,102 +99,64 @@ impl Typesetter {
         lines
     }
 
-    /// Ops writing one line with its left edge at `x_mm` and baseline at `y_mm`.
-    fn line(&self, ops: &mut Vec<Op>, text: &str, size_pt: f32, x_mm: f32, y_mm: f32) {
-        ops.extend([
-            Op::StartTextSection,
-            Op::SetFont {
-                font: self.handle.clone(),
-                size: Pt(size_pt),
-            },
-            Op::SetTextCursor {
-                pos: Point::new(Mm(x_mm), Mm(y_mm)),
-            },
-            Op::ShowText {
-                items: vec![TextItem::Text(text.to_owned())],
-            },
-            Op::EndTextSection,
-        ]);
-    }
-
     /// Writes `text` wrapped and centred from baseline `y_mm` down; returns the next baseline.
-    pub(crate) fn centred(&self, ops: &mut Vec<Op>, text: &str, size_pt: f32, y_mm: f32) -> f32 {
+    pub(crate) fn centred(&mut self, text: &str, size_pt: f32, y_mm: f32) -> f32 {
         let width = PAGE_WIDTH_MM - 2.0 * MARGIN_MM;
         let leading = size_pt * 1.3 * 25.4 / 72.0;
         let mut y = y_mm;
         for line in self.wrap(text, size_pt, width) {
-            let x = (PAGE_WIDTH_MM - self.width_mm(&line, size_pt)) / 2.0;
-            self.line(ops, &line, size_pt, x.max(MARGIN_MM), y);
+            let x = (PAGE_WIDTH_MM - self.page.text_width_mm(&line, size_pt)) / 2.0;
+            self.page.text(&line, size_pt, x.max(MARGIN_MM), y);
             y -= leading;
         }
         y
     }
 
     /// Writes `text` wrapped from the left margin; returns the next baseline.
-    pub(crate) fn left(&self, ops: &mut Vec<Op>, text: &str, size_pt: f32, y_mm: f32) -> f32 {
+    pub(crate) fn left(&mut self, text: &str, size_pt: f32, y_mm: f32) -> f32 {
         let width = PAGE_WIDTH_MM - 2.0 * MARGIN_MM;
         let leading = size_pt * 1.3 * 25.4 / 72.0;
         let mut y = y_mm;
         for line in self.wrap(text, size_pt, width) {
-            self.line(ops, &line, size_pt, MARGIN_MM, y);
+            self.page.text(&line, size_pt, MARGIN_MM, y);
             y -= leading;
         }
         y
     }
-}
 
-pub(crate) fn black() -> Color {
-    Color::Rgb(Rgb {
-        r: 0.0,
-        g: 0.0,
-        b: 0.0,
-        icc_profile: None,
-    })
-}
-
-fn rect_ring(x0: f32, y0: f32, x1: f32, y1: f32) -> PolygonRing {
-    let p = |x: f32, y: f32| LinePoint {
-        p: Point::new(Mm(x), Mm(y)),
-        bezier: false,
-    };
-    PolygonRing {
-        points: vec![p(x0, y0), p(x1, y0), p(x1, y1), p(x0, y1)],
-    }
-}
-
-/// The QR's dark modules as one filled polygon, each horizontal run of dark modules a ring.
-pub(crate) fn qr_ops(payload: &str, left_mm: f32, top_mm: f32) -> Result<Vec<Op>, PosterError> {
-    let matrix = render::module_matrix(payload, QrUse::Poster)?;
-    let n = matrix.width_modules;
-    let module_mm = QR_SIDE_MM / n as f32;
-    let mut rings = Vec::new();
-    for y in 0..n {
-        let mut x = 0;
-        while x < n {
-            if !matrix.is_dark(x, y) {
-                x += 1;
-                continue;
+    /// Draws the QR of `payload`, `QR_SIDE_MM` wide, its top-left corner at
+    /// (`left_mm`, `top_mm`): each horizontal run of dark modules one black rectangle.
+    pub(crate) fn qr(
+        &mut self,
+        payload: &str,
+        left_mm: f32,
+        top_mm: f32,
+    ) -> Result<(), PosterError> {
+        let matrix = render::module_matrix(payload, QrUse::Poster)?;
+        let n = matrix.width_modules;
+        let module_mm = QR_SIDE_MM / n as f32;
+        for y in 0..n {
+            let mut x = 0;
+            while x < n {
+                if !matrix.is_dark(x, y) {
+                    x += 1;
+                    continue;
+                }
+                let start = x;
+                while x < n && matrix.is_dark(x, y) {
+                    x += 1;
+                }
+                let top = top_mm - y as f32 * module_mm;
+                self.page.black_rect(
+                    left_mm + start as f32 * module_mm,
+                    top - module_mm,
+                    (x - start) as f32 * module_mm,
+                    module_mm,
+                );
             }
-            let start = x;
-            while x < n && matrix.is_dark(x, y) {
-                x += 1;
-            }
-            let x0 = left_mm + start as f32 * module_mm;
-            let x1 = left_mm + x as f32 * module_mm;
-            let y1 = top_mm - y as f32 * module_mm;
-            rings.push(rect_ring(x0, y1 - module_mm, x1, y1));
         }
+        Ok(())
     }
-    Ok(vec![
-        Op::SetFillColor { col: black() },
-        Op::DrawPolygon {
-            polygon: Polygon {
-                rings,
-                mode: PaintMode::Fill,
-                winding_order: WindingOrder::NonZero,
-            },
-        },
-    ])
 }
 
 /// The poster as PDF bytes. `page_url` is the public transparency page, printed so donors
@@ -218,23 +168,13 @@ pub fn poster_pdf(campaign: &Campaign, page_url: &str) -> Result<Vec<u8>, Poster
         || campaign.bank_bin.clone(),
         |b| format!("{} ({})", b.short_name, b.name),
     );
-    let font = ParsedFont::from_bytes(NOTO_SANS, 0, &mut Vec::new()).ok_or(PosterError::Font)?;
-    let mut doc = PdfDocument::new(&campaign.title);
-    let handle = PdfFontHandle::External(doc.add_font(&font));
-    let ts = Typesetter { font, handle };
-
-    let mut ops = vec![Op::SetFillColor { col: black() }];
+    let mut ts = Typesetter::new()?;
     let mut y = PAGE_HEIGHT_MM - MARGIN_MM - 8.0;
-    y = ts.centred(
-        &mut ops,
-        "ỦNG HỘ BẰNG CHUYỂN KHOẢN — QUÉT MÃ VIETQR",
-        13.0,
-        y,
-    );
-    y = ts.centred(&mut ops, &campaign.title, 24.0, y - 3.0);
+    y = ts.centred("ỦNG HỘ BẰNG CHUYỂN KHOẢN — QUÉT MÃ VIETQR", 13.0, y);
+    y = ts.centred(&campaign.title, 24.0, y - 3.0);
     let qr_top = y - 2.0;
     let qr_left = (PAGE_WIDTH_MM - QR_SIDE_MM) / 2.0;
-    ops.extend(qr_ops(&payload, qr_left, qr_top)?);
+    ts.qr(&payload, qr_left, qr_top)?;
     y = qr_top - QR_SIDE_MM - 6.0;
     for line in [
         format!("Ngân hàng: {bank_name}"),
@@ -245,10 +185,10 @@ pub fn poster_pdf(campaign: &Campaign, page_url: &str) -> Result<Vec<u8>, Poster
             vietqr::purpose_ascii(&poster_purpose(campaign))
         ),
     ] {
-        y = ts.left(&mut ops, &line, 12.0, y);
+        y = ts.left(&line, 12.0, y);
     }
     y -= 3.0;
-    y = ts.left(&mut ops, "Cách ủng hộ:", 12.0, y);
+    y = ts.left("Cách ủng hộ:", 12.0, y);
     for step in [
         "1. Mở ứng dụng ngân hàng trên điện thoại, chọn “Quét mã QR” và quét mã trên.".to_owned(),
         "2. Nhập số tiền bạn muốn ủng hộ, bất kỳ số tiền nào.".to_owned(),
@@ -258,11 +198,8 @@ pub fn poster_pdf(campaign: &Campaign, page_url: &str) -> Result<Vec<u8>, Poster
         ),
         format!("4. Xem sao kê công khai, theo mã giao dịch ngân hàng: {page_url}"),
     ] {
-        y = ts.left(&mut ops, &step, 11.0, y);
+        y = ts.left(&step, 11.0, y);
     }
 
-    let page = PdfPage::new(Mm(PAGE_WIDTH_MM), Mm(PAGE_HEIGHT_MM), ops);
-    Ok(doc
-        .with_pages(vec![page])
-        .save(&PdfSaveOptions::default(), &mut Vec::new()))
+    Ok(ts.page.to_pdf(&campaign.title)?)
 }

@@ -7,31 +7,25 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use printpdf::{Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions};
 
 use super::super::Hub;
 use super::super::auth::StaffPage;
 use super::super::web::{Lang, PageError, t, t_args};
 use crate::contrib::poster::{
-    MARGIN_MM, NOTO_SANS, PAGE_HEIGHT_MM, PAGE_WIDTH_MM, PosterError, QR_SIDE_MM, Typesetter,
-    black, qr_ops,
+    MARGIN_MM, PAGE_HEIGHT_MM, PAGE_WIDTH_MM, PosterError, QR_SIDE_MM, Typesetter,
 };
 
 /// The poster of the page at `url` for the unit called `unit_name`, texts in `lang`.
 pub fn poster_pdf(unit_name: &str, url: &str, lang: Lang) -> Result<Vec<u8>, PosterError> {
-    let font = ParsedFont::from_bytes(NOTO_SANS, 0, &mut Vec::new()).ok_or(PosterError::Font)?;
-    let mut doc = PdfDocument::new(unit_name);
-    let handle = PdfFontHandle::External(doc.add_font(&font));
-    let ts = Typesetter { font, handle };
-    let mut ops = vec![Op::SetFillColor { col: black() }];
+    let mut ts = Typesetter::new()?;
     let mut y = PAGE_HEIGHT_MM - MARGIN_MM - 8.0;
-    y = ts.centred(&mut ops, &t(lang, "phone-poster-head"), 14.0, y);
-    y = ts.centred(&mut ops, unit_name, 24.0, y - 3.0);
+    y = ts.centred(&t(lang, "phone-poster-head"), 14.0, y);
+    y = ts.centred(unit_name, 24.0, y - 3.0);
     let qr_top = y - 2.0;
     let qr_left = (PAGE_WIDTH_MM - QR_SIDE_MM) / 2.0;
-    ops.extend(qr_ops(url, qr_left, qr_top)?);
+    ts.qr(url, qr_left, qr_top)?;
     y = qr_top - QR_SIDE_MM - 6.0;
-    y = ts.centred(&mut ops, url, 13.0, y);
+    y = ts.centred(url, 13.0, y);
     y -= 3.0;
     for (key, size) in [
         ("phone-poster-step1", 12.0),
@@ -39,12 +33,9 @@ pub fn poster_pdf(unit_name: &str, url: &str, lang: Lang) -> Result<Vec<u8>, Pos
         ("phone-poster-step3", 12.0),
         ("phone-poster-privacy", 11.0),
     ] {
-        y = ts.left(&mut ops, &t(lang, key), size, y);
+        y = ts.left(&t(lang, key), size, y);
     }
-    let page = PdfPage::new(Mm(PAGE_WIDTH_MM), Mm(PAGE_HEIGHT_MM), ops);
-    Ok(doc
-        .with_pages(vec![page])
-        .save(&PdfSaveOptions::default(), &mut Vec::new()))
+    Ok(ts.page.to_pdf(unit_name)?)
 }
 
 /// `GET /staff/units/{unit}/poster.pdf`: for the unit's own staff and province admins.
