@@ -4,7 +4,10 @@
 //! with `iceTransportPolicy: "relay"`, so its media can only go through coturn with the
 //! credential the hub gave it: it decodes the room's video, the room decodes its video, the
 //! selected candidate pair is a relay one, and coturn logs the allocation of the browser's
-//! `<expiry>:web-…` username. With a hub whose secret differs from coturn's, coturn refuses
+//! `<expiry>:web-…` username (and of the room's `<expiry>:<room id>`: webrtc-rs gathers a
+//! relay candidate with the credential its invite carried). coturn's own client,
+//! `turnutils_uclient`, relays with a credential the hub makes and is refused with one
+//! tampered or expired. With a hub whose secret differs from coturn's, coturn refuses
 //! the allocation (401) and no picture gets through either way.
 
 use crate::common;
@@ -282,6 +285,14 @@ async fn relay_only_chromium_and_a_room_see_each_other_through_coturn() {
             .any(|l| l.contains(&users[0]) && l.contains("ALLOCATE processed, success")),
         "coturn did not allocate a relay for {}; its log:\n{log}",
         users[0]
+    );
+    // The room (webrtc-rs, all candidates allowed) gathers a relay candidate too, with the
+    // credential its invite carried: `<expiry>:<room id>`.
+    assert!(
+        log.lines()
+            .any(|l| l.contains(&format!(":{room_id}>"))
+                && l.contains("ALLOCATE processed, success")),
+        "coturn allocated no relay for the room {room_id}'s own credential; its log:\n{log}"
     );
     eprintln!(
         "relayed browser: {result}; room decoded 30 of its frames after {room_took:?}; coturn user {}",
