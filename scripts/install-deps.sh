@@ -8,7 +8,8 @@ BUILD="build-essential pkg-config ca-certificates curl iproute2 iptables"
 # Tests: systemd-analyze (unit checks), zbarimg (QR codes decode), Node.js + npm (an
 # independent VietQR implementation cross-checks ours), a virtual display with Mesa's
 # software OpenGL for the kiosk window (glow renderer).
-TEST="systemd pulseaudio pulseaudio-utils zbar-tools nodejs npm xvfb xauth libgl1-mesa-dri libegl1"
+# coturn: the TURN test starts Debian's turnserver itself, with config/coturn.conf on loopback.
+TEST="systemd pulseaudio pulseaudio-utils zbar-tools nodejs npm xvfb xauth libgl1-mesa-dri libegl1 coturn"
 # Contributions: Debian's Chromium (the public campaign page seen in a real browser, driven by
 # playwright-core) and poppler-utils (pdftotext/pdftoppm read back the printed poster).
 CONTRIB="chromium poppler-utils"
@@ -36,6 +37,17 @@ if [ -n "$missing" ]; then
   apt-get update -qq
   # shellcheck disable=SC2086
   apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  # coturn's package enables its own server (and starts it where systemd runs); the tests
+  # start turnserver themselves on other ports, so nothing of the package's is left on.
+  case " $missing " in
+    *" coturn "*)
+      if [ -d /run/systemd/system ]; then
+        systemctl disable --now coturn >/dev/null 2>&1 || true
+      else
+        systemctl disable coturn >/dev/null 2>&1 || true
+      fi
+      ;;
+  esac
 fi
 
 command -v cargo >/dev/null 2>&1 || { echo "install-deps: cargo not found; install Rust 1.95 (rustup)" >&2; exit 1; }

@@ -8,7 +8,7 @@
 //      time to decode them before the browser leaves)
 //     Polls every 250 ms. As soon as some received video has framesDecoded >= N and the page has encoded
 //     at least one frame of its own camera, prints ONE JSON line and exits 0:
-//       {"ok":true,"framesDecoded":..,"frameWidth":..,"frameHeight":..,"slot":..,"outboundFramesEncoded":..,
+//       {"ok":true,"framesDecoded":..,"frameWidth":..,"frameHeight":..,"slot":..,"outboundFramesEncoded":..,"selectedPair":..,
 //        "ms_to_first_frame":..}
 //     (ms_to_first_frame: from the start of the page load to the first decoded remote frame.)
 //     After T seconds (default 30, counted from launch) prints
@@ -23,6 +23,9 @@
 //
 // Either mode takes --fake-audio FILE.wav: the fake microphone plays that file (looped) instead of Chromium's
 // short beeps, which are too short to count as speech.
+// Either mode takes --relay-only: every RTCPeerConnection the page makes gets iceTransportPolicy "relay", as a
+// browser whose network lets only the TURN server through would (the stats' selectedPair shows the candidate
+// types media flows on; the success line carries it too).
 //
 // Page console errors and page exceptions are forwarded to stderr as they happen. The browser is always
 // closed (also on SIGTERM/SIGINT) and its temporary profile removed.
@@ -37,10 +40,10 @@ import process from 'node:process';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, chromium as loadChromium } from './npm-packages.mjs';
 
 const USAGE =
-  'usage: node scripts/meet-browser.mjs URL (--until-frames N [--until-sent M] [--timeout-secs T] | --hold-secs S) [--fake-audio FILE.wav]';
+  'usage: node scripts/meet-browser.mjs URL (--until-frames N [--until-sent M] [--timeout-secs T] | --hold-secs S) [--fake-audio FILE.wav] [--relay-only]';
 
 function parseArgs(argv) {
-  const opts = { url: null, untilFrames: null, untilSent: 1, timeoutSecs: 30, holdSecs: null, fakeAudio: null };
+  const opts = { url: null, untilFrames: null, untilSent: 1, timeoutSecs: 30, holdSecs: null, fakeAudio: null, relayOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (name) => {
@@ -52,6 +55,7 @@ function parseArgs(argv) {
     else if (a === '--until-sent') opts.untilSent = num(a);
     else if (a === '--timeout-secs') opts.timeoutSecs = num(a);
     else if (a === '--hold-secs') opts.holdSecs = num(a);
+    else if (a === '--relay-only') opts.relayOnly = true;
     else if (a === '--fake-audio') {
       if (!argv[i + 1]) throw new Error(`${a} needs a WAV file`);
       opts.fakeAudio = path.resolve(argv[++i]);
@@ -165,6 +169,17 @@ try {
     viewport: { width: 1280, height: 800 },
     args: opts.fakeAudio ? [...ARGS, `--use-file-for-fake-audio-capture=${opts.fakeAudio}`] : ARGS,
   });
+  if (opts.relayOnly) {
+    await context.addInitScript(() => {
+      const Native = window.RTCPeerConnection;
+      const RelayOnly = function RTCPeerConnection(config, ...rest) {
+        return new Native({ ...(config || {}), iceTransportPolicy: 'relay' }, ...rest);
+      };
+      RelayOnly.prototype = Native.prototype;
+      Object.setPrototypeOf(RelayOnly, Native);
+      window.RTCPeerConnection = RelayOnly;
+    });
+  }
   browserPid = findBrowserPid();
   if (opts.holdSecs !== null) console.log(JSON.stringify({ pid: browserPid }));
 
@@ -231,6 +246,7 @@ try {
           slot: best.slot,
           outboundFramesEncoded: encoded,
           ms_to_first_frame: msToFirst,
+          selectedPair: last.selectedPair ?? null,
         };
         break;
       }

@@ -33,6 +33,7 @@ pub mod sync;
 pub mod systemd;
 pub mod text;
 pub mod transport;
+pub mod turn;
 pub mod typed_code;
 pub mod vietqr;
 pub mod wire;

@@ -140,6 +140,27 @@ const BROKEN: &[(&str, &str, &str, &str, &str)] = &[
         "end_grace_secs = -5",
         "[meetings] end_grace_secs: -5 is out of range, expected 0 to 7200",
     ),
+    (
+        "turn credential lifetime out of range",
+        HUB,
+        "# bind_ip = \"10.20.0.5\"",
+        "ice_servers = [\"turn:hub.example.vn:3478\"]\nturn_secret = \"0123456789abcdef0123\"\nturn_credential_ttl_secs = 30",
+        "[media] turn_credential_ttl_secs: 30 is out of range, expected 600 to 604800",
+    ),
+    (
+        "fixed and secret turn credentials at once",
+        HUB,
+        "# bind_ip = \"10.20.0.5\"",
+        "ice_servers = [\"turn:hub.example.vn:3478\"]\nturn_secret = \"0123456789abcdef0123\"\nturn_username = \"phonghop\"\nturn_credential = \"0123456789abcdef-fixed\"",
+        "[media] turn_secret: is set together with turn_username/turn_credential; use one",
+    ),
+    (
+        "turn secret without a turn server",
+        HUB,
+        "# bind_ip = \"10.20.0.5\"",
+        "ice_servers = [\"stun:hub.example.vn:3478\"]\nturn_secret = \"0123456789abcdef0123\"",
+        "[media] turn_secret: is set but ice_servers names no TURN server",
+    ),
     ("not toml", HUB, "[hub]", "[hub", "not valid TOML"),
 ];
 

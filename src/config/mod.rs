@@ -222,20 +222,66 @@ pub struct HubMediaConfig {
     /// "0.0.0.0" gathers on every interface; a box with several should name the one rooms reach.
     pub bind_ip: std::net::IpAddr,
     pub ice_servers: Vec<String>,
+    /// A fixed TURN username and password, the same for everyone (or [`Self::turn_secret`]).
     pub turn_username: Option<String>,
     pub turn_credential: Option<Secret>,
+    /// coturn's `static-auth-secret` (`use-auth-secret`): every participant gets its own
+    /// credential, good for [`Self::turn_credential_ttl_secs`] ([`crate::turn`]).
+    pub turn_secret: Option<Secret>,
+    pub turn_credential_ttl_secs: u64,
 }
 
 impl HubMediaConfig {
-    /// The servers as the wire carries them.
-    pub fn wire_ice_servers(&self) -> Vec<crate::wire::IceServer> {
+    /// A day: longer than any meeting, so a relayed participant's allocation is refreshed
+    /// with the credential it joined with until the meeting ends; a rejoin gets a new one.
+    pub const DEFAULT_TURN_CREDENTIAL_TTL_SECS: u64 = 86_400;
+    /// Shorter would cut a long meeting's relay; longer keeps a leaked credential useful.
+    pub const TURN_CREDENTIAL_TTL_RANGE: (i64, i64) = (600, 7 * 86_400);
+
+    /// The servers one participant (a room id, or a browser's participant id) is given at
+    /// `now_ms`: with [`Self::turn_secret`] a fresh credential of its own, else the fixed one.
+    pub fn ice_servers_for(&self, participant: &str, now_ms: i64) -> Vec<crate::wire::IceServer> {
         if self.ice_servers.is_empty() {
             return Vec::new();
         }
+        let (username, credential) = match &self.turn_secret {
+            Some(secret) => {
+                let expires = crate::turn::expiry_secs(now_ms, self.turn_credential_ttl_secs);
+                let c = crate::turn::rest_credential(secret.expose(), participant, expires);
+                (Some(c.username), Some(c.credential))
+            }
+            None => (
+                self.turn_username.clone(),
+                self.turn_credential.as_ref().map(|c| c.expose().to_owned()),
+            ),
+        };
         vec![crate::wire::IceServer {
             urls: self.ice_servers.clone(),
-            username: self.turn_username.clone(),
-            credential: self.turn_credential.as_ref().map(|c| c.expose().to_owned()),
+            username,
+            credential,
+        }]
+    }
+
+    /// The servers of the hub's own forwarder. It has an address every participant reaches,
+    /// so it needs no relay of its own: with [`Self::turn_secret`] it gets the STUN servers
+    /// only (a credential made now would expire while the hub runs).
+    pub fn forwarder_ice_servers(&self) -> Vec<crate::wire::IceServer> {
+        if self.turn_secret.is_none() {
+            return self.ice_servers_for("hub", 0);
+        }
+        let stun: Vec<String> = self
+            .ice_servers
+            .iter()
+            .filter(|u| u.starts_with("stun:") || u.starts_with("stuns:"))
+            .cloned()
+            .collect();
+        if stun.is_empty() {
+            return Vec::new();
+        }
+        vec![crate::wire::IceServer {
+            urls: stun,
+            username: None,
+            credential: None,
         }]
     }
 }
@@ -742,8 +788,19 @@ fn parse_hub_table(
             .unwrap_or_default(),
         turn_username: media_section.optional("turn_username", to::non_empty_string),
         turn_credential: media_section.optional("turn_credential", secret),
+        turn_secret: media_section.optional("turn_secret", secret),
+        turn_credential_ttl_secs: media_section
+            .optional(
+                "turn_credential_ttl_secs",
+                to::integer_in(
+                    HubMediaConfig::TURN_CREDENTIAL_TTL_RANGE.0,
+                    HubMediaConfig::TURN_CREDENTIAL_TTL_RANGE.1,
+                ),
+            )
+            .unwrap_or(HubMediaConfig::DEFAULT_TURN_CREDENTIAL_TTL_SECS),
     };
     media_section.finish();
+    check_turn(&media, &problems);
 
     let meetings_section = Section::new(
         "[meetings]".into(),
@@ -820,6 +877,35 @@ fn ip_networks(value: &Value) -> Result<Vec<IpNetwork>, BadValue> {
             })
         })
         .collect()
+}
+
+/// TURN credentials come either fixed or from coturn's secret, and a secret needs a TURN
+/// server to be given for.
+fn check_turn(media: &HubMediaConfig, problems: &Problems) {
+    if media.turn_secret.is_none() {
+        return;
+    }
+    if media.turn_username.is_some() || media.turn_credential.is_some() {
+        problems.push(
+            "[media]",
+            "turn_secret",
+            "is set together with turn_username/turn_credential; use one: turn_secret (the \
+             static-auth-secret of a coturn with use-auth-secret, a fresh credential per \
+             participant) or the fixed turn_username and turn_credential",
+        );
+    }
+    if !media
+        .ice_servers
+        .iter()
+        .any(|u| u.starts_with("turn:") || u.starts_with("turns:"))
+    {
+        problems.push(
+            "[media]",
+            "turn_secret",
+            "is set but ice_servers names no TURN server; add e.g. \
+             \"turn:hub.example.vn:3478\" (coturn, see config/coturn.conf)",
+        );
+    }
 }
 
 fn secret(value: &Value) -> Result<Secret, BadValue> {
@@ -1471,5 +1557,69 @@ parent = "lao-cai"
         );
         let err = hub_with_env(&[("PHONGHOP_HUB_HEADER_TIMEOUT_SECS", "0")]).expect_err("zero");
         assert!(err.to_string().contains("header_timeout_secs"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod turn_tests {
+    use super::*;
+
+    fn media(secret: Option<&str>) -> HubMediaConfig {
+        HubMediaConfig {
+            bind_ip: std::net::IpAddr::from([127, 0, 0, 1]),
+            ice_servers: vec![
+                "stun:hub.example.vn:3478".into(),
+                "turn:hub.example.vn:3478".into(),
+            ],
+            turn_username: None,
+            turn_credential: None,
+            turn_secret: secret.map(Secret::new),
+            turn_credential_ttl_secs: 3600,
+        }
+    }
+
+    #[test]
+    fn with_a_secret_each_participant_gets_its_own_credential_that_expires() {
+        let m = media(Some("north"));
+        let room = m.ice_servers_for("lao-chai", 1_700_000_000_500);
+        assert_eq!(room.len(), 1);
+        assert_eq!(room[0].urls, m.ice_servers);
+        assert_eq!(room[0].username.as_deref(), Some("1700003600:lao-chai"));
+        let expected = crate::turn::rest_credential("north", "lao-chai", 1_700_003_600);
+        assert_eq!(
+            room[0].credential.as_deref(),
+            Some(expected.credential.as_str())
+        );
+        let other = m.ice_servers_for("sa-pa", 1_700_000_000_500);
+        assert_ne!(other[0].credential, room[0].credential);
+        // The forwarder gets the STUN server only, without credentials.
+        let hub = m.forwarder_ice_servers();
+        assert_eq!(hub.len(), 1);
+        assert_eq!(hub[0].urls, vec!["stun:hub.example.vn:3478".to_owned()]);
+        assert_eq!(
+            (hub[0].username.as_ref(), hub[0].credential.as_ref()),
+            (None, None)
+        );
+    }
+
+    #[test]
+    fn without_a_secret_everyone_gets_the_fixed_account() {
+        let mut m = media(None);
+        m.turn_username = Some("phonghop".into());
+        m.turn_credential = Some(Secret::new("0123456789abcdef-fixed"));
+        for servers in [m.ice_servers_for("lao-chai", 1), m.forwarder_ice_servers()] {
+            assert_eq!(servers[0].username.as_deref(), Some("phonghop"));
+            assert_eq!(
+                servers[0].credential.as_deref(),
+                Some("0123456789abcdef-fixed")
+            );
+        }
+        assert!(media(None).ice_servers_for("x", 1)[0].username.is_none());
+    }
+
+    #[test]
+    fn the_secret_is_not_shown_by_debug() {
+        let shown = format!("{:?}", media(Some("a-secret-nobody-may-read")));
+        assert!(!shown.contains("a-secret-nobody-may-read"), "{shown}");
     }
 }

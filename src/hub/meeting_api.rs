@@ -245,6 +245,12 @@ async fn admitted(hub: &Hub, id: &str, token: Option<&str>) -> Option<(String, S
     (meeting_id == id && hub.meetings.is_running(id)).then_some((meeting_id, name))
 }
 
+/// One participant per link holder; a reload replaces the earlier page's session. The page
+/// gets its TURN credential under the same id.
+fn browser_participant_id(token: Option<&str>) -> String {
+    format!("web-{}", &token_hash(token.unwrap_or_default())[..10])
+}
+
 fn refused_page(message: &str) -> Response {
     (
         StatusCode::FORBIDDEN,
@@ -267,11 +273,12 @@ pub(super) async fn page(
              (This link is not valid or the meeting has ended; ask staff for a new one.)",
         );
     };
+    let participant_id = browser_participant_id(query.t.as_deref());
     let config = serde_json::json!({
         "meetingId": meeting_id,
         "token": query.t.unwrap_or_default(),
         "name": name,
-        "iceServers": hub.config.media.wire_ice_servers(),
+        "iceServers": hub.meetings.ice_servers_for(&participant_id),
         "slots": crate::wire::MEDIA_SLOTS,
         "lang": "vi",
     });
@@ -296,11 +303,7 @@ pub(super) async fn browser_ws(
         )
         .into_response();
     };
-    // One participant per link holder; a reload replaces the earlier page's session.
-    let participant_id = format!(
-        "web-{}",
-        &token_hash(token.as_deref().unwrap_or_default())[..10]
-    );
+    let participant_id = browser_participant_id(token.as_deref());
     upgrade
         .max_message_size(256 * 1024)
         .on_upgrade(move |socket| serve_browser(hub, socket, meeting_id, participant_id, name))

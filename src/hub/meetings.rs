@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use crate::config::HubMediaConfig;
 use crate::meeting::chair::{
     ChairOutput, ChairRefusal, ChairRequest, Roster, on_chair_request, on_speaking, outputs_for,
 };
@@ -79,7 +80,8 @@ struct Inner {
 pub struct Meetings {
     inner: Arc<Mutex<Inner>>,
     engine: Arc<dyn MediaEngine>,
-    ice_servers: Vec<IceServer>,
+    /// The STUN/TURN servers, and how each participant's TURN credential is made.
+    media: HubMediaConfig,
     store: Store,
     /// The chair's events, sent under the lock that produced them so they are stored in
     /// the order they happened.
@@ -107,7 +109,7 @@ pub struct MeetingView {
 
 impl Meetings {
     /// Needs a tokio runtime: it starts the task that stores the chair's events.
-    pub fn new(engine: Arc<dyn MediaEngine>, ice_servers: Vec<IceServer>, store: Store) -> Self {
+    pub fn new(engine: Arc<dyn MediaEngine>, media: HubMediaConfig, store: Store) -> Self {
         let (record, mut events) = tokio::sync::mpsc::unbounded_channel::<(String, Vec<Event>)>();
         let writer = store.clone();
         tokio::spawn(async move {
@@ -123,7 +125,7 @@ impl Meetings {
         Meetings {
             inner: Arc::default(),
             engine,
-            ice_servers,
+            media,
             store,
             record,
         }
@@ -137,13 +139,21 @@ impl Meetings {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn invite(&self, meeting: &MeetingState) -> HubMessage {
+    /// The invitation for `room`, with its own TURN credential (made now) when the hub has
+    /// coturn's secret.
+    fn invite(&self, meeting: &MeetingState, room: &str) -> HubMessage {
         HubMessage::MeetingInvite {
             meeting_id: meeting.id.clone(),
             host: meeting.host.clone(),
             rooms: meeting.invited.clone(),
-            ice_servers: self.ice_servers.clone(),
+            ice_servers: self.ice_servers_for(room),
         }
+    }
+
+    /// The STUN/TURN servers for one participant (a room id, a browser's participant id).
+    pub fn ice_servers_for(&self, participant: &str) -> Vec<IceServer> {
+        self.media
+            .ice_servers_for(participant, crate::clock::now_ms())
     }
 
     /// Brings running meetings in line with the database: new ones invite their connected
@@ -187,12 +197,11 @@ impl Meetings {
                     if inner.early.remove(&row.id).is_some()
                         && let Some(meeting) = inner.meetings.get(&row.id)
                     {
-                        let invite = self.invite(meeting);
                         for room in &row.rooms {
                             if let Some(outbox) = inner.outboxes.get(room)
                                 && !inner.left.contains(&(row.id.clone(), room.clone()))
                             {
-                                let _ = outbox.send(invite.clone());
+                                let _ = outbox.send(self.invite(meeting, room));
                             }
                         }
                     }
@@ -206,12 +215,11 @@ impl Meetings {
                         .filter_map(|r| names.get(r).map(|n| (r.clone(), n.clone())))
                         .collect(),
                 );
-                let invite = self.invite(&meeting);
                 for room in &row.rooms {
                     if let Some(outbox) = inner.outboxes.get(room)
                         && !inner.left.contains(&(row.id.clone(), room.clone()))
                     {
-                        let _ = outbox.send(invite.clone());
+                        let _ = outbox.send(self.invite(&meeting, room));
                     }
                 }
                 tracing::info!(meeting_id = %row.id, host = %row.host_room, rooms = row.rooms.len(), "meeting started");
@@ -250,7 +258,7 @@ impl Meetings {
                     .left
                     .contains(&(meeting.id.clone(), participant_id.to_owned()));
                 if meeting.invites(participant_id) && !left {
-                    let _ = outbox.send(self.invite(meeting));
+                    let _ = outbox.send(self.invite(meeting, participant_id));
                 }
             }
         }

@@ -174,14 +174,11 @@ pub async fn run(
     let cancel = CancellationToken::new();
     let forwarder = crate::transport::sfu::Forwarder::new(crate::transport::peer::PeerOptions {
         bind_ip: config.media.bind_ip,
-        ice_servers: config.media.wire_ice_servers(),
+        ice_servers: config.media.forwarder_ice_servers(),
         congestion_control: false,
     });
-    let meetings = meetings::Meetings::new(
-        Arc::new(forwarder),
-        config.media.wire_ice_servers(),
-        store.clone(),
-    );
+    let meetings =
+        meetings::Meetings::new(Arc::new(forwarder), config.media.clone(), store.clone());
     let config_phone = config.phone;
     let hub = Arc::new(Hub {
         config,

@@ -95,7 +95,7 @@ impl Meetings {
         let Some(meeting) = inner.meetings.get(meeting_id) else {
             return Err(JoinRefusal::NoSuchMeeting);
         };
-        let invite = self.invite(meeting);
+        let invite = self.invite(meeting, room);
         if let Some(outbox) = inner.outboxes.get(room) {
             let _ = outbox.send(invite);
         }
