@@ -12,13 +12,16 @@ TEST="systemd pulseaudio pulseaudio-utils zbar-tools nodejs npm xvfb xauth libgl
 # Contributions: Debian's Chromium (the public campaign page seen in a real browser, driven by
 # playwright-core) and poppler-utils (pdftotext/pdftoppm read back the printed poster).
 CONTRIB="chromium poppler-utils"
+# Meetings on Janus: Debian's Janus (the VideoRoom plugin, WebSockets and HTTP transports);
+# the tests start their own instance on loopback ports with config/janus/.
+JANUS="janus"
 # Media: GStreamer headers for gstreamer-rs, its base and good plugins (appsrc, wavparse,
 # audioconvert, wavenc), audio outputs (ALSA, PulseAudio), gst-inspect/gst-launch for
 # debugging, and espeak-ng, which reads kiosk screens aloud (Vietnamese and English voices).
 MEDIA="espeak-ng libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-tools gstreamer1.0-alsa gstreamer1.0-pulseaudio"
 
 missing=""
-for pkg in $BUILD $TEST $MEDIA $CONTRIB; do
+for pkg in $BUILD $TEST $MEDIA $CONTRIB $JANUS; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
 done
 # The machine image may ship Node.js outside Debian's packages: a working node and npm will do.
@@ -36,6 +39,16 @@ if [ -n "$missing" ]; then
   apt-get update -qq
   # shellcheck disable=SC2086
   apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  # The janus package enables and starts its own service (ports 8088/8188): the tests start
+  # their own Janus, so the one just installed is not left running or starting at boot.
+  case " $missing " in
+    *" janus "*)
+      if command -v systemctl >/dev/null 2>&1; then
+        systemctl disable janus >/dev/null 2>&1 || true
+        systemctl stop janus >/dev/null 2>&1 || true
+      fi
+      ;;
+  esac
 fi
 
 command -v cargo >/dev/null 2>&1 || { echo "install-deps: cargo not found; install Rust 1.95 (rustup)" >&2; exit 1; }
