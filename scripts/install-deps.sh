@@ -13,13 +13,16 @@ TEST="systemd pulseaudio pulseaudio-utils zbar-tools nodejs npm xvfb xauth libgl
 # Contributions: Debian's Chromium (the public campaign page seen in a real browser, driven by
 # playwright-core) and poppler-utils (pdftotext/pdftoppm read back the printed poster).
 CONTRIB="chromium poppler-utils"
+# Meetings on Janus: Debian's Janus (the VideoRoom plugin, WebSockets and HTTP transports);
+# the tests start their own instance on loopback ports with config/janus/.
+JANUS="janus"
 # Media: GStreamer headers for gstreamer-rs, its base and good plugins (appsrc, wavparse,
 # audioconvert, wavenc), audio outputs (ALSA, PulseAudio), gst-inspect/gst-launch for
 # debugging, and espeak-ng, which reads kiosk screens aloud (Vietnamese and English voices).
 MEDIA="espeak-ng libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-tools gstreamer1.0-alsa gstreamer1.0-pulseaudio"
 
 missing=""
-for pkg in $BUILD $TEST $MEDIA $CONTRIB; do
+for pkg in $BUILD $TEST $MEDIA $CONTRIB $JANUS; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
 done
 # The machine image may ship Node.js outside Debian's packages: a working node and npm will do.
@@ -37,17 +40,20 @@ if [ -n "$missing" ]; then
   apt-get update -qq
   # shellcheck disable=SC2086
   apt-get install -y -qq --no-install-recommends $missing >/dev/null
-  # coturn's package enables its own server (and starts it where systemd runs); the tests
-  # start turnserver themselves on other ports, so nothing of the package's is left on.
-  case " $missing " in
-    *" coturn "*)
-      if [ -d /run/systemd/system ]; then
-        systemctl disable --now coturn >/dev/null 2>&1 || true
-      else
-        systemctl disable coturn >/dev/null 2>&1 || true
-      fi
-      ;;
-  esac
+  # coturn's and janus's packages enable their own servers (and start them where systemd
+  # runs); the tests start turnserver and janus themselves on other ports, so nothing of the
+  # packages' is left on or starting at boot.
+  for service in coturn janus; do
+    case " $missing " in
+      *" $service "*)
+        if [ -d /run/systemd/system ]; then
+          systemctl disable --now "$service" >/dev/null 2>&1 || true
+        elif command -v systemctl >/dev/null 2>&1; then
+          systemctl disable "$service" >/dev/null 2>&1 || true
+        fi
+        ;;
+    esac
+  done
 fi
 
 command -v cargo >/dev/null 2>&1 || { echo "install-deps: cargo not found; install Rust 1.95 (rustup)" >&2; exit 1; }

@@ -19,6 +19,7 @@ pub mod demo;
 pub mod feedback;
 pub mod health;
 pub mod hub;
+pub mod janus;
 pub mod kiosk;
 pub mod media;
 pub mod meeting;

@@ -188,6 +188,16 @@ fn webrtc_outside_transport(files: &[Source]) -> Vec<Violation> {
     )
 }
 
+/// Janus's API (its `"janus":` messages, its plugins' names) is spoken in one module.
+fn janus_api_outside_janus(files: &[Source]) -> Vec<Violation> {
+    only_under(
+        files,
+        &["src/janus/"],
+        &["\"janus\":", "\"janus.plugin"],
+        "Janus's API",
+    )
+}
+
 fn egui_outside_kiosk(files: &[Source]) -> Vec<Violation> {
     only_under(files, &["src/kiosk/"], &["egui", "eframe"], "egui")
 }
@@ -520,6 +530,14 @@ fn webrtc_stays_in_transport() {
 }
 
 #[test]
+fn janus_api_stays_in_its_client() {
+    assert_none(
+        "only src/janus/ speaks Janus's API",
+        janus_api_outside_janus(&sources()),
+    );
+}
+
+#[test]
 fn egui_stays_in_the_kiosk() {
     assert_none(
         "only src/kiosk/ touches egui",
@@ -632,6 +650,14 @@ fn each_rule_catches_a_broken_invariant() {
     );
     assert_eq!(
         egui_outside_kiosk(&made_up("src/room/mod.rs", "fn f(ui: &mut egui::Ui) {}")).len(),
+        1
+    );
+    assert_eq!(
+        janus_api_outside_janus(&made_up(
+            "src/hub/meetings.rs",
+            "let m = json!({ \"janus\": \"attach\" });"
+        ))
+        .len(),
         1
     );
     assert_eq!(

@@ -229,6 +229,29 @@ pub struct HubMediaConfig {
     /// credential, good for [`Self::turn_credential_ttl_secs`] ([`crate::turn`]).
     pub turn_secret: Option<Secret>,
     pub turn_credential_ttl_secs: u64,
+    /// `engine`: what moves meetings' media (`builtin` unless the config says `janus`).
+    pub engine: MediaEngineConfig,
+}
+
+/// `[media] engine`: the built-in forwarder, or a Janus VideoRoom per meeting.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum MediaEngineConfig {
+    #[default]
+    Builtin,
+    Janus(JanusConfig),
+}
+
+/// Where the hub reaches Janus's API and the secrets it shows there (`[media] janus_url`,
+/// `janus_admin_secret`, `janus_api_secret`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JanusConfig {
+    /// `ws://` / `wss://` (the WebSockets transport) or `http://` / `https://` (the HTTP
+    /// transport, including its base path such as `/janus`).
+    pub url: url::Url,
+    /// The VideoRoom plugin's `admin_key`, which `create` must carry.
+    pub admin_secret: Secret,
+    /// Janus's `api_secret` (`janus.jcfg`), carried by every request, when Janus has one.
+    pub api_secret: Option<Secret>,
 }
 
 impl HubMediaConfig {
@@ -798,6 +821,7 @@ fn parse_hub_table(
                 ),
             )
             .unwrap_or(HubMediaConfig::DEFAULT_TURN_CREDENTIAL_TTL_SECS),
+        engine: media_engine(&media_section),
     };
     media_section.finish();
     check_turn(&media, &problems);
@@ -905,6 +929,76 @@ fn check_turn(media: &HubMediaConfig, problems: &Problems) {
             "is set but ice_servers names no TURN server; add e.g. \
              \"turn:hub.example.vn:3478\" (coturn, see config/coturn.conf)",
         );
+    }
+}
+
+/// `[media] engine` and the Janus keys, which only `engine = "janus"` may set.
+fn media_engine(section: &Section<'_>) -> MediaEngineConfig {
+    let engine = section
+        .optional("engine", to::one_of(&["builtin", "janus"]))
+        .unwrap_or_else(|| "builtin".to_owned());
+    let url = section.optional("janus_url", janus_url);
+    let admin_secret = section.optional("janus_admin_secret", secret);
+    let api_secret = section.optional("janus_api_secret", secret);
+    if engine != "janus" {
+        for (key, set) in [
+            ("janus_url", url.is_some()),
+            ("janus_admin_secret", admin_secret.is_some()),
+            ("janus_api_secret", api_secret.is_some()),
+        ] {
+            if set {
+                section.problem(
+                    key,
+                    format!(
+                        "is set but engine is \"{engine}\"; set engine = \"janus\" to use Janus, \
+                         or remove the Janus keys"
+                    ),
+                );
+            }
+        }
+        return MediaEngineConfig::Builtin;
+    }
+    if url.is_none() && !section.has("janus_url") {
+        section.problem(
+            "janus_url",
+            "missing; engine = \"janus\" needs the Janus API's address, \
+             e.g. \"ws://127.0.0.1:8188\" (WebSockets) or \"http://127.0.0.1:8088/janus\" (HTTP)",
+        );
+    }
+    if admin_secret.is_none() && !section.has("janus_admin_secret") {
+        section.problem(
+            "janus_admin_secret",
+            "missing; engine = \"janus\" needs the VideoRoom plugin's admin_key \
+             (janus.plugin.videoroom.jcfg): the same 16+ random characters in both files",
+        );
+    }
+    match (url, admin_secret) {
+        (Some(url), Some(admin_secret)) => MediaEngineConfig::Janus(JanusConfig {
+            url,
+            admin_secret,
+            api_secret,
+        }),
+        // The problems above (or the bad values) make the whole config fail.
+        _ => MediaEngineConfig::Builtin,
+    }
+}
+
+/// Janus's API: WebSockets (`ws://`, `wss://`) or HTTP (`http://`, `https://`).
+fn janus_url(value: &Value) -> Result<url::Url, BadValue> {
+    let s = to::non_empty_string(value)?;
+    match url::Url::parse(&s) {
+        Ok(u)
+            if ["ws", "wss", "http", "https"].contains(&u.scheme())
+                && u.host().is_some()
+                && u.username().is_empty()
+                && u.password().is_none() =>
+        {
+            Ok(u)
+        }
+        _ => Err(BadValue(format!(
+            "{s:?} is not a Janus API address, expected e.g. \"ws://127.0.0.1:8188\" \
+             (WebSockets) or \"http://127.0.0.1:8088/janus\" (HTTP)"
+        ))),
     }
 }
 
@@ -1558,6 +1652,74 @@ parent = "lao-cai"
         let err = hub_with_env(&[("PHONGHOP_HUB_HEADER_TIMEOUT_SECS", "0")]).expect_err("zero");
         assert!(err.to_string().contains("header_timeout_secs"), "{err}");
     }
+
+    fn hub_with_media(media: &str) -> Result<HubConfig, ConfigError> {
+        let text = format!("{HUB}[media]\n{media}\n");
+        parse_hub_table(
+            "hub.toml",
+            parse_toml("hub.toml", &text).expect("valid toml"),
+            &[],
+        )
+    }
+
+    #[test]
+    fn media_engine_is_builtin_unless_janus_is_configured_in_full() {
+        let c = hub_with_env(&[]).expect("valid");
+        assert_eq!(c.media.engine, MediaEngineConfig::Builtin);
+        let c = hub_with_media("engine = \"builtin\"").expect("valid");
+        assert_eq!(c.media.engine, MediaEngineConfig::Builtin);
+
+        let c = hub_with_media(
+            "engine = \"janus\"\njanus_url = \"ws://127.0.0.1:8188\"\n\
+             janus_admin_secret = \"0123456789abcdef0123\"\n\
+             janus_api_secret = \"fedcba9876543210fedc\"",
+        )
+        .expect("valid");
+        let MediaEngineConfig::Janus(janus) = &c.media.engine else {
+            panic!("janus expected: {:?}", c.media.engine)
+        };
+        assert_eq!(janus.url.as_str(), "ws://127.0.0.1:8188/");
+        assert_eq!(janus.admin_secret.expose(), "0123456789abcdef0123");
+        // Never printed, even in a debug dump of the whole config.
+        let dump = format!("{c:?}");
+        assert!(
+            !dump.contains("0123456789abcdef0123") && !dump.contains("fedcba9876543210fedc"),
+            "{dump}"
+        );
+
+        for (media, expected) in [
+            (
+                "engine = \"jaanus\"",
+                "[media] engine: \"jaanus\" is not one of: builtin, janus",
+            ),
+            (
+                "engine = \"janus\"\njanus_admin_secret = \"0123456789abcdef0123\"",
+                "[media] janus_url: missing; engine = \"janus\" needs the Janus API's address",
+            ),
+            (
+                "engine = \"janus\"\njanus_url = \"ws://127.0.0.1:8188\"",
+                "[media] janus_admin_secret: missing; engine = \"janus\" needs the VideoRoom plugin's admin_key",
+            ),
+            (
+                "engine = \"janus\"\njanus_url = \"tcp://127.0.0.1:8188\"\n\
+                 janus_admin_secret = \"0123456789abcdef0123\"",
+                "[media] janus_url: \"tcp://127.0.0.1:8188\" is not a Janus API address",
+            ),
+            (
+                "engine = \"janus\"\njanus_url = \"ws://127.0.0.1:8188\"\n\
+                 janus_admin_secret = \"short\"",
+                "[media] janus_admin_secret: is too short",
+            ),
+            (
+                "janus_url = \"ws://127.0.0.1:8188\"",
+                "[media] janus_url: is set but engine is \"builtin\"",
+            ),
+        ] {
+            let err = hub_with_media(media).expect_err(media);
+            assert!(err.to_string().contains(expected), "{media}: {err}");
+            assert!(!err.to_string().contains("0123456789abcdef0123"), "{err}");
+        }
+    }
 }
 
 #[cfg(test)]
@@ -1575,6 +1737,7 @@ mod turn_tests {
             turn_credential: None,
             turn_secret: secret.map(Secret::new),
             turn_credential_ttl_secs: 3600,
+            engine: MediaEngineConfig::Builtin,
         }
     }
 

@@ -157,6 +157,11 @@ impl<'a> Section<'a> {
         }
     }
 
+    /// Whether `key` is in the table at all (a bad value of it is reported where it is read).
+    pub fn has(&self, key: &str) -> bool {
+        self.table.is_some_and(|t| t.contains_key(key))
+    }
+
     /// Reports every key that no reader asked for: a typo must never be silently ignored.
     pub fn finish(self) {
         let Some(table) = self.table else { return };

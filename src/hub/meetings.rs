@@ -9,8 +9,11 @@
 //! is stored in order by one writer task (the attendance record), and rosters, chat lines
 //! and refusals go to the participants.
 
+mod janus_rooms;
 mod revoke;
 mod staff_call;
+
+pub use janus_rooms::{BROWSER_SEATS, JanusRoomState, JanusRoomStatus, JanusRooms, janus_room_id};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -86,6 +89,8 @@ pub struct Meetings {
     /// The chair's events, sent under the lock that produced them so they are stored in
     /// the order they happened.
     record: UnboundedSender<(String, Vec<Event>)>,
+    /// With `[media] engine = "janus"`: a VideoRoom per running meeting.
+    janus: Option<JanusRooms>,
 }
 
 impl std::fmt::Debug for Meetings {
@@ -105,6 +110,21 @@ pub struct MeetingView {
     pub slots: HashMap<String, Vec<Option<String>>>,
     /// Floor, hands, microphones and cameras of every invited room.
     pub chair: Roster,
+    /// The media engine's side of the meeting.
+    pub media: MediaStatus,
+}
+
+/// What the staff API shows of a meeting's media engine.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MediaStatus {
+    /// `[media] engine`: `builtin` or `janus`.
+    pub engine: &'static str,
+    /// Which part carries the media now. Always the built-in forwarder: the Janus engine's
+    /// media path (publish, subscribe, signalling proxy) is not built yet.
+    pub forwarded_by: &'static str,
+    /// With `engine = "janus"`: the meeting's VideoRoom and, while it is not there, why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub janus: Option<JanusRoomStatus>,
 }
 
 impl Meetings {
@@ -128,6 +148,20 @@ impl Meetings {
             media,
             store,
             record,
+            janus: None,
+        }
+    }
+
+    /// With `[media] engine = "janus"`: each meeting gets a Janus VideoRoom while it runs.
+    pub fn with_janus_rooms(mut self, rooms: JanusRooms) -> Self {
+        self.janus = Some(rooms);
+        self
+    }
+
+    /// Creates (or, when Janus is away, keeps trying to create) a started meeting's room.
+    fn media_started(&self, meeting: &MeetingState) {
+        if let Some(janus) = &self.janus {
+            janus.meeting_started(&meeting.id, meeting.invited.len());
         }
     }
 
@@ -223,6 +257,7 @@ impl Meetings {
                     }
                 }
                 tracing::info!(meeting_id = %row.id, host = %row.host_room, rooms = row.rooms.len(), "meeting started");
+                self.media_started(&meeting);
                 inner.meetings.insert(row.id, meeting);
             }
             for (id, participants) in &ended {
@@ -241,6 +276,9 @@ impl Meetings {
         }
         for (id, participants) in ended {
             tracing::info!(meeting_id = %id, "meeting ended");
+            if let Some(janus) = &self.janus {
+                janus.meeting_ended(&id);
+            }
             for p in participants {
                 self.engine.close(&id, &p).await;
             }
@@ -744,6 +782,15 @@ impl Meetings {
                 .map(|p| (p.to_owned(), m.slots_for(p)))
                 .collect(),
             chair: Roster::of(m),
+            media: MediaStatus {
+                engine: if self.janus.is_some() {
+                    "janus"
+                } else {
+                    "builtin"
+                },
+                forwarded_by: "builtin",
+                janus: self.janus.as_ref().and_then(|j| j.status(&m.id)),
+            },
         })
     }
 

@@ -177,8 +177,15 @@ pub async fn run(
         ice_servers: config.media.forwarder_ice_servers(),
         congestion_control: false,
     });
-    let meetings =
+    let mut meetings =
         meetings::Meetings::new(Arc::new(forwarder), config.media.clone(), store.clone());
+    // The Janus engine's first part: a VideoRoom per meeting. Media still goes through the
+    // built-in forwarder above until the Janus media path is built.
+    if let crate::config::MediaEngineConfig::Janus(janus) = &config.media.engine {
+        let tls = tls::client_config(None).map_err(ServeError::Tls)?;
+        tracing::info!(url = %janus.url, "meetings get a Janus VideoRoom each");
+        meetings = meetings.with_janus_rooms(meetings::JanusRooms::new(janus.clone(), tls));
+    }
     let config_phone = config.phone;
     let hub = Arc::new(Hub {
         config,

@@ -317,6 +317,7 @@ meeting-connected = connected
 meeting-joining = joining
 meeting-absent = not connected
 meeting-browser = browser
+meeting-janus-not-ready = The Janus media server has no room for this meeting yet; the hub keeps trying.
 meeting-link-name = Name of the person
 meeting-link = Make a browser link
 meeting-link-made = Link for { $name }:

@@ -317,6 +317,7 @@ meeting-connected = đã kết nối
 meeting-joining = đang vào
 meeting-absent = chưa kết nối
 meeting-browser = trình duyệt
+meeting-janus-not-ready = Máy chủ truyền thông Janus chưa có phòng cho cuộc họp này; hub vẫn đang thử lại.
 meeting-link-name = Tên người tham dự
 meeting-link = Tạo liên kết trình duyệt
 meeting-link-made = Liên kết cho { $name }:

@@ -90,6 +90,7 @@ impl Meetings {
                 "a room joins a meeting early"
             );
             inner.early.insert(meeting_id.to_owned(), plan.end_ms);
+            self.media_started(&meeting);
             inner.meetings.insert(meeting_id.to_owned(), meeting);
         }
         let Some(meeting) = inner.meetings.get(meeting_id) else {

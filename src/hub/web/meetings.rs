@@ -16,6 +16,7 @@ use super::forms::{NoFields, ProvinceForm, ProvincePage, answer, broken, refused
 use super::{PageError, check_csrf, csrf_input, layout, t, t_args};
 use crate::hub::Hub;
 use crate::hub::meeting_api::{link_running, start_running, stop_running};
+use crate::hub::meetings::JanusRoomState;
 use crate::hub::schedule_api::{self, PlanRequest, ScheduleOpError, ScheduleView};
 use crate::meeting::attendance::AttendanceRow;
 use crate::meeting::schedule::ScheduleStatus;
@@ -77,6 +78,12 @@ pub(crate) async fn list(
                         (m.id)
                         @if let Some(at) = started.get(&m.id) {
                             " · " (t_args(lang, "meeting-since", &[("time", &crate::report::vietnam_time(*at))]))
+                        }
+                    }
+                    @if let Some(janus) = m.media.janus.as_ref().filter(|j| matches!(j.state, JanusRoomState::WaitingForJanus | JanusRoomState::Refused)) {
+                        div class="notice error" role="alert" {
+                            (t(lang, "meeting-janus-not-ready")) " "
+                            @if let Some(error) = &janus.error { (error) }
                         }
                     }
                     ul class="roster" {
