@@ -809,8 +809,9 @@ pub fn meeting_chat_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
     command
 }
 
-/// The frame of a panel inside the screen's own: the screen's panel already painted the
-/// background, so painting it again would only cost the software renderer a screenful.
+/// The frame of a panel inside the screen's own, with no background: the window's clear
+/// colour is the background (`style::BACKGROUND`), and on the software renderer every
+/// panel's fill would cost a pass over its pixels.
 fn inner_panel(ui: &Ui) -> egui::Frame {
     egui::Frame::side_top_panel(ui.style()).fill(Color32::TRANSPARENT)
 }

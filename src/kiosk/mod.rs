@@ -498,6 +498,11 @@ impl RoomKiosk {
 }
 
 impl eframe::App for KioskApp {
+    /// The screens' background: the panels leave it to the clear (`style::BACKGROUND`).
+    fn clear_color(&self, _visuals: &egui::Visuals) -> [f32; 4] {
+        style::BACKGROUND.to_normalized_gamma_f32()
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         if self.stop.is_cancelled() {
             ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
@@ -651,6 +656,10 @@ fn run_kiosk_window(
     let mut native = native;
     // Benchmarks measure rendering, not the display's refresh rate.
     native.glow_options.vsync = options.bench_frames.is_none();
+    // egui's fragment shader would add a noise term to every pixel to hide banding in
+    // gradients; the kiosk draws flat colours, text and video, and on a software renderer
+    // (llvmpipe) that term is paid per pixel, every frame.
+    native.dithering = false;
     let runtime = runtime.clone();
     let screenshot_error = std::sync::Arc::new(std::sync::Mutex::new(None));
     let error_slot = screenshot_error.clone();

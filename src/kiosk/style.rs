@@ -2,7 +2,7 @@
 //! 64×64 logical pixels, body text at least 22 pt, taps that count even when held long or
 //! made with a shaky finger.
 
-use egui::{Button, Response, RichText, TextStyle, Ui, Vec2, vec2};
+use egui::{Button, Color32, Response, RichText, TextStyle, Ui, Vec2, vec2};
 
 /// The smallest side of anything a finger must hit (logical px).
 pub const MIN_TARGET: f32 = 64.0;
@@ -11,6 +11,13 @@ pub const MIN_TEXT_PT: f32 = 22.0;
 pub const BODY_PT: f32 = 26.0;
 pub const HEADING_PT: f32 = 36.0;
 pub const TILE_TITLE_PT: f32 = 32.0;
+
+/// The screens' background (egui's light panels). The window is cleared to it every frame
+/// (`KioskApp::clear_color`), so panels paint no background of their own
+/// (`Visuals::panel_fill` is transparent): on a software renderer (llvmpipe) a panel's fill
+/// is a blended pass over every pixel it covers, and the clear is a fill the renderer does
+/// anyway.
+pub const BACKGROUND: Color32 = Color32::from_gray(248);
 
 /// Applies the kiosk style and input options to a context (window or test harness).
 pub fn apply(ctx: &egui::Context) {
@@ -34,6 +41,8 @@ pub fn apply(ctx: &egui::Context) {
         style.spacing.item_spacing = vec2(12.0, 12.0);
         style.spacing.scroll.bar_width = 16.0;
         style.visuals = egui::Visuals::light();
+        // The window's clear colour is the background (`BACKGROUND`).
+        style.visuals.panel_fill = Color32::TRANSPARENT;
         // A cursor that blinks is missing from half the frames (and wakes the UI to blink).
         style.visuals.text_cursor.blink = false;
     });
