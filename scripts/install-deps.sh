@@ -17,26 +17,13 @@ CONTRIB="chromium poppler-utils"
 # debugging, and espeak-ng, which reads kiosk screens aloud (Vietnamese and English voices).
 MEDIA="espeak-ng libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-tools gstreamer1.0-alsa gstreamer1.0-pulseaudio"
 
-missing=""
-for pkg in $BUILD $TEST $MEDIA $CONTRIB; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
-done
+wanted="$BUILD $TEST $MEDIA $CONTRIB"
 # The machine image may ship Node.js outside Debian's packages: a working node and npm will do.
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
-  missing=$(printf '%s\n' $missing | grep -v -x -e nodejs -e npm | tr '\n' ' ')
+  wanted=$(printf '%s\n' $wanted | grep -v -x -e nodejs -e npm | tr '\n' ' ')
 fi
-missing=$(echo $missing)
-if [ -n "$missing" ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "install-deps: missing packages: $missing; run as root (or: sudo $0)" >&2
-    exit 1
-  fi
-  echo "install-deps: installing $missing"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  # shellcheck disable=SC2086
-  apt-get install -y -qq --no-install-recommends $missing >/dev/null
-fi
+# shellcheck disable=SC2086
+"$(dirname "$0")/apt-install-missing.sh" "$0" $wanted
 
 command -v cargo >/dev/null 2>&1 || { echo "install-deps: cargo not found; install Rust 1.95 (rustup)" >&2; exit 1; }
 
