@@ -21,40 +21,30 @@ JANUS="janus"
 # debugging, and espeak-ng, which reads kiosk screens aloud (Vietnamese and English voices).
 MEDIA="espeak-ng libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-tools gstreamer1.0-alsa gstreamer1.0-pulseaudio"
 
-missing=""
-for pkg in $BUILD $TEST $MEDIA $CONTRIB $JANUS; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
-done
+wanted="$BUILD $TEST $MEDIA $CONTRIB $JANUS"
 # The machine image may ship Node.js outside Debian's packages: a working node and npm will do.
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
-  missing=$(printf '%s\n' $missing | grep -v -x -e nodejs -e npm | tr '\n' ' ')
+  wanted=$(printf '%s
+' $wanted | grep -v -x -e nodejs -e npm | tr '
+' ' ')
 fi
-missing=$(echo $missing)
-if [ -n "$missing" ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "install-deps: missing packages: $missing; run as root (or: sudo $0)" >&2
-    exit 1
+# coturn's and janus's packages enable their own servers on install (and start them where
+# systemd runs); the tests start turnserver and janus themselves on other ports, so what this
+# script installs is not left on or starting at boot. A server installed before is left alone.
+new_servers=""
+for service in coturn janus; do
+  dpkg-query -W -f='${Status}' "$service" 2>/dev/null | grep -q "install ok installed" ||
+    new_servers="$new_servers $service"
+done
+# shellcheck disable=SC2086
+"$(dirname "$0")/apt-install-missing.sh" "$0" $wanted
+for service in $new_servers; do
+  if [ -d /run/systemd/system ]; then
+    systemctl disable --now "$service" >/dev/null 2>&1 || true
+  elif command -v systemctl >/dev/null 2>&1; then
+    systemctl disable "$service" >/dev/null 2>&1 || true
   fi
-  echo "install-deps: installing $missing"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  # shellcheck disable=SC2086
-  apt-get install -y -qq --no-install-recommends $missing >/dev/null
-  # coturn's and janus's packages enable their own servers (and start them where systemd
-  # runs); the tests start turnserver and janus themselves on other ports, so nothing of the
-  # packages' is left on or starting at boot.
-  for service in coturn janus; do
-    case " $missing " in
-      *" $service "*)
-        if [ -d /run/systemd/system ]; then
-          systemctl disable --now "$service" >/dev/null 2>&1 || true
-        elif command -v systemctl >/dev/null 2>&1; then
-          systemctl disable "$service" >/dev/null 2>&1 || true
-        fi
-        ;;
-    esac
-  done
-fi
+done
 
 command -v cargo >/dev/null 2>&1 || { echo "install-deps: cargo not found; install Rust 1.95 (rustup)" >&2; exit 1; }
 

@@ -17,10 +17,7 @@ async fn strict_hub(dir: &std::path::Path) -> TestHub {
         header_timeout_secs: 1,
         body_stall_timeout_secs: 1,
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    start_hub_on(listener, config).await
+    start_configured_hub(config).await
 }
 
 /// Reads until the hub closes the connection; how long that took, or `None` if it was

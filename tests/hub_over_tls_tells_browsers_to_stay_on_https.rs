@@ -10,10 +10,7 @@ async fn pages_over_tls_carry_hsts() {
     let cert = dir.path().join("tls/hub.crt");
     let config_path = tls_hub_config_with_certificate(dir.path());
     let config = phonghop::config::load_hub(&config_path).expect("config");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let hub = start_hub_on(listener, config).await;
+    let hub = start_configured_hub(config).await;
     let tls = phonghop::hub::tls::client_config(Some(&cert)).expect("tls");
     let client = reqwest::Client::builder()
         .tls_backend_preconfigured((*tls).clone())

@@ -30,10 +30,7 @@ async fn a_room_trusting_the_generated_certificate_connects_over_https() {
     );
 
     let config = phonghop::config::load_hub(&config_path).expect("config");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let hub = start_hub_on(listener, config).await;
+    let hub = start_configured_hub(config).await;
     assert_eq!(hub.url.scheme(), "https");
 
     // Without the certificate, enrollment fails and says it is about the certificate.

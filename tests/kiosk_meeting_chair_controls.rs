@@ -25,7 +25,7 @@ fn kiosk(call: CallView, own: &str, lang: Language, size: [f32; 2]) -> Harness<'
 fn seat(id: &str, name: &str, host: bool, mic: Mic, hand: Option<u32>) -> RosterSeat {
     RosterSeat {
         hand,
-        ..kiosk_common::present_seat(id, name, host, mic)
+        ..RosterSeat::present(id, name, host, mic)
     }
 }
 

@@ -19,7 +19,7 @@ fn kiosk(call: CallView, lang: Language) -> Harness<'static, RoomKiosk> {
 fn seat(id: &str, name: &str, host: bool, mic: Mic, speaking: bool) -> RosterSeat {
     RosterSeat {
         speaking,
-        ..kiosk_common::present_seat(id, name, host, mic)
+        ..RosterSeat::present(id, name, host, mic)
     }
 }
 

@@ -14,7 +14,7 @@ use phonghop::kiosk::{SetupKiosk, SetupWindow};
 
 use crate::common::{self, tempdir};
 use crate::kiosk_common::{assert_targets_large_enough, smallest_text_pt};
-use crate::room_setup_checks_the_hub_and_enrolls::{add_lao_chai_room, hub_set_up};
+use crate::room_setup_checks_the_hub_and_enrolls::{add_lao_chai_room, start_set_up_hub};
 
 fn setup_harness(kiosk: SetupKiosk) -> Harness<'static, SetupKiosk> {
     Harness::builder()
@@ -67,16 +67,7 @@ fn a_technician_sets_up_a_box_on_the_touchscreen_alone() {
         .build()
         .expect("runtime");
     let dir = tempdir();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind");
-    let public_url = format!(
-        "https://127.0.0.1:{}",
-        listener.local_addr().expect("address").port()
-    );
-    let hub_config_path = hub_set_up(dir.path(), &public_url);
-    let hub_config = phonghop::config::load_hub(&hub_config_path).expect("hub config");
-    let hub = rt.block_on(common::start_hub_on(listener, hub_config));
+    let (hub, hub_config_path) = rt.block_on(start_set_up_hub(dir.path()));
     let line = add_lao_chai_room(&hub_config_path);
     let fingerprint = flag(&line, "--fingerprint").to_owned();
     // One hex digit off, as a slip of the finger would make it.

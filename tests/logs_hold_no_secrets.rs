@@ -131,14 +131,11 @@ fn scenario_child() {
             .await
             .expect("api");
         assert_eq!(wrong.status(), 401);
-        let listed = common::staff_client(&token)
-            .get(hub.url.join("api/v1/feedback").expect("url"))
-            .send()
-            .await
-            .expect("api")
-            .text()
-            .await
-            .expect("body");
+        let listed = common::send_text(
+            common::staff_client(&token).get(hub.url.join("api/v1/feedback").expect("url")),
+            "api",
+        )
+        .await;
         assert!(listed.contains(PHONE), "staff see the phone: {listed}");
 
         assert_eq!(sign_in(&hub, login, WRONG_PASSWORD).await, 401, "refused");

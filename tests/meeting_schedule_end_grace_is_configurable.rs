@@ -13,10 +13,7 @@ async fn a_scheduled_meeting_ends_after_the_configured_grace() {
     let dir = common::tempdir();
     let mut config = common::hub_config(&dir.path().join("hub"));
     config.meetings.end_grace_secs = GRACE_SECS;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let hub = common::start_hub_on(listener, config).await;
+    let hub = common::start_configured_hub(config).await;
     let (_, p) = common::enrolled_room(&hub, "lao-cai", dir.path().join("p")).await;
     let (_, c) = common::enrolled_room(&hub, "lao-chai", dir.path().join("c")).await;
     let client = common::admin_client(&hub);

@@ -8,6 +8,11 @@ use std::path::Path;
 use crate::common::TestHub;
 use phonghop::store::Store;
 
+/// The WebM layout the phone's browser sends, shared with `media::opus_container`'s tests.
+#[path = "fixtures/phone/webm.rs"]
+mod webm;
+pub use webm::chromium_webm;
+
 /// Lao Chải's position, as a phone would write it: 22° 20' 6" N, 103° 49' 48" E.
 pub const LATITUDE: [(u32, u32); 3] = [(22, 1), (20, 1), (6, 1)];
 pub const LONGITUDE: [(u32, u32); 3] = [(103, 1), (49, 1), (48, 1)];

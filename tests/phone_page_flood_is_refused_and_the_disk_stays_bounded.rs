@@ -39,10 +39,7 @@ async fn a_thousand_submissions_from_one_address_store_only_the_configured_few()
     let dir = tempdir();
     let config = hub_config(dir.path());
     let per_address = config.phone.per_address as usize;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let hub = start_hub_on(listener, config).await;
+    let hub = start_configured_hub(config).await;
     let client = http();
     let data = hub.config.data_dir.clone();
     let before = bytes_under(&data);
@@ -89,10 +86,7 @@ async fn many_addresses_stop_at_the_units_daily_byte_budget() {
     let mut config = hub_config(dir.path());
     config.trusted_proxies = vec![phonghop::config::IpNetwork::parse("127.0.0.1").expect("net")];
     config.phone.mib_per_unit_per_day = 1;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let hub = start_hub_on(listener, config).await;
+    let hub = start_configured_hub(config).await;
     let client = http();
     let data = hub.config.data_dir.clone();
     let before = bytes_under(&data);

@@ -61,29 +61,12 @@ async fn the_poster_qr_opens_the_communes_phone_page_for_its_own_staff_only() {
     let pdf = dir.path().join("poster.pdf");
     std::fs::write(&pdf, &pdf_bytes).expect("write");
 
-    let text = std::process::Command::new("pdftotext")
-        .arg(&pdf)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils; make test installs it)");
-    let text = String::from_utf8_lossy(&text.stdout);
+    let text = pdf_text(&pdf);
     assert!(text.contains("Ủy ban MTTQ xã Lao Chải"), "{text}");
     assert!(text.contains("QUÉT MÃ QR"), "{text}");
 
-    let raster = dir.path().join("page");
-    let status = std::process::Command::new("pdftoppm")
-        .args(["-r", "150", "-gray", "-png", "-singlefile"])
-        .arg(&pdf)
-        .arg(&raster)
-        .status()
-        .expect("pdftoppm");
-    assert!(status.success());
-    let page = std::fs::read(raster.with_extension("png")).expect("rasterised page");
     let expected = format!("{}g/lao-chai", hub.url);
-    assert_eq!(
-        crate::common::decode_qr_codes(&page),
-        vec![expected.clone()]
-    );
+    assert_eq!(pdf_qr_codes(&pdf), vec![expected.clone()]);
     // And that address is the form.
     let form = http().get(&expected).send().await.expect("page");
     assert_eq!(form.status().as_u16(), 200);

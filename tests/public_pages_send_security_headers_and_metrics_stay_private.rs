@@ -63,10 +63,7 @@ async fn with_a_metrics_token_only_its_bearer_reads_metrics() {
     let mut config = hub_config(dir.path());
     let token = "metrics-token-0123456789abcdef";
     config.metrics = phonghop::config::MetricsAccess::Token(phonghop::config::Secret::new(token));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let hub = start_hub_on(listener, config).await;
+    let hub = start_configured_hub(config).await;
     let url = hub.url.join("metrics").expect("url");
     let client = http();
     let bare = client.get(url.clone()).send().await.expect("metrics");

@@ -23,10 +23,7 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_bucket() {
     let dir = tempdir();
     let mut config = hub_config(dir.path());
     config.trusted_proxies = vec![phonghop::config::IpNetwork::parse("127.0.0.1").expect("net")];
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let hub = start_hub_on(listener, config).await;
+    let hub = start_configured_hub(config).await;
     let client = http();
     for _ in 0..TICKET_MISSES_PER_HOUR {
         assert_eq!(lookup(&hub, &client, "198.51.100.7").await, 404);

@@ -38,7 +38,7 @@ fn phonghop(args: &[&str], stdin: &str) -> (Option<i32>, String, String) {
 
 /// The hub's config and certificate under `dir`, made by `phonghop hub setup` for a hub
 /// reached at `public_url`.
-pub(crate) fn hub_set_up(dir: &Path, public_url: &str) -> std::path::PathBuf {
+fn hub_set_up(dir: &Path, public_url: &str) -> std::path::PathBuf {
     let units = dir.join("units.csv");
     std::fs::write(
         &units,
@@ -66,6 +66,21 @@ pub(crate) fn hub_set_up(dir: &Path, public_url: &str) -> std::path::PathBuf {
     assert_eq!(code, Some(0), "{err}");
     assert!(out.contains("fingerprint"), "{out}");
     config_path
+}
+
+/// A hub made by [`hub_set_up`] under `dir` for a free port of 127.0.0.1, started there;
+/// with the path of its config file.
+pub(crate) async fn start_set_up_hub(dir: &Path) -> (TestHub, std::path::PathBuf) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let public_url = format!(
+        "https://127.0.0.1:{}",
+        listener.local_addr().expect("address").port()
+    );
+    let hub_config_path = hub_set_up(dir, &public_url);
+    let hub_config = phonghop::config::load_hub(&hub_config_path).expect("hub config");
+    (start_hub_on(listener, hub_config).await, hub_config_path)
 }
 
 /// `hub add-room` for Lao Chải, as staff run it: the `--flag value` pairs of the setup
@@ -101,16 +116,7 @@ fn printed_setup_line(add_room_output: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_box_set_up_with_the_printed_line_comes_online() {
     let dir = tempdir();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let public_url = format!(
-        "https://127.0.0.1:{}",
-        listener.local_addr().expect("address").port()
-    );
-    let hub_config_path = hub_set_up(dir.path(), &public_url);
-    let hub_config = phonghop::config::load_hub(&hub_config_path).expect("hub config");
-    let hub = start_hub_on(listener, hub_config).await;
+    let (hub, hub_config_path) = start_set_up_hub(dir.path()).await;
 
     let setup_args = add_lao_chai_room(&hub_config_path);
     assert!(

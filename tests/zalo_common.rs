@@ -228,14 +228,7 @@ pub fn hub_config(data_dir: &std::path::Path, zalo: &ZaloServer) -> phonghop::co
 
 /// A hub with [`hub_config`].
 pub async fn start_hub(data_dir: &std::path::Path, zalo: &ZaloServer) -> TestHub {
-    start_hub_with(hub_config(data_dir, zalo)).await
-}
-
-pub async fn start_hub_with(config: phonghop::config::HubConfig) -> TestHub {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    common::start_hub_on(listener, config).await
+    common::start_configured_hub(hub_config(data_dir, zalo)).await
 }
 
 /// Connects [`OA_ID`] with these tokens (the access token expiring at `expires_at_ms`).
@@ -288,14 +281,11 @@ pub fn text_from(user: &str, msg_id: &str, text: &str) -> String {
 /// The inbox of [`UNIT`] as its commune officer sees it through the staff API.
 pub async fn unit_inbox(hub: &TestHub) -> Vec<serde_json::Value> {
     let token = common::staff_token(hub, phonghop::store::StaffRole::CommuneStaff, Some(UNIT));
-    let answer: serde_json::Value = common::staff_client(&token)
-        .get(hub.url.join("api/v1/feedback").expect("url"))
-        .send()
-        .await
-        .expect("inbox")
-        .json()
-        .await
-        .expect("json");
+    let answer = common::send_json(
+        common::staff_client(&token).get(hub.url.join("api/v1/feedback").expect("url")),
+        "inbox",
+    )
+    .await;
     answer
         .as_array()
         .or_else(|| answer["items"].as_array())

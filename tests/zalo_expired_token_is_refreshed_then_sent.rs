@@ -116,7 +116,7 @@ async fn a_token_near_its_expiry_is_refreshed_ahead_with_no_message_waiting() {
         Some(("access-0", in_ms(30 * 60 * 1000))),
     )
     .expect("tokens");
-    let hub = zalo_common::start_hub_with(config).await;
+    let hub = common::start_configured_hub(config).await;
     common::eventually("the token refreshed", Duration::from_secs(20), async || {
         !zalo.requests().is_empty()
     })

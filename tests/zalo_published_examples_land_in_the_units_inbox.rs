@@ -85,14 +85,12 @@ async fn a_message_to_an_oa_not_listed_goes_to_the_provinces_inbox() {
     let (status, answer) = deliver(&hub, &other_oa).await;
     assert_eq!(status, 200, "{answer}");
     assert!(unit_inbox(&hub).await.is_empty(), "not the commune's");
-    let all: Vec<serde_json::Value> = common::admin_client(&hub)
-        .get(hub.url.join("api/v1/feedback").expect("url"))
-        .send()
-        .await
-        .expect("inbox")
-        .json()
-        .await
-        .expect("json");
+    let all = common::send_json(
+        common::admin_client(&hub).get(hub.url.join("api/v1/feedback").expect("url")),
+        "inbox",
+    )
+    .await;
+    let all = all.as_array().expect("a list");
     assert_eq!(all.len(), 1, "{all:?}");
     assert_eq!(all[0]["unit_id"], "lao-cai");
     assert_eq!(all[0]["channel"], "zalo");

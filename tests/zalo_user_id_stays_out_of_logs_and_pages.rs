@@ -72,14 +72,11 @@ fn zalo_scenario_child() {
         )
         .await;
         let admin = common::admin_client(&hub);
-        let listed = admin
-            .get(hub.url.join("api/v1/feedback").expect("url"))
-            .send()
-            .await
-            .expect("api")
-            .text()
-            .await
-            .expect("body");
+        let listed = common::send_text(
+            admin.get(hub.url.join("api/v1/feedback").expect("url")),
+            "api",
+        )
+        .await;
         let items: Vec<serde_json::Value> = serde_json::from_str(&listed).expect("json");
         assert_eq!(items.len(), 2, "{listed}");
         let code = items

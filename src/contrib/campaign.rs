@@ -85,6 +85,25 @@ impl NewCampaign {
     }
 }
 
+#[cfg(test)]
+impl super::IncomingTransfer {
+    /// A generic-format transfer of the unit tests to the sample campaign's account.
+    pub(crate) fn sample(id: &str, amount_vnd: i64, text: &str) -> Self {
+        super::IncomingTransfer {
+            provider: "generic".into(),
+            provider_txn_id: id.into(),
+            bank_reference: Some(format!("FT{id}")),
+            amount_vnd,
+            transfer_text: text.into(),
+            match_text: text.into(),
+            sender_name: None,
+            account: "0011001234567".into(),
+            occurred_at_ms: 0,
+            raw_json: "{}".into(),
+        }
+    }
+}
+
 /// Derived from the ledger, never stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct CampaignTotals {

@@ -341,8 +341,8 @@ impl KeyboardState {
         self.sync(text);
         let event = match layout {
             Layout::Text => self.press_text(key, text),
-            Layout::Numeric => self.press_numeric(key, text),
-            Layout::Plain => self.press_plain(key, text),
+            Layout::Numeric => self.press_raw(key, text, char::is_ascii_digit),
+            Layout::Plain => self.press_raw(key, text, char::is_ascii_graphic),
         };
         match &mut self.last_text {
             Some(last) => last.clone_from(text),
@@ -478,23 +478,16 @@ impl KeyboardState {
         }
     }
 
-    fn press_numeric(&mut self, key: Key, text: &mut String) -> Option<KeyboardEvent> {
+    /// The numeric and plain layouts: a key the layout accepts is typed as it is, with no
+    /// Vietnamese composition, so the word being typed always starts at the end.
+    fn press_raw(
+        &mut self,
+        key: Key,
+        text: &mut String,
+        accepts: fn(&char) -> bool,
+    ) -> Option<KeyboardEvent> {
         match key {
-            Key::Char(c) if c.is_ascii_digit() => text.push(c),
-            Key::Backspace => {
-                text.pop();
-            }
-            Key::Done => return Some(KeyboardEvent::Done),
-            _ => return None,
-        }
-        self.engine.reset();
-        self.word_start = text.len();
-        None
-    }
-
-    fn press_plain(&mut self, key: Key, text: &mut String) -> Option<KeyboardEvent> {
-        match key {
-            Key::Char(c) if c.is_ascii_graphic() => text.push(c),
+            Key::Char(c) if accepts(&c) => text.push(c),
             Key::Backspace => {
                 text.pop();
             }

@@ -957,21 +957,18 @@ pub fn preview_call() -> CallView {
 /// The preview's chair: the province hosts, this kiosk's room ("demo", as in
 /// `demo::sample_room_status`) and Tả Van take part, Tả Van's hand is up.
 fn preview_roster() -> Roster {
-    let seat = |id: &str, name: &str, host: bool, hand: Option<u32>| RosterSeat {
-        room_id: id.into(),
-        name: name.into(),
-        present: true,
-        host,
-        mic: if host {
+    let seat = |id: &str, name: &str, host: bool, hand: Option<u32>| {
+        let mic = if host {
             Mic::Open
         } else {
             Mic::Muted(MutedBy::Rule)
-        },
-        camera_on: true,
-        hand,
-        floor: false,
-        // The host speaks: the preview shows every room's indicator.
-        speaking: host,
+        };
+        RosterSeat {
+            hand,
+            // The host speaks: the preview shows every room's indicator.
+            speaking: host,
+            ..RosterSeat::present(id, name, host, mic)
+        }
     };
     Roster {
         v: crate::wire::CHAIR_VERSION,

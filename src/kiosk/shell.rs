@@ -1534,17 +1534,7 @@ mod tests {
         use crate::wire::{Roster, RosterSeat};
         let mut s = shell();
         s.call_phase_changed(CallPhase::Live, 0);
-        let seat = |id: &str, host: bool, mic: Mic| RosterSeat {
-            room_id: id.into(),
-            name: String::new(),
-            present: true,
-            host,
-            mic,
-            camera_on: true,
-            hand: None,
-            floor: false,
-            speaking: false,
-        };
+        let seat = |id: &str, host: bool, mic: Mic| RosterSeat::present(id, "", host, mic);
         s.meeting.own_room = Some("a".into());
         s.meeting.roster = Some(Roster {
             v: crate::wire::CHAIR_VERSION,

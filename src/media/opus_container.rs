@@ -525,6 +525,10 @@ fn write_ogg(stream: &OpusStream) -> Vec<u8> {
 }
 
 #[cfg(test)]
+#[path = "../../tests/fixtures/phone/webm.rs"]
+mod webm_fixture;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -535,49 +539,9 @@ mod tests {
         p
     }
 
-    fn head(pre_skip: u16) -> Vec<u8> {
-        let mut h = b"OpusHead".to_vec();
-        h.push(1);
-        h.push(1);
-        h.extend_from_slice(&pre_skip.to_le_bytes());
-        h.extend_from_slice(&48_000u32.to_le_bytes());
-        h.extend_from_slice(&[0, 0, 0]);
-        h
-    }
-
-    /// A WebM as Chromium lays it out: segment and cluster of unknown size, SimpleBlocks.
+    /// The WebM a phone's browser sends, built as the phone page's tests build it.
     fn webm(packets: &[Vec<u8>]) -> Vec<u8> {
-        fn element(out: &mut Vec<u8>, id: &[u8], body: &[u8]) {
-            out.extend_from_slice(id);
-            // An 8-byte size: the marker byte 0x01, then seven bytes.
-            out.push(0x01);
-            out.extend_from_slice(&(body.len() as u64).to_be_bytes()[1..]);
-            out.extend_from_slice(body);
-        }
-        let mut out = Vec::new();
-        let mut header = Vec::new();
-        element(&mut header, &[0x42, 0x82], b"webm");
-        element(&mut out, &[0x1A, 0x45, 0xDF, 0xA3], &header);
-        out.extend_from_slice(&[
-            0x18, 0x53, 0x80, 0x67, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-        ]);
-        let mut entry = Vec::new();
-        element(&mut entry, &[0xD7], &[1]);
-        element(&mut entry, &[0x86], b"A_OPUS");
-        element(&mut entry, &[0x63, 0xA2], &head(312));
-        let mut tracks = Vec::new();
-        element(&mut tracks, &[0xAE], &entry);
-        element(&mut out, &[0x16, 0x54, 0xAE, 0x6B], &tracks);
-        out.extend_from_slice(&[
-            0x1F, 0x43, 0xB6, 0x75, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-        ]);
-        element(&mut out, &[0xE7], &[0]);
-        for p in packets {
-            let mut block = vec![0x81, 0, 0, 0x80];
-            block.extend_from_slice(p);
-            element(&mut out, &[0xA3], &block);
-        }
-        out
+        super::webm_fixture::chromium_webm(packets)
     }
 
     #[test]

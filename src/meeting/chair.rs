@@ -38,6 +38,28 @@ pub struct RosterSeat {
     pub speaking: bool,
 }
 
+impl RosterSeat {
+    /// A room that has joined with its camera on: no hand raised, no floor, not speaking.
+    pub fn present(
+        room_id: impl Into<String>,
+        name: impl Into<String>,
+        host: bool,
+        mic: Mic,
+    ) -> Self {
+        RosterSeat {
+            room_id: room_id.into(),
+            name: name.into(),
+            present: true,
+            host,
+            mic,
+            camera_on: true,
+            hand: None,
+            floor: false,
+            speaking: false,
+        }
+    }
+}
+
 /// The whole chair as rooms see it, sent on every change (a few hundred bytes for a
 /// province's rooms, so a kiosk never has to patch a partial state).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

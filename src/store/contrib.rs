@@ -800,26 +800,11 @@ mod tests {
             .expect("campaign")
     }
 
-    fn transfer(id: &str, amount_vnd: i64, text: &str) -> IncomingTransfer {
-        IncomingTransfer {
-            provider: "generic".into(),
-            provider_txn_id: id.into(),
-            bank_reference: Some(format!("FT{id}")),
-            amount_vnd,
-            transfer_text: text.into(),
-            match_text: text.into(),
-            sender_name: None,
-            account: "0011001234567".into(),
-            occurred_at_ms: 5,
-            raw_json: "{}".into(),
-        }
-    }
-
     #[test]
     fn a_poster_code_credits_the_campaign_once() {
         let store = Store::open_in_memory().expect("open");
         let c = campaign(&store);
-        let t = transfer("1", 70_000, "MBVCB.123.qv7n2b ung ho");
+        let t = IncomingTransfer::sample("1", 70_000, "MBVCB.123.qv7n2b ung ho");
         assert!(matches!(
             store.record_transfer(&t, 9).expect("record"),
             TransferOutcome::Credited { .. }
@@ -837,7 +822,7 @@ mod tests {
         let store = Store::open_in_memory().expect("open");
         let c = campaign(&store);
         let TransferOutcome::Credited { transfer_id, .. } = store
-            .record_transfer(&transfer("1", 70_000, "QV7N2B"), 9)
+            .record_transfer(&IncomingTransfer::sample("1", 70_000, "QV7N2B"), 9)
             .expect("record")
         else {
             panic!("credited");

@@ -423,21 +423,6 @@ mod tests {
             .expect("reply accepted");
     }
 
-    fn transfer(id: &str, amount_vnd: i64, text: &str) -> IncomingTransfer {
-        IncomingTransfer {
-            provider: "generic".into(),
-            provider_txn_id: id.into(),
-            bank_reference: Some(format!("FT{id}")),
-            amount_vnd,
-            transfer_text: text.into(),
-            match_text: text.into(),
-            sender_name: Some("NGUYEN VAN B".into()),
-            account: "0011001234567".into(),
-            occurred_at_ms: 0,
-            raw_json: "{}".into(),
-        }
-    }
-
     fn scripted() -> Scripted {
         let store = Store::open_in_memory().expect("open");
         // Monday 2 November to Sunday 15 November 2026, Vietnam time: two whole weeks.
@@ -518,7 +503,7 @@ mod tests {
         let p2 = pledge(&b, 100_000);
         let credit = |id: &str, amount: i64, text: &str, at_ms: i64| {
             let outcome = store
-                .record_transfer(&transfer(id, amount, text), at_ms)
+                .record_transfer(&IncomingTransfer::sample(id, amount, text), at_ms)
                 .expect("transfer");
             match outcome {
                 crate::contrib::TransferOutcome::Credited { transfer_id, .. } => transfer_id,

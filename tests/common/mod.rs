@@ -58,6 +58,14 @@ pub async fn start_hub_on(listener: tokio::net::TcpListener, config: HubConfig) 
     )
 }
 
+/// Starts a hub with `config` on a free port of 127.0.0.1.
+pub async fn start_configured_hub(config: HubConfig) -> TestHub {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    start_hub_on(listener, config).await
+}
+
 pub async fn start_hub(data_dir: &Path) -> TestHub {
     init_logs();
     TestHub(
@@ -250,6 +258,31 @@ pub fn decode_qr_codes(png: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// The text of a PDF as `pdftotext` extracts it (poppler-utils; `make test` installs it).
+pub fn pdf_text(pdf: &Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils; make test installs it)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Every QR code on a PDF's page, rasterised from the PDF itself (`pdftoppm`, 150 dpi, grey,
+/// beside the PDF) and decoded as a phone camera would.
+pub fn pdf_qr_codes(pdf: &Path) -> Vec<String> {
+    let raster = pdf.with_file_name("page");
+    let status = std::process::Command::new("pdftoppm")
+        .args(["-r", "150", "-gray", "-png", "-singlefile"])
+        .arg(pdf)
+        .arg(&raster)
+        .status()
+        .expect("pdftoppm");
+    assert!(status.success());
+    let page = std::fs::read(raster.with_extension("png")).expect("rasterised page");
+    decode_qr_codes(&page)
+}
+
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::Builder::new()
         .prefix("phonghop-test-")
@@ -292,6 +325,18 @@ pub async fn send_json(request: reqwest::RequestBuilder, what: &str) -> serde_js
         .json()
         .await
         .unwrap_or_else(|e| panic!("{what}: not JSON: {e}"))
+}
+
+/// Sends `request` and reads its answer as text, whatever its status; `what` names the
+/// request when it cannot be sent.
+pub async fn send_text(request: reqwest::RequestBuilder, what: &str) -> String {
+    request
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e}"))
+        .text()
+        .await
+        .unwrap_or_else(|e| panic!("{what}: no text: {e}"))
 }
 
 /// The text at `url` (`/metrics`).

@@ -5,7 +5,7 @@
 
 use crate::common;
 
-pub use crate::common::{TestHub, http, start_hub_on, tempdir};
+pub use crate::common::{TestHub, http, tempdir};
 
 use hmac::{Hmac, Mac};
 use phonghop::config::{BankConfig, Secret, WebhookSender};
@@ -49,10 +49,7 @@ pub async fn start_hub(data_dir: &std::path::Path) -> TestHub {
 pub async fn start_hub_with(data_dir: &std::path::Path, bank: BankConfig) -> TestHub {
     let mut config = common::hub_config(data_dir);
     config.bank = Some(bank);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    start_hub_on(listener, config).await
+    common::start_configured_hub(config).await
 }
 
 /// The hub's database, opened beside the running hub as the CLI does.

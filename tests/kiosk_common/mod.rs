@@ -184,26 +184,6 @@ pub fn meeting_kiosk_room(
     room
 }
 
-/// A present room in a roster with its camera on, no hand, no floor, not speaking.
-pub fn present_seat(
-    id: &str,
-    name: &str,
-    host: bool,
-    mic: phonghop::meeting::floor::Mic,
-) -> phonghop::wire::RosterSeat {
-    phonghop::wire::RosterSeat {
-        room_id: id.into(),
-        name: name.into(),
-        present: true,
-        host,
-        mic,
-        camera_on: true,
-        hand: None,
-        floor: false,
-        speaking: false,
-    }
-}
-
 /// Taps the widget with exactly this label and lets a few frames pass.
 pub fn tap(h: &mut Harness<'static, RoomKiosk>, label: &str) {
     h.get_by_label(label).click();

@@ -35,7 +35,7 @@ use super::Hub;
 use super::auth::RateLimiter;
 use super::feedback_api::{NAME_MAX_CHARS, PHONE_MAX_CHARS, TEXT_MAX_CHARS};
 use super::routes::VOICE_MAX_BYTES;
-use super::web::{Lang, static_url, t, t_args};
+use super::web::{Lang, page_head, static_url, t, t_args};
 use crate::config::{PhoneLimits, Unit};
 use crate::feedback::Channel;
 use crate::media::opus_container::{VoiceFileError, to_ogg_opus};
@@ -245,13 +245,7 @@ fn shell(lang: Lang, title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) }
-                link rel="stylesheet" href=(static_url("phone.css"));
-                link rel="icon" href="data:,";
-            }
+            (page_head(title, "phone.css"))
             body {
                 main { h1 { (title) } (body) }
             }

@@ -278,20 +278,28 @@ pub(crate) fn menu_for(staff: &Staff) -> impl Iterator<Item = (&'static str, &'s
         .map(|(key, path, _)| (*key, *path))
 }
 
+/// The `<head>` of every page the hub draws (the dashboard's and the phone page's): UTF-8, a
+/// phone-wide viewport, the title, one of the static stylesheets, and no icon file (the
+/// browser must not ask for /favicon.ico).
+pub(crate) fn page_head(title: &str, stylesheet: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) }
+            link rel="stylesheet" href=(static_url(stylesheet));
+            link rel="icon" href="data:,";
+        }
+    }
+}
+
 /// The page around every dashboard body: header with the signed-in member and the
 /// language switch, the menu her role allows, and a logout button.
 pub(crate) fn layout(page_title: &str, staff: Option<&Staff>, lang: Lang, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (page_title) " — " (t(lang, "app-name")) }
-                link rel="stylesheet" href=(static_url("staff.css"));
-                // No icon file: the browser must not ask for /favicon.ico.
-                link rel="icon" href="data:,";
-            }
+            (page_head(&format!("{page_title} — {}", t(lang, "app-name")), "staff.css"))
             body {
                 header class="top" {
                     div class="bar" {

@@ -162,50 +162,68 @@ impl Wire {
     }
 }
 
-#[test]
-fn test_camera_is_encoded_sent_and_decoded_with_its_stamp() {
+impl Wire {
+    /// [`Wire::pump`] with the video packets pushed into `receiver` (audio dropped).
+    fn pump_video(
+        &mut self,
+        limit: Duration,
+        receiver: &VideoReceiver,
+        done: impl FnMut() -> bool,
+    ) -> (u64, u64) {
+        self.pump(
+            limit,
+            |kind, packet| {
+                if kind == EncodedKind::Video {
+                    receiver.push_rtp(packet);
+                }
+            },
+            done,
+        )
+    }
+}
+
+/// A capture of the test sources at `layer` (stamping `tag`), and a receiver decoding its
+/// video into a slot: the wire between them is pumped by the test.
+fn capture_to_receiver(layer: Layer, tag: u8) -> (Capture, FrameSlot, VideoReceiver, Wire) {
     gst_ready();
     let (tx, rx) = unbounded_channel();
-    let capture = Capture::start(&test_settings(Layer::P360, 21), tx).expect("capture");
+    let capture = Capture::start(&test_settings(layer, tag), tx).expect("capture");
+    let slot = FrameSlot::new();
+    let receiver = VideoReceiver::new(slot.clone()).expect("receiver");
+    (capture, slot, receiver, Wire::new(rx))
+}
+
+#[test]
+fn test_camera_is_encoded_sent_and_decoded_with_its_stamp() {
+    let (capture, slot, receiver, mut wire) = capture_to_receiver(Layer::P360, 21);
     let sources = capture.sources();
     assert!(
         sources.camera_is_test && sources.microphone_is_test,
         "{sources:?}"
     );
     assert!(sources.camera.starts_with("test picture"), "{sources:?}");
-    let slot = FrameSlot::new();
-    let receiver = VideoReceiver::new(slot.clone()).expect("receiver");
-    let mut wire = Wire::new(rx);
     let started = Instant::now();
     let mut first_decoded = None;
     let mut max_age = 0;
     let (mut ages, mut last_seen) = (Vec::new(), 0);
-    wire.pump(
-        Duration::from_secs(8),
-        |kind, packet| {
-            if kind == EncodedKind::Video {
-                receiver.push_rtp(packet);
+    wire.pump_video(Duration::from_secs(8), &receiver, || {
+        let decoded = receiver.frames_decoded();
+        if decoded > 0 && first_decoded.is_none() {
+            first_decoded = Some((Instant::now(), decoded));
+        }
+        if let Some(stamp) = receiver.last_stamp()
+            && decoded != last_seen
+        {
+            last_seen = decoded;
+            let age = stamp.age_ms(unix_ms_now());
+            max_age = max_age.max(age);
+            // Steady state only: the first frames wait for the pipelines to start.
+            if decoded > 10 {
+                ages.push(age);
             }
-        },
-        || {
-            let decoded = receiver.frames_decoded();
-            if decoded > 0 && first_decoded.is_none() {
-                first_decoded = Some((Instant::now(), decoded));
-            }
-            if let Some(stamp) = receiver.last_stamp()
-                && decoded != last_seen
-            {
-                last_seen = decoded;
-                let age = stamp.age_ms(unix_ms_now());
-                max_age = max_age.max(age);
-                // Steady state only: the first frames wait for the pipelines to start.
-                if decoded > 10 {
-                    ages.push(age);
-                }
-            }
-            decoded >= 60
-        },
-    );
+        }
+        decoded >= 60
+    });
     let decoded = receiver.frames_decoded();
     assert!(decoded >= 30, "only {decoded} frames decoded");
     let stamp = receiver
@@ -236,18 +254,8 @@ fn test_camera_is_encoded_sent_and_decoded_with_its_stamp() {
 
 #[test]
 fn pictures_come_as_wide_as_the_screen_draws_them_with_their_stamp_still_readable() {
-    gst_ready();
-    let (tx, rx) = unbounded_channel();
-    let _capture = Capture::start(&test_settings(Layer::P720, 13), tx).expect("capture");
-    let slot = FrameSlot::new();
-    let receiver = VideoReceiver::new(slot.clone()).expect("receiver");
-    let mut wire = Wire::new(rx);
-    let mut deliver = |kind, packet: &[u8]| {
-        if kind == EncodedKind::Video {
-            receiver.push_rtp(packet);
-        }
-    };
-    wire.pump(Duration::from_secs(6), &mut deliver, || {
+    let (_capture, slot, receiver, mut wire) = capture_to_receiver(Layer::P720, 13);
+    wire.pump_video(Duration::from_secs(6), &receiver, || {
         slot.latest().is_some_and(|f| f.width == 1280)
     });
     assert_eq!(
@@ -259,7 +267,7 @@ fn pictures_come_as_wide_as_the_screen_draws_them_with_their_stamp_still_readabl
     // The screen draws it in a small tile: the next pictures come at that width (rounded
     // up to whole stamp blocks), aspect ratio kept.
     slot.show_at_width(270);
-    wire.pump(Duration::from_secs(6), &mut deliver, || {
+    wire.pump_video(Duration::from_secs(6), &receiver, || {
         slot.latest()
             .is_some_and(|f| f.width == 288 && f.stamp.is_some())
     });
@@ -274,7 +282,7 @@ fn pictures_come_as_wide_as_the_screen_draws_them_with_their_stamp_still_readabl
 
     // Drawn larger than it was sent: never scaled up.
     slot.show_at_width(1900);
-    wire.pump(Duration::from_secs(6), &mut deliver, || {
+    wire.pump_video(Duration::from_secs(6), &receiver, || {
         slot.latest().is_some_and(|f| f.width == 1280)
     });
     assert_eq!(
@@ -287,18 +295,8 @@ fn pictures_come_as_wide_as_the_screen_draws_them_with_their_stamp_still_readabl
 
 #[test]
 fn layers_change_the_decoded_size_and_audio_only_stops_video() {
-    gst_ready();
-    let (tx, rx) = unbounded_channel();
-    let capture = Capture::start(&test_settings(Layer::P360, 5), tx).expect("capture");
-    let slot = FrameSlot::new();
-    let receiver = VideoReceiver::new(slot.clone()).expect("receiver");
-    let mut wire = Wire::new(rx);
-    let mut deliver = |kind, packet: &[u8]| {
-        if kind == EncodedKind::Video {
-            receiver.push_rtp(packet);
-        }
-    };
-    wire.pump(Duration::from_secs(4), &mut deliver, || {
+    let (capture, slot, receiver, mut wire) = capture_to_receiver(Layer::P360, 5);
+    wire.pump_video(Duration::from_secs(4), &receiver, || {
         slot.latest().is_some_and(|f| f.width == 640)
     });
     assert_eq!(slot.latest().map(|f| (f.width, f.height)), Some((640, 360)));
@@ -306,17 +304,17 @@ fn layers_change_the_decoded_size_and_audio_only_stops_video() {
     capture.set_layer(Layer::P180);
     assert_eq!(capture.layer(), Layer::P180);
     assert!(capture.target_bitrate_bps() <= 400_000);
-    wire.pump(Duration::from_secs(4), &mut deliver, || {
+    wire.pump_video(Duration::from_secs(4), &receiver, || {
         slot.latest().is_some_and(|f| f.width == 320)
     });
     assert_eq!(slot.latest().map(|f| (f.width, f.height)), Some((320, 180)));
 
     capture.set_layer(Layer::AudioOnly);
     // Frames already encoded may still arrive; then nothing but audio.
-    wire.pump(Duration::from_millis(300), &mut deliver, || false);
+    wire.pump_video(Duration::from_millis(300), &receiver, || false);
     let self_view_before = capture.self_view().frames_published();
     let (video_frames, audio_frames) =
-        wire.pump(Duration::from_millis(700), &mut deliver, || false);
+        wire.pump_video(Duration::from_millis(700), &receiver, || false);
     assert_eq!(video_frames, 0, "audio only still sends video");
     assert!(audio_frames >= 20, "only {audio_frames} audio frames");
     assert!(
@@ -343,7 +341,7 @@ fn layers_change_the_decoded_size_and_audio_only_stops_video() {
         first.is_some_and(|f| f.keyframe),
         "no keyframe after audio only"
     );
-    wire.pump(Duration::from_secs(3), &mut deliver, || {
+    wire.pump_video(Duration::from_secs(3), &receiver, || {
         receiver.frames_decoded() > before + 5
     });
     assert!(receiver.frames_decoded() > before + 5);
