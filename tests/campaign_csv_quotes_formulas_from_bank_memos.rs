@@ -23,14 +23,7 @@ async fn memo_and_reference_cells_never_start_a_formula() {
         let (status, answer) = post_generic(&hub, &body).await;
         assert_eq!(status, 200, "delivery {i}: {answer}");
     }
-    let csv = http()
-        .get(hub.url.join(&format!("c/{SLUG}.csv")).expect("url"))
-        .send()
-        .await
-        .expect("csv")
-        .text()
-        .await
-        .expect("text");
+    let csv = crate::contrib_fixtures::public_csv(&hub).await;
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let header = reader.headers().expect("header").clone();
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();

@@ -17,26 +17,31 @@ pub fn csrf_in(html: &str) -> String {
     html[at..].split('"').next().unwrap_or_default().to_owned()
 }
 
-/// `name=value` of the response's `Set-Cookie` for `name`.
-fn cookie_of(response: &reqwest::Response, name: &str) -> String {
+/// `name=value` of the `Set-Cookie` header setting `name`, and the whole header.
+pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<(String, String)> {
     response
         .headers()
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with(&format!("{name}=")))
-        .and_then(|v| v.split(';').next())
+        .map(|v| (v.split(';').next().unwrap_or("").to_owned(), v.to_owned()))
+}
+
+/// `name=value` of the response's `Set-Cookie` for `name`.
+fn cookie_of(response: &reqwest::Response, name: &str) -> String {
+    set_cookie(response, name)
         .unwrap_or_else(|| panic!("no {name} cookie"))
-        .to_owned()
+        .0
 }
 
 pub const FORM: &str = "application/x-www-form-urlencoded";
 
 /// Fields as a browser encodes a form (a name may repeat, as checkboxes do).
-pub fn encoded(fields: &[(&str, &str)]) -> String {
+pub fn encoded<K: AsRef<str>, V: AsRef<str>>(fields: &[(K, V)]) -> String {
     let mut out = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in fields {
-        out.append_pair(k, v);
+        out.append_pair(k.as_ref(), v.as_ref());
     }
     out.finish()
 }

@@ -5,39 +5,12 @@
 
 use crate::common;
 
+use crate::staff_common::{FORM, csrf_in, encoded, set_cookie};
 use common::*;
 use phonghop::hub::accounts::{NewAccount, add_user};
 use phonghop::store::StaffRole;
 
 const PASSWORD: &str = "mật khẩu đủ dài 2026";
-
-/// The value of the hidden `csrf` input of a page.
-fn csrf_of(html: &str) -> String {
-    let at = html.find(r#"name="csrf" value=""#).expect("a csrf input") + 19;
-    html[at..].split('"').next().expect("value").to_owned()
-}
-
-/// `name=value` of the `Set-Cookie` header setting `name`, and the whole header.
-fn set_cookie(response: &reqwest::Response, name: &str) -> Option<(String, String)> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| (v.split(';').next().unwrap_or("").to_owned(), v.to_owned()))
-}
-
-/// A form's fields as a browser posts them.
-fn encoded<K: AsRef<str>, V: AsRef<str>>(fields: &[(K, V)]) -> String {
-    let mut out = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in fields {
-        out.append_pair(k.as_ref(), v.as_ref());
-    }
-    out.finish()
-}
-
-const FORM: &str = "application/x-www-form-urlencoded";
 
 struct Form {
     cookie: String,
@@ -67,7 +40,7 @@ async fn login_form(hub: &TestHub) -> Form {
         assert!(html.contains(input), "{input}");
     }
     Form {
-        csrf: csrf_of(&html),
+        csrf: csrf_in(&html),
         cookie,
     }
 }
@@ -166,7 +139,7 @@ async fn a_login_without_its_csrf_token_is_refused_and_with_it_opens_a_strict_co
         !html.contains("/staff/contributions"),
         "commune staff see no province menus"
     );
-    let csrf = csrf_of(&html);
+    let csrf = csrf_in(&html);
 
     // A JSON change signed by the cookie alone is refused; with the page's token it passes.
     let (_, room) = enrolled_room(&hub, "lao-chai", dir.path().join("room")).await;
@@ -321,7 +294,7 @@ async fn a_set_password_link_works_once_and_then_the_password_signs_in() {
     let page = client.get(&link).send().await.expect("link page");
     assert_eq!(page.status(), 200);
     let (cookie, _) = set_cookie(&page, "phonghop_form_csrf").expect("csrf cookie");
-    let csrf = csrf_of(&page.text().await.expect("html"));
+    let csrf = csrf_in(&page.text().await.expect("html"));
     let choose = |fields: Vec<(&'static str, String)>| {
         client
             .post(&link)

@@ -787,12 +787,7 @@ pub fn meeting_chat_ui(ui: &mut Ui, shell: &mut Shell) -> Option<Command> {
             }
         });
         let id = egui::Id::unique("chat-text");
-        let mut state = egui::TextEdit::load_state(ui.ctx(), id).unwrap_or_default();
-        let end = egui::text::CCursor::new(draft.chars().count());
-        state
-            .cursor
-            .set_char_range(Some(egui::text::CCursorRange::one(end)));
-        state.store(ui.ctx(), id);
+        super::widgets::keep_cursor_at_end(ui.ctx(), id, draft);
         let response = ui.add(
             egui::TextEdit::singleline(draft)
                 .id(id)

@@ -467,13 +467,7 @@ fn feedback_text_ui(
     label: Option<egui::Id>,
 ) {
     let id = egui::Id::unique("feedback-text");
-    // The keyboard edits at the end of the text: the cursor stays there.
-    let mut state = egui::TextEdit::load_state(ui.ctx(), id).unwrap_or_default();
-    let end = egui::text::CCursor::new(draft.chars().count());
-    state
-        .cursor
-        .set_char_range(Some(egui::text::CCursorRange::one(end)));
-    state.store(ui.ctx(), id);
+    super::widgets::keep_cursor_at_end(ui.ctx(), id, draft);
     let row_pt = ui.fonts_mut(|f| f.row_height(&font));
     let height = rows as f32 * row_pt + TEXT_BOX_MARGIN.sum().y + 1.0;
     egui::ScrollArea::vertical()

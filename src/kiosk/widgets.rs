@@ -53,6 +53,17 @@ pub fn keyboard_panel(id: &'static str, height_pt: f32) -> egui::Panel {
     )
 }
 
+/// Keeps the text edit `id`'s cursor after the last character of `draft`: the on-screen
+/// keyboard only types at the end, so the cursor the resident sees must be there too.
+pub fn keep_cursor_at_end(ctx: &egui::Context, id: egui::Id, draft: &str) {
+    let mut state = egui::TextEdit::load_state(ctx, id).unwrap_or_default();
+    let end = egui::text::CCursor::new(draft.chars().count());
+    state
+        .cursor
+        .set_char_range(Some(egui::text::CCursorRange::one(end)));
+    state.store(ctx, id);
+}
+
 /// Keyboard captions from the translations.
 pub fn keyboard_labels(lang: Language) -> keyboard::KeyboardLabels {
     keyboard::KeyboardLabels {
