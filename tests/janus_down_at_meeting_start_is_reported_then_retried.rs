@@ -11,15 +11,7 @@ use crate::janus_common::{JanusPorts, TestJanus};
 use crate::meeting_common::start_meeting;
 
 async fn media_status(hub: &common::TestHub, id: &str) -> serde_json::Value {
-    let view: serde_json::Value = common::admin_client(hub)
-        .get(hub.url.join(&format!("api/v1/meetings/{id}")).expect("url"))
-        .send()
-        .await
-        .expect("view")
-        .json()
-        .await
-        .expect("json");
-    view["media"].clone()
+    crate::meeting_common::meeting_view(&common::admin_client(hub), hub, id).await["media"].clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,20 +27,12 @@ async fn a_meeting_has_a_janus_videoroom_from_its_start_to_its_end() {
     let id = start_meeting(&hub, &p, &[&c]).await;
     let room = janus_room_id(&id);
     let admin = common::admin_client(&hub);
-    let view_url = hub.url.join(&format!("api/v1/meetings/{id}")).expect("url");
     let mut last = serde_json::Value::Null;
     eventually(
         common::Lazy(|| format!("the VideoRoom to be ready; log:\n{}", janus.log())),
         Duration::from_secs(15),
         async || {
-            let view: serde_json::Value = admin
-                .get(view_url.clone())
-                .send()
-                .await
-                .expect("view")
-                .json()
-                .await
-                .expect("json");
+            let view = crate::meeting_common::meeting_view(&admin, &hub, &id).await;
             last = view["media"].clone();
             last["janus"]["state"] == "ready"
         },

@@ -203,20 +203,15 @@ async fn relay_only_chromium_and_a_room_see_each_other_through_coturn() {
         secret,
     );
     let hub = hub_with_turn(dir.path(), turn_port, secret).await;
-    let mut rooms = connected_rooms(&hub, dir.path(), &["lao-cai"]).await;
-    let CallRoom {
-        room,
-        view,
-        id: room_id,
-        ..
-    } = rooms.pop().expect("room");
-    let meeting = start_meeting(&hub, &room_id, &[]).await;
-    wait_phase(
-        &view,
-        phonghop::room::call_view::CallPhase::Live,
-        Duration::from_secs(15),
-    )
-    .await;
+    let (
+        CallRoom {
+            room,
+            view,
+            id: room_id,
+            ..
+        },
+        meeting,
+    ) = meeting_common::one_room_live(&hub, dir.path()).await;
     let link = browser_link(&hub, &meeting, "Chủ tịch (qua TURN)").await;
 
     let browser = relay_only_browser(
@@ -315,20 +310,15 @@ async fn a_hub_with_another_secret_than_coturn_gets_no_media_through() {
         "phonghop-test-turn-secret-coturn",
     );
     let hub = hub_with_turn(dir.path(), turn_port, "phonghop-test-turn-secret-hub-x").await;
-    let mut rooms = connected_rooms(&hub, dir.path(), &["lao-cai"]).await;
-    let CallRoom {
-        room,
-        view,
-        id: room_id,
-        ..
-    } = rooms.pop().expect("room");
-    let meeting = start_meeting(&hub, &room_id, &[]).await;
-    wait_phase(
-        &view,
-        phonghop::room::call_view::CallPhase::Live,
-        Duration::from_secs(15),
-    )
-    .await;
+    let (
+        CallRoom {
+            room,
+            view,
+            id: room_id,
+            ..
+        },
+        meeting,
+    ) = meeting_common::one_room_live(&hub, dir.path()).await;
     let link = browser_link(&hub, &meeting, "Khách (sai khoá)").await;
     let tile = view.tile(0).expect("slot").clone();
     let before = tile.frames_published();

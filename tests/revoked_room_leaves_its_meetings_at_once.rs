@@ -127,20 +127,12 @@ async fn a_revoked_room_leaves_running_and_scheduled_meetings_at_once() {
         .await;
     }
 
-    let view_url = hub.url.join(&format!("api/v1/meetings/{id}")).expect("url");
     let mut view = serde_json::Value::Null;
     common::eventually(
         "the meeting's roster to drop the revoked room",
         Duration::from_secs(3),
         async || {
-            view = client
-                .get(view_url.clone())
-                .send()
-                .await
-                .expect("view")
-                .json()
-                .await
-                .expect("json");
+            view = crate::meeting_common::meeting_view(&client, &hub, &id).await;
             let participants = view["participants"].as_array().expect("participants");
             !participants
                 .iter()

@@ -23,6 +23,28 @@ pub async fn start_meeting(hub: &TestHub, host: &str, rooms: &[&str]) -> String 
     body["id"].as_str().expect("id").to_owned()
 }
 
+/// The meeting as the staff API shows it (`GET /api/v1/meetings/<id>`), read with `client`.
+pub async fn meeting_view(client: &reqwest::Client, hub: &TestHub, id: &str) -> serde_json::Value {
+    client
+        .get(hub.url.join(&format!("api/v1/meetings/{id}")).expect("url"))
+        .send()
+        .await
+        .expect("meeting view")
+        .json()
+        .await
+        .expect("meeting view json")
+}
+
+/// The province's room alone in a meeting it hosts, live: the start of the browser tests.
+/// Returns the room and the meeting's id.
+pub async fn one_room_live(hub: &TestHub, dir: &std::path::Path) -> (CallRoom, String) {
+    let mut rooms = connected_rooms(hub, dir, &["lao-cai"]).await;
+    let room = rooms.pop().expect("room");
+    let meeting = start_meeting(hub, &room.id, &[]).await;
+    wait_phase(&room.view, CallPhase::Live, Duration::from_secs(15)).await;
+    (room, meeting)
+}
+
 /// A time as staff type it for the schedule, to the second, in Vietnam time (UTC+7).
 pub fn local_with_seconds(ms: i64) -> String {
     jiff::tz::Offset::constant(7)
