@@ -15,15 +15,8 @@ async fn chromium_and_a_room_see_each_other() {
     let npm = npm_dir();
     let dir = common::tempdir();
     let hub = common::start_hub(&dir.path().join("hub")).await;
-    let (
-        CallRoom {
-            room,
-            view,
-            id: room_id,
-            ..
-        },
-        meeting,
-    ) = meeting_common::one_room_live(&hub, dir.path()).await;
+    let (CallRoom { room, view, .. }, meeting) =
+        meeting_common::one_room_live(&hub, dir.path()).await;
     let link = browser_link(&hub, &meeting, "Chủ tịch (trình duyệt)").await;
 
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/meet-browser.mjs");

@@ -310,15 +310,8 @@ async fn a_hub_with_another_secret_than_coturn_gets_no_media_through() {
         "phonghop-test-turn-secret-coturn",
     );
     let hub = hub_with_turn(dir.path(), turn_port, "phonghop-test-turn-secret-hub-x").await;
-    let (
-        CallRoom {
-            room,
-            view,
-            id: room_id,
-            ..
-        },
-        meeting,
-    ) = meeting_common::one_room_live(&hub, dir.path()).await;
+    let (CallRoom { room, view, .. }, meeting) =
+        meeting_common::one_room_live(&hub, dir.path()).await;
     let link = browser_link(&hub, &meeting, "Khách (sai khoá)").await;
     let tile = view.tile(0).expect("slot").clone();
     let before = tile.frames_published();
