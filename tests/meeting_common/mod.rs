@@ -25,14 +25,8 @@ pub async fn start_meeting(hub: &TestHub, host: &str, rooms: &[&str]) -> String 
 
 /// The meeting as the staff API shows it (`GET /api/v1/meetings/<id>`), read with `client`.
 pub async fn meeting_view(client: &reqwest::Client, hub: &TestHub, id: &str) -> serde_json::Value {
-    client
-        .get(hub.url.join(&format!("api/v1/meetings/{id}")).expect("url"))
-        .send()
-        .await
-        .expect("meeting view")
-        .json()
-        .await
-        .expect("meeting view json")
+    let url = hub.url.join(&format!("api/v1/meetings/{id}")).expect("url");
+    crate::common::send_json(client.get(url), "meeting view").await
 }
 
 /// The province's room alone in a meeting it hosts, live: the start of the browser tests.
