@@ -339,6 +339,7 @@ impl CallTask {
                     sending_bps: p.sending_bps,
                     acked_bps: p.acked_bps,
                     queueing_ms: p.queueing_ms,
+                    inherent_loss: p.inherent_loss,
                 });
         }
         let decision = call.controller.tick(
