@@ -56,19 +56,28 @@ test-faults-short: unit-tests
 
 fault: test-faults
 
-# Fuzzing (not part of `make test`): each target in fuzz/ for FUZZ_SECS seconds with the
-# nightly toolchain, starting from fuzz/seeds/<target> (kept) and fuzz/corpus/<target> (grown,
-# not kept); a crash stops the run and leaves its input in fuzz/artifacts/<target>/.
-FUZZ_SECS ?= 60
-FUZZ_TARGETS := wire_messages vietqr_parse webhook_bodies webhook_signature_headers \
-	config_loader ticket_lookup sync_batch
+# Fuzzing (not part of `make test`, which needs no nightly): every target in fuzz/fuzz_targets
+# for FUZZ_SECS seconds each, with the nightly toolchain (installed if missing, as is
+# cargo-fuzz), starting from fuzz/seeds/<target> (kept) and fuzz/corpus/<target> (grown, not
+# kept). Optimised with debug assertions and overflow checks; no sanitizer (the crate forbids
+# unsafe code, and it would halve the runs). A crash leaves its input in fuzz/artifacts/<target>/
+# and fails the run after the other targets ran; replay one with
+# `cd fuzz && cargo +nightly fuzz run -s none <target> artifacts/<target>/<file>`.
+# Pick targets with FUZZ_TARGETS="sync_batch signalling".
+FUZZ_SECS ?= 90
+FUZZ_TARGETS ?= $(sort $(basename $(notdir $(wildcard fuzz/fuzz_targets/*.rs))))
+CARGO_FUZZ_VERSION := 0.13.2
 fuzz:
-	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
-	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	rustup run nightly rustc --version >/dev/null 2>&1 || rustup toolchain install nightly --profile minimal
+	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked --version $(CARGO_FUZZ_VERSION)
+	cd fuzz && failed=""; for t in $(FUZZ_TARGETS); do \
 		mkdir -p corpus/$$t && \
-		$(CARGO) +nightly fuzz run -O $$t corpus/$$t seeds/$$t -- \
-			-max_total_time=$(FUZZ_SECS) -max_len=65536 || exit 1; \
-	done
+		rustup run nightly cargo fuzz run -s none $$t corpus/$$t seeds/$$t -- \
+			-max_total_time=$(FUZZ_SECS) -max_len=65536 -timeout=20 -print_final_stats=1 \
+			|| failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make fuzz: crashes in:$$failed (fuzz/artifacts/)"; exit 1; fi; \
+	echo "make fuzz: $(words $(FUZZ_TARGETS)) targets, $(FUZZ_SECS) s each, no crash"
 
 # The Debian package (README "Install on a box"): target/debian/phonghop_<version>_<arch>.deb,
 # checked by lintian. cargo-deb is pinned; the man pages and completions come from the

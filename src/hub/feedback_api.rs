@@ -173,6 +173,14 @@ fn check_item(item: &UploadItem, ticket_prefix: Option<&str>) -> Result<(), Uplo
     Ok(())
 }
 
+/// Why the hub refuses one uploaded item for good (`None`: it may be stored), as the sync
+/// route answers it: the route and the `sync_batch` fuzz target share this check.
+pub fn upload_refusal(item: &UploadItem, ticket_prefix: Option<&str>) -> Option<String> {
+    check_item(item, ticket_prefix)
+        .err()
+        .map(|refusal| refusal.to_string())
+}
+
 /// Each item is checked alone: a refused one is answered as rejected (and done) in its
 /// place, the others are stored, so a bad item never makes the room resend the batch for
 /// ever. Rejections are logged with the room, the item and the reason for staff.
@@ -190,11 +198,7 @@ pub(super) async fn sync_up(
             s.store_upload_checked(
                 &room.id,
                 &batch.items,
-                |item| {
-                    check_item(item, prefix.as_deref())
-                        .err()
-                        .map(|refusal| refusal.to_string())
-                },
+                |item| upload_refusal(item, prefix.as_deref()),
                 now,
             )
         })

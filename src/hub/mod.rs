@@ -33,6 +33,8 @@ mod web;
 mod ws;
 pub mod zalo;
 
+/// The per-item check of a room's upload (`POST /api/v1/sync/up`).
+pub use feedback_api::upload_refusal;
 /// The staff API's feedback filter, which `phonghop hub feedback` shares.
 pub use feedback_api::{FilterError, filter_from as feedback_filter};
 

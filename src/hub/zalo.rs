@@ -123,6 +123,49 @@ pub fn store_tokens(
     Ok(())
 }
 
+/// A verified resident's message as the hub stores it: the unit its OA is listed for (the
+/// province's inbox for an OA not in `[zalo.units]`), the category `other` (else the last
+/// one), its line capped at the store's limit, and its sending time when it has a plausible
+/// one (else `now_ms`). The webhook and the `zalo_webhook` fuzz target share this.
+pub fn inbound(config: &HubConfig, message: zalo::UserMessage, now_ms: i64) -> ZaloInbound {
+    let unit_id = match config
+        .zalo
+        .as_ref()
+        .and_then(|z| z.unit_for(&message.oa_id))
+    {
+        Some(unit) => unit.to_owned(),
+        None => {
+            tracing::warn!(
+                oa = %message.oa_id,
+                "a message to an OA not in [zalo.units] goes to the province's inbox"
+            );
+            config.province().id.clone()
+        }
+    };
+    let categories = &config.feedback.categories;
+    let category = categories
+        .iter()
+        .find(|c| c.id == "other")
+        .or(categories.last())
+        .map_or_else(|| "other".to_owned(), |c| c.id.clone());
+    let line: String = message
+        .item_line()
+        .chars()
+        .take(crate::store::ZALO_ITEM_TEXT_MAX_CHARS)
+        .collect();
+    ZaloInbound {
+        oa_id: message.oa_id.clone(),
+        line,
+        user_id: message.user_id,
+        msg_id: message.msg_id,
+        kind: message.kind.as_str(),
+        media_url: message.media_url,
+        unit_id,
+        category,
+        submitted_at_ms: message.sent_at_ms.unwrap_or(now_ms),
+    }
+}
+
 /// `POST /webhooks/zalo`: verifies the delivery, then applies a resident's message once.
 /// Answers 200 to every authentic delivery (Zalo asks for it within 2 seconds), 401 or 400
 /// with nothing stored otherwise.
@@ -189,40 +232,8 @@ pub(super) async fn webhook(
             return ApiFailure::internal().into_response();
         }
     };
-    let config = hub.config.zalo.as_ref().expect("checked above");
-    let unit_id = match config.unit_for(&message.oa_id) {
-        Some(unit) => unit.to_owned(),
-        None => {
-            tracing::warn!(
-                oa = %message.oa_id,
-                "a message to an OA not in [zalo.units] goes to the province's inbox"
-            );
-            hub.config.province().id.clone()
-        }
-    };
-    let categories = &hub.config.feedback.categories;
-    let category = categories
-        .iter()
-        .find(|c| c.id == "other")
-        .or(categories.last())
-        .map_or_else(|| "other".to_owned(), |c| c.id.clone());
     let now = crate::clock::now_ms();
-    let line: String = message
-        .item_line()
-        .chars()
-        .take(crate::store::ZALO_ITEM_TEXT_MAX_CHARS)
-        .collect();
-    let inbound = ZaloInbound {
-        oa_id: message.oa_id.clone(),
-        line,
-        user_id: message.user_id,
-        msg_id: message.msg_id,
-        kind: message.kind.as_str(),
-        media_url: message.media_url,
-        unit_id,
-        category,
-        submitted_at_ms: message.sent_at_ms.unwrap_or(now),
-    };
+    let inbound = inbound(&hub.config, message, now);
     let prefix = crate::feedback::ticket::province_prefix(&hub.config.province().id);
     let mut rng = rand::rngs::StdRng::from_os_rng();
     // A proposed code another item holds is replaced; five in a row is not chance.
