@@ -21,7 +21,11 @@ JANUS="janus"
 # debugging, and espeak-ng, which reads kiosk screens aloud (Vietnamese and English voices).
 MEDIA="espeak-ng libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-tools gstreamer1.0-alsa gstreamer1.0-pulseaudio"
 
-wanted="$BUILD $TEST $MEDIA $CONTRIB $JANUS"
+# Network faults (`make test-faults`): Debian's python3 runs scripts/nfq-delay.py, which delays
+# packets through an NFQUEUE where the kernel has no sch_netem (standard library only).
+FAULTS="python3"
+
+wanted="$BUILD $TEST $MEDIA $CONTRIB $JANUS $FAULTS"
 # The machine image may ship Node.js outside Debian's packages: a working node and npm will do.
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
   wanted=$(printf '%s

@@ -134,6 +134,7 @@ pub struct RoomMetrics {
     pub call_test_source: Family<Labels, Gauge>,
     pub call_frames_decoded: Family<Labels, Gauge>,
     pub call_audio_frames_decoded: Family<Labels, Gauge>,
+    pub call_audio_frames_concealed: Family<Labels, Gauge>,
     pub call_fps: Family<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>,
     pub call_join_to_first_frame_ms: Family<Labels, Gauge>,
     /// Labels `stream` and `quantile` ("0.5", "0.95").
@@ -236,6 +237,11 @@ impl RoomMetrics {
             "Opus frames decoded per received stream",
             Family::<Labels, Gauge>::default()
         );
+        let call_audio_frames_concealed = reg!(
+            "phonghop_room_call_audio_frames_concealed",
+            "Opus frames concealed per received stream (lost packets made up by the decoder)",
+            Family::<Labels, Gauge>::default()
+        );
         let call_fps = reg!(
             "phonghop_room_call_fps",
             "Video frames decoded per second per received stream",
@@ -331,6 +337,7 @@ impl RoomMetrics {
             call_test_source,
             call_frames_decoded,
             call_audio_frames_decoded,
+            call_audio_frames_concealed,
             call_fps,
             call_join_to_first_frame_ms,
             call_glass_to_glass_ms,

@@ -456,6 +456,9 @@ impl Counter {
     fn bump(&self) {
         self.0.fetch_add(1, Ordering::Relaxed);
     }
+    fn add(&self, n: u64) {
+        self.0.fetch_add(n, Ordering::Relaxed);
+    }
     fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }

@@ -13,6 +13,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use super::Room;
 use super::call_view::{CallPhase, CallRequest, CallView, TestSources};
+use super::ice_recovery::IceRecovery;
 use crate::media::call::{
     AudioPlayout, AudioStreamIn, CallMediaError, Capture, CaptureSettings, EncodedFrame,
     EncodedKind, VideoReceiver,
@@ -33,8 +34,6 @@ use crate::wire::{
 const TICK: Duration = Duration::from_millis(250);
 /// How often keyframe requests are passed on (a switch or a join waits on them).
 const KEYFRAME_CHECK: Duration = Duration::from_millis(20);
-/// Waiting this long in ICE "disconnected" triggers an ICE restart.
-const RESTART_ICE_AFTER: Duration = Duration::from_secs(2);
 /// A connection not up this long after the offer is replaced by a new one.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -109,7 +108,10 @@ struct ActiveCall {
     controller: LayerController,
     joined_at: Instant,
     connected: bool,
-    disconnected_since: Option<Instant>,
+    /// When to restart ICE while the path is down.
+    recovery: IceRecovery,
+    /// Hub sessions opened so far, as last seen (a new one is news for the recovery).
+    hub_sessions: u64,
     offer_sent_at: Instant,
     speaking: SpeakingDetector,
     slots: Vec<SlotCounters>,
@@ -210,7 +212,8 @@ impl CallTask {
                 controller: LayerController::new(start_layer, ceiling),
                 joined_at: Instant::now(),
                 connected: false,
-                disconnected_since: None,
+                recovery: IceRecovery::new(),
+                hub_sessions: self.room.hub_contact().sessions,
                 offer_sent_at: Instant::now(),
                 speaking: SpeakingDetector::new(),
                 slots: vec![SlotCounters::default(); MEDIA_SLOTS],
@@ -421,15 +424,18 @@ impl CallTask {
                         .set(i64::from(g2g[at.min(g2g.len() - 1)]));
                 }
             }
-            let audio_frames = call
+            let (audio_frames, concealed) = call
                 .decoders
                 .audio
                 .get(slot)
-                .map(|a| a.frames_decoded())
-                .unwrap_or(0);
+                .map(|a| (a.frames_decoded(), a.frames_concealed()))
+                .unwrap_or((0, 0));
             m.call_audio_frames_decoded
                 .get_or_create(&label)
                 .set(audio_frames as i64);
+            m.call_audio_frames_concealed
+                .get_or_create(&label)
+                .set(concealed as i64);
         }
         let send = vec![("stream".to_owned(), "send".to_owned())];
         m.call_encoder_target_bps
@@ -622,14 +628,14 @@ pub(crate) async fn run(
                     PeerEvent::LocalCandidate(candidate) => task.send(&c.meeting_id, ClientSignal::Candidate { candidate }),
                     PeerEvent::Connected => {
                         c.connected = true;
-                        c.disconnected_since = None;
+                        c.recovery.connected();
                         task.view.update(|v| v.phase = CallPhase::Live);
                         task.room.metrics.call_connected.set(1);
                         tracing::info!(meeting_id = %c.meeting_id, after_ms = c.joined_at.elapsed().as_millis() as u64, "media connected");
                         for slot in 0..MEDIA_SLOTS { c.peer.request_keyframe(slot).await; }
                     }
                     PeerEvent::Disconnected => {
-                        c.disconnected_since.get_or_insert(Instant::now());
+                        c.recovery.disconnected(Instant::now());
                         task.view.update(|v| v.phase = CallPhase::Reconnecting);
                         task.room.metrics.call_connected.set(0);
                     }
@@ -660,23 +666,38 @@ pub(crate) async fn run(
                 }
             }
             _ = tick.tick() => {
+                task.room.media_down.store(
+                    call.as_ref().is_some_and(|c| c.recovery.recovering()),
+                    std::sync::atomic::Ordering::Relaxed,
+                );
                 let Some(c) = call.as_mut() else { continue };
                 task.tick(c).await;
-                // ICE restart after a lasting disconnect; a new connection if it never came up.
-                if let Some(since) = c.disconnected_since
-                    && since.elapsed() >= RESTART_ICE_AFTER
-                {
-                    c.disconnected_since = Some(Instant::now() + Duration::from_secs(5));
+                // ICE restart once the hub can be reached again (src/room/ice_recovery.rs);
+                // a new connection if it never came up.
+                let contact = task.room.hub_contact();
+                let new_session = contact.sessions != c.hub_sessions;
+                c.hub_sessions = contact.sessions;
+                if let Some(heard) = contact.heard {
+                    if new_session { c.recovery.hub_reconnected(heard) } else { c.recovery.hub_heard(heard) }
+                }
+                if c.connected && c.recovery.poll(Instant::now()) {
                     match c.peer.create_offer(true).await {
                         Ok(sdp) => {
-                            tracing::info!(meeting_id = %c.meeting_id, "network changed: restarting ICE");
+                            tracing::info!(meeting_id = %c.meeting_id, restart = c.recovery.restarts(), "network changed: restarting ICE");
                             task.room.metrics.call_ice_restarts.inc();
                             task.send(&c.meeting_id, ClientSignal::Offer { sdp });
                         }
                         Err(e) => tracing::warn!(error = %e, "ICE restart failed"),
                     }
                 }
-                if !c.connected && c.offer_sent_at.elapsed() >= CONNECT_TIMEOUT {
+                // The offer of a connection that never came up went into a hub session that
+                // has since been replaced: it may be lost, so start over at once. Otherwise
+                // start over after the timeout, if the hub could have answered meanwhile (a new
+                // connection every 15 s while the hub is out of reach only queues offers).
+                let stale_offer = new_session && c.offer_sent_at.elapsed() >= Duration::from_secs(2);
+                let hub_heard_since_offer = contact.heard.is_some_and(|h| h > c.offer_sent_at);
+                let timed_out = c.offer_sent_at.elapsed() >= CONNECT_TIMEOUT && hub_heard_since_offer;
+                if !c.connected && (timed_out || stale_offer) {
                     let meeting_id = c.meeting_id.clone();
                     let ice = c.ice_servers.clone();
                     tracing::warn!(%meeting_id, "media did not connect in time; trying again");

@@ -24,11 +24,22 @@ const ENROLL_POLL: Duration = Duration::from_secs(2);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 /// The hub pings every 10 s; silence for this long means the link is dead.
 const SILENCE_LIMIT: Duration = Duration::from_secs(35);
+/// While the call's media is down the room pings the hub this often, and a hub silent for
+/// `PROBE_SILENCE` is given up for a new session: a TCP connection that lived through an
+/// outage delivers nothing until its backed-off retransmission timer fires (seconds after the
+/// link returned), a new one as soon as the link is there.
+const PROBE_EVERY: Duration = Duration::from_secs(1);
+const PROBE_SILENCE: Duration = Duration::from_secs(4);
+/// With no route to the hub (the link is down) the room tries again this often instead of
+/// backing off: the attempt costs nothing and the call waits on it when the link returns.
+const NO_ROUTE_RETRY: Duration = Duration::from_secs(1);
 
 /// How one session ended.
 enum Ended {
     /// Lost or failed; retry with backoff.
     Lost(String),
+    /// No route to the hub (the box's link is down): retry soon, without backing off.
+    NoRoute(String),
     /// The hub refused the credential; retry slowly.
     Rejected(String),
     Shutdown,
@@ -79,6 +90,17 @@ pub(super) async fn maintain(room: Arc<Room>, tls: Arc<rustls::ClientConfig>) {
                 set_link(&room, HubLink::Rejected { reason });
                 REJECTED_RETRY
             }
+            Ended::NoRoute(why) => {
+                tracing::debug!(%why, "no route to the hub");
+                set_link(
+                    &room,
+                    HubLink::Retrying {
+                        retry_in_ms: NO_ROUTE_RETRY.as_millis() as u64,
+                        last_error: why,
+                    },
+                );
+                NO_ROUTE_RETRY
+            }
             Ended::Lost(why) => {
                 let delay = backoff.next_delay(&mut rng);
                 tracing::warn!(%why, retry_in_ms = delay.as_millis() as u64, "hub link down");
@@ -96,6 +118,16 @@ pub(super) async fn maintain(room: Arc<Room>, tls: Arc<rustls::ClientConfig>) {
             return;
         }
     }
+}
+
+/// The connection failed because there is no route to the hub (the box's own link is down),
+/// as opposed to a hub that does not answer.
+fn no_route(e: &WsError) -> bool {
+    let WsError::Io(io) = e else { return false };
+    matches!(
+        io.kind(),
+        std::io::ErrorKind::NetworkUnreachable | std::io::ErrorKind::HostUnreachable
+    )
 }
 
 fn set_link(room: &Room, link: HubLink) {
@@ -182,6 +214,7 @@ async fn session(
                     .unwrap_or_else(|| "credential refused".into());
                 return Ended::Rejected(body);
             }
+            Ok(Err(e)) if no_route(&e) => return Ended::NoRoute(crate::room::enroll::error_chain(&e)),
             Ok(Err(e)) => return Ended::Lost(crate::room::enroll::error_chain(&e)),
             Ok(Ok((ws, _))) => ws,
         }
@@ -199,6 +232,10 @@ async fn session(
     }
     let mut last_heard = Instant::now();
     let mut check = tokio::time::interval(Duration::from_secs(5));
+    let mut probe = tokio::time::interval(PROBE_EVERY);
+    probe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // When the probing began: silence counts from then, not from the last ping of the hub.
+    let mut probing_since: Option<Instant> = None;
     let mut outgoing = room.signal_out.lock().await;
     // Only a hub that said so in its welcome reads status reports (an older one would end
     // the session over an unknown message).
@@ -238,6 +275,19 @@ async fn session(
                     return Ended::Lost(e.to_string());
                 }
             }
+            _ = probe.tick() => {
+                if !room.media_down.load(std::sync::atomic::Ordering::Relaxed) {
+                    probing_since = None;
+                    continue;
+                }
+                let since = *probing_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= PROBE_SILENCE && last_heard.elapsed() >= PROBE_SILENCE {
+                    return Ended::Lost("the hub went silent while the call's media was down".into());
+                }
+                if let Err(e) = sink.send(Message::Ping(Default::default())).await {
+                    return Ended::Lost(e.to_string());
+                }
+            }
             _ = check.tick() => {
                 if last_heard.elapsed() > SILENCE_LIMIT {
                     return Ended::Lost("the hub went silent".into());
@@ -245,6 +295,7 @@ async fn session(
             }
             incoming = stream.next() => {
                 last_heard = Instant::now();
+                room.hub_heard(false);
                 let text = match incoming {
                     Some(Ok(Message::Text(t))) => t,
                     Some(Ok(Message::Close(frame))) => {
@@ -266,6 +317,7 @@ async fn session(
                         );
                         status_tick.reset_immediately();
                         room.metrics.hub_connects.inc();
+                        room.hub_heard(true);
                         tracing::info!(%room_id, %room_name, "connected to the hub");
                         set_link(room, HubLink::Connected { since_ms: crate::clock::now_ms() });
                         // Hints sent while the link was down were lost: ask for what changed.

@@ -8,6 +8,7 @@ pub mod call_view;
 pub mod contrib_service;
 pub mod credential;
 pub mod enroll;
+mod ice_recovery;
 mod link;
 pub mod news;
 pub mod service;
@@ -107,6 +108,32 @@ struct Room {
     media_report: status_report::MediaReport,
     /// The hub's last welcome said it takes recordings in resumable pieces.
     hub_resumes_voice: std::sync::atomic::AtomicBool,
+    /// When the hub was last heard and how many sessions have opened, for the call's ICE
+    /// recovery (a restart goes out only once the hub is heard again).
+    hub_contact: std::sync::Mutex<HubContact>,
+    /// The call's media path is down: the hub session checks the hub every second meanwhile.
+    media_down: std::sync::atomic::AtomicBool,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct HubContact {
+    heard: Option<std::time::Instant>,
+    sessions: u64,
+}
+
+impl Room {
+    fn hub_contact(&self) -> HubContact {
+        *self.hub_contact.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The hub was heard now; `new_session` when it welcomed a new session.
+    fn hub_heard(&self, new_session: bool) {
+        let mut c = self.hub_contact.lock().unwrap_or_else(|e| e.into_inner());
+        c.heard = Some(std::time::Instant::now());
+        if new_session {
+            c.sessions += 1;
+        }
+    }
 }
 
 /// A channel the caller keeps the receiving end of, to watch the room's status.
@@ -182,6 +209,8 @@ pub async fn run(
         signal_out: tokio::sync::Mutex::new(signal_rx),
         media_report,
         hub_resumes_voice: std::sync::atomic::AtomicBool::new(false),
+        hub_contact: std::sync::Mutex::new(HubContact::default()),
+        media_down: std::sync::atomic::AtomicBool::new(false),
     });
     {
         let cancel = cancel.clone();

@@ -40,6 +40,8 @@ const JITTER_LATENCY: Duration = Duration::from_millis(60);
 /// How long the mixer waits for a late input before mixing without it.
 const MIXER_LATENCY: Duration = Duration::from_millis(20);
 const MAX_QUEUED_BYTES: u64 = 256 * 1024;
+/// The Opus frame the capture side sends (and webrtc's default).
+const OPUS_FRAME: Duration = Duration::from_millis(20);
 
 /// The mixer's format: float so that several loud rooms add up without wrapping; mono
 /// because it is voice, and half the work of stereo on a two-core box.
@@ -82,6 +84,9 @@ pub(super) struct PlayoutRunning {
 #[derive(Debug)]
 struct StreamShared {
     decoded: Arc<Counter>,
+    /// Opus frames the decoder had to make up: lost packets, concealed or rebuilt from the
+    /// next packet's in-band FEC.
+    concealed: Arc<Counter>,
     branch: Mutex<Option<Branch>>,
 }
 
@@ -135,11 +140,12 @@ impl AudioPlayout {
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
         let stream = Arc::new(StreamShared {
             decoded: Arc::new(Counter::default()),
+            concealed: Arc::new(Counter::default()),
             branch: Mutex::new(None),
         });
         let running = self.shared.running();
         if let Some(running) = running.as_ref() {
-            let branch = add_branch(running, &stream.decoded)?;
+            let branch = add_branch(running, &stream)?;
             for element in &branch.elements {
                 element.sync_state_with_parent().map_err(build_error)?;
             }
@@ -188,6 +194,13 @@ impl AudioStreamIn {
     /// Opus packets decoded so far (counted after `opusdec`, concealed losses included).
     pub fn frames_decoded(&self) -> u64 {
         self.stream.decoded.get()
+    }
+
+    /// Opus frames concealed so far: each packet the jitter buffer gave up on (lost, or too
+    /// late) is one 20 ms frame the decoder made up (packet loss concealment, or in-band FEC
+    /// from the packet after it).
+    pub fn frames_concealed(&self) -> u64 {
+        self.stream.concealed.get()
     }
 }
 
@@ -291,7 +304,7 @@ impl PlayoutShared {
 
 /// Builds a stream's branch into `running`'s pipeline and links it to a new mixer pad.
 /// The caller brings the elements to the pipeline's state.
-fn add_branch(running: &PlayoutRunning, decoded: &Arc<Counter>) -> Result<Branch, CallMediaError> {
+fn add_branch(running: &PlayoutRunning, stream: &StreamShared) -> Result<Branch, CallMediaError> {
     let caps = gst::Caps::builder("application/x-rtp")
         .field("media", "audio")
         .field("encoding-name", "OPUS")
@@ -317,7 +330,7 @@ fn add_branch(running: &PlayoutRunning, decoded: &Arc<Counter>) -> Result<Branch
         .map_err(|_| missing("capsfilter"))?;
     let elements: Vec<gst::Element> = vec![
         src.clone().upcast(),
-        jitter,
+        jitter.clone(),
         depay,
         decode.clone(),
         convert,
@@ -349,8 +362,17 @@ fn add_branch(running: &PlayoutRunning, decoded: &Arc<Counter>) -> Result<Branch
             return Err(e);
         }
     };
+    if let Some(pad) = jitter.static_pad("src") {
+        let concealed = stream.concealed.clone();
+        pad.add_probe(gst::PadProbeType::EVENT_DOWNSTREAM, move |_pad, info| {
+            if let Some(frames) = info.event().and_then(lost_frames) {
+                concealed.add(frames);
+            }
+            gst::PadProbeReturn::Ok
+        });
+    }
     if let Some(pad) = decode.static_pad("src") {
-        let decoded = decoded.clone();
+        let decoded = stream.decoded.clone();
         pad.add_probe(gst::PadProbeType::BUFFER, move |_pad, _info| {
             decoded.bump();
             gst::PadProbeReturn::Ok
@@ -361,6 +383,25 @@ fn add_branch(running: &PlayoutRunning, decoded: &Arc<Counter>) -> Result<Branch
         elements,
         mixer_pad,
     })
+}
+
+/// The Opus frames (20 ms each) a jitter buffer's "packet lost" event stands for: one per
+/// lost packet; the jitter buffer may cover a long gap with one event, then its duration
+/// says how many.
+fn lost_frames(event: &gst::Event) -> Option<u64> {
+    if event.type_() != gst::EventType::CustomDownstream {
+        return None;
+    }
+    let s = event.structure()?;
+    if s.name() != "GstRTPPacketLost" {
+        return None;
+    }
+    let frame = OPUS_FRAME.as_nanos() as u64;
+    let frames = s
+        .get::<u64>("duration")
+        .ok()
+        .map_or(1, |d| (d + frame / 2) / frame);
+    Some(frames.max(1))
 }
 
 /// Takes a branch out of the playing pipeline without disturbing the others: whatever it
@@ -439,7 +480,7 @@ impl Restartable for PlayoutShared {
         let mut slot = self.running();
         let streams = self.streams();
         for stream in streams.values() {
-            *stream.branch() = Some(add_branch(&running, &stream.decoded)?);
+            *stream.branch() = Some(add_branch(&running, stream)?);
         }
         drop(streams);
         start_playing(&running.pipeline)?;

@@ -393,6 +393,60 @@ fn opus_streams_are_decoded_and_mixed() {
     assert_eq!(capture.mic_level(), 0.0);
 }
 
+#[test]
+fn lost_opus_packets_are_concealed_and_counted() {
+    gst_ready();
+    let (tx, rx) = unbounded_channel();
+    let mut settings = test_settings(Layer::AudioOnly, 1);
+    settings.video_bitrate_bps = 50_000;
+    let _capture = Capture::start(&settings, tx).expect("capture");
+    let playout = AudioPlayout::new(&DeviceChoice::Test).expect("playout");
+    let stream = playout.add_stream().expect("stream");
+    let mut wire = Wire::new(rx);
+    // Every packet arrives: nothing is concealed.
+    wire.pump(
+        Duration::from_secs(5),
+        |kind, packet| {
+            if kind == EncodedKind::Audio {
+                stream.push_rtp(packet);
+            }
+        },
+        || stream.frames_decoded() >= 50,
+    );
+    assert!(stream.frames_decoded() >= 50, "{}", stream.frames_decoded());
+    assert_eq!(stream.frames_concealed(), 0);
+
+    // Every fourth packet is lost: about a quarter of the frames are made up.
+    let (decoded_before, mut sent, mut dropped) = (stream.frames_decoded(), 0u64, 0u64);
+    wire.pump(
+        Duration::from_secs(10),
+        |kind, packet| {
+            if kind == EncodedKind::Audio {
+                sent += 1;
+                if sent % 4 == 0 {
+                    dropped += 1;
+                } else {
+                    stream.push_rtp(packet);
+                }
+            }
+        },
+        || stream.frames_decoded() >= decoded_before + 100,
+    );
+    // The last drops may still be waiting in the jitter buffer.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while stream.frames_concealed() + 2 < dropped && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let concealed = stream.frames_concealed();
+    assert!(dropped >= 20, "{dropped} dropped");
+    // One frame per lost packet; on a loaded machine packets reach the jitter buffer in
+    // bursts, and a gap found after its deadline may pass without its event.
+    assert!(
+        concealed * 2 >= dropped && concealed <= dropped,
+        "{concealed} concealed for {dropped} lost"
+    );
+}
+
 fn playout_elements(playout: &AudioPlayout) -> usize {
     playout
         .shared
