@@ -237,7 +237,8 @@ impl Store {
     }
 
     /// [`Store::store_upload`], where `refuse` names the items the hub will never store
-    /// (with the reason) and a feedback whose ticket code another item already has is
+    /// (with the reason); a feedback whose ticket code another item already has, and a
+    /// pledge the hub cannot record (an unknown campaign, a code another pledge has), are
     /// refused too: each is answered as rejected, and done, in its place, so one bad item
     /// cannot hold up the room's queue for ever.
     pub fn store_upload_checked(
@@ -316,7 +317,12 @@ impl Store {
                     )?;
                 }
                 Record::Pledge(p) => {
-                    super::room_contrib::store_uploaded_pledge(&tx, room_id, item.id, p)?;
+                    if let Some(why) =
+                        super::room_contrib::store_uploaded_pledge(&tx, room_id, item.id, p)?
+                    {
+                        reject(&mut ack, item.id, why);
+                        continue;
+                    }
                 }
             }
             ack.stored.push(item.id);

@@ -37,13 +37,14 @@ pub(super) fn insert_room_pledge(
 
 /// Hub side of [`Store::store_upload`]: records a room's pledge once (by its id). A pledge
 /// the hub can never accept (its code taken by another pledge, an unknown campaign) is
-/// logged and acknowledged, so it does not hold back the room's later items forever.
+/// `Ok(Some(why))`: the upload answers it as rejected, so it does not hold back the room's
+/// later items forever and the room learns why instead of taking it as stored.
 pub(super) fn store_uploaded_pledge(
     tx: &Transaction<'_>,
     room_id: &str,
     id: Uuid,
     p: &PledgeRecord,
-) -> Result<(), StoreError> {
+) -> Result<Option<String>, StoreError> {
     let pledge = Pledge {
         id: id.to_string(),
         room_id: Some(room_id.to_owned()),
@@ -55,12 +56,8 @@ pub(super) fn store_uploaded_pledge(
         created_at_ms: p.created_at_ms,
     };
     match super::contrib::record_pledge_in(tx, &pledge) {
-        Ok(_) => Ok(()),
-        Err(StoreError::Refused(why)) => {
-            tracing::warn!(room_id, pledge = %id, code = %p.reference_code, %why,
-                "a room's pledge cannot be recorded; it is acknowledged and left out");
-            Ok(())
-        }
+        Ok(_) => Ok(None),
+        Err(StoreError::Refused(why)) => Ok(Some(why)),
         Err(e) => Err(e),
     }
 }
@@ -279,6 +276,44 @@ mod tests {
             donor_name: Some("Bà Lan".into()),
             created_at_ms: 10,
         })
+    }
+
+    /// Found by the `sync_batch` fuzz target: a pledge the hub cannot record (here, for a
+    /// campaign it does not have) was answered as stored, so the room believed it kept.
+    #[test]
+    fn a_pledge_the_hub_cannot_record_is_answered_rejected_with_why() {
+        let store = Store::open_in_memory().expect("open");
+        let room = store
+            .create_room("xa-a", "Xã A", "LC-7K", "hash", 100, 0)
+            .expect("room")
+            .expect("free prefix");
+        let item = crate::wire::UploadItem {
+            id: Uuid::now_v7(),
+            seq: 1,
+            record: Record::Pledge(PledgeRecord {
+                campaign_id: "no-such-campaign".into(),
+                reference_code: "UH7K3P9".into(),
+                amount_vnd: 50_000,
+                donor_name: None,
+                created_at_ms: 10,
+            }),
+        };
+        let ack = store
+            .store_upload(&room.id, std::slice::from_ref(&item), 20)
+            .expect("upload");
+        assert_eq!(ack.stored, vec![item.id], "done with: the room moves on");
+        assert_eq!(ack.rejected.len(), 1, "and told why: {ack:?}");
+        assert!(
+            ack.rejected[0].reason.contains("no-such-campaign"),
+            "{}",
+            ack.rejected[0].reason
+        );
+        assert!(
+            store
+                .pledge(&item.id.to_string())
+                .expect("lookup")
+                .is_none()
+        );
     }
 
     #[test]
