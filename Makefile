@@ -42,7 +42,7 @@ test: lint unit-tests doc verify-units test-deb-debug
 	@echo "make test: all checks passed"
 
 # Network faults (needs root): a meeting with real media and a room in a network namespace
-# through random and burst loss, a rate squeeze, delay where the kernel has netem, a 2-minute
+# through random and burst loss, a rate squeeze, 300/600 ms delay (netem, or an NFQUEUE delayer), a 2-minute
 # link outage; then sync through 30 % loss and a 10-minute hub outage, compared row by row.
 # Figures as JSON lines in target/fault-figures.jsonl; see scripts/fault-network.sh.
 test-faults: build
