@@ -64,7 +64,7 @@ pub enum BenchMeetingError {
 }
 
 /// An I/O failure, saying what was being done.
-fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> BenchMeetingError {
+pub(crate) fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> BenchMeetingError {
     let what = what.into();
     move |source| BenchMeetingError::Io { what, source }
 }
@@ -182,13 +182,13 @@ pub fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
     sorted.get(at.min(sorted.len() - 1)).copied()
 }
 
-fn sorted(mut values: Vec<f64>) -> Vec<f64> {
+pub(crate) fn sorted(mut values: Vec<f64>) -> Vec<f64> {
     values.retain(|v| v.is_finite());
     values.sort_by(f64::total_cmp);
     values
 }
 
-fn mean(values: &[f64]) -> Option<f64> {
+pub(crate) fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
@@ -233,11 +233,11 @@ pub fn parse_machine_stat(text: &str) -> Option<(u64, u64)> {
     Some((total - idle, total))
 }
 
-fn machine_stat() -> Option<(u64, u64)> {
+pub(crate) fn machine_stat() -> Option<(u64, u64)> {
     parse_machine_stat(&std::fs::read_to_string("/proc/stat").ok()?)
 }
 
-fn loadavg() -> Option<f64> {
+pub(crate) fn loadavg() -> Option<f64> {
     std::fs::read_to_string("/proc/loadavg")
         .ok()?
         .split_ascii_whitespace()
@@ -246,11 +246,11 @@ fn loadavg() -> Option<f64> {
         .ok()
 }
 
-fn proc_stat(pid: u32) -> Option<(u32, u64)> {
+pub(crate) fn proc_stat(pid: u32) -> Option<(u32, u64)> {
     parse_proc_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
 }
 
-fn rss_kb(pid: u32) -> Option<u64> {
+pub(crate) fn rss_kb(pid: u32) -> Option<u64> {
     parse_kb_field(
         &std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?,
         "VmRSS",
@@ -302,8 +302,8 @@ pub fn parse_metrics(text: &str) -> HashMap<String, f64> {
 
 /// Every process the bench started; dropping it (end, error, panic, Ctrl-C) stops them.
 #[derive(Default)]
-struct Children {
-    procs: Vec<(String, Child)>,
+pub(crate) struct Children {
+    pub(crate) procs: Vec<(String, Child)>,
     browser: Option<tokio::process::Child>,
     chromium_pid: Option<u32>,
 }
@@ -358,7 +358,7 @@ impl Drop for Children {
     }
 }
 
-fn free_port() -> Result<u16, BenchMeetingError> {
+pub(crate) fn free_port() -> Result<u16, BenchMeetingError> {
     Ok(reserve_port()?.1)
 }
 
@@ -383,14 +383,14 @@ fn replace_once(text: &str, from: &str, to: &str) -> Result<String, BenchMeeting
     Ok(text.replacen(from, to, 1))
 }
 
-fn log_file(dir: &Path, name: &str) -> Result<Stdio, BenchMeetingError> {
+pub(crate) fn log_file(dir: &Path, name: &str) -> Result<Stdio, BenchMeetingError> {
     let file = std::fs::File::create(dir.join(format!("{name}.log")))
         .map_err(io(format!("creating {name}.log")))?;
     Ok(Stdio::from(file))
 }
 
 /// The last lines of a child's log, for problems.
-fn log_tail(dir: &Path, name: &str) -> String {
+pub(crate) fn log_tail(dir: &Path, name: &str) -> String {
     let text = std::fs::read_to_string(dir.join(format!("{name}.log"))).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     strip_ansi(&lines[lines.len().saturating_sub(3)..].join(" | "))
@@ -414,7 +414,7 @@ fn strip_ansi(text: &str) -> String {
     out
 }
 
-fn http_client() -> Result<reqwest::Client, BenchMeetingError> {
+pub(crate) fn http_client() -> Result<reqwest::Client, BenchMeetingError> {
     let tls = crate::hub::tls::client_config(None)
         .map_err(|e| BenchMeetingError::Http(format!("TLS for the HTTP client: {e}")))?;
     reqwest::Client::builder()
@@ -434,7 +434,7 @@ async fn all_metrics(http: &reqwest::Client, urls: &[String]) -> Vec<Option<Hash
     futures_util::future::join_all(urls.iter().map(|u| fetch_metrics(http, u))).await
 }
 
-async fn post_json(
+pub(crate) async fn post_json(
     http: &reqwest::Client,
     staff_token: &str,
     url: &str,
@@ -462,8 +462,99 @@ type Point = (f64, f64);
 
 const SLOT0: &str = "{stream=\"slot-0\"}";
 
-fn progress(message: &str) {
+pub(crate) fn progress(message: &str) {
     eprintln!("bench meeting: {message}");
+}
+
+/// The hub a bench started: its config (for `hub::admin` and staff tokens), its base URL
+/// (ending in `/`) and its process id.
+pub(crate) struct BenchHub {
+    pub(crate) config: crate::config::HubConfig,
+    pub(crate) url: String,
+    pub(crate) pid: u32,
+}
+
+/// Starts `<exe> hub` from the demo config on a free loopback port with its data in
+/// `dir/hub`, `media` (TOML lines) added to its `[media]` section, its log in `logs/hub.log`;
+/// returns once `/healthz` answers. The process belongs to `children`.
+pub(crate) async fn start_hub(
+    exe: &Path,
+    dir: &Path,
+    logs: &Path,
+    children: &mut Children,
+    media: &str,
+) -> Result<BenchHub, BenchMeetingError> {
+    let http = http_client()?;
+    let hub_port = free_port()?;
+    let hub_url = format!("http://127.0.0.1:{hub_port}/");
+    let hub_dir = dir.join("hub");
+    let text = replace_once(
+        crate::demo::DEMO_HUB_TOML,
+        "listen = \"127.0.0.1:0\"",
+        &format!("listen = \"127.0.0.1:{hub_port}\""),
+    )?;
+    let text = replace_once(
+        &text,
+        "public_url = \"http://127.0.0.1:8080\"",
+        &format!("public_url = {}", toml_str(&hub_url)),
+    )?;
+    let text = replace_once(
+        &text,
+        "data_dir = \"/tmp/phonghop-demo\"",
+        &format!("data_dir = {}", toml_str(&hub_dir.to_string_lossy())),
+    )?;
+    let text = if media.is_empty() {
+        text
+    } else {
+        replace_once(
+            &text,
+            "\n[media]\n",
+            &format!("\n[media]\n{}\n", media.trim_end()),
+        )?
+    };
+    let config = crate::config::parse_hub_str("bench-hub.toml", &text)
+        .map_err(|e| BenchMeetingError::Config(e.to_string()))?;
+    let hub_file = dir.join("hub.toml");
+    std::fs::write(&hub_file, &text).map_err(io("writing hub.toml"))?;
+    let mut cmd = Command::new(exe);
+    cmd.arg("hub")
+        .arg("--config")
+        .arg(&hub_file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log_file(logs, "hub")?);
+    quiet(&mut cmd);
+    let hub = cmd.spawn().map_err(io("starting the hub"))?;
+    let pid = hub.id();
+    children.procs.push(("hub".to_owned(), hub));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let up = http
+            .get(format!("{hub_url}healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success());
+        if up {
+            break;
+        }
+        if Instant::now() > deadline {
+            return Err(BenchMeetingError::HubDown(log_tail(logs, "hub")));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    progress(&format!("hub up on {hub_url}"));
+    Ok(BenchHub {
+        config,
+        url: hub_url,
+        pid,
+    })
+}
+
+/// Children log warnings only, without colours or the journal.
+pub(crate) fn quiet(cmd: &mut Command) {
+    cmd.env("PHONGHOP_LOG", "warn")
+        .env("NO_COLOR", "1")
+        .env_remove("JOURNAL_STREAM");
 }
 
 /// Runs the bench; Ctrl-C stops it (and every process it started).
@@ -491,62 +582,10 @@ async fn run(options: MeetingOptions) -> Result<MeetingReport, BenchMeetingError
         ..Default::default()
     };
     let http = http_client()?;
-    let quiet = |cmd: &mut Command| {
-        cmd.env("PHONGHOP_LOG", "warn")
-            .env("NO_COLOR", "1")
-            .env_remove("JOURNAL_STREAM");
-    };
 
     // --- the hub
-    let hub_port = free_port()?;
-    let hub_url = format!("http://127.0.0.1:{hub_port}/");
-    let hub_dir = dir.path().join("hub");
-    let text = replace_once(
-        crate::demo::DEMO_HUB_TOML,
-        "listen = \"127.0.0.1:0\"",
-        &format!("listen = \"127.0.0.1:{hub_port}\""),
-    )?;
-    let text = replace_once(
-        &text,
-        "public_url = \"http://127.0.0.1:8080\"",
-        &format!("public_url = {}", toml_str(&hub_url)),
-    )?;
-    let text = replace_once(
-        &text,
-        "data_dir = \"/tmp/phonghop-demo\"",
-        &format!("data_dir = {}", toml_str(&hub_dir.to_string_lossy())),
-    )?;
-    let hub_config = crate::config::parse_hub_str("bench-hub.toml", &text)
-        .map_err(|e| BenchMeetingError::Config(e.to_string()))?;
-    let hub_file = dir.path().join("hub.toml");
-    std::fs::write(&hub_file, &text).map_err(io("writing hub.toml"))?;
-    let mut cmd = Command::new(&options.exe);
-    cmd.arg("hub")
-        .arg("--config")
-        .arg(&hub_file)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log_file(&logs, "hub")?);
-    quiet(&mut cmd);
-    let hub = cmd.spawn().map_err(io("starting the hub"))?;
-    let hub_pid = hub.id();
-    children.procs.push(("hub".to_owned(), hub));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let up = http
-            .get(format!("{hub_url}healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success());
-        if up {
-            break;
-        }
-        if Instant::now() > deadline {
-            return Err(BenchMeetingError::HubDown(log_tail(&logs, "hub")));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    progress(&format!("hub up on {hub_url}"));
+    let hub = start_hub(&options.exe, dir.path(), &logs, &mut children, "").await?;
+    let (hub_config, hub_url, hub_pid) = (hub.config, hub.url, hub.pid);
 
     // --- rooms: registered at the hub (its database), configured, enrolled
     struct Planned {

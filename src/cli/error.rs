@@ -45,6 +45,10 @@ pub enum CliError {
     #[error(transparent)]
     BenchMeeting(#[from] crate::bench_meeting::BenchMeetingError),
     #[error(transparent)]
+    BenchLight(#[from] crate::bench_light::BenchLightError),
+    #[error(transparent)]
+    BenchCapacity(#[from] crate::bench_capacity::CapacityError),
+    #[error(transparent)]
     BenchCrash(#[from] crate::bench_crash::CrashError),
     #[error(transparent)]
     BenchUi(#[from] crate::bench_live_call::LiveCallError),
@@ -102,6 +106,17 @@ impl CliError {
             CliError::Admin(e) => admin_exit_code(e),
             CliError::Demo(crate::demo::DemoError::Setup(e)) => app_exit_code(e),
             CliError::Bench(crate::bench::BenchError::Store(e)) => store_exit_code(e),
+            CliError::BenchLight(
+                crate::bench_light::BenchLightError::JanusMedia
+                | crate::bench_light::BenchLightError::Options(_),
+            )
+            | CliError::BenchCapacity(
+                crate::bench_capacity::CapacityError::Options(_)
+                | crate::bench_capacity::CapacityError::Light(
+                    crate::bench_light::BenchLightError::JanusMedia
+                    | crate::bench_light::BenchLightError::Options(_),
+                ),
+            ) => EXIT_INVALID,
             CliError::Feedback(e) => e.exit_code(),
             CliError::Contrib(e) => e.exit_code(),
             CliError::User(e) => e.exit_code(),
@@ -114,6 +129,8 @@ impl CliError {
             | CliError::Demo(_)
             | CliError::Bench(_)
             | CliError::BenchMeeting(_)
+            | CliError::BenchLight(_)
+            | CliError::BenchCapacity(_)
             | CliError::BenchCrash(_)
             | CliError::BenchUi(_)
             | CliError::BenchSoak(_)

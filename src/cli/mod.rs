@@ -105,12 +105,53 @@ pub enum BenchCommand {
         /// Also join headless Chromium (scripts/meet-browser.mjs) and measure it alongside.
         #[arg(long)]
         vs_chromium: bool,
-        /// The best picture the rooms send: 720p, 360p or 180p.
-        #[arg(long, default_value = "720p", value_parser = ["720p", "360p", "180p"])]
-        max_layer: String,
+        /// The best picture the rooms send: 720p, 360p or 180p (default 720p; 360p with
+        /// --light, the layer the senders' clip is encoded at).
+        #[arg(long, value_parser = ["720p", "360p", "180p"])]
+        max_layer: Option<String>,
+        /// Light participants in this process instead of room processes: senders replay a
+        /// clip encoded once, receive-only rooms count packets and frames without decoding.
+        #[arg(long)]
+        light: bool,
+        /// What moves the media (with --light): builtin or janus.
+        #[arg(long, default_value = "builtin", value_parser = ["builtin", "janus"])]
+        engine: String,
+        /// How many of the --rooms only receive (with --light); the others send.
+        #[arg(long, default_value_t = 0)]
+        receive_only: usize,
+        /// How many receive-only rooms also decode their first picture (with --light).
+        #[arg(long, default_value_t = 0)]
+        decode_sample: usize,
         /// Print one JSON object (the default prints a table).
         #[arg(long)]
         json: bool,
+    },
+    /// The light meeting (`bench meeting --light`) at growing sizes, a fresh hub each: JSON
+    /// per size, a summary, and a chart of the engine's CPU, memory and the worst delivered
+    /// frame rate against the number of participants.
+    Capacity {
+        /// What moves the media: builtin or janus.
+        #[arg(long, default_value = "builtin", value_parser = ["builtin", "janus"])]
+        engine: String,
+        #[arg(long, default_value_t = 40)]
+        max_rooms: usize,
+        #[arg(long, default_value_t = 10)]
+        step: usize,
+        /// Rooms that send (replayed) at every size; the rest only receive.
+        #[arg(long, default_value_t = 2)]
+        senders: usize,
+        /// Receive-only rooms that also decode their first picture, at every size.
+        #[arg(long, default_value_t = 1)]
+        decode_sample: usize,
+        /// Length of each size's measured window.
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+        /// The picture the senders replay: 720p, 360p or 180p.
+        #[arg(long, default_value = "360p", value_parser = ["720p", "360p", "180p"])]
+        max_layer: String,
+        /// Where the SVG chart goes.
+        #[arg(long, default_value = "capacity.svg")]
+        out: PathBuf,
     },
     /// SIGKILL a room taking submissions, then a hub taking uploads and bank webhooks, N
     /// times at seeded random moments; count what was acknowledged and lost or doubled.

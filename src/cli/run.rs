@@ -159,6 +159,17 @@ fn demo(headless: bool, seconds: Option<u64>) -> Result<(), CliError> {
     Ok(())
 }
 
+/// `--engine`: the light benches measure the built-in forwarder; Janus is refused before
+/// anything starts, saying why.
+fn engine_option(name: &str) -> Result<crate::bench_light::Engine, CliError> {
+    let engine = crate::bench_light::Engine::parse(name)
+        .ok_or_else(|| usage(format!("--engine {name}: use builtin or janus")))?;
+    if engine == crate::bench_light::Engine::Janus {
+        return Err(crate::bench_light::BenchLightError::JanusMedia.into());
+    }
+    Ok(engine)
+}
+
 fn bench(command: BenchCommand) -> Result<(), CliError> {
     match command {
         BenchCommand::Sync { records, json } => {
@@ -177,17 +188,52 @@ fn bench(command: BenchCommand) -> Result<(), CliError> {
             seconds,
             vs_chromium,
             max_layer,
+            light,
+            engine,
+            receive_only,
+            decode_sample,
             json,
         } => {
             if rooms < 2 || seconds == 0 {
                 return Err(usage("--rooms must be at least 2 and --seconds at least 1"));
             }
+            let layer = |name: &str| {
+                crate::meeting::Layer::parse_ceiling(name)
+                    .map_err(|e| usage(format!("--max-layer: {e}")))
+            };
+            if light {
+                if vs_chromium {
+                    return Err(usage(
+                        "--vs-chromium compares room processes; leave it out with --light",
+                    ));
+                }
+                let options = crate::bench_light::LightOptions {
+                    exe: std::env::current_exe().map_err(io("finding this binary"))?,
+                    engine: engine_option(&engine)?,
+                    rooms,
+                    receive_only,
+                    decode_sample,
+                    seconds,
+                    max_layer: layer(max_layer.as_deref().unwrap_or("360p"))?,
+                };
+                let report = runtime()?.block_on(crate::bench_light::light_meeting(options))?;
+                if json {
+                    println!("{}", serde_json::to_string(&report)?);
+                } else {
+                    print!("{}", crate::bench_light::table(&report));
+                }
+                return Ok(());
+            }
+            if receive_only > 0 || decode_sample > 0 || engine != "builtin" {
+                return Err(usage(
+                    "--engine, --receive-only and --decode-sample need --light",
+                ));
+            }
             let options = crate::bench_meeting::MeetingOptions {
                 exe: std::env::current_exe().map_err(io("finding this binary"))?,
                 rooms,
                 seconds,
-                max_layer: crate::meeting::Layer::parse_ceiling(&max_layer)
-                    .map_err(|e| usage(format!("--max-layer: {e}")))?,
+                max_layer: layer(max_layer.as_deref().unwrap_or("720p"))?,
                 vs_chromium,
                 repo_dir: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")),
                 npm_dir: std::env::var_os("PHONGHOP_NPM_DIR").map(std::path::PathBuf::from),
@@ -198,6 +244,44 @@ fn bench(command: BenchCommand) -> Result<(), CliError> {
             } else {
                 print!("{}", crate::bench_meeting::table(&report));
             }
+        }
+        BenchCommand::Capacity {
+            engine,
+            max_rooms,
+            step,
+            senders,
+            decode_sample,
+            seconds,
+            max_layer,
+            out,
+        } => {
+            if seconds == 0 || senders == 0 {
+                return Err(usage("--seconds and --senders must be at least 1"));
+            }
+            let options = crate::bench_capacity::CapacityOptions {
+                light: crate::bench_light::LightOptions {
+                    exe: std::env::current_exe().map_err(io("finding this binary"))?,
+                    engine: engine_option(&engine)?,
+                    rooms: 0,
+                    receive_only: 0,
+                    decode_sample,
+                    seconds,
+                    max_layer: crate::meeting::Layer::parse_ceiling(&max_layer)
+                        .map_err(|e| usage(format!("--max-layer: {e}")))?,
+                },
+                max_rooms,
+                step,
+                senders,
+            };
+            let summary =
+                runtime()?.block_on(crate::bench_capacity::capacity(options, |report| {
+                    if let Ok(line) = serde_json::to_string(report) {
+                        println!("{line}");
+                    }
+                }))?;
+            crate::bench_capacity::write_chart(&summary, &out)?;
+            println!("{}", serde_json::to_string(&summary)?);
+            eprintln!("bench capacity: chart written to {}", out.display());
         }
         BenchCommand::Crash { kills, seed, json } => {
             let options = crate::bench_crash::CrashOptions {

@@ -1,0 +1,96 @@
+//! `phonghop bench meeting --light`: two senders replaying a pre-encoded 360p clip and four
+//! receive-only rooms, all real participants of a real hub (enrolled, on the room
+//! WebSocket, WebRTC through the project's own peer). Every receiver counts whole frames and
+//! keyframes on its pictures, and the one that decodes gets real pictures out of the room's
+//! own decoder: with no media flowing every count here is zero.
+
+#[test]
+fn bench_light_meeting_counts_real_frames() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_phonghop"))
+        .args([
+            "bench",
+            "meeting",
+            "--light",
+            "--engine",
+            "builtin",
+            "--rooms",
+            "6",
+            "--receive-only",
+            "4",
+            "--decode-sample",
+            "1",
+            "--seconds",
+            "8",
+            "--max-layer",
+            "360p",
+            "--json",
+        ])
+        .env("PHONGHOP_LOG", "warn")
+        .output()
+        .expect("run the light meeting bench");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "bench meeting --light failed: {stderr}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("one JSON object on stdout");
+    assert_eq!(report["engine"], "builtin", "{report}");
+    assert_eq!(report["senders"], 2, "{report}");
+    assert_eq!(report["receive_only"], 4, "{report}");
+    assert_eq!(report["rooms_live"], 6, "{report}");
+    assert!(
+        report["clip"]["video_frames"].as_u64().unwrap_or(0) >= 60,
+        "the clip was encoded once: {report}"
+    );
+    let rooms = report["per_room"].as_array().expect("per_room");
+    assert_eq!(rooms.len(), 6, "{report}");
+    for room in rooms {
+        let fps = room["fps_slots"][0].as_f64().unwrap_or(0.0);
+        // Low enough for a shared, loaded 2-core box; a stalled stream gives nothing.
+        assert!(
+            fps > 5.0,
+            "slot 0 of {} carried frames: {report}",
+            room["room"]
+        );
+        assert!(
+            room["keyframes"].as_u64().unwrap_or(0) >= 1,
+            "{} counted a keyframe (the clip loops from one): {report}",
+            room["room"]
+        );
+    }
+    let decoding: Vec<&serde_json::Value> =
+        rooms.iter().filter(|r| r["role"] == "decoding").collect();
+    assert_eq!(decoding.len(), 1, "{report}");
+    assert!(
+        decoding[0]["decoded_fps"].as_f64().unwrap_or(0.0) > 0.0,
+        "the sample decoded real pictures (a loaded box loses packets, and a decoder that \
+         lost one waits for the next keyframe, so only some): {report}"
+    );
+    assert!(
+        report["fps_received_min"].as_f64().unwrap_or(0.0) > 5.0,
+        "{report}"
+    );
+    assert!(report["hub_cpu_pct"].as_f64().is_some(), "{report}");
+    assert!(
+        report["load_generator_cpu_pct"].as_f64().is_some(),
+        "{report}"
+    );
+    assert!(
+        report["packets_lost_pct"].as_f64().is_some_and(|p| p < 5.0),
+        "{report}"
+    );
+
+    let janus = std::process::Command::new(env!("CARGO_BIN_EXE_phonghop"))
+        .args([
+            "bench", "meeting", "--light", "--engine", "janus", "--rooms", "3",
+        ])
+        .output()
+        .expect("run the bench");
+    assert_eq!(janus.status.code(), Some(2), "bad input");
+    assert!(
+        String::from_utf8_lossy(&janus.stderr).contains("media does not go through Janus"),
+        "{}",
+        String::from_utf8_lossy(&janus.stderr)
+    );
+}
