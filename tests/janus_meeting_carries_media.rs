@@ -1,0 +1,139 @@
+//! With `[media] engine = "janus"` the meeting's media goes through Debian's real Janus
+//! (started by the test with the project's configs): each room publishes its camera and
+//! microphone in the meeting's VideoRoom and receives the others through a Janus
+//! subscriber. Each room decodes the other's stamped pictures, Janus itself lists both
+//! rooms as publishers, and the staff API says Janus forwards the media.
+
+use std::time::Duration;
+
+use phonghop::hub::meetings::janus_room_id;
+use phonghop::room::stamp_tag_for;
+
+use crate::common::{self, eventually, tempdir};
+use crate::janus_common::{JanusPorts, TestJanus};
+use crate::meeting_common::{CallRoom, meeting_view, start_call_room, start_meeting, wait_for_tag};
+
+/// This machine's address on its network: Janus gathers no loopback candidates, so the
+/// rooms gather theirs where Janus does, as boxes on the province's network would.
+fn network_ip() -> std::net::IpAddr {
+    let probe = std::net::UdpSocket::bind("0.0.0.0:0").expect("bind");
+    // Connecting a UDP socket sends nothing; it picks the route and so the source address.
+    probe.connect("192.0.2.254:9").expect("route");
+    probe.local_addr().expect("addr").ip()
+}
+
+/// Rooms like `meeting_common::connected_rooms`, gathering ICE on the network address.
+pub async fn janus_rooms(
+    hub: &common::TestHub,
+    dir: &std::path::Path,
+    units: &[&str],
+) -> Vec<CallRoom> {
+    let mut rooms = Vec::new();
+    for unit in units {
+        let (mut config, id) = common::enrolled_room(hub, unit, dir.join(unit)).await;
+        config.media.ice_bind = network_ip();
+        let (room, view) = start_call_room(config.clone()).await;
+        rooms.push(CallRoom {
+            room,
+            view,
+            id,
+            config,
+        });
+    }
+    for r in &mut rooms {
+        common::wait_for(
+            &mut r.room.status,
+            "connected",
+            Duration::from_secs(10),
+            |s| s.connected(),
+        )
+        .await;
+    }
+    rooms
+}
+
+/// The ids Janus lists as publishers in `room`, asked of Janus directly (HTTP transport).
+async fn janus_publishers(janus: &TestJanus, room: u64) -> Vec<serde_json::Value> {
+    let data = janus
+        .videoroom(serde_json::json!({ "request": "listparticipants", "room": room }))
+        .await;
+    data["participants"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| p["publisher"] == true)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_rooms_see_each_other_through_janus() {
+    let dir = tempdir();
+    let janus = TestJanus::start(&dir.path().join("janus"), JanusPorts::free()).await;
+    let mut config = common::hub_config(&dir.path().join("hub"));
+    config.media.engine = janus.ports.engine(janus.ports.ws_url());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let hub = common::start_hub_on(listener, config).await;
+    let rooms = janus_rooms(&hub, dir.path(), &["lao-cai", "lao-chai"]).await;
+    let [p, c] = &rooms[..] else { unreachable!() };
+    let meeting = start_meeting(&hub, &p.id, &[&c.id]).await;
+    let room = janus_room_id(&meeting);
+
+    // Each room's large picture is the other's camera (its stamp carries the sender's tag),
+    // decoded from what Janus forwards.
+    let (a, b) = tokio::join!(
+        wait_for_tag(
+            &p.view,
+            0,
+            stamp_tag_for(&c.id),
+            Duration::from_secs(30),
+            "the province sees the commune through Janus"
+        ),
+        wait_for_tag(
+            &c.view,
+            0,
+            stamp_tag_for(&p.id),
+            Duration::from_secs(30),
+            "the commune sees the province through Janus"
+        ),
+    );
+    let _ = (a, b);
+    for r in &rooms {
+        crate::meeting_common::wait_frames(
+            &r.view,
+            0,
+            50,
+            Duration::from_secs(15),
+            "pictures keep coming through Janus",
+        )
+        .await;
+    }
+
+    // Janus itself has both rooms as publishers in the meeting's VideoRoom.
+    eventually(
+        "both rooms publishing at Janus",
+        Duration::from_secs(10),
+        async || janus_publishers(&janus, room).await.len() == 2,
+    )
+    .await;
+    let publishers = janus_publishers(&janus, room).await;
+    let mut names: Vec<String> = publishers
+        .iter()
+        .filter_map(|p| p["display"].as_str().map(str::to_owned))
+        .collect();
+    names.sort();
+    let mut expected = vec![p.id.clone(), c.id.clone()];
+    expected.sort();
+    assert_eq!(names, expected, "{publishers:?}");
+
+    let admin = common::admin_client(&hub);
+    let view = meeting_view(&admin, &hub, &meeting).await;
+    assert_eq!(view["media"]["engine"], "janus", "{view}");
+    assert_eq!(view["media"]["forwarded_by"], "janus", "{view}");
+    for r in rooms {
+        r.room.stop().await;
+    }
+    hub.stop().await;
+}
