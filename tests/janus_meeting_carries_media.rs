@@ -137,3 +137,77 @@ async fn two_rooms_see_each_other_through_janus() {
     }
     hub.stop().await;
 }
+
+/// Three rooms on Janus: giving the floor moves the floor holder into every other room's
+/// large picture (a `switch` or a new subscription at Janus), and the meeting's end
+/// destroys the VideoRoom with its publishers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_floor_moves_the_picture_and_the_end_destroys_the_janus_room() {
+    let dir = tempdir();
+    let janus = TestJanus::start(&dir.path().join("janus"), JanusPorts::free()).await;
+    let mut config = common::hub_config(&dir.path().join("hub"));
+    config.media.engine = janus.ports.engine(janus.ports.ws_url());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let hub = common::start_hub_on(listener, config).await;
+    let rooms = janus_rooms(&hub, dir.path(), &["lao-cai", "lao-chai", "sa-pa"]).await;
+    let [host, b, c] = [0, 1, 2].map(|i| rooms[i].id.clone());
+    let meeting = start_meeting(&hub, &host, &[&b, &c]).await;
+    let room = janus_room_id(&meeting);
+    for r in &rooms {
+        crate::meeting_common::wait_frames(
+            &r.view,
+            0,
+            20,
+            Duration::from_secs(30),
+            "every room sees someone through Janus",
+        )
+        .await;
+    }
+    for (target, watcher, name) in [(&b, 2usize, "B"), (&c, 1usize, "C")] {
+        let started = std::time::Instant::now();
+        crate::meeting_common::chair(
+            &hub,
+            &meeting,
+            serde_json::json!({"action": "give_floor", "room": target}),
+        )
+        .await;
+        for watching in [watcher, 0] {
+            wait_for_tag(
+                &rooms[watching].view,
+                0,
+                stamp_tag_for(target),
+                Duration::from_secs(10),
+                name,
+            )
+            .await;
+        }
+        eprintln!(
+            "floor to {name}: shown to the others through Janus after {:?}",
+            started.elapsed()
+        );
+    }
+    assert_eq!(janus_publishers(&janus, room).await.len(), 3);
+
+    let ended = common::admin_client(&hub)
+        .delete(
+            hub.url
+                .join(&format!("api/v1/meetings/{meeting}"))
+                .expect("url"),
+        )
+        .send()
+        .await
+        .expect("end");
+    assert!(ended.status().is_success(), "{}", ended.status());
+    eventually(
+        "the VideoRoom destroyed at the meeting's end",
+        Duration::from_secs(10),
+        async || !janus.room_exists(room).await,
+    )
+    .await;
+    for r in rooms {
+        r.room.stop().await;
+    }
+    hub.stop().await;
+}
