@@ -211,3 +211,65 @@ async fn the_floor_moves_the_picture_and_the_end_destroys_the_janus_room() {
     }
     hub.stop().await;
 }
+
+/// A room that leaves (killed: no goodbye) and comes back joins the Janus meeting again by
+/// itself: its new connection replaces its old feed, and both rooms see each other again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_room_that_leaves_and_comes_back_is_seen_again_through_janus() {
+    let dir = tempdir();
+    let janus = TestJanus::start(&dir.path().join("janus"), JanusPorts::free()).await;
+    let mut config = common::hub_config(&dir.path().join("hub"));
+    config.media.engine = janus.ports.engine(janus.ports.ws_url());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let hub = common::start_hub_on(listener, config).await;
+    let mut rooms = janus_rooms(&hub, dir.path(), &["lao-cai", "lao-chai"]).await;
+    let commune = rooms.pop().expect("commune");
+    let province = rooms.pop().expect("province");
+    let meeting = start_meeting(&hub, &province.id, &[&commune.id]).await;
+    wait_for_tag(
+        &province.view,
+        0,
+        stamp_tag_for(&commune.id),
+        Duration::from_secs(30),
+        "the province sees the commune",
+    )
+    .await;
+
+    commune.room.kill().await;
+    drop(commune.view);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (mut c_room, c_view) = start_call_room(commune.config).await;
+    common::wait_for(
+        &mut c_room.status,
+        "reconnected",
+        Duration::from_secs(15),
+        |s| s.connected(),
+    )
+    .await;
+    let frozen = province.view.tile(0).expect("slot").frames_published();
+    wait_for_tag(
+        &c_view,
+        0,
+        stamp_tag_for(&province.id),
+        Duration::from_secs(30),
+        "the returned commune sees the province through Janus",
+    )
+    .await;
+    eventually(
+        "the province sees the returned commune again",
+        Duration::from_secs(30),
+        async || province.view.tile(0).expect("slot").frames_published() > frozen + 20,
+    )
+    .await;
+    let publishers = janus_publishers(&janus, janus_room_id(&meeting)).await;
+    assert_eq!(
+        publishers.len(),
+        2,
+        "one feed per room, the old one gone: {publishers:?}"
+    );
+    c_room.stop().await;
+    province.room.stop().await;
+    hub.stop().await;
+}
