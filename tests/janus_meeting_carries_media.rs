@@ -273,3 +273,55 @@ async fn a_room_that_leaves_and_comes_back_is_seen_again_through_janus() {
     province.room.stop().await;
     hub.stop().await;
 }
+
+/// The chair's voice rule holds on Janus: a commune enters muted, so the host hears nothing
+/// from it (its audio is muted at Janus with `moderate`) until the host unmutes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_muted_room_is_not_heard_through_janus_until_unmuted() {
+    let dir = tempdir();
+    let janus = TestJanus::start(&dir.path().join("janus"), JanusPorts::free()).await;
+    let mut config = common::hub_config(&dir.path().join("hub"));
+    config.media.engine = janus.ports.engine(janus.ports.ws_url());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let hub = common::start_hub_on(listener, config).await;
+    let rooms = janus_rooms(&hub, dir.path(), &["lao-cai", "lao-chai"]).await;
+    let [p, c] = &rooms[..] else { unreachable!() };
+    let meeting = start_meeting(&hub, &p.id, &[&c.id]).await;
+    wait_for_tag(
+        &p.view,
+        0,
+        stamp_tag_for(&c.id),
+        Duration::from_secs(30),
+        "the province sees the commune",
+    )
+    .await;
+    let heard = async || {
+        crate::meeting_common::metric_total(
+            &p.room.health_url,
+            "phonghop_room_call_audio_frames_decoded",
+        )
+        .await
+        .unwrap_or(0.0)
+    };
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let muted = heard().await;
+    assert!(muted < 10.0, "the muted commune was heard: {muted} frames");
+    crate::meeting_common::chair(
+        &hub,
+        &meeting,
+        serde_json::json!({ "action": "unmute_room", "room": c.id }),
+    )
+    .await;
+    eventually(
+        "the unmuted commune heard through Janus",
+        Duration::from_secs(10),
+        async || heard().await >= muted + 50.0,
+    )
+    .await;
+    for r in rooms {
+        r.room.stop().await;
+    }
+    hub.stop().await;
+}
