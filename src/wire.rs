@@ -212,6 +212,11 @@ pub enum ClientSignal {
     /// A request to the chair: raise a hand, mute itself, chat, or (the host) give the
     /// floor, mute a room, end the meeting (`meeting::chair`).
     Chair(ChairRequest),
+    /// The answer of the participant's receive-only connection to a
+    /// [`ServerSignal::SubscribeOffer`] (engines whose subscriptions offer, as Janus's do).
+    SubscribeAnswer { sdp: String },
+    /// A trickled local ICE candidate of that receive-only connection.
+    SubscribeCandidate { candidate: IceCandidate },
 }
 
 /// Hub → participant signalling.
@@ -237,6 +242,11 @@ pub enum ServerSignal {
     ChairRefused(ChairRefused),
     /// The hub refused a signalling message; the session goes on unless the code says not.
     Error { code: SignalError, message: String },
+    /// With an engine that sends what a participant receives on a connection of its own
+    /// (Janus's subscriber): an offer for a new receive-only peer connection, replacing any
+    /// earlier one. The stream ids of its tracks are `slot-0`, `slot-1`, ... as above; the
+    /// participant answers with [`ClientSignal::SubscribeAnswer`].
+    SubscribeOffer { sdp: String },
 }
 
 fn chair_version() -> u32 {

@@ -40,8 +40,8 @@ async fn a_meeting_has_a_janus_videoroom_from_its_start_to_its_end() {
     .await;
     assert_eq!(last["engine"], "janus", "{last}");
     assert_eq!(last["janus"]["room"], room, "{last}");
-    // Said plainly: this engine does not carry the media yet.
-    assert_eq!(last["forwarded_by"], "builtin", "{last}");
+    // The media goes through Janus too (`janus_meeting_carries_media`).
+    assert_eq!(last["forwarded_by"], "janus", "{last}");
 
     assert!(janus.room_exists(room).await, "Janus has the room");
     let listed = janus

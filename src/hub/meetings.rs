@@ -13,7 +13,9 @@ mod janus_rooms;
 mod revoke;
 mod staff_call;
 
-pub use janus_rooms::{BROWSER_SEATS, JanusRoomState, JanusRoomStatus, JanusRooms, janus_room_id};
+pub use janus_rooms::{
+    BROWSER_SEATS, JanusRoomState, JanusRoomStatus, JanusRooms, janus_room_id, room_secret,
+};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -119,8 +121,8 @@ pub struct MeetingView {
 pub struct MediaStatus {
     /// `[media] engine`: `builtin` or `janus`.
     pub engine: &'static str,
-    /// Which part carries the media now. Always the built-in forwarder: the Janus engine's
-    /// media path (publish, subscribe, signalling proxy) is not built yet.
+    /// Which part carries the media now: `builtin` (the hub's forwarder) or `janus` (the
+    /// meeting's VideoRoom).
     pub forwarded_by: &'static str,
     /// With `engine = "janus"`: the meeting's VideoRoom and, while it is not there, why.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -449,6 +451,24 @@ impl Meetings {
                         tracing::debug!(error = %e, "candidate not added");
                     }
                 }
+                Action::SubscribeAnswer(sdp) => {
+                    if let Err(e) = self
+                        .engine
+                        .subscriber_answer(meeting_id, &from.participant_id, sdp)
+                        .await
+                    {
+                        tracing::warn!(participant = %from.participant_id, error = %e, "the answer of a receiving connection was refused");
+                    }
+                }
+                Action::AddSubscriberCandidate(candidate) => {
+                    if let Err(e) = self
+                        .engine
+                        .add_subscriber_candidate(meeting_id, &from.participant_id, candidate)
+                        .await
+                    {
+                        tracing::debug!(error = %e, "candidate of a receiving connection not added");
+                    }
+                }
                 Action::Reroute => self.reroute(meeting_id),
                 Action::Roster => self.send_roster(meeting_id),
                 Action::Close => {
@@ -487,6 +507,13 @@ impl Meetings {
                     participant_id,
                     meeting_id,
                     ServerSignal::Candidate { candidate },
+                );
+            }
+            EngineEvent::SubscribeOffer(sdp) => {
+                self.send_to(
+                    participant_id,
+                    meeting_id,
+                    ServerSignal::SubscribeOffer { sdp },
                 );
             }
             EngineEvent::Connected => {
@@ -788,7 +815,7 @@ impl Meetings {
                 } else {
                     "builtin"
                 },
-                forwarded_by: "builtin",
+                forwarded_by: self.engine.name(),
                 janus: self.janus.as_ref().and_then(|j| j.status(&m.id)),
             },
         })

@@ -174,19 +174,35 @@ pub async fn run(
     };
 
     let cancel = CancellationToken::new();
-    let forwarder = crate::transport::sfu::Forwarder::new(crate::transport::peer::PeerOptions {
-        bind_ip: config.media.bind_ip,
-        ice_servers: config.media.forwarder_ice_servers(),
-        congestion_control: false,
-    });
-    let mut meetings =
-        meetings::Meetings::new(Arc::new(forwarder), config.media.clone(), store.clone());
-    // The Janus engine's first part: a VideoRoom per meeting. Media still goes through the
-    // built-in forwarder above until the Janus media path is built.
-    if let crate::config::MediaEngineConfig::Janus(janus) = &config.media.engine {
-        let tls = tls::client_config(None).map_err(ServeError::Tls)?;
-        tracing::info!(url = %janus.url, "meetings get a Janus VideoRoom each");
-        meetings = meetings.with_janus_rooms(meetings::JanusRooms::new(janus.clone(), tls));
+    // The media engine: the built-in forwarder, or with `[media] engine = "janus"` the
+    // meeting's Janus VideoRoom (created and destroyed by `JanusRooms`).
+    let (engine, janus_rooms): (Arc<dyn crate::meeting::engine::MediaEngine>, _) =
+        match &config.media.engine {
+            crate::config::MediaEngineConfig::Janus(janus) => {
+                let tls = tls::client_config(None).map_err(ServeError::Tls)?;
+                tracing::info!(url = %janus.url, "meetings' media goes through Janus's VideoRoom");
+                (
+                    Arc::new(crate::janus::engine::JanusEngine::new(
+                        janus.clone(),
+                        tls.clone(),
+                    )),
+                    Some(meetings::JanusRooms::new(janus.clone(), tls)),
+                )
+            }
+            crate::config::MediaEngineConfig::Builtin => (
+                Arc::new(crate::transport::sfu::Forwarder::new(
+                    crate::transport::peer::PeerOptions {
+                        bind_ip: config.media.bind_ip,
+                        ice_servers: config.media.forwarder_ice_servers(),
+                        congestion_control: false,
+                    },
+                )),
+                None,
+            ),
+        };
+    let mut meetings = meetings::Meetings::new(engine, config.media.clone(), store.clone());
+    if let Some(rooms) = janus_rooms {
+        meetings = meetings.with_janus_rooms(rooms);
     }
     let config_phone = config.phone;
     let hub = Arc::new(Hub {

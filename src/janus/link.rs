@@ -26,6 +26,10 @@ pub(super) enum Target {
     Handle(u64, u64),
 }
 
+/// Where Janus's events about one handle go (`webrtcup`, `hangup`, `media`, an `event`
+/// no request asked for), by handle id.
+pub(super) type HandleEvents = Arc<Mutex<HashMap<u64, mpsc::UnboundedSender<Value>>>>;
+
 /// A request waiting for its reply: whether an `ack` ends it (`keepalive`) or the plugin's
 /// answer is still to come (`message`), and where the reply goes.
 type Pending = (bool, oneshot::Sender<Value>);
@@ -50,6 +54,8 @@ struct Inner {
     alive: Arc<AtomicBool>,
     /// Ends the WebSocket's tasks.
     closed: CancellationToken,
+    /// Events per handle (WebSocket only: over HTTP Janus keeps them for a long poll).
+    events: HandleEvents,
 }
 
 /// A link to Janus's API, shared by the client and its keepalive task.
@@ -68,6 +74,7 @@ impl Link {
         };
         let alive = Arc::new(AtomicBool::new(true));
         let closed = CancellationToken::new();
+        let events: HandleEvents = Arc::default();
         let kind = match url.scheme() {
             "ws" | "wss" => {
                 let mut request = url
@@ -114,6 +121,7 @@ impl Link {
                     let closed = closed.clone();
                     let alive = alive.clone();
                     let pending = pending.clone();
+                    let events = events.clone();
                     tokio::spawn(async move {
                         loop {
                             let message = tokio::select! {
@@ -122,7 +130,7 @@ impl Link {
                             };
                             match message {
                                 Some(Ok(Message::Text(text))) => {
-                                    dispatch(&text, &pending, &alive);
+                                    dispatch(&text, &pending, &alive, &events);
                                 }
                                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                                 Some(Ok(_)) => {}
@@ -132,6 +140,8 @@ impl Link {
                         closed.cancel();
                         // Every request still waiting learns the link is gone.
                         pending.lock().unwrap_or_else(|p| p.into_inner()).clear();
+                        // And every handle's listener that no more events come.
+                        events.lock().unwrap_or_else(|p| p.into_inner()).clear();
                     });
                 }
                 Kind::Ws { out, pending }
@@ -160,7 +170,35 @@ impl Link {
             api_secret,
             alive,
             closed,
+            events,
         })))
+    }
+
+    /// Janus's events about `handle` from now on (WebSocket links only; the receiver ends
+    /// when the link fails).
+    pub(super) fn handle_events(&self, handle: u64) -> mpsc::UnboundedReceiver<Value> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        if self.is_alive() {
+            self.0
+                .events
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(handle, tx);
+        }
+        rx
+    }
+
+    /// Stops passing on `handle`'s events.
+    pub(super) fn forget_handle(&self, handle: u64) {
+        self.0
+            .events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&handle);
+    }
+
+    pub(super) fn is_websocket(&self) -> bool {
+        matches!(self.0.kind, Kind::Ws { .. })
     }
 
     pub(super) fn is_alive(&self) -> bool {
@@ -171,6 +209,11 @@ impl Link {
     pub(super) fn close(&self) {
         self.0.alive.store(false, Ordering::SeqCst);
         self.0.closed.cancel();
+        self.0
+            .events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 
     /// Sends `body` (a Janus API message without `transaction`) and returns the reply,
@@ -296,7 +339,12 @@ impl Link {
 }
 
 /// Hands a reply to the request with its `transaction`; notes a session Janus dropped.
-fn dispatch(text: &str, pending: &Mutex<HashMap<String, Pending>>, alive: &AtomicBool) {
+fn dispatch(
+    text: &str,
+    pending: &Mutex<HashMap<String, Pending>>,
+    alive: &AtomicBool,
+    events: &HandleEvents,
+) {
     let Ok(reply) = serde_json::from_str::<Value>(text) else {
         tracing::debug!("Janus sent a message that is not JSON");
         return;
@@ -321,6 +369,14 @@ fn dispatch(text: &str, pending: &Mutex<HashMap<String, Pending>>, alive: &Atomi
     if kind == "timeout" {
         tracing::warn!("Janus dropped the hub's session (timeout)");
         alive.store(false, Ordering::SeqCst);
+        events.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    } else if let Some(handle) = reply.get("sender").and_then(Value::as_u64)
+        && let Some(tx) = events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&handle)
+    {
+        let _ = tx.send(reply);
     } else {
         tracing::debug!(kind, "a Janus event no request waits for");
     }

@@ -17,6 +17,7 @@
 //! the session; once the link fails, [`JanusClient::is_alive`] says so and the owner
 //! connects again.
 
+pub mod engine;
 mod link;
 
 use std::time::Duration;
@@ -305,7 +306,8 @@ impl JanusClient {
         Ok(data)
     }
 
-    /// `create`: a private, non-permanent room with VP8 video and Opus audio.
+    /// `create`: a private, non-permanent room with VP8 video and Opus audio, without
+    /// transport-wide congestion control (see the request).
     pub async fn create_room(&self, spec: &RoomSpec) -> Result<(), JanusError> {
         let data = self
             .videoroom(json!({
@@ -318,6 +320,10 @@ impl JanusClient {
                 "publishers": spec.publishers,
                 "videocodec": "vp8",
                 "audiocodec": "opus",
+                // Without transport-wide CC: fed Janus's TWCC feedback, the rooms' send-side
+                // estimate falls to ~100 kb/s on an idle loopback and they step down to audio
+                // only (to look into); they adapt from loss and REMB meanwhile.
+                "transport_wide_cc_ext": false,
                 "admin_key": self.admin_key.expose(),
             }))
             .await?;
@@ -366,6 +372,130 @@ impl JanusClient {
         serde_json::from_value(data.get("participants").cloned().unwrap_or(Value::Null))
             .map_err(|e| JanusError::Protocol(format!("participant list: {e}")))
     }
+}
+
+/// What a VideoRoom request on a handle of its own answered: the plugin's data and, for
+/// negotiating requests, Janus's SDP (`jsep`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PluginAnswer {
+    pub data: Value,
+    /// `{"type": "offer"|"answer", "sdp": ...}` when Janus sent one.
+    pub jsep: Option<Value>,
+}
+
+impl PluginAnswer {
+    /// The SDP text of `jsep`, if it is of `kind` (`offer` or `answer`).
+    pub fn sdp(&self, kind: &str) -> Option<&str> {
+        let jsep = self.jsep.as_ref()?;
+        (jsep.get("type").and_then(Value::as_str) == Some(kind))
+            .then(|| jsep.get("sdp").and_then(Value::as_str))
+            .flatten()
+    }
+}
+
+impl JanusClient {
+    /// Attaches one more handle to the VideoRoom plugin on this session (a publisher or a
+    /// subscriber of the media path), with a receiver of Janus's events about it
+    /// (`webrtcup`, `hangup`, `media`, ...; it ends when the session is lost).
+    pub async fn attach(
+        &self,
+    ) -> Result<(u64, tokio::sync::mpsc::UnboundedReceiver<Value>), JanusError> {
+        if !self.link.is_websocket() {
+            return Err(JanusError::Protocol(
+                "the media path needs Janus's WebSocket transport ([media] janus_url = \"ws://...\")"
+                    .into(),
+            ));
+        }
+        let attached = self
+            .link
+            .request(
+                Target::Session(self.session),
+                json!({ "janus": "attach", "plugin": VIDEOROOM_PLUGIN }),
+            )
+            .await?;
+        let handle = id_in(&attached)?;
+        Ok((handle, self.link.handle_events(handle)))
+    }
+
+    /// Detaches a handle (its PeerConnection at Janus goes with it).
+    pub async fn detach(&self, handle: u64) {
+        self.link.forget_handle(handle);
+        let _ = self
+            .link
+            .request(
+                Target::Handle(self.session, handle),
+                json!({ "janus": "detach" }),
+            )
+            .await;
+    }
+
+    /// One VideoRoom request on `handle`, with an SDP (`jsep`) when it negotiates; returns
+    /// the plugin's answer and Janus's SDP, or the VideoRoom's `error_code`.
+    pub async fn handle_request(
+        &self,
+        handle: u64,
+        body: Value,
+        jsep: Option<Value>,
+    ) -> Result<PluginAnswer, JanusError> {
+        let mut message = json!({ "janus": "message", "body": body });
+        if let Some(jsep) = jsep {
+            message["jsep"] = jsep;
+        }
+        let reply = self
+            .link
+            .request(Target::Handle(self.session, handle), message)
+            .await?;
+        let data = reply
+            .pointer("/plugindata/data")
+            .cloned()
+            .ok_or_else(|| JanusError::Protocol(format!("no plugindata in {reply}")))?;
+        videoroom_error(&data)?;
+        Ok(PluginAnswer {
+            data,
+            jsep: reply.get("jsep").cloned(),
+        })
+    }
+
+    /// Trickles one of the participant's ICE candidates to `handle` (`None`: gathering
+    /// completed).
+    pub async fn trickle(
+        &self,
+        handle: u64,
+        candidate: Option<&crate::wire::IceCandidate>,
+    ) -> Result<(), JanusError> {
+        let candidate = match candidate {
+            Some(c) => json!({
+                "candidate": c.candidate,
+                "sdpMid": c.sdp_mid,
+                "sdpMLineIndex": c.sdp_mline_index,
+            }),
+            None => json!({ "completed": true }),
+        };
+        self.link
+            .request(
+                Target::Handle(self.session, handle),
+                json!({ "janus": "trickle", "candidate": candidate }),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// The VideoRoom's `error_code` in a plugin answer as [`JanusError::VideoRoom`].
+fn videoroom_error(data: &Value) -> Result<(), JanusError> {
+    if let Some(code) = data.get("error_code").and_then(Value::as_u64) {
+        let code = u16::try_from(code).unwrap_or(u16::MAX);
+        return Err(JanusError::VideoRoom {
+            code,
+            kind: VideoRoomErrorKind::from_code(code),
+            reason: data
+                .get("error")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+        });
+    }
+    Ok(())
 }
 
 /// `data.id` of a `success` reply (`create`, `attach`).

@@ -1,6 +1,6 @@
 //! The contract between the hub's meeting logic and whatever moves the media: the built-in
-//! forwarder (`transport::sfu`) today, a Janus VideoRoom behind the same trait when one box
-//! is not enough. Callers (signalling, the subscription API, the CLI) only see this.
+//! forwarder (`transport::sfu`), or a Janus VideoRoom (`janus::engine`) when one box is not
+//! enough. Callers (signalling, the subscription API, the CLI) only see this.
 
 use crate::wire::IceCandidate;
 
@@ -13,6 +13,9 @@ pub enum EngineEvent {
     Connected,
     /// The connection failed or closed: the participant must offer again.
     Failed,
+    /// An offer for the participant's receive-only connection (engines whose subscriptions
+    /// offer, as Janus's do): to send as `ServerSignal::SubscribeOffer`.
+    SubscribeOffer(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -81,4 +84,28 @@ pub trait MediaEngine: Send + Sync + std::fmt::Debug {
     fn cap_bitrate(&self, meeting_id: &str, participant_id: &str, bps: Option<u64>);
 
     fn stats(&self) -> Vec<StreamStats>;
+
+    /// What the staff API shows as `forwarded_by`: `builtin` or `janus`.
+    fn name(&self) -> &'static str;
+
+    /// The participant's answer to an [`EngineEvent::SubscribeOffer`]. Engines that never
+    /// send one refuse it.
+    async fn subscriber_answer(
+        &self,
+        _meeting_id: &str,
+        _participant_id: &str,
+        _answer_sdp: String,
+    ) -> Result<(), EngineError> {
+        Err(EngineError::NoSession)
+    }
+
+    /// A trickled candidate of the participant's receive-only connection.
+    async fn add_subscriber_candidate(
+        &self,
+        _meeting_id: &str,
+        _participant_id: &str,
+        _candidate: IceCandidate,
+    ) -> Result<(), EngineError> {
+        Err(EngineError::NoSession)
+    }
 }

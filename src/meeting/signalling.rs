@@ -38,6 +38,10 @@ pub enum Action {
     Close,
     /// Hand this request to the chair with the time (`chair::on_chair_request`).
     Chair(crate::wire::ChairRequest),
+    /// Hand the answer of the sender's receive-only connection to its media session.
+    SubscribeAnswer(String),
+    /// Hand a trickled candidate of that connection to its media session.
+    AddSubscriberCandidate(IceCandidate),
 }
 
 /// The DTLS fingerprint an offer carries: a new one from a participant that already had a
@@ -134,6 +138,30 @@ pub fn on_client_signal(
             }
         }
         ClientSignal::Chair(request) => vec![Action::Chair(request)],
+        ClientSignal::SubscribeAnswer { sdp } => {
+            if !has_session {
+                return refuse(SignalError::NoSession, "send an offer before answering");
+            }
+            if sdp.len() > MAX_SDP_BYTES || !sdp.starts_with("v=0") {
+                return refuse(
+                    SignalError::BadSdp,
+                    "the answer is not an SDP of at most 64 KiB",
+                );
+            }
+            vec![Action::SubscribeAnswer(sdp)]
+        }
+        ClientSignal::SubscribeCandidate { candidate } => {
+            if !has_session {
+                return refuse(
+                    SignalError::NoSession,
+                    "send an offer before ICE candidates",
+                );
+            }
+            if candidate.candidate.len() > 1024 {
+                return refuse(SignalError::Malformed, "the ICE candidate is too long");
+            }
+            vec![Action::AddSubscriberCandidate(candidate)]
+        }
         ClientSignal::Leave => {
             if meeting.participant(&from.participant_id).is_none() {
                 return Vec::new();

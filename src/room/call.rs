@@ -25,6 +25,7 @@ use crate::meeting::speaking::SpeakingDetector;
 use crate::transport::TransportError;
 use crate::transport::client::{ClientPeer, MediaKind, PeerEvent, RemoteMedia};
 use crate::transport::peer::PeerOptions;
+use crate::transport::receiver::ReceiverPeer;
 use crate::wire::{
     CHAIR_VERSION, ChairRequest, ClientSignal, HubMessage, IceServer, MEDIA_SLOTS, MeetingNotice,
     RoomMessage, Roster, ServerSignal, StaffCallAction, StaffCallRequest,
@@ -89,6 +90,8 @@ struct SlotCounters {
 #[derive(Default)]
 struct Receivers {
     peer_events: Option<UnboundedReceiver<PeerEvent>>,
+    /// The receive-only connection's events (engines whose subscriptions offer).
+    receiver_events: Option<UnboundedReceiver<PeerEvent>>,
     encoded: Option<UnboundedReceiver<EncodedFrame>>,
 }
 
@@ -118,10 +121,18 @@ struct ActiveCall {
     mic_on: bool,
     camera_on: bool,
     ice_servers: Vec<IceServer>,
+    /// The receive-only connection, when the engine sends what the room receives on a
+    /// connection of its own (Janus's subscriber).
+    receiver: Option<ReceiverPeer>,
+    /// Its events, until the task takes them.
+    new_receiver_events: Option<UnboundedReceiver<PeerEvent>>,
 }
 
 impl ActiveCall {
     async fn close(self) {
+        if let Some(receiver) = &self.receiver {
+            receiver.close().await;
+        }
         self.peer.close().await;
     }
 }
@@ -220,9 +231,12 @@ impl CallTask {
                 mic_on: true,
                 camera_on: true,
                 ice_servers,
+                receiver: None,
+                new_receiver_events: None,
             },
             Receivers {
                 peer_events: Some(peer_events),
+                receiver_events: None,
                 encoded: Some(encoded),
             },
         ))
@@ -252,6 +266,31 @@ impl CallTask {
             ServerSignal::Candidate { candidate } => {
                 if let Err(e) = call.peer.add_candidate(candidate).await {
                     tracing::debug!(error = %e, "a hub candidate was refused");
+                }
+            }
+            ServerSignal::SubscribeOffer { sdp } => {
+                // A new subscription: its connection replaces the last one.
+                if let Some(old) = call.receiver.take() {
+                    old.close().await;
+                }
+                let options = PeerOptions {
+                    bind_ip: self.room.config.media.ice_bind,
+                    ice_servers: call.ice_servers.clone(),
+                    congestion_control: false,
+                };
+                match ReceiverPeer::answer(&options, call.decoders.clone(), sdp).await {
+                    Ok((receiver, answer, events)) => {
+                        tracing::info!(meeting_id = %call.meeting_id, "receiving through a connection of its own");
+                        call.receiver = Some(receiver);
+                        call.new_receiver_events = Some(events);
+                        self.send(
+                            &call.meeting_id,
+                            ClientSignal::SubscribeAnswer { sdp: answer },
+                        );
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot answer the hub's offer of what this room receives");
+                    }
                 }
             }
             ServerSignal::Slots { slots } => {
@@ -311,6 +350,9 @@ impl CallTask {
             // The decoder lost its place (loss, or it joined mid-stream): ask for a keyframe.
             if receiver.take_keyframe_request() {
                 call.peer.request_keyframe(slot).await;
+                if let Some(r) = &call.receiver {
+                    r.request_keyframe(slot).await;
+                }
             }
         }
     }
@@ -356,6 +398,8 @@ impl CallTask {
             tracing::info!(
                 layer = layer.label(),
                 available_bps = call.peer.available_bps(),
+                remb_cap_bps = call.peer.remb_cap_bps(),
+                estimate_bps = call.peer.congestion_estimate_bps(),
                 loss = stats.video_loss,
                 "sending layer changed"
             );
@@ -548,7 +592,11 @@ pub(crate) async fn run(
                     HubMessage::Signal { meeting_id, signal } => {
                         let Some(c) = call.as_mut() else { continue };
                         if c.meeting_id != meeting_id { continue; }
-                        if !task.on_signal(c, signal).await {
+                        let going_on = task.on_signal(c, signal).await;
+                        if let Some(events) = c.new_receiver_events.take() {
+                            rx.receiver_events = Some(events);
+                        }
+                        if !going_on {
                             tracing::info!(%meeting_id, "left the meeting");
                             invited = None;
                             if let Some(old) = call.take() { rx = Receivers::default(); old.close().await; }
@@ -651,6 +699,20 @@ pub(crate) async fn run(
                             Err(e) => { tracing::error!(error = %e, "cannot rejoin"); task.ended(); }
                         }
                     }
+                }
+            }
+            Some(event) = next(&mut rx.receiver_events) => {
+                let Some(c) = call.as_mut() else { continue };
+                match event {
+                    PeerEvent::LocalCandidate(candidate) => task.send(&c.meeting_id, ClientSignal::SubscribeCandidate { candidate }),
+                    PeerEvent::Connected => {
+                        tracing::info!(meeting_id = %c.meeting_id, "the receiving connection is up");
+                        if let Some(r) = &c.receiver {
+                            for slot in 0..MEDIA_SLOTS { r.request_keyframe(slot).await; }
+                        }
+                    }
+                    PeerEvent::Disconnected => {}
+                    PeerEvent::Failed => tracing::warn!(meeting_id = %c.meeting_id, "the receiving connection failed"),
                 }
             }
             Some(frame) = next(&mut rx.encoded) => {

@@ -74,16 +74,38 @@ pub struct LinkStats {
 }
 
 /// Receiving video tracks by slot, so the call can ask their senders for keyframes.
-type RemoteVideo = Arc<std::sync::Mutex<Vec<(usize, Arc<dyn TrackRemote>)>>>;
+pub(super) type RemoteVideo = Arc<std::sync::Mutex<Vec<(usize, Arc<dyn TrackRemote>)>>>;
 
-struct Handler {
-    events: tokio::sync::mpsc::UnboundedSender<PeerEvent>,
-    sink: Arc<dyn RemoteMedia>,
+/// The events of a participant's peer connection (this one, and the receive-only one of
+/// `transport::receiver`).
+pub(super) struct Handler {
+    pub(super) events: tokio::sync::mpsc::UnboundedSender<PeerEvent>,
+    pub(super) sink: Arc<dyn RemoteMedia>,
     /// Receiving tracks, so the call can ask their senders for keyframes.
-    remote_video: RemoteVideo,
-    packets_received: Arc<AtomicU64>,
+    pub(super) remote_video: RemoteVideo,
+    pub(super) packets_received: Arc<AtomicU64>,
     /// Whether DTLS has finished, so SRTP keys exist (see [`ClientPeer::send`]).
-    connected: Arc<AtomicBool>,
+    pub(super) connected: Arc<AtomicBool>,
+}
+
+/// Asks the sender of the video received in `slot` for a keyframe (PLI).
+pub(super) async fn request_keyframe_on(remote_video: &RemoteVideo, slot: usize) {
+    let tracks: Vec<Arc<dyn TrackRemote>> = remote_video
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .filter(|(s, _)| *s == slot)
+        .map(|(_, t)| t.clone())
+        .collect();
+    for track in tracks {
+        let ssrc = track.ssrcs().await.first().copied().unwrap_or(0);
+        let _ = track
+            .write_rtcp(vec![Box::new(PictureLossIndication {
+                sender_ssrc: 0,
+                media_ssrc: ssrc,
+            })])
+            .await;
+    }
 }
 
 /// Which slot a hub track carries: from its stream id `slot-N`, else from the transceiver order.
@@ -458,23 +480,7 @@ impl ClientPeer {
 
     /// Asks the hub for a keyframe on a receiving slot (a decoder started or broke).
     pub async fn request_keyframe(&self, slot: usize) {
-        let tracks: Vec<Arc<dyn TrackRemote>> = self
-            .remote_video
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .filter(|(s, _)| *s == slot)
-            .map(|(_, t)| t.clone())
-            .collect();
-        for track in tracks {
-            let ssrc = track.ssrcs().await.first().copied().unwrap_or(0);
-            let _ = track
-                .write_rtcp(vec![Box::new(PictureLossIndication {
-                    sender_ssrc: 0,
-                    media_ssrc: ssrc,
-                })])
-                .await;
-        }
+        request_keyframe_on(&self.remote_video, slot).await;
     }
 
     /// Round trip, loss and jitter from the connection's statistics.

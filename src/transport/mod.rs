@@ -12,6 +12,7 @@ mod estimate;
 mod feedback;
 mod inbound;
 pub mod peer;
+pub mod receiver;
 pub mod rtp;
 mod rtx;
 pub mod sfu;

@@ -760,6 +760,10 @@ impl MediaEngine for Forwarder {
         }
     }
 
+    fn name(&self) -> &'static str {
+        "builtin"
+    }
+
     fn stats(&self) -> Vec<StreamStats> {
         let sessions: Vec<Arc<Session>> = self
             .shared

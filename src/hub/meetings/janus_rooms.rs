@@ -10,9 +10,8 @@
 //! meeting's status (`media` in the staff API's meeting view), and tries again with
 //! exponential back-off until the room exists.
 //!
-//! This is the foundation of the Janus engine only: **media still flows through the
-//! built-in forwarder**. Publishing, subscribing and the signalling proxy are the next parts
-//! (ARCHITECTURE.md, "Meetings on Janus").
+//! The media itself goes through the room with `crate::janus::engine` (publishers and
+//! subscribers on handles of their own; ARCHITECTURE.md, "Meetings on Janus").
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

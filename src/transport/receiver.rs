@@ -1,0 +1,105 @@
+//! A participant's receive-only peer connection, for engines whose subscriptions offer (Janus's
+//! multistream subscriber): the hub passes on the engine's offer, this answers it, and the
+//! received tracks (stream ids `slot-N`, as the hub names them) go to the same sink as the
+//! main connection's.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64};
+
+use rtc::peer_connection::sdp::RTCSessionDescription;
+use rtc::peer_connection::transport::RTCIceCandidateInit;
+use webrtc::peer_connection::PeerConnection;
+
+use super::TransportError;
+use super::client::{Handler, PeerEvent, RemoteMedia, RemoteVideo, request_keyframe_on};
+use super::peer::{self, PeerOptions};
+use crate::wire::IceCandidate;
+
+/// The receive-only connection of one subscription.
+pub struct ReceiverPeer {
+    pc: Arc<dyn PeerConnection>,
+    remote_video: RemoteVideo,
+    packets_received: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for ReceiverPeer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReceiverPeer").finish_non_exhaustive()
+    }
+}
+
+impl ReceiverPeer {
+    /// Builds the connection from the engine's offer and returns it with its answer.
+    pub async fn answer(
+        options: &PeerOptions,
+        sink: Arc<dyn RemoteMedia>,
+        offer_sdp: String,
+    ) -> Result<
+        (
+            ReceiverPeer,
+            String,
+            tokio::sync::mpsc::UnboundedReceiver<PeerEvent>,
+        ),
+        TransportError,
+    > {
+        let (events, rx) = tokio::sync::mpsc::unbounded_channel();
+        let remote_video: RemoteVideo = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let packets_received = Arc::new(AtomicU64::new(0));
+        let handler = Arc::new(Handler {
+            events,
+            sink,
+            remote_video: remote_video.clone(),
+            packets_received: packets_received.clone(),
+            connected: Arc::new(AtomicBool::new(false)),
+        });
+        let (pc, _) = peer::build(options, handler).await?;
+        let offer = RTCSessionDescription::offer(offer_sdp).map_err(TransportError::engine)?;
+        pc.set_remote_description(offer)
+            .await
+            .map_err(TransportError::engine)?;
+        let answer = pc
+            .create_answer(None)
+            .await
+            .map_err(TransportError::engine)?;
+        let sdp = answer.sdp.clone();
+        pc.set_local_description(answer)
+            .await
+            .map_err(TransportError::engine)?;
+        Ok((
+            ReceiverPeer {
+                pc,
+                remote_video,
+                packets_received,
+            },
+            sdp,
+            rx,
+        ))
+    }
+
+    pub async fn add_candidate(&self, candidate: IceCandidate) -> Result<(), TransportError> {
+        self.pc
+            .add_ice_candidate(RTCIceCandidateInit {
+                candidate: candidate.candidate,
+                sdp_mid: candidate.sdp_mid,
+                sdp_mline_index: candidate.sdp_mline_index,
+                username_fragment: None,
+                url: None,
+            })
+            .await
+            .map_err(TransportError::engine)
+    }
+
+    /// Asks the engine for a keyframe on a receiving slot.
+    pub async fn request_keyframe(&self, slot: usize) {
+        request_keyframe_on(&self.remote_video, slot).await;
+    }
+
+    pub fn packets_received(&self) -> u64 {
+        self.packets_received
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub async fn close(&self) {
+        let _ = self.pc.close().await;
+    }
+}
