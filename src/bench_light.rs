@@ -82,8 +82,9 @@ impl Engine {
 #[derive(Debug, thiserror::Error)]
 pub enum BenchLightError {
     #[error(
-        "media does not go through Janus in this build (the hub's [media] engine = \"janus\" \
-         only creates the VideoRoom); measure with --engine builtin"
+        "light participants cannot join a Janus-backed meeting yet: they do not answer Janus's \
+         subscriber offers (subscribe_offer) and Janus offers no loopback address; measure with \
+         --engine builtin"
     )]
     JanusMedia,
     #[error("{0}")]
