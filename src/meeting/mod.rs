@@ -196,9 +196,15 @@ impl MeetingState {
     /// Who `subscriber` receives in each slot now.
     pub fn slots_for(&self, subscriber: &str) -> Vec<Option<String>> {
         if let Some(slots) = self.overrides.get(subscriber) {
+            // A source named in two slots is shown in the first (its media is sent once).
             return slots
                 .iter()
-                .map(|s| s.clone().filter(|id| self.sending(id) && id != subscriber))
+                .enumerate()
+                .map(|(i, s)| {
+                    s.clone().filter(|id| {
+                        self.sending(id) && id != subscriber && !slots[..i].contains(s)
+                    })
+                })
                 .collect();
         }
         let mut others: Vec<(&String, &Participant)> = self
@@ -277,6 +283,15 @@ mod tests {
             m.participant_mut(id).expect("joined").has_session = true;
         }
         m
+    }
+
+    /// Found by the `signalling` fuzz target: a subscription naming one source in both
+    /// slots showed (and forwarded) it twice.
+    #[test]
+    fn a_subscription_naming_a_source_twice_shows_it_once() {
+        let mut m = meeting();
+        m.set_subscription("a", Some(vec![Some("b".into()), Some("b".into())]));
+        assert_eq!(m.slots_for("a"), vec![Some("b".into()), None]);
     }
 
     #[test]

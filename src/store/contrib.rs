@@ -738,8 +738,14 @@ pub(super) fn record_pledge_in(
     pledge: &Pledge,
 ) -> Result<(Pledge, bool), StoreError> {
     if let Some(existing) = lookup_pledge(tx, &pledge.id)? {
-        let same = existing.campaign_id == pledge.campaign_id
-            && existing.reference == pledge.reference
+        // The stored pledge holds the campaign's id and the tidied code: the same pledge
+        // named by the campaign's slug, or its code as typed, is the same pledge.
+        let campaign = lookup_campaign(tx, &pledge.campaign_id)?.map(|c| c.id);
+        let code = crate::contrib::reference::normalize(&pledge.reference, CodeKind::Pledge);
+        let same = (existing.campaign_id == pledge.campaign_id
+            || campaign.as_deref() == Some(existing.campaign_id.as_str()))
+            && (existing.reference == pledge.reference
+                || code.as_deref() == Some(existing.reference.as_str()))
             && existing.amount_vnd == pledge.amount_vnd
             && existing.donor_name == pledge.donor_name;
         return if same {

@@ -316,6 +316,41 @@ mod tests {
         );
     }
 
+    /// Found by the `sync_batch` fuzz target: a pledge naming its campaign by slug was
+    /// stored under the campaign's id, and the room's resend of the same batch (its answer
+    /// lost) was then refused as "uploaded before with different content".
+    #[test]
+    fn a_resent_pledge_naming_its_campaign_by_slug_is_the_same_pledge() {
+        let store = Store::open_in_memory().expect("open");
+        let room = store
+            .create_room("xa-a", "Xã A", "LC-7K", "hash", 100, 0)
+            .expect("room")
+            .expect("free prefix");
+        store
+            .create_campaign(
+                &crate::contrib::NewCampaign::sample(50_000_000),
+                "P7K3P9A",
+                0,
+            )
+            .expect("campaign");
+        let item = crate::wire::UploadItem {
+            id: Uuid::now_v7(),
+            seq: 1,
+            record: Record::Pledge(PledgeRecord {
+                campaign_id: "vi-nguoi-ngheo".into(),
+                reference_code: "UH7K3P9".into(),
+                amount_vnd: 50_000,
+                donor_name: None,
+                created_at_ms: 10,
+            }),
+        };
+        let items = std::slice::from_ref(&item);
+        let first = store.store_upload(&room.id, items, 20).expect("upload");
+        assert!(first.rejected.is_empty(), "{first:?}");
+        let again = store.store_upload(&room.id, items, 30).expect("resend");
+        assert_eq!(again, first, "a resend is answered as the first upload");
+    }
+
     #[test]
     fn a_pledge_is_pending_until_its_confirmation_arrives_then_on_the_wall() {
         let store = Store::open_in_memory().expect("open");
