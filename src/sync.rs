@@ -216,6 +216,18 @@ impl SyncMachine {
         self.next_down_ms = self.next_down_ms.min(now_ms);
     }
 
+    /// A hub session just opened: the hub is reachable again, so the backoff that grew while it
+    /// was not (up to two minutes) no longer applies, and what waits goes now, then a download
+    /// (hints sent while the link was down were lost). Without this, the outbox caught up 74 s
+    /// after a 10-minute hub outage ended (README, network faults). Session opens are themselves
+    /// backed off by the hub link, so a hub that accepts sessions but fails syncs is not
+    /// hammered.
+    pub fn hub_reachable(&mut self, now_ms: i64) {
+        self.backoff.reset();
+        self.not_before_ms = self.not_before_ms.min(now_ms);
+        self.download_soon(now_ms);
+    }
+
     fn succeeded(&mut self, now_ms: i64) {
         self.backoff.reset();
         self.not_before_ms = now_ms;
@@ -522,6 +534,43 @@ mod tests {
             },
         );
         assert_eq!(m.next(t, &[]), Action::Download, "the hint was kept");
+    }
+
+    #[test]
+    fn a_hub_session_opening_ends_the_backoff_at_once() {
+        let mut m = SyncMachine::new(7, 0);
+        let id = Uuid::from_u128(1);
+        let mut now = 0;
+        // Ten minutes of failures: the backoff grows toward its two-minute cap.
+        loop {
+            match m.next(now, &[id]) {
+                Action::SleepUntil(t) => now = t,
+                _ => {
+                    m.done(now, Outcome::Failed("hub down".into()));
+                    if now >= 600_000 {
+                        break;
+                    }
+                }
+            }
+        }
+        let Action::SleepUntil(waiting_until) = m.next(now, &[id]) else {
+            panic!("backing off after a failure")
+        };
+        assert!(waiting_until > now);
+        m.hub_reachable(now);
+        assert_eq!(m.next(now, &[id]), Action::Upload(vec![id]), "at once");
+        m.done(
+            now,
+            Outcome::Uploaded {
+                stored: vec![id],
+                need_voice: vec![],
+            },
+        );
+        assert_eq!(
+            m.next(now, &[]),
+            Action::Download,
+            "then what changed meanwhile"
+        );
     }
 
     #[test]

@@ -320,8 +320,9 @@ async fn session(
                         room.hub_heard(true);
                         tracing::info!(%room_id, %room_name, "connected to the hub");
                         set_link(room, HubLink::Connected { since_ms: crate::clock::now_ms() });
-                        // Hints sent while the link was down were lost: ask for what changed.
-                        room.download_hint.notify_one();
+                        // The hub is reachable: sync catches up now, and asks for what changed
+                        // (hints sent while the link was down were lost).
+                        room.hub_back.notify_one();
                     }
                     Ok(HubMessage::Presence { rooms }) => {
                         room.status.send_modify(|s| s.presence = rooms);

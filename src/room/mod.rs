@@ -100,6 +100,8 @@ struct Room {
     sync_wake: tokio::sync::Notify,
     /// Rung when the hub hints that replies are waiting, so they are fetched at once.
     download_hint: tokio::sync::Notify,
+    /// Rung when a hub session opens, so sync stops backing off and catches up at once.
+    hub_back: tokio::sync::Notify,
     /// Meeting invitations and signalling from the hub, for the call task.
     call_events: tokio::sync::mpsc::UnboundedSender<call::CallEvent>,
     /// Signalling the call task sends; whichever hub session is up carries it.
@@ -205,6 +207,7 @@ pub async fn run(
         shutdown: cancel.clone(),
         sync_wake: tokio::sync::Notify::new(),
         download_hint: tokio::sync::Notify::new(),
+        hub_back: tokio::sync::Notify::new(),
         call_events: call_tx,
         signal_out: tokio::sync::Mutex::new(signal_rx),
         media_report,

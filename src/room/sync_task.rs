@@ -70,6 +70,8 @@ enum Woken {
     Work,
     /// The hub said replies or settings changed.
     Hint,
+    /// A hub session opened: the hub is reachable again.
+    HubBack,
 }
 
 pub(super) async fn run(room: Arc<Room>, client: reqwest::Client) {
@@ -185,6 +187,10 @@ async fn wait(room: &Room, machine: &mut SyncMachine, ms: i64) -> bool {
             machine.download_soon(crate::clock::now_ms());
             true
         }
+        Woken::HubBack => {
+            machine.hub_reachable(crate::clock::now_ms());
+            true
+        }
     }
 }
 
@@ -192,6 +198,7 @@ async fn sleep_or_wake(room: &Room, ms: i64) -> Woken {
     tokio::select! {
         _ = room.shutdown.cancelled() => Woken::Shutdown,
         _ = room.download_hint.notified() => Woken::Hint,
+        _ = room.hub_back.notified() => Woken::HubBack,
         _ = room.sync_wake.notified() => Woken::Work,
         _ = tokio::time::sleep(std::time::Duration::from_millis(ms as u64)) => Woken::Work,
     }
