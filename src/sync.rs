@@ -217,11 +217,11 @@ impl SyncMachine {
     }
 
     /// A hub session just opened: the hub is reachable again, so the backoff that grew while it
-    /// was not (up to two minutes) no longer applies, and what waits goes now, then a download
-    /// (hints sent while the link was down were lost). Without this, the outbox caught up 74 s
-    /// after a 10-minute hub outage ended (README, network faults). Session opens are themselves
-    /// backed off by the hub link, so a hub that accepts sessions but fails syncs is not
-    /// hammered.
+    /// was not (up to two minutes, with jitter) no longer applies, and what waits goes now, then
+    /// a download (hints sent while the link was down were lost). Otherwise a long outage could
+    /// hold the outbox back up to that backoff after the hub returned. Session opens are
+    /// themselves backed off by the hub link, so a hub that accepts sessions but fails syncs is
+    /// not hammered.
     pub fn hub_reachable(&mut self, now_ms: i64) {
         self.backoff.reset();
         self.not_before_ms = self.not_before_ms.min(now_ms);

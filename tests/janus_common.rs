@@ -17,6 +17,19 @@ pub const ADMIN_KEY: &str = "test-admin-key-0123456789abcdef";
 /// Janus's `api_secret` (the hub's `janus_api_secret`).
 pub const API_SECRET: &str = "test-api-secret-0123456789abcdef";
 
+/// Debian's Janus under `dir/janus` and a hub under `dir/hub` whose meetings' media goes
+/// through it (`[media] engine = "janus"` over its WebSocket API).
+pub async fn janus_and_hub(dir: &Path) -> (TestJanus, crate::common::TestHub) {
+    let janus = TestJanus::start(&dir.join("janus"), JanusPorts::free()).await;
+    let mut config = crate::common::hub_config(&dir.join("hub"));
+    config.media.engine = janus.ports.engine(janus.ports.ws_url());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let hub = crate::common::start_hub_on(listener, config).await;
+    (janus, hub)
+}
+
 /// A free loopback TCP port (bound, then released).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

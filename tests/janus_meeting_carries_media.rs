@@ -10,7 +10,7 @@ use phonghop::hub::meetings::janus_room_id;
 use phonghop::room::stamp_tag_for;
 
 use crate::common::{self, eventually, tempdir};
-use crate::janus_common::{JanusPorts, TestJanus};
+use crate::janus_common::{TestJanus, janus_and_hub};
 use crate::meeting_common::{CallRoom, meeting_view, start_call_room, start_meeting, wait_for_tag};
 
 /// This machine's address on its network: Janus gathers no loopback candidates, so the
@@ -69,13 +69,7 @@ async fn janus_publishers(janus: &TestJanus, room: u64) -> Vec<serde_json::Value
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_rooms_see_each_other_through_janus() {
     let dir = tempdir();
-    let janus = TestJanus::start(&dir.path().join("janus"), JanusPorts::free()).await;
-    let mut config = common::hub_config(&dir.path().join("hub"));
-    config.media.engine = janus.ports.engine(janus.ports.ws_url());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let hub = common::start_hub_on(listener, config).await;
+    let (janus, hub) = janus_and_hub(dir.path()).await;
     let rooms = janus_rooms(&hub, dir.path(), &["lao-cai", "lao-chai"]).await;
     let [p, c] = &rooms[..] else { unreachable!() };
     let meeting = start_meeting(&hub, &p.id, &[&c.id]).await;
@@ -144,13 +138,7 @@ async fn two_rooms_see_each_other_through_janus() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_floor_moves_the_picture_and_the_end_destroys_the_janus_room() {
     let dir = tempdir();
-    let janus = TestJanus::start(&dir.path().join("janus"), JanusPorts::free()).await;
-    let mut config = common::hub_config(&dir.path().join("hub"));
-    config.media.engine = janus.ports.engine(janus.ports.ws_url());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let hub = common::start_hub_on(listener, config).await;
+    let (janus, hub) = janus_and_hub(dir.path()).await;
     let rooms = janus_rooms(&hub, dir.path(), &["lao-cai", "lao-chai", "sa-pa"]).await;
     let [host, b, c] = [0, 1, 2].map(|i| rooms[i].id.clone());
     let meeting = start_meeting(&hub, &host, &[&b, &c]).await;
@@ -217,13 +205,7 @@ async fn the_floor_moves_the_picture_and_the_end_destroys_the_janus_room() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_room_that_leaves_and_comes_back_is_seen_again_through_janus() {
     let dir = tempdir();
-    let janus = TestJanus::start(&dir.path().join("janus"), JanusPorts::free()).await;
-    let mut config = common::hub_config(&dir.path().join("hub"));
-    config.media.engine = janus.ports.engine(janus.ports.ws_url());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let hub = common::start_hub_on(listener, config).await;
+    let (janus, hub) = janus_and_hub(dir.path()).await;
     let mut rooms = janus_rooms(&hub, dir.path(), &["lao-cai", "lao-chai"]).await;
     let commune = rooms.pop().expect("commune");
     let province = rooms.pop().expect("province");
@@ -279,13 +261,7 @@ async fn a_room_that_leaves_and_comes_back_is_seen_again_through_janus() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_muted_room_is_not_heard_through_janus_until_unmuted() {
     let dir = tempdir();
-    let janus = TestJanus::start(&dir.path().join("janus"), JanusPorts::free()).await;
-    let mut config = common::hub_config(&dir.path().join("hub"));
-    config.media.engine = janus.ports.engine(janus.ports.ws_url());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let hub = common::start_hub_on(listener, config).await;
+    let (_janus, hub) = janus_and_hub(dir.path()).await;
     let rooms = janus_rooms(&hub, dir.path(), &["lao-cai", "lao-chai"]).await;
     let [p, c] = &rooms[..] else { unreachable!() };
     let meeting = start_meeting(&hub, &p.id, &[&c.id]).await;

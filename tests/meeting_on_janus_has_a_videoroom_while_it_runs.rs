@@ -8,19 +8,13 @@ use std::time::Duration;
 use phonghop::hub::meetings::{BROWSER_SEATS, janus_room_id};
 
 use crate::common::{self, enrolled_room, eventually, tempdir};
-use crate::janus_common::{JanusPorts, TestJanus};
+use crate::janus_common::janus_and_hub;
 use crate::meeting_common::start_meeting;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_meeting_has_a_janus_videoroom_from_its_start_to_its_end() {
     let dir = tempdir();
-    let janus = TestJanus::start(&dir.path().join("janus"), JanusPorts::free()).await;
-    let mut config = common::hub_config(&dir.path().join("hub"));
-    config.media.engine = janus.ports.engine(janus.ports.ws_url());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let hub = common::start_hub_on(listener, config).await;
+    let (janus, hub) = janus_and_hub(dir.path()).await;
     let (_, p) = enrolled_room(&hub, "lao-cai", dir.path().join("p")).await;
     let (_, c) = enrolled_room(&hub, "lao-chai", dir.path().join("c")).await;
 

@@ -11,7 +11,6 @@ use bytes::Bytes;
 use rtc::media::Sample;
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::sdp::RTCSessionDescription;
-use rtc::peer_connection::transport::RTCIceCandidateInit;
 use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use rtc::rtcp::payload_feedbacks::receiver_estimated_maximum_bitrate::ReceiverEstimatedMaximumBitrate;
@@ -393,16 +392,7 @@ impl ClientPeer {
     }
 
     pub async fn add_candidate(&self, candidate: IceCandidate) -> Result<(), TransportError> {
-        self.pc
-            .add_ice_candidate(RTCIceCandidateInit {
-                candidate: candidate.candidate,
-                sdp_mid: candidate.sdp_mid,
-                sdp_mline_index: candidate.sdp_mline_index,
-                username_fragment: None,
-                url: None,
-            })
-            .await
-            .map_err(TransportError::engine)
+        super::peer::add_remote_candidate(self.pc.as_ref(), candidate).await
     }
 
     /// Sends one encoded frame (VP8 or Opus). Until the connection is up the frame is

@@ -175,6 +175,23 @@ pub(crate) fn wire_candidate(
     })
 }
 
+/// A remote candidate from the wire, added to `pc` (the forwarder, a room's call and a room's
+/// receive-only connection all take them the same way).
+pub(crate) async fn add_remote_candidate(
+    pc: &dyn PeerConnection,
+    candidate: crate::wire::IceCandidate,
+) -> Result<(), TransportError> {
+    pc.add_ice_candidate(rtc::peer_connection::transport::RTCIceCandidateInit {
+        candidate: candidate.candidate,
+        sdp_mid: candidate.sdp_mid,
+        sdp_mline_index: candidate.sdp_mline_index,
+        username_fragment: None,
+        url: None,
+    })
+    .await
+    .map_err(TransportError::engine)
+}
+
 /// Builds a peer connection; returns the congestion estimate when congestion control is on.
 pub async fn build(
     options: &PeerOptions,

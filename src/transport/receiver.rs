@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 
 use rtc::peer_connection::sdp::RTCSessionDescription;
-use rtc::peer_connection::transport::RTCIceCandidateInit;
 use webrtc::peer_connection::PeerConnection;
 
 use super::TransportError;
@@ -77,16 +76,7 @@ impl ReceiverPeer {
     }
 
     pub async fn add_candidate(&self, candidate: IceCandidate) -> Result<(), TransportError> {
-        self.pc
-            .add_ice_candidate(RTCIceCandidateInit {
-                candidate: candidate.candidate,
-                sdp_mid: candidate.sdp_mid,
-                sdp_mline_index: candidate.sdp_mline_index,
-                username_fragment: None,
-                url: None,
-            })
-            .await
-            .map_err(TransportError::engine)
+        super::peer::add_remote_candidate(self.pc.as_ref(), candidate).await
     }
 
     /// Asks the engine for a keyframe on a receiving slot.

@@ -18,7 +18,6 @@ use std::time::{Duration, Instant};
 
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::sdp::RTCSessionDescription;
-use rtc::peer_connection::transport::RTCIceCandidateInit;
 use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use rtc::rtcp::payload_feedbacks::receiver_estimated_maximum_bitrate::ReceiverEstimatedMaximumBitrate;
@@ -669,17 +668,9 @@ impl MediaEngine for Forwarder {
             .shared
             .session(meeting_id, participant_id)
             .ok_or(EngineError::NoSession)?;
-        session
-            .pc
-            .add_ice_candidate(RTCIceCandidateInit {
-                candidate: candidate.candidate,
-                sdp_mid: candidate.sdp_mid,
-                sdp_mline_index: candidate.sdp_mline_index,
-                username_fragment: None,
-                url: None,
-            })
+        super::peer::add_remote_candidate(session.pc.as_ref(), candidate)
             .await
-            .map_err(|e| EngineError::Engine(e.to_string()))
+            .map_err(|super::TransportError::Engine(why)| EngineError::Engine(why))
     }
 
     async fn close(&self, meeting_id: &str, participant_id: &str) {
