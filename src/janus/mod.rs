@@ -291,18 +291,7 @@ impl JanusClient {
             .pointer("/plugindata/data")
             .cloned()
             .ok_or_else(|| JanusError::Protocol(format!("no plugindata in {reply}")))?;
-        if let Some(code) = data.get("error_code").and_then(Value::as_u64) {
-            let code = u16::try_from(code).unwrap_or(u16::MAX);
-            return Err(JanusError::VideoRoom {
-                code,
-                kind: VideoRoomErrorKind::from_code(code),
-                reason: data
-                    .get("error")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned(),
-            });
-        }
+        videoroom_error(&data)?;
         Ok(data)
     }
 

@@ -54,6 +54,25 @@ pub fn offer_fingerprint(sdp: &str) -> Option<&str> {
         .map(str::trim)
 }
 
+/// A participant's ICE candidate, for its publishing connection or its receiving one alike:
+/// only after an offer, and of a sane length.
+fn checked_candidate(
+    has_session: bool,
+    candidate: IceCandidate,
+    action: fn(IceCandidate) -> Action,
+) -> Vec<Action> {
+    if !has_session {
+        return refuse(
+            SignalError::NoSession,
+            "send an offer before ICE candidates",
+        );
+    }
+    if candidate.candidate.len() > 1024 {
+        return refuse(SignalError::Malformed, "the ICE candidate is too long");
+    }
+    vec![action(candidate)]
+}
+
 fn refuse(code: SignalError, message: impl Into<String>) -> Vec<Action> {
     vec![Action::Reply(ServerSignal::Error {
         code,
@@ -115,16 +134,7 @@ pub fn on_client_signal(
             actions
         }
         ClientSignal::Candidate { candidate } => {
-            if !has_session {
-                return refuse(
-                    SignalError::NoSession,
-                    "send an offer before ICE candidates",
-                );
-            }
-            if candidate.candidate.len() > 1024 {
-                return refuse(SignalError::Malformed, "the ICE candidate is too long");
-            }
-            vec![Action::AddCandidate(candidate)]
+            checked_candidate(has_session, candidate, Action::AddCandidate)
         }
         ClientSignal::Speaking { active } => {
             if !has_session {
@@ -151,16 +161,7 @@ pub fn on_client_signal(
             vec![Action::SubscribeAnswer(sdp)]
         }
         ClientSignal::SubscribeCandidate { candidate } => {
-            if !has_session {
-                return refuse(
-                    SignalError::NoSession,
-                    "send an offer before ICE candidates",
-                );
-            }
-            if candidate.candidate.len() > 1024 {
-                return refuse(SignalError::Malformed, "the ICE candidate is too long");
-            }
-            vec![Action::AddSubscriberCandidate(candidate)]
+            checked_candidate(has_session, candidate, Action::AddSubscriberCandidate)
         }
         ClientSignal::Leave => {
             if meeting.participant(&from.participant_id).is_none() {
