@@ -12,6 +12,7 @@
 mod janus_rooms;
 mod revoke;
 mod staff_call;
+mod throttle;
 
 pub use janus_rooms::{
     BROWSER_SEATS, JanusRoomState, JanusRoomStatus, JanusRooms, janus_room_id, room_secret,
@@ -32,6 +33,7 @@ use crate::meeting::signalling::{Action, Sender, on_client_signal};
 use crate::meeting::{MeetingState, ParticipantKind};
 use crate::store::{MeetingRow, Store};
 use crate::wire::{ClientSignal, HubMessage, IceServer, ServerSignal, SlotSource};
+use throttle::{Throttle, Throttled};
 
 /// Why staff's change to a running meeting was refused.
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +80,51 @@ struct Inner {
     /// Meetings opened before their start because staff took a room in early ("join now"),
     /// with their scheduled end: the database does not list them as running yet.
     early: HashMap<String, i64>,
+    /// When each meeting's rosters last went out, so a burst of joins sends a few.
+    rosters: Throttle<(String, RosterKind)>,
+    /// The chair's latest roster per meeting: what a throttled flush sends.
+    latest_chair: HashMap<String, Roster>,
+}
+
+/// The two rosters every participant is sent, each throttled on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum RosterKind {
+    /// Who is connected (`ServerSignal::Participants`), computed when it goes out.
+    Participants,
+    /// Floor, hands, microphones and cameras (`ServerSignal::Chair`), the latest one.
+    Chair,
+}
+
+impl Inner {
+    /// The roster of `kind` as it stands, for every participant of the meeting.
+    fn roster_signal(
+        &self,
+        meeting_id: &str,
+        kind: RosterKind,
+    ) -> Option<(Vec<Outbox>, ServerSignal)> {
+        let meeting = self.meetings.get(meeting_id)?;
+        let signal = match kind {
+            RosterKind::Participants => ServerSignal::Participants {
+                participants: meeting.roster(),
+            },
+            RosterKind::Chair => ServerSignal::Chair(self.latest_chair.get(meeting_id)?.clone()),
+        };
+        let outboxes = meeting
+            .participant_ids()
+            .filter_map(|id| self.outboxes.get(id).cloned())
+            .collect();
+        Some((outboxes, signal))
+    }
+}
+
+/// Sends a roster to every participant's session.
+fn deliver(meeting_id: &str, outboxes: Vec<Outbox>, signal: ServerSignal) {
+    for outbox in outboxes {
+        let _ = outbox.send(HubMessage::Signal {
+            meeting_id: meeting_id.to_owned(),
+            signal: signal.clone(),
+        });
+    }
 }
 
 /// The meetings running at this hub.
@@ -223,6 +270,10 @@ impl Meetings {
                         m.chair_act(crate::clock::now_ms(), &Actor::Staff, FloorAction::End)
                     {
                         let _ = self.record.send((id.clone(), events));
+                    }
+                    inner.latest_chair.remove(&id);
+                    for kind in [RosterKind::Participants, RosterKind::Chair] {
+                        inner.rosters.forget(&(id.clone(), kind));
                     }
                     ended.push((id, m.participant_ids().map(str::to_owned).collect()));
                 }
@@ -610,7 +661,10 @@ impl Meetings {
                     self.send_to(requester, meeting_id, ServerSignal::ChairRefused(refused));
                 }
                 ChairOutput::Roster(roster) => {
-                    self.send_all(meeting_id, ServerSignal::Chair(roster));
+                    self.lock()
+                        .latest_chair
+                        .insert(meeting_id.to_owned(), roster);
+                    self.send_roster_of(meeting_id, RosterKind::Chair);
                 }
                 ChairOutput::Chat(line) => self.send_all(meeting_id, ServerSignal::Chat(line)),
                 ChairOutput::Reroute => self.reroute(meeting_id),
@@ -712,27 +766,40 @@ impl Meetings {
     }
 
     fn send_roster(&self, meeting_id: &str) {
-        let (roster, ids) = {
-            let inner = self.lock();
-            let Some(meeting) = inner.meetings.get(meeting_id) else {
-                return;
-            };
-            (
-                meeting.roster(),
-                meeting
-                    .participant_ids()
-                    .map(str::to_owned)
-                    .collect::<Vec<_>>(),
-            )
-        };
-        for id in ids {
-            self.send_to(
-                &id,
-                meeting_id,
-                ServerSignal::Participants {
-                    participants: roster.clone(),
-                },
-            );
+        self.send_roster_of(meeting_id, RosterKind::Participants);
+    }
+
+    /// Sends the roster of `kind` to everyone now, or, if one went out less than
+    /// [`throttle::ROSTER_EVERY`] ago, once that interval ends (with whatever it is then).
+    fn send_roster_of(&self, meeting_id: &str, kind: RosterKind) {
+        let key = (meeting_id.to_owned(), kind);
+        let now = tokio::time::Instant::now().into_std();
+        let mut inner = self.lock();
+        match inner.rosters.changed(&key, now) {
+            Throttled::Now => {
+                if let Some((outboxes, signal)) = inner.roster_signal(meeting_id, kind) {
+                    drop(inner);
+                    deliver(meeting_id, outboxes, signal);
+                }
+            }
+            Throttled::Folded => {}
+            Throttled::FlushAt(at) => {
+                drop(inner);
+                let shared = Arc::clone(&self.inner);
+                tokio::spawn(async move {
+                    tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await;
+                    let (meeting_id, _) = &key;
+                    let ready = {
+                        let mut inner = shared.lock().unwrap_or_else(|p| p.into_inner());
+                        let now = tokio::time::Instant::now().into_std();
+                        inner.rosters.flushed(&key, now);
+                        inner.roster_signal(meeting_id, kind)
+                    };
+                    if let Some((outboxes, signal)) = ready {
+                        deliver(meeting_id, outboxes, signal);
+                    }
+                });
+            }
         }
     }
 
