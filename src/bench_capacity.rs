@@ -1,13 +1,16 @@
 //! `phonghop bench capacity`: the light meeting of [`crate::bench_light`] at growing sizes,
-//! one fresh hub each, and a chart of the engine's CPU, its memory and the worst delivered
-//! frame rate (with the 25 fps goal) against the number of participants.
+//! one fresh hub (and with `--engine janus` one fresh Janus) each, and a chart of the
+//! engine's CPU, its memory and the worst delivered frame rate (with the 25 fps goal) against
+//! the number of participants. With Janus the engine is Janus's process, drawn next to the
+//! hub's (which then only signals).
 //!
 //! The chart is SVG drawn with plotters; no font file is read (the SVG names `sans-serif`).
 
 use plotters::prelude::*;
 
 use crate::bench_light::{
-    BenchLightError, Engine, GOAL_FPS, GOAL_PARTICIPANTS, LightOptions, LightReport,
+    BenchLightError, Engine, GOAL_FPS, GOAL_JANUS_RECEIVE_ONLY, GOAL_PARTICIPANTS, LightOptions,
+    LightReport,
 };
 
 const FONT: &str = "sans-serif";
@@ -46,6 +49,8 @@ pub struct CapacityPoint {
     pub rooms: usize,
     pub hub_cpu_pct: Option<f64>,
     pub hub_rss_mb: Option<f64>,
+    pub janus_cpu_pct: Option<f64>,
+    pub janus_rss_mb: Option<f64>,
     pub fps_received_min: Option<f64>,
     pub fps_received_median: Option<f64>,
     pub packets_lost_pct: Option<f64>,
@@ -60,6 +65,8 @@ impl From<&LightReport> for CapacityPoint {
             rooms: r.rooms,
             hub_cpu_pct: r.hub_cpu_pct,
             hub_rss_mb: r.hub_rss_mb,
+            janus_cpu_pct: r.janus_cpu_pct,
+            janus_rss_mb: r.janus_rss_mb,
             fps_received_min: r.fps_received_min,
             fps_received_median: r.fps_received_median,
             packets_lost_pct: r.packets_lost_pct,
@@ -139,16 +146,47 @@ pub async fn capacity(
         points.push(CapacityPoint::from(&report));
     }
     let largest = largest_at_goal(&points);
+    let (goal, goal_met) = goal(
+        options.light.engine,
+        options.senders,
+        options.light.max_layer,
+        largest,
+    );
     Ok(CapacitySummary {
         engine: options.light.engine,
         senders: options.senders,
         max_layer: options.light.max_layer,
         seconds: options.light.seconds,
         largest_meeting_at_goal_fps: largest,
-        goal: format!(">= {GOAL_PARTICIPANTS} participants with every receiver >= {GOAL_FPS} fps"),
-        goal_met: largest.is_some_and(|n| n >= GOAL_PARTICIPANTS),
+        goal,
+        goal_met,
         points,
     })
+}
+
+/// Issue 15's goal for `engine`, and whether a series whose largest meeting at the goal frame
+/// rate had `largest` participants met it. The Janus goal is one 360p host (`--senders 1`).
+pub fn goal(
+    engine: Engine,
+    senders: usize,
+    layer: crate::meeting::Layer,
+    largest: Option<usize>,
+) -> (String, bool) {
+    match engine {
+        Engine::Builtin => (
+            format!(">= {GOAL_PARTICIPANTS} participants with every receiver >= {GOAL_FPS} fps"),
+            largest.is_some_and(|n| n >= GOAL_PARTICIPANTS),
+        ),
+        Engine::Janus => (
+            format!(
+                ">= {GOAL_JANUS_RECEIVE_ONLY} receive-only participants of one 360p host with \
+                 every receiver >= {GOAL_FPS} fps"
+            ),
+            senders == 1
+                && layer == crate::meeting::Layer::P360
+                && largest.is_some_and(|n| n >= GOAL_JANUS_RECEIVE_ONLY + senders),
+        ),
+    }
 }
 
 /// A panel's values against participants: (label, colour, points).
@@ -162,7 +200,8 @@ fn line(points: &[CapacityPoint], value: fn(&CapacityPoint) -> Option<f64>) -> V
 }
 
 /// The chart: three panels one above the other (engine CPU %, engine RSS MB, worst
-/// delivered fps with the goal line), participants along the bottom.
+/// delivered fps with the goal line), participants along the bottom. With Janus, its CPU and
+/// memory are drawn with the hub's.
 pub fn chart_svg(summary: &CapacitySummary) -> Result<String, CapacityError> {
     let err = |e: &dyn std::fmt::Debug| CapacityError::Chart(format!("{e:?}"));
     let points = &summary.points;
@@ -175,6 +214,21 @@ pub fn chart_svg(summary: &CapacitySummary) -> Result<String, CapacityError> {
     let orange = RGBColor(0xF2, 0x8E, 0x2B);
     let red = RGBColor(0xE1, 0x57, 0x59);
     let green = RGBColor(0x59, 0xA1, 0x4F);
+    let purple = RGBColor(0xB0, 0x7A, 0xA1);
+    let janus = summary.engine == Engine::Janus;
+    let mut cpu = Vec::new();
+    let mut memory = Vec::new();
+    if janus {
+        cpu.push(("Janus", purple, line(points, |p| p.janus_cpu_pct)));
+        memory.push(("Janus", purple, line(points, |p| p.janus_rss_mb)));
+    }
+    cpu.push(("hub", blue, line(points, |p| p.hub_cpu_pct)));
+    cpu.push((
+        "load generator",
+        orange,
+        line(points, |p| p.load_generator_cpu_pct),
+    ));
+    memory.push(("hub", blue, line(points, |p| p.hub_rss_mb)));
     let panels: [(String, String, Vec<Line<'_>>, Option<f64>); 3] = [
         (
             format!(
@@ -182,20 +236,18 @@ pub fn chart_svg(summary: &CapacitySummary) -> Result<String, CapacityError> {
                 summary.senders, summary.max_layer
             ),
             "CPU % of one core".to_owned(),
-            vec![
-                ("hub", blue, line(points, |p| p.hub_cpu_pct)),
-                (
-                    "load generator",
-                    orange,
-                    line(points, |p| p.load_generator_cpu_pct),
-                ),
-            ],
+            cpu,
             None,
         ),
         (
-            "hub memory".to_owned(),
+            if janus {
+                "Janus and hub memory"
+            } else {
+                "hub memory"
+            }
+            .to_owned(),
             "RSS MB".to_owned(),
-            vec![("hub", blue, line(points, |p| p.hub_rss_mb))],
+            memory,
             None,
         ),
         (
@@ -304,6 +356,8 @@ mod tests {
             rooms,
             hub_cpu_pct: Some(rooms as f64 * 2.5),
             hub_rss_mb: Some(40.0 + rooms as f64),
+            janus_cpu_pct: None,
+            janus_rss_mb: None,
             fps_received_min: Some(fps),
             fps_received_median: Some(fps),
             packets_lost_pct: Some(0.0),
@@ -365,5 +419,52 @@ mod tests {
         let path = dir.path().join("capacity.svg");
         write_chart(&summary, &path).expect("written");
         assert_eq!(std::fs::read_to_string(&path).expect("read back"), svg);
+    }
+
+    #[test]
+    fn a_janus_chart_draws_janus_cpu_and_memory_beside_the_hub() {
+        let points: Vec<CapacityPoint> = [(21, 30.0), (61, 29.0), (101, 27.0)]
+            .into_iter()
+            .map(|(rooms, fps)| CapacityPoint {
+                janus_cpu_pct: Some(rooms as f64 * 1.5),
+                janus_rss_mb: Some(30.0 + rooms as f64 / 2.0),
+                ..point(rooms, fps)
+            })
+            .collect();
+        let largest = largest_at_goal(&points);
+        let (text, met) = goal(Engine::Janus, 1, crate::meeting::Layer::P360, largest);
+        assert!(met, "101 participants of one host at >= 25 fps: {text}");
+        assert!(!goal(Engine::Janus, 2, crate::meeting::Layer::P360, largest).1);
+        assert!(!goal(Engine::Janus, 1, crate::meeting::Layer::P360, Some(61)).1);
+        let summary = CapacitySummary {
+            engine: Engine::Janus,
+            senders: 1,
+            max_layer: crate::meeting::Layer::P360,
+            seconds: 10,
+            points,
+            largest_meeting_at_goal_fps: largest,
+            goal: text,
+            goal_met: met,
+        };
+        let svg = chart_svg(&summary).expect("drawn");
+        let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
+        let texts: Vec<&str> = doc
+            .descendants()
+            .filter_map(|n| n.text())
+            .map(str::trim)
+            .collect();
+        for want in ["Janus", "Janus and hub memory", "hub", "load generator"] {
+            assert!(texts.contains(&want), "{want} in {texts:?}");
+        }
+        assert!(
+            texts.iter().any(|t| t.starts_with("Janus: CPU")),
+            "{texts:?}"
+        );
+        // Janus CPU, hub CPU, load generator; Janus RSS, hub RSS; worst fps.
+        let circles = doc
+            .descendants()
+            .filter(|n| n.tag_name().name() == "circle")
+            .count();
+        assert_eq!(circles, 6 * 3);
     }
 }

@@ -17,9 +17,18 @@
 //!   without decoding. `--decode-sample K` of them also decode slot 0 through the room's own
 //!   receive path (`media::VideoReceiver`), which proves the pictures are real.
 //!
+//! With `--engine janus` the bench first starts Debian's Janus with the project's configs on
+//! free ports (`janus::local`) and the hub with `[media] engine = "janus"` pointing at it.
+//! Participants then publish through Janus (their offer becomes `joinandconfigure`) and
+//! receive through the subscription Janus offers them (`subscribe_offer`), answered from a
+//! receive-only connection (`transport::receiver::ReceiverPeer`) whose packets are counted
+//! (and decoded) exactly as the main connection's; they gather ICE candidates on the
+//! machine's network address, as Janus offers none on loopback.
+//!
 //! Figures: per participant the frame rate of each video slot that carries a sender over the
-//! window; the hub's CPU and RSS (`/proc`), this process's CPU (the load generator), the
-//! machine's, and the load average. Benchmarks print numbers; nothing here is asserted.
+//! window; the hub's CPU and RSS (`/proc`), Janus's (with `--engine janus`), this process's
+//! CPU (the load generator), the machine's, and the load average. Benchmarks print numbers;
+//! nothing here is asserted.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -41,6 +50,7 @@ use crate::media::{Capture, CaptureSettings, EncodedFrame, EncodedKind, FrameSlo
 use crate::meeting::Layer;
 use crate::transport::client::{ClientPeer, MediaKind, PeerEvent, RemoteMedia};
 use crate::transport::peer::PeerOptions;
+use crate::transport::receiver::ReceiverPeer;
 use crate::wire::{
     ClientSignal, EnrollRequest, EnrollResponse, HubMessage, MEDIA_SLOTS, PROTOCOL_VERSION,
     RoomMessage, ServerSignal,
@@ -58,6 +68,8 @@ const SAMPLE_EVERY: Duration = Duration::from_millis(500);
 const SETTLE: Duration = Duration::from_secs(2);
 /// The goal of issue 15 for the built-in forwarder.
 pub const GOAL_PARTICIPANTS: usize = 40;
+/// The goal of issue 15 for Janus: receive-only participants of one host.
+pub const GOAL_JANUS_RECEIVE_ONLY: usize = 100;
 pub const GOAL_FPS: f64 = 25.0;
 
 /// What moves the meeting's media.
@@ -81,12 +93,6 @@ impl Engine {
 /// Why the bench could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchLightError {
-    #[error(
-        "light participants cannot join a Janus-backed meeting yet: they do not answer Janus's \
-         subscriber offers (subscribe_offer) and Janus offers no loopback address; measure with \
-         --engine builtin"
-    )]
-    JanusMedia,
     #[error("{0}")]
     Options(String),
     #[error(transparent)]
@@ -97,6 +103,13 @@ pub enum BenchLightError {
     AddRoom { room: String, reason: String },
     #[error("enrolling {room}: {reason}")]
     Enroll { room: String, reason: String },
+    #[error("starting Janus for the bench: {0}")]
+    Janus(#[from] crate::janus::local::LocalJanusError),
+    #[error(
+        "this machine's network address (Janus gathers no loopback candidates, so the \
+         participants need one): {0}"
+    )]
+    NetworkAddress(std::io::Error),
     #[error("interrupted")]
     Interrupted,
 }
@@ -199,10 +212,13 @@ pub struct LightReport {
     pub sample_decoded_fps_min: Option<f64>,
     pub hub_cpu_pct: Option<f64>,
     pub hub_rss_mb: Option<f64>,
+    /// Janus's process (with `--engine janus`): what moves the media there.
+    pub janus_cpu_pct: Option<f64>,
+    pub janus_rss_mb: Option<f64>,
     /// This process: every participant's transport, the replay and the counting.
     pub load_generator_cpu_pct: Option<f64>,
     /// The whole machine's busy CPU in the window (% of one core), and what of it was
-    /// neither the hub nor the load generator.
+    /// neither the hub, Janus nor the load generator.
     pub machine_cpu_pct: Option<f64>,
     pub other_processes_cpu_pct: Option<f64>,
     /// `/proc/loadavg` (1 minute) at the start and the end of the window.
@@ -579,6 +595,19 @@ struct Shared {
     ws_url: String,
     clip: Arc<Clip>,
     stop: CancellationToken,
+    /// Where participants gather ICE candidates: loopback for the built-in forwarder, the
+    /// machine's network address for Janus.
+    media_ip: std::net::IpAddr,
+}
+
+/// The next event of a connection that may not exist (yet).
+async fn next_event(
+    events: &mut Option<tokio::sync::mpsc::UnboundedReceiver<PeerEvent>>,
+) -> Option<PeerEvent> {
+    match events {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// One participant's session with the hub and its call, until `stop`.
@@ -612,8 +641,11 @@ async fn participant_task(me: Arc<Participant>, shared: Shared) {
     });
     let sending = matches!(me.role, Role::Host | Role::Sender);
     let mut call: Option<(String, Arc<ClientPeer>)> = None;
-    let (no_events_tx, mut peer_events) = tokio::sync::mpsc::unbounded_channel::<PeerEvent>();
-    drop(no_events_tx);
+    let mut peer_events = None;
+    // Janus's subscription: a receive-only connection of its own.
+    let mut receiver: Option<ReceiverPeer> = None;
+    let mut receiver_events = None;
+    let mut ice_servers = Vec::new();
     let mut keyframe_check = tokio::time::interval(Duration::from_millis(50));
     let mut replaying = false;
     loop {
@@ -625,7 +657,7 @@ async fn participant_task(me: Arc<Participant>, shared: Shared) {
                     return fail(format!("sending to the hub: {e}"));
                 }
             }
-            Some(event) = peer_events.recv() => {
+            Some(event) = next_event(&mut peer_events) => {
                 let Some((meeting_id, peer)) = &call else { continue };
                 match event {
                     PeerEvent::LocalCandidate(candidate) => {
@@ -653,12 +685,33 @@ async fn participant_task(me: Arc<Participant>, shared: Shared) {
                     PeerEvent::Failed => fail("the media connection failed".to_owned()),
                 }
             }
+            Some(event) = next_event(&mut receiver_events) => {
+                let (Some((meeting_id, _)), Some(r)) = (&call, &receiver) else { continue };
+                match event {
+                    PeerEvent::LocalCandidate(candidate) => {
+                        let _ = out_tx.send(RoomMessage::Signal {
+                            meeting_id: meeting_id.clone(),
+                            signal: ClientSignal::SubscribeCandidate { candidate },
+                        });
+                    }
+                    PeerEvent::Connected => {
+                        for slot in 0..MEDIA_SLOTS {
+                            r.request_keyframe(slot).await;
+                        }
+                    }
+                    PeerEvent::Disconnected => fail("the receiving connection: ICE disconnected".to_owned()),
+                    PeerEvent::Failed => fail("the receiving connection failed".to_owned()),
+                }
+            }
             _ = keyframe_check.tick() => {
                 if let Some((_, peer)) = &call {
                     if let Some(decoder) = &me.counting.decoder
                         && decoder.take_keyframe_request()
                     {
-                        peer.request_keyframe(0).await;
+                        match &receiver {
+                            Some(r) => r.request_keyframe(0).await,
+                            None => peer.request_keyframe(0).await,
+                        }
                     }
                     let asked = u64::from(peer.keyframe_requests());
                     me.keyframe_requests.store(asked, Ordering::Relaxed);
@@ -674,10 +727,11 @@ async fn participant_task(me: Arc<Participant>, shared: Shared) {
                 let Ok(message) = serde_json::from_str::<HubMessage>(text.as_str()) else { continue };
                 match message {
                     HubMessage::Welcome { .. } => me.welcomed.store(true, Ordering::Relaxed),
-                    HubMessage::MeetingInvite { meeting_id, ice_servers, .. } if call.is_none() => {
+                    HubMessage::MeetingInvite { meeting_id, ice_servers: servers, .. } if call.is_none() => {
+                        ice_servers = servers;
                         let options = PeerOptions {
-                            bind_ip: std::net::Ipv4Addr::LOCALHOST.into(),
-                            ice_servers,
+                            bind_ip: shared.media_ip,
+                            ice_servers: ice_servers.clone(),
                             // Senders as rooms do; receivers have nothing to control.
                             congestion_control: sending,
                         };
@@ -694,7 +748,7 @@ async fn participant_task(me: Arc<Participant>, shared: Shared) {
                             meeting_id: meeting_id.clone(),
                             signal: ClientSignal::Offer { sdp },
                         });
-                        peer_events = events;
+                        peer_events = Some(events);
                         call = Some((meeting_id, Arc::new(peer)));
                     }
                     HubMessage::Signal { meeting_id, signal } => {
@@ -713,6 +767,29 @@ async fn participant_task(me: Arc<Participant>, shared: Shared) {
                                     fail(format!("a candidate: {e}"));
                                 }
                             }
+                            ServerSignal::SubscribeOffer { sdp } => {
+                                // A new subscription: its connection replaces the last one,
+                                // and counts into the same streams.
+                                if let Some(old) = receiver.take() {
+                                    old.close().await;
+                                }
+                                let options = PeerOptions {
+                                    bind_ip: shared.media_ip,
+                                    ice_servers: ice_servers.clone(),
+                                    congestion_control: false,
+                                };
+                                match ReceiverPeer::answer(&options, me.counting.clone(), sdp).await {
+                                    Ok((r, answer, events)) => {
+                                        receiver = Some(r);
+                                        receiver_events = Some(events);
+                                        let _ = out_tx.send(RoomMessage::Signal {
+                                            meeting_id: meeting_id.clone(),
+                                            signal: ClientSignal::SubscribeAnswer { sdp: answer },
+                                        });
+                                    }
+                                    Err(e) => fail(format!("answering the subscription offer: {e}")),
+                                }
+                            }
                             ServerSignal::Ended => break,
                             ServerSignal::Error { code, message } => {
                                 fail(format!("the hub refused a signal ({code:?}): {message}"));
@@ -727,6 +804,9 @@ async fn participant_task(me: Arc<Participant>, shared: Shared) {
                 }
             }
         }
+    }
+    if let Some(r) = receiver {
+        r.close().await;
     }
     if let Some((meeting_id, peer)) = call {
         if let Ok(text) = serde_json::to_string(&RoomMessage::Signal {
@@ -801,9 +881,6 @@ pub async fn light_meeting(options: LightOptions) -> Result<LightReport, BenchLi
 
 async fn run(options: LightOptions) -> Result<LightReport, BenchLightError> {
     options.check()?;
-    if options.engine == Engine::Janus {
-        return Err(BenchLightError::JanusMedia);
-    }
     let senders = options.senders();
     let mut report = LightReport {
         engine: Some(options.engine),
@@ -832,7 +909,31 @@ async fn run(options: LightOptions) -> Result<LightReport, BenchLightError> {
     let logs = dir.path().join("logs");
     std::fs::create_dir_all(&logs).map_err(io("creating the log directory"))?;
     let mut children = Children::default();
-    let hub = start_hub(&options.exe, dir.path(), &logs, &mut children, "").await?;
+    // Janus first (with its own ports and secrets), then a hub whose media engine it is.
+    let (mut janus, media_ip) = match options.engine {
+        Engine::Builtin => (None, std::net::Ipv4Addr::LOCALHOST.into()),
+        Engine::Janus => {
+            let media_ip =
+                crate::janus::local::network_ip().map_err(BenchLightError::NetworkAddress)?;
+            let ports =
+                crate::janus::local::JanusPorts::free().map_err(io("choosing ports for Janus"))?;
+            let janus = crate::janus::local::LocalJanus::start(
+                &dir.path().join("janus"),
+                crate::janus::local::LocalJanusSettings::random(ports),
+            )
+            .await?;
+            progress(&format!(
+                "janus up (pid {}) on {}; participants use {media_ip}",
+                janus.pid(),
+                ports.ws_url()
+            ));
+            (Some(janus), media_ip)
+        }
+    };
+    let media = janus
+        .as_ref()
+        .map_or_else(String::new, |j| j.settings().hub_toml());
+    let hub = start_hub(&options.exe, dir.path(), &logs, &mut children, &media).await?;
     let enrolled = enroll_all(&hub, options.rooms).await?;
     progress(&format!("{} light rooms enrolled", enrolled.len()));
 
@@ -842,6 +943,7 @@ async fn run(options: LightOptions) -> Result<LightReport, BenchLightError> {
         ws_url: format!("{}api/v1/ws", hub.url.replacen("http://", "ws://", 1)),
         clip: Arc::new(clip),
         stop: stop.clone(),
+        media_ip,
     };
     let mut participants = Vec::new();
     let mut tasks = Vec::new();
@@ -939,15 +1041,21 @@ async fn run(options: LightOptions) -> Result<LightReport, BenchLightError> {
     let machine0 = machine_stat();
     let load0 = loadavg();
     let hub_ticks0 = proc_stat(hub.pid).map(|s| s.1);
+    let janus_pid = janus.as_ref().map(crate::janus::local::LocalJanus::pid);
+    let janus_ticks0 = janus_pid.and_then(proc_stat).map(|s| s.1);
     let own_ticks0 = proc_stat(me_pid).map(|s| s.1);
     let counts0: Vec<Vec<StreamCount>> =
         participants.iter().map(|p| p.counting.snapshot()).collect();
     let decoded0: Vec<Option<u64>> = participants.iter().map(|p| p.counting.decoded()).collect();
     let mut hub_rss = Vec::new();
+    let mut janus_rss = Vec::new();
     let window = Duration::from_secs(options.seconds);
     while t0.elapsed() < window {
         if let Some(kb) = rss_kb(hub.pid) {
             hub_rss.push(kb as f64 / 1024.0);
+        }
+        if let Some(kb) = janus_pid.and_then(rss_kb) {
+            janus_rss.push(kb as f64 / 1024.0);
         }
         tokio::time::sleep(SAMPLE_EVERY.min(window.saturating_sub(t0.elapsed()))).await;
     }
@@ -956,6 +1064,7 @@ async fn run(options: LightOptions) -> Result<LightReport, BenchLightError> {
         participants.iter().map(|p| p.counting.snapshot()).collect();
     let decoded1: Vec<Option<u64>> = participants.iter().map(|p| p.counting.decoded()).collect();
     let hub_ticks1 = proc_stat(hub.pid).map(|s| s.1);
+    let janus_ticks1 = janus_pid.and_then(proc_stat).map(|s| s.1);
     let own_ticks1 = proc_stat(me_pid).map(|s| s.1);
     let machine1 = machine_stat();
     report.loadavg_1m = (load0, loadavg());
@@ -967,6 +1076,14 @@ async fn run(options: LightOptions) -> Result<LightReport, BenchLightError> {
                 crate::bench_meeting::log_tail(&logs, name)
             ));
         }
+    }
+    if let Some(j) = janus.as_mut()
+        && let Some(status) = j.exited()
+    {
+        report.problems.push(format!(
+            "janus exited during the bench ({status}): {}",
+            j.log_tail()
+        ));
     }
 
     // --- the numbers
@@ -1043,6 +1160,10 @@ async fn run(options: LightOptions) -> Result<LightReport, BenchLightError> {
     if let (Some(a), Some(b)) = (hub_ticks0, hub_ticks1) {
         report.hub_cpu_pct = Some(cpu_pct(b.saturating_sub(a), secs));
     }
+    if let (Some(a), Some(b)) = (janus_ticks0, janus_ticks1) {
+        report.janus_cpu_pct = Some(cpu_pct(b.saturating_sub(a), secs));
+    }
+    report.janus_rss_mb = mean(&janus_rss);
     if let (Some(a), Some(b)) = (own_ticks0, own_ticks1) {
         report.load_generator_cpu_pct = Some(cpu_pct(b.saturating_sub(a), secs));
     }
@@ -1053,7 +1174,9 @@ async fn run(options: LightOptions) -> Result<LightReport, BenchLightError> {
         let machine =
             (busy1 - busy0) as f64 / (total1 - total0) as f64 * 100.0 * report.cores as f64;
         report.machine_cpu_pct = Some(machine);
-        let ours = report.hub_cpu_pct.unwrap_or(0.0) + report.load_generator_cpu_pct.unwrap_or(0.0);
+        let ours = report.hub_cpu_pct.unwrap_or(0.0)
+            + report.janus_cpu_pct.unwrap_or(0.0)
+            + report.load_generator_cpu_pct.unwrap_or(0.0);
         report.other_processes_cpu_pct = Some((machine - ours).max(0.0));
     }
     for p in &participants {
@@ -1073,23 +1196,34 @@ async fn run(options: LightOptions) -> Result<LightReport, BenchLightError> {
     )
     .await;
     drop(children);
+    drop(janus);
     Ok(report)
 }
 
+/// Issue 15's goal for the report's engine; `met` only when the meeting had the goal's size
+/// and shape.
 fn goals(r: &LightReport) -> BTreeMap<String, Goal> {
-    let goal = |text: String, met: Option<bool>| Goal { goal: text, met };
-    BTreeMap::from([(
-        "fps_received_min".to_owned(),
-        goal(
-            format!(
-                ">= {GOAL_FPS} at >= {GOAL_PARTICIPANTS} participants (built-in, 360p senders replayed)"
+    let at_goal = || r.fps_received_min.is_some_and(|f| f >= GOAL_FPS);
+    let goal = match r.engine {
+        Some(Engine::Janus) => Goal {
+            goal: format!(
+                ">= {GOAL_FPS} at >= {GOAL_JANUS_RECEIVE_ONLY} receive-only participants of one \
+                 360p host (Janus)"
             ),
-            (r.engine == Some(Engine::Builtin)
-                && r.rooms >= GOAL_PARTICIPANTS
+            met: (r.senders == 1
+                && r.receive_only >= GOAL_JANUS_RECEIVE_ONLY
                 && r.max_layer == Layer::P360)
-                .then(|| r.fps_received_min.is_some_and(|f| f >= GOAL_FPS)),
-        ),
-    )])
+                .then(at_goal),
+        },
+        _ => Goal {
+            goal: format!(
+                ">= {GOAL_FPS} at >= {GOAL_PARTICIPANTS} participants (built-in, 360p senders \
+                 replayed)"
+            ),
+            met: (r.rooms >= GOAL_PARTICIPANTS && r.max_layer == Layer::P360).then(at_goal),
+        },
+    };
+    BTreeMap::from([("fps_received_min".to_owned(), goal)])
 }
 
 /// The report as a readable table.
@@ -1148,6 +1282,10 @@ pub fn table(r: &LightReport) -> String {
     );
     line("hub CPU %", num(r.hub_cpu_pct), String::new());
     line("hub RSS MB", num(r.hub_rss_mb), String::new());
+    if r.engine == Some(Engine::Janus) {
+        line("janus CPU %", num(r.janus_cpu_pct), String::new());
+        line("janus RSS MB", num(r.janus_rss_mb), String::new());
+    }
     line(
         "load generator CPU %",
         num(r.load_generator_cpu_pct),

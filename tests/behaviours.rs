@@ -20,6 +20,7 @@ mod acknowledged_write_survives_kill_9;
 mod architecture_invariants_hold;
 mod backup_while_writing_then_restore;
 mod bench_light_meeting_counts_real_frames;
+mod bench_light_meeting_on_janus_counts_real_frames;
 mod browser_joins_meeting_by_link;
 mod campaign_csv_quotes_formulas_from_bank_memos;
 mod config_files_are_checked;

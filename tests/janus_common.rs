@@ -1,16 +1,15 @@
 //! Debian's real Janus (`/usr/bin/janus`, package `janus`) started by the test itself with
-//! the project's configs (`config/janus/`) on loopback test ports, and an independent way to
-//! ask it things: raw Janus API JSON over its HTTP transport, not the hub's client.
+//! the project's configs (`config/janus/`) on loopback test ports (`phonghop::janus::local`),
+//! and an independent way to ask it things: raw Janus API JSON over its HTTP transport, not
+//! the hub's client.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::path::Path;
 
 use phonghop::config::{JanusConfig, MediaEngineConfig, Secret};
+use phonghop::janus::local::{self, LocalJanus, LocalJanusSettings};
 use serde_json::{Value, json};
 
-pub const JANUS: &str = "/usr/bin/janus";
 /// The VideoRoom plugin's `admin_key` the tests write into the config (the hub's
 /// `janus_admin_secret`).
 pub const ADMIN_KEY: &str = "test-admin-key-0123456789abcdef";
@@ -78,117 +77,37 @@ impl JanusPorts {
     }
 }
 
-/// A running `/usr/bin/janus`, killed when dropped; its log is kept in its config folder.
+/// A running `/usr/bin/janus` (the library's `janus::local`, as `bench meeting --light
+/// --engine janus` starts it), killed when dropped; its log is kept in its config folder.
 pub struct TestJanus {
-    child: Option<Child>,
+    janus: LocalJanus,
     pub ports: JanusPorts,
-    dir: PathBuf,
-}
-
-/// The project's `config/janus/*.jcfg`, with only the test's ports, the admin key and a log
-/// file changed, written to `dir`.
-pub fn write_configs(dir: &Path, ports: JanusPorts) {
-    std::fs::create_dir_all(dir).expect("config dir");
-    let source = concat!(env!("CARGO_MANIFEST_DIR"), "/config/janus");
-    for (name, edits) in [
-        ("janus.jcfg", vec![]),
-        (
-            "janus.plugin.videoroom.jcfg",
-            vec![(
-                "#admin_key = \"the same value as [media] janus_admin_secret\"".to_owned(),
-                format!("admin_key = \"{ADMIN_KEY}\""),
-            )],
-        ),
-        (
-            "janus.transport.websockets.jcfg",
-            vec![(
-                "ws_port = 8188".to_owned(),
-                format!("ws_port = {}", ports.ws),
-            )],
-        ),
-        (
-            "janus.transport.http.jcfg",
-            vec![("port = 8088".to_owned(), format!("port = {}", ports.http))],
-        ),
-    ] {
-        let mut text = std::fs::read_to_string(format!("{source}/{name}")).expect("config");
-        for (from, to) in edits {
-            assert!(text.contains(&from), "{name} no longer has {from:?}");
-            text = text.replacen(&from, &to, 1);
-        }
-        std::fs::write(dir.join(name), text).expect("write config");
-    }
 }
 
 impl TestJanus {
-    /// Starts Janus on `ports` with configs in `dir` and waits until its HTTP API answers.
+    /// Starts Janus on `ports` with configs in `dir` and waits until its APIs answer.
     pub async fn start(dir: &Path, ports: JanusPorts) -> TestJanus {
-        assert!(
-            Path::new(JANUS).exists(),
-            "{JANUS} is missing: install Debian's janus (scripts/install-deps.sh)"
-        );
-        write_configs(dir, ports);
-        let log = std::fs::File::create(dir.join("janus.log")).expect("log file");
-        let child = Command::new(JANUS)
-            .arg("--configs-folder")
-            .arg(dir)
-            .arg("--apisecret")
-            .arg(API_SECRET)
-            .arg("--disable-colors")
-            .arg("--debug-timestamps")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .spawn()
-            .expect("start janus");
-        let mut janus = TestJanus {
-            child: Some(child),
-            ports,
-            dir: dir.to_owned(),
+        let settings = LocalJanusSettings {
+            ports: local::JanusPorts {
+                ws: ports.ws,
+                http: ports.http,
+            },
+            admin_key: Secret::new(ADMIN_KEY),
+            api_secret: Secret::new(API_SECRET),
         };
-        janus.wait_ready().await;
-        janus
-    }
-
-    async fn wait_ready(&mut self) {
-        let info = format!("http://127.0.0.1:{}/janus/info", self.ports.http);
-        let start = std::time::Instant::now();
-        loop {
-            let ws_up = tokio::net::TcpStream::connect(("127.0.0.1", self.ports.ws))
-                .await
-                .is_ok();
-            if ws_up
-                && let Ok(r) = crate::common::http().get(&info).send().await
-                && r.status().is_success()
-            {
-                return;
-            }
-            if let Some(status) = self
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok().flatten())
-            {
-                panic!("janus exited ({status}); log:\n{}", self.log());
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "janus did not start within 20 s; log:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let janus = LocalJanus::start(dir, settings)
+            .await
+            .unwrap_or_else(|e| panic!("starting Janus: {e}"));
+        TestJanus { janus, ports }
     }
 
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("janus.log")).unwrap_or_default()
+        self.janus.log()
     }
 
     /// Stops Janus (SIGKILL: what a crash looks like to the hub).
     pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.janus.stop();
     }
 
     /// One VideoRoom request through Janus's HTTP transport with a session and handle of
@@ -217,12 +136,6 @@ impl TestJanus {
             .iter()
             .find(|r| r["room"].as_u64() == Some(room))
             .cloned()
-    }
-}
-
-impl Drop for TestJanus {
-    fn drop(&mut self) {
-        self.stop();
     }
 }
 

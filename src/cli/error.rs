@@ -106,15 +106,11 @@ impl CliError {
             CliError::Admin(e) => admin_exit_code(e),
             CliError::Demo(crate::demo::DemoError::Setup(e)) => app_exit_code(e),
             CliError::Bench(crate::bench::BenchError::Store(e)) => store_exit_code(e),
-            CliError::BenchLight(
-                crate::bench_light::BenchLightError::JanusMedia
-                | crate::bench_light::BenchLightError::Options(_),
-            )
+            CliError::BenchLight(crate::bench_light::BenchLightError::Options(_))
             | CliError::BenchCapacity(
                 crate::bench_capacity::CapacityError::Options(_)
                 | crate::bench_capacity::CapacityError::Light(
-                    crate::bench_light::BenchLightError::JanusMedia
-                    | crate::bench_light::BenchLightError::Options(_),
+                    crate::bench_light::BenchLightError::Options(_),
                 ),
             ) => EXIT_INVALID,
             CliError::Feedback(e) => e.exit_code(),

@@ -159,15 +159,10 @@ fn demo(headless: bool, seconds: Option<u64>) -> Result<(), CliError> {
     Ok(())
 }
 
-/// `--engine`: the light benches measure the built-in forwarder; Janus is refused before
-/// anything starts, saying why.
+/// `--engine` of the light benches.
 fn engine_option(name: &str) -> Result<crate::bench_light::Engine, CliError> {
-    let engine = crate::bench_light::Engine::parse(name)
-        .ok_or_else(|| usage(format!("--engine {name}: use builtin or janus")))?;
-    if engine == crate::bench_light::Engine::Janus {
-        return Err(crate::bench_light::BenchLightError::JanusMedia.into());
-    }
-    Ok(engine)
+    crate::bench_light::Engine::parse(name)
+        .ok_or_else(|| usage(format!("--engine {name}: use builtin or janus")))
 }
 
 fn bench(command: BenchCommand) -> Result<(), CliError> {

@@ -19,6 +19,7 @@
 
 pub mod engine;
 mod link;
+pub mod local;
 
 use std::time::Duration;
 
