@@ -306,6 +306,9 @@ pub enum SignalError {
     NoSession,
     /// The SDP was refused by the media engine.
     BadSdp,
+    /// The media engine no longer has this participant's session (Janus restarted or hung
+    /// up): an ICE restart cannot resume it, the participant makes a new connection.
+    SessionGone,
 }
 
 /// `POST /api/v1/enroll` request.

@@ -486,7 +486,12 @@ impl Meetings {
                                 &from.participant_id,
                                 meeting_id,
                                 ServerSignal::Error {
-                                    code: crate::wire::SignalError::BadSdp,
+                                    code: match e {
+                                        crate::meeting::engine::EngineError::SessionGone => {
+                                            crate::wire::SignalError::SessionGone
+                                        }
+                                        _ => crate::wire::SignalError::BadSdp,
+                                    },
                                     message: e.to_string(),
                                 },
                             );

@@ -162,6 +162,9 @@ struct Participant {
     /// Whether its voice is forwarded (the chair's rule); not heard until told.
     audio_forwarded: bool,
     bitrate_cap: Option<u64>,
+    /// The DTLS fingerprint of its connection whose publisher Janus lost (restarted, hung
+    /// up): an ICE restart of that connection cannot get media again, a new one must.
+    lost_fingerprint: Option<String>,
     /// Subscriber offers sent and answers received since its connection started.
     offers_sent: u64,
     answers_seen: u64,
@@ -361,7 +364,7 @@ impl JanusEngine {
                 let _ = tx.send(EngineEvent::Failed);
                 let mut participants = this.participants();
                 if let Some(p) = participants.get_mut(&key) {
-                    p.publisher = None;
+                    p.lost_fingerprint = p.publisher.take().map(|gone| gone.fingerprint);
                 }
             }
         });
@@ -687,13 +690,25 @@ impl MediaEngine for JanusEngine {
             let mut participants = self.participants();
             let p = participants.entry(k.clone()).or_default();
             p.events = Some(events);
+            let lost = p.lost_fingerprint.clone();
             match &p.publisher {
                 Some(publisher)
                     if publisher.fingerprint == fingerprint && publisher.client.is_alive() =>
                 {
                     (Some(publisher.clone()), None, None)
                 }
+                // An ICE restart of a connection Janus no longer has (its session died with a
+                // restarted Janus, or it hung up): Janus would answer, but the participant's
+                // DTLS session was with the old one, so no media would ever flow. The
+                // participant is told to make a new connection.
+                Some(publisher) if publisher.fingerprint == fingerprint => {
+                    return Err(EngineError::SessionGone);
+                }
+                None if !fingerprint.is_empty() && lost.as_deref() == Some(&fingerprint) => {
+                    return Err(EngineError::SessionGone);
+                }
                 _ => {
+                    p.lost_fingerprint = None;
                     p.offers_sent = 0;
                     p.answers_seen = 0;
                     (None, p.publisher.take(), p.subscriber.take())

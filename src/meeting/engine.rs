@@ -26,6 +26,10 @@ pub enum EngineError {
     NoSession,
     #[error("media engine: {0}")]
     Engine(String),
+    /// An ICE restart of a connection whose session the engine no longer has (Janus
+    /// restarted, or hung it up): only a new connection (a new DTLS handshake) gets media.
+    #[error("the media engine no longer has this connection's session; make a new connection")]
+    SessionGone,
 }
 
 /// Figures per forwarded stream for `/metrics`.

@@ -126,6 +126,8 @@ struct ActiveCall {
     receiver: Option<ReceiverPeer>,
     /// Its events, until the task takes them.
     new_receiver_events: Option<UnboundedReceiver<PeerEvent>>,
+    /// The hub said the engine lost this connection's session: the task makes a new one.
+    session_gone: bool,
 }
 
 impl ActiveCall {
@@ -233,6 +235,7 @@ impl CallTask {
                 ice_servers,
                 receiver: None,
                 new_receiver_events: None,
+                session_gone: false,
             },
             Receivers {
                 peer_events: Some(peer_events),
@@ -240,6 +243,27 @@ impl CallTask {
                 encoded: Some(encoded),
             },
         ))
+    }
+
+    /// Closes the call's connection and joins the same meeting on a new one (a new peer
+    /// connection: new ICE and DTLS), after a second's pause.
+    async fn rejoin(&self, call: &mut Option<ActiveCall>, rx: &mut Receivers) {
+        let Some(old) = call.take() else { return };
+        let (meeting_id, ice) = (old.meeting_id.clone(), old.ice_servers.clone());
+        *rx = Receivers::default();
+        old.close().await;
+        self.room.metrics.call_reconnects.inc();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        match self.start(&meeting_id, ice).await {
+            Ok((c, r)) => {
+                *call = Some(c);
+                *rx = r;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot rejoin");
+                self.ended();
+            }
+        }
     }
 
     fn ended(&self) {
@@ -311,6 +335,9 @@ impl CallTask {
             ServerSignal::Ended => return false,
             ServerSignal::Error { code, message } => {
                 tracing::warn!(?code, %message, "the hub refused a signalling message");
+                if code == crate::wire::SignalError::SessionGone {
+                    call.session_gone = true;
+                }
             }
             ServerSignal::Chair(roster) => self.roster(roster),
             ServerSignal::Chat(line) => self.view.update(|v| v.push_chat(line)),
@@ -601,6 +628,9 @@ pub(crate) async fn run(
                             invited = None;
                             if let Some(old) = call.take() { rx = Receivers::default(); old.close().await; }
                             task.ended();
+                        } else if call.as_ref().is_some_and(|c| c.session_gone) {
+                            tracing::warn!(%meeting_id, "the media engine lost this connection; joining again");
+                            task.rejoin(&mut call, &mut rx).await;
                         }
                     }
                     HubMessage::Schedule(push) => task.view.update(|v| v.next_meeting = push.next),
@@ -688,16 +718,8 @@ pub(crate) async fn run(
                         task.room.metrics.call_connected.set(0);
                     }
                     PeerEvent::Failed => {
-                        let meeting_id = c.meeting_id.clone();
-                        let ice = c.ice_servers.clone();
-                        tracing::warn!(%meeting_id, "media connection failed; joining again");
-                        if let Some(old) = call.take() { rx = Receivers::default(); old.close().await; }
-                        task.room.metrics.call_reconnects.inc();
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        match task.start(&meeting_id, ice).await {
-                            Ok((c, r)) => { call = Some(c); rx = r; }
-                            Err(e) => { tracing::error!(error = %e, "cannot rejoin"); task.ended(); }
-                        }
+                        tracing::warn!(meeting_id = %c.meeting_id, "media connection failed; joining again");
+                        task.rejoin(&mut call, &mut rx).await;
                     }
                 }
             }

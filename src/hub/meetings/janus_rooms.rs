@@ -33,6 +33,11 @@ pub const BROWSER_SEATS: u32 = 20;
 const RETRY_FIRST: Duration = Duration::from_secs(1);
 const RETRY_MAX: Duration = Duration::from_secs(30);
 
+/// How often a running meeting's room is checked to still exist: Janus keeps rooms made
+/// through its API in memory only, so a restarted Janus has none, and the rooms' publishers
+/// (which rejoin by themselves) need it back within seconds.
+const ROOM_CHECK: Duration = Duration::from_secs(2);
+
 /// Attempts to destroy an ended meeting's room (Janus drops non-permanent rooms when it
 /// restarts anyway).
 const DESTROY_ATTEMPTS: u32 = 5;
@@ -152,7 +157,48 @@ impl JanusRooms {
         }
         let this = self.clone();
         let meeting_id = meeting_id.to_owned();
-        tokio::spawn(async move { this.create_until_ready(&meeting_id, stop).await });
+        tokio::spawn(async move { this.keep_room(&meeting_id, stop).await });
+    }
+
+    /// Creates the meeting's room, then checks that it is still there until the meeting ends,
+    /// and creates it again when Janus lost it (restarted) or could not be asked.
+    async fn keep_room(&self, meeting_id: &str, stop: CancellationToken) {
+        loop {
+            self.create_until_ready(meeting_id, stop.clone()).await;
+            let Some(room) = self.rooms().get(meeting_id).map(|e| e.status.room) else {
+                return;
+            };
+            let lost = loop {
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tokio::time::sleep(ROOM_CHECK) => {}
+                }
+                let exists = tokio::select! {
+                    _ = stop.cancelled() => return,
+                    r = self.room_exists(room) => r,
+                };
+                match exists {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        break "Janus no longer has the meeting's VideoRoom (restarted?)"
+                            .to_owned();
+                    }
+                    Err(e) => break e.to_string(),
+                }
+            };
+            tracing::warn!(meeting_id, room, reason = %lost, "creating the meeting's Janus VideoRoom again");
+            if let Some(entry) = self.rooms().get_mut(meeting_id) {
+                entry.status.state = JanusRoomState::WaitingForJanus;
+                entry.status.error = Some(lost);
+            }
+        }
+    }
+
+    /// `exists` on the hub's Janus session.
+    async fn room_exists(&self, room: u64) -> Result<bool, JanusError> {
+        let mut slot = self.0.client.lock().await;
+        let client = self.session(&mut slot).await?;
+        client.room_exists(room).await
     }
 
     /// A meeting ended: stop trying to create its room, and destroy it.

@@ -1,0 +1,101 @@
+//! Janus restarted in the middle of a meeting (killed, as a crash looks to the hub, and
+//! started again on the same ports): Janus keeps the VideoRooms made through its API in
+//! memory only, so the new Janus has none. The hub notices the meeting's room is gone and
+//! creates it again, the rooms' media to the old Janus fails, they restart ICE through the
+//! hub, publish again and get new subscribers: pictures flow both ways again with nobody
+//! touching anything, and the new Janus lists both rooms as publishers.
+
+use std::time::{Duration, Instant};
+
+use phonghop::hub::meetings::janus_room_id;
+use phonghop::room::stamp_tag_for;
+
+use crate::common::{self, eventually, tempdir};
+use crate::janus_common::{TestJanus, janus_and_hub};
+use crate::janus_meeting_carries_media::janus_rooms;
+use crate::meeting_common::{start_meeting, wait_for_tag, wait_frames};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rooms_rejoin_by_themselves_after_janus_restarts() {
+    let dir = tempdir();
+    let (mut janus, hub) = janus_and_hub(dir.path()).await;
+    let rooms = janus_rooms(&hub, dir.path(), &["lao-cai", "lao-chai"]).await;
+    let [p, c] = &rooms[..] else { unreachable!() };
+    let meeting = start_meeting(&hub, &p.id, &[&c.id]).await;
+    let room = janus_room_id(&meeting);
+    tokio::join!(
+        wait_for_tag(
+            &p.view,
+            0,
+            stamp_tag_for(&c.id),
+            Duration::from_secs(30),
+            "the province sees the commune through Janus"
+        ),
+        wait_for_tag(
+            &c.view,
+            0,
+            stamp_tag_for(&p.id),
+            Duration::from_secs(30),
+            "the commune sees the province through Janus"
+        ),
+    );
+
+    // Janus crashes and comes back on the same ports with no rooms at all.
+    let ports = janus.ports;
+    janus.stop();
+    let restarted_at = Instant::now();
+    let janus = TestJanus::start(&dir.path().join("janus-again"), ports).await;
+    assert!(
+        !janus.room_exists(room).await,
+        "a fresh Janus has no rooms yet"
+    );
+
+    eventually(
+        common::Lazy(|| format!("the meeting's room made again; Janus log:\n{}", janus.log())),
+        Duration::from_secs(20),
+        async || janus.room_exists(room).await,
+    )
+    .await;
+    let (a, b) = tokio::join!(
+        wait_frames(
+            &p.view,
+            0,
+            50,
+            Duration::from_secs(60),
+            "the province sees the commune again after Janus restarted"
+        ),
+        wait_frames(
+            &c.view,
+            0,
+            50,
+            Duration::from_secs(60),
+            "the commune sees the province again after Janus restarted"
+        ),
+    );
+    eprintln!(
+        "pictures both ways again {:.1} s after Janus restarted ({:?} / {:?} waiting)",
+        restarted_at.elapsed().as_secs_f64(),
+        a,
+        b
+    );
+    // The pictures come through the new Janus: both rooms publish in its room.
+    let publishers = janus
+        .videoroom(serde_json::json!({ "request": "listparticipants", "room": room }))
+        .await;
+    let mut names: Vec<String> = publishers["participants"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter(|p| p["publisher"] == true)
+        .filter_map(|p| p["display"].as_str().map(str::to_owned))
+        .collect();
+    names.sort();
+    let mut expected = vec![p.id.clone(), c.id.clone()];
+    expected.sort();
+    assert_eq!(names, expected, "{publishers}");
+    for r in rooms {
+        r.room.stop().await;
+    }
+    hub.stop().await;
+}
