@@ -11,12 +11,12 @@ use std::time::Duration;
 use phonghop::hub::meetings::janus_room_id;
 use phonghop::room::stamp_tag_for;
 
-use crate::common::{eventually, tempdir};
+use crate::common::{Lazy, eventually, tempdir};
 use crate::janus_common::janus_and_hub;
 use crate::janus_meeting_carries_media::{janus_rooms, network_ip};
 use crate::meet_watch_common::{WatchedBrowser, frames_decoded, tag};
 use crate::meeting_common::{
-    CallRoom, browser_link, chair, npm_dir, start_call_room, start_meeting, wait_frames,
+    CallRoom, browser_link, chair, npm_dir, start_call_room, start_meeting,
 };
 
 /// The province's room and a commune's whose pictures carry different stamp tags (a tag is
@@ -123,12 +123,18 @@ async fn chromium_sees_the_host_is_seen_by_the_rooms_and_follows_the_floor_throu
             .await;
             slot.expect("slot")
         };
-        let took = wait_frames(
-            &r.view,
-            slot,
-            30,
+        let tile = r.view.tile(slot).expect("slot").clone();
+        let from = tile.frames_published();
+        let took = eventually(
+            Lazy(|| {
+                format!(
+                    "a room decodes 30 of Chromium's frames through Janus (only {} came); Chromium: {}",
+                    tile.frames_published() - from,
+                    browser.latest().map(|l| l["stats"].clone()).unwrap_or_default()
+                )
+            }),
             Duration::from_secs(40),
-            "a room decodes Chromium's picture through Janus",
+            async || tile.frames_published() >= from + 30,
         )
         .await;
         eprintln!("room {} decoded 30 of Chromium's frames in {took:?}", r.id);
@@ -168,6 +174,10 @@ async fn chromium_sees_the_host_is_seen_by_the_rooms_and_follows_the_floor_throu
         "the page's own slot label follows the floor too: {line}"
     );
 
+    eprintln!(
+        "Chromium at the end: {}",
+        browser.latest().expect("a line")["stats"]
+    );
     browser.finish().await;
     for r in rooms {
         r.room.stop().await;

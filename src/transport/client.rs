@@ -87,13 +87,6 @@ pub(super) struct Handler {
     pub(super) connected: Arc<AtomicBool>,
 }
 
-/// The sender SSRC of this side's keyframe requests: not 0, because Janus looks an RTCP
-/// packet's sender SSRC up first, and 0 is in its table as the first receiving section's
-/// (nothing sends on it), so every request with 0 went to the publisher of slot 0 whatever
-/// its media SSRC said. With 1 (as libwebrtc's receive-only streams use) Janus finds
-/// nothing and goes by the media SSRC, the stream the request is about.
-const RECEIVER_RTCP_SSRC: u32 = 1;
-
 /// Asks the sender of the video received in `slot` for a keyframe (PLI).
 pub(super) async fn request_keyframe_on(remote_video: &RemoteVideo, slot: usize) {
     let tracks: Vec<Arc<dyn TrackRemote>> = remote_video
@@ -107,7 +100,7 @@ pub(super) async fn request_keyframe_on(remote_video: &RemoteVideo, slot: usize)
         let ssrc = track.ssrcs().await.first().copied().unwrap_or(0);
         let _ = track
             .write_rtcp(vec![Box::new(PictureLossIndication {
-                sender_ssrc: RECEIVER_RTCP_SSRC,
+                sender_ssrc: 0,
                 media_ssrc: ssrc,
             })])
             .await;
