@@ -21,7 +21,15 @@
 //     prints one final line {"ok":true,"held_secs":S,"stats":<stats>,"state":<state>,"console":[...]}
 //     and exits 0 (1 with "ok":false if the page never offered its test hook).
 //
-// Either mode takes --fake-audio FILE.wav: the fake microphone plays that file (looped) instead of Chromium's
+//   node scripts/meet-browser.mjs URL --watch-secs S
+//     Once the page is loaded, prints one JSON line every 250 ms until S seconds passed or stdin closed:
+//       {"t":<ms since the page load started>,"stats":<stats>,"state":<state>,"stamps":[{"slot":0,"tag":..,
+//        "width":..,"height":..}, ...]}
+//     ("tag": the sender tag of the block code rooms paint into their test pictures (src/media/stamp.rs), read
+//      from what the slot's <video> shows now; null when it shows no stamped picture), then closes the browser
+//     and exits 0. For tests that follow what the page shows while they change the meeting.
+//
+// Every mode takes --fake-audio FILE.wav: the fake microphone plays that file (looped) instead of Chromium's
 // short beeps, which are too short to count as speech.
 // Either mode takes --relay-only: every RTCPeerConnection the page makes gets iceTransportPolicy "relay", as a
 // browser whose network lets only the TURN server through would (the stats' selectedPair shows the candidate
@@ -40,10 +48,10 @@ import process from 'node:process';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, chromium as loadChromium } from './npm-packages.mjs';
 
 const USAGE =
-  'usage: node scripts/meet-browser.mjs URL (--until-frames N [--until-sent M] [--timeout-secs T] | --hold-secs S) [--fake-audio FILE.wav] [--relay-only]';
+  'usage: node scripts/meet-browser.mjs URL (--until-frames N [--until-sent M] [--timeout-secs T] | --hold-secs S | --watch-secs S) [--fake-audio FILE.wav] [--relay-only]';
 
 function parseArgs(argv) {
-  const opts = { url: null, untilFrames: null, untilSent: 1, timeoutSecs: 30, holdSecs: null, fakeAudio: null, relayOnly: false };
+  const opts = { url: null, untilFrames: null, untilSent: 1, timeoutSecs: 30, holdSecs: null, watchSecs: null, fakeAudio: null, relayOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (name) => {
@@ -55,6 +63,7 @@ function parseArgs(argv) {
     else if (a === '--until-sent') opts.untilSent = num(a);
     else if (a === '--timeout-secs') opts.timeoutSecs = num(a);
     else if (a === '--hold-secs') opts.holdSecs = num(a);
+    else if (a === '--watch-secs') opts.watchSecs = num(a);
     else if (a === '--relay-only') opts.relayOnly = true;
     else if (a === '--fake-audio') {
       if (!argv[i + 1]) throw new Error(`${a} needs a WAV file`);
@@ -65,8 +74,8 @@ function parseArgs(argv) {
     else throw new Error(`unexpected argument ${a}`);
   }
   if (!opts.url) throw new Error('no URL');
-  if ((opts.untilFrames === null) === (opts.holdSecs === null)) {
-    throw new Error('give exactly one of --until-frames and --hold-secs');
+  if ([opts.untilFrames, opts.holdSecs, opts.watchSecs].filter((v) => v !== null).length !== 1) {
+    throw new Error('give exactly one of --until-frames, --hold-secs and --watch-secs');
   }
   return opts;
 }
@@ -151,6 +160,45 @@ async function stats(page) {
     return { error: String(e.message || e) };
   }
 }
+// The stamp (src/media/stamp.rs) in what each slot's <video> shows now: 32 blocks across the top rows, a 1
+// guard bit, 24 bits of capture time, 6 bits of sender tag, a 0 guard bit; each block's centre read as its bit.
+async function stamps(page) {
+  try {
+    return await page.evaluate(() => {
+      const out = [];
+      for (let slot = 0; ; slot++) {
+        const tile = document.getElementById('slot-' + slot);
+        if (!tile) break;
+        const v = tile.querySelector('video');
+        const width = v ? v.videoWidth : 0, height = v ? v.videoHeight : 0;
+        const block = Math.max(4, Math.floor(width / 32));
+        if (!width || !height || block * 32 > width || block > height) {
+          out.push({ slot, tag: null, width, height });
+          continue;
+        }
+        const canvas = document.createElement('canvas');
+        canvas.width = width; canvas.height = height;
+        const g = canvas.getContext('2d', { willReadFrequently: true });
+        g.drawImage(v, 0, 0, width, height);
+        const row = g.getImageData(0, Math.floor(block / 2), width, 1).data;
+        const bits = [];
+        for (let i = 0; i < 32; i++) {
+          const x = i * block + Math.floor(block / 2);
+          bits.push((row[x * 4] + row[x * 4 + 1] + row[x * 4 + 2]) / 3 >= 128);
+        }
+        let tag = null;
+        if (bits[0] && !bits[31]) {
+          tag = 0;
+          for (let i = 25; i < 31; i++) tag = (tag << 1) | (bits[i] ? 1 : 0);
+        }
+        out.push({ slot, tag, width, height });
+      }
+      return out;
+    });
+  } catch (e) {
+    return { error: String(e.message || e) };
+  }
+}
 async function pageState(page) {
   try {
     return await page.evaluate(() => (window.phonghop ? window.phonghop.state() : null));
@@ -204,14 +252,28 @@ try {
   try {
     const response = await page.goto(opts.url, {
       waitUntil: 'load',
-      timeout: Math.max(1000, (opts.holdSecs !== null ? 30000 : deadline - Date.now())),
+      timeout: Math.max(1000, (opts.untilFrames === null ? 30000 : deadline - Date.now())),
     });
     if (!response || !response.ok()) loadError = `GET ${opts.url} answered ${response ? response.status() : 'nothing'}`;
   } catch (e) {
     loadError = `loading ${opts.url} failed: ${e.message.split('\n')[0]}`;
   }
 
-  if (opts.holdSecs !== null) {
+  if (opts.watchSecs !== null) {
+    let stdinClosed = false;
+    process.stdin.on('end', () => { stdinClosed = true; });
+    process.stdin.on('error', () => { stdinClosed = true; });
+    process.stdin.resume();
+    const until = loadStarted + opts.watchSecs * 1000;
+    if (loadError) console.log(JSON.stringify({ ok: false, reason: loadError, console: consoleLog }));
+    while (!loadError && !stdinClosed && Date.now() < until) {
+      console.log(JSON.stringify({
+        t: Date.now() - loadStarted, stats: await stats(page), state: await pageState(page), stamps: await stamps(page),
+      }));
+      await sleep(Math.max(0, Math.min(250, until - Date.now())));
+    }
+    exitCode = loadError ? 1 : 0;
+  } else if (opts.holdSecs !== null) {
     const holdUntil = loadStarted + opts.holdSecs * 1000;
     while (Date.now() < holdUntil) await sleep(Math.min(250, holdUntil - Date.now()));
     const s = loadError ? null : await stats(page);
@@ -247,6 +309,7 @@ try {
           outboundFramesEncoded: encoded,
           ms_to_first_frame: msToFirst,
           selectedPair: last.selectedPair ?? null,
+          receivingPair: last.receivingPair ?? null,
         };
         break;
       }

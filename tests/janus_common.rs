@@ -19,9 +19,18 @@ pub const API_SECRET: &str = "test-api-secret-0123456789abcdef";
 /// Debian's Janus under `dir/janus` and a hub under `dir/hub` whose meetings' media goes
 /// through it (`[media] engine = "janus"` over its WebSocket API).
 pub async fn janus_and_hub(dir: &Path) -> (TestJanus, crate::common::TestHub) {
+    janus_and_hub_with(dir, |_| {}).await
+}
+
+/// [`janus_and_hub`] with the hub's config changed by `edit` first (TURN, say).
+pub async fn janus_and_hub_with(
+    dir: &Path,
+    edit: impl FnOnce(&mut phonghop::config::HubConfig),
+) -> (TestJanus, crate::common::TestHub) {
     let janus = TestJanus::start(&dir.join("janus"), JanusPorts::free()).await;
     let mut config = crate::common::hub_config(&dir.join("hub"));
     config.media.engine = janus.ports.engine(janus.ports.ws_url());
+    edit(&mut config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -572,6 +572,7 @@ impl JanusEngine {
             }
         }
         let offer = name_slots(offer, &by_mid);
+        tracing::debug!(meeting_id = %key.0, participant = %key.1, offer = %offer, "Janus's offer to a subscriber");
         let sent = {
             let mut participants = self.participants();
             match participants.get_mut(key) {
@@ -845,6 +846,7 @@ impl MediaEngine for JanusEngine {
         answer_sdp: String,
     ) -> Result<(), EngineError> {
         let k = key(meeting_id, participant_id);
+        tracing::debug!(meeting_id, participant = participant_id, answer = %answer_sdp, "a subscriber's answer");
         let subscriber = {
             let mut participants = self.participants();
             let p = participants.get_mut(&k).ok_or(EngineError::NoSession)?;

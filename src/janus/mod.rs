@@ -314,6 +314,12 @@ impl JanusClient {
                 // estimate falls to ~100 kb/s on an idle loopback and they step down to audio
                 // only (to look into); they adapt from loss and REMB meanwhile.
                 "transport_wide_cc_ext": false,
+                // Every publisher is asked for a keyframe at least this often (seconds): a
+                // subscriber whose own request goes astray (a room's request for its second
+                // slot reaches Janus as one about the first: to look into) still gets a
+                // picture, and so does one that joined after the publisher's last keyframe
+                // (a browser encodes one only when asked).
+                "fir_freq": 10,
                 "admin_key": self.admin_key.expose(),
             }))
             .await?;
