@@ -356,11 +356,14 @@ fi
 # that second (the commune's at the province, the host's at the commune), the commune's
 # layer, whether its hub session is up, its ICE restarts and new connections so far.
 outage_trace() { # seconds
-  local t=0 p0 c0 p c
+  local t p0 c0 p c start
+  start=$(date +%s.%N)
   p0=$(frames province); c0=$(frames commune)
   echo "secs commune_pictures_at_province host_pictures_at_commune commune_layer hub_connected ice_restarts new_connections estimate_delay_bps estimate_loss_bps loss_ratio" >> "$trace"
   for _ in $(seq "$1"); do
-    sleep 1; t=$((t + 1)); p=$(frames province); c=$(frames commune)
+    # Real seconds since the link returned: under load each line's metric reads take a while.
+    sleep 1; t=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+    p=$(frames province); c=$(frames commune)
     echo "$t $((p - p0)) $((c - c0)) $(layer) $(num commune 'phonghop_room_hub_connected ') $(num commune 'phonghop_room_call_ice_restarts_total') $(num commune 'phonghop_room_call_reconnects_total') $(num commune 'phonghop_room_call_estimate_bps{part="delay"}') $(num commune 'phonghop_room_call_estimate_bps{part="loss"}') $(metric commune 'phonghop_room_call_estimate_loss_ratio')" >> "$trace"
     p0=$p; c0=$c
   done
