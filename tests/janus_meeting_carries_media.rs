@@ -50,7 +50,7 @@ pub async fn janus_rooms(
 }
 
 /// The ids Janus lists as publishers in `room`, asked of Janus directly (HTTP transport).
-async fn janus_publishers(janus: &TestJanus, room: u64) -> Vec<serde_json::Value> {
+pub async fn janus_publishers(janus: &TestJanus, room: u64) -> Vec<serde_json::Value> {
     let data = janus
         .videoroom(serde_json::json!({ "request": "listparticipants", "room": room }))
         .await;
@@ -63,18 +63,10 @@ async fn janus_publishers(janus: &TestJanus, room: u64) -> Vec<serde_json::Value
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_rooms_see_each_other_through_janus() {
-    let dir = tempdir();
-    let (janus, hub) = janus_and_hub(dir.path()).await;
-    let rooms = janus_rooms(&hub, dir.path(), &["lao-cai", "lao-chai"]).await;
-    let [p, c] = &rooms[..] else { unreachable!() };
-    let meeting = start_meeting(&hub, &p.id, &[&c.id]).await;
-    let room = janus_room_id(&meeting);
-
-    // Each room's large picture is the other's camera (its stamp carries the sender's tag),
-    // decoded from what Janus forwards.
-    let (a, b) = tokio::join!(
+/// Each room's large picture is the other's camera (its stamp carries the sender's tag),
+/// decoded from what Janus forwards.
+pub async fn see_each_other_through_janus(p: &CallRoom, c: &CallRoom) {
+    tokio::join!(
         wait_for_tag(
             &p.view,
             0,
@@ -90,7 +82,18 @@ async fn two_rooms_see_each_other_through_janus() {
             "the commune sees the province through Janus"
         ),
     );
-    let _ = (a, b);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_rooms_see_each_other_through_janus() {
+    let dir = tempdir();
+    let (janus, hub) = janus_and_hub(dir.path()).await;
+    let rooms = janus_rooms(&hub, dir.path(), &["lao-cai", "lao-chai"]).await;
+    let [p, c] = &rooms[..] else { unreachable!() };
+    let meeting = start_meeting(&hub, &p.id, &[&c.id]).await;
+    let room = janus_room_id(&meeting);
+
+    see_each_other_through_janus(p, c).await;
     for r in &rooms {
         crate::meeting_common::wait_frames(
             &r.view,

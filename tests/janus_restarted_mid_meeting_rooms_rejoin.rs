@@ -8,11 +8,12 @@
 use std::time::{Duration, Instant};
 
 use phonghop::hub::meetings::janus_room_id;
-use phonghop::room::stamp_tag_for;
 
 use crate::common::{self, eventually, tempdir};
 use crate::janus_common::{TestJanus, janus_and_hub};
-use crate::janus_meeting_carries_media::janus_rooms;
+use crate::janus_meeting_carries_media::{
+    janus_publishers, janus_rooms, see_each_other_through_janus,
+};
 use crate::meeting_common::{start_meeting, wait_for_tag, wait_frames};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -23,22 +24,7 @@ async fn rooms_rejoin_by_themselves_after_janus_restarts() {
     let [p, c] = &rooms[..] else { unreachable!() };
     let meeting = start_meeting(&hub, &p.id, &[&c.id]).await;
     let room = janus_room_id(&meeting);
-    tokio::join!(
-        wait_for_tag(
-            &p.view,
-            0,
-            stamp_tag_for(&c.id),
-            Duration::from_secs(30),
-            "the province sees the commune through Janus"
-        ),
-        wait_for_tag(
-            &c.view,
-            0,
-            stamp_tag_for(&p.id),
-            Duration::from_secs(30),
-            "the commune sees the province through Janus"
-        ),
-    );
+    see_each_other_through_janus(p, c).await;
 
     // Janus crashes and comes back on the same ports with no rooms at all.
     let ports = janus.ports;
@@ -79,21 +65,15 @@ async fn rooms_rejoin_by_themselves_after_janus_restarts() {
         b
     );
     // The pictures come through the new Janus: both rooms publish in its room.
-    let publishers = janus
-        .videoroom(serde_json::json!({ "request": "listparticipants", "room": room }))
-        .await;
-    let mut names: Vec<String> = publishers["participants"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    let mut names: Vec<String> = janus_publishers(&janus, room)
+        .await
         .iter()
-        .filter(|p| p["publisher"] == true)
         .filter_map(|p| p["display"].as_str().map(str::to_owned))
         .collect();
     names.sort();
     let mut expected = vec![p.id.clone(), c.id.clone()];
     expected.sort();
-    assert_eq!(names, expected, "{publishers}");
+    assert_eq!(names, expected);
     for r in rooms {
         r.room.stop().await;
     }
