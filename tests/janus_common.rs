@@ -20,15 +20,29 @@ pub const API_SECRET: &str = "test-api-secret-0123456789abcdef";
 /// Debian's Janus under `dir/janus` and a hub under `dir/hub` whose meetings' media goes
 /// through it (`[media] engine = "janus"` over its WebSocket API).
 pub async fn janus_and_hub(dir: &Path) -> (TestJanus, crate::common::TestHub) {
+    janus_and_hub_with(dir, false).await
+}
+
+/// As [`janus_and_hub`], with `janus_simulcast` as given.
+pub async fn janus_and_hub_with(
+    dir: &Path,
+    simulcast: bool,
+) -> (TestJanus, crate::common::TestHub) {
     let janus = TestJanus::start(&dir.join("janus"), JanusPorts::free()).await;
     let mut config = crate::common::hub_config(&dir.join("hub"));
-    config.media.engine = janus.ports.engine(janus.ports.ws_url());
+    let mut janus_config = janus.ports.config(janus.ports.ws_url());
+    janus_config.simulcast = simulcast;
+    config.media.engine = MediaEngineConfig::Janus(janus_config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let hub = crate::common::start_hub_on(listener, config).await;
     (janus, hub)
 }
+
+/// The UDP ports a test Janus sends and receives media on: below Linux's ephemeral range
+/// (32768 and up), so a packet from one of them is Janus's, never a room's.
+pub const JANUS_RTP_PORTS: &str = "20000-29999";
 
 /// A free loopback TCP port (bound, then released).
 pub fn free_port() -> u16 {
@@ -74,6 +88,7 @@ impl JanusPorts {
             url,
             admin_secret: Secret::new(ADMIN_KEY),
             api_secret: Some(Secret::new(API_SECRET)),
+            simulcast: false,
         }
     }
 }
@@ -91,12 +106,18 @@ pub fn write_configs(dir: &Path, ports: JanusPorts) {
     std::fs::create_dir_all(dir).expect("config dir");
     let source = concat!(env!("CARGO_MANIFEST_DIR"), "/config/janus");
     for (name, edits) in [
-        ("janus.jcfg", vec![]),
         (
             "janus.plugin.videoroom.jcfg",
             vec![(
                 "#admin_key = \"the same value as [media] janus_admin_secret\"".to_owned(),
                 format!("admin_key = \"{ADMIN_KEY}\""),
+            )],
+        ),
+        (
+            "janus.jcfg",
+            vec![(
+                "rtp_port_range = \"20000-40000\"".to_owned(),
+                format!("rtp_port_range = \"{JANUS_RTP_PORTS}\""),
             )],
         ),
         (

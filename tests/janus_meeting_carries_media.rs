@@ -15,7 +15,7 @@ use crate::meeting_common::{CallRoom, meeting_view, start_call_room, start_meeti
 
 /// This machine's address on its network: Janus gathers no loopback candidates, so the
 /// rooms gather theirs where Janus does, as boxes on the province's network would.
-fn network_ip() -> std::net::IpAddr {
+pub fn network_ip() -> std::net::IpAddr {
     let probe = std::net::UdpSocket::bind("0.0.0.0:0").expect("bind");
     // Connecting a UDP socket sends nothing; it picks the route and so the source address.
     probe.connect("192.0.2.254:9").expect("route");

@@ -522,7 +522,7 @@ impl JanusEngine {
                         }
                         // A new source starts on the substream Janus picks: the choice goes
                         // to it again.
-                        self.apply_reception(key);
+                        self.apply_reception(key, true);
                         return Ok(());
                     }
                     Err(e) => {
@@ -691,8 +691,10 @@ impl JanusEngine {
     }
 
     /// Asks Janus for the subscriber's chosen reception on each of its video streams
-    /// (`configure` on its subscriber handle), if it has chosen one.
-    fn apply_reception(&self, key: &Key) {
+    /// (`configure` on its subscriber handle), if it has chosen one. A `fresh` subscription
+    /// (or a fresh source in it) already gets what Janus starts with, the best substream, so
+    /// that choice is not sent again.
+    fn apply_reception(&self, key: &Key, fresh: bool) {
         let (sub, reception) = {
             let participants = self.participants();
             let Some(p) = participants.get(key) else {
@@ -701,6 +703,10 @@ impl JanusEngine {
             let (Some(sub), Some(chooser)) = (p.subscriber.clone(), p.reception.as_ref()) else {
                 return;
             };
+            let best = sub.layers.iter().copied().max().unwrap_or(1).max(1) - 1;
+            if fresh && chooser.reception() == Reception::Substream(best) {
+                return;
+            }
             (sub, chooser.reception())
         };
         let streams: Vec<Value> = sub
@@ -922,7 +928,7 @@ impl MediaEngine for JanusEngine {
     }
 
     fn simulcast(&self) -> bool {
-        true
+        self.0.config.simulcast
     }
 
     fn receive_report(
@@ -961,7 +967,7 @@ impl MediaEngine for JanusEngine {
             changed
         };
         if changed.is_some() {
-            self.apply_reception(&k);
+            self.apply_reception(&k, false);
         }
     }
 
@@ -993,7 +999,7 @@ impl MediaEngine for JanusEngine {
             .await
             .map_err(engine_error)?;
         // A new subscription starts on the best substream: the layer chosen so far applies.
-        self.apply_reception(&k);
+        self.apply_reception(&k, true);
         Ok(())
     }
 
