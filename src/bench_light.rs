@@ -473,6 +473,7 @@ async fn record_clip(layer: Layer) -> Result<(Clip, ClipInfo), BenchLightError> 
             stamp_tag: 1,
             layer,
             video_bitrate_bps: format.max_bps,
+            simulcast: Vec::new(),
         },
         tx,
     )

@@ -50,6 +50,40 @@ pub const VOICE_RESUME_VERSION: u32 = 1;
 /// (optional ones), so a hub reads every field it knows of any version.
 pub const ROOM_STATUS_VERSION: u32 = 1;
 
+/// The receive report ([`ClientSignal::ReceiveReport`]) this build writes and reads. A later
+/// version only adds fields.
+pub const RECEIVE_REPORT_VERSION: u32 = 1;
+
+/// How often a room in a simulcast meeting reports what its receiving connection got.
+pub const RECEIVE_REPORT_EVERY_MS: u64 = 1_000;
+
+/// What a participant's receive-only connection got over the last interval: the signal the
+/// hub chooses its simulcast layer by (`meeting::simulcast`). Counts are of video packets,
+/// after repairs (a packet NACKed and resent in time counts as received).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiveReport {
+    /// [`RECEIVE_REPORT_VERSION`] of the room that wrote it.
+    pub v: u32,
+    /// How long the interval was.
+    pub interval_ms: u32,
+    pub packets_received: u64,
+    pub packets_lost: u64,
+    /// Bytes received on the connection (all media), as bits per second over the interval.
+    pub received_bps: u64,
+}
+
+impl ReceiveReport {
+    /// The share of video packets lost in the interval (0 when none were expected).
+    pub fn loss(&self) -> f64 {
+        let expected = self.packets_received + self.packets_lost;
+        if expected == 0 {
+            0.0
+        } else {
+            self.packets_lost as f64 / expected as f64
+        }
+    }
+}
+
 /// How often a connected room reports its status (it also does on every connect).
 pub const ROOM_STATUS_EVERY_SECS: u64 = 180;
 
@@ -144,6 +178,11 @@ pub enum HubMessage {
         rooms: Vec<String>,
         /// STUN/TURN servers the room should use for this meeting.
         ice_servers: Vec<IceServer>,
+        /// The meeting's engine takes simulcast (Janus): publish every layer up to the
+        /// room's ceiling as a stream of its own, and send [`ClientSignal::ReceiveReport`]s.
+        /// Absent from an older hub (one stream, no reports).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        simulcast: bool,
     },
     /// Media signalling for a meeting the room is in.
     Signal {
@@ -217,6 +256,9 @@ pub enum ClientSignal {
     SubscribeAnswer { sdp: String },
     /// A trickled local ICE candidate of that receive-only connection.
     SubscribeCandidate { candidate: IceCandidate },
+    /// What that receive-only connection got lately, every [`RECEIVE_REPORT_EVERY_MS`];
+    /// sent only when the invitation said `simulcast` (a hub that reads it).
+    ReceiveReport(ReceiveReport),
 }
 
 /// Hub → participant signalling.

@@ -61,6 +61,7 @@ mod janus_client_speaks_the_janus_api;
 mod janus_down_at_meeting_start_is_reported_then_retried;
 mod janus_meeting_carries_media;
 mod janus_restarted_mid_meeting_rooms_rejoin;
+mod janus_simulcast_follows_the_subscribers_link;
 mod kiosk_bench_ui_meeting_decodes_live_pictures;
 mod kiosk_contribute_flow_shows_a_qr_and_thanks;
 mod kiosk_failed_submission_is_explained_in_vietnamese;

@@ -38,6 +38,10 @@ pub async fn janus_and_hub_with(
     (janus, hub)
 }
 
+/// The UDP ports a test Janus sends and receives media on: below Linux's ephemeral range
+/// (32768 and up), so a packet from one of them is Janus's, never a room's.
+pub const JANUS_RTP_PORTS: (u16, u16) = (20000, 29999);
+
 /// A free loopback TCP port (bound, then released).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -82,6 +86,7 @@ impl JanusPorts {
             url,
             admin_secret: Secret::new(ADMIN_KEY),
             api_secret: Some(Secret::new(API_SECRET)),
+            simulcast: false,
         }
     }
 }
@@ -103,6 +108,7 @@ impl TestJanus {
             },
             admin_key: Secret::new(ADMIN_KEY),
             api_secret: Secret::new(API_SECRET),
+            rtp_ports: Some(JANUS_RTP_PORTS),
         };
         let janus = LocalJanus::start(dir, settings)
             .await

@@ -14,7 +14,7 @@ use crate::janus_common::{TestJanus, janus_and_hub};
 use crate::janus_meeting_carries_media::{
     janus_publishers, janus_rooms, see_each_other_through_janus,
 };
-use crate::meeting_common::{start_meeting, wait_for_tag, wait_frames};
+use crate::meeting_common::{start_meeting, wait_frames};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn rooms_rejoin_by_themselves_after_janus_restarts() {

@@ -252,6 +252,9 @@ pub struct JanusConfig {
     pub admin_secret: Secret,
     /// Janus's `api_secret` (`janus.jcfg`), carried by every request, when Janus has one.
     pub api_secret: Option<Secret>,
+    /// `janus_simulcast`: rooms publish their layers as simulcast and each receives the layer
+    /// its link carries (`meeting::simulcast`). Off by default until it has been run longer.
+    pub simulcast: bool,
 }
 
 impl HubMediaConfig {
@@ -940,11 +943,13 @@ fn media_engine(section: &Section<'_>) -> MediaEngineConfig {
     let url = section.optional("janus_url", janus_url);
     let admin_secret = section.optional("janus_admin_secret", secret);
     let api_secret = section.optional("janus_api_secret", secret);
+    let simulcast = section.optional("janus_simulcast", flag);
     if engine != "janus" {
         for (key, set) in [
             ("janus_url", url.is_some()),
             ("janus_admin_secret", admin_secret.is_some()),
             ("janus_api_secret", api_secret.is_some()),
+            ("janus_simulcast", simulcast.is_some()),
         ] {
             if set {
                 section.problem(
@@ -977,6 +982,7 @@ fn media_engine(section: &Section<'_>) -> MediaEngineConfig {
             url,
             admin_secret,
             api_secret,
+            simulcast: simulcast.unwrap_or(false),
         }),
         // The problems above (or the bad values) make the whole config fail.
         _ => MediaEngineConfig::Builtin,

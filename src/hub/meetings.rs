@@ -230,6 +230,7 @@ impl Meetings {
             host: meeting.host.clone(),
             rooms: meeting.invited.clone(),
             ice_servers: self.ice_servers_for(room),
+            simulcast: self.engine.simulcast(),
         }
     }
 
@@ -524,6 +525,14 @@ impl Meetings {
                     {
                         tracing::debug!(error = %e, "candidate of a receiving connection not added");
                     }
+                }
+                Action::ReceiveReport(report) => {
+                    self.engine.receive_report(
+                        meeting_id,
+                        &from.participant_id,
+                        &report,
+                        crate::clock::now_ms().max(0) as u64,
+                    );
                 }
                 Action::Reroute => self.reroute(meeting_id),
                 Action::Roster => self.send_roster(meeting_id),

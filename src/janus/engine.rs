@@ -16,6 +16,11 @@
 //! - **Voices**: a participant whose voice the chair does not forward is muted at Janus
 //!   (`moderate` on its audio stream), so its audio is dropped there as the forwarder drops
 //!   it. **Caps** are the publisher's `configure` `bitrate` (Janus's REMB).
+//! - **Simulcast**: rooms publish every layer up to their ceiling as a stream of its own (rids
+//!   `720p`, `360p`, `180p`, best first). Each subscriber's receive reports go through
+//!   `meeting::simulcast`'s chooser, and a change becomes `configure` on its subscriber handle:
+//!   each video stream's `substream` (within what its publisher sends), or `send: false` for
+//!   audio only.
 //!
 //! The session to Janus is opened on first use and again after it failed (Janus restarted):
 //! every handle of the old one reports `Failed`, and participants join again by themselves.
@@ -31,6 +36,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::{JanusClient, JanusError, VideoRoomErrorKind};
 use crate::config::JanusConfig;
 use crate::meeting::engine::{EngineError, EngineEvent, MediaEngine, StreamStats};
+use crate::meeting::simulcast::{Reception, SubstreamChooser};
 use crate::wire::IceCandidate;
 
 /// How long a first offer waits for the meeting's VideoRoom to exist (it is created when the
@@ -82,6 +88,29 @@ fn sending_mids(sdp: &str) -> (Option<String>, Option<String>) {
     (video, audio)
 }
 
+/// How many simulcast layers the first sending video section of an offer publishes (its
+/// `a=rid:<id> send` lines; 1 without simulcast).
+fn video_layers(sdp: &str) -> u8 {
+    for section in sdp.split("\nm=").skip(1) {
+        if !section.starts_with("video") {
+            continue;
+        }
+        let lines: Vec<&str> = section.lines().map(str::trim).collect();
+        if lines
+            .iter()
+            .any(|l| *l == "a=recvonly" || *l == "a=inactive")
+        {
+            continue;
+        }
+        let rids = lines
+            .iter()
+            .filter(|l| l.starts_with("a=rid:") && l.split_whitespace().nth(1) == Some("send"))
+            .count();
+        return u8::try_from(rids).unwrap_or(u8::MAX).max(1);
+    }
+    1
+}
+
 /// Janus's subscriber offer with each section's stream id set to the slot it carries
 /// (`slot-N`), as the built-in forwarder names its tracks, so the participant's receive
 /// path needs no other map. Sections not in `slots` are left as they are.
@@ -131,6 +160,8 @@ struct Publisher {
     feed: u64,
     video_mid: Option<String>,
     audio_mid: Option<String>,
+    /// How many simulcast layers its video has (1: one stream).
+    video_layers: u8,
     /// The DTLS fingerprint of the offer: the same one again is an ICE restart.
     fingerprint: String,
     /// What was last applied with `moderate` (None: nothing yet).
@@ -148,6 +179,8 @@ struct Subscriber {
     slots: Vec<Option<(String, u64)>>,
     /// `(sub_mid, slot, kind)` of every subscribed stream.
     streams: Vec<(String, usize, &'static str)>,
+    /// The simulcast layers of the publisher in each slot (1: one stream).
+    layers: Vec<u8>,
     /// Which offer to this participant it is (answers are matched by count).
     offer_seq: u64,
 }
@@ -165,6 +198,8 @@ struct Participant {
     /// The DTLS fingerprint of its connection whose publisher Janus lost (restarted, hung
     /// up): an ICE restart of that connection cannot get media again, a new one must.
     lost_fingerprint: Option<String>,
+    /// Which simulcast layer it receives, from its receive reports (none before the first).
+    reception: Option<SubstreamChooser>,
     /// Subscriber offers sent and answers received since its connection started.
     offers_sent: u64,
     answers_seen: u64,
@@ -303,6 +338,7 @@ impl JanusEngine {
                 feed,
                 video_mid,
                 audio_mid,
+                video_layers: video_layers(offer_sdp),
                 fingerprint,
                 audio_muted: None,
                 up: false,
@@ -476,12 +512,20 @@ impl JanusEngine {
                 match switched {
                     Ok(_) => {
                         tracing::info!(meeting_id = %key.0, participant = %key.1, "switched what the participant receives at Janus");
+                        let layers = target
+                            .iter()
+                            .map(|t| t.as_ref().map_or(1, |(_, _, p)| p.video_layers))
+                            .collect();
                         if let Some(p) = self.participants().get_mut(key)
                             && let Some(s) = p.subscriber.as_mut()
                             && s.handle == sub.handle
                         {
                             s.slots = wanted;
+                            s.layers = layers;
                         }
+                        // A new source starts on the substream Janus picks: the choice goes
+                        // to it again.
+                        self.apply_reception(key, true);
                         return Ok(());
                     }
                     Err(e) => {
@@ -573,6 +617,10 @@ impl JanusEngine {
         }
         let offer = name_slots(offer, &by_mid);
         tracing::debug!(meeting_id = %key.0, participant = %key.1, offer = %offer, "Janus's offer to a subscriber");
+        let layers = target
+            .iter()
+            .map(|t| t.as_ref().map_or(1, |(_, _, p)| p.video_layers))
+            .collect();
         let sent = {
             let mut participants = self.participants();
             match participants.get_mut(key) {
@@ -583,6 +631,7 @@ impl JanusEngine {
                         handle,
                         slots: wanted,
                         streams: sub_streams,
+                        layers,
                         offer_seq: p.offers_sent,
                     });
                     p.events
@@ -641,6 +690,61 @@ impl JanusEngine {
                 .await;
             if let Err(e) = moderated {
                 tracing::warn!(error = %e, muted, "Janus refused to change whether a voice is forwarded");
+            }
+        });
+    }
+
+    /// Asks Janus for the subscriber's chosen reception on each of its video streams
+    /// (`configure` on its subscriber handle), if it has chosen one. A `fresh` subscription
+    /// (or a fresh source in it) already gets what Janus starts with, the best substream, so
+    /// that choice is not sent again.
+    fn apply_reception(&self, key: &Key, fresh: bool) {
+        let (sub, reception) = {
+            let participants = self.participants();
+            let Some(p) = participants.get(key) else {
+                return;
+            };
+            let (Some(sub), Some(chooser)) = (p.subscriber.clone(), p.reception.as_ref()) else {
+                return;
+            };
+            let best = sub.layers.iter().copied().max().unwrap_or(1).max(1) - 1;
+            if fresh && chooser.reception() == Reception::Substream(best) {
+                return;
+            }
+            (sub, chooser.reception())
+        };
+        let streams: Vec<Value> = sub
+            .streams
+            .iter()
+            .filter(|(_, _, kind)| *kind == "video")
+            .map(|(mid, slot, _)| match reception {
+                Reception::AudioOnly => json!({ "mid": mid, "send": false }),
+                Reception::Substream(s) => {
+                    let layers = sub.layers.get(*slot).copied().unwrap_or(1).max(1);
+                    json!({ "mid": mid, "send": true, "substream": s.min(layers - 1) })
+                }
+            })
+            .collect();
+        if streams.is_empty() {
+            return;
+        }
+        let (meeting_id, participant) = key.clone();
+        tokio::spawn(async move {
+            let configured = sub
+                .client
+                .handle_request(
+                    sub.handle,
+                    json!({ "request": "configure", "streams": streams }),
+                    None,
+                )
+                .await;
+            match configured {
+                Ok(_) => {
+                    tracing::info!(%meeting_id, %participant, ?reception, "the participant's simulcast layer changed at Janus");
+                }
+                Err(e) => {
+                    tracing::warn!(%meeting_id, %participant, error = %e, "Janus refused a simulcast layer");
+                }
             }
         });
     }
@@ -839,6 +943,50 @@ impl MediaEngine for JanusEngine {
         "janus"
     }
 
+    fn simulcast(&self) -> bool {
+        self.0.config.simulcast
+    }
+
+    fn receive_report(
+        &self,
+        meeting_id: &str,
+        participant_id: &str,
+        report: &crate::wire::ReceiveReport,
+        now_ms: u64,
+    ) {
+        let k = key(meeting_id, participant_id);
+        let changed = {
+            let mut participants = self.participants();
+            let Some(p) = participants.get_mut(&k) else {
+                return;
+            };
+            let Some(layers) = p
+                .subscriber
+                .as_ref()
+                .map(|s| s.layers.iter().copied().max().unwrap_or(1))
+            else {
+                return;
+            };
+            let chooser = p
+                .reception
+                .get_or_insert_with(|| SubstreamChooser::new(layers));
+            chooser.set_layers(layers);
+            let changed = chooser.observe(now_ms, report.loss());
+            tracing::debug!(
+                meeting_id,
+                participant = participant_id,
+                loss = report.loss(),
+                received_bps = report.received_bps,
+                reception = ?chooser.reception(),
+                "a receive report"
+            );
+            changed
+        };
+        if changed.is_some() {
+            self.apply_reception(&k, false);
+        }
+    }
+
     async fn subscriber_answer(
         &self,
         meeting_id: &str,
@@ -867,6 +1015,8 @@ impl MediaEngine for JanusEngine {
             )
             .await
             .map_err(engine_error)?;
+        // A new subscription starts on the best substream: the layer chosen so far applies.
+        self.apply_reception(&k, true);
         Ok(())
     }
 
@@ -925,6 +1075,16 @@ mod tests {
         );
         assert!(!named.contains("janusv0"), "{named}");
         assert!(named.contains("a=ssrc:5 cname:janus"), "{named}");
+    }
+
+    #[test]
+    fn simulcast_layers_are_counted_from_the_sending_video_sections_rids() {
+        assert_eq!(video_layers(OFFER), 1);
+        let simulcast = OFFER.replace(
+            "a=mid:0\r\na=sendrecv\r\n",
+            "a=mid:0\r\na=sendrecv\r\na=rid:720p send\r\na=rid:360p send\r\na=rid:180p send\r\na=simulcast:send 720p;360p;180p\r\n",
+        );
+        assert_eq!(video_layers(&simulcast), 3);
     }
 
     #[test]

@@ -102,6 +102,9 @@ pub struct LocalJanusSettings {
     pub admin_key: Secret,
     /// Janus's `api_secret` (the hub's `janus_api_secret`).
     pub api_secret: Secret,
+    /// The UDP ports Janus's media uses (`rtp_port_range`), when not the project's
+    /// 20000–40000: a test that limits what Janus sends matches them.
+    pub rtp_ports: Option<(u16, u16)>,
 }
 
 impl LocalJanusSettings {
@@ -115,6 +118,7 @@ impl LocalJanusSettings {
             ports,
             admin_key: Secret::new(hex()),
             api_secret: Secret::new(hex()),
+            rtp_ports: None,
         }
     }
 
@@ -124,6 +128,7 @@ impl LocalJanusSettings {
             url,
             admin_secret: self.admin_key.clone(),
             api_secret: Some(self.api_secret.clone()),
+            simulcast: false,
         }
     }
 
@@ -145,10 +150,19 @@ pub fn write_configs(dir: &Path, settings: &LocalJanusSettings) -> Result<(), Lo
     let quoted = |s: &Secret| toml::Value::String(s.expose().to_owned()).to_string();
     for (file, text) in CONFIGS {
         let edits: Vec<(&str, String)> = match file {
-            "janus.jcfg" => vec![(
-                "#api_secret = \"the same value as [media] janus_api_secret\"",
-                format!("api_secret = {}", quoted(&settings.api_secret)),
-            )],
+            "janus.jcfg" => {
+                let mut edits = vec![(
+                    "#api_secret = \"the same value as [media] janus_api_secret\"",
+                    format!("api_secret = {}", quoted(&settings.api_secret)),
+                )];
+                if let Some((first, last)) = settings.rtp_ports {
+                    edits.push((
+                        "rtp_port_range = \"20000-40000\"",
+                        format!("rtp_port_range = \"{first}-{last}\""),
+                    ));
+                }
+                edits
+            }
             "janus.plugin.videoroom.jcfg" => vec![(
                 "#admin_key = \"the same value as [media] janus_admin_secret\"",
                 format!("admin_key = {}", quoted(&settings.admin_key)),

@@ -60,6 +60,9 @@ pub struct EncodedFrame {
     pub duration: Duration,
     /// A VP8 keyframe (always `false` for audio, where every packet stands alone).
     pub keyframe: bool,
+    /// Which simulcast stream a video frame belongs to: its index in
+    /// [`CaptureSettings::simulcast`] (0 without simulcast, and for audio).
+    pub stream: usize,
 }
 
 /// Which device an error is about.

@@ -790,6 +790,7 @@ mod tests {
                         host,
                         rooms,
                         ice_servers: Vec::new(),
+                        simulcast: false,
                     }
                 }
             ),

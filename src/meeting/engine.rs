@@ -92,6 +92,24 @@ pub trait MediaEngine: Send + Sync + std::fmt::Debug {
     /// What the staff API shows as `forwarded_by`: `builtin` or `janus`.
     fn name(&self) -> &'static str;
 
+    /// Whether participants publish simulcast layers and report what they receive (the
+    /// engine chooses a layer per subscriber). The built-in forwarder does not: it forwards
+    /// one stream per sender without transcoding.
+    fn simulcast(&self) -> bool {
+        false
+    }
+
+    /// What `participant_id`'s receive-only connection got lately, at `now_ms`: engines
+    /// that choose a simulcast layer per subscriber choose by it.
+    fn receive_report(
+        &self,
+        _meeting_id: &str,
+        _participant_id: &str,
+        _report: &crate::wire::ReceiveReport,
+        _now_ms: u64,
+    ) {
+    }
+
     /// The participant's answer to an [`EngineEvent::SubscribeOffer`]. Engines that never
     /// send one refuse it.
     async fn subscriber_answer(

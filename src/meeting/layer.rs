@@ -154,6 +154,28 @@ impl Layer {
         }
     }
 
+    /// The layers a room publishes at once when the engine takes simulcast: every video
+    /// layer up to its ceiling, best first (the order Janus reads rids in by default). Each
+    /// one's rid is its label (`720p`, `360p`, `180p`).
+    pub fn simulcast_up_to(ceiling: Layer) -> Vec<Layer> {
+        Layer::ALL
+            .into_iter()
+            .rev()
+            .filter(|l| l.video().is_some() && *l <= ceiling)
+            .collect()
+    }
+
+    /// With simulcast, what the streams below this one take while this is the best one
+    /// sent: each lower layer's start bitrate (the encoder's bitrates in `media::call`).
+    pub fn simulcast_below_bps(self, layers: &[Layer]) -> u32 {
+        layers
+            .iter()
+            .filter(|l| **l < self)
+            .filter_map(|l| l.video())
+            .map(|v| v.start_bps)
+            .sum()
+    }
+
     /// A room's `max_layer`: the best picture it may send. Audio only is not a ceiling (a
     /// room that must not send pictures turns its camera off).
     pub fn parse_ceiling(name: &str) -> Result<Layer, UnknownLayer> {
@@ -229,6 +251,24 @@ mod tests {
         assert_eq!(Layer::P720.video().map(|v| v.max_bps), Some(2_500_000));
         assert_eq!(Layer::AudioOnly.captured(), &P180);
         assert_eq!(Layer::AudioOnly.height(), 0);
+    }
+
+    #[test]
+    fn simulcast_sends_every_layer_up_to_the_ceiling_best_first() {
+        assert_eq!(
+            Layer::simulcast_up_to(Layer::P720),
+            vec![Layer::P720, Layer::P360, Layer::P180]
+        );
+        assert_eq!(
+            Layer::simulcast_up_to(Layer::P360),
+            vec![Layer::P360, Layer::P180]
+        );
+        let all = Layer::simulcast_up_to(Layer::P720);
+        assert_eq!(
+            Layer::P720.simulcast_below_bps(&all),
+            P360.start_bps + P180.start_bps
+        );
+        assert_eq!(Layer::P180.simulcast_below_bps(&all), 0);
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub(crate) mod link_sim;
 pub mod loss_estimate;
 pub mod schedule;
 pub mod signalling;
+pub mod simulcast;
 pub mod speaking;
 
 use std::collections::{BTreeMap, HashMap};

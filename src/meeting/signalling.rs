@@ -42,6 +42,8 @@ pub enum Action {
     SubscribeAnswer(String),
     /// Hand a trickled candidate of that connection to its media session.
     AddSubscriberCandidate(IceCandidate),
+    /// Hand what that connection received to the engine (its simulcast layer choice).
+    ReceiveReport(crate::wire::ReceiveReport),
 }
 
 /// The DTLS fingerprint an offer carries: a new one from a participant that already had a
@@ -163,6 +165,10 @@ pub fn on_client_signal(
         ClientSignal::SubscribeCandidate { candidate } => {
             checked_candidate(has_session, candidate, Action::AddSubscriberCandidate)
         }
+        // A report from before the session (or after it ended) describes nothing the engine
+        // holds: dropped without a reply, as reports come every second.
+        ClientSignal::ReceiveReport(report) if has_session => vec![Action::ReceiveReport(report)],
+        ClientSignal::ReceiveReport(_) => Vec::new(),
         ClientSignal::Leave => {
             if meeting.participant(&from.participant_id).is_none() {
                 return Vec::new();

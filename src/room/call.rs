@@ -25,10 +25,11 @@ use crate::meeting::speaking::SpeakingDetector;
 use crate::transport::TransportError;
 use crate::transport::client::{ClientPeer, MediaKind, PeerEvent, RemoteMedia};
 use crate::transport::peer::PeerOptions;
-use crate::transport::receiver::ReceiverPeer;
+use crate::transport::receiver::{ReceivedCounts, ReceiverPeer};
 use crate::wire::{
     CHAIR_VERSION, ChairRequest, ClientSignal, HubMessage, IceServer, MEDIA_SLOTS, MeetingNotice,
-    RoomMessage, Roster, ServerSignal, StaffCallAction, StaffCallRequest,
+    RECEIVE_REPORT_EVERY_MS, RECEIVE_REPORT_VERSION, ReceiveReport, RoomMessage, Roster,
+    ServerSignal, StaffCallAction, StaffCallRequest,
 };
 
 /// How often the call looks at the link and the decoders.
@@ -128,6 +129,11 @@ struct ActiveCall {
     new_receiver_events: Option<UnboundedReceiver<PeerEvent>>,
     /// The hub said the engine lost this connection's session: the task makes a new one.
     session_gone: bool,
+    /// The layers published at once, best first (empty: one stream), when the hub's
+    /// engine takes simulcast; then the room also reports what it receives.
+    simulcast: Vec<Layer>,
+    /// The receiving connection's totals at the last receive report, and when.
+    last_received: Option<(Instant, ReceivedCounts)>,
 }
 
 impl ActiveCall {
@@ -157,11 +163,17 @@ impl CallTask {
         &self,
         meeting_id: &str,
         ice_servers: Vec<IceServer>,
+        simulcast: bool,
     ) -> Result<(ActiveCall, Receivers), JoinError> {
         let media = &self.room.config.media;
         let (encoded_tx, encoded) = tokio::sync::mpsc::unbounded_channel();
         let ceiling = media.max_layer;
         let start_layer = Layer::P360.min(ceiling);
+        let simulcast = if simulcast {
+            Layer::simulcast_up_to(ceiling)
+        } else {
+            Vec::new()
+        };
         let capture = Capture::start(
             &CaptureSettings {
                 camera: media.camera.clone(),
@@ -169,6 +181,7 @@ impl CallTask {
                 stamp_tag: stamp_tag(&self.room),
                 layer: start_layer,
                 video_bitrate_bps: start_layer.captured().start_bps,
+                simulcast: simulcast.clone(),
             },
             encoded_tx,
         )?;
@@ -191,7 +204,9 @@ impl CallTask {
             ice_servers: ice_servers.clone(),
             congestion_control: true,
         };
-        let (peer, peer_events) = ClientPeer::new(&options, decoders.clone()).await?;
+        let rids: Vec<String> = simulcast.iter().map(|l| l.label().to_owned()).collect();
+        let (peer, peer_events) =
+            ClientPeer::with_simulcast(&options, decoders.clone(), &rids).await?;
         let sdp = peer.create_offer(false).await?;
         self.send(meeting_id, ClientSignal::Offer { sdp });
         let sources = capture.sources();
@@ -215,7 +230,7 @@ impl CallTask {
         m.call_test_source
             .get_or_create(&vec![("device".to_owned(), "microphone".to_owned())])
             .set(i64::from(sources.microphone_is_test));
-        tracing::info!(meeting_id, camera = %sources.camera, microphone = %sources.microphone, "joining the meeting");
+        tracing::info!(meeting_id, camera = %sources.camera, microphone = %sources.microphone, simulcast = ?rids, "joining the meeting");
         Ok((
             ActiveCall {
                 meeting_id: meeting_id.to_owned(),
@@ -236,6 +251,8 @@ impl CallTask {
                 receiver: None,
                 new_receiver_events: None,
                 session_gone: false,
+                simulcast,
+                last_received: None,
             },
             Receivers {
                 peer_events: Some(peer_events),
@@ -250,11 +267,12 @@ impl CallTask {
     async fn rejoin(&self, call: &mut Option<ActiveCall>, rx: &mut Receivers) {
         let Some(old) = call.take() else { return };
         let (meeting_id, ice) = (old.meeting_id.clone(), old.ice_servers.clone());
+        let simulcast = !old.simulcast.is_empty();
         *rx = Receivers::default();
         old.close().await;
         self.room.metrics.call_reconnects.inc();
         tokio::time::sleep(Duration::from_secs(1)).await;
-        match self.start(&meeting_id, ice).await {
+        match self.start(&meeting_id, ice, simulcast).await {
             Ok((c, r)) => {
                 *call = Some(c);
                 *rx = r;
@@ -297,6 +315,7 @@ impl CallTask {
                 if let Some(old) = call.receiver.take() {
                     old.close().await;
                 }
+                call.last_received = None;
                 let options = PeerOptions {
                     bind_ip: self.room.config.media.ice_bind,
                     ice_servers: call.ice_servers.clone(),
@@ -384,6 +403,42 @@ impl CallTask {
         }
     }
 
+    /// With simulcast, what the receiving connection got since the last report goes to the
+    /// hub every [`RECEIVE_REPORT_EVERY_MS`]: the hub chooses this room's layer by it.
+    async fn report_reception(&self, call: &mut ActiveCall, now: Instant) {
+        if call.simulcast.is_empty() {
+            return;
+        }
+        let Some(receiver) = &call.receiver else {
+            call.last_received = None;
+            return;
+        };
+        if call.last_received.is_some_and(|(at, _)| {
+            now.duration_since(at) < Duration::from_millis(RECEIVE_REPORT_EVERY_MS)
+        }) {
+            return;
+        }
+        let counts = receiver.received().await;
+        let Some((at, last)) = call.last_received.replace((now, counts)) else {
+            return;
+        };
+        // A new receiving connection starts its totals again.
+        if counts.video_packets < last.video_packets || counts.bytes < last.bytes {
+            return;
+        }
+        let interval = now.duration_since(at);
+        let report = ReceiveReport {
+            v: RECEIVE_REPORT_VERSION,
+            interval_ms: interval.as_millis() as u32,
+            packets_received: counts.video_packets - last.video_packets,
+            packets_lost: counts.video_lost.saturating_sub(last.video_lost),
+            received_bps: ((counts.bytes - last.bytes) as f64 * 8.0
+                / interval.as_secs_f64().max(0.001)) as u64,
+        };
+        tracing::debug!(?report, "what this room received");
+        self.send(&call.meeting_id, ClientSignal::ReceiveReport(report));
+    }
+
     /// Periodic work: adaptation, speaking, switches, metrics.
     async fn tick(&self, call: &mut ActiveCall) {
         let now = Instant::now();
@@ -434,11 +489,14 @@ impl CallTask {
             self.view.update(|v| v.sending_layer = Some(layer));
         }
         // What the encoder really aims for: the decision, within what the encoder is given.
-        let encoder_bps =
-            (layer != Layer::AudioOnly).then(|| layer.encoder_bitrate_bps(decision.target_bps));
+        // With simulcast the layers below the best one sent take their share first.
+        let below = layer.simulcast_below_bps(&call.simulcast);
+        let encoder_bps = (layer != Layer::AudioOnly)
+            .then(|| layer.encoder_bitrate_bps(decision.target_bps.saturating_sub(below)));
         if let Some(bps) = encoder_bps {
             call.capture.set_target_bitrate(bps);
         }
+        self.report_reception(call, now).await;
         // Speaking (`meeting::speaking`: hysteresis, a few reports a second at most, none
         // while the microphone is closed), told to the hub: the pictures follow the voice
         // and every roster shows who speaks.
@@ -589,15 +647,15 @@ pub(crate) async fn run(
     let mut tick = tokio::time::interval(TICK);
     let mut keyframe_tick = tokio::time::interval(KEYFRAME_CHECK);
     // The running meeting the room was last invited to, for staff's "join again".
-    let mut invited: Option<(String, Vec<IceServer>)> = None;
+    let mut invited: Option<(String, Vec<IceServer>, bool)> = None;
     loop {
         tokio::select! {
             _ = task.room.shutdown.cancelled() => break,
             event = events.recv() => {
                 let Some(event) = event else { break };
                 match event {
-                    HubMessage::MeetingInvite { meeting_id, ice_servers, host, rooms } => {
-                        invited = Some((meeting_id.clone(), ice_servers.clone()));
+                    HubMessage::MeetingInvite { meeting_id, ice_servers, host, rooms, simulcast } => {
+                        invited = Some((meeting_id.clone(), ice_servers.clone(), simulcast));
                         if task.view.snapshot().left_meeting.as_deref() == Some(meeting_id.as_str()) {
                             tracing::info!(%meeting_id, "staff took this room out of the meeting; not joining by itself");
                             continue;
@@ -608,7 +666,7 @@ pub(crate) async fn run(
                         }
                         if let Some(old) = call.take() { rx = Receivers::default(); old.close().await; }
                         tracing::info!(%meeting_id, %host, rooms = rooms.len(), "invited to a meeting");
-                        match task.start(&meeting_id, ice_servers).await {
+                        match task.start(&meeting_id, ice_servers, simulcast).await {
                             Ok((c, r)) => { task.room.metrics.call_active.set(1); call = Some(c); rx = r; }
                             Err(e) => {
                                 tracing::error!(error = %e, "cannot join the meeting");
@@ -644,7 +702,7 @@ pub(crate) async fn run(
                                 if v.left_meeting.as_deref() == Some(meeting_id.as_str()) {
                                     v.left_meeting = None;
                                 }
-                                if invited.as_ref().is_some_and(|(id, _)| *id == meeting_id) {
+                                if invited.as_ref().is_some_and(|(id, _, _)| *id == meeting_id) {
                                     invited = None;
                                 }
                             }
@@ -690,9 +748,9 @@ pub(crate) async fn run(
                             // wait for that when it still holds the invitation.
                             tracing::info!(%meeting_id, "staff asked to join the meeting now");
                             let _ = task.out.send(RoomMessage::StaffCall(StaffCallRequest { v: CHAIR_VERSION, meeting_id: meeting_id.clone(), action: StaffCallAction::JoinNow }));
-                            let Some((_, ice)) = invited.clone().filter(|(id, _)| *id == meeting_id) else { continue };
+                            let Some((_, ice, simulcast)) = invited.clone().filter(|(id, _, _)| *id == meeting_id) else { continue };
                             if call.is_some() { continue; }
-                            match task.start(&meeting_id, ice).await {
+                            match task.start(&meeting_id, ice, simulcast).await {
                                 Ok((c, r)) => { task.room.metrics.call_active.set(1); call = Some(c); rx = r; }
                                 Err(e) => { tracing::error!(error = %e, "cannot join the meeting"); task.ended(); }
                             }
@@ -739,8 +797,12 @@ pub(crate) async fn run(
             }
             Some(frame) = next(&mut rx.encoded) => {
                 let Some(c) = call.as_ref() else { continue };
-                let kind = match frame.kind { EncodedKind::Video => MediaKind::Video, EncodedKind::Audio => MediaKind::Audio };
-                if let Err(e) = c.peer.send(kind, bytes::Bytes::from(frame.data), frame.duration).await {
+                let data = bytes::Bytes::from(frame.data);
+                let sent = match frame.kind {
+                    EncodedKind::Video => c.peer.send_layer(frame.stream, data, frame.duration).await,
+                    EncodedKind::Audio => c.peer.send(MediaKind::Audio, data, frame.duration).await,
+                };
+                if let Err(e) = sent {
                     tracing::trace!(error = %e, "frame not sent");
                 }
             }
@@ -784,9 +846,10 @@ pub(crate) async fn run(
                 if !c.connected && (timed_out || stale_offer) {
                     let meeting_id = c.meeting_id.clone();
                     let ice = c.ice_servers.clone();
+                    let simulcast = !c.simulcast.is_empty();
                     tracing::warn!(%meeting_id, "media did not connect in time; trying again");
                     if let Some(old) = call.take() { rx = Receivers::default(); old.close().await; }
-                    match task.start(&meeting_id, ice).await {
+                    match task.start(&meeting_id, ice, simulcast).await {
                         Ok((c, r)) => { call = Some(c); rx = r; }
                         Err(e) => { tracing::error!(error = %e, "cannot rejoin"); task.ended(); }
                     }

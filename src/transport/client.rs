@@ -2,6 +2,13 @@
 //! sending video and audio section plus receiving sections for every slot, sends encoded
 //! frames, hands received RTP to a sink, and reports what the hub asks of it (keyframes,
 //! a bitrate cap) and what the link looks like (estimate, loss, round trip).
+//!
+//! **Simulcast**: given rids, the video section sends one RTP stream per rid (RFC 8851
+//! `a=rid` and `a=simulcast:send`, each stream on its own SSRC), every packet carrying the
+//! `mid` and `rtp-stream-id` header extensions so the SFU (Janus) can tell the streams apart
+//! without SSRCs in the SDP. webrtc-rs 0.21 writes the SDP from the track's encodings but adds
+//! neither extension by itself (its own interop test, `simulcast_rtc_to_webrtc_interop.rs`,
+//! sets them by hand), so [`ClientPeer::send_layer`] does.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -14,9 +21,10 @@ use rtc::peer_connection::sdp::RTCSessionDescription;
 use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use rtc::rtcp::payload_feedbacks::receiver_estimated_maximum_bitrate::ReceiverEstimatedMaximumBitrate;
+use rtc::rtp::extension::HeaderExtension;
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
-use rtc::shared::marshal::Marshal;
+use rtc::shared::marshal::{Marshal, MarshalSize};
 use rtc::statistics::StatsSelector;
 use rtc::statistics::report::RTCStatsReportEntry;
 use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
@@ -170,12 +178,50 @@ impl PeerConnectionEventHandler for Handler {
     }
 }
 
+/// An SDES header extension's value (`mid`, `rtp-stream-id`): the text itself.
+struct SdesValue(Bytes);
+
+impl MarshalSize for SdesValue {
+    fn marshal_size(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl Marshal for SdesValue {
+    fn marshal_to(&self, buf: &mut [u8]) -> Result<usize, rtc::shared::error::Error> {
+        let out = buf
+            .get_mut(..self.0.len())
+            .ok_or(rtc::shared::error::Error::BufferTooShort)?;
+        out.copy_from_slice(&self.0);
+        Ok(self.0.len())
+    }
+}
+
+fn sdes_extension(uri: &'static str, value: &str) -> HeaderExtension {
+    HeaderExtension::Custom {
+        uri: uri.into(),
+        extension: Box::new(SdesValue(Bytes::copy_from_slice(value.as_bytes()))),
+    }
+}
+
+/// One video stream we send: its rid (none without simulcast) and SSRC.
+#[derive(Debug, Clone)]
+struct VideoStream {
+    rid: Option<String>,
+    ssrc: u32,
+}
+
 /// The room's peer connection for one meeting.
 pub struct ClientPeer {
     pc: Arc<dyn PeerConnection>,
     video: Arc<TrackLocalStaticSample>,
     audio: Arc<TrackLocalStaticSample>,
-    video_out: (u32, u8),
+    /// The video streams, in the order of the rids given (one without simulcast).
+    video_streams: Vec<VideoStream>,
+    video_pt: u8,
+    /// The video section's mid, once the offer made it (for the simulcast extensions).
+    video_mid: std::sync::Mutex<Option<String>>,
+    video_transceiver: Arc<dyn webrtc::rtp_transceiver::RtpTransceiver>,
     audio_out: (u32, u8),
     estimate: Option<Estimate>,
     remote_video: RemoteVideo,
@@ -196,7 +242,7 @@ impl std::fmt::Debug for ClientPeer {
 
 fn local_track(
     kind: RtpCodecKind,
-    ssrc: u32,
+    encodings: Vec<rtc::rtp_transceiver::rtp_sender::RTCRtpEncodingParameters>,
 ) -> Result<Arc<TrackLocalStaticSample>, TransportError> {
     let label = match kind {
         RtpCodecKind::Audio => "audio",
@@ -207,7 +253,7 @@ fn local_track(
         format!("phonghop-{label}"),
         label.to_owned(),
         kind,
-        vec![peer::send_encoding(kind, ssrc)],
+        encodings,
     );
     TrackLocalStaticSample::new(Instant::now(), track)
         .map(Arc::new)
@@ -270,10 +316,21 @@ async fn negotiated_payload_type(
 
 impl ClientPeer {
     /// Builds the connection with its sending tracks and receiving slots. Events arrive on
-    /// the returned receiver; received RTP goes to `sink`.
+    /// the returned receiver; received RTP goes to `sink`. Video goes out as one stream.
     pub async fn new(
         options: &PeerOptions,
         sink: Arc<dyn RemoteMedia>,
+    ) -> Result<(ClientPeer, tokio::sync::mpsc::UnboundedReceiver<PeerEvent>), TransportError> {
+        Self::with_simulcast(options, sink, &[]).await
+    }
+
+    /// As [`ClientPeer::new`], but with `simulcast_rids` (best first, as Janus reads them by
+    /// default) video goes out as one stream per rid, each sent with
+    /// [`ClientPeer::send_layer`]; with none, as one stream.
+    pub async fn with_simulcast(
+        options: &PeerOptions,
+        sink: Arc<dyn RemoteMedia>,
+        simulcast_rids: &[String],
     ) -> Result<(ClientPeer, tokio::sync::mpsc::UnboundedReceiver<PeerEvent>), TransportError> {
         let (events, rx) = tokio::sync::mpsc::unbounded_channel();
         let remote_video = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -287,10 +344,33 @@ impl ClientPeer {
             connected: connected.clone(),
         });
         let (pc, estimate) = peer::build(options, handler).await?;
-        let video_ssrc = rand::random::<u32>();
         let audio_ssrc = rand::random::<u32>();
-        let video = local_track(RtpCodecKind::Video, video_ssrc)?;
-        let audio = local_track(RtpCodecKind::Audio, audio_ssrc)?;
+        let video_streams: Vec<VideoStream> = if simulcast_rids.is_empty() {
+            vec![VideoStream {
+                rid: None,
+                ssrc: rand::random::<u32>(),
+            }]
+        } else {
+            simulcast_rids
+                .iter()
+                .map(|rid| VideoStream {
+                    rid: Some(rid.clone()),
+                    ssrc: rand::random::<u32>(),
+                })
+                .collect()
+        };
+        let video_encodings = video_streams
+            .iter()
+            .map(|stream| match &stream.rid {
+                None => peer::send_encoding(RtpCodecKind::Video, stream.ssrc),
+                Some(rid) => peer::simulcast_encoding(rid, stream.ssrc),
+            })
+            .collect();
+        let video = local_track(RtpCodecKind::Video, video_encodings)?;
+        let audio = local_track(
+            RtpCodecKind::Audio,
+            vec![peer::send_encoding(RtpCodecKind::Audio, audio_ssrc)],
+        )?;
         // Section order is the contract with the hub (and the browser page): video
         // (send + slot 0), audio (send + slot 0), then video and audio for each further slot.
         let video_sender = pc
@@ -348,7 +428,10 @@ impl ClientPeer {
                 pc,
                 video,
                 audio,
-                video_out: (video_ssrc, video_pt),
+                video_streams,
+                video_pt,
+                video_mid: std::sync::Mutex::new(None),
+                video_transceiver: video_sender,
                 audio_out: (audio_ssrc, audio_pt),
                 estimate,
                 remote_video,
@@ -380,6 +463,9 @@ impl ClientPeer {
             .set_local_description(offer)
             .await
             .map_err(TransportError::engine)?;
+        if let Ok(Some(mid)) = self.video_transceiver.mid().await {
+            *self.video_mid.lock().unwrap_or_else(|p| p.into_inner()) = Some(mid);
+        }
         Ok(sdp)
     }
 
@@ -404,13 +490,65 @@ impl ClientPeer {
         data: Bytes,
         duration: Duration,
     ) -> Result<(), TransportError> {
+        match kind {
+            MediaKind::Video => self.send_layer(0, data, duration).await,
+            MediaKind::Audio => {
+                self.write(&self.audio, self.audio_out, &[], data, duration)
+                    .await
+            }
+        }
+    }
+
+    /// Sends one encoded video frame on the stream of the `index`th rid given to
+    /// [`ClientPeer::new`] (0 without simulcast). An index past the streams is an error.
+    pub async fn send_layer(
+        &self,
+        index: usize,
+        data: Bytes,
+        duration: Duration,
+    ) -> Result<(), TransportError> {
+        let stream = self.video_streams.get(index).ok_or_else(|| {
+            TransportError::Engine(format!(
+                "no video stream {index}: this connection sends {}",
+                self.video_streams.len()
+            ))
+        })?;
+        let mut extensions = Vec::new();
+        if let Some(rid) = &stream.rid {
+            let mid = self
+                .video_mid
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            if let Some(mid) = mid {
+                extensions.push(sdes_extension(rtc::sdp::extmap::SDES_MID_URI, &mid));
+            }
+            extensions.push(sdes_extension(
+                rtc::sdp::extmap::SDES_RTP_STREAM_ID_URI,
+                rid,
+            ));
+        }
+        self.write(
+            &self.video,
+            (stream.ssrc, self.video_pt),
+            &extensions,
+            data,
+            duration,
+        )
+        .await
+    }
+
+    async fn write(
+        &self,
+        track: &TrackLocalStaticSample,
+        (ssrc, pt): (u32, u8),
+        extensions: &[HeaderExtension],
+        data: Bytes,
+        duration: Duration,
+    ) -> Result<(), TransportError> {
         if !self.connected.load(Ordering::Relaxed) {
             return Ok(());
         }
-        let (track, (ssrc, pt)) = match kind {
-            MediaKind::Video => (&self.video, self.video_out),
-            MediaKind::Audio => (&self.audio, self.audio_out),
-        };
         let sample = Sample {
             data,
             timestamp: Instant::now(),
@@ -420,8 +558,7 @@ impl ClientPeer {
             prev_padding_packets: 0,
         };
         track
-            .sample_writer(ssrc, pt)
-            .write_sample(&sample)
+            .write_sample(ssrc, pt, &sample, extensions)
             .await
             .map_err(TransportError::engine)
     }

@@ -115,6 +115,21 @@ pub(crate) fn send_encoding(kind: RtpCodecKind, ssrc: u32) -> RTCRtpEncodingPara
     }
 }
 
+/// One simulcast stream of our video: its rid and SSRC. No RTX: a rid-based stream's
+/// repairs would need the `repaired-rtp-stream-id` extension to be told apart, so lost
+/// packets are resent on the stream's own SSRC (webrtc-rs's NACK responder does so).
+pub(crate) fn simulcast_encoding(rid: &str, ssrc: u32) -> RTCRtpEncodingParameters {
+    RTCRtpEncodingParameters {
+        rtp_coding_parameters: RTCRtpCodingParameters {
+            rid: rid.to_owned(),
+            ssrc: Some(ssrc),
+            ..Default::default()
+        },
+        codec: vp8_codec(),
+        ..Default::default()
+    }
+}
+
 fn media_engine() -> Result<MediaEngine, TransportError> {
     let mut engine = MediaEngine::default();
     engine

@@ -7,12 +7,23 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 
 use rtc::peer_connection::sdp::RTCSessionDescription;
+use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
+use rtc::statistics::StatsSelector;
+use rtc::statistics::report::RTCStatsReportEntry;
 use webrtc::peer_connection::PeerConnection;
 
 use super::TransportError;
 use super::client::{Handler, PeerEvent, RemoteMedia, RemoteVideo, request_keyframe_on};
 use super::peer::{self, PeerOptions};
 use crate::wire::IceCandidate;
+
+/// Totals of a receive-only connection (see [`ReceiverPeer::received`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReceivedCounts {
+    pub video_packets: u64,
+    pub video_lost: u64,
+    pub bytes: u64,
+}
 
 /// The receive-only connection of one subscription.
 pub struct ReceiverPeer {
@@ -82,6 +93,32 @@ impl ReceiverPeer {
     /// Asks the engine for a keyframe on a receiving slot.
     pub async fn request_keyframe(&self, slot: usize) {
         request_keyframe_on(&self.remote_video, slot).await;
+    }
+
+    /// What the connection received so far: its video packets and those lost (after
+    /// repairs), and all bytes; the room's receive reports are the differences.
+    pub async fn received(&self) -> ReceivedCounts {
+        let report = self
+            .pc
+            .get_stats(std::time::Instant::now(), StatsSelector::None)
+            .await;
+        let mut counts = ReceivedCounts::default();
+        for entry in report.iter() {
+            match entry {
+                RTCStatsReportEntry::InboundRtp(inbound) => {
+                    let received = &inbound.received_rtp_stream_stats;
+                    if received.rtp_stream_stats.kind == RtpCodecKind::Video {
+                        counts.video_packets += received.packets_received;
+                        counts.video_lost += received.packets_lost.max(0) as u64;
+                    }
+                }
+                RTCStatsReportEntry::IceCandidatePair(pair) => {
+                    counts.bytes = counts.bytes.max(pair.bytes_received);
+                }
+                _ => {}
+            }
+        }
+        counts
     }
 
     pub fn packets_received(&self) -> u64 {

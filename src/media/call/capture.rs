@@ -13,7 +13,15 @@
 //!   ! opusenc ! appsink                                        → EncodedFrame::Audio
 //! ```
 //! Layer changes only set the capsfilter's caps: videoscale renegotiates and vp8enc starts
-//! again with a keyframe, without rebuilding anything. Audio only closes the valve in front of
+//! again with a keyframe, without rebuilding anything.
+//!
+//! **Simulcast** ([`CaptureSettings::simulcast`], e.g. 720p, 360p, 180p): the capsfilter holds
+//! the best layer's picture for good, and each layer has an encoder of its own behind the tee
+//! (`tee. ! queue leaky ! valve ! videoscale ! capsfilter(layer size) ! vp8enc ! appsink`, the
+//! best one without the scale), its frames tagged with the stream's index. The adaptation's
+//! layer then says which streams are sent: those at or below it (the valves of the others
+//! close, so a layer the uplink cannot carry costs no CPU); the highest one sent gets the
+//! target bitrate, the ones below it their layer's start bitrate. Audio only closes the valve in front of
 //! the encoder (nothing is encoded, no CPU spent) while the camera keeps feeding the self-view.
 //!
 //! The capture-time stamp ([`super::super::stamp`]) is painted on the test picture only: on a
@@ -100,6 +108,9 @@ pub struct CaptureSettings {
     pub layer: Layer,
     /// Clamped for the layer ([`Layer::encoder_bitrate_bps`]).
     pub video_bitrate_bps: u32,
+    /// Video layers sent at once, best first (each a stream of its own; see the module's
+    /// notes); empty: one stream, at `layer`.
+    pub simulcast: Vec<Layer>,
 }
 
 impl Default for CaptureSettings {
@@ -110,6 +121,7 @@ impl Default for CaptureSettings {
             stamp_tag: 0,
             layer: Layer::P360,
             video_bitrate_bps: Layer::P360.captured().start_bps,
+            simulcast: Vec::new(),
         }
     }
 }
@@ -152,6 +164,12 @@ impl Capture {
         let video = Arc::new(VideoSide {
             camera: settings.camera.clone(),
             stamp_tag: settings.stamp_tag,
+            simulcast: settings
+                .simulcast
+                .iter()
+                .copied()
+                .filter(|l| l.video().is_some())
+                .collect(),
             control: Mutex::new(VideoControl {
                 layer,
                 bitrate_bps: layer.encoder_bitrate_bps(settings.video_bitrate_bps),
@@ -299,6 +317,8 @@ impl VideoControl {
 pub(super) struct VideoSide {
     camera: DeviceChoice,
     stamp_tag: u8,
+    /// The simulcast layers, best first (empty: one stream at the control's layer).
+    simulcast: Vec<Layer>,
     /// Lock order: `control` before `running`.
     control: Mutex<VideoControl>,
     running: Mutex<Option<VideoRunning>>,
@@ -316,19 +336,78 @@ pub(super) struct VideoRunning {
     caps: gst::Element,
     valve: gst::Element,
     pub(super) encoder: gst::Element,
+    /// With simulcast, the streams below the best one (`encoder` sends the best).
+    lower: Vec<LowerStream>,
+}
+
+/// One simulcast stream below the best: its own valve and encoder.
+#[derive(Debug)]
+struct LowerStream {
+    layer: Layer,
+    valve: gst::Element,
+    encoder: gst::Element,
+}
+
+fn force_keyframe(encoder: &gst::Element) {
+    // Upstream ForceKeyUnit into the encoder's source pad: GstVideoEncoder makes the
+    // next frame it encodes a keyframe.
+    let event = gst_video::UpstreamForceKeyUnitEvent::builder()
+        .all_headers(true)
+        .build();
+    if let Some(pad) = encoder.static_pad("src") {
+        pad.send_event(event);
+    }
 }
 
 impl VideoRunning {
     fn request_keyframe(&self) {
-        // Upstream ForceKeyUnit into the encoder's source pad: GstVideoEncoder makes the
-        // next frame it encodes a keyframe.
-        let event = gst_video::UpstreamForceKeyUnitEvent::builder()
-            .all_headers(true)
-            .build();
-        if let Some(pad) = self.encoder.static_pad("src") {
-            pad.send_event(event);
+        force_keyframe(&self.encoder);
+        for stream in &self.lower {
+            force_keyframe(&stream.encoder);
         }
     }
+}
+
+/// The bitrate of a simulcast stream at `stream` while the adaptation chose `control.layer`:
+/// the target for the highest stream sent, the layer's start bitrate for those below it.
+fn stream_bitrate(stream: Layer, control: &VideoControl) -> u32 {
+    if stream >= control.layer {
+        stream.encoder_bitrate_bps(control.bitrate_bps)
+    } else {
+        stream.captured().start_bps
+    }
+}
+
+/// Whether a simulcast stream at `stream` is sent while the adaptation chose `control`.
+fn stream_sending(stream: Layer, control: &VideoControl) -> bool {
+    control.sending() && stream <= control.layer
+}
+
+/// A vp8enc set up as WebRTC runs it, for `layer`'s picture at `bitrate_bps`.
+fn vp8_encoder(
+    layer: Layer,
+    bitrate_bps: u32,
+    threads: i32,
+) -> Result<gst::Element, CallMediaError> {
+    gst::ElementFactory::make("vp8enc")
+        .property("deadline", 1i64)
+        .property("cpu-used", vp8_speed(layer))
+        // Skip macroblocks that did not change (most of a meeting hall), as WebRTC does.
+        .property("static-threshold", 1i32)
+        .property_from_str("error-resilient", "default")
+        .property("keyframe-max-dist", keyframe_max_dist(layer))
+        .property_from_str("end-usage", "cbr")
+        .property("lag-in-frames", 0i32)
+        .property("threads", threads)
+        .property("target-bitrate", bitrate_bps as i32)
+        // Realtime CBR as WebRTC runs it: a 1 s client buffer, never let quality
+        // degrade to the point of mush.
+        .property("buffer-size", 1000i32)
+        .property("buffer-initial-size", 500i32)
+        .property("buffer-optimal-size", 600i32)
+        .property("max-quantizer", 56i32)
+        .build()
+        .map_err(|_| missing("vp8enc"))
 }
 
 /// A camera or microphone element and how to describe it.
@@ -515,6 +594,32 @@ impl VideoSide {
         let Some(running) = running.as_ref() else {
             return;
         };
+        if let Some(&best) = self.simulcast.first() {
+            // The picture stays the best layer's; each stream keeps its own size.
+            let streams = std::iter::once((best, &running.valve, &running.encoder)).chain(
+                running
+                    .lower
+                    .iter()
+                    .map(|s| (s.layer, &s.valve, &s.encoder)),
+            );
+            for (layer, valve, encoder) in streams {
+                let sending = stream_sending(layer, control);
+                let bps = stream_bitrate(layer, control) as i32;
+                if encoder.property::<i32>("target-bitrate") != bps {
+                    encoder.set_property("target-bitrate", bps);
+                }
+                let was_dropping = valve.property::<bool>("drop");
+                if was_dropping == sending {
+                    valve.set_property("drop", !sending);
+                }
+                // A stream that starts again starts with a keyframe: its encoder's last frame
+                // is from before the gap.
+                if sending && (was_dropping || keyframe) {
+                    force_keyframe(encoder);
+                }
+            }
+            return;
+        }
         let caps = self.caps(control.layer);
         let current: Option<gst::Caps> = running.caps.property("caps");
         if current.as_ref() != Some(&caps) {
@@ -550,38 +655,34 @@ impl VideoSide {
         let convert = make("videoconvert")?;
         let scale = make("videoscale")?;
         let rate = make("videorate")?;
+        // With simulcast the picture is the best layer's, and the first stream sends it.
+        let best = self.simulcast.first().copied();
+        let first_layer = best.unwrap_or(control.layer);
         let caps = gst::ElementFactory::make("capsfilter")
-            .property("caps", self.caps(control.layer))
+            .property("caps", self.caps(first_layer))
             .build()
             .map_err(|_| missing("capsfilter"))?;
         let tee = make("tee")?;
         let send_queue = leaky_queue(2)?;
+        let first_sending = match best {
+            Some(layer) => stream_sending(layer, &control),
+            None => control.sending(),
+        };
         let valve = gst::ElementFactory::make("valve")
-            .property("drop", !control.sending())
+            .property("drop", !first_sending)
             .build()
             .map_err(|_| missing("valve"))?;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let encoder = gst::ElementFactory::make("vp8enc")
-            .property("deadline", 1i64)
-            .property("cpu-used", vp8_speed(control.layer))
-            // Skip macroblocks that did not change (most of a meeting hall), as WebRTC does.
-            .property("static-threshold", 1i32)
-            .property_from_str("error-resilient", "default")
-            .property("keyframe-max-dist", keyframe_max_dist(control.layer))
-            .property_from_str("end-usage", "cbr")
-            .property("lag-in-frames", 0i32)
-            // Chosen once for the largest layer: libvpx takes its thread count only when it
-            // starts, and layer changes restart it from the caps alone.
-            .property("threads", vp8_threads(Layer::P720, cores))
-            .property("target-bitrate", control.bitrate_bps as i32)
-            // Realtime CBR as WebRTC runs it: a 1 s client buffer, never let quality
-            // degrade to the point of mush.
-            .property("buffer-size", 1000i32)
-            .property("buffer-initial-size", 500i32)
-            .property("buffer-optimal-size", 600i32)
-            .property("max-quantizer", 56i32)
-            .build()
-            .map_err(|_| missing("vp8enc"))?;
+        // Chosen once for the largest layer: libvpx takes its thread count only when it
+        // starts, and layer changes restart it from the caps alone.
+        let encoder = vp8_encoder(
+            first_layer,
+            match best {
+                Some(layer) => stream_bitrate(layer, &control),
+                None => control.bitrate_bps,
+            },
+            vp8_threads(Layer::P720, cores),
+        )?;
         let encoded = gst_app::AppSink::builder()
             .sync(false)
             .name("encoded-video")
@@ -634,13 +735,59 @@ impl VideoSide {
         tee.link(&send_queue).map_err(build_error)?;
         tee.link(&view_queue).map_err(build_error)?;
 
+        // The simulcast streams below the best: `tee. ! queue ! valve ! videoscale !
+        // capsfilter ! vp8enc ! appsink`, their frames tagged with their index.
+        let mut lower = Vec::new();
+        for (index, &layer) in self.simulcast.iter().enumerate().skip(1) {
+            let queue = leaky_queue(2)?;
+            let stream_valve = gst::ElementFactory::make("valve")
+                .property("drop", !stream_sending(layer, &control))
+                .build()
+                .map_err(|_| missing("valve"))?;
+            let stream_scale = make("videoscale")?;
+            let stream_caps = gst::ElementFactory::make("capsfilter")
+                .property("caps", self.caps(layer))
+                .build()
+                .map_err(|_| missing("capsfilter"))?;
+            let stream_encoder = vp8_encoder(
+                layer,
+                stream_bitrate(layer, &control),
+                vp8_threads(layer, cores),
+            )?;
+            let stream_out = gst_app::AppSink::builder()
+                .sync(false)
+                .name(format!("encoded-video-{index}"))
+                .build();
+            let chain = [
+                &queue,
+                &stream_valve,
+                &stream_scale,
+                &stream_caps,
+                &stream_encoder,
+                stream_out.upcast_ref(),
+            ];
+            bin.add_many(chain).map_err(build_error)?;
+            gst::Element::link_many(chain).map_err(build_error)?;
+            tee.link(&queue).map_err(build_error)?;
+            let out = self.out.clone();
+            let frame_time = Duration::from_secs(1) / layer.captured().fps;
+            on_each_sample(&stream_out, move |sample| {
+                forward_encoded(&out, sample, EncodedKind::Video, frame_time, index);
+            });
+            lower.push(LowerStream {
+                layer,
+                valve: stream_valve,
+                encoder: stream_encoder,
+            });
+        }
+
         if source.is_test {
             paint_stamps(&caps, self.stamp_tag);
         }
         let out = self.out.clone();
-        let frame_time = Duration::from_secs(1) / control.layer.captured().fps;
+        let frame_time = Duration::from_secs(1) / first_layer.captured().fps;
         on_each_sample(&encoded, move |sample| {
-            forward_encoded(&out, sample, EncodedKind::Video, frame_time);
+            forward_encoded(&out, sample, EncodedKind::Video, frame_time, 0);
         });
         let slot = self.self_view.clone();
         let show = self.show_self.clone();
@@ -662,6 +809,7 @@ impl VideoSide {
                 caps,
                 valve,
                 encoder,
+                lower,
             },
             armed,
         ))
@@ -758,6 +906,7 @@ fn forward_encoded(
     sample: &gst::Sample,
     kind: EncodedKind,
     default_duration: Duration,
+    stream: usize,
 ) {
     let Some(buffer) = sample.buffer() else {
         return;
@@ -779,6 +928,7 @@ fn forward_encoded(
         duration,
         keyframe: kind == EncodedKind::Video
             && !buffer.flags().contains(gst::BufferFlags::DELTA_UNIT),
+        stream,
     };
     // A closed channel means the call ended before capture did: nothing to do.
     let _ = out.send(frame);
@@ -860,7 +1010,7 @@ impl AudioSide {
         gst::Element::link_many(elements).map_err(build_error)?;
         let out = self.out.clone();
         on_each_sample(&sink, move |sample| {
-            forward_encoded(&out, sample, EncodedKind::Audio, OPUS_FRAME);
+            forward_encoded(&out, sample, EncodedKind::Audio, OPUS_FRAME, 0);
         });
         let meter = self.level.clone();
         let armed = watch_bus(&pipeline, generation, notes, move |msg| {

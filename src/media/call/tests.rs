@@ -25,6 +25,7 @@ fn test_settings(layer: Layer, tag: u8) -> CaptureSettings {
         stamp_tag: tag,
         layer,
         video_bitrate_bps: layer.captured().start_bps,
+        simulcast: Vec::new(),
     }
 }
 
