@@ -4,23 +4,35 @@
 //! keyframes on its pictures, and the one that decodes gets real pictures out of the room's
 //! own decoder: with no media flowing every count here is zero.
 
-#[test]
-fn bench_light_meeting_counts_real_frames() {
+/// Runs `phonghop bench meeting --light` with `engine`, participants in all, receive-only
+/// ones and seconds (one decoding, 360p, JSON) and returns its report, failing with its
+/// stderr when it fails.
+pub fn run_light_bench(
+    engine: &str,
+    rooms: u32,
+    receive_only: u32,
+    seconds: u32,
+) -> serde_json::Value {
+    let (rooms, receive_only, seconds) = (
+        rooms.to_string(),
+        receive_only.to_string(),
+        seconds.to_string(),
+    );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_phonghop"))
         .args([
             "bench",
             "meeting",
             "--light",
             "--engine",
-            "builtin",
+            engine,
             "--rooms",
-            "6",
+            &rooms,
             "--receive-only",
-            "4",
+            &receive_only,
             "--decode-sample",
             "1",
             "--seconds",
-            "8",
+            &seconds,
             "--max-layer",
             "360p",
             "--json",
@@ -31,10 +43,14 @@ fn bench_light_meeting_counts_real_frames() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success(),
-        "bench meeting --light failed: {stderr}"
+        "bench meeting --light --engine {engine} failed: {stderr}"
     );
-    let report: serde_json::Value =
-        serde_json::from_slice(&out.stdout).expect("one JSON object on stdout");
+    serde_json::from_slice(&out.stdout).expect("one JSON object on stdout")
+}
+
+#[test]
+fn bench_light_meeting_counts_real_frames() {
+    let report = run_light_bench("builtin", 6, 4, 8);
     assert_eq!(report["engine"], "builtin", "{report}");
     assert_eq!(report["senders"], 2, "{report}");
     assert_eq!(report["receive_only"], 4, "{report}");

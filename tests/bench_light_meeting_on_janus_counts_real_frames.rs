@@ -8,35 +8,7 @@
 
 #[test]
 fn bench_light_meeting_on_janus_counts_real_frames() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_phonghop"))
-        .args([
-            "bench",
-            "meeting",
-            "--light",
-            "--engine",
-            "janus",
-            "--rooms",
-            "4",
-            "--receive-only",
-            "3",
-            "--decode-sample",
-            "1",
-            "--seconds",
-            "6",
-            "--max-layer",
-            "360p",
-            "--json",
-        ])
-        .env("PHONGHOP_LOG", "warn")
-        .output()
-        .expect("run the light meeting bench on Janus");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "bench meeting --light --engine janus failed: {stderr}"
-    );
-    let report: serde_json::Value =
-        serde_json::from_slice(&out.stdout).expect("one JSON object on stdout");
+    let report = crate::bench_light_meeting_counts_real_frames::run_light_bench("janus", 4, 3, 6);
     assert_eq!(report["engine"], "janus", "{report}");
     assert_eq!(report["senders"], 1, "{report}");
     assert_eq!(report["receive_only"], 3, "{report}");
