@@ -2,8 +2,11 @@
 //! started again on the same ports): Janus keeps the VideoRooms made through its API in
 //! memory only, so the new Janus has none. The hub notices the meeting's room is gone and
 //! creates it again, the rooms' media to the old Janus fails, they restart ICE through the
-//! hub, publish again and get new subscribers: pictures flow both ways again with nobody
-//! touching anything, and the new Janus lists both rooms as publishers.
+//! hub, are told the engine lost their session, join again on new connections and get new
+//! subscribers: pictures flow both ways again with nobody touching anything, and the new
+//! Janus lists both rooms as publishers. A browser in the same meeting (headless Chromium by
+//! the meeting's link) is told the same and shows the host's picture again on a new
+//! connection.
 
 use std::time::{Duration, Instant};
 
@@ -14,10 +17,12 @@ use crate::janus_common::{TestJanus, janus_and_hub};
 use crate::janus_meeting_carries_media::{
     janus_publishers, janus_rooms, see_each_other_through_janus,
 };
-use crate::meeting_common::{start_meeting, wait_frames};
+use crate::meet_watch_common::{WatchedBrowser, frames_decoded, tag};
+use crate::meeting_common::{browser_link, npm_dir, start_meeting, wait_frames};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn rooms_rejoin_by_themselves_after_janus_restarts() {
+    npm_dir();
     let dir = tempdir();
     let (mut janus, hub) = janus_and_hub(dir.path()).await;
     let rooms = janus_rooms(&hub, dir.path(), &["lao-cai", "lao-chai"]).await;
@@ -25,6 +30,16 @@ async fn rooms_rejoin_by_themselves_after_janus_restarts() {
     let meeting = start_meeting(&hub, &p.id, &[&c.id]).await;
     let room = janus_room_id(&meeting);
     see_each_other_through_janus(p, c).await;
+    let link = browser_link(&hub, &meeting, "Trình duyệt").await;
+    let mut browser = WatchedBrowser::start(&link, 170, &[]);
+    let before = browser
+        .wait_until(
+            "Chromium shows a room's picture through Janus",
+            Duration::from_secs(60),
+            |l| tag(l, 0).is_some() && frames_decoded(l, 0) >= 30,
+        )
+        .await;
+    let frames_before = frames_decoded(&before, 0);
 
     // Janus crashes and comes back on the same ports with no rooms at all.
     let ports = janus.ports;
@@ -74,6 +89,28 @@ async fn rooms_rejoin_by_themselves_after_janus_restarts() {
     let mut expected = vec![p.id.clone(), c.id.clone()];
     expected.sort();
     assert_eq!(names, expected);
+    // The browser's old connection is replaced (its counts start again) and the new one
+    // shows a stamped picture.
+    browser
+        .wait_until(
+            "Chromium's connection to the old Janus replaced",
+            Duration::from_secs(60),
+            |l| frames_decoded(l, 0) < frames_before,
+        )
+        .await;
+    let line = browser
+        .wait_until(
+            "Chromium shows a room's picture again after Janus restarted",
+            Duration::from_secs(60),
+            |l| tag(l, 0).is_some() && frames_decoded(l, 0) >= 30,
+        )
+        .await;
+    eprintln!(
+        "Chromium shows a picture again {:.1} s after Janus restarted (page time {} ms)",
+        restarted_at.elapsed().as_secs_f64(),
+        line["t"]
+    );
+    browser.finish().await;
     for r in rooms {
         r.room.stop().await;
     }
