@@ -204,8 +204,23 @@ async fn the_floor_moves_the_picture_and_the_end_destroys_the_janus_room() {
 /// itself: its new connection replaces its old feed, and both rooms see each other again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_room_that_leaves_and_comes_back_is_seen_again_through_janus() {
+    a_room_leaves_and_comes_back(false).await;
+}
+
+/// The same with simulcast (`janus_simulcast = true`): every room publishes its layers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_room_that_leaves_and_comes_back_is_seen_again_through_janus_with_simulcast() {
+    a_room_leaves_and_comes_back(true).await;
+}
+
+async fn a_room_leaves_and_comes_back(simulcast: bool) {
     let dir = tempdir();
-    let (janus, hub) = janus_and_hub(dir.path()).await;
+    let (janus, hub) = crate::janus_common::janus_and_hub_with(dir.path(), |config| {
+        if let phonghop::config::MediaEngineConfig::Janus(j) = &mut config.media.engine {
+            j.simulcast = simulcast;
+        }
+    })
+    .await;
     let mut rooms = janus_rooms(&hub, dir.path(), &["lao-cai", "lao-chai"]).await;
     let commune = rooms.pop().expect("commune");
     let province = rooms.pop().expect("province");

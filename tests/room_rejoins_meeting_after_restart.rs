@@ -39,7 +39,28 @@ async fn a_restarted_room_receives_and_sends_media_again() {
     // Kill the commune: no goodbye, no leave message; its sockets just vanish.
     c_room.kill().await;
     drop(c_view);
+    // Nothing of it lives on: no link of the killed room reconnects to the hub (a ghost link
+    // would take the restarted room's hub session from it again and again).
+    let metrics = hub.url.join("metrics").expect("url");
+    let rooms_connected = async || {
+        common::get_text(metrics.clone())
+            .await
+            .lines()
+            .find_map(|l| l.strip_prefix("phonghop_hub_rooms_connected "))
+            .map(|v| v.trim().to_owned())
+    };
+    common::eventually(
+        "the hub to see only the province connected after the commune was killed",
+        Duration::from_secs(10),
+        async || rooms_connected().await.as_deref() == Some("1"),
+    )
+    .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        rooms_connected().await.as_deref(),
+        Some("1"),
+        "a link of the killed commune came back"
+    );
     let frozen = p_view.tile(0).expect("slot").frames_published();
 
     // The same box starts again with the same data directory and credential.

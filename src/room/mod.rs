@@ -226,14 +226,19 @@ pub async fn run(
         let store = room.store.clone();
         crate::systemd::spawn_watchdog(move || store.ping(), cancel.clone());
     }
-    let link = tokio::spawn(link::maintain(room.clone(), tls.clone()));
+    let link = EndsWithRoom(tokio::spawn(link::maintain(room.clone(), tls.clone())));
     let http = reqwest::Client::builder()
         .tls_backend_preconfigured((*tls).clone())
         .timeout(std::time::Duration::from_secs(30))
         .build()?;
-    let sync = tokio::spawn(sync_task::run(room.clone(), http));
-    let kiosk = tokio::spawn(service::serve(room.clone(), requests));
-    let calls = tokio::spawn(call::run(room.clone(), call_rx, signal_tx, call));
+    let sync = EndsWithRoom(tokio::spawn(sync_task::run(room.clone(), http)));
+    let kiosk = EndsWithRoom(tokio::spawn(service::serve(room.clone(), requests)));
+    let calls = EndsWithRoom(tokio::spawn(call::run(
+        room.clone(),
+        call_rx,
+        signal_tx,
+        call,
+    )));
 
     let app = Router::new()
         .route("/healthz", get(healthz))
@@ -249,13 +254,31 @@ pub async fn run(
     axum::serve(health_listener, app)
         .with_graceful_shutdown(cancel.clone().cancelled_owned())
         .await?;
-    let _ = link.await;
-    let _ = sync.await;
-    let _ = kiosk.await;
-    let _ = calls.await;
+    for task in [link, sync, kiosk, calls] {
+        task.finished().await;
+    }
     crate::systemd::notify_stopping();
     tracing::info!("room stopped");
     Ok(())
+}
+
+/// One of the room's tasks, aborted if the room's own task is dropped before it ended: a
+/// room whose task is aborted (a power cut, as `RunningRoom::abort` stands for one) must
+/// leave no link to the hub or call behind, or a restarted room and its ghost replace each
+/// other's hub session for ever.
+struct EndsWithRoom(tokio::task::JoinHandle<()>);
+
+impl EndsWithRoom {
+    /// Waits for the task to end by itself (after the room's cancel).
+    async fn finished(mut self) {
+        let _ = (&mut self.0).await;
+    }
+}
+
+impl Drop for EndsWithRoom {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// What a room adds to the common `/healthz` answer.
