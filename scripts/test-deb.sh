@@ -30,11 +30,23 @@ rm -rf "$out" && mkdir -p "$out"
 scratch=$(mktemp -d)
 chmod 0755 "$scratch"
 session_pid=""
-cleanup() {
+# cage does not end its client when it is killed (under systemd the unit's cgroup does): stop
+# the session and every process of the package's account, so no kiosk outlives the test (a
+# leftover one from an earlier run was found still running the next day).
+stop_session() {
   if [ -n "$session_pid" ] && kill -0 "$session_pid" 2>/dev/null; then
     kill "$session_pid" 2>/dev/null || true
     wait "$session_pid" 2>/dev/null || true
   fi
+  session_pid=""
+  if id phonghop >/dev/null 2>&1; then
+    pkill -u phonghop 2>/dev/null || true
+    for _ in $(seq 1 50); do pgrep -u phonghop >/dev/null || break; sleep 0.1; done
+    pkill -KILL -u phonghop 2>/dev/null || true
+  fi
+}
+cleanup() {
+  stop_session
   if dpkg-query -W -f='${Status}' phonghop 2>/dev/null | grep -q installed; then
     apt-get purge -y -qq phonghop >/dev/null 2>&1 || true
   fi
@@ -91,6 +103,7 @@ sed -e 's|^url = .*|url = "http://127.0.0.1:9"|' -e '/^ca_cert = /d' \
     -e 's|^health_listen = .*|health_listen = "127.0.0.1:0"|' \
     /usr/share/doc/phonghop/examples/room-commune.toml > /etc/phonghop/room.toml
 /usr/bin/phonghop check-config /etc/phonghop/room.toml >/dev/null || fail "the test's room.toml"
+stop_session # what an earlier, interrupted run may have left running
 runtime="$scratch/run"
 install -d -m 0700 -o phonghop -g phonghop "$runtime"
 setpriv --reuid=phonghop --regid=phonghop --init-groups --reset-env \
@@ -120,9 +133,7 @@ for _ in $(seq 1 90); do
 done
 [ "$colours" -gt 50 ] || { cat "$out/kiosk-session.log" >&2; fail "no picture of Home within 90 s ($colours colours)"; }
 say "kiosk under headless cage as phonghop: $shot ($colours colours)"
-kill "$session_pid"
-wait "$session_pid" 2>/dev/null || true
-session_pid=""
+stop_session
 if grep -E ' (ERROR|WARN) ' "$out/kiosk-session.log" | grep -v -e 'hub' -e '127.0.0.1:9' -e 'camera' -e 'microphone' -e 'speaker' >&2; then
   fail "the kiosk logged errors or warnings (above; full log $out/kiosk-session.log)"
 fi
