@@ -14,7 +14,7 @@ use phonghop::room::stamp_tag_for;
 use crate::common::{Lazy, eventually, tempdir};
 use crate::janus_common::janus_and_hub;
 use crate::janus_meeting_carries_media::{janus_rooms, network_ip};
-use crate::meet_watch_common::{WatchedBrowser, frames_decoded, tag};
+use crate::meet_watch_common::{WatchedBrowser, browser_slot, frames_decoded, tag};
 use crate::meeting_common::{
     CallRoom, browser_link, chair, npm_dir, start_call_room, start_meeting,
 };
@@ -106,23 +106,7 @@ async fn chromium_sees_the_host_is_seen_by_the_rooms_and_follows_the_floor_throu
     )
     .await;
     for r in &rooms {
-        let slot = {
-            let view = r.view.clone();
-            let mut slot = None;
-            eventually(
-                "each room given the browser in a slot",
-                Duration::from_secs(20),
-                async || {
-                    slot = view.snapshot().slots.iter().position(|s| {
-                        s.as_ref()
-                            .is_some_and(|s| s.participant_id.starts_with("web-"))
-                    });
-                    slot.is_some()
-                },
-            )
-            .await;
-            slot.expect("slot")
-        };
+        let slot = browser_slot(&r.view, "each room given the browser in a slot").await;
         let tile = r.view.tile(slot).expect("slot").clone();
         let from = tile.frames_published();
         let took = eventually(

@@ -63,6 +63,17 @@ pub async fn janus_publishers(janus: &TestJanus, room: u64) -> Vec<serde_json::V
         .collect()
 }
 
+/// The display names (room ids) of the publishers Janus lists in `room`, sorted.
+pub async fn publisher_names(janus: &TestJanus, room: u64) -> Vec<String> {
+    let mut names: Vec<String> = janus_publishers(janus, room)
+        .await
+        .iter()
+        .filter_map(|p| p["display"].as_str().map(str::to_owned))
+        .collect();
+    names.sort();
+    names
+}
+
 /// Each room's large picture is the other's camera (its stamp carries the sender's tag),
 /// decoded from what Janus forwards.
 pub async fn see_each_other_through_janus(p: &CallRoom, c: &CallRoom) {
@@ -112,15 +123,9 @@ async fn two_rooms_see_each_other_through_janus() {
         async || janus_publishers(&janus, room).await.len() == 2,
     )
     .await;
-    let publishers = janus_publishers(&janus, room).await;
-    let mut names: Vec<String> = publishers
-        .iter()
-        .filter_map(|p| p["display"].as_str().map(str::to_owned))
-        .collect();
-    names.sort();
     let mut expected = vec![p.id.clone(), c.id.clone()];
     expected.sort();
-    assert_eq!(names, expected, "{publishers:?}");
+    assert_eq!(publisher_names(&janus, room).await, expected);
 
     let admin = common::admin_client(&hub);
     let view = meeting_view(&admin, &hub, &meeting).await;

@@ -151,3 +151,18 @@ impl WatchedBrowser {
         let _ = tokio::time::timeout(Duration::from_secs(15), self.child.wait()).await;
     }
 }
+
+/// The slot in which `view` (a room's call) shows a browser participant (`web-…`), once the
+/// hub has given it one; fails the test after 20 s.
+pub async fn browser_slot(view: &phonghop::room::call_view::CallView, what: &str) -> usize {
+    let mut slot = None;
+    crate::common::eventually(what, Duration::from_secs(20), async || {
+        slot = view.snapshot().slots.iter().position(|s| {
+            s.as_ref()
+                .is_some_and(|s| s.participant_id.starts_with("web-"))
+        });
+        slot.is_some()
+    })
+    .await;
+    slot.expect("slot")
+}

@@ -13,11 +13,11 @@ use std::time::Duration;
 use phonghop::config::Secret;
 use phonghop::room::stamp_tag_for;
 
-use crate::common::{eventually, tempdir};
+use crate::common::tempdir;
 use crate::coturn_common::{Coturn, browser_turn_users, free_port};
 use crate::janus_common::janus_and_hub_with;
 use crate::janus_meeting_carries_media::{janus_rooms, network_ip};
-use crate::meet_watch_common::{WatchedBrowser, frames_decoded, tag};
+use crate::meet_watch_common::{WatchedBrowser, browser_slot, frames_decoded, tag};
 use crate::meeting_common::{browser_link, npm_dir, start_meeting, wait_frames};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -74,23 +74,10 @@ async fn relay_only_chromium_sees_and_is_seen_through_coturn_and_janus() {
     }
 
     // The host decodes the relayed browser's picture.
-    let view = host.view.clone();
-    let mut slot = None;
-    eventually(
-        "the host given the browser in a slot",
-        Duration::from_secs(20),
-        async || {
-            slot = view.snapshot().slots.iter().position(|s| {
-                s.as_ref()
-                    .is_some_and(|s| s.participant_id.starts_with("web-"))
-            });
-            slot.is_some()
-        },
-    )
-    .await;
+    let slot = browser_slot(&host.view, "the host given the browser in a slot").await;
     let took = wait_frames(
         &host.view,
-        slot.expect("slot"),
+        slot,
         30,
         Duration::from_secs(40),
         "the host decodes the relay-only browser's picture through Janus",
