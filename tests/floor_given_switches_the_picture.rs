@@ -32,7 +32,7 @@ async fn giving_the_floor_shows_that_room_to_everyone_after_asking_it_for_a_keyf
             &r.view,
             0,
             20,
-            Duration::from_secs(20),
+            Duration::from_secs(60),
             "every room sees someone",
         )
         .await;

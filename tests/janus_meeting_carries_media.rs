@@ -110,7 +110,7 @@ async fn two_rooms_see_each_other_through_janus() {
             &r.view,
             0,
             50,
-            Duration::from_secs(15),
+            Duration::from_secs(60),
             "pictures keep coming through Janus",
         )
         .await;
@@ -153,7 +153,7 @@ async fn the_floor_moves_the_picture_and_the_end_destroys_the_janus_room() {
             &r.view,
             0,
             20,
-            Duration::from_secs(30),
+            Duration::from_secs(60),
             "every room sees someone through Janus",
         )
         .await;

@@ -29,6 +29,11 @@ pub fn tag(line: &Value, slot: usize) -> Option<u8> {
         .and_then(|t| u8::try_from(t).ok())
 }
 
+/// How many sessions the page has opened so far: one more after each reconnect.
+pub fn connections(line: &Value) -> u64 {
+    line["state"]["connections"].as_u64().unwrap_or(0)
+}
+
 /// Frames the page decoded in slot `slot` so far (every connection of the page together).
 pub fn frames_decoded(line: &Value, slot: usize) -> u64 {
     line["stats"]["inboundVideo"]

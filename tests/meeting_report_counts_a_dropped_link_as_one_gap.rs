@@ -20,7 +20,7 @@ async fn a_room_that_drops_and_returns_is_one_gap_not_a_new_participant() {
         &province.view,
         0,
         10,
-        Duration::from_secs(20),
+        Duration::from_secs(60),
         "province sees the commune",
     )
     .await;
@@ -28,7 +28,7 @@ async fn a_room_that_drops_and_returns_is_one_gap_not_a_new_participant() {
         &commune.view,
         0,
         10,
-        Duration::from_secs(20),
+        Duration::from_secs(60),
         "commune sees the province",
     )
     .await;
@@ -42,7 +42,7 @@ async fn a_room_that_drops_and_returns_is_one_gap_not_a_new_participant() {
         &c_view,
         0,
         10,
-        Duration::from_secs(30),
+        Duration::from_secs(60),
         "the restarted commune sees the province",
     )
     .await;

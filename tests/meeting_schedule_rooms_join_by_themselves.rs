@@ -34,7 +34,7 @@ async fn scheduled_rooms_join_at_the_start_and_leave_at_the_end() {
             &r.view,
             0,
             10,
-            Duration::from_secs(25),
+            Duration::from_secs(60),
             "each room sees the other",
         )
         .await;

@@ -65,14 +65,14 @@ async fn a_muted_rooms_audio_is_dropped_at_the_hub_and_flows_again_when_unmuted(
             &p.view,
             0,
             30,
-            Duration::from_secs(20),
+            Duration::from_secs(60),
             "province sees the commune"
         ),
         wait_frames(
             &c.view,
             0,
             30,
-            Duration::from_secs(20),
+            Duration::from_secs(60),
             "commune sees the province"
         ),
     );

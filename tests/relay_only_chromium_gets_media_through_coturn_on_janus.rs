@@ -79,7 +79,7 @@ async fn relay_only_chromium_sees_and_is_seen_through_coturn_and_janus() {
         &host.view,
         slot,
         30,
-        Duration::from_secs(40),
+        Duration::from_secs(60),
         "the host decodes the relay-only browser's picture through Janus",
     )
     .await;

@@ -50,7 +50,7 @@ async fn a_revoked_room_leaves_running_and_scheduled_meetings_at_once() {
         &commune.view,
         0,
         20,
-        Duration::from_secs(20),
+        Duration::from_secs(60),
         "the commune sees the meeting",
     )
     .await;
@@ -58,7 +58,7 @@ async fn a_revoked_room_leaves_running_and_scheduled_meetings_at_once() {
         &other.view,
         0,
         20,
-        Duration::from_secs(20),
+        Duration::from_secs(60),
         "the other room sees the meeting",
     )
     .await;
@@ -164,7 +164,7 @@ async fn a_revoked_room_leaves_running_and_scheduled_meetings_at_once() {
         &other.view,
         0,
         20,
-        Duration::from_secs(10),
+        Duration::from_secs(60),
         "the other room still sees the meeting",
     )
     .await;

@@ -31,7 +31,7 @@ async fn a_restarted_room_receives_and_sends_media_again() {
         &c_view,
         0,
         30,
-        Duration::from_secs(20),
+        Duration::from_secs(60),
         "commune sees the province",
     )
     .await;
@@ -76,7 +76,7 @@ async fn a_restarted_room_receives_and_sends_media_again() {
         &c_view,
         0,
         30,
-        Duration::from_secs(20),
+        Duration::from_secs(60),
         "the restarted commune sees the province",
     )
     .await;

@@ -1,5 +1,7 @@
 //! Hub + two rooms in one test, real media on loopback: each room decodes at least 100
-//! video frames from the other within 15 s, and audio flows both ways.
+//! video frames from the other, and audio flows both ways. The waits are generous (a
+//! minute for pictures, half a minute for sound): CI runs many media tests at once, and how
+//! fast the first frame comes is measured by `phonghop bench meeting`, not here.
 
 use crate::common;
 use crate::meeting_common;
@@ -24,14 +26,14 @@ async fn two_rooms_see_and_hear_each_other_through_the_hub() {
             p_view,
             0,
             100,
-            Duration::from_secs(15),
+            Duration::from_secs(60),
             "province sees the commune"
         ),
         wait_frames(
             c_view,
             0,
             100,
-            Duration::from_secs(15),
+            Duration::from_secs(60),
             "commune sees the province"
         ),
     );
@@ -71,7 +73,8 @@ async fn two_rooms_see_and_hear_each_other_through_the_hub() {
     .await;
     for (room, who) in [(p_room, "province"), (c_room, "commune")] {
         let mut heard = 0.0;
-        for _ in 0..50 {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
             heard = meeting_common::metric(
                 &room.health_url,
                 "phonghop_room_call_audio_frames_decoded{stream=\"slot-0\"}",

@@ -23,7 +23,7 @@ async fn a_capped_room_steps_down_and_recovers_when_the_cap_lifts() {
         c_view,
         0,
         30,
-        Duration::from_secs(20),
+        Duration::from_secs(60),
         "the commune sees the province",
     )
     .await;
@@ -64,7 +64,7 @@ async fn a_capped_room_steps_down_and_recovers_when_the_cap_lifts() {
         c_view,
         0,
         20,
-        Duration::from_secs(10),
+        Duration::from_secs(60),
         "frames still arrive under the cap",
     )
     .await;

@@ -688,39 +688,84 @@ fn a_named_camera_that_does_not_exist_is_a_device_error() {
     }
 }
 
-/// Not a check: prints what each layer costs on this box (`cargo test --lib
-/// media::call::tests::measure -- --ignored --nocapture`).
+/// Not a check: prints what each layer costs on this box, then what the three simulcast
+/// encoders (720p + 360p + 180p, as rooms publish on Janus with `janus_simulcast`) cost
+/// against 720p alone, measured in the same run so the ratio carries to other machines
+/// (`cargo test --release --lib media::call::tests::measure -- --ignored --nocapture`).
 #[test]
 #[ignore = "measurement, slow"]
 fn measure_encoded_frames_per_second_for_each_layer() {
     gst_ready();
+    let mut single_720p_cpu_pct = 0.0;
     for layer in [Layer::P720, Layer::P360, Layer::P180] {
-        let (tx, mut rx) = unbounded_channel();
-        let capture = Capture::start(&test_settings(layer, 1), tx).expect("capture");
-        std::thread::sleep(Duration::from_millis(500));
-        while rx.try_recv().is_ok() {}
-        let started = Instant::now();
-        let cpu_before = cpu_ticks();
-        std::thread::sleep(Duration::from_secs(3));
-        let cpu = (cpu_ticks() - cpu_before) as f64 / 100.0;
-        let (mut frames, mut bytes, mut keyframes) = (0u32, 0usize, 0u32);
-        while let Ok(frame) = rx.try_recv() {
-            if frame.kind == EncodedKind::Video {
-                frames += 1;
-                bytes += frame.data.len();
-                keyframes += u32::from(frame.keyframe);
-            }
-        }
-        let secs = started.elapsed().as_secs_f64();
+        let (cpu_pct, streams) = measure_capture(&test_settings(layer, 1));
+        let (frames_per_sec, kbps, keyframes) = streams[0];
         eprintln!(
-            "call media: {} encoded {:.1} frames/s, {:.0} kb/s (target {} kb/s), {keyframes} keyframes, {:.0}% of one core",
+            "call media: {} encoded {frames_per_sec:.1} frames/s, {kbps:.0} kb/s, {keyframes} keyframes, {cpu_pct:.0}% of one core",
             layer.label(),
-            f64::from(frames) / secs,
-            bytes as f64 * 8.0 / secs / 1000.0,
-            capture.target_bitrate_bps() / 1000,
-            cpu / secs * 100.0
+        );
+        if layer == Layer::P720 {
+            single_720p_cpu_pct = cpu_pct;
+        }
+    }
+    let layers = Layer::simulcast_up_to(Layer::P720);
+    let settings = CaptureSettings {
+        simulcast: layers.clone(),
+        ..test_settings(Layer::P720, 1)
+    };
+    let (cpu_pct, streams) = measure_capture(&settings);
+    for (layer, (frames_per_sec, kbps, keyframes)) in layers.iter().zip(&streams) {
+        eprintln!(
+            "call media: simulcast {} encoded {frames_per_sec:.1} frames/s, {kbps:.0} kb/s, {keyframes} keyframes",
+            layer.label()
         );
     }
+    eprintln!(
+        "call media: simulcast {} used {cpu_pct:.0}% of one core, {:.2} x 720p alone ({single_720p_cpu_pct:.0}%)",
+        layers
+            .iter()
+            .map(|l| l.label())
+            .collect::<Vec<_>>()
+            .join("+"),
+        cpu_pct / single_720p_cpu_pct.max(1.0)
+    );
+}
+
+/// Runs a capture for 5 s after a 1 s warm-up: the process's CPU % of one core, and per
+/// video stream frames per second, kb/s and keyframes.
+fn measure_capture(settings: &CaptureSettings) -> (f64, Vec<(f64, f64, u32)>) {
+    let (tx, mut rx) = unbounded_channel();
+    let capture = Capture::start(settings, tx).expect("capture");
+    std::thread::sleep(Duration::from_secs(1));
+    while rx.try_recv().is_ok() {}
+    let started = Instant::now();
+    let cpu_before = cpu_ticks();
+    std::thread::sleep(Duration::from_secs(5));
+    let cpu_secs = (cpu_ticks() - cpu_before) as f64 / 100.0;
+    let secs = started.elapsed().as_secs_f64();
+    drop(capture);
+    let streams = settings.simulcast.len().max(1);
+    let mut counts = vec![(0u32, 0usize, 0u32); streams];
+    while let Ok(frame) = rx.try_recv() {
+        if frame.kind == EncodedKind::Video
+            && let Some(count) = counts.get_mut(frame.stream)
+        {
+            count.0 += 1;
+            count.1 += frame.data.len();
+            count.2 += u32::from(frame.keyframe);
+        }
+    }
+    let per_stream = counts
+        .into_iter()
+        .map(|(frames, bytes, keyframes)| {
+            (
+                f64::from(frames) / secs,
+                bytes as f64 * 8.0 / secs / 1000.0,
+                keyframes,
+            )
+        })
+        .collect();
+    (cpu_secs / secs * 100.0, per_stream)
 }
 
 /// User + system CPU time of this process, in 1/100 s (Linux).
