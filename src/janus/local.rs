@@ -132,11 +132,13 @@ impl LocalJanusSettings {
         }
     }
 
-    /// The same as `[media]` lines of a hub config (WebSocket API).
+    /// The same as `[media]` lines of a hub config (WebSocket API). Without simulcast, as
+    /// [`Self::hub_config`]: the light participants publish one pre-encoded layer.
     pub fn hub_toml(&self) -> String {
         let s = |v: &str| toml::Value::String(v.to_owned()).to_string();
         format!(
-            "engine = \"janus\"\njanus_url = {}\njanus_admin_secret = {}\njanus_api_secret = {}\n",
+            "engine = \"janus\"\njanus_url = {}\njanus_admin_secret = {}\njanus_api_secret = {}\n\
+             janus_simulcast = false\n",
             s(self.ports.ws_url().as_str()),
             s(self.admin_key.expose()),
             s(self.api_secret.expose()),

@@ -690,45 +690,56 @@ fn a_named_camera_that_does_not_exist_is_a_device_error() {
 
 /// Not a check: prints what each layer costs on this box, then what the three simulcast
 /// encoders (720p + 360p + 180p, as rooms publish on Janus with `janus_simulcast`) cost
-/// against 720p alone, measured in the same run so the ratio carries to other machines
+/// against 720p alone, measured in the same run so the ratio carries to other machines;
+/// for the usual test picture (a ball on black, which costs VP8 little) and for moving colour
+/// bars, nearer a camera's busy picture
 /// (`cargo test --release --lib media::call::tests::measure -- --ignored --nocapture`).
 #[test]
 #[ignore = "measurement, slow"]
 fn measure_encoded_frames_per_second_for_each_layer() {
     gst_ready();
-    let mut single_720p_cpu_pct = 0.0;
-    for layer in [Layer::P720, Layer::P360, Layer::P180] {
-        let (cpu_pct, streams) = measure_capture(&test_settings(layer, 1));
-        let (frames_per_sec, kbps, keyframes) = streams[0];
-        eprintln!(
-            "call media: {} encoded {frames_per_sec:.1} frames/s, {kbps:.0} kb/s, {keyframes} keyframes, {cpu_pct:.0}% of one core",
-            layer.label(),
-        );
-        if layer == Layer::P720 {
-            single_720p_cpu_pct = cpu_pct;
+    let moving_bars =
+        DeviceChoice::Named("videotestsrc is-live=true pattern=smpte horizontal-speed=8".into());
+    for (picture, camera) in [("ball", DeviceChoice::Test), ("moving bars", moving_bars)] {
+        let mut single_720p_cpu_pct = 0.0;
+        for layer in [Layer::P720, Layer::P360, Layer::P180] {
+            let settings = CaptureSettings {
+                camera: camera.clone(),
+                ..test_settings(layer, 1)
+            };
+            let (cpu_pct, streams) = measure_capture(&settings);
+            let (frames_per_sec, kbps, keyframes) = streams[0];
+            eprintln!(
+                "call media, {picture}: {} encoded {frames_per_sec:.1} frames/s, {kbps:.0} kb/s, {keyframes} keyframes, {cpu_pct:.0}% of one core",
+                layer.label(),
+            );
+            if layer == Layer::P720 {
+                single_720p_cpu_pct = cpu_pct;
+            }
         }
-    }
-    let layers = Layer::simulcast_up_to(Layer::P720);
-    let settings = CaptureSettings {
-        simulcast: layers.clone(),
-        ..test_settings(Layer::P720, 1)
-    };
-    let (cpu_pct, streams) = measure_capture(&settings);
-    for (layer, (frames_per_sec, kbps, keyframes)) in layers.iter().zip(&streams) {
+        let layers = Layer::simulcast_up_to(Layer::P720);
+        let settings = CaptureSettings {
+            camera: camera.clone(),
+            simulcast: layers.clone(),
+            ..test_settings(Layer::P720, 1)
+        };
+        let (cpu_pct, streams) = measure_capture(&settings);
+        for (layer, (frames_per_sec, kbps, keyframes)) in layers.iter().zip(&streams) {
+            eprintln!(
+                "call media, {picture}: simulcast {} encoded {frames_per_sec:.1} frames/s, {kbps:.0} kb/s, {keyframes} keyframes",
+                layer.label()
+            );
+        }
         eprintln!(
-            "call media: simulcast {} encoded {frames_per_sec:.1} frames/s, {kbps:.0} kb/s, {keyframes} keyframes",
-            layer.label()
+            "call media, {picture}: simulcast {} used {cpu_pct:.0}% of one core, {:.2} x 720p alone ({single_720p_cpu_pct:.0}%)",
+            layers
+                .iter()
+                .map(|l| l.label())
+                .collect::<Vec<_>>()
+                .join("+"),
+            cpu_pct / single_720p_cpu_pct.max(1.0)
         );
     }
-    eprintln!(
-        "call media: simulcast {} used {cpu_pct:.0}% of one core, {:.2} x 720p alone ({single_720p_cpu_pct:.0}%)",
-        layers
-            .iter()
-            .map(|l| l.label())
-            .collect::<Vec<_>>()
-            .join("+"),
-        cpu_pct / single_720p_cpu_pct.max(1.0)
-    );
 }
 
 /// Runs a capture for 5 s after a 1 s warm-up: the process's CPU % of one core, and per
