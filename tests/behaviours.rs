@@ -24,6 +24,7 @@ mod backup_while_writing_then_restore;
 mod bench_light_meeting_counts_real_frames;
 mod bench_light_meeting_on_janus_counts_real_frames;
 mod browser_joins_meeting_by_link;
+mod browser_on_a_limited_link_gets_the_low_simulcast_layer;
 mod campaign_csv_quotes_formulas_from_bank_memos;
 mod chromium_joins_a_janus_meeting_and_follows_the_floor;
 mod config_files_are_checked;

@@ -96,7 +96,9 @@ fn bench_light_meeting_counts_real_frames() {
     // (their buffers overflow): a few percent when tests run side by side on 2 cores (5.6 %
     // seen with four at once), far more only if the counting were wrong.
     assert!(
-        report["packets_lost_pct"].as_f64().is_some_and(|p| p < 20.0),
+        report["packets_lost_pct"]
+            .as_f64()
+            .is_some_and(|p| p < 20.0),
         "{report}"
     );
 }

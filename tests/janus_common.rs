@@ -27,7 +27,16 @@ pub async fn janus_and_hub_with(
     dir: &Path,
     edit: impl FnOnce(&mut phonghop::config::HubConfig),
 ) -> (TestJanus, crate::common::TestHub) {
-    let janus = TestJanus::start(&dir.join("janus"), JanusPorts::free()).await;
+    janus_and_hub_on(dir, JanusPorts::free(), edit).await
+}
+
+/// The same with a Janus on `ports` (its own RTP port range: [`JanusPorts::free_with_rtp`]).
+pub async fn janus_and_hub_on(
+    dir: &Path,
+    ports: JanusPorts,
+    edit: impl FnOnce(&mut phonghop::config::HubConfig),
+) -> (TestJanus, crate::common::TestHub) {
+    let janus = TestJanus::start(&dir.join("janus"), ports).await;
     let mut config = crate::common::hub_config(&dir.join("hub"));
     config.media.engine = janus.ports.engine(janus.ports.ws_url());
     edit(&mut config);
@@ -41,6 +50,11 @@ pub async fn janus_and_hub_with(
 /// The UDP ports a test Janus sends and receives media on: below Linux's ephemeral range
 /// (32768 and up), so a packet from one of them is Janus's, never a room's.
 pub const JANUS_RTP_PORTS: (u16, u16) = (20000, 29999);
+
+/// Ranges of their own for the tests that limit what a Janus sends (by its source ports),
+/// so the limit never touches another test's Janus running at the same time.
+pub const LIMITED_ROOM_JANUS_RTP_PORTS: (u16, u16) = (30000, 30999);
+pub const LIMITED_BROWSER_JANUS_RTP_PORTS: (u16, u16) = (31000, 31999);
 
 /// A free loopback TCP port (bound, then released).
 pub fn free_port() -> u16 {
@@ -56,13 +70,20 @@ pub fn free_port() -> u16 {
 pub struct JanusPorts {
     pub ws: u16,
     pub http: u16,
+    /// The UDP range Janus's media uses.
+    pub rtp: (u16, u16),
 }
 
 impl JanusPorts {
     pub fn free() -> Self {
+        JanusPorts::free_with_rtp(JANUS_RTP_PORTS)
+    }
+
+    pub fn free_with_rtp(rtp: (u16, u16)) -> Self {
         JanusPorts {
             ws: free_port(),
             http: free_port(),
+            rtp,
         }
     }
 
@@ -108,7 +129,7 @@ impl TestJanus {
             },
             admin_key: Secret::new(ADMIN_KEY),
             api_secret: Secret::new(API_SECRET),
-            rtp_ports: Some(JANUS_RTP_PORTS),
+            rtp_ports: Some(ports.rtp),
         };
         let janus = LocalJanus::start(dir, settings)
             .await

@@ -8,7 +8,8 @@
 //! layer fits any link worth the name.
 //!
 //! The limit: an `iptables` `hashlimit` rule drops what Janus sends (packets from its RTP
-//! ports, [`JANUS_RTP_PORTS`]) beyond 50 kB/s to each receiving socket, as an overloaded
+//! ports, a range of this test's own: [`LIMITED_ROOM_JANUS_RTP_PORTS`]) beyond 50 kB/s to
+//! each receiving socket, as an overloaded
 //! downlink drops what its buffer cannot hold: both rooms' downlinks are limited, the rooms'
 //! uplinks to Janus are not, and nothing else on the machine is touched (the rule matches
 //! only a test Janus's ports). Needs root (`iptables`). The hub runs with
@@ -24,7 +25,7 @@ use phonghop::config::{DeviceChoice, MediaEngineConfig};
 use phonghop::meeting::Layer;
 
 use crate::common::{self, eventually, tempdir};
-use crate::janus_common::{JANUS_RTP_PORTS, janus_and_hub_with};
+use crate::janus_common::{JanusPorts, LIMITED_ROOM_JANUS_RTP_PORTS, janus_and_hub_on};
 use crate::janus_meeting_carries_media::{janus_rooms, network_ip};
 use crate::meeting_common::{CallRoom, start_call_room, start_meeting};
 
@@ -48,9 +49,10 @@ fn run(program: &str, args: &[&str]) -> Result<(), String> {
     }
 }
 
-/// The rule that drops what Janus sends to each receiving socket beyond [`LIMIT`].
-fn limit_rule() -> Vec<String> {
-    let ports = format!("{}:{}", JANUS_RTP_PORTS.0, JANUS_RTP_PORTS.1);
+/// The rule that drops what a Janus on the UDP ports `janus_rtp` sends to each receiving
+/// socket beyond [`LIMIT`].
+fn limit_rule(janus_rtp: (u16, u16)) -> Vec<String> {
+    let ports = format!("{}:{}", janus_rtp.0, janus_rtp.1);
     [
         "OUTPUT",
         "-p",
@@ -60,7 +62,7 @@ fn limit_rule() -> Vec<String> {
         "-m",
         "hashlimit",
         "--hashlimit-name",
-        "phonghop-simulcast",
+        &format!("phonghop-{}", janus_rtp.0),
         "--hashlimit-above",
         LIMIT,
         "--hashlimit-burst",
@@ -74,24 +76,33 @@ fn limit_rule() -> Vec<String> {
     .to_vec()
 }
 
-/// The limit while it is on; lifted when dropped.
-struct LimitedLink {
+/// The limit on what a Janus sends, while it is on; lifted when dropped.
+pub struct LimitedLink {
+    janus_rtp: (u16, u16),
     limited: bool,
 }
 
 impl LimitedLink {
-    fn limit(&mut self) {
+    /// For the Janus on UDP ports `janus_rtp`; not limited yet.
+    pub fn new(janus_rtp: (u16, u16)) -> LimitedLink {
+        LimitedLink {
+            janus_rtp,
+            limited: false,
+        }
+    }
+
+    pub fn limit(&mut self) {
         let mut args = vec!["-I".to_owned()];
-        args.extend(limit_rule());
+        args.extend(limit_rule(self.janus_rtp));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         run("iptables", &args).expect("iptables hashlimit (this test needs root)");
         self.limited = true;
     }
 
-    fn lift(&mut self) {
+    pub fn lift(&mut self) {
         if self.limited {
             let mut args = vec!["-D".to_owned()];
-            args.extend(limit_rule());
+            args.extend(limit_rule(self.janus_rtp));
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             let _ = run("iptables", &args);
             self.limited = false;
@@ -137,18 +148,11 @@ async fn wait_for_width(room: &CallRoom, ok: impl Fn(u32) -> bool, timeout: Dura
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_subscriber_on_a_limited_link_gets_the_low_layer_and_the_high_one_when_lifted() {
-    let mut link = LimitedLink { limited: false };
-    let dir = tempdir();
-    let (_janus, hub) = janus_and_hub_with(dir.path(), |config| {
-        if let MediaEngineConfig::Janus(janus) = &mut config.media.engine {
-            janus.simulcast = true;
-        }
-    })
-    .await;
+/// The province of these tests: a room hosting with a busy picture (moving colour bars, which
+/// at 360p need more than [`LIMIT`] carries) published as simulcast up to 360p.
+pub async fn busy_province(hub: &common::TestHub, dir: &std::path::Path) -> CallRoom {
     let (mut config, province_id) =
-        common::enrolled_room(&hub, "lao-cai", dir.path().join("lao-cai")).await;
+        common::enrolled_room(hub, "lao-cai", dir.join("lao-cai")).await;
     config.media.ice_bind = network_ip();
     config.media.camera =
         DeviceChoice::Named("videotestsrc is-live=true pattern=smpte horizontal-speed=8".into());
@@ -161,12 +165,33 @@ async fn a_subscriber_on_a_limited_link_gets_the_low_layer_and_the_high_one_when
         |s| s.connected(),
     )
     .await;
-    let province = CallRoom {
+    CallRoom {
         room,
         view,
         id: province_id,
         config,
-    };
+    }
+}
+
+/// A hub on a Janus of its own RTP ports (`janus_rtp`), with simulcast.
+pub async fn simulcast_janus_and_hub(
+    dir: &std::path::Path,
+    janus_rtp: (u16, u16),
+) -> (crate::janus_common::TestJanus, common::TestHub) {
+    janus_and_hub_on(dir, JanusPorts::free_with_rtp(janus_rtp), |config| {
+        if let MediaEngineConfig::Janus(janus) = &mut config.media.engine {
+            janus.simulcast = true;
+        }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_subscriber_on_a_limited_link_gets_the_low_layer_and_the_high_one_when_lifted() {
+    let mut link = LimitedLink::new(LIMITED_ROOM_JANUS_RTP_PORTS);
+    let dir = tempdir();
+    let (_janus, hub) = simulcast_janus_and_hub(dir.path(), LIMITED_ROOM_JANUS_RTP_PORTS).await;
+    let province = busy_province(&hub, dir.path()).await;
     let commune = janus_rooms(&hub, dir.path(), &["lao-chai"])
         .await
         .pop()

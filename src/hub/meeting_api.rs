@@ -280,6 +280,10 @@ pub(super) async fn page(
         "name": name,
         "iceServers": hub.meetings.ice_servers_for(&participant_id),
         "slots": crate::wire::MEDIA_SLOTS,
+        // The engine takes simulcast: the page reports what it receives, as rooms do.
+        "simulcast": hub.meetings.engine().simulcast(),
+        "receiveReportEveryMs": crate::wire::RECEIVE_REPORT_EVERY_MS,
+        "receiveReportVersion": crate::wire::RECEIVE_REPORT_VERSION,
         "lang": "vi",
     });
     // Inside a <script>: `<` must not open a tag.
