@@ -205,6 +205,9 @@ struct Participant {
     answers_seen: u64,
     /// Serialises the work on its subscription.
     work: Arc<tokio::sync::Mutex<()>>,
+    /// A resync of its subscription waits to run: more requests until it starts are folded
+    /// into it, since it reads the meeting as it is then.
+    resync_queued: Arc<std::sync::atomic::AtomicBool>,
 }
 
 type Key = (String, String);
@@ -419,15 +422,34 @@ impl JanusEngine {
         }
     }
 
+    ///
+    /// At most one resync per participant waits at a time: each publisher that comes up
+    /// resyncs the whole meeting, so N joins asked for N x N of them, which piled up behind
+    /// each participant's lock (at 120 light participants 14,000 waiting tasks, 135 MB of the
+    /// hub's memory; README, meeting capacity). A request while one waits is folded into it.
     fn resync(&self, meeting_id: &str, subscriber: &str) {
-        let this = self.clone();
+        use std::sync::atomic::Ordering;
         let key = key(meeting_id, subscriber);
+        let (work, queued) = match self.participants().get(&key) {
+            Some(p) => (p.work.clone(), p.resync_queued.clone()),
+            None => return,
+        };
+        if queued.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let this = self.clone();
         tokio::spawn(async move {
-            let work = match this.participants().get(&key) {
-                Some(p) => p.work.clone(),
-                None => return,
-            };
             let _turn = work.lock().await;
+            // From here a change needs a resync of its own: this one may have read too early.
+            queued.store(false, Ordering::SeqCst);
+            // The participant left (or left and joined again, with resyncs of its own).
+            let same = this
+                .participants()
+                .get(&key)
+                .is_some_and(|p| Arc::ptr_eq(&p.resync_queued, &queued));
+            if !same {
+                return;
+            }
             if let Err(e) = this.sync_subscriber(&key).await {
                 tracing::warn!(meeting_id = %key.0, participant = %key.1, error = %e, "cannot update what the participant receives from Janus");
             }

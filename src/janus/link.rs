@@ -26,8 +26,8 @@ pub(super) enum Target {
     Handle(u64, u64),
 }
 
-/// Where Janus's events about one handle go (`webrtcup`, `hangup`, `media`, an `event`
-/// no request asked for), by handle id.
+/// Where Janus's events about one handle go (`webrtcup`, `hangup`, `detached`, `media`,
+/// `slowlink`: not a plugin's `event` no request asked for), by handle id.
 pub(super) type HandleEvents = Arc<Mutex<HashMap<u64, mpsc::UnboundedSender<Value>>>>;
 
 /// A request waiting for its reply: whether an `ack` ends it (`keepalive`) or the plugin's
@@ -338,22 +338,38 @@ impl Link {
     }
 }
 
-/// Hands a reply to the request with its `transaction`; notes a session Janus dropped.
+/// What [`dispatch`] reads of every message before deciding whether to read it all: the
+/// other fields are skipped without being built.
+#[derive(serde::Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    janus: std::borrow::Cow<'a, str>,
+    #[serde(borrow, default)]
+    transaction: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default)]
+    sender: Option<u64>,
+}
+
+/// Hands a reply to the request with its `transaction`; notes a session Janus dropped;
+/// passes on Janus's own events about a handle (`webrtcup`, `hangup`, `detached`, `media`,
+/// `slowlink`).
+///
+/// A VideoRoom `event` that answers no request (another publisher joined or left, with the
+/// room's whole publisher list) is not passed on, nor even read past its envelope: nothing
+/// in the hub acts on it, and with N participants a meeting's joins send N x N of them, each
+/// listing up to N publishers.
 fn dispatch(
     text: &str,
     pending: &Mutex<HashMap<String, Pending>>,
     alive: &AtomicBool,
     events: &HandleEvents,
 ) {
-    let Ok(reply) = serde_json::from_str::<Value>(text) else {
-        tracing::debug!("Janus sent a message that is not JSON");
+    let Ok(envelope) = serde_json::from_str::<Envelope>(text) else {
+        tracing::debug!("Janus sent a message that is not a JSON object");
         return;
     };
-    let kind = reply
-        .get("janus")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if let Some(transaction) = reply.get("transaction").and_then(Value::as_str) {
+    let kind = envelope.janus.as_ref();
+    if let Some(transaction) = envelope.transaction.as_deref() {
         let mut pending = pending.lock().unwrap_or_else(|p| p.into_inner());
         // A `message` is first acknowledged, then answered (asynchronous requests):
         // only the answer ends it.
@@ -362,7 +378,9 @@ fn dispatch(
             None => false,
         };
         if ends && let Some((_, tx)) = pending.remove(transaction) {
-            let _ = tx.send(reply);
+            if let Ok(reply) = serde_json::from_str::<Value>(text) {
+                let _ = tx.send(reply);
+            }
             return;
         }
     }
@@ -370,13 +388,16 @@ fn dispatch(
         tracing::warn!("Janus dropped the hub's session (timeout)");
         alive.store(false, Ordering::SeqCst);
         events.lock().unwrap_or_else(|p| p.into_inner()).clear();
-    } else if let Some(handle) = reply.get("sender").and_then(Value::as_u64)
+    } else if kind != "event"
+        && let Some(handle) = envelope.sender
         && let Some(tx) = events
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(&handle)
     {
-        let _ = tx.send(reply);
+        if let Ok(event) = serde_json::from_str::<Value>(text) {
+            let _ = tx.send(event);
+        }
     } else {
         tracing::debug!(kind, "a Janus event no request waits for");
     }
@@ -386,4 +407,81 @@ fn transaction_id() -> String {
     use rand::Rng;
     let bytes: [u8; 9] = rand::rng().random();
     hex::encode(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listener(events: &HandleEvents, handle: u64) -> mpsc::UnboundedReceiver<Value> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        events.lock().expect("events").insert(handle, tx);
+        rx
+    }
+
+    #[test]
+    fn a_handle_hears_its_own_events_but_not_the_rooms_publisher_lists() {
+        let pending = Mutex::new(HashMap::new());
+        let alive = AtomicBool::new(true);
+        let events = HandleEvents::default();
+        let mut rx = listener(&events, 7);
+        // Another publisher joined: Janus tells every handle in the room, listing them all.
+        dispatch(
+            r#"{"janus":"event","session_id":1,"sender":7,"plugindata":{"plugin":"janus.plugin.videoroom","data":{"videoroom":"event","room":5,"publishers":[{"id":1,"display":"a"},{"id":2,"display":"b"}]}}}"#,
+            &pending,
+            &alive,
+            &events,
+        );
+        dispatch(
+            r#"{"janus":"webrtcup","session_id":1,"sender":7}"#,
+            &pending,
+            &alive,
+            &events,
+        );
+        dispatch(
+            r#"{"janus":"hangup","session_id":1,"sender":8,"reason":"DTLS alert"}"#,
+            &pending,
+            &alive,
+            &events,
+        );
+        let got = rx.try_recv().expect("webrtcup passed on");
+        assert_eq!(got["janus"], "webrtcup");
+        assert!(rx.try_recv().is_err(), "nothing else for handle 7");
+        assert!(alive.load(Ordering::SeqCst));
+    }
+
+    #[test]
+    fn a_request_gets_its_answer_after_the_ack_and_a_timeout_ends_the_session() {
+        let pending = Mutex::new(HashMap::new());
+        let alive = AtomicBool::new(true);
+        let events = HandleEvents::default();
+        let (tx, mut rx) = oneshot::channel();
+        pending
+            .lock()
+            .expect("pending")
+            .insert("t1".to_owned(), (false, tx));
+        dispatch(
+            r#"{"janus":"ack","session_id":1,"transaction":"t1"}"#,
+            &pending,
+            &alive,
+            &events,
+        );
+        assert!(rx.try_recv().is_err(), "the ack does not end a message");
+        dispatch(
+            r#"{"janus":"event","session_id":1,"sender":7,"transaction":"t1","plugindata":{"data":{"videoroom":"joined"}}}"#,
+            &pending,
+            &alive,
+            &events,
+        );
+        let answer = rx.try_recv().expect("the answer");
+        assert_eq!(answer["plugindata"]["data"]["videoroom"], "joined");
+        dispatch("not json", &pending, &alive, &events);
+        dispatch(
+            r#"{"janus":"timeout","session_id":1}"#,
+            &pending,
+            &alive,
+            &events,
+        );
+        assert!(!alive.load(Ordering::SeqCst));
+    }
 }
