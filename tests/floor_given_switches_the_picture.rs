@@ -69,7 +69,7 @@ async fn giving_the_floor_shows_that_room_to_everyone_after_asking_it_for_a_keyf
         }
         common::eventually(
             format_args!("the hub to ask {name} for a keyframe when given the floor"),
-            Duration::from_secs(5),
+            Duration::from_secs(20),
             async || keyframe_requests_sent(&hub.url, &meeting, target).await > asked_before,
         )
         .await;

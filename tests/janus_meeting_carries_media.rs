@@ -119,7 +119,7 @@ async fn two_rooms_see_each_other_through_janus() {
     // Janus itself has both rooms as publishers in the meeting's VideoRoom.
     eventually(
         "both rooms publishing at Janus",
-        Duration::from_secs(10),
+        Duration::from_secs(20),
         async || janus_publishers(&janus, room).await.len() == 2,
     )
     .await;
@@ -195,7 +195,7 @@ async fn the_floor_moves_the_picture_and_the_end_destroys_the_janus_room() {
     assert!(ended.status().is_success(), "{}", ended.status());
     eventually(
         "the VideoRoom destroyed at the meeting's end",
-        Duration::from_secs(10),
+        Duration::from_secs(20),
         async || !janus.room_exists(room).await,
     )
     .await;
@@ -319,7 +319,7 @@ async fn a_muted_room_is_not_heard_through_janus_until_unmuted() {
     .await;
     eventually(
         "the unmuted commune heard through Janus",
-        Duration::from_secs(10),
+        Duration::from_secs(20),
         async || heard().await >= muted + 50.0,
     )
     .await;

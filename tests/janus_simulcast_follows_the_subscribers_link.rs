@@ -247,7 +247,7 @@ async fn a_subscriber_on_a_limited_link_gets_the_low_layer_and_the_high_one_when
     .await;
     eventually(
         "the province still sees the commune",
-        Duration::from_secs(10),
+        Duration::from_secs(20),
         async || {
             province
                 .view

@@ -74,7 +74,7 @@ async fn a_meeting_has_a_janus_videoroom_from_its_start_to_its_end() {
     let mut exists = true;
     eventually(
         common::Lazy(|| format!("the VideoRoom to be destroyed; log:\n{}", janus.log())),
-        Duration::from_secs(10),
+        Duration::from_secs(20),
         async || {
             exists = janus.room_exists(room).await;
             !exists

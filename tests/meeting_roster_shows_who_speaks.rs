@@ -23,7 +23,7 @@ fn shown_speaking(view: &CallView, room: &str) -> Option<bool> {
 async fn until_shown(view: &CallView, room: &str, speaking: bool, what: &str) {
     common::eventually(
         common::Lazy(|| format!("{what}; roster: {:?}", view.snapshot().roster)),
-        Duration::from_secs(10),
+        Duration::from_secs(20),
         async || shown_speaking(view, room) == Some(speaking),
     )
     .await;
@@ -44,7 +44,7 @@ async fn every_roster_shows_who_speaks_and_never_a_closed_microphone() {
     // meeting's rule: it says it speaks, and nobody is shown it.
     common::eventually(
         "the commune's own detector hears its tone",
-        Duration::from_secs(10),
+        Duration::from_secs(20),
         async || commune.view.snapshot().speaking,
     )
     .await;

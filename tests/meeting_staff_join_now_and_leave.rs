@@ -54,7 +54,7 @@ async fn present_at_hub(
 async fn told_next(view: &CallView, meeting: &str) {
     common::eventually(
         "the room to be told its next meeting",
-        Duration::from_secs(10),
+        Duration::from_secs(20),
         async || {
             view.snapshot()
                 .next_meeting
@@ -93,13 +93,13 @@ async fn staff_take_a_room_in_early_out_for_good_and_in_again() {
     wait_phase(&commune.view, CallPhase::Live, Duration::from_secs(20)).await;
     common::eventually(
         "the commune present at the hub",
-        Duration::from_secs(5),
+        Duration::from_secs(20),
         async || present_at_hub(&client, &hub, &id, &c).await,
     )
     .await;
     common::eventually(
         "the commune's own roster to show it",
-        Duration::from_secs(5),
+        Duration::from_secs(20),
         async || {
             commune
                 .view
@@ -120,7 +120,7 @@ async fn staff_take_a_room_in_early_out_for_good_and_in_again() {
     wait_phase(&commune.view, CallPhase::Idle, Duration::from_secs(10)).await;
     common::eventually(
         "the commune absent at the hub",
-        Duration::from_secs(5),
+        Duration::from_secs(20),
         async || !present_at_hub(&client, &hub, &id, &c).await,
     )
     .await;
@@ -148,7 +148,7 @@ async fn staff_take_a_room_in_early_out_for_good_and_in_again() {
     wait_phase(&view, CallPhase::Live, Duration::from_secs(20)).await;
     common::eventually(
         "the commune present again",
-        Duration::from_secs(5),
+        Duration::from_secs(20),
         async || {
             present_at_hub(&client, &hub, &id, &c).await
                 && view

@@ -51,7 +51,7 @@ async fn a_restarted_room_receives_and_sends_media_again() {
     };
     common::eventually(
         "the hub to see only the province connected after the commune was killed",
-        Duration::from_secs(10),
+        Duration::from_secs(20),
         async || rooms_connected().await.as_deref() == Some("1"),
     )
     .await;
