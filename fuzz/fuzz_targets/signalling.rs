@@ -19,7 +19,7 @@ use phonghop::meeting::chair::{self, ChairOutput, ChairRequest, Roster};
 use phonghop::meeting::floor::{Actor, EventKind, FloorAction};
 use phonghop::meeting::signalling::{Action, Sender, offer_fingerprint, on_client_signal};
 use phonghop::meeting::{MeetingState, ParticipantKind};
-use phonghop::wire::{ClientSignal, IceCandidate, MEDIA_SLOTS, ServerSignal};
+use phonghop::wire::{ClientSignal, IceCandidate, MEDIA_SLOTS, ReceiveReport, ServerSignal};
 
 const ROOMS: [&str; 4] = ["p", "a", "b", "x"];
 const BROWSER: &str = "web-1";
@@ -83,7 +83,7 @@ fn action(u: &mut Unstructured<'_>) -> ArbResult<FloorAction> {
 }
 
 fn signal(u: &mut Unstructured<'_>) -> ArbResult<ClientSignal> {
-    Ok(match u.int_in_range(0..=5)? {
+    Ok(match u.int_in_range(0..=8)? {
         0 => ClientSignal::Offer {
             sdp: match u.int_in_range(0..=3)? {
                 0 => SDP.to_owned(),
@@ -99,6 +99,19 @@ fn signal(u: &mut Unstructured<'_>) -> ArbResult<ClientSignal> {
             active: bool::arbitrary(u)?,
         },
         3 => ClientSignal::Leave,
+        5 => ClientSignal::SubscribeAnswer {
+            sdp: String::arbitrary(u)?,
+        },
+        6 => ClientSignal::SubscribeCandidate {
+            candidate: IceCandidate::arbitrary_from(u)?,
+        },
+        7 => ClientSignal::ReceiveReport(ReceiveReport {
+            v: u32::arbitrary(u)?,
+            interval_ms: u32::arbitrary(u)?,
+            packets_received: u64::arbitrary(u)?,
+            packets_lost: u64::arbitrary(u)?,
+            received_bps: u64::arbitrary(u)?,
+        }),
         4 => {
             // Bytes the fuzzer writes as JSON, as a socket delivers them.
             let text = String::arbitrary(u)?;
@@ -211,7 +224,13 @@ impl Hub {
         for action in actions {
             match action {
                 Action::Reply(signal) => self.sent.push(signal),
-                Action::Negotiate { .. } | Action::AddCandidate(_) | Action::Reroute => {}
+                // What the media engine alone acts on: nothing for the meeting's state.
+                Action::Negotiate { .. }
+                | Action::AddCandidate(_)
+                | Action::Reroute
+                | Action::SubscribeAnswer(_)
+                | Action::AddSubscriberCandidate(_)
+                | Action::ReceiveReport(_) => {}
                 Action::Roster => {
                     if let Some(m) = &self.meeting {
                         self.sent.push(ServerSignal::Participants {

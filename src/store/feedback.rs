@@ -251,14 +251,35 @@ impl Store {
         let mut conn = self.lock();
         let tx = Store::write_tx(&mut conn)?;
         let mut ack = UploadAck::default();
-        let reject = |ack: &mut UploadAck, id: uuid::Uuid, reason: String| {
+        // How each id was answered in this batch: stored (`None`) or rejected with the reason.
+        let mut decided: std::collections::HashMap<Uuid, Option<String>> =
+            std::collections::HashMap::new();
+        let reject = |ack: &mut UploadAck,
+                      decided: &mut std::collections::HashMap<Uuid, Option<String>>,
+                      id: uuid::Uuid,
+                      reason: String| {
+            decided.insert(id, Some(reason.clone()));
             ack.rejected.push(RejectedItem { id, reason });
             ack.stored.push(id);
         };
         for item in items {
             let id = item.id.to_string();
+            // An id sent twice in one batch is decided by its first copy, as across batches
+            // (first wins): a later copy gets the same answer and changes nothing. Without
+            // this a rejected item's later copy could be stored, and the same batch sent
+            // again was answered otherwise (found by the `sync_batch` fuzz target).
+            if let Some(first) = decided.get(&item.id) {
+                if let Some(reason) = first {
+                    ack.rejected.push(RejectedItem {
+                        id: item.id,
+                        reason: reason.clone(),
+                    });
+                }
+                ack.stored.push(item.id);
+                continue;
+            }
             if let Some(reason) = refuse(item) {
-                reject(&mut ack, item.id, reason);
+                reject(&mut ack, &mut decided, item.id, reason);
                 continue;
             }
             match &item.record {
@@ -286,6 +307,7 @@ impl Store {
                         // A room restored from an old backup makes codes it made before.
                         reject(
                             &mut ack,
+                            &mut decided,
                             item.id,
                             format!(
                                 "ticket code {} already belongs to feedback {holder}; this \
@@ -320,11 +342,12 @@ impl Store {
                     if let Some(why) =
                         super::room_contrib::store_uploaded_pledge(&tx, room_id, item.id, p)?
                     {
-                        reject(&mut ack, item.id, why);
+                        reject(&mut ack, &mut decided, item.id, why);
                         continue;
                     }
                 }
             }
+            decided.insert(item.id, None);
             ack.stored.push(item.id);
         }
         tx.commit()?;
@@ -560,5 +583,77 @@ impl Store {
                 r.get(0)
             })?;
         Ok((counts, filtered as u64))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feedback(code: &str, text: &str) -> Record {
+        Record::Feedback(FeedbackRecord {
+            ticket_code: code.into(),
+            category: "welfare".into(),
+            text: text.into(),
+            voice_sha256: None,
+            name: None,
+            phone: None,
+            village: None,
+            language: "vi".into(),
+            submitted_at_ms: 1,
+        })
+    }
+
+    /// Found by the `sync_batch` fuzz target: a batch in which a second item claims the
+    /// first one's ticket code, then comes again under the same id, the last time with a
+    /// free code: that copy was stored, so the same batch sent again was answered otherwise.
+    #[test]
+    fn a_batch_sent_again_gets_the_same_answer() {
+        let store = Store::open_in_memory().expect("open");
+        let room = store
+            .create_room("xa-a", "Xã A", "LC-7K", "hash", 100, 0)
+            .expect("room")
+            .expect("free prefix");
+        let (first, second) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let items = [
+            UploadItem {
+                id: first,
+                seq: 1,
+                record: feedback("LC-7KABC", "a"),
+            },
+            UploadItem {
+                id: second,
+                seq: 2,
+                record: feedback("LC-7KABC", "b"),
+            },
+            UploadItem {
+                id: second,
+                seq: 3,
+                record: feedback("LC-7KABC", "c"),
+            },
+            UploadItem {
+                id: second,
+                seq: 4,
+                record: feedback("LC-7K3P9", "d"),
+            },
+        ];
+        let once = store.store_upload(&room.id, &items, 20).expect("upload");
+        // Every copy of the second id is rejected as its first copy was, and done.
+        assert_eq!(once.stored, vec![first, second, second, second]);
+        assert_eq!(
+            once.rejected.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![second; 3],
+            "{once:?}"
+        );
+        assert!(once.rejected[2].reason.contains("LC-7KABC"), "{once:?}");
+        // Its last copy, under a free code, was not stored either.
+        assert!(
+            store
+                .feedback_by_ticket("LC-7K3P9")
+                .expect("lookup")
+                .is_none()
+        );
+        let again = store.store_upload(&room.id, &items, 30).expect("upload");
+        assert_eq!(again, once, "the same batch again gets the same answer");
     }
 }
