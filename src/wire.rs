@@ -429,6 +429,24 @@ pub struct FeedbackRecord {
     pub submitted_at_ms: i64,
 }
 
+#[cfg(test)]
+impl Record {
+    /// A plain kiosk feedback (category "roads", Vietnamese, no voice or contact) for tests.
+    pub(crate) fn test_feedback(code: &str, text: &str) -> Record {
+        Record::Feedback(FeedbackRecord {
+            ticket_code: code.into(),
+            category: "roads".into(),
+            text: text.into(),
+            voice_sha256: None,
+            name: None,
+            phone: None,
+            village: None,
+            language: "vi".into(),
+            submitted_at_ms: 0,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RatingRecord {

@@ -724,7 +724,7 @@ fn page(title: &str, body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::{FeedbackRecord, RatingRecord, UploadItem};
+    use crate::wire::{RatingRecord, UploadItem};
 
     fn item(record: Record) -> UploadItem {
         UploadItem {
@@ -734,22 +734,8 @@ mod tests {
         }
     }
 
-    fn feedback(code: &str, text: &str) -> Record {
-        Record::Feedback(FeedbackRecord {
-            ticket_code: code.into(),
-            category: "roads".into(),
-            text: text.into(),
-            voice_sha256: None,
-            name: None,
-            phone: None,
-            village: None,
-            language: "vi".into(),
-            submitted_at_ms: 0,
-        })
-    }
-
     fn with_contact(name: &str, phone: &str, village: &str) -> Record {
-        let Record::Feedback(mut f) = feedback("LC-7KABC", "x") else {
+        let Record::Feedback(mut f) = Record::test_feedback("LC-7KABC", "x") else {
             unreachable!("feedback")
         };
         f.name = Some(name.into());
@@ -760,7 +746,13 @@ mod tests {
 
     #[test]
     fn uploads_are_checked_item_by_item_before_anything_is_stored() {
-        assert!(check_item(&item(feedback("LC-7KABC", "Đường hỏng")), Some("LC-7K")).is_ok());
+        assert!(
+            check_item(
+                &item(Record::test_feedback("LC-7KABC", "Đường hỏng")),
+                Some("LC-7K")
+            )
+            .is_ok()
+        );
         assert!(
             check_item(
                 &item(with_contact("Giàng Thị Mỷ", "+84 912 000 111", "Lao Chải")),
@@ -768,17 +760,23 @@ mod tests {
             )
             .is_ok()
         );
-        let Record::Feedback(mut long_category) = feedback("LC-7KABC", "x") else {
+        let Record::Feedback(mut long_category) = Record::test_feedback("LC-7KABC", "x") else {
             unreachable!("feedback")
         };
         long_category.category = "c".repeat(1_500_000);
         let cases = [
-            (feedback("LC-9ZABC", "x"), "prefix"),
-            (feedback("LC-7KAB", "x"), "not a ticket code"),
-            (feedback("LC-7KABC; DROP", "x"), "not a ticket code"),
-            (feedback("LC-7KABC", " "), "neither text nor voice"),
+            (Record::test_feedback("LC-9ZABC", "x"), "prefix"),
+            (Record::test_feedback("LC-7KAB", "x"), "not a ticket code"),
             (
-                feedback("LC-7KABC", &"a".repeat(TEXT_MAX_CHARS + 1)),
+                Record::test_feedback("LC-7KABC; DROP", "x"),
+                "not a ticket code",
+            ),
+            (
+                Record::test_feedback("LC-7KABC", " "),
+                "neither text nor voice",
+            ),
+            (
+                Record::test_feedback("LC-7KABC", &"a".repeat(TEXT_MAX_CHARS + 1)),
                 "longer",
             ),
             (

@@ -61,28 +61,18 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::{FeedbackRecord, Record};
-
-    fn feedback(code: &str) -> Record {
-        Record::Feedback(FeedbackRecord {
-            ticket_code: code.into(),
-            category: "roads".into(),
-            text: "Đường sạt lở".into(),
-            voice_sha256: None,
-            name: None,
-            phone: None,
-            village: None,
-            language: "vi".into(),
-            submitted_at_ms: 1,
-        })
-    }
+    use crate::wire::Record;
 
     #[test]
     fn a_sync_step_marks_items_and_tickets_and_forgets_old_deliveries() {
         let store = Store::open_in_memory().expect("open");
         let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
         for (id, code) in [(a, "LC-7KAAAAA"), (b, "LC-7KBBBBB"), (c, "LC-7KCCCCC")] {
-            assert!(store.submit(id, &feedback(code), 1).expect("submit"));
+            assert!(
+                store
+                    .submit(id, &Record::test_feedback(code, "Đường sạt lở"), 1)
+                    .expect("submit")
+            );
         }
         store
             .record_sync_step(&SyncStepRecord {

@@ -590,20 +590,6 @@ impl Store {
 mod tests {
     use super::*;
 
-    fn feedback(code: &str, text: &str) -> Record {
-        Record::Feedback(FeedbackRecord {
-            ticket_code: code.into(),
-            category: "welfare".into(),
-            text: text.into(),
-            voice_sha256: None,
-            name: None,
-            phone: None,
-            village: None,
-            language: "vi".into(),
-            submitted_at_ms: 1,
-        })
-    }
-
     /// Found by the `sync_batch` fuzz target: a batch in which a second item claims the
     /// first one's ticket code, then comes again under the same id, the last time with a
     /// free code: that copy was stored, so the same batch sent again was answered otherwise.
@@ -619,22 +605,22 @@ mod tests {
             UploadItem {
                 id: first,
                 seq: 1,
-                record: feedback("LC-7KABC", "a"),
+                record: Record::test_feedback("LC-7KABC", "a"),
             },
             UploadItem {
                 id: second,
                 seq: 2,
-                record: feedback("LC-7KABC", "b"),
+                record: Record::test_feedback("LC-7KABC", "b"),
             },
             UploadItem {
                 id: second,
                 seq: 3,
-                record: feedback("LC-7KABC", "c"),
+                record: Record::test_feedback("LC-7KABC", "c"),
             },
             UploadItem {
                 id: second,
                 seq: 4,
-                record: feedback("LC-7K3P9", "d"),
+                record: Record::test_feedback("LC-7K3P9", "d"),
             },
         ];
         let once = store.store_upload(&room.id, &items, 20).expect("upload");
