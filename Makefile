@@ -25,9 +25,14 @@ demo-build: deps
 demo: demo-build
 	./target/demo/phonghop demo $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY)),,--headless)
 
+# The fuzz targets (their own crate, built by `make fuzz` with nightly) are linted here on
+# stable, in the main target/ after the main clippy, so that a change to the messages they
+# drive cannot leave them unbuildable unnoticed (it did once: README, fuzzing).
 lint: deps
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --all-targets --locked -- -D warnings
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml --check
+	CARGO_TARGET_DIR=$(CURDIR)/target $(CARGO) clippy --manifest-path fuzz/Cargo.toml --locked --bins -- -D warnings
 
 unit-tests: deps
 	PHONGHOP_NPM_DIR=$(NPM_DIR) $(CARGO) test --locked --all-targets
@@ -56,7 +61,8 @@ test-faults-short: unit-tests
 
 fault: test-faults
 
-# Fuzzing (not part of `make test`, which needs no nightly): every target in fuzz/fuzz_targets
+# Fuzzing (runs are not part of `make test`, which needs no nightly; `make lint` checks that the
+# targets build): every target in fuzz/fuzz_targets
 # for FUZZ_SECS seconds each, with the nightly toolchain (installed if missing, as is
 # cargo-fuzz), starting from fuzz/seeds/<target> (kept) and fuzz/corpus/<target> (grown, not
 # kept). Optimised with debug assertions and overflow checks; no sanitizer (the crate forbids
