@@ -638,8 +638,11 @@ impl ClientPeer {
                     stats.retransmitted_packets_sent += outbound.retransmitted_packets_sent;
                 }
                 RTCStatsReportEntry::IceCandidatePair(pair) => {
-                    stats.bytes_sent = stats.bytes_sent.max(pair.bytes_sent);
-                    stats.bytes_received = stats.bytes_received.max(pair.bytes_received);
+                    // Summed over the pairs: once ICE moves to another pair the old one keeps
+                    // its count, and the largest pair's count stood still while the media
+                    // flowed (0 kb/s sent through a whole fault case in the trace).
+                    stats.bytes_sent += pair.bytes_sent;
+                    stats.bytes_received += pair.bytes_received;
                     if stats.round_trip_ms.is_none() && pair.current_round_trip_time > 0.0 {
                         stats.round_trip_ms = Some(pair.current_round_trip_time * 1000.0);
                     }
