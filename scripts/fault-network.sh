@@ -235,10 +235,11 @@ recover_case() {
 # and afterwards the longest stretch it sent more than the squeeze carries (over 275 kb/s,
 # 1.1 × its rate, every stream with headers), the longest stretch at audio only, the seconds at
 # 360p or more, what it sent and how many of its pictures the province decoded. Fails if it did
-# not step down within 30 s, if it then sent more than the link carries for over 5 s in a row
-# (short tries of a bigger picture that fall back are allowed), or if the province got fewer
-# than 5 of its pictures a second (a room that falls to audio only, or whose pictures do not get
-# through, fails here). The layer alone is not the test: the rooms' still test picture needs
+# not step down within 30 s, if it then sent more than the link carries for over 7 s in a row
+# (a try of a bigger picture that falls back is allowed: one is judged for at most its 5 s
+# grace plus 1 s before stepping down, as src/meeting/adapt.rs's simulation allows too), or
+# if the province got fewer than 5 of its pictures a second (a room that falls to audio only,
+# or whose pictures do not get through, fails here). The layer alone is not the test: the rooms' still test picture needs
 # about 200 kb/s at 360p whatever the encoder is allowed (the full run of 2026-12-07 held 360p
 # so for 19 s, the province decoding 30 of its pictures a second), so 360p can fit this link.
 squeeze_verdict() {
@@ -260,7 +261,7 @@ squeeze_verdict() {
   CASE_JSON="$CASE_JSON,\"stepped_down_to_180p_or_less_secs\":$down,\"longest_run_over_275_kbps_after_secs\":$longest,\"longest_run_at_audio_only_after_secs\":$longest_blind,\"secs_at_360p_or_more_after\":$at360,\"secs_after\":$after,\"sent_kbps_mean_after\":$((sent / after)),\"commune_pictures_per_sec_at_province_after\":$((fps / after))"
   squeeze_fail() { echo "$CASE_JSON,\"passed\":false}" >> "$figures"; fail "$@"; }
   [ "$down" -le 30 ] || squeeze_fail "under 250 kbit/s the commune took ${down}s to step down to 180p or less"
-  [ $longest -le 5 ] || squeeze_fail "under 250 kbit/s the commune sent more than 275 kb/s for ${longest}s in a row after stepping down"
+  [ $longest -le 7 ] || squeeze_fail "under 250 kbit/s the commune sent more than 275 kb/s for ${longest}s in a row after stepping down"
   [ $((fps / after)) -ge 5 ] || squeeze_fail "under 250 kbit/s the province decoded only $((fps / after)) of the commune's pictures a second"
   echo "squeeze: down to 180p or less after ${down}s; then ${after}s: longest run over 275 kb/s ${longest}s, longest at audio only ${longest_blind}s, ${at360}s at 360p or more, sent $((sent / after)) kb/s, the province decoded $((fps / after)) of the commune's pictures a second"
 }
