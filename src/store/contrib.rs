@@ -764,16 +764,19 @@ pub(super) fn record_pledge_in(
                 pledge.reference
             ))
         })?;
+    // What the pledge is by itself first, what other pledges hold last: a pledge refused for
+    // its own faults is refused for the same reason when its batch comes again, even after a
+    // later item of that batch took its code (found by the `sync_batch` fuzz target).
+    if pledge.amount_vnd <= 0 {
+        return Err(refused("a pledge's amount must be positive"));
+    }
+    let campaign = find_campaign(tx, &pledge.campaign_id)?;
     let taken: bool = exists(tx, "pledges WHERE reference = ?1", params![code])?;
     if taken {
         return Err(refused(format!(
             "reference code {code} belongs to another pledge; make a new code"
         )));
     }
-    if pledge.amount_vnd <= 0 {
-        return Err(refused("a pledge's amount must be positive"));
-    }
-    let campaign = find_campaign(tx, &pledge.campaign_id)?;
     tx.execute(
         &format!("INSERT INTO pledges ({PLEDGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
         params![

@@ -351,6 +351,54 @@ mod tests {
         assert_eq!(again, first, "a resend is answered as the first upload");
     }
 
+    /// Found by the `sync_batch` fuzz target: a pledge naming no campaign was refused for
+    /// that, a later pledge of the same batch then took its code, and the same batch again
+    /// was answered "code belongs to another pledge" for the first: another answer.
+    #[test]
+    fn a_refused_pledge_is_refused_for_the_same_reason_when_its_batch_comes_again() {
+        let store = Store::open_in_memory().expect("open");
+        let room = store
+            .create_room("xa-a", "Xã A", "LC-7K", "hash", 100, 0)
+            .expect("room")
+            .expect("free prefix");
+        store
+            .create_campaign(
+                &crate::contrib::NewCampaign::sample(50_000_000),
+                "P7K3P9A",
+                0,
+            )
+            .expect("campaign");
+        let pledge = |campaign: &str| {
+            Record::Pledge(PledgeRecord {
+                campaign_id: campaign.into(),
+                reference_code: "UH7K3P9".into(),
+                amount_vnd: 50_000,
+                donor_name: None,
+                created_at_ms: 10,
+            })
+        };
+        let items = [
+            crate::wire::UploadItem {
+                id: Uuid::from_u128(1),
+                seq: 1,
+                record: pledge(""),
+            },
+            crate::wire::UploadItem {
+                id: Uuid::from_u128(2),
+                seq: 2,
+                record: pledge("vi-nguoi-ngheo"),
+            },
+        ];
+        let first = store.store_upload(&room.id, &items, 20).expect("upload");
+        assert_eq!(first.rejected.len(), 1, "{first:?}");
+        assert!(
+            first.rejected[0].reason.contains("no campaign"),
+            "{first:?}"
+        );
+        let again = store.store_upload(&room.id, &items, 30).expect("resend");
+        assert_eq!(again, first, "a resend is answered as the first upload");
+    }
+
     #[test]
     fn a_pledge_is_pending_until_its_confirmation_arrives_then_on_the_wall() {
         let store = Store::open_in_memory().expect("open");
