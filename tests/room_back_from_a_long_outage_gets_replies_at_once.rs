@@ -45,8 +45,26 @@ async fn a_reply_after_a_long_outage_reaches_the_box_in_seconds() {
             >= OFFLINE_TICKETS
     })
     .await;
-    // The routine downloads after the catch-up and the reconnection are over.
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    // The routine downloads after the catch-up and the reconnection are over: no sync step
+    // for 2 s (a fixed 4 s was too short on a loaded CI machine, where paging through the
+    // 1,600 updates was still going when the reply was made).
+    let mut last_step_ms = None;
+    let mut quiet_since = std::time::Instant::now();
+    eventually(
+        "the room's sync to settle",
+        Duration::from_secs(120),
+        async || {
+            let step_ms = lookup(&kiosk, &last_code)
+                .await
+                .and_then(|v| v.last_sync_ms);
+            if step_ms != last_step_ms {
+                last_step_ms = step_ms;
+                quiet_since = std::time::Instant::now();
+            }
+            last_step_ms.is_some() && quiet_since.elapsed() >= Duration::from_secs(2)
+        },
+    )
+    .await;
 
     // Staff answer from the hub's shell (`phonghop hub feedback reply`): the running hub
     // sees the change to its database and hints the room.
