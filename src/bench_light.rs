@@ -826,12 +826,25 @@ async fn enroll_all(
     hub: &crate::bench_meeting::BenchHub,
     count: usize,
 ) -> Result<Vec<EnrollResponse>, BenchLightError> {
+    let rooms = (0..count)
+        .map(|n| {
+            let unit = hub.config.units[n % hub.config.units.len()].id.clone();
+            (unit, format!("light-{n:03}"))
+        })
+        .collect();
+    enroll_rooms(&hub.config, &hub.url, rooms).await
+}
+
+/// Adds each `(unit, name)` as a room at the hub and enrolls it over HTTP at `hub_url`.
+async fn enroll_rooms(
+    config: &crate::config::HubConfig,
+    hub_url: &str,
+    rooms: Vec<(String, String)>,
+) -> Result<Vec<EnrollResponse>, BenchLightError> {
     let http = http_client()?;
     let mut requests = Vec::new();
-    for n in 0..count {
-        let unit = hub.config.units[n % hub.config.units.len()].id.clone();
-        let name = format!("light-{n:03}");
-        let (_, code) = crate::hub::admin::add_room(&hub.config, "bench-hub.toml", &unit, &name)
+    for (unit, name) in rooms {
+        let (_, code) = crate::hub::admin::add_room(config, "bench-hub.toml", &unit, &name)
             .map_err(|e| BenchLightError::AddRoom {
                 room: name.clone(),
                 reason: e.to_string(),
@@ -844,7 +857,7 @@ async fn enroll_all(
             },
         ));
     }
-    let url = format!("{}api/v1/enroll", hub.url);
+    let url = format!("{hub_url}api/v1/enroll");
     let answers = futures_util::future::join_all(requests.into_iter().map(|(name, body)| {
         let (http, url) = (http.clone(), url.clone());
         async move {
@@ -868,6 +881,112 @@ async fn enroll_all(
     }))
     .await;
     answers.into_iter().collect()
+}
+
+/// Rooms that replay a clip encoded once, for a benchmark that must not pay for their
+/// encoders (`room --bench-ui --screen meeting`: the far rooms of the meeting the kiosk
+/// shows). To the hub each is a room like any other: enrolled, on `/api/v1/ws` with its
+/// credential, joined through the project's own client peer.
+pub(crate) struct ClipSenders {
+    participants: Vec<Arc<Participant>>,
+    stop: CancellationToken,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for ClipSenders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClipSenders")
+            .field("rooms", &self.room_ids())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClipSenders {
+    /// Records a clip at `layer`, enrolls `rooms` (unit, name) at the hub (plain HTTP at
+    /// `hub_url`) and starts their sessions; the first one hosts, the others say they speak.
+    pub(crate) async fn start(
+        hub_config: &crate::config::HubConfig,
+        hub_url: &url::Url,
+        rooms: &[(&str, &str)],
+        layer: Layer,
+    ) -> Result<ClipSenders, BenchLightError> {
+        let (clip, _) = record_clip(layer).await?;
+        let hub_url = hub_url.as_str();
+        let enrolled = enroll_rooms(
+            hub_config,
+            hub_url,
+            rooms
+                .iter()
+                .map(|(unit, name)| ((*unit).to_owned(), (*name).to_owned()))
+                .collect(),
+        )
+        .await?;
+        let stop = CancellationToken::new();
+        let shared = Shared {
+            ws_url: format!("{}api/v1/ws", hub_url.replacen("http://", "ws://", 1)),
+            clip: Arc::new(clip),
+            stop: stop.clone(),
+            media_ip: std::net::Ipv4Addr::LOCALHOST.into(),
+        };
+        let mut senders = ClipSenders {
+            participants: Vec::new(),
+            stop,
+            tasks: Vec::new(),
+        };
+        for (n, answer) in enrolled.into_iter().enumerate() {
+            let me = Arc::new(Participant {
+                name: answer.room_name,
+                room_id: answer.room_id,
+                credential: answer.credential,
+                role: if n == 0 { Role::Host } else { Role::Sender },
+                counting: Arc::new(Counting::new(None)),
+                welcomed: Arc::new(AtomicBool::new(false)),
+                keyframe_requests: Arc::new(AtomicU64::new(0)),
+                problems: Arc::new(Mutex::new(Vec::new())),
+            });
+            senders
+                .tasks
+                .push(tokio::spawn(participant_task(me.clone(), shared.clone())));
+            senders.participants.push(me);
+        }
+        Ok(senders)
+    }
+
+    /// The rooms' ids at the hub, in the order they were given.
+    pub(crate) fn room_ids(&self) -> Vec<String> {
+        self.participants
+            .iter()
+            .map(|p| p.room_id.clone())
+            .collect()
+    }
+
+    /// Whether the hub has welcomed every one of them.
+    pub(crate) fn all_connected(&self) -> bool {
+        self.participants
+            .iter()
+            .all(|p| p.welcomed.load(Ordering::Relaxed))
+    }
+
+    /// What went wrong so far, one line each, with the room's name.
+    pub(crate) fn problems(&self) -> Vec<String> {
+        self.participants
+            .iter()
+            .flat_map(|p| {
+                p.problems
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .clone()
+            })
+            .collect()
+    }
+
+    /// Leaves the meeting and closes the sessions.
+    pub(crate) async fn stop(self) {
+        self.stop.cancel();
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
 }
 
 // ------------------------------------------------------------------ the run

@@ -1,17 +1,27 @@
 //! A live meeting in this process for `phonghop room --bench-ui --screen meeting`: the demo's
-//! hub and three rooms with test sources (camera `videotestsrc`, microphone tone, no
-//! speaker), the province hosting, Sa Pa given the floor, and Lao Chải watching. Lao Chải's
-//! call view is what the benchmarked kiosk shows, so its two pictures (the floor and the
-//! host) come through the real receive path: webrtc-rs on loopback UDP, the hub's forwarder,
-//! the room's VP8 decoder and RGBA conversion, the frame mailbox. Nothing is pre-made.
+//! hub, the province hosting, Sa Pa given the floor, and Lao Chải watching. Lao Chải's call
+//! view is what the benchmarked kiosk shows, so its two pictures (the floor and the host)
+//! come through the real receive path: webrtc-rs on loopback UDP, the hub's forwarder, the
+//! room's VP8 decoder and RGBA conversion, the frame mailbox.
+//!
+//! Lao Chải is a whole room, as the box under the kiosk is: its test camera and tone are
+//! captured and encoded (720p, 360p and 180p) and sent to the hub, and its pictures decoded.
+//! The province and Sa Pa are far away in a real meeting, so their encoders are not this
+//! box's load: they replay a clip of the test picture encoded once at 720p before the
+//! meeting (`bench_light::ClipSenders`), which still reaches Lao Chải as live RTP through
+//! the hub. Measured with them as whole rooms, the two extra encoders took about a fifth of
+//! the machine and preempted the kiosk's frames.
 
 use std::time::Duration;
 
 use crate::app::{AppError, HubBuilder, RoomBuilder, RunningHub, RunningRoom};
+use crate::bench_light::ClipSenders;
 use crate::room::call_view::CallView;
 
-/// The rooms by role: the host, the one given the floor, the one the kiosk shows.
-const UNITS: [&str; 3] = ["lao-cai", "sa-pa", "lao-chai"];
+/// The far rooms (unit, name): the host, and the one given the floor.
+const FAR_ROOMS: [(&str, &str); 2] = [("lao-cai", "lao-cai"), ("sa-pa", "sa-pa")];
+/// The room whose kiosk is measured.
+const KIOSK_UNIT: &str = "lao-chai";
 
 #[derive(Debug, thiserror::Error)]
 pub enum LiveCallError {
@@ -27,6 +37,8 @@ pub enum LiveCallError {
     Tls(#[from] crate::hub::tls::TlsError),
     #[error("UI bench meeting: the hub's staff API: {0}")]
     Http(#[from] reqwest::Error),
+    #[error("UI bench meeting: the far rooms: {0}")]
+    FarRooms(#[from] crate::bench_light::BenchLightError),
     #[error("UI bench meeting: the hub answered {status} to {what}: {body}")]
     Refused {
         what: &'static str,
@@ -49,7 +61,8 @@ pub struct LiveCall {
     /// The watching room's id (the kiosk's own room).
     pub room_id: String,
     hub: RunningHub,
-    rooms: Vec<RunningRoom>,
+    room: RunningRoom,
+    far: ClipSenders,
     _dir: tempfile::TempDir,
 }
 
@@ -66,34 +79,57 @@ impl LiveCall {
             .spawn_local()
             .await?;
         let pin_hash = crate::auth::hash_pin(crate::demo::DEMO_STAFF_PIN)?;
-        let mut rooms = Vec::new();
-        let mut ids = Vec::new();
-        for unit in UNITS {
-            let (mut config, id) = hub
-                .enroll_room(unit, unit, dir.path().join(unit), &pin_hash)
-                .await?;
-            // The voices are decoded and mixed as in a meeting, but not played anywhere.
-            config.media.speaker = crate::config::DeviceChoice::Test;
-            rooms.push(RoomBuilder::new(config).spawn_bound().await?);
-            ids.push(id);
-        }
+        let (mut config, room_id) = hub
+            .enroll_room(
+                KIOSK_UNIT,
+                KIOSK_UNIT,
+                dir.path().join(KIOSK_UNIT),
+                &pin_hash,
+            )
+            .await?;
+        // The voices are decoded and mixed as in a meeting, but not played anywhere.
+        config.media.speaker = crate::config::DeviceChoice::Test;
+        let room = RoomBuilder::new(config).spawn_bound().await?;
+        let far = ClipSenders::start(
+            &hub.config,
+            &hub.url,
+            &FAR_ROOMS,
+            crate::meeting::Layer::P720,
+        )
+        .await?;
+        let mut ids = far.room_ids();
+        ids.push(room_id.clone());
         let mut call = LiveCall {
-            view: rooms[2].call.clone(),
-            room_id: ids[2].clone(),
+            view: room.call.clone(),
+            room_id,
             hub,
-            rooms,
+            room,
+            far,
             _dir: dir,
         };
-        for room in &mut call.rooms {
-            let connected =
-                tokio::time::timeout_at(started + timeout, room.status.wait_for(|s| s.connected()))
-                    .await;
-            if !matches!(connected, Ok(Ok(_))) {
+        let connected = tokio::time::timeout_at(
+            started + timeout,
+            call.room.status.wait_for(|s| s.connected()),
+        )
+        .await
+        .is_ok_and(|changed| changed.is_ok());
+        if !connected {
+            return Err(LiveCallError::NotLive {
+                waited_secs: waited(),
+                what: "the kiosk's room is still not connected to the hub".into(),
+            });
+        }
+        while !call.far.all_connected() {
+            if started.elapsed() > timeout {
                 return Err(LiveCallError::NotLive {
                     waited_secs: waited(),
-                    what: "a room is still not connected to the hub".into(),
+                    what: format!(
+                        "the far rooms are not connected to the hub: {:?}",
+                        call.far.problems()
+                    ),
                 });
             }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
 
         crate::demo::add_demo_staff(&call.hub.config)?;
@@ -155,12 +191,13 @@ impl LiveCall {
                 return Err(LiveCallError::NotLive {
                     waited_secs: waited(),
                     what: format!(
-                        "the watching room does not decode the floor and the host: slots {shown:?}, frames {:?}",
+                        "the watching room does not decode the floor and the host: slots {shown:?}, frames {:?}, far rooms' problems {:?}",
                         call.view
                             .tiles()
                             .iter()
                             .map(|t| t.frames_published())
-                            .collect::<Vec<_>>()
+                            .collect::<Vec<_>>(),
+                        call.far.problems()
                     ),
                 });
             }
@@ -170,9 +207,8 @@ impl LiveCall {
 
     /// Stops the rooms, then the hub.
     pub async fn stop(self) {
-        for room in self.rooms {
-            let _ = room.stop().await;
-        }
+        self.far.stop().await;
+        let _ = self.room.stop().await;
         let _ = self.hub.stop().await;
     }
 }

@@ -149,10 +149,16 @@ impl FrameClock {
     pub fn report(&self) -> String {
         let screen = Quantiles::of(&self.screen_ms);
         let baseline = Quantiles::of(&self.baseline_ms);
-        let cpu_pct = self.started.map_or(0.0, |(wall0, cpu0)| {
-            let wall = wall0.elapsed().as_secs_f64();
+        let measured_secs = self
+            .started
+            .map_or(0.0, |(wall0, _)| wall0.elapsed().as_secs_f64());
+        let cpu_pct = self.started.map_or(0.0, |(_, cpu0)| {
             let cpu = (process_cpu_time().saturating_sub(cpu0)).as_secs_f64();
-            if wall > 0.0 { 100.0 * cpu / wall } else { 0.0 }
+            if measured_secs > 0.0 {
+                100.0 * cpu / measured_secs
+            } else {
+                0.0
+            }
         });
         let ratio = if baseline.p95 > 0.0 {
             screen.p95 / baseline.p95
@@ -179,6 +185,7 @@ impl FrameClock {
             "remote_pictures_on_screen": self.pictures.on_screen,
             "pictures_decoded": self.pictures.shown,
             "pictures_received": received,
+            "measured_secs": round2(measured_secs),
         })
         .to_string()
     }
