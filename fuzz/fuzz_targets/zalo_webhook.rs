@@ -139,6 +139,9 @@ fuzz_target!(|data: &[u8]| {
     );
     match event {
         Ok(Event::Message(message)) => store_message(message),
+        Ok(Event::ConsoleSample(sample)) => {
+            assert_eq!(sample.msg_id, zalo::CONSOLE_SAMPLE_MSG_ID)
+        }
         Ok(Event::Other(_)) => {}
         Err(Refusal::Malformed(_)) => {}
         Err(refusal) => panic!("the body's own signature was refused: {refusal}"),

@@ -215,6 +215,15 @@ pub(super) async fn webhook(
     .await;
     let message = match verified {
         Ok(Ok(Event::Message(message))) => message,
+        Ok(Ok(Event::ConsoleSample(sample))) => {
+            // Nobody wrote it: no ticket, and no message to its made-up user.
+            tracing::info!(
+                kind = sample.kind.as_str(),
+                "Zalo's developer console tested the webhook: signature good; nothing stored"
+            );
+            return Json(serde_json::json!({ "received": true, "console_sample": true }))
+                .into_response();
+        }
         Ok(Ok(Event::Other(name))) => {
             tracing::debug!(event = %name, "Zalo event acknowledged; nothing for the inbox");
             return received();

@@ -36,6 +36,17 @@
 //!   tin nhắn" (<https://developers.zalo.me/docs/official-account/webhook/tin-nhan/su-kien-nguoi-dung-gui-tin-nhan>),
 //!   whose text example is `tests/fixtures/zalo/user_send_text.json` (see the README there for
 //!   what is and is not verbatim).
+//! - **The console's test events.** Pressing the test button on the app's Webhook page in
+//!   Zalo's developer console delivers sample events, signed like real ones, whose
+//!   `message.msg_id` is the literal `"This is message id"` and whose `text` is `"This is
+//!   testing message"`, from and to made-up ids. Zalo does not document them; two independent
+//!   integrations recorded them: `NguyenMinhDuc217/crm_fresher`
+//!   `include/Webhooks/SocialTestData.php` (commit 48b581d217154e8b3a6376ddb8212766371095a7:
+//!   the text, image and audio samples, kept verbatim in `tests/fixtures/zalo/console_*.json`)
+//!   and a TypeScript integration that acknowledges "Zalo's console check [which] signs a
+//!   sample user_send_text with this OA secret" by the same two strings. Such a delivery is
+//!   authentic but no resident wrote it: [`Event::ConsoleSample`], acknowledged, not stored,
+//!   and no ticket message goes to its made-up user.
 //! - **Customer-service message.** `POST https://openapi.zalo.me/v3.0/oa/message/cs`, header
 //!   `access_token`, JSON `{"recipient":{"user_id":…},"message":{"text":…}}`: the official
 //!   SDKs, `zaloplatform/zalo-java-sdk` `src/test/java/v3/SendTextCSMessage.java`;
@@ -64,6 +75,10 @@ use subtle::ConstantTimeEq;
 
 /// The header carrying a delivery's signature (HTTP header names are case-insensitive).
 pub const SIGNATURE_HEADER: &str = "x-zevent-signature";
+
+/// The `message.msg_id` of every sample event Zalo's developer console sends (see the
+/// module documentation); a real message id is a hexadecimal string.
+pub const CONSOLE_SAMPLE_MSG_ID: &str = "This is message id";
 
 /// Largest webhook body read. A resident's message event is one short JSON object (under
 /// 1 KiB; a long text of a few thousand characters stays under 16 KiB); larger is refused
@@ -267,6 +282,9 @@ impl UserMessage {
 pub enum Event {
     /// A resident wrote to an OA.
     Message(UserMessage),
+    /// A sample Zalo's developer console sent to test the webhook: authentic and read like a
+    /// message (so a test shows the hub reads Zalo's own bodies), but no resident wrote it.
+    ConsoleSample(UserMessage),
     /// Authentic, but nothing for the inbox (a follow, the OA's own messages, "seen", ...):
     /// its `event_name`.
     Other(String),
@@ -381,7 +399,7 @@ fn read_event(value: &Value, timestamp: &str) -> Result<Event, Refusal> {
         .parse::<i64>()
         .ok()
         .filter(|ms| *ms >= PLAUSIBLE_SINCE_MS);
-    Ok(Event::Message(UserMessage {
+    let message = UserMessage {
         oa_id,
         user_id: UserId::new(user_id),
         msg_id,
@@ -390,7 +408,12 @@ fn read_event(value: &Value, timestamp: &str) -> Result<Event, Refusal> {
         media_url,
         place,
         sent_at_ms,
-    }))
+    };
+    Ok(if message.msg_id == CONSOLE_SAMPLE_MSG_ID {
+        Event::ConsoleSample(message)
+    } else {
+        Event::Message(message)
+    })
 }
 
 /// The body of a customer-service text message to `user` (see the module documentation).
@@ -604,6 +627,41 @@ mod tests {
             audio.item_line(),
             "🎤 https://voice-aac-dl.zdn.vn/voice.amr"
         );
+    }
+
+    #[test]
+    fn the_consoles_test_events_read_as_samples_of_each_kind_not_as_messages() {
+        let samples = [
+            (
+                include_str!("../../tests/fixtures/zalo/console_user_send_text.json"),
+                MessageKind::Text,
+                "This is testing message",
+                1_609_984_527_175,
+            ),
+            (
+                include_str!("../../tests/fixtures/zalo/console_user_send_image.json"),
+                MessageKind::Image,
+                "This is testing message\n📷 url_to_thumbnail",
+                1_609_984_527_174,
+            ),
+            (
+                include_str!("../../tests/fixtures/zalo/console_user_send_audio.json"),
+                MessageKind::Audio,
+                "This is testing message\n🎤 url_to_audio_file",
+                1_609_984_527_178,
+            ),
+        ];
+        for (body, kind, line, sent_at_ms) in samples {
+            let event = verify(body.as_bytes(), Some(&signed(body)), APP, SECRET).expect(body);
+            let Event::ConsoleSample(sample) = event else {
+                panic!("not read as the console's sample: {event:?}");
+            };
+            assert_eq!(sample.kind, kind);
+            assert_eq!(sample.msg_id, CONSOLE_SAMPLE_MSG_ID);
+            assert_eq!(sample.oa_id, "2197174064623873199");
+            assert_eq!(sample.item_line(), line);
+            assert_eq!(sample.sent_at_ms, Some(sent_at_ms));
+        }
     }
 
     #[test]
