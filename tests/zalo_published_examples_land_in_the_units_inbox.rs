@@ -2,7 +2,8 @@
 //! from the same resident to the same OA) become one feedback item, with the Zalo channel, in
 //! the inbox of the unit `[zalo.units]` names for that OA; the resident gets the ticket code
 //! back in one message, in the shape Zalo documents. A message to an OA not listed goes to the
-//! province's inbox.
+//! province's inbox. The picture and voice bodies Zalo's developer console sends, addressed
+//! to that OA and resident, join the same item.
 //!
 //! Zalo's servers are not reachable from here: the hub talks to a local server that records
 //! its requests and answers as Zalo documents (`tests/zalo_common.rs`).
@@ -94,5 +95,56 @@ async fn a_message_to_an_oa_not_listed_goes_to_the_provinces_inbox() {
     assert_eq!(all.len(), 1, "{all:?}");
     assert_eq!(all[0]["unit_id"], "lao-cai");
     assert_eq!(all[0]["channel"], "zalo");
+    hub.stop().await;
+}
+
+/// The picture and voice bodies Zalo's developer console sends (its test samples, recorded
+/// verbatim: `tests/fixtures/zalo/README.md`), addressed to this OA from the published
+/// example's resident with a message id of their own (the only fields changed), join that
+/// resident's item as lines with their links: the hub reads Zalo's own attachment shapes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_consoles_picture_and_voice_bodies_join_the_residents_item() {
+    let dir = common::tempdir();
+    let zalo = ZaloServer::start("access-0", "refresh-0").await;
+    let hub = zalo_common::start_hub(&dir.path().join("hub"), &zalo).await;
+    zalo_common::connect(&hub, "access-0", "refresh-0", in_ms(20 * 3600 * 1000));
+
+    let addressed = |body: &str, msg_id: &str| {
+        body.replace("\"This is message id\"", &format!("\"{msg_id}\""))
+            .replace("4339761418830368433", USER_ID)
+            .replace("2197174064623873199", OA_ID)
+    };
+    for body in [
+        TEXT.to_owned(),
+        addressed(
+            include_str!("fixtures/zalo/console_user_send_image.json"),
+            "5a1f0c2e9b7d4e83a6c1",
+        ),
+        addressed(
+            include_str!("fixtures/zalo/console_user_send_audio.json"),
+            "5a1f0c2e9b7d4e83a6c2",
+        ),
+    ] {
+        let (status, answer) = deliver(&hub, &body).await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(
+            answer["console_sample"],
+            serde_json::Value::Null,
+            "{answer}"
+        );
+    }
+    let inbox = unit_inbox(&hub).await;
+    assert_eq!(inbox.len(), 1, "one conversation, one item: {inbox:?}");
+    assert_eq!(
+        inbox[0]["text"],
+        "message\nThis is testing message\n📷 url_to_thumbnail\nThis is testing message\n🎤 url_to_audio_file"
+    );
+    assert_eq!(
+        crate::contrib_common::count(
+            &hub,
+            "SELECT count(*) FROM zalo_messages WHERE kind IN ('image', 'audio') AND media_url IN ('url_to_thumbnail', 'url_to_audio_file')"
+        ),
+        2
+    );
     hub.stop().await;
 }
