@@ -148,6 +148,7 @@ mod voice_uploaded_twice_at_once_is_kept_whole;
 mod webhook_signature_flood_leaves_the_hub_answering;
 mod zalo_bad_signature_stores_nothing;
 mod zalo_console_test_events_are_acknowledged_not_stored;
+mod zalo_domain_check_file_is_served;
 mod zalo_event_delivered_twice_is_one_item;
 mod zalo_expired_token_is_refreshed_then_sent;
 mod zalo_published_examples_land_in_the_units_inbox;

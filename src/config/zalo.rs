@@ -6,6 +6,7 @@
 //! app_id = "360846524940903967"
 //! oa_secret_key = "..."     # the app's Webhook page: "OA Secret Key" (signs deliveries)
 //! app_secret_key = "..."    # the app's secret (Thông tin ứng dụng): refreshes OA tokens
+//! site_verification = "GeQV9QEF2WrRYhi2lVWtLKsEX5wX-548EJCs"   # optional: Zalo's domain check
 //! [zalo.units]              # OA id = unit id; an OA not listed goes to the province
 //! "388613280878808645" = "lao-chai"
 //! ```
@@ -36,6 +37,9 @@ pub struct ZaloConfig {
     pub token_key_file: Option<PathBuf>,
     /// `[zalo.units]`: OA id → the unit whose inbox its residents' messages go to.
     pub units: BTreeMap<String, String>,
+    /// The code of Zalo's domain check (`zalo_verifier<code>.html`): the hub serves that
+    /// file itself, so the webhook's domain can be verified with no web server in front.
+    pub site_verification: Option<String>,
 }
 
 impl ZaloConfig {
@@ -53,6 +57,7 @@ impl ZaloConfig {
                 .expect("a constant URL parses"),
             token_key_file: None,
             units: BTreeMap::new(),
+            site_verification: None,
         }
     }
 
@@ -93,6 +98,29 @@ fn key(value: &Value) -> Result<Secret, BadValue> {
     Ok(Secret::new(s.trim()))
 }
 
+/// The code of Zalo's domain verification file, given alone or as the whole file name Zalo
+/// offers (`zalo_verifier<code>.html`).
+fn site_verification_code(value: &Value) -> Result<String, BadValue> {
+    let s = to::non_empty_string(value)?;
+    let s = s.trim();
+    let code = s
+        .strip_prefix("zalo_verifier")
+        .map_or(s, |rest| rest.strip_suffix(".html").unwrap_or(rest));
+    let valid = (8..=64).contains(&code.len())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if valid {
+        Ok(code.to_owned())
+    } else {
+        Err(BadValue(format!(
+            "{s:?} is not the code of Zalo's domain verification: copy the name of the file Zalo \
+             offers for it (zalo_verifier<code>.html), or just the code in it (letters, digits, \
+             _ and -)"
+        )))
+    }
+}
+
 /// `https://...` with a trailing slash, so `join("v3.0/...")` keeps its path.
 fn base_url(value: &Value) -> Result<url::Url, BadValue> {
     let mut url = to::http_url(value)?;
@@ -123,6 +151,7 @@ pub(super) fn parse_zalo(t: &Table, units: &[Unit], problems: &Problems) -> Opti
     let api_url = s.optional("api_url", base_url);
     let oauth_url = s.optional("oauth_url", base_url);
     let token_key_file = s.optional("token_key_file", to::path);
+    let site_verification = s.optional("site_verification", site_verification_code);
     let listed = s.optional("units", |v| {
         let Value::Table(map) = v else {
             return Err(BadValue(
@@ -153,6 +182,7 @@ pub(super) fn parse_zalo(t: &Table, units: &[Unit], problems: &Problems) -> Opti
     }
     config.token_key_file = token_key_file;
     config.units = listed.unwrap_or_default();
+    config.site_verification = site_verification;
     Some(config)
 }
 
@@ -196,6 +226,37 @@ parent = "lao-cai"
             zalo.key_file(std::path::Path::new("/d")),
             std::path::Path::new("/d/zalo-token.key")
         );
+    }
+
+    #[test]
+    fn the_domain_check_code_is_taken_alone_or_as_zalos_file_name() {
+        let with = |value: &str| {
+            parse_hub_str(
+                "hub.toml",
+                &format!(
+                    "{HUB}\n[zalo]\napp_id = \"360846524940903967\"\noa_secret_key = \"oa-secret-key-1\"\n\
+                     app_secret_key = \"app-secret-key-1\"\nsite_verification = {value:?}\n"
+                ),
+            )
+        };
+        for given in [
+            "GeQV9QEF2WrRYhi2lVWtLKsEX5wX-548EJCs",
+            " zalo_verifierGeQV9QEF2WrRYhi2lVWtLKsEX5wX-548EJCs.html ",
+        ] {
+            let zalo = with(given).expect(given).zalo.expect("zalo");
+            assert_eq!(
+                zalo.site_verification.as_deref(),
+                Some("GeQV9QEF2WrRYhi2lVWtLKsEX5wX-548EJCs")
+            );
+        }
+        for wrong in ["short", "../../etc/passwd", "zalo_verifier<b>.html"] {
+            let error = with(wrong).expect_err(wrong).to_string();
+            assert!(
+                error.contains("[zalo] site_verification")
+                    && error.contains("zalo_verifier<code>.html"),
+                "{wrong}: {error}"
+            );
+        }
     }
 
     #[test]

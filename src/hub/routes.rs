@@ -29,7 +29,8 @@ pub enum Access {
     /// guessing is rate limited), public ticket and campaign pages, the Open311 read API
     /// (what the ticket page shows), meeting links (the
     /// link's token, checked by the handler, opens one meeting; no body is read), the staff
-    /// login and set-password forms (CSRF-checked, rate limited) and the dashboard's CSS.
+    /// login and set-password forms (CSRF-checked, rate limited), the dashboard's CSS and
+    /// Zalo's domain verification file (only the configured one).
     Public,
     /// An enrolled room: `Authorization: Bearer <credential>`, checked before the handler.
     Room,
@@ -59,6 +60,7 @@ pub struct Route {
 #[rustfmt::skip]
 pub const ROUTES: &[Route] = &[
     Route { method: "GET", path: "/healthz", access: Access::Public },
+    Route { method: "GET", path: "/zalo_verifier{file}", access: Access::Public },
     Route { method: "GET", path: "/metrics", access: Access::Public },
     Route { method: "GET", path: "/enroll", access: Access::Public },
     Route { method: "POST", path: "/api/v1/enroll", access: Access::Public },
@@ -222,6 +224,8 @@ fn public_routes() -> Router<Arc<Hub>> {
         .route("/open311/v2/requests.json", get(open311::requests))
         // `{id}` is `<ticket code>.json`: the router matches whole segments only.
         .route("/open311/v2/requests/{id}", get(edge::open311_request))
+        // `{file}` is `<code>.html`: Zalo's domain check (`[zalo] site_verification`).
+        .route("/zalo_verifier{file}", get(zalo::domain_verifier))
         .route("/staff", get(web::to_home))
         .route(
             "/staff/login",

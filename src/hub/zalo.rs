@@ -279,6 +279,28 @@ pub(super) async fn webhook(
     ApiFailure::internal().into_response()
 }
 
+/// `GET /zalo_verifier<code>.html`: Zalo's domain check, when `[zalo] site_verification`
+/// names the code; any other file name is not served (404), and neither is this one with
+/// Zalo off or no code configured.
+pub(super) async fn domain_verifier(
+    State(hub): State<Arc<Hub>>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Response {
+    let code = hub
+        .config
+        .zalo
+        .as_ref()
+        .and_then(|z| z.site_verification.as_deref());
+    match code {
+        Some(code) if file.strip_suffix(".html") == Some(code) => (
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            zalo::domain_verifier_page(code),
+        )
+            .into_response(),
+        _ => ApiFailure::no_such_endpoint().into_response(),
+    }
+}
+
 fn received() -> Response {
     Json(serde_json::json!({ "received": true })).into_response()
 }

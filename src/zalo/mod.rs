@@ -416,6 +416,22 @@ fn read_event(value: &Value, timestamp: &str) -> Result<Event, Refusal> {
     })
 }
 
+/// The page Zalo's domain check fetches at `/zalo_verifier<code>.html`: the file Zalo offers
+/// for download, which puts the code in a `zalo-platform-site-verification` meta tag. Zalo's
+/// instructions for it are on its JavaScript-rendered developer site, which we could not
+/// read. This is the file as independent integrations serve it (a FastAPI app, Express apps, a
+/// Cloudflare worker, a plain Node server, found by a code search for its sentence): the same
+/// doctype, `html lang="en"`, meta tag (`property=`, the code as `content`) and sentence in
+/// every one, differing only in blank lines and indentation; the blank lines here are those of
+/// the one that writes the file out whole.
+pub fn domain_verifier_page(code: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n\n<head>\n    <meta property=\"zalo-platform-site-verification\" \
+         content=\"{code}\" />\n</head>\n\n<body>\nThere Is No Limit To What You Can Accomplish Using \
+         Zalo!\n</body>\n\n</html>"
+    )
+}
+
 /// The body of a customer-service text message to `user` (see the module documentation).
 pub fn cs_text_body(user: &UserId, text: &str) -> String {
     serde_json::json!({
