@@ -43,7 +43,7 @@
 //!   integrations recorded them: `NguyenMinhDuc217/crm_fresher`
 //!   `include/Webhooks/SocialTestData.php` (commit 48b581d217154e8b3a6376ddb8212766371095a7:
 //!   the text, image and audio samples, kept verbatim in `tests/fixtures/zalo/console_*.json`)
-//!   and a TypeScript integration that acknowledges "Zalo's console check [which] signs a
+//!   and a TypeScript integration that acknowledges "Zalo's console check signs a
 //!   sample user_send_text with this OA secret" by the same two strings. Such a delivery is
 //!   authentic but no resident wrote it: [`Event::ConsoleSample`], acknowledged, not stored,
 //!   and no ticket message goes to its made-up user.
