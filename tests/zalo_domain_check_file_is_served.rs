@@ -49,6 +49,8 @@ async fn the_configured_verifier_file_is_served_and_no_other() {
     ] {
         let answer = common::get(hub.url.join(&other).expect("url")).await;
         assert_eq!(answer.status(), 404, "{other}");
+        let said = answer.text().await.expect("text");
+        assert!(said.contains("[zalo] site_verification"), "{other}: {said}");
     }
     hub.stop().await;
 

@@ -297,7 +297,13 @@ pub(super) async fn domain_verifier(
             zalo::domain_verifier_page(code),
         )
             .into_response(),
-        _ => ApiFailure::no_such_endpoint().into_response(),
+        _ => ApiFailure::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no Zalo domain verification file of that name here: [zalo] site_verification names \
+             the one the hub serves",
+        )
+        .into_response(),
     }
 }
 
